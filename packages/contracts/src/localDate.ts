@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const SOFIA = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Sofia',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+export function isValidCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/** A date of service, `YYYY-MM-DD`, understood in Europe/Sofia. */
+export const LocalDate = z
+  .string()
+  .refine(isValidCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' })
+  .meta({ description: 'Calendar date in Europe/Sofia', example: '2026-03-01' });
+export type LocalDate = z.infer<typeof LocalDate>;
+
+/** The calendar date in Sofia at the instant `at`. */
+export function sofiaDate(at: Date): LocalDate {
+  return SOFIA.format(at);
+}
+
+export function addDays(date: LocalDate, days: number): LocalDate {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export function daysBetween(from: LocalDate, to: LocalDate): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Age in whole years on `on` for someone born on `birthDate`. */
+export function ageOn(birthDate: LocalDate, on: LocalDate): number {
+  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = on.split('-').map(Number) as [number, number, number];
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+/**
+ * A half-open period of days `[from, to)`: `from` counts, `to` does not (a stay admitted on the 1st and
+ * discharged on the 5th covers 4 days). An absent `to` is open-ended.
+ */
+export const DatePeriod = z
+  .object({ from: LocalDate, to: LocalDate.optional() })
+  .refine((p) => p.to === undefined || p.from <= p.to, {
+    message: 'from must not be after to',
+    path: ['to'],
+  });
+export type DatePeriod = z.infer<typeof DatePeriod>;
+
+export function periodContains(p: DatePeriod, date: LocalDate): boolean {
+  return p.from <= date && (p.to === undefined || date < p.to);
+}
+
+export function periodsOverlap(a: DatePeriod, b: DatePeriod): boolean {
+  return (a.to === undefined || b.from < a.to) && (b.to === undefined || a.from < b.to);
+}
+
+export function periodDays(p: DatePeriod & { to: LocalDate }): number {
+  return daysBetween(p.from, p.to);
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { parseEgn } from './egn.js';
+import { parseLnch } from './lnch.js';
+import { sofiaDate } from './localDate.js';
+
+const EGN_MESSAGES = {
+  format: 'an ЕГН has exactly 10 digits',
+  date: 'the ЕГН encodes an impossible birth date',
+  checksum: 'the ЕГН check digit does not match',
+  future: 'the ЕГН encodes a birth date in the future',
+} as const;
+
+/**
+ * The personal identifier as submitted to intake. It never leaves intake: events carry `clientId`.
+ * Validation uses today's date in Sofia to refuse future births, so it belongs at the HTTP edge.
+ */
+export const PersonalIdentifier = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('egn'), value: z.string() }),
+    z.object({ kind: z.literal('lnch'), value: z.string() }),
+  ])
+  .superRefine((id, ctx) => {
+    if (id.kind === 'egn') {
+      const r = parseEgn(id.value, sofiaDate(new Date()));
+      if (!r.ok) ctx.addIssue({ code: 'custom', path: ['value'], message: EGN_MESSAGES[r.problem] });
+    } else {
+      const r = parseLnch(id.value);
+      if (!r.ok)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message:
+            r.problem === 'format' ? 'an ЛНЧ has exactly 10 digits' : 'the ЛНЧ check digit does not match',
+        });
+    }
+  })
+  .meta({ description: 'ЕГН (citizen) or ЛНЧ (foreigner)', example: { kind: 'egn', value: '8001010008' } });
+export type PersonalIdentifier = z.infer<typeof PersonalIdentifier>;

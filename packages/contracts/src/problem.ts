@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** RFC 9457 problem details, as every Casework error is returned. */
+export const Problem = z
+  .object({
+    type: z.string().meta({ example: 'https://casework.bg/problems/validation' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.string().optional().meta({ description: 'Stable machine-readable error code' }),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'Each invalid field, as a JSON pointer-like dotted path' }),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem' });
+export type Problem = z.infer<typeof Problem>;
+
+export const PROBLEM_BASE = 'https://casework.bg/problems/';

@@ -1,0 +1,36 @@
+import t from 'tap';
+import {
+  addDays,
+  ageOn,
+  DatePeriod,
+  isValidCalendarDate,
+  periodContains,
+  periodDays,
+  periodsOverlap,
+  sofiaDate,
+} from '../src/localDate.js';
+
+t.test('calendar dates', async (t) => {
+  t.ok(isValidCalendarDate('2024-02-29'));
+  t.notOk(isValidCalendarDate('2026-02-29'));
+  t.notOk(isValidCalendarDate('2026-1-01'));
+  t.equal(addDays('2026-12-31', 1), '2027-01-01');
+  t.equal(ageOn('2008-11-24', '2026-11-23'), 17);
+  t.equal(ageOn('2008-11-23', '2026-11-23'), 18);
+});
+
+t.test('the date of service is the date in Sofia', async (t) => {
+  t.equal(sofiaDate(new Date('2026-06-30T21:30:00Z')), '2026-07-01', 'UTC+3 in summer');
+  t.equal(sofiaDate(new Date('2026-12-31T21:59:00Z')), '2026-12-31', 'UTC+2 in winter');
+  t.equal(sofiaDate(new Date('2026-12-31T22:00:00Z')), '2027-01-01');
+});
+
+t.test('periods are half-open', async (t) => {
+  const stay = { from: '2026-01-01', to: '2026-01-05' };
+  t.ok(periodContains(stay, '2026-01-01'));
+  t.notOk(periodContains(stay, '2026-01-05'), 'the discharge day is not in the period');
+  t.equal(periodDays(stay), 4);
+  t.notOk(periodsOverlap(stay, { from: '2026-01-05' }), 'a transfer on the same day does not overlap');
+  t.ok(periodsOverlap(stay, { from: '2026-01-04', to: '2026-01-06' }));
+  t.notOk(DatePeriod.safeParse({ from: '2026-02-01', to: '2026-01-01' }).success);
+});
