@@ -7,9 +7,9 @@ export const OblastCode = z
   .meta({ example: 'BG-01' });
 export type OblastCode = z.infer<typeof OblastCode>;
 
-/** EKATTE municipality code: oblast letters and a two-digit number, e.g. `BLG03` (Bansko). */
+/** EKATTE municipality code: oblast letters and a two-digit number, e.g. `BLG01` (Bansko). */
 export const MunicipalityCode = z
   .string()
-  .regex(/^[A-Z]{3}\d{2}$/, 'must be an EKATTE municipality code such as BLG03')
-  .meta({ example: 'BLG03' });
+  .regex(/^[A-Z]{3}\d{2}$/, 'must be an EKATTE municipality code such as BLG01')
+  .meta({ example: 'BLG01' });
 export type MunicipalityCode = z.infer<typeof MunicipalityCode>;

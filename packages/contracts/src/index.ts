@@ -9,3 +9,4 @@ export * from './localDate.js';
 export * from './money.js';
 export * from './personalIdentifier.js';
 export * from './problem.js';
+export * from './serviceType.js';

@@ -19,7 +19,7 @@ export const RegisterClientBody = z
       identifier: { kind: 'egn', value: '8001010008' },
       givenName: 'Иван',
       familyName: 'Тестов',
-      municipality: 'BLG03',
+      municipality: 'BLG01',
     },
   });
 export type RegisterClientBody = z.infer<typeof RegisterClientBody>;
