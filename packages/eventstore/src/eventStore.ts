@@ -1,0 +1,162 @@
+import { EventEmitter } from 'node:events';
+import { sql } from 'kysely';
+import type { Database, Executor, Tx } from './database.js';
+import { ConcurrencyError } from './errors.js';
+import type { AppendResult, ExpectedVersion, Position, RecordedEvent, StreamAppend } from './types.js';
+import { START } from './types.js';
+
+type EventRow = {
+  event_id: string;
+  type: string;
+  stream_id: string;
+  stream_position: string;
+  global_position: string;
+  transaction_id: string;
+  data: unknown;
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date | string;
+};
+
+const toRecorded = (r: EventRow): RecordedEvent => ({
+  eventId: r.event_id,
+  type: r.type,
+  streamId: r.stream_id,
+  streamPosition: Number(r.stream_position),
+  globalPosition: String(r.global_position),
+  transactionId: String(r.transaction_id),
+  data: r.data,
+  metadata: r.metadata,
+  recordedAt: new Date(r.recorded_at).toISOString(),
+});
+
+// text casts keep xid8/bigint exact in JavaScript; ORDER BY must name the table's columns, not these
+const EVENT_COLUMNS = sql.raw(
+  'event_id::text, type, stream_id, stream_position::text, global_position::text, transaction_id::text, data, metadata, recorded_at',
+);
+
+function pgError(e: unknown): { code?: string; detail?: string; constraint?: string } {
+  return (e ?? {}) as { code?: string; detail?: string; constraint?: string };
+}
+
+/**
+ * The event store of one service schema. Every method takes an optional executor so a caller can
+ * combine appends, reads and read-model writes in one transaction.
+ */
+export class EventStore {
+  /** Emits 'appended' after a commit made through this instance (the embedded transport listens). */
+  readonly notifications = new EventEmitter();
+
+  constructor(
+    readonly database: Database,
+    readonly schema: string,
+  ) {
+    this.notifications.setMaxListeners(100);
+  }
+
+  get db() {
+    return this.database.db;
+  }
+
+  private get s() {
+    return sql.id(this.schema);
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db
+      .transaction()
+      .execute(fn)
+      .then((r) => {
+        this.notifications.emit('appended');
+        return r;
+      });
+  }
+
+  /** Appends to one or more streams atomically; throws ConcurrencyError on a version mismatch. */
+  async append(streams: StreamAppend[], executor: Executor = this.db): Promise<AppendResult> {
+    const payload = streams.map((s) => ({
+      streamId: s.streamId,
+      streamType: s.streamType,
+      expected: String(s.expectedVersion satisfies ExpectedVersion),
+      events: s.events.map((e) => ({ id: e.metadata.id, type: e.type, data: e.data, metadata: e.metadata })),
+    }));
+    try {
+      const { rows } = await sql<{
+        r_stream_id: string;
+        r_version: string;
+        r_first_position: string;
+        r_last_position: string;
+      }>`SELECT * FROM ${this.s}.append_events(${JSON.stringify(payload)}::jsonb)`.execute(executor);
+      if (executor === this.db) this.notifications.emit('appended');
+      return {
+        streams: rows.map((r) => ({
+          streamId: r.r_stream_id,
+          version: Number(r.r_version),
+          firstPosition: String(r.r_first_position),
+          lastPosition: String(r.r_last_position),
+        })),
+      };
+    } catch (e) {
+      const err = pgError(e);
+      if (err.code === 'CW409') {
+        const d = JSON.parse(err.detail ?? '{}') as {
+          streamId: string;
+          expected: string;
+          actual: number | null;
+        };
+        throw new ConcurrencyError(d.streamId, d.expected, d.actual ?? undefined);
+      }
+      if (err.code === '23505' && err.constraint === 'streams_pkey') {
+        // two writers created the same new stream concurrently; the slower one loses
+        const s = streams[0]!;
+        throw new ConcurrencyError(s.streamId, String(s.expectedVersion), undefined);
+      }
+      throw e;
+    }
+  }
+
+  /** The stream's events after `afterVersion` (0: all) and its current version (0: no stream). */
+  async readStream(
+    streamId: string,
+    options: { afterVersion?: number; executor?: Executor } = {},
+  ): Promise<{ version: number; events: RecordedEvent[] }> {
+    const ex = options.executor ?? this.db;
+    const { rows } = await sql<EventRow>`SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
+      WHERE stream_id = ${streamId} AND stream_position > ${options.afterVersion ?? 0}
+      ORDER BY events.stream_position`.execute(ex);
+    const events = rows.map(toRecorded);
+    const version =
+      events.length > 0 ? events[events.length - 1]!.streamPosition : await this.streamVersion(streamId, ex);
+    return { version, events };
+  }
+
+  async streamVersion(streamId: string, executor: Executor = this.db): Promise<number> {
+    const { rows } = await sql<{ version: string }>`SELECT version::text FROM ${this.s}.streams
+      WHERE stream_id = ${streamId}`.execute(executor);
+    return rows[0] ? Number(rows[0].version) : 0;
+  }
+
+  /**
+   * Reads the global log in commit order after `after`, only below the safe frontier: transactions
+   * still in flight hold back every event of a later transaction, so no reader ever skips one.
+   */
+  async readAll(
+    after: Position = START,
+    options: { limit?: number; executor?: Executor } = {},
+  ): Promise<RecordedEvent[]> {
+    const { rows } = await sql<EventRow>`SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
+      WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
+        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY events.transaction_id, events.global_position
+      LIMIT ${options.limit ?? 500}`.execute(options.executor ?? this.db);
+    return rows.map(toRecorded);
+  }
+
+  /** How many committed events lie past a position (for lag metrics and readiness). */
+  async countAfter(after: Position, executor: Executor = this.db): Promise<number> {
+    const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${this.s}.events
+      WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)`.execute(
+      executor,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+}

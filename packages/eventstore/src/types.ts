@@ -1,0 +1,38 @@
+import type { EventMetadata } from '@casework/contracts';
+
+/** A point in the global log, in commit order: (transaction id, global position). */
+export type Position = { transactionId: string; globalPosition: string };
+export const START: Position = { transactionId: '0', globalPosition: '0' };
+
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
+
+/** An event ready to append: its envelope is complete (id, type, correlation…). */
+export type NewEvent = { type: string; data: unknown; metadata: EventMetadata };
+
+export type StreamAppend = {
+  streamId: string;
+  streamType: string;
+  expectedVersion: ExpectedVersion;
+  events: NewEvent[];
+};
+
+export type AppendResult = {
+  streams: { streamId: string; version: number; firstPosition: string; lastPosition: string }[];
+};
+
+export type RecordedEvent = {
+  eventId: string;
+  type: string;
+  streamId: string;
+  streamPosition: number;
+  globalPosition: string;
+  transactionId: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recordedAt: string;
+};
+
+export const positionOf = (e: RecordedEvent): Position => ({
+  transactionId: e.transactionId,
+  globalPosition: e.globalPosition,
+});

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMetadata } from '@casework/contracts';
+import { sql } from 'kysely';
+import type { Test } from 'tap';
+import {
+  ConcurrencyError,
+  type Database,
+  EventStore,
+  migrate,
+  type NewEvent,
+  type Projection,
+  ProjectionRunner,
+  Subscription,
+} from '../src/index.js';
+
+export function event(type: string, data: Record<string, unknown>, subject = 'x'): NewEvent {
+  const metadata: EventMetadata = {
+    specversion: '1.0',
+    id: randomUUID(),
+    type: `casework.test.${type}.v1`,
+    source: 'test',
+    subject,
+    time: new Date().toISOString(),
+    correlationid: randomUUID(),
+  };
+  return { type, data, metadata };
+}
+
+/** A counter read model: rows per stream, to observe effects and duplicates. */
+export async function counterModel(db: Database['db'], schema: string) {
+  await sql`CREATE TABLE IF NOT EXISTS ${sql.id(schema)}.counter (stream_id text PRIMARY KEY, n int NOT NULL)`.execute(
+    db,
+  );
+  const projection: Projection = {
+    name: 'counter',
+    handles: ['Counted'],
+    apply: async (e, tx) => {
+      await sql`INSERT INTO ${sql.id(schema)}.counter VALUES (${e.streamId}, 1)
+        ON CONFLICT (stream_id) DO UPDATE SET n = counter.n + 1`.execute(tx);
+    },
+    reset: async (tx) => {
+      await sql`TRUNCATE ${sql.id(schema)}.counter`.execute(tx);
+    },
+  };
+  const rows = async () =>
+    (
+      await sql<{ stream_id: string; n: number }>`SELECT stream_id, n FROM ${sql.id(schema)}.counter
+        ORDER BY stream_id`.execute(db)
+    ).rows;
+  return { projection, rows };
+}
+
+/** The event store's behaviour, run against each backend. */
+export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>) {
+  let store: EventStore;
+
+  t.before(async () => {
+    const database = await connect(t);
+    await migrate(database.db, 'es');
+    store = new EventStore(database, 'es');
+  });
+
+  t.test('appends and reads a stream with its version', async (t) => {
+    const r = await store.append([
+      { streamId: 'a-1', streamType: 'a', expectedVersion: 'no_stream', events: [event('One', { i: 1 })] },
+    ]);
+    t.equal(r.streams[0]?.version, 1);
+    await store.append([
+      {
+        streamId: 'a-1',
+        streamType: 'a',
+        expectedVersion: 1,
+        events: [event('Two', { i: 2 }), event('Three', { i: 3 })],
+      },
+    ]);
+    const { version, events } = await store.readStream('a-1');
+    t.equal(version, 3);
+    t.same(
+      events.map((e) => [e.type, e.streamPosition, e.data]),
+      [
+        ['One', 1, { i: 1 }],
+        ['Two', 2, { i: 2 }],
+        ['Three', 3, { i: 3 }],
+      ],
+    );
+    t.same((await store.readStream('a-1', { afterVersion: 2 })).events.length, 1);
+    t.equal((await store.readStream('nothing')).version, 0);
+  });
+
+  t.test(
+    'two writers with the same expected version: one wins, the other gets a ConcurrencyError',
+    async (t) => {
+      await store.append([
+        { streamId: 'b-1', streamType: 'b', expectedVersion: 'no_stream', events: [event('E', {})] },
+      ]);
+      const results = await Promise.allSettled([
+        store.append([{ streamId: 'b-1', streamType: 'b', expectedVersion: 1, events: [event('W1', {})] }]),
+        store.append([{ streamId: 'b-1', streamType: 'b', expectedVersion: 1, events: [event('W2', {})] }]),
+      ]);
+      t.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      t.type(rejected.reason, ConcurrencyError);
+      t.match(rejected.reason, { streamId: 'b-1', expected: '1', actual: 2 });
+      t.equal((await store.readStream('b-1')).events.length, 2);
+    },
+  );
+
+  t.test('two writers creating the same new stream: one wins', async (t) => {
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((i) =>
+        store.append([
+          { streamId: 'c-1', streamType: 'c', expectedVersion: 'no_stream', events: [event('E', { i })] },
+        ]),
+      ),
+    );
+    t.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    t.ok(results.filter((r) => r.status === 'rejected').every((r) => r.reason instanceof ConcurrencyError));
+    t.equal((await store.readStream('c-1')).version, 1);
+  });
+
+  t.test('an append to several streams is all or nothing', async (t) => {
+    await store.append([
+      { streamId: 'd-2', streamType: 'd', expectedVersion: 'no_stream', events: [event('E', {})] },
+    ]);
+    await t.rejects(
+      store.append([
+        { streamId: 'd-1', streamType: 'd', expectedVersion: 'no_stream', events: [event('E', {})] },
+        { streamId: 'd-2', streamType: 'd', expectedVersion: 'no_stream', events: [event('E', {})] },
+      ]),
+      { code: 'STALE_VERSION' },
+    );
+    t.equal((await store.readStream('d-1')).version, 0, 'the first stream was not written');
+    const ok = await store.append([
+      { streamId: 'd-1', streamType: 'd', expectedVersion: 'no_stream', events: [event('E', {})] },
+      { streamId: 'd-2', streamType: 'd', expectedVersion: 1, events: [event('F', {}), event('G', {})] },
+    ]);
+    t.same(
+      ok.streams.map((s) => [s.streamId, s.version]),
+      [
+        ['d-1', 1],
+        ['d-2', 3],
+      ],
+    );
+  });
+
+  t.test('expected version any and stream_exists', async (t) => {
+    await t.rejects(
+      store.append([
+        { streamId: 'e-1', streamType: 'e', expectedVersion: 'stream_exists', events: [event('E', {})] },
+      ]),
+      { code: 'STALE_VERSION' },
+    );
+    await store.append([
+      { streamId: 'e-1', streamType: 'e', expectedVersion: 'any', events: [event('E', {})] },
+    ]);
+    await store.append([
+      { streamId: 'e-1', streamType: 'e', expectedVersion: 'any', events: [event('E', {})] },
+    ]);
+    t.equal(await store.streamVersion('e-1'), 2);
+  });
+
+  t.test('the global log reads everything in commit order, in pages', async (t) => {
+    const all = await store.readAll(undefined, { limit: 10_000 });
+    const page1 = await store.readAll(undefined, { limit: 3 });
+    const last = page1[2]!;
+    const page2 = await store.readAll(
+      { transactionId: last.transactionId, globalPosition: last.globalPosition },
+      { limit: 10_000 },
+    );
+    t.same(
+      [...page1, ...page2].map((e) => e.eventId),
+      all.map((e) => e.eventId),
+      'pages join up',
+    );
+    const keys = all.map((e) => [BigInt(e.transactionId), BigInt(e.globalPosition)] as const);
+    t.ok(
+      keys.every(
+        (k, i) => i === 0 || k[0] > keys[i - 1]![0] || (k[0] === keys[i - 1]![0] && k[1] > keys[i - 1]![1]),
+      ),
+      'ordered by (transaction, position)',
+    );
+    t.equal(await store.countAfter(page1[2]!), all.length - 3);
+  });
+
+  t.test(
+    'a subscription that crashes after its effect but before its checkpoint applies the effect once',
+    async (t) => {
+      const { projection, rows } = await counterModel(store.db, 'es');
+      for (let i = 0; i < 5; i++)
+        await store.append([
+          { streamId: 'k-1', streamType: 'k', expectedVersion: 'any', events: [event('Counted', {})] },
+        ]);
+      let crash = true;
+      const sub = new Subscription({
+        name: 'crashy',
+        source: store,
+        target: { db: store.db, schema: 'es' },
+        handle: async (events, tx) => {
+          for (const e of events) if (e.type === 'Counted') await projection.apply(e, tx);
+          if (crash) throw new Error('crash after the effect, before the checkpoint');
+        },
+      });
+      await t.rejects(sub.processBatch(), /crash after the effect/);
+      t.same(await rows(), [], 'the effect was rolled back with the batch');
+      crash = false;
+      await sub.catchUp();
+      t.same(await rows(), [{ stream_id: 'k-1', n: 5 }], 'each event applied exactly once');
+      await sub.catchUp();
+      t.same(await rows(), [{ stream_id: 'k-1', n: 5 }], 'catching up again changes nothing');
+      t.equal(await sub.lag(), 0);
+    },
+  );
+
+  t.test('a projection rebuilt from zero equals the one maintained incrementally', async (t) => {
+    const { projection, rows } = await counterModel(store.db, 'es');
+    await sql`TRUNCATE es.counter`.execute(store.db);
+    const runner = new ProjectionRunner(projection, store);
+    await runner.subscription.catchUp();
+    for (let i = 0; i < 30; i++)
+      await store.append([
+        { streamId: `p-${i % 4}`, streamType: 'p', expectedVersion: 'any', events: [event('Counted', {})] },
+      ]);
+    await runner.subscription.catchUp();
+    const incremental = await rows();
+    t.equal(incremental.length > 0, true);
+    await runner.rebuild();
+    t.same(await rows(), incremental);
+  });
+
+  t.test('a running subscription wakes on appends', async (t) => {
+    let seen = 0;
+    const sub = new Subscription({
+      name: 'live',
+      source: store,
+      target: { db: store.db, schema: 'es' },
+      pollMs: 60_000,
+      handle: async (events) => {
+        seen += events.filter((e) => e.type === 'Live').length;
+      },
+    });
+    sub.start();
+    await store.append([
+      { streamId: 'l-1', streamType: 'l', expectedVersion: 'any', events: [event('Live', {})] },
+    ]);
+    for (let i = 0; i < 100 && seen === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await sub.stop();
+    t.equal(seen, 1);
+  });
+}
