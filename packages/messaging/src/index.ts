@@ -1,0 +1,7 @@
+export * from './cloudEventHeaders.js';
+export * from './deadLetters.js';
+export * from './inbox.js';
+export * from './inProcess.js';
+export * from './jetstream.js';
+export * from './transport.js';
+export * from './types.js';

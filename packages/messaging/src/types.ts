@@ -1,0 +1,38 @@
+import type { EventMetadata } from '@casework/contracts';
+import type { Tx } from '@casework/eventstore';
+
+/** An event another service published, as a consumer sees it in either transport. */
+export type IncomingEvent = {
+  eventId: string;
+  /** The event's name (`ClientRegistered`). */
+  type: string;
+  /** The publishing service (`intake`). */
+  source: string;
+  data: unknown;
+  metadata: EventMetadata;
+};
+
+/** A consumer's effect: runs inside the transaction that also records the event in the inbox. */
+export type EventHandler = (event: IncomingEvent, tx: Tx) => Promise<void>;
+
+export type ConsumerSpec = {
+  /** Durable name, unique within the consuming service (`client-directory`). */
+  name: string;
+  /** Which events it reads: service → event names. */
+  sources: Record<string, readonly string[]>;
+  handle: EventHandler;
+};
+
+export type ConsumerStats = { processed: number; duplicates: number; retried: number; deadLettered: number };
+
+export type Logger = {
+  info: (obj: object, msg?: string) => void;
+  warn: (obj: object, msg?: string) => void;
+  error: (obj: object, msg?: string) => void;
+};
+
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** Backoff before the n-th redelivery (1-based): 1 s, 2 s, 4 s … capped at 60 s unless configured. */
+export const backoffMs = (attempt: number, baseMs = 1000, capMs = 60_000) =>
+  Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));

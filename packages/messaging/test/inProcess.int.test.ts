@@ -1,0 +1,37 @@
+import { testPGlite } from '@casework/testkit';
+import t from 'tap';
+import { DeadLetters, InProcessTransport } from '../src/index.js';
+import { appendNumbered, applied, eventually, recordApplied, stores } from './harness.js';
+
+t.test('embedded transport: same exactly-once and dead-letter semantics on PGlite', async (t) => {
+  const database = await testPGlite(t);
+  const { producer, targets } = await stores(database, ['c1', 'c2']);
+  const transport = new InProcessTransport({ maxDeliver: 2, pollMs: 20 });
+  t.teardown(() => transport.close());
+  transport.startRelay(producer, 'producer', new Set(['Numbered']));
+  const record1 = recordApplied('c1');
+  const poisoned: Parameters<typeof transport.startConsumer>[1]['handle'] = async (e, tx) => {
+    if ((e.data as { n: number }).n === 3) throw new Error('cannot handle n=3');
+    await record1(e, tx);
+  };
+  const c1 = transport.startConsumer(targets.c1!, {
+    name: 'count',
+    sources: { producer: ['Numbered', 'Internal'] },
+    handle: poisoned,
+  });
+  transport.startConsumer(targets.c2!, {
+    name: 'count',
+    sources: { producer: ['Numbered'] },
+    handle: recordApplied('c2'),
+  });
+  await appendNumbered(producer, 0, 50);
+  await appendNumbered(producer, 50, 3, 'Internal');
+  t.ok(await eventually(async () => (await applied(targets.c2!)).total === 50), 'c2 got all 50');
+  t.ok(await eventually(async () => (await applied(targets.c1!)).total === 49), 'c1 got all but the poison');
+  t.equal(c1.stats().deadLettered, 1);
+  const dead = new DeadLetters(targets.c1!);
+  const [letter] = await dead.list();
+  t.equal(await dead.replay(letter!.id, { count: recordApplied('c1') }), 'replayed');
+  t.same(await applied(targets.c1!), { total: 50, distinct: 50 });
+  t.same(await applied(targets.c2!), { total: 50, distinct: 50 }, 'internal events never delivered');
+});
