@@ -107,7 +107,8 @@ export class EventStore {
       }
       if (err.code === '23505' && err.constraint === 'streams_pkey') {
         // two writers created the same new stream concurrently; the slower one loses
-        const s = streams[0]!;
+        const id = /\(stream_id\)=\((.*)\)/.exec(err.detail ?? '')?.[1];
+        const s = streams.find((x) => x.streamId === id) ?? streams[0]!;
         throw new ConcurrencyError(s.streamId, String(s.expectedVersion), undefined);
       }
       throw e;

@@ -12,6 +12,23 @@ export const RegisterClientBody = z
     givenName: Name,
     familyName: Name,
     municipality: MunicipalityCode,
+    birthDate: LocalDate.optional().meta({ description: 'Required with an ЛНЧ; an ЕГН encodes it' }),
+    sex: z
+      .enum(['male', 'female'])
+      .optional()
+      .meta({ description: 'Optional with an ЛНЧ; an ЕГН encodes it' }),
+  })
+  .superRefine((b, ctx) => {
+    if (b.identifier.kind === 'lnch' && !b.birthDate) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['birthDate'],
+        message: 'required when the identifier is an ЛНЧ',
+      });
+    }
+    if (b.identifier.kind === 'egn' && (b.birthDate || b.sex)) {
+      ctx.addIssue({ code: 'custom', path: ['birthDate'], message: 'taken from the ЕГН; do not send it' });
+    }
   })
   .meta({
     id: 'RegisterClient',

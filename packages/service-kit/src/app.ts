@@ -1,0 +1,177 @@
+import type { Writable } from 'node:stream';
+import { type Database, EventStore, migrate, ProjectionRunner } from '@casework/eventstore';
+import { type Consumer, DeadLetters, type Relay, type Transport } from '@casework/messaging';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { uuidv7 } from 'uuidv7';
+import { adminRoutes } from './admin.js';
+import { type AuthConfig, createVerifier, type Role } from './auth.js';
+import { correlationId } from './correlation.js';
+import { errorHandler } from './errorHandler.js';
+import { healthRoutes } from './health.js';
+import { idempotency } from './idempotency.js';
+import { loggerOptions } from './logger.js';
+import { metricsRoutes } from './metrics.js';
+import { forbidden, ProblemError, unauthorized } from './problems.js';
+import type { ServiceContext, ServiceModule } from './serviceModule.js';
+
+export type AppOptions = {
+  services: ServiceModule[];
+  database: Database;
+  transport: Transport;
+  auth: AuthConfig;
+  /** Key of the HMAC that makes personal identifiers comparable without storing them in events. */
+  identifierKey: string;
+  logLevel?: string;
+  logStream?: Writable;
+  /** Start relays, projections and consumers (tests switch them on only where they need them). */
+  workers?: boolean;
+  clock?: () => Date;
+  newId?: () => string;
+  title?: string;
+};
+
+/** A running service inside the app: its context and background workers. */
+export type HostedService = {
+  module: ServiceModule;
+  ctx: ServiceContext;
+  relay?: Relay;
+  projections: ProjectionRunner[];
+  consumers: { name: string; consumer: Consumer }[];
+  deadLetters: DeadLetters;
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles allowed on the route; absent means any authenticated caller; 'public' means no token. */
+    roles?: readonly Role[] | 'public';
+  }
+  interface FastifyInstance {
+    hosted: HostedService[];
+  }
+}
+
+export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(o.logLevel ?? 'info', o.logStream),
+    genReqId: correlationId,
+    disableRequestLogging: false,
+    bodyLimit: 1_048_576,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request) => {
+    throw new ProblemError(
+      404,
+      'NOT_FOUND',
+      'Not found',
+      `no route ${request.method} ${request.url.split('?')[0]}`,
+    );
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-correlation-id', request.id);
+    return payload;
+  });
+
+  const verify = createVerifier(o.auth);
+  app.addHook('preValidation', async (request) => {
+    const roles = request.routeOptions.config.roles;
+    if (roles === 'public' || request.routeOptions.url === undefined) return;
+    const header = request.headers.authorization;
+    if (!header?.startsWith('Bearer ')) throw unauthorized();
+    try {
+      request.principal = await verify(header.slice(7));
+    } catch {
+      throw unauthorized('the bearer token is invalid or expired');
+    }
+    if (roles && !request.principal.roles.some((r) => r === 'admin' || roles.includes(r))) {
+      throw forbidden(`this action needs one of the roles: ${roles.join(', ')}`);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: o.title ?? 'Casework API',
+        version: '1.0.0',
+        description:
+          'Case management for municipal social services in Bulgaria. Errors are RFC 9457 problem details.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  app.get('/openapi.json', { schema: { hide: true }, config: { roles: 'public' } }, async () =>
+    app.swagger(),
+  );
+
+  await o.database.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+  const hosted: HostedService[] = [];
+  for (const module of o.services) {
+    await migrate(o.database.db, module.schema, module.migrations);
+    const store = new EventStore(o.database, module.schema);
+    const ctx: ServiceContext = {
+      service: module.name,
+      store,
+      transport: o.transport,
+      clock: o.clock ?? (() => new Date()),
+      newId: o.newId ?? uuidv7,
+      secrets: { identifierKey: o.identifierKey },
+      log: app.log.child({ service: module.name }),
+    };
+    await app.register(async (scope) => {
+      idempotency(scope, store);
+      await scope.register(module.routes, { ctx });
+    });
+    hosted.push({ module, ctx, projections: [], consumers: [], deadLetters: new DeadLetters(store) });
+  }
+  app.decorate('hosted', hosted);
+
+  if (o.workers ?? true) startWorkers(hosted);
+  app.addHook('onClose', async () => {
+    // consumers finish their current batch, then projections and relays stop
+    await Promise.all(hosted.flatMap((h) => h.consumers.map((c) => c.consumer.stop())));
+    await Promise.all(hosted.flatMap((h) => h.projections.map((p) => p.subscription.stop())));
+    await Promise.all(hosted.map((h) => h.relay?.stop()));
+  });
+
+  await app.register(healthRoutes, { database: o.database, transport: o.transport, hosted });
+  await app.register(metricsRoutes, { hosted });
+  await app.register(adminRoutes, { hosted });
+  return app;
+}
+
+/** Relays first (the in-process transport needs every producer known), then projections and consumers. */
+export function startWorkers(hosted: HostedService[]): void {
+  for (const h of hosted) {
+    const published = new Set(h.module.events.filter((e) => e.published).map((e) => e.name));
+    h.relay = h.ctx.transport.startRelay(h.ctx.store, h.module.name, published);
+  }
+  for (const h of hosted) {
+    for (const p of h.module.projections(h.ctx)) {
+      const runner = new ProjectionRunner(p, h.ctx.store, undefined, {
+        onError: (e) =>
+          h.ctx.log.warn({ projection: p.name, err: (e as Error).message }, 'projection batch failed'),
+      });
+      runner.subscription.start();
+      h.projections.push(runner);
+    }
+    for (const spec of h.module.consumers(h.ctx)) {
+      h.consumers.push({ name: spec.name, consumer: h.ctx.transport.startConsumer(h.ctx.store, spec) });
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import type { MunicipalityCode, OblastCode } from '@casework/contracts';
+import { municipalitiesOf, oblastOf } from '@casework/reference-data';
+import type { Principal } from './auth.js';
+import { forbidden } from './problems.js';
+
+/**
+ * The jurisdiction a caller may see: every query filters by it (DESIGN §6). A single resource outside
+ * it reads as absent (404); an explicit request for another jurisdiction is refused (403).
+ */
+export type Jurisdiction =
+  | { kind: 'national' }
+  | { kind: 'municipalities'; codes: readonly MunicipalityCode[] };
+
+export function jurisdictionOf(p: Principal): Jurisdiction {
+  if (p.roles.includes('admin') || p.roles.includes('integrator')) {
+    if (p.municipality) return { kind: 'municipalities', codes: [p.municipality] };
+    if (p.oblast) return { kind: 'municipalities', codes: municipalitiesOf(p.oblast).map((m) => m.code) };
+    return { kind: 'national' };
+  }
+  if (p.municipality) return { kind: 'municipalities', codes: [p.municipality] };
+  if (p.oblast) return { kind: 'municipalities', codes: municipalitiesOf(p.oblast).map((m) => m.code) };
+  return { kind: 'municipalities', codes: [] };
+}
+
+export const covers = (j: Jurisdiction, municipality: MunicipalityCode) =>
+  j.kind === 'national' || j.codes.includes(municipality);
+
+/** An explicit filter by municipality or oblast must lie inside the caller's jurisdiction (else 403). */
+export function assertMayAsk(j: Jurisdiction, ask: { municipality?: MunicipalityCode; oblast?: OblastCode }) {
+  if (ask.municipality && !covers(j, ask.municipality)) {
+    throw forbidden(`no access to municipality ${ask.municipality}`);
+  }
+  if (ask.oblast && j.kind !== 'national' && !j.codes.some((c) => oblastOf(c) === ask.oblast)) {
+    throw forbidden(`no access to oblast ${ask.oblast}`);
+  }
+}

@@ -1,0 +1,31 @@
+import type { EventDefinition, Service } from '@casework/contracts';
+import type { EventStore, Projection } from '@casework/eventstore';
+import type { ConsumerSpec, Transport } from '@casework/messaging';
+import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Migration } from 'kysely/migration';
+
+/** What a service's routes and workers receive: its own store, the clock and id source, its config. */
+export type ServiceContext = {
+  service: Service;
+  store: EventStore;
+  transport: Transport;
+  clock: () => Date;
+  newId: () => string;
+  secrets: { identifierKey: string };
+  log: FastifyBaseLogger;
+};
+
+/** A service as the platform hosts it: one per process (distributed) or four in one (embedded). */
+export type ServiceModule = {
+  name: Service;
+  /** Its PostgreSQL schema (event store tables and read models). */
+  schema: string;
+  /** Read-model migrations after the event store's own. */
+  migrations: Record<string, Migration>;
+  /** Every event it records; the published ones are relayed to NATS and listed in AsyncAPI. */
+  events: readonly EventDefinition[];
+  routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>;
+  projections: (ctx: ServiceContext) => Projection[];
+  consumers: (ctx: ServiceContext) => ConsumerSpec[];
+};

@@ -1,0 +1,1 @@
+export { eligibility } from './plugin.js';

@@ -1,0 +1,1 @@
+export { placement } from './plugin.js';
