@@ -63,7 +63,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(o.logLevel ?? 'info', o.logStream),
     genReqId: correlationId,
-    disableRequestLogging: false,
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();

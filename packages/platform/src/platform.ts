@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { connectPGlite, connectPostgres, type Database } from '@casework/eventstore';
+import { InProcessTransport, JetStreamTransport, type Transport } from '@casework/messaging';
+import { buildApp, type ServiceModule } from '@casework/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { localSecret } from './secrets.js';
+
+export type Platform = {
+  app: FastifyInstance;
+  mode: 'embedded' | 'distributed';
+  signingKey?: string;
+  close: () => Promise<void>;
+};
+
+/**
+ * Builds the platform for a set of services: distributed (PostgreSQL + JetStream) when DATABASE_URL
+ * and NATS_URL are set, else embedded (PGlite under DATA_DIR + the in-process transport).
+ */
+export async function createPlatform(
+  config: Config,
+  services: readonly ServiceModule[],
+  options: { logStream?: Writable; workers?: boolean } = {},
+): Promise<Platform> {
+  const distributed = Boolean(config.DATABASE_URL && config.NATS_URL);
+  if (Boolean(config.DATABASE_URL) !== Boolean(config.NATS_URL)) {
+    throw new Error(
+      'set both DATABASE_URL and NATS_URL for the distributed mode, or neither for the embedded one',
+    );
+  }
+  const dataDir = resolve(config.DATA_DIR);
+  const database: Database = distributed
+    ? connectPostgres(config.DATABASE_URL!, { max: config.DATABASE_POOL_MAX })
+    : await connectPGlite(ensureDir(join(dataDir, 'pglite')));
+  let transport: Transport | undefined;
+  try {
+    transport = distributed
+      ? await JetStreamTransport.connect({
+          url: config.NATS_URL!,
+          prefix: config.NATS_PREFIX,
+          stream: config.NATS_STREAM,
+          replicas: config.NATS_REPLICAS,
+          maxDeliver: config.CONSUMER_MAX_DELIVER,
+        })
+      : new InProcessTransport({ maxDeliver: config.CONSUMER_MAX_DELIVER });
+    const signingKey = config.AUTH_SIGNING_KEY ?? (distributed ? undefined : localSecret(dataDir, 'signing'));
+    const identifierKey =
+      config.IDENTIFIER_HASH_KEY ?? (distributed ? undefined : localSecret(dataDir, 'identifier-hash'));
+    if (!identifierKey) throw new Error('IDENTIFIER_HASH_KEY must be set in the distributed mode');
+    if (!signingKey && !config.AUTH_JWKS_URL)
+      throw new Error('AUTH_SIGNING_KEY or AUTH_JWKS_URL must be set');
+    const app = await buildApp({
+      services: [...services],
+      database,
+      transport,
+      auth: {
+        ...(signingKey ? { signingKey } : {}),
+        ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
+      },
+      identifierKey,
+      logLevel: config.LOG_LEVEL,
+      ...(options.logStream ? { logStream: options.logStream } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      title: services.length === 1 ? `Casework ${services[0]!.name} API` : 'Casework API',
+    });
+    const t = transport;
+    return {
+      app,
+      mode: distributed ? 'distributed' : 'embedded',
+      ...(signingKey ? { signingKey } : {}),
+      close: async () => {
+        await app.close();
+        await t.close();
+        await database.close();
+      },
+    };
+  } catch (e) {
+    await transport?.close().catch(() => {});
+    await database.close().catch(() => {});
+    throw e;
+  }
+}
+
+function ensureDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
