@@ -76,15 +76,23 @@ export class Subscription {
 
   async #run(): Promise<void> {
     while (this.#running) {
+      let held = false;
       try {
         const n = await this.processBatch();
         this.#failures = 0;
         if (n > 0) continue;
+        // committed events exist but an older open transaction (anywhere in the cluster) holds the
+        // frontier: look again soon rather than after a full poll interval
+        held = (await this.lag()) > 0;
       } catch (e) {
         this.#failures++;
         this.o.onError?.(e);
       }
-      const backoff = this.#failures ? Math.min(30_000, 100 * 2 ** this.#failures) : (this.o.pollMs ?? 500);
+      const backoff = this.#failures
+        ? Math.min(30_000, 100 * 2 ** this.#failures)
+        : held
+          ? 25
+          : (this.o.pollMs ?? 500);
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
         sleep(backoff).then(resolve);
