@@ -27,6 +27,13 @@ export async function openApiDocument(): Promise<unknown> {
   return doc;
 }
 
+/** A schema registered with an id comes out as a $ref into $defs; a message payload wants it inline. */
+function inline(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $ref, $defs, $schema: _, ...rest } = schema as { $ref?: string; $defs?: Record<string, object> };
+  const name = $ref?.replace('#/$defs/', '');
+  return name && $defs?.[name] ? { ...$defs[name], ...rest } : schema;
+}
+
 /** The AsyncAPI 3.0 document: every published event, its subject, payload and CloudEvents headers. */
 export function asyncApiDocument(): unknown {
   const published = allServices.flatMap((s) => s.events.filter((e) => e.published));
@@ -42,7 +49,7 @@ export function asyncApiDocument(): unknown {
       summary: e.description,
       contentType: 'application/json',
       headers: { ...headers, description: 'CloudEvents attributes, each as a ce-<attribute> header' },
-      payload: z.toJSONSchema(e.schema, { io: 'output' }),
+      payload: inline(z.toJSONSchema(e.schema, { io: 'output' })),
     };
     channels[id] = {
       address: subjectOf('casework', e.service, e.name),
