@@ -1,2 +1,3 @@
+export * from './decider.js';
 export * from './resources.js';
 export * from './servers.js';
