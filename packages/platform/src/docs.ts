@@ -29,9 +29,9 @@ export async function openApiDocument(): Promise<unknown> {
 
 /** A schema registered with an id comes out as a $ref into $defs; a message payload wants it inline. */
 function inline(schema: Record<string, unknown>): Record<string, unknown> {
-  const { $ref, $defs, $schema: _, ...rest } = schema as { $ref?: string; $defs?: Record<string, object> };
+  const { $ref, $defs } = schema as { $ref?: string; $defs?: Record<string, object> };
   const name = $ref?.replace('#/$defs/', '');
-  return name && $defs?.[name] ? { ...$defs[name], ...rest } : schema;
+  return name && $defs?.[name] ? { ...$defs[name] } : schema;
 }
 
 /** The AsyncAPI 3.0 document: every published event, its subject, payload and CloudEvents headers. */
