@@ -1,3 +1,5 @@
+import type { Test } from 'tap';
+
 /**
  * Given/when/then for deciders: `given(events).when(command).then(events)` or `.thenThrows(Class)`.
  * Works with tap's assertions through the `Asserts` it is given.
@@ -8,10 +10,7 @@ export type Decider<C, S, E> = {
   initialState: S;
 };
 
-type Asserts = {
-  same: (found: unknown, wanted: unknown, message?: string) => unknown;
-  ok: (value: unknown, message?: string) => unknown;
-};
+type Asserts = Pick<Test, 'same' | 'ok'>;
 
 export function deciderSpec<C, S, E>(decider: Decider<C, S, E>) {
   return (t: Asserts) => ({
@@ -19,7 +18,7 @@ export function deciderSpec<C, S, E>(decider: Decider<C, S, E>) {
       when: (command: C) => {
         const run = () => decider.decide(command, events.reduce(decider.evolve, decider.initialState));
         return {
-          then: (expected: E[], message?: string) => t.same(run(), expected, message),
+          then: (expected: E[], message = 'decides these events') => t.same(run(), expected, message),
           thenThrows: (error: new (...args: never[]) => Error, message?: string) => {
             let thrown: unknown;
             try {
