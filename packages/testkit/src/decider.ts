@@ -18,6 +18,7 @@ export function deciderSpec<C, S, E>(decider: Decider<C, S, E>) {
       when: (command: C) => {
         const run = () => decider.decide(command, events.reduce(decider.evolve, decider.initialState));
         return {
+          // biome-ignore lint/suspicious/noThenProperty: given/when/then reads as the specification; never awaited
           then: (expected: E[], message = 'decides these events') => t.same(run(), expected, message),
           thenThrows: (error: new (...args: never[]) => Error, message?: string) => {
             let thrown: unknown;
