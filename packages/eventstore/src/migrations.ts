@@ -120,7 +120,6 @@ BEGIN
       )
       SELECT st->>'streamId', cur + n, min(global_position), max(global_position) FROM ins;
   END LOOP;
-  PERFORM pg_notify('${schema}_events', '');
 END
 $fn$`;
 }

@@ -185,6 +185,8 @@ export class JetStreamTransport implements Transport {
     const maxDeliver = this.o.maxDeliver ?? 5;
     const deadLetters = new DeadLetters(target);
     let running = true;
+    const batchSize = this.o.batchSize ?? 200;
+    const streams = new Set<{ stop: () => void }>();
     const durables = Object.keys(spec.sources).map((service) => ({
       service,
       durable: `${target.schema}-${spec.name}-${service}`.replace(/[^A-Za-z0-9_-]/g, '_'),
@@ -270,16 +272,45 @@ export class JetStreamTransport implements Transport {
             max_ack_pending: 10_000,
           });
           const c = await this.js.consumers.get(this.streamName, durable);
-          while (running) {
-            const batch = await c.fetch({
-              max_messages: this.o.batchSize ?? 200,
-              expires: this.o.pollMs ?? 1000,
-            });
-            const messages: JsMsg[] = [];
-            for await (const m of batch) messages.push(m);
-            if (messages.length > 0) await handleBatch(messages, wanted);
-            failures = 0;
+          const messages = await c.consume({ max_messages: batchSize, expires: 30_000 });
+          streams.add(messages);
+          // a batch is whatever has arrived by the next turn of the event loop (or a full batch);
+          // batches are handled one after another, in arrival order
+          let buffer: JsMsg[] = [];
+          let handling: Promise<void> = Promise.resolve();
+          let scheduled = false;
+          const flush = () => {
+            scheduled = false;
+            const batch = buffer;
+            buffer = [];
+            if (batch.length === 0) return;
+            handling = handling
+              .then(() => handleBatch(batch, wanted))
+              .then(() => {
+                failures = 0;
+              })
+              .catch((e) => {
+                // unacknowledged: JetStream redelivers after ack_wait
+                this.log.warn({ consumer: spec.name, err: (e as Error).message }, 'consumer batch failed');
+              });
+          };
+          try {
+            for await (const m of messages) {
+              buffer.push(m);
+              if (buffer.length >= batchSize) flush();
+              else if (!scheduled) {
+                scheduled = true;
+                setImmediate(flush);
+              }
+              if (!running) break;
+            }
+          } finally {
+            flush();
+            await handling;
+            streams.delete(messages);
+            messages.stop();
           }
+          if (running) await sleep(100); // the server ended the pull: start a new one
         } catch (e) {
           failures++;
           if (failures === 1 || failures % 20 === 0)
@@ -296,6 +327,7 @@ export class JetStreamTransport implements Transport {
     const consumer = {
       stop: async () => {
         running = false;
+        for (const m of streams) m.stop();
         await Promise.all(loops);
         this.#running.delete(consumer);
       },
