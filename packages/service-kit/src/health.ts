@@ -48,12 +48,12 @@ export const healthRoutes: FastifyPluginAsyncZod<{
       const databaseStatus = await databaseUp(database);
       const relays: z.infer<typeof Readiness>['checks']['relays'] = {};
       const consumers: z.infer<typeof Readiness>['checks']['consumers'] = {};
+      const connected = transport.connected();
       for (const h of hosted) {
         const lag = databaseStatus === 'up' && h.relay ? await h.relay.lag().catch(() => -1) : -1;
-        relays[h.module.name] = {
-          status: lag < 0 ? 'unknown' : lag > RELAY_LAG_THRESHOLD ? 'lagging' : 'ok',
-          lag,
-        };
+        // events waiting while the transport is down lag by definition, however few they are
+        const lagging = lag > RELAY_LAG_THRESHOLD || (lag > 0 && !connected);
+        relays[h.module.name] = { status: lag < 0 ? 'unknown' : lagging ? 'lagging' : 'ok', lag };
         for (const c of h.consumers) {
           const s = c.consumer.stats();
           consumers[`${h.module.name}/${c.name}`] = {
@@ -63,7 +63,6 @@ export const healthRoutes: FastifyPluginAsyncZod<{
           };
         }
       }
-      const connected = transport.connected();
       const degraded = !connected || Object.values(relays).some((r) => r.status !== 'ok');
       const status = databaseStatus === 'down' ? 'unavailable' : degraded ? 'degraded' : 'ready';
       reply.status(status === 'unavailable' ? 503 : 200);
