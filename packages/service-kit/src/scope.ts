@@ -12,14 +12,11 @@ export type Jurisdiction =
   | { kind: 'municipalities'; codes: readonly MunicipalityCode[] };
 
 export function jurisdictionOf(p: Principal): Jurisdiction {
-  if (p.roles.includes('admin') || p.roles.includes('integrator')) {
-    if (p.municipality) return { kind: 'municipalities', codes: [p.municipality] };
-    if (p.oblast) return { kind: 'municipalities', codes: municipalitiesOf(p.oblast).map((m) => m.code) };
-    return { kind: 'national' };
-  }
   if (p.municipality) return { kind: 'municipalities', codes: [p.municipality] };
   if (p.oblast) return { kind: 'municipalities', codes: municipalitiesOf(p.oblast).map((m) => m.code) };
-  return { kind: 'municipalities', codes: [] };
+  // unscoped tokens see everything only for admins and integrators; anyone else sees nothing
+  const national = p.roles.includes('admin') || p.roles.includes('integrator');
+  return national ? { kind: 'national' } : { kind: 'municipalities', codes: [] };
 }
 
 export const covers = (j: Jurisdiction, municipality: MunicipalityCode) =>
