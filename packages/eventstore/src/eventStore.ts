@@ -121,12 +121,19 @@ export class EventStore {
     options: { afterVersion?: number; executor?: Executor } = {},
   ): Promise<{ version: number; events: RecordedEvent[] }> {
     const ex = options.executor ?? this.db;
-    const { rows } = await sql<EventRow>`SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
-      WHERE stream_id = ${streamId} AND stream_position > ${options.afterVersion ?? 0}
-      ORDER BY events.stream_position`.execute(ex);
-    const events = rows.map(toRecorded);
-    const version =
-      events.length > 0 ? events[events.length - 1]!.streamPosition : await this.streamVersion(streamId, ex);
+    // one statement, one snapshot: the version and the events up to it are always read together (two
+    // queries could see a version committed between them without its events)
+    const { rows } = await sql<
+      EventRow & { stream_version: string }
+    >`SELECT s.version::text AS stream_version, e.*
+      FROM (SELECT version FROM ${this.s}.streams WHERE stream_id = ${streamId}) s
+      LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
+        WHERE stream_id = ${streamId} AND stream_position > ${options.afterVersion ?? 0}
+          AND stream_position <= s.version
+        ) e ON true
+      ORDER BY e.stream_position::bigint`.execute(ex);
+    const version = rows[0] ? Number(rows[0].stream_version) : 0;
+    const events = rows.filter((r) => r.event_id !== null).map(toRecorded);
     return { version, events };
   }
 
@@ -142,22 +149,27 @@ export class EventStore {
    */
   async readAll(
     after: Position = START,
-    options: { limit?: number; executor?: Executor } = {},
+    options: { limit?: number; executor?: Executor; types?: readonly string[] } = {},
   ): Promise<RecordedEvent[]> {
+    // a reader that wants a few types lets the database skip the rest (they are never sent or parsed)
     const { rows } = await sql<EventRow>`SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
       WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}
       ORDER BY events.transaction_id, events.global_position
       LIMIT ${options.limit ?? 500}`.execute(options.executor ?? this.db);
     return rows.map(toRecorded);
   }
 
-  /** How many committed events lie past a position (for lag metrics and readiness). */
-  async countAfter(after: Position, executor: Executor = this.db): Promise<number> {
+  /** How many committed events (of the given types) lie past a position (for lag metrics and readiness). */
+  async countAfter(
+    after: Position,
+    executor: Executor = this.db,
+    types?: readonly string[],
+  ): Promise<number> {
     const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${this.s}.events
-      WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)`.execute(
-      executor,
-    );
+      WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
+        ${types ? sql`AND type = ANY(${[...types]}::text[])` : sql``}`.execute(executor);
     return Number(rows[0]?.n ?? 0);
   }
 }

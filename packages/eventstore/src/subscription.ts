@@ -13,6 +13,8 @@ export type SubscriptionOptions = {
   /** Where its checkpoint and effects live (the source's database, possibly another schema). */
   target: { db: Db; schema: string };
   handle: BatchHandler;
+  /** Only these event types are read (and counted as lag); all when absent. */
+  types?: readonly string[];
   batchSize?: number;
   pollMs?: number;
   onError?: (error: unknown) => void;
@@ -40,7 +42,11 @@ export class Subscription {
   async processBatch(): Promise<number> {
     return this.o.target.db.transaction().execute(async (tx) => {
       const at = await this.checkpoints.read(tx, this.name, true);
-      const events = await this.o.source.readAll(at, { limit: this.o.batchSize ?? 500, executor: tx });
+      const events = await this.o.source.readAll(at, {
+        limit: this.o.batchSize ?? 500,
+        executor: tx,
+        ...(this.o.types ? { types: this.o.types } : {}),
+      });
       if (events.length === 0) return 0;
       await this.o.handle(events, tx);
       await this.checkpoints.write(tx, this.name, positionOf(events[events.length - 1]!));
@@ -71,7 +77,7 @@ export class Subscription {
 
   async lag(): Promise<number> {
     const at = await this.checkpoints.read(this.o.target.db, this.name);
-    return this.o.source.countAfter(at);
+    return this.o.source.countAfter(at, this.o.target.db, this.o.types);
   }
 
   async #run(): Promise<void> {

@@ -121,19 +121,21 @@ export class JetStreamTransport implements Transport {
         }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey})) AS locked`.execute(tx);
         if (!rows[0]?.locked) return 0; // another instance is the active relay
         const at = await checkpoints.read(tx, RELAY_CHECKPOINT);
-        const events = await store.readAll(at, { limit: this.o.batchSize ?? 1000, executor: tx });
+        const events = await store.readAll(at, {
+          limit: this.o.batchSize ?? 1000,
+          executor: tx,
+          types: [...published],
+        });
         if (events.length === 0) return 0;
         const timeout = this.o.publishTimeoutMs ?? 5000;
         await Promise.all(
-          events
-            .filter((e) => published.has(e.type))
-            .map((e) =>
-              this.js.publish(subjectOf(this.prefix, service, e.type), JSON.stringify(e.data), {
-                msgID: e.eventId,
-                headers: toHeaders(e.metadata),
-                timeout,
-              }),
-            ),
+          events.map((e) =>
+            this.js.publish(subjectOf(this.prefix, service, e.type), JSON.stringify(e.data), {
+              msgID: e.eventId,
+              headers: toHeaders(e.metadata),
+              timeout,
+            }),
+          ),
         );
         await checkpoints.write(tx, RELAY_CHECKPOINT, positionOf(events[events.length - 1]!));
         return events.length;
@@ -170,7 +172,8 @@ export class JetStreamTransport implements Transport {
         await loop;
         this.#running.delete(relay);
       },
-      lag: async () => store.countAfter(await checkpoints.read(store.db, RELAY_CHECKPOINT)),
+      lag: async () =>
+        store.countAfter(await checkpoints.read(store.db, RELAY_CHECKPOINT), store.db, [...published]),
     };
     this.#running.add(relay);
     return relay;
