@@ -32,3 +32,13 @@ export type DomainEvent<Name extends string = string, Data = unknown> = { type: 
 
 export type EventOf<D extends EventDefinition> =
   D extends EventDefinition<infer N, infer S> ? DomainEvent<N, z.infer<S>> : never;
+
+/**
+ * An aggregate's pure logic (DESIGN §2): `decide(command, state) → events` (or a DomainError),
+ * `evolve(state, event) → state`, from `initialState`. No clock, no ids, no I/O.
+ */
+export type Decider<S, C, E extends DomainEvent> = {
+  initialState: S;
+  decide: (command: C, state: S) => E[];
+  evolve: (state: S, event: E) => S;
+};

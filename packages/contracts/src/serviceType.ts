@@ -29,5 +29,9 @@ export const ServiceType = z.object({
   kind: ServiceKind,
   targetGroup: z.string(),
   defaultFunding: Funding,
+  referral: z.object({
+    required: z.boolean(),
+    issuer: z.enum(['municipality', 'directorate']).meta({ description: 'Who issues it by default' }),
+  }),
 });
 export type ServiceType = z.infer<typeof ServiceType>;

@@ -1,6 +1,7 @@
 import t from 'tap';
 import {
   addDays,
+  addMonths,
   ageOn,
   DatePeriod,
   isValidCalendarDate,
@@ -17,6 +18,14 @@ t.test('calendar dates', async (t) => {
   t.equal(addDays('2026-12-31', 1), '2027-01-01');
   t.equal(ageOn('2008-11-24', '2026-11-23'), 17);
   t.equal(ageOn('2008-11-23', '2026-11-23'), 18);
+});
+
+t.test('adding months keeps the day, or the last day of a shorter month', async (t) => {
+  t.equal(addMonths('2026-11-23', 12), '2027-11-23');
+  t.equal(addMonths('2026-01-31', 1), '2026-02-28');
+  t.equal(addMonths('2028-01-31', 1), '2028-02-29', 'leap year');
+  t.equal(addMonths('2026-12-15', 2), '2027-02-15', 'across the year');
+  t.equal(addMonths('2026-03-31', -1), '2026-02-28', 'backwards');
 });
 
 t.test('the date of service is the date in Sofia', async (t) => {

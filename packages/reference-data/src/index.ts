@@ -1,2 +1,4 @@
+export * from './intakeParameters.js';
 export * from './places.js';
 export * from './serviceCatalogue.js';
+export * from './versioned.js';

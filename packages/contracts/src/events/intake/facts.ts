@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { defineEvent } from '../../eventCatalogue.js';
+import { LocalDate } from '../../localDate.js';
+import { Money } from '../../money.js';
+import { ClientId } from './clients.js';
+
+export const FactKind = z.enum(['income', 'disability', 'dwelling_ownership', 'consent']);
+export type FactKind = z.infer<typeof FactKind>;
+export const IncomeSource = z.enum(['pension', 'salary', 'benefit', 'other']);
+export const Commission = z.enum(['TELK', 'NELK']).meta({ description: 'ТЕЛК or НЕЛК' });
+
+/**
+ * What every fact carries: its id, the period it holds for (`validTo` inclusive, open when absent) and,
+ * for a correction, the fact it replaces. History is never rewritten: a correction is a new fact.
+ */
+const factBase = {
+  clientId: ClientId,
+  factId: z.uuid(),
+  validFrom: LocalDate,
+  validTo: LocalDate.optional(),
+  supersedes: z.uuid().optional().meta({ description: 'The fact this one corrects' }),
+};
+
+export const IncomeDeclared = defineEvent({
+  service: 'intake',
+  name: 'IncomeDeclared',
+  version: 1,
+  published: true,
+  description: 'A monthly income of the client from one source, valid over a period.',
+  schema: z
+    .object({ ...factBase, source: IncomeSource, monthlyAmount: Money })
+    .meta({ id: 'IncomeDeclared' }),
+});
+
+export const DisabilityAssessed = defineEvent({
+  service: 'intake',
+  name: 'DisabilityAssessed',
+  version: 1,
+  published: true,
+  description:
+    'A ТЕЛК/НЕЛК decision: the degree of disability in percent and whether outside assistance is ' +
+    'needed, valid over a period. The decision number stays in intake.',
+  schema: z
+    .object({
+      ...factBase,
+      degreePercent: z.number().min(0).max(100),
+      outsideAssistanceNeeded: z.boolean(),
+    })
+    .meta({ id: 'DisabilityAssessed' }),
+});
+
+export const DisabilityDecisionRecorded = defineEvent({
+  service: 'intake',
+  name: 'DisabilityDecisionRecorded',
+  version: 1,
+  published: false,
+  description: 'The commission and decision number behind a DisabilityAssessed, kept in intake only.',
+  schema: z.object({
+    clientId: ClientId,
+    factId: z.uuid(),
+    commission: Commission,
+    decisionNumber: z.string(),
+    decidedOn: LocalDate,
+  }),
+});
+
+export const DwellingOwnershipRecorded = defineEvent({
+  service: 'intake',
+  name: 'DwellingOwnershipRecorded',
+  version: 1,
+  published: true,
+  description: 'Whether the client owns a dwelling, over a period.',
+  schema: z.object({ ...factBase, ownsDwelling: z.boolean() }).meta({ id: 'DwellingOwnershipRecorded' }),
+});
+
+export const ConsentRecorded = defineEvent({
+  service: 'intake',
+  name: 'ConsentRecorded',
+  version: 1,
+  published: true,
+  description: 'The client gave or withdrew consent to the processing of their data, from a date.',
+  schema: z.object({ ...factBase, status: z.enum(['given', 'withdrawn']) }).meta({ id: 'ConsentRecorded' }),
+});
+
+export const FactRetracted = defineEvent({
+  service: 'intake',
+  name: 'FactRetracted',
+  version: 1,
+  published: true,
+  description: 'A fact recorded in error no longer counts (it stays in the history, marked retracted).',
+  schema: z.object({ clientId: ClientId, factId: z.uuid(), kind: FactKind }).meta({ id: 'FactRetracted' }),
+});
+
+export const FactRetractionReasonRecorded = defineEvent({
+  service: 'intake',
+  name: 'FactRetractionReasonRecorded',
+  version: 1,
+  published: false,
+  description: 'Why a fact was retracted, in the words of the case manager; kept in intake only.',
+  schema: z.object({ clientId: ClientId, factId: z.uuid(), reason: z.string() }),
+});
+
+export const factEvents = [
+  IncomeDeclared,
+  DisabilityAssessed,
+  DisabilityDecisionRecorded,
+  DwellingOwnershipRecorded,
+  ConsentRecorded,
+  FactRetracted,
+  FactRetractionReasonRecorded,
+] as const;

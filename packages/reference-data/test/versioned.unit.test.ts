@@ -1,0 +1,28 @@
+import t from 'tap';
+import { intakeParameters } from '../src/intakeParameters.js';
+import { versionInForce } from '../src/versioned.js';
+
+const versions = [
+  { municipality: null, effectiveFrom: '2020-07-01', days: 20 },
+  { municipality: null, effectiveFrom: '2027-01-01', days: 25 },
+  { municipality: 'BLG01', effectiveFrom: '2026-06-01', days: 15 },
+];
+
+t.test('the latest version that has taken effect is in force', async (t) => {
+  t.equal(versionInForce(versions, 'MON29', '2026-12-31')?.days, 20);
+  t.equal(versionInForce(versions, 'MON29', '2027-01-01')?.days, 25, 'from its first day');
+  t.equal(versionInForce(versions, 'MON29', '2020-06-30'), undefined, 'nothing before the first');
+});
+
+t.test("a municipality's own version wins over the national one once in force", async (t) => {
+  t.equal(versionInForce(versions, 'BLG01', '2026-05-31')?.days, 20, 'national before its own starts');
+  t.equal(versionInForce(versions, 'BLG01', '2026-06-01')?.days, 15);
+  t.equal(versionInForce(versions, 'BLG01', '2027-02-01')?.days, 15, 'even after a later national change');
+});
+
+t.test('the shipped intake parameters give the DOMAIN.md defaults', async (t) => {
+  const p = intakeParameters('BLG01', '2026-11-23');
+  t.equal(p.assessmentDeadlineDays, 20);
+  t.equal(p.reassessmentIntervalMonths, 12);
+  t.throws(() => intakeParameters('BLG01', '2019-01-01'), /no intake parameters/);
+});
