@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HostedService } from './app.js';
 import { notFound, ProblemError } from './problems.js';
+import { rebuildProjections } from './workers.js';
 
 const ServiceParam = z.object({ service: z.enum(['intake', 'eligibility', 'placement', 'billing']) });
 
@@ -17,7 +18,20 @@ const DeadLetter = z
     failedAt: z.string(),
     replayedAt: z.string().nullable(),
   })
-  .meta({ id: 'DeadLetter' });
+  .meta({
+    id: 'DeadLetter',
+    example: {
+      id: '7',
+      consumer: 'client-directory',
+      eventId: '01900000-0000-7000-8000-0000000000e1',
+      subject: 'casework.intake.ClientRegistered',
+      type: 'ClientRegistered',
+      error: 'relation "placement.client_directory" does not exist',
+      deliveries: 5,
+      failedAt: '2026-11-23T08:20:00.000Z',
+      replayedAt: null,
+    },
+  });
 
 /** Operations for admins: dead letters (list, replay) and projection rebuilds, per hosted service. */
 export const adminRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = async (app, { hosted }) => {
@@ -39,7 +53,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = a
           consumer: z.string().optional(),
           includeReplayed: z.coerce.boolean().default(false),
         }),
-        response: { 200: z.object({ items: z.array(DeadLetter) }) },
+        response: { 200: z.object({ items: z.array(DeadLetter) }).meta({ example: { items: [] } }) },
       },
     },
     async (request) => ({
@@ -55,7 +69,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = a
         tags: ['admin'],
         summary: 'Run a dead letter through its consumer again, once its cause is fixed',
         params: ServiceParam.extend({ id: z.string().regex(/^\d+$/) }),
-        response: { 200: z.object({ result: z.literal('replayed') }) },
+        response: {
+          200: z.object({ result: z.literal('replayed') }).meta({ example: { result: 'replayed' } }),
+        },
       },
     },
     async (request) => {
@@ -82,15 +98,18 @@ export const adminRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = a
         tags: ['admin'],
         summary: 'Empty a read model and replay it from the first event, while the service stays up',
         params: ServiceParam.extend({ name: z.string() }),
-        response: { 200: z.object({ projection: z.string(), events: z.number().int() }) },
+        response: {
+          200: z
+            .object({ projection: z.string(), events: z.number().int() })
+            .meta({ example: { projection: 'clients', events: 1_060_000 } }),
+        },
       },
     },
     async (request) => {
-      const runner = find(request.params.service).projections.find(
-        (p) => p.projection.name === request.params.name,
-      );
-      if (!runner) throw notFound(`projection ${request.params.name}`);
-      return { projection: runner.projection.name, events: await runner.rebuild() };
+      const { name } = request.params;
+      const replayed = await rebuildProjections(find(request.params.service), name);
+      if (replayed[name] === undefined) throw notFound(`projection ${name}`);
+      return { projection: name, events: replayed[name] };
     },
   );
 };

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { type Database, EventStore, migrate, ProjectionRunner } from '@casework/eventstore';
+import { type Database, EventStore, migrate, type ProjectionRunner } from '@casework/eventstore';
 import { type Consumer, DeadLetters, type Relay, type Transport } from '@casework/messaging';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -22,6 +22,7 @@ import { loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import type { ServiceContext, ServiceModule } from './serviceModule.js';
+import { startWorkers } from './workers.js';
 
 export type AppOptions = {
   services: ServiceModule[];
@@ -152,25 +153,4 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { hosted });
   await app.register(adminRoutes, { hosted });
   return app;
-}
-
-/** Relays first (the in-process transport needs every producer known), then projections and consumers. */
-export function startWorkers(hosted: HostedService[]): void {
-  for (const h of hosted) {
-    const published = new Set(h.module.events.filter((e) => e.published).map((e) => e.name));
-    h.relay = h.ctx.transport.startRelay(h.ctx.store, h.module.name, published);
-  }
-  for (const h of hosted) {
-    for (const p of h.module.projections(h.ctx)) {
-      const runner = new ProjectionRunner(p, h.ctx.store, undefined, {
-        onError: (e) =>
-          h.ctx.log.warn({ projection: p.name, err: (e as Error).message }, 'projection batch failed'),
-      });
-      runner.subscription.start();
-      h.projections.push(runner);
-    }
-    for (const spec of h.module.consumers(h.ctx)) {
-      h.consumers.push({ name: spec.name, consumer: h.ctx.transport.startConsumer(h.ctx.store, spec) });
-    }
-  }
 }

@@ -1,6 +1,7 @@
 import { MunicipalityCode, OblastCode } from '@casework/contracts';
 import type { FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { forbidden, unauthorized } from './problems.js';
 
@@ -35,9 +36,17 @@ export function createVerifier(config: AuthConfig): Verifier {
     ? createRemoteJWKSet(new URL(config.jwksUrl))
     : new TextEncoder().encode(config.signingKey ?? '');
   if (!config.jwksUrl && !config.signingKey) throw new Error('AUTH_SIGNING_KEY or AUTH_JWKS_URL must be set');
+  // a token is verified once and then remembered until it expires: a busy client sends the same token
+  // with every request, and the signature check dominates the cost of a cheap request
+  const verified = new LRUCache<string, Principal>({ max: 10_000 });
   return async (token) => {
+    const known = verified.get(token);
+    if (known) return known;
     const { payload } = await jwtVerify(token, key as Uint8Array, { issuer: ISSUER, audience: AUDIENCE });
-    return Principal.parse(payload);
+    const principal = Principal.parse(payload);
+    const ttl = payload.exp ? payload.exp * 1000 - Date.now() : 0;
+    if (ttl > 0) verified.set(token, principal, { ttl });
+    return principal;
   };
 }
 

@@ -1,4 +1,13 @@
-import { ClientDirectoryEntry, ClientIdParams, ClientRegistered } from '@casework/contracts';
+import {
+  ClientDetailsCorrected,
+  ClientDied,
+  ClientDirectoryEntry,
+  ClientIdParams,
+  ClientMoved,
+  ClientRegistered,
+  ClientsMerged,
+  ClientsUnmerged,
+} from '@casework/contracts';
 import type { ConsumerSpec } from '@casework/messaging';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -27,20 +36,80 @@ export const clientDirectoryMigration = (schema: string): Record<string, Migrati
       );
     },
   },
-});
-
-export const clientDirectoryConsumer = (ctx: ServiceContext): ConsumerSpec => ({
-  name: 'client-directory',
-  sources: { intake: [ClientRegistered.name] },
-  handle: async (event, tx) => {
-    const d = ClientRegistered.schema.parse(event.data);
-    await sql`INSERT INTO ${sql.id(ctx.store.schema)}.client_directory
-      (client_id, birth_date, sex, municipality, registered_on, source_event_id)
-      VALUES (${d.clientId}::uuid, ${d.birthDate}::date, ${d.sex}, ${d.municipality}, ${d.registeredOn}::date,
-        ${event.eventId}::uuid)
-      ON CONFLICT (client_id) DO NOTHING`.execute(tx);
+  '0101_client_directory_lifecycle': {
+    async up(db) {
+      await sql`ALTER TABLE ${sql.id(schema)}.client_directory ADD COLUMN died_on date, ADD COLUMN merged_into uuid`.execute(
+        db,
+      );
+    },
   },
 });
+
+/**
+ * Keeps the directory in step with intake: registrations, corrected birth dates, moves, deaths and
+ * merges (a merged id points to its survivor until an unmerge). Each effect is idempotent.
+ */
+export const clientDirectoryConsumer = (ctx: ServiceContext): ConsumerSpec => {
+  const t = sql.id(ctx.store.schema, 'client_directory');
+  return {
+    name: 'client-directory',
+    sources: {
+      intake: [
+        ClientRegistered.name,
+        ClientDetailsCorrected.name,
+        ClientMoved.name,
+        ClientDied.name,
+        ClientsMerged.name,
+        ClientsUnmerged.name,
+      ],
+    },
+    handle: async (event, tx) => {
+      switch (event.type) {
+        case ClientRegistered.name: {
+          const d = ClientRegistered.schema.parse(event.data);
+          await sql`INSERT INTO ${t} (client_id, birth_date, sex, municipality, registered_on, source_event_id)
+            VALUES (${d.clientId}::uuid, ${d.birthDate}::date, ${d.sex}, ${d.municipality}, ${d.registeredOn}::date,
+              ${event.eventId}::uuid)
+            ON CONFLICT (client_id) DO NOTHING`.execute(tx);
+          return;
+        }
+        case ClientDetailsCorrected.name: {
+          const d = ClientDetailsCorrected.schema.parse(event.data);
+          await sql`UPDATE ${t} SET birth_date = ${d.birthDate}::date, sex = ${d.sex}
+            WHERE client_id = ${d.clientId}::uuid`.execute(tx);
+          return;
+        }
+        case ClientMoved.name: {
+          const d = ClientMoved.schema.parse(event.data);
+          await sql`UPDATE ${t} SET municipality = ${d.to} WHERE client_id = ${d.clientId}::uuid`.execute(tx);
+          return;
+        }
+        case ClientDied.name: {
+          const d = ClientDied.schema.parse(event.data);
+          await sql`UPDATE ${t} SET died_on = ${d.diedOn}::date WHERE client_id = ${d.clientId}::uuid`.execute(
+            tx,
+          );
+          return;
+        }
+        case ClientsMerged.name: {
+          const d = ClientsMerged.schema.parse(event.data);
+          await sql`UPDATE ${t} SET merged_into = ${d.survivorId}::uuid WHERE client_id = ${d.mergedId}::uuid`.execute(
+            tx,
+          );
+          return;
+        }
+        case ClientsUnmerged.name: {
+          const d = ClientsUnmerged.schema.parse(event.data);
+          await sql`UPDATE ${t} SET merged_into = NULL
+            WHERE client_id = ${d.mergedId}::uuid AND merged_into = ${d.survivorId}::uuid`.execute(tx);
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+};
 
 type Row = {
   client_id: string;
@@ -48,11 +117,14 @@ type Row = {
   sex: string;
   municipality: string;
   registered_on: string;
+  died_on: string | null;
+  merged_into: string | null;
 };
 
 export async function findDirectoryEntry(ctx: ServiceContext, clientId: string) {
   const { rows } =
-    await sql<Row>`SELECT client_id::text, birth_date::text, sex, municipality, registered_on::text
+    await sql<Row>`SELECT client_id::text, birth_date::text, sex, municipality, registered_on::text,
+    died_on::text, merged_into::text
     FROM ${sql.id(ctx.store.schema)}.client_directory WHERE client_id = ${clientId}::uuid`.execute(
       ctx.store.db,
     );
@@ -64,6 +136,8 @@ export async function findDirectoryEntry(ctx: ServiceContext, clientId: string) 
         sex: r.sex,
         municipality: r.municipality,
         registeredOn: r.registered_on,
+        ...(r.died_on ? { diedOn: r.died_on } : {}),
+        ...(r.merged_into ? { mergedInto: r.merged_into } : {}),
       })
     : undefined;
 }

@@ -1,3 +1,4 @@
+import { DomainError } from '@casework/contracts';
 import { ConcurrencyError } from '@casework/eventstore';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -41,6 +42,20 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       ...(error.detail ? { detail: error.detail } : {}),
       ...error.extra,
     });
+  }
+  if (error instanceof DomainError) {
+    const conflict = error.kind === 'conflict';
+    return send(
+      reply,
+      request,
+      conflict ? 409 : 422,
+      error.code,
+      conflict ? 'Conflict' : 'Business rule violated',
+      {
+        detail: error.message,
+        ...error.extra,
+      },
+    );
   }
   if (error instanceof ConcurrencyError) {
     // with If-Match the client named the version it saw: a mismatch is a failed precondition

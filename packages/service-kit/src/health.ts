@@ -7,18 +7,33 @@ import type { HostedService } from './app.js';
 /** Events waiting in a service's outbox above which the relay is reported as lagging. */
 const RELAY_LAG_THRESHOLD = 100;
 
-const Readiness = z.object({
-  status: z.enum(['ready', 'degraded', 'unavailable']),
-  checks: z.object({
-    database: z.enum(['up', 'down']),
-    transport: z.object({ kind: z.string(), status: z.enum(['connected', 'disconnected']) }),
-    relays: z.record(z.string(), z.object({ status: z.enum(['ok', 'lagging', 'unknown']), lag: z.number() })),
-    consumers: z.record(
-      z.string(),
-      z.object({ lag: z.number(), deadLettered: z.number(), retried: z.number() }),
-    ),
-  }),
-});
+const Readiness = z
+  .object({
+    status: z.enum(['ready', 'degraded', 'unavailable']),
+    checks: z.object({
+      database: z.enum(['up', 'down']),
+      transport: z.object({ kind: z.string(), status: z.enum(['connected', 'disconnected']) }),
+      relays: z.record(
+        z.string(),
+        z.object({ status: z.enum(['ok', 'lagging', 'unknown']), lag: z.number() }),
+      ),
+      consumers: z.record(
+        z.string(),
+        z.object({ lag: z.number(), deadLettered: z.number(), retried: z.number() }),
+      ),
+    }),
+  })
+  .meta({
+    example: {
+      status: 'degraded',
+      checks: {
+        database: 'up',
+        transport: { kind: 'jetstream', status: 'disconnected' },
+        relays: { intake: { status: 'lagging', lag: 42 } },
+        consumers: { 'placement:client-directory': { lag: 0, deadLettered: 0, retried: 1 } },
+      },
+    },
+  });
 
 export const healthRoutes: FastifyPluginAsyncZod<{
   database: Database;
@@ -29,7 +44,11 @@ export const healthRoutes: FastifyPluginAsyncZod<{
     '/health/live',
     {
       config: { roles: 'public' },
-      schema: { tags: ['health'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: {
+        tags: ['health'],
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }).meta({ example: { status: 'ok' } }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );

@@ -1,18 +1,13 @@
+import type { Decider, DomainEvent } from '@casework/contracts';
 import type { Test } from 'tap';
 
+type Asserts = Pick<Test, 'same' | 'ok' | 'equal'>;
+
 /**
- * Given/when/then for deciders: `given(events).when(command).then(events)` or `.thenThrows(Class)`.
- * Works with tap's assertions through the `Asserts` it is given.
+ * Given/when/then for deciders: `given(events).when(command).then(events)`, or `.thenFails(code)` for a
+ * DomainError with that code (or an error class).
  */
-export type Decider<C, S, E> = {
-  decide: (command: C, state: S) => E[];
-  evolve: (state: S, event: E) => S;
-  initialState: S;
-};
-
-type Asserts = Pick<Test, 'same' | 'ok'>;
-
-export function deciderSpec<C, S, E>(decider: Decider<C, S, E>) {
+export function deciderSpec<S, C, E extends DomainEvent>(decider: Decider<S, C, E>) {
   return (t: Asserts) => ({
     given: (events: E[]) => ({
       when: (command: C) => {
@@ -20,14 +15,20 @@ export function deciderSpec<C, S, E>(decider: Decider<C, S, E>) {
         return {
           // biome-ignore lint/suspicious/noThenProperty: given/when/then reads as the specification; never awaited
           then: (expected: E[], message = 'decides these events') => t.same(run(), expected, message),
-          thenThrows: (error: new (...args: never[]) => Error, message?: string) => {
+          thenFails: (expected: string | (new (...args: never[]) => Error), message?: string) => {
             let thrown: unknown;
             try {
               run();
             } catch (e) {
               thrown = e;
             }
-            return t.ok(thrown instanceof error, message ?? `throws ${error.name}`);
+            if (typeof expected === 'string')
+              return t.equal(
+                (thrown as { code?: string } | undefined)?.code,
+                expected,
+                message ?? `fails with ${expected}`,
+              );
+            return t.ok(thrown instanceof expected, message ?? `throws ${expected.name}`);
           },
         };
       },

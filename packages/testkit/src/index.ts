@@ -1,3 +1,4 @@
+export * from './app.js';
 export * from './decider.js';
 export * from './resources.js';
 export * from './servers.js';

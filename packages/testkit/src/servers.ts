@@ -78,7 +78,7 @@ async function waitFor(host: string, port: number, what: string, ms = 30_000): P
   throw new Error(`${what} did not start on port ${port}`);
 }
 
-/** Starts a throwaway PostgreSQL cluster (trust auth) in its own directory. */
+/** Starts a throwaway PostgreSQL cluster (trust auth) in its own directory (as root, its parents must be readable by the postgres user). */
 export async function startPostgres(dir: string): Promise<{ url: string; stop: () => void }> {
   let initdb = which('initdb', pgBinDirs());
   if (!initdb) {
@@ -162,30 +162,58 @@ export class NatsServer {
   }
 }
 
-async function findOrStart(): Promise<Servers & { started: { pgDir?: string; natsPid?: number } }> {
-  const started: { pgDir?: string; natsPid?: number } = {};
-  let databaseUrl = process.env.DATABASE_URL;
+export type Started = { pgDir?: string; natsPid?: number };
+
+/** Where to look before starting throwaway servers; a test of the fresh-machine path points it elsewhere. */
+export type Probe = { env: NodeJS.ProcessEnv; pgPort: number; natsPort: number; stateDir: string };
+const defaultProbe = (): Probe => ({ env: process.env, pgPort: 5432, natsPort: 4222, stateDir: STATE_DIR });
+
+export async function findOrStart(probe: Probe = defaultProbe()): Promise<Servers & { started: Started }> {
+  const started: Started = {};
+  let databaseUrl = probe.env.DATABASE_URL;
   if (!databaseUrl) {
-    if ((await answers('127.0.0.1', 5432)) !== undefined)
-      databaseUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
+    if ((await answers('127.0.0.1', probe.pgPort)) !== undefined)
+      databaseUrl = `postgres://postgres@127.0.0.1:${probe.pgPort}/postgres`;
     else {
-      const dir = join(STATE_DIR, 'pg');
+      const dir = join(probe.stateDir, 'pg');
       rmSync(dir, { recursive: true, force: true });
       databaseUrl = (await startPostgres(dir)).url;
       started.pgDir = dir;
     }
   }
-  let natsUrl = process.env.NATS_URL;
+  let natsUrl = probe.env.NATS_URL;
   if (!natsUrl) {
-    const info = await answers('127.0.0.1', 4222);
-    if (info?.includes('"jetstream":true')) natsUrl = 'nats://127.0.0.1:4222';
+    const info = await answers('127.0.0.1', probe.natsPort);
+    if (info?.includes('"jetstream":true')) natsUrl = `nats://127.0.0.1:${probe.natsPort}`;
     else {
-      const nats = await NatsServer.create(join(STATE_DIR, 'nats'));
+      const nats = await NatsServer.create(join(probe.stateDir, 'nats'));
       natsUrl = nats.url;
       started.natsPid = nats.pid;
     }
   }
   return { databaseUrl, natsUrl, started };
+}
+
+/** Stops what findOrStart started, never a server that was already running. */
+export function stopStarted(started: Started): void {
+  if (started.natsPid) {
+    try {
+      process.kill(started.natsPid, 'SIGTERM');
+    } catch {}
+  }
+  if (started.pgDir) {
+    try {
+      const pgCtl = join(which('initdb', pgBinDirs()) ?? '', '..', 'pg_ctl');
+      const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', pgCtl] : [pgCtl];
+      execFileSync(
+        asUser[0]!,
+        [...asUser.slice(1), '-D', join(started.pgDir, 'pgdata'), '-m', 'fast', 'stop'],
+        {
+          stdio: 'ignore',
+        },
+      );
+    } catch {}
+  }
 }
 
 /** Called once per test run (tap `before`): finds or starts the servers and records them. */
@@ -200,24 +228,7 @@ export async function setUpServers(): Promise<Servers> {
 export function tearDownServers(): void {
   if (!existsSync(STATE_FILE)) return;
   const s = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as Awaited<ReturnType<typeof findOrStart>>;
-  if (s.started.natsPid) {
-    try {
-      process.kill(s.started.natsPid, 'SIGTERM');
-    } catch {}
-  }
-  if (s.started.pgDir) {
-    try {
-      const pgCtl = join(which('initdb', pgBinDirs()) ?? '', '..', 'pg_ctl');
-      const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', pgCtl] : [pgCtl];
-      execFileSync(
-        asUser[0]!,
-        [...asUser.slice(1), '-D', join(s.started.pgDir, 'pgdata'), '-m', 'fast', 'stop'],
-        {
-          stdio: 'ignore',
-        },
-      );
-    } catch {}
-  }
+  stopStarted(s.started);
   rmSync(STATE_FILE, { force: true });
 }
 

@@ -1,0 +1,101 @@
+import type { Decider, DomainEvent, EventDefinition } from '@casework/contracts';
+import { ConcurrencyError, type Executor, type RecordedEvent, type StreamAppend } from '@casework/eventstore';
+import type { FastifyRequest } from 'fastify';
+import { type Cause, toNewEvent } from './events.js';
+import { badRequest, ProblemError } from './problems.js';
+import type { ServiceContext } from './serviceModule.js';
+
+/** Event contracts by name, to wrap decided events in their envelope. */
+export const byName = (defs: readonly EventDefinition[]): Record<string, EventDefinition> =>
+  Object.fromEntries(defs.map((d) => [d.name, d]));
+
+export async function loadAggregate<S, C, E extends DomainEvent>(
+  ctx: ServiceContext,
+  streamId: string,
+  decider: Decider<S, C, E>,
+  executor?: Executor,
+): Promise<{ state: S; version: number }> {
+  const { version, events } = await ctx.store.readStream(streamId, executor ? { executor } : undefined);
+  const state = events.reduce(
+    (s, e: RecordedEvent) => decider.evolve(s, { type: e.type, data: e.data } as E),
+    decider.initialState,
+  );
+  return { state, version };
+}
+
+/** The version named by `If-Match` (`"3"` or `W/"3"`), if the client sent one. */
+export function ifMatch(request: FastifyRequest): number | undefined {
+  const raw = request.headers['if-match'];
+  if (raw === undefined) return undefined;
+  const m = /^(?:W\/)?"(\d+)"$/.exec(String(raw).trim());
+  if (!m) throw badRequest('headers.if-match', 'expected an ETag such as "3"');
+  return Number(m[1]);
+}
+
+export const stalePrecondition = () =>
+  new ProblemError(
+    412,
+    'PRECONDITION_FAILED',
+    'Precondition failed',
+    'the resource changed since the version given in If-Match',
+  );
+
+export type Execution<S, C, E extends DomainEvent> = {
+  streamId: string;
+  streamType: string;
+  decider: Decider<S, C, E>;
+  definitions: Record<string, EventDefinition>;
+  /** The command, or a function of the current state that builds it (e.g. to read a current value). */
+  command: C | ((state: S) => C);
+  /** From `If-Match`: decide only on that version, else 412. Without it a lost race is retried. */
+  expectedVersion?: number | undefined;
+  cause: Cause;
+};
+
+/**
+ * Load → decide → append with the version that was read. A command that decides nothing writes nothing.
+ * Without If-Match a concurrent change is retried on the new state (deciding again), a few times.
+ */
+export async function execute<S, C, E extends DomainEvent>(
+  ctx: ServiceContext,
+  x: Execution<S, C, E>,
+): Promise<{ state: S; version: number; events: E[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const { state, version } = await loadAggregate(ctx, x.streamId, x.decider);
+    if (x.expectedVersion !== undefined && x.expectedVersion !== version) throw stalePrecondition();
+    const command = typeof x.command === 'function' ? (x.command as (s: S) => C)(state) : x.command;
+    const events = x.decider.decide(command, state);
+    if (events.length === 0) return { state, version, events };
+    try {
+      const result = await ctx.store.append([
+        {
+          streamId: x.streamId,
+          streamType: x.streamType,
+          expectedVersion: version === 0 ? 'no_stream' : version,
+          events: events.map((e) =>
+            toNewEvent(ctx, x.definitions[e.type]!, e.data as never, x.streamId, x.cause),
+          ),
+        },
+      ]);
+      return { state: events.reduce(x.decider.evolve, state), version: result.streams[0]!.version, events };
+    } catch (e) {
+      if (!(e instanceof ConcurrencyError) || x.expectedVersion !== undefined || attempt >= 5) throw e;
+    }
+  }
+}
+
+/** Decided events of one stream as an append, expecting the version they were decided on. */
+export function appendOf<E extends DomainEvent>(
+  ctx: ServiceContext,
+  stream: { streamId: string; streamType: string; version: number },
+  events: readonly E[],
+  definitions: Record<string, EventDefinition>,
+  cause: Cause,
+): StreamAppend {
+  return {
+    streamId: stream.streamId,
+    streamType: stream.streamType,
+    expectedVersion: stream.version === 0 ? 'no_stream' : stream.version,
+    events: events.map((e) => toNewEvent(ctx, definitions[e.type]!, e.data as never, stream.streamId, cause)),
+  };
+}

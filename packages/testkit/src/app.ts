@@ -1,0 +1,74 @@
+import type { Database } from '@casework/eventstore';
+import { InProcessTransport, JetStreamTransport, type Transport } from '@casework/messaging';
+import { buildApp, mintToken, type Principal, type ServiceModule } from '@casework/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { natsNames, natsUrl, type Teardown, testPostgres } from './resources.js';
+
+export const TEST_SIGNING_KEY = 'test-signing-key-of-at-least-32-characters';
+export const TEST_IDENTIFIER_KEY = 'test-identifier-key-of-at-least-32-chars';
+
+export type TestApp = {
+  app: FastifyInstance;
+  database: Database;
+  transport: Transport;
+  /** A bearer header for a principal: `as(['case_manager'], { municipality: 'BLG01' })`. */
+  as: (
+    roles: Principal['roles'],
+    scope: { municipality?: string; oblast?: string },
+    sub?: string,
+  ) => Promise<{ authorization: string }>;
+};
+
+/**
+ * Services hosted for an integration test: a PostgreSQL database of the test file's own, and JetStream
+ * with its own prefix and stream (or the in-process transport), workers running, closed at teardown.
+ */
+export async function testApp(
+  t: Teardown,
+  services: ServiceModule[],
+  options: {
+    transport?: 'jetstream' | 'in-process';
+    clock?: () => Date;
+    logStream?: NodeJS.WritableStream;
+    logLevel?: string;
+  } = {},
+): Promise<TestApp> {
+  const database = await testPostgres(t, { max: 10 });
+  const transport: Transport =
+    options.transport === 'in-process'
+      ? new InProcessTransport({ maxDeliver: 5 })
+      : await JetStreamTransport.connect({ url: await natsUrl(), ...natsNames(), maxDeliver: 5 });
+  const app = await buildApp({
+    services,
+    database,
+    transport,
+    auth: { signingKey: TEST_SIGNING_KEY },
+    identifierKey: TEST_IDENTIFIER_KEY,
+    logLevel: options.logLevel ?? 'warn',
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logStream ? { logStream: options.logStream as never } : {}),
+  });
+  t.teardown(async () => {
+    await app.close();
+    await transport.close();
+  });
+  return {
+    app,
+    database,
+    transport,
+    as: async (roles, scope, sub = 'test-user') => ({
+      authorization: `Bearer ${await mintToken(TEST_SIGNING_KEY, { sub, roles, ...scope } as Principal)}`,
+    }),
+  };
+}
+
+/** Polls until `fn` returns a value (read models and consumers are eventually consistent). */
+export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T | undefined> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return undefined;
+}
