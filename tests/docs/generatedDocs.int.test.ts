@@ -5,15 +5,18 @@ import t from 'tap';
 
 const root = join(import.meta.dirname, '..', '..');
 
-t.test('the committed OpenAPI and AsyncAPI documents match the code (else run pnpm gen)', async (t) => {
-  for (const [path, expected] of Object.entries(await generatedDocuments())) {
-    let committed = '';
-    try {
-      committed = readFileSync(join(root, path), 'utf8');
-    } catch {}
-    t.ok(committed === expected, `${path} is current`);
-  }
-});
+t.test(
+  'the committed OpenAPI, AsyncAPI and event catalogue documents match the code (else run pnpm gen)',
+  async (t) => {
+    for (const [path, expected] of Object.entries(await generatedDocuments())) {
+      let committed = '';
+      try {
+        committed = readFileSync(join(root, path), 'utf8');
+      } catch {}
+      t.ok(committed === expected, `${path} is current`);
+    }
+  },
+);
 
 t.test('every route documents its responses and every published event its payload', async (t) => {
   const docs = await generatedDocuments();
@@ -33,4 +36,27 @@ t.test('every route documents its responses and every published event its payloa
     /PersonalDetails|IdentifierClaimed/,
     'internal events are not published',
   );
+});
+
+t.test('every operation shows an example of its body and of its success responses', async (t) => {
+  const openapi = JSON.parse((await generatedDocuments())['docs/openapi/casework.json']!);
+  const schemas = openapi.components.schemas as Record<string, { example?: unknown; examples?: unknown }>;
+  const exemplified = (s?: { $ref?: string; example?: unknown; examples?: unknown }) => {
+    const target = s?.$ref ? schemas[s.$ref.split('/').pop()!] : s;
+    return target?.example !== undefined || target?.examples !== undefined;
+  };
+  type Op = {
+    requestBody?: { content: Record<string, { schema: object }> };
+    responses: Record<string, { content?: Record<string, { schema: object }> }>;
+  };
+  for (const [path, ops] of Object.entries(openapi.paths as Record<string, Record<string, Op>>)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const body = op.requestBody?.content['application/json']?.schema;
+      if (body) t.ok(exemplified(body), `${method.toUpperCase()} ${path}: body example`);
+      for (const [status, response] of Object.entries(op.responses).filter(([s]) => s.startsWith('2'))) {
+        const schema = response.content?.['application/json']?.schema;
+        if (schema) t.ok(exemplified(schema), `${method.toUpperCase()} ${path}: ${status} example`);
+      }
+    }
+  }
 });

@@ -1,50 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { composeEgn, composeLnch } from '@casework/contracts';
-import { Config } from '@casework/platform/config';
-import { createPlatform, type Platform } from '@casework/platform/platform';
-import { allServices } from '@casework/platform/services';
 import { mintToken } from '@casework/service-kit';
-import { natsNames, natsUrl, testDatabaseUrl } from '@casework/testkit';
-import t, { type Test } from 'tap';
-
-const SIGNING_KEY = 'test-signing-key-of-at-least-32-characters';
-
-/** Distributed mode: one platform per service, sharing PostgreSQL (own schemas) and JetStream. */
-async function distributed(t: Test, logs: string[]) {
-  const names = natsNames();
-  const env = {
-    DATABASE_URL: await testDatabaseUrl(t),
-    NATS_URL: await natsUrl(),
-    NATS_PREFIX: names.prefix,
-    NATS_STREAM: names.stream,
-    AUTH_SIGNING_KEY: SIGNING_KEY,
-    IDENTIFIER_HASH_KEY: 'test-identifier-key-of-at-least-32-chars',
-    DATABASE_POOL_MAX: '5',
-  };
-  const platforms: Record<string, Platform> = {};
-  for (const service of allServices) {
-    const stream = new PassThrough();
-    stream.on('data', (d: Buffer) => logs.push(d.toString()));
-    platforms[service.name] = await createPlatform(Config.parse(env), [service], { logStream: stream });
-  }
-  t.teardown(async () => {
-    for (const p of Object.values(platforms)) await p.close();
-  });
-  return platforms;
-}
-
-const token = (roles: string[], scope: { municipality?: string; oblast?: string }, sub = 'cm-1') =>
-  mintToken(SIGNING_KEY, { sub, roles: roles as never, ...scope });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T | undefined> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return undefined;
-}
+import { eventually } from '@casework/testkit';
+import t from 'tap';
+import { distributed, token } from './harness.js';
 
 t.test('a client registered in intake appears in eligibility, placement and billing', async (t) => {
   const logs: string[] = [];

@@ -1,88 +1,296 @@
 import {
-  ClientPersonalDetailsRecorded,
-  ClientRegistered,
-  IdentifierClaimed,
+  type CorrectDetailsBody,
+  intakeEvents,
+  type LocalDate,
   parseEgn,
+  type RegisterClientBody,
   sofiaDate,
 } from '@casework/contracts';
-import type { RecordedEvent } from '@casework/eventstore';
 import { ConcurrencyError } from '@casework/eventstore';
-import { type Cause, conflict, type ServiceContext, toNewEvent } from '@casework/service-kit';
-import { type Client, type ClientEvent, decide, evolve, initialState } from '../domain/client.js';
-import { clientStream, identifierHash, identifierStream } from '../domain/identifierHash.js';
+import {
+  appendOf,
+  byName,
+  type Cause,
+  covers,
+  execute,
+  type Jurisdiction,
+  loadAggregate,
+  notFound,
+  type ServiceContext,
+  stalePrecondition,
+} from '@casework/service-kit';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import { type ClientCommand, clientDecider, type Registered } from '../domain/client.js';
+import { claimDecider, clientStream, identifierHash, identifierStream } from '../domain/identifierClaim.js';
 
-const DEFINITIONS = { ClientRegistered, ClientPersonalDetailsRecorded } as const;
+export const definitions = byName(intakeEvents);
 
-export async function loadClient(
-  ctx: ServiceContext,
-  clientId: string,
-): Promise<{ state: Client; version: number }> {
-  const { version, events } = await ctx.store.readStream(clientStream(clientId));
-  const state = events.reduce(
-    (s, e: RecordedEvent) => evolve(s, { type: e.type, data: e.data } as ClientEvent),
-    initialState,
-  );
+type Identifier = { kind: 'egn' | 'lnch'; value: string };
+
+/** A client the caller may see (their jurisdiction owns it), else 404: outside scope reads as absent. */
+export async function visibleClient(ctx: ServiceContext, j: Jurisdiction, clientId: string) {
+  const { state, version } = await loadAggregate(ctx, clientStream(clientId), clientDecider);
+  if (state.status === 'unknown' || !covers(j, state.municipality)) throw notFound(`client ${clientId}`);
   return { state, version };
 }
 
-export type RegisterInput = {
-  identifier: { kind: 'egn' | 'lnch'; value: string };
-  givenName: string;
-  familyName: string;
-  municipality: string;
-  birthDate?: string;
-  sex?: 'male' | 'female';
+/** An ЕГН encodes birth date and sex; otherwise the request states them. */
+function birthFacts(
+  identifier: Identifier | undefined,
+  stated: { birthDate?: LocalDate; sex?: 'male' | 'female' },
+) {
+  const egn = identifier?.kind === 'egn' ? parseEgn(identifier.value) : undefined;
+  if (egn?.ok) return egn.facts;
+  return { birthDate: stated.birthDate, sex: stated.sex };
+}
+
+const claimOf = async (ctx: ServiceContext, identifier: Identifier) => {
+  const streamId = identifierStream(identifierHash(ctx.secrets.identifierKey, identifier));
+  const { state, version } = await loadAggregate(ctx, streamId, claimDecider);
+  return { streamId, state, version };
 };
 
 /**
- * Registers a person once: the client stream and a claim on the identifier's keyed hash are appended
- * together, so a second registration of the same person fails on the claim and writes nothing.
+ * Case numbers: unique nationally, from a sequence taken a block at a time (one round trip per block,
+ * not per registration). Gaps are allowed: a failed registration uses a number up.
  */
-export async function registerClient(ctx: ServiceContext, input: RegisterInput, cause: Cause) {
+type Block = { numbers: number[]; refill?: Promise<void> };
+const blocks = new WeakMap<object, Block>();
+const BLOCK = 50;
+
+async function nextCaseNumber(ctx: ServiceContext, municipality: string, today: LocalDate) {
+  const block = blocks.get(ctx.store) ?? { numbers: [] };
+  blocks.set(ctx.store, block);
+  while (block.numbers.length === 0) {
+    block.refill ??= (async () => {
+      const { rows } = await sql<{
+        n: string;
+      }>`SELECT nextval(${`${ctx.store.schema}.case_numbers`}::regclass)::text AS n
+        FROM generate_series(1, ${BLOCK})`.execute(ctx.store.db);
+      block.numbers.push(...rows.map((r) => Number(r.n)).sort((x, y) => x - y));
+    })().finally(() => {
+      block.refill = undefined;
+    });
+    await block.refill;
+  }
+  const n = block.numbers.shift()!;
+  return `${municipality}-${today.slice(0, 4)}-${String(n).padStart(6, '0')}`;
+}
+
+/**
+ * Registers a person once: the client stream and a claim on the identifier's keyed hash are appended
+ * together, so a second registration of the same person fails on the claim and writes nothing. The
+ * claim is first tried as a new stream (the usual case: one round trip); if it exists, it is read and
+ * decided on. A provisional record (no identifier) claims nothing.
+ */
+export async function registerClient(ctx: ServiceContext, input: RegisterClientBody, cause: Cause) {
   const clientId = ctx.newId();
-  const egn = input.identifier.kind === 'egn' ? parseEgn(input.identifier.value) : undefined;
-  const facts = egn?.ok ? egn.facts : undefined;
-  const events = decide(
+  const today = sofiaDate(ctx.clock());
+  const facts = birthFacts(input.identifier, input);
+  const events = clientDecider.decide(
     {
       type: 'RegisterClient',
       clientId,
-      identifier: input.identifier,
+      ...(input.identifier ? { identifier: input.identifier } : {}),
       givenName: input.givenName,
       familyName: input.familyName,
-      // an ЕГН encodes birth date and sex; with an ЛНЧ the request states them (the body schema insists)
-      birthDate: facts?.birthDate ?? input.birthDate!,
-      sex: facts?.sex ?? input.sex ?? 'unknown',
+      birthDate: facts.birthDate!,
+      sex: facts.sex ?? 'unknown',
       municipality: input.municipality,
-      today: sofiaDate(ctx.clock()),
+      caseNumber: await nextCaseNumber(ctx, input.municipality, today),
+      today,
     },
-    initialState,
+    clientDecider.initialState,
   );
-  const hash = identifierHash(ctx.secrets.identifierKey, input.identifier);
-  const stream = clientStream(clientId);
-  try {
-    const result = await ctx.store.append([
-      {
-        streamId: stream,
-        streamType: 'client',
-        expectedVersion: 'no_stream',
-        events: events.map((e) => toNewEvent(ctx, DEFINITIONS[e.type], e.data as never, stream, cause)),
-      },
-      {
-        streamId: identifierStream(hash),
+  const stream = { streamId: clientStream(clientId), streamType: 'client', version: 0 };
+  const client = appendOf(ctx, stream, events, definitions, cause);
+  const claimId =
+    input.identifier && identifierStream(identifierHash(ctx.secrets.identifierKey, input.identifier));
+  let claim = claimId ? { streamId: claimId, state: claimDecider.initialState, version: 0 } : undefined;
+  for (;;) {
+    const claimed = claim ? claimDecider.decide({ type: 'Claim', clientId }, claim.state) : [];
+    try {
+      const result = await ctx.store.append([
+        client,
+        ...(claim
+          ? [appendOf(ctx, { ...claim, streamType: 'identifier' }, claimed, definitions, cause)]
+          : []),
+      ]);
+      return {
+        clientId,
+        version: result.streams[0]!.version,
+        state: events.reduce(clientDecider.evolve, clientDecider.initialState) as Registered,
+      };
+    } catch (e) {
+      if (!(e instanceof ConcurrencyError) || !claim || e.streamId !== claim.streamId) throw e;
+      // the identifier was claimed before (or released since): decide on what its claim says now
+      claim = { streamId: claim.streamId, ...(await loadAggregate(ctx, claim.streamId, claimDecider)) };
+    }
+  }
+}
+
+/**
+ * Corrects personal details with a reason. A changed identifier moves its claim: the old hash is
+ * released and the new one claimed in the same append, so a clash with another client writes nothing.
+ */
+export async function correctDetails(
+  ctx: ServiceContext,
+  j: Jurisdiction,
+  clientId: string,
+  input: z.infer<typeof CorrectDetailsBody>,
+  expectedVersion: number | undefined,
+  cause: Cause,
+) {
+  const { state, version } = await visibleClient(ctx, j, clientId);
+  if (expectedVersion !== undefined && expectedVersion !== version) {
+    throw stalePrecondition();
+  }
+  const facts = input.identifier ? birthFacts(input.identifier, input) : input;
+  const events = clientDecider.decide(
+    {
+      type: 'CorrectDetails',
+      ...(input.identifier ? { identifier: input.identifier } : {}),
+      ...(input.givenName ? { givenName: input.givenName } : {}),
+      ...(input.familyName ? { familyName: input.familyName } : {}),
+      ...(facts.birthDate ? { birthDate: facts.birthDate } : {}),
+      ...(facts.sex ? { sex: facts.sex } : {}),
+      reason: input.reason,
+    },
+    state,
+  );
+  const registered = state as Registered;
+  const moved =
+    input.identifier &&
+    (input.identifier.kind !== registered.identifier?.kind ||
+      input.identifier.value !== registered.identifier?.value);
+  const claims = [];
+  if (moved) {
+    const next = await claimOf(ctx, input.identifier!);
+    claims.push({
+      ...next,
+      streamType: 'identifier',
+      events: claimDecider.decide({ type: 'Claim', clientId }, next.state),
+    });
+    if (registered.identifier) {
+      const old = await claimOf(ctx, registered.identifier);
+      claims.push({
+        ...old,
         streamType: 'identifier',
-        expectedVersion: 'no_stream',
-        events: [toNewEvent(ctx, IdentifierClaimed, { clientId }, identifierStream(hash), cause)],
-      },
-    ]);
-    return { clientId, version: result.streams[0]!.version, state: events.reduce(evolve, initialState) };
-  } catch (e) {
-    if (e instanceof ConcurrencyError && e.streamId === identifierStream(hash)) {
-      const { events: claim } = await ctx.store.readStream(identifierStream(hash));
-      const existing = (claim[0]?.data as { clientId: string } | undefined)?.clientId;
-      throw conflict('CLIENT_ALREADY_REGISTERED', 'this person is already registered', {
-        existing: { clientId: existing, href: `/v1/clients/${existing}` },
+        events: claimDecider.decide({ type: 'Release', clientId }, old.state),
       });
     }
-    throw e;
   }
+  if (events.length === 0) return { state: registered, version };
+  const result = await ctx.store.append([
+    appendOf(
+      ctx,
+      { streamId: clientStream(clientId), streamType: 'client', version },
+      events,
+      definitions,
+      cause,
+    ),
+    ...claims.filter((c) => c.events.length > 0).map((c) => appendOf(ctx, c, c.events, definitions, cause)),
+  ]);
+  return {
+    state: events.reduce(clientDecider.evolve, state) as Registered,
+    version: result.streams[0]!.version,
+  };
+}
+
+/** Any single-stream command on a visible client (contacts, addresses, move, death, case manager, household). */
+export async function runClientCommand(
+  ctx: ServiceContext,
+  j: Jurisdiction,
+  clientId: string,
+  command: ClientCommand,
+  expectedVersion: number | undefined,
+  cause: Cause,
+) {
+  const { state } = await visibleClient(ctx, j, clientId);
+  const r = await execute(ctx, {
+    streamId: clientStream(clientId),
+    streamType: 'client',
+    decider: clientDecider,
+    definitions,
+    command,
+    expectedVersion,
+    cause: { municipality: (state as Registered).municipality, ...cause },
+  });
+  return { state: r.state as Registered, version: r.version };
+}
+
+/**
+ * Merges a duplicate record into a survivor: both streams in one append, so either both say it or
+ * neither does. Unmerging appends the reverse to both. No event is ever removed.
+ */
+export async function mergeClients(
+  ctx: ServiceContext,
+  j: Jurisdiction,
+  survivorId: string,
+  duplicateId: string,
+  reason: string,
+  expectedVersion: number | undefined,
+  cause: Cause,
+) {
+  const survivor = await visibleClient(ctx, j, survivorId);
+  const duplicate = await visibleClient(ctx, j, duplicateId);
+  if (expectedVersion !== undefined && expectedVersion !== survivor.version) {
+    throw stalePrecondition();
+  }
+  const today = sofiaDate(ctx.clock());
+  const absorbed = clientDecider.decide(
+    { type: 'AbsorbDuplicate', mergedId: duplicateId, today },
+    survivor.state,
+  );
+  const folded = clientDecider.decide({ type: 'MergeInto', survivorId, reason }, duplicate.state);
+  return appendBoth(ctx, survivor, duplicate, absorbed, folded, cause);
+}
+
+export async function unmergeClients(
+  ctx: ServiceContext,
+  j: Jurisdiction,
+  survivorId: string,
+  mergedId: string,
+  reason: string,
+  expectedVersion: number | undefined,
+  cause: Cause,
+) {
+  const survivor = await visibleClient(ctx, j, survivorId);
+  const merged = await visibleClient(ctx, j, mergedId);
+  if (expectedVersion !== undefined && expectedVersion !== survivor.version) {
+    throw stalePrecondition();
+  }
+  const today = sofiaDate(ctx.clock());
+  const released = clientDecider.decide({ type: 'ReleaseMerged', mergedId, today }, survivor.state);
+  const restored = clientDecider.decide({ type: 'UndoMerge', survivorId, reason }, merged.state);
+  return appendBoth(ctx, survivor, merged, released, restored, cause);
+}
+
+async function appendBoth(
+  ctx: ServiceContext,
+  a: Awaited<ReturnType<typeof visibleClient>>,
+  b: Awaited<ReturnType<typeof visibleClient>>,
+  aEvents: ReturnType<typeof clientDecider.decide>,
+  bEvents: ReturnType<typeof clientDecider.decide>,
+  cause: Cause,
+) {
+  const idOf = (s: typeof a.state) => (s as Registered).clientId;
+  const appends = [
+    {
+      stream: { streamId: clientStream(idOf(a.state)), streamType: 'client', version: a.version },
+      events: aEvents,
+    },
+    {
+      stream: { streamId: clientStream(idOf(b.state)), streamType: 'client', version: b.version },
+      events: bEvents,
+    },
+  ].filter((x) => x.events.length > 0);
+  if (appends.length === 0) return { state: a.state as Registered, version: a.version };
+  const result = await ctx.store.append(
+    appends.map((x) => appendOf(ctx, x.stream, x.events, definitions, cause)),
+  );
+  const aVersion =
+    result.streams.find((s) => s.streamId === clientStream(idOf(a.state)))?.version ?? a.version;
+  return { state: aEvents.reduce(clientDecider.evolve, a.state) as Registered, version: aVersion };
 }

@@ -1,0 +1,47 @@
+import { intakeParameters } from '@casework/reference-data';
+import {
+  type Cause,
+  execute,
+  type Jurisdiction,
+  loadAggregate,
+  type ServiceContext,
+} from '@casework/service-kit';
+import { active } from '../domain/client.js';
+import { type NeedsCommand, needsDecider } from '../domain/needs.js';
+import { definitions, visibleClient } from './clients.js';
+
+export const needsStream = (clientId: string) => `needs-${clientId}`;
+
+export async function loadNeeds(ctx: ServiceContext, j: Jurisdiction, clientId: string) {
+  await visibleClient(ctx, j, clientId);
+  return loadAggregate(ctx, needsStream(clientId), needsDecider);
+}
+
+type WithoutInterval<C> = C extends { type: 'RecordAssessment' } ? Omit<C, 'reassessmentIntervalMonths'> : C;
+
+/** Records an assessment (the reassessment interval comes from the parameters in force) or a plan. */
+export async function runNeedsCommand(
+  ctx: ServiceContext,
+  j: Jurisdiction,
+  command: WithoutInterval<NeedsCommand>,
+  cause: Cause,
+) {
+  const { state } = await visibleClient(ctx, j, command.clientId);
+  const client = active(state);
+  const full: NeedsCommand =
+    command.type === 'RecordAssessment'
+      ? {
+          ...command,
+          reassessmentIntervalMonths: intakeParameters(client.municipality, command.assessedOn)
+            .reassessmentIntervalMonths,
+        }
+      : command;
+  return execute(ctx, {
+    streamId: needsStream(command.clientId),
+    streamType: 'needs',
+    decider: needsDecider,
+    definitions,
+    command: full,
+    cause,
+  });
+}

@@ -1,0 +1,182 @@
+import {
+  ApplicationPage,
+  ApplicationParams,
+  ApplicationRecord,
+  ApplicationsQuery,
+  AttachDocumentBody,
+  CloseApplicationBody,
+  Problem,
+  RecordReferralBody,
+  SubmitApplicationBody,
+  WithdrawApplicationBody,
+} from '@casework/contracts';
+import { serviceType } from '@casework/reference-data';
+import {
+  assertMayAsk,
+  causeOf,
+  ifMatch,
+  jurisdictionOf,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { runApplicationCommand, submitApplication, visibleApplication } from '../application/applications.js';
+import type { Application, ApplicationCommand } from '../domain/application.js';
+import { listApplications } from '../projections/applications.js';
+import { STAFF } from './clients.js';
+
+const ERRORS = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  412: Problem,
+  422: Problem,
+};
+type Open = Exclude<Application, { status: 'unknown' }>;
+
+const toRecord = (a: Open, version: number): ApplicationRecord => ({
+  applicationId: a.applicationId,
+  clientId: a.clientId,
+  serviceType: a.serviceType,
+  municipality: a.municipality,
+  status: a.status,
+  submittedOn: a.submittedOn,
+  assessmentDueBy: a.assessmentDueBy,
+  referralRequired: a.referralRequired,
+  ...(a.referral ? { referral: a.referral } : {}),
+  documents: a.documents,
+  ...(a.endedOn ? { endedOn: a.endedOn } : {}),
+  ...(a.outcome ? { outcome: a.outcome } : {}),
+  version,
+});
+
+const send = (reply: FastifyReply, r: { state: Application; version: number }) => {
+  reply.header('etag', `"${r.version}"`);
+  return toRecord(r.state as Open, r.version);
+};
+
+export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const scopeOf = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
+
+  app.post(
+    '/v1/applications',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['intake'],
+        summary: 'Submit an application for a service type (one open application per client and type)',
+        body: SubmitApplicationBody,
+        response: { 201: ApplicationRecord, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const cause = causeOf(request, request.body.municipality);
+      const result = await submitApplication(ctx, scopeOf(request), request.body, cause);
+      reply.status(201).header('location', `/v1/applications/${(result.state as Open).applicationId}`);
+      return send(reply, result);
+    },
+  );
+
+  app.get(
+    '/v1/applications',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['intake'],
+        summary: 'Applications in your municipality, newest first',
+        querystring: ApplicationsQuery,
+        response: { 200: ApplicationPage, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request) => {
+      const j = scopeOf(request);
+      const q = request.query;
+      if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
+      return listApplications(ctx.store.db, ctx.store.schema, j, {
+        ...q,
+        ...(q.clientId ? { clientIds: [q.clientId] } : {}),
+      });
+    },
+  );
+
+  app.get(
+    '/v1/applications/:applicationId',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['intake'],
+        summary: 'An application with its documents and referral',
+        params: ApplicationParams,
+        response: { 200: ApplicationRecord, 401: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) =>
+      send(reply, await visibleApplication(ctx, scopeOf(request), request.params.applicationId)),
+  );
+
+  const command = <B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    toCommand: (b: z.infer<B>, a: Open) => ApplicationCommand,
+  ) =>
+    app.post(
+      `/v1/applications/:applicationId/${path}`,
+      {
+        config: { roles: STAFF },
+        schema: {
+          tags: ['intake'],
+          summary,
+          params: ApplicationParams,
+          body,
+          response: { 200: ApplicationRecord, ...ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const { applicationId } = request.params as { applicationId: string };
+        const result = await runApplicationCommand(
+          ctx,
+          scopeOf(request),
+          applicationId,
+          (a) => toCommand(request.body as z.infer<B>, a as Open),
+          ifMatch(request),
+          causeOf(request),
+        );
+        return send(reply, result);
+      },
+    );
+
+  command('documents', 'Attach a document (metadata only: kind, number, date)', AttachDocumentBody, (b) => ({
+    type: 'AttachDocument',
+    documentId: ctx.newId(),
+    kind: b.kind,
+    ...(b.number ? { number: b.number } : {}),
+    issuedOn: b.issuedOn,
+  }));
+  command(
+    'referral',
+    'Record the referral (from the municipality, or the Directorate where the law reserves it)',
+    RecordReferralBody,
+    (b, a) => ({
+      type: 'RecordReferral',
+      reservedTo: serviceType(a.serviceType).referral.issuer,
+      issuer: b.issuer,
+      issuedBy: b.issuedBy,
+      referralNumber: b.referralNumber,
+      issuedOn: b.issuedOn,
+    }),
+  );
+  command('withdraw', 'The client withdraws the application', WithdrawApplicationBody, (b) => ({
+    type: 'Withdraw',
+    withdrawnOn: b.withdrawnOn,
+  }));
+  command('close', 'Close the application with an outcome', CloseApplicationBody, (b) => ({
+    type: 'Close',
+    closedOn: b.closedOn,
+    outcome: b.outcome,
+  }));
+};

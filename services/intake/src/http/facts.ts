@@ -1,0 +1,165 @@
+import {
+  ClientIdParams,
+  ConsentBody,
+  DisabilityBody,
+  DwellingOwnershipBody,
+  FactParams,
+  FactRecorded,
+  FactsAsOf,
+  FactsQuery,
+  IncomeBody,
+  Problem,
+  RetractFactBody,
+  sofiaDate,
+} from '@casework/contracts';
+import { causeOf, jurisdictionOf, principalOf, type ServiceContext } from '@casework/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { logAccess } from '../application/accessLog.js';
+import { visibleClient } from '../application/clients.js';
+import { factsStream, runFactCommand } from '../application/facts.js';
+import type { Registered } from '../domain/client.js';
+import type { FactCommand } from '../domain/facts.js';
+import { factsAsOf, storedFacts } from '../views/facts.js';
+import { STAFF } from './clients.js';
+
+const ERRORS = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem };
+const KIND_OF = {
+  DeclareIncome: 'income',
+  RecordDisability: 'disability',
+  RecordDwellingOwnership: 'dwelling_ownership',
+  RecordConsent: 'consent',
+} as const;
+
+export const factRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const scopeOf = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
+
+  /** One route per kind of fact; a correction names the fact it replaces in `supersedes`. */
+  const record = <B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    toCommand: (b: z.infer<B>) => Omit<Exclude<FactCommand, { type: 'RetractFact' }>, 'clientId' | 'factId'>,
+  ) =>
+    app.post(
+      `/v1/clients/:clientId/facts/${path}`,
+      {
+        config: { roles: STAFF },
+        schema: {
+          tags: ['intake'],
+          summary,
+          params: ClientIdParams,
+          body,
+          response: { 201: FactRecorded, ...ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const { clientId } = request.params as { clientId: string };
+        const partial = toCommand(request.body as z.infer<B>);
+        const command = { ...partial, clientId, factId: ctx.newId() } as FactCommand;
+        const result = await runFactCommand(ctx, scopeOf(request), command, causeOf(request));
+        reply.status(201).header('etag', `"${result.version}"`);
+        return {
+          clientId,
+          factId: (command as { factId: string }).factId,
+          kind: KIND_OF[partial.type],
+          version: result.version,
+        };
+      },
+    );
+
+  const base = (b: { validFrom: string; validTo?: string | undefined; supersedes?: string | undefined }) => ({
+    validFrom: b.validFrom,
+    ...(b.validTo ? { validTo: b.validTo } : {}),
+    ...(b.supersedes ? { supersedes: b.supersedes } : {}),
+  });
+
+  record('incomes', 'Declare a monthly income from one source over a period', IncomeBody, (b) => ({
+    type: 'DeclareIncome',
+    ...base(b),
+    source: b.source,
+    monthlyAmount: b.monthlyAmount,
+  }));
+  record('disability-assessments', 'Record a ТЕЛК/НЕЛК decision', DisabilityBody, (b) => ({
+    type: 'RecordDisability',
+    ...base(b),
+    degreePercent: b.degreePercent,
+    outsideAssistanceNeeded: b.outsideAssistanceNeeded,
+    commission: b.commission,
+    decisionNumber: b.decisionNumber,
+    decidedOn: b.decidedOn,
+  }));
+  record('dwelling-ownership', 'Record whether the client owns a dwelling', DwellingOwnershipBody, (b) => ({
+    type: 'RecordDwellingOwnership',
+    ...base(b),
+    ownsDwelling: b.ownsDwelling,
+  }));
+  record('consents', 'Record consent to data processing given or withdrawn', ConsentBody, (b) => ({
+    type: 'RecordConsent',
+    validFrom: b.validFrom,
+    status: b.status,
+  }));
+
+  app.post(
+    '/v1/clients/:clientId/facts/:factId/retract',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['intake'],
+        summary: 'Retract a fact recorded in error (it stays in the history, marked retracted)',
+        params: FactParams,
+        body: RetractFactBody,
+        response: { 200: FactRecorded, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const { clientId, factId } = request.params;
+      const result = await runFactCommand(
+        ctx,
+        scopeOf(request),
+        { type: 'RetractFact', clientId, factId, reason: request.body.reason },
+        causeOf(request),
+      );
+      reply.header('etag', `"${result.version}"`);
+      const kind = result.state.facts.get(factId)!.kind;
+      return { clientId, factId, kind, version: result.version };
+    },
+  );
+
+  app.get(
+    '/v1/clients/:clientId/facts',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['intake'],
+        summary: 'What was known at a time about the facts in force on a date',
+        description:
+          'Facts of merged records count for the survivor. `inForce` resolves overlaps by effective date; ' +
+          '`history` lists every fact recorded by `knownAt`, corrections and retractions included.',
+        params: ClientIdParams,
+        querystring: FactsQuery,
+        response: { 200: FactsAsOf, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const { clientId } = request.params;
+      const { state } = await visibleClient(ctx, scopeOf(request), clientId);
+      const client = state as Registered;
+      const asOf = request.query.asOf ?? sofiaDate(ctx.clock());
+      const knownAt = request.query.knownAt ?? ctx.clock().toISOString();
+      const streams = await Promise.all(
+        [clientId, ...client.mergedClients].map((id) => ctx.store.readStream(factsStream(id))),
+      );
+      const stored = storedFacts(streams.flatMap((s) => s.events));
+      const kind = request.query.kind;
+      const { inForce, history } = factsAsOf(
+        kind ? stored.filter((f) => f.kind === kind) : stored,
+        asOf,
+        knownAt,
+      );
+      await logAccess(ctx, request, 'read', [client]);
+      return { clientId, asOf, knownAt, inForce, history };
+    },
+  );
+};

@@ -1,0 +1,51 @@
+import { AccessLogPage, AccessLogQuery, Caseload, CaseloadQuery, Problem } from '@casework/contracts';
+import { assertMayAsk, jurisdictionOf, principalOf, type ServiceContext } from '@casework/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { logAccess, readAccessLog } from '../application/accessLog.js';
+import { searchClients } from '../projections/clients.js';
+import { STAFF } from './clients.js';
+
+export const oversightRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.get(
+    '/v1/caseload',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['intake'],
+        summary: "A case manager's active clients (yours unless you name another)",
+        querystring: CaseloadQuery,
+        response: { 200: Caseload, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const caseManager = request.query.caseManager ?? principal.sub;
+      const page = await searchClients(ctx.store.db, ctx.store.schema, jurisdictionOf(principal), {
+        caseManager,
+        includeInactive: false,
+        limit: request.query.limit,
+        cursor: request.query.cursor,
+      });
+      await logAccess(ctx, request, 'search', page.items);
+      return { caseManager, ...page };
+    },
+  );
+
+  app.get(
+    '/v1/access-log',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['intake'],
+        summary: 'Who read which personal records, newest first (supervisors of the municipality)',
+        querystring: AccessLogQuery,
+        response: { 200: AccessLogPage, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request) => {
+      const j = jurisdictionOf(principalOf(request));
+      if (request.query.municipality) assertMayAsk(j, { municipality: request.query.municipality });
+      return readAccessLog(ctx, j, request.query);
+    },
+  );
+};

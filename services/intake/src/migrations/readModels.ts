@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+/** Intake's read models and its access log, in the `intake` schema after the event store's tables. */
+export const intakeMigrations = (schema: string): Record<string, Migration> => ({
+  '0100_intake_read_models': {
+    async up(db) {
+      const s = sql.id(schema);
+      for (const statement of [
+        // case numbers: unique nationally, gaps allowed (a failed registration uses one up)
+        sql`CREATE SEQUENCE ${s}.case_numbers`,
+        sql`CREATE TABLE ${s}.clients (
+          client_id uuid PRIMARY KEY,
+          case_number text,
+          status text NOT NULL,
+          municipality text NOT NULL,
+          given_name text NOT NULL DEFAULT '',
+          family_name text NOT NULL DEFAULT '',
+          given_key text NOT NULL DEFAULT '',
+          family_key text NOT NULL DEFAULT '',
+          birth_date date NOT NULL,
+          registered_on date NOT NULL,
+          died_on date,
+          case_manager text,
+          merged_into uuid
+        )`,
+        sql`CREATE INDEX clients_by_name ON ${s}.clients
+          (municipality, family_key text_pattern_ops, given_key text_pattern_ops, client_id)`,
+        sql`CREATE INDEX clients_by_case_number ON ${s}.clients (case_number text_pattern_ops)`,
+        sql`CREATE INDEX clients_by_case_manager ON ${s}.clients (case_manager, family_key, given_key, client_id)
+          WHERE case_manager IS NOT NULL`,
+        sql`CREATE TABLE ${s}.applications (
+          application_id uuid PRIMARY KEY,
+          client_id uuid NOT NULL,
+          service_type text NOT NULL,
+          municipality text NOT NULL,
+          status text NOT NULL,
+          submitted_on date NOT NULL,
+          assessment_due_by date NOT NULL,
+          referral_required boolean NOT NULL,
+          referral jsonb,
+          ended_on date,
+          outcome text
+        )`,
+        sql`CREATE INDEX applications_by_client ON ${s}.applications (client_id)`,
+        sql`CREATE INDEX applications_by_municipality ON ${s}.applications
+          (municipality, submitted_on DESC, application_id)`,
+        sql`CREATE TABLE ${s}.reassessments (
+          client_id uuid PRIMARY KEY,
+          assessment_id uuid NOT NULL,
+          last_assessed_on date NOT NULL,
+          reassessment_due date NOT NULL
+        )`,
+        sql`CREATE INDEX reassessments_by_due ON ${s}.reassessments (reassessment_due, client_id)`,
+        sql`CREATE TABLE ${s}.access_log (
+          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          at timestamptz NOT NULL DEFAULT now(),
+          actor text NOT NULL,
+          role text NOT NULL,
+          client_id uuid NOT NULL,
+          municipality text NOT NULL,
+          action text NOT NULL,
+          route text NOT NULL,
+          correlation_id text NOT NULL
+        )`,
+        sql`CREATE INDEX access_log_by_client ON ${s}.access_log (client_id, id DESC)`,
+        sql`CREATE INDEX access_log_by_municipality ON ${s}.access_log (municipality, id DESC)`,
+      ]) {
+        await statement.execute(db);
+      }
+    },
+  },
+});
