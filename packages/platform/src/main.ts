@@ -3,9 +3,11 @@
  * Runs Casework. `node dist/main.js` hosts all four services (embedded by default);
  * `--service <name>` hosts one (distributed mode: DATABASE_URL and NATS_URL set).
  * `mint-token` prints a bearer token signed with the local key.
+ * `projections:rebuild [name] --service <name>` empties read models and replays them from the first
+ * event; in the distributed mode this is safe while the service runs.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, mintToken, Principal } from '@casework/service-kit';
+import { loadConfig, mintToken, Principal, rebuildProjections } from '@casework/service-kit';
 import closeWithGrace from 'close-with-grace';
 import { Config } from './config.js';
 import { createPlatform } from './platform.js';
@@ -40,6 +42,27 @@ if (positionals[0] === 'mint-token') {
   });
   console.log(await mintToken(key, principal));
   process.exit(0);
+}
+
+if (positionals[0] === 'projections:rebuild') {
+  const platform = await createPlatform(
+    config,
+    values.service ? servicesNamed(values.service) : allServices,
+    {
+      workers: false,
+    },
+  );
+  let total = 0;
+  for (const hosted of platform.app.hosted) {
+    const replayed = await rebuildProjections(hosted, positionals[1]);
+    for (const [projection, events] of Object.entries(replayed)) {
+      console.log(`${hosted.module.name}: rebuilt ${projection} from ${events} events`);
+      total += 1;
+    }
+  }
+  await platform.close();
+  if (total === 0) console.error(`no projection named ${positionals[1]}`);
+  process.exit(total === 0 ? 1 : 0);
 }
 
 const services = values.service ? servicesNamed(values.service) : [...allServices];
