@@ -23,8 +23,10 @@ export type Database = { db: Db; backend: Backend; close: () => Promise<void> };
 
 export function connectPostgres(url: string, options: { max?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 20 });
-  // a dropped idle connection must not crash the process; the pool replaces it
+  // a dropped connection must not crash the process: an idle one is replaced by the pool; a checked-out
+  // one (a relay's transaction awaiting its acks, say) fails its next query, and is discarded on release
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { db, backend: 'pg', close: () => db.destroy() };
 }

@@ -293,7 +293,9 @@ export class JetStreamTransport implements Transport {
                 failures = 0;
               })
               .catch((e) => {
-                // unacknowledged: JetStream redelivers after ack_wait
+                // nothing was committed (a lost database connection, say): hand the batch back with a
+                // backoff instead of waiting out ack_wait; the inbox makes a repeat harmless
+                for (const m of batch) m.nak(backoffMs(m.info.deliveryCount, this.o.backoffBaseMs));
                 this.log.warn({ consumer: spec.name, err: (e as Error).message }, 'consumer batch failed');
               });
           };
