@@ -162,3 +162,43 @@ t.test('a survivor’s facts include those of the records merged into it', async
   const apart = (await h.get(`/v1/clients/${survivor.clientId}/facts?asOf=2026-06-01`)).json();
   t.same(apart.inForce, [], 'after unmerging, each keeps its own');
 });
+
+t.test('household members’ incomes stand beside the client’s own, for members only', async (t) => {
+  const h = await setUp(t);
+  const { clientId } = await h.register(131);
+  const added = await h.post(`/v1/clients/${clientId}/household-members`, {
+    relation: 'spouse',
+    givenName: 'Мария',
+    familyName: 'Тестова',
+    from: '2026-02-01',
+  });
+  const memberId = added.json().household[0].memberId;
+  const income = (body: object) =>
+    h.post(`/v1/clients/${clientId}/facts/incomes`, {
+      source: 'pension',
+      monthlyAmount: eur(30_000),
+      validFrom: '2026-03-01',
+      ...body,
+    });
+  t.equal((await income({})).statusCode, 201, 'the client’s pension');
+  t.equal((await income({ memberId, monthlyAmount: eur(28_000) })).statusCode, 201, 'the spouse’s pension');
+  const before = await income({ memberId, validFrom: '2026-01-01' });
+  t.equal(before.statusCode, 422, 'not a member yet on that date');
+  t.equal(before.json().code, 'NOT_A_HOUSEHOLD_MEMBER');
+  const stranger = await income({ memberId: '0190b3c4-0000-7000-8000-000000000001' });
+  t.equal(stranger.statusCode, 422, 'no such member');
+  const inForce = (await h.get(`/v1/clients/${clientId}/facts?asOf=2026-04-01&kind=income`)).json().inForce;
+  t.same(
+    inForce
+      .map((f: { data: { memberId?: string; monthlyAmount: { amountMinor: number } } }) => [
+        f.data.memberId ?? 'client',
+        f.data.monthlyAmount.amountMinor,
+      ])
+      .sort(),
+    [
+      ['client', 30_000],
+      [memberId, 28_000],
+    ].sort(),
+    'two pensions of the same source, one per person, both in force',
+  );
+});

@@ -25,6 +25,14 @@ t.test('DeclareIncome', async (t) => {
   } as const;
   spec(t).given([]).when(declare).then([income]);
   spec(t).given([income]).when(declare).then([], 'the same fact id twice is recorded once');
+  const memberId = '01a205f1-0000-7000-8000-0000000000a1';
+  spec(t)
+    .given([])
+    .when({ ...declare, memberId })
+    .then(
+      [{ type: 'IncomeDeclared', data: { ...income.data, memberId } } as FactEvent],
+      'a household member’s income names the member',
+    );
   spec(t)
     .given([])
     .when({ ...declare, validTo: '2025-12-31' })

@@ -16,6 +16,10 @@ const ORDER = { path: ['validTo'], message: 'must not be before validFrom' };
 export const IncomeBody = z
   .object({
     ...period,
+    memberId: z
+      .uuid()
+      .optional()
+      .meta({ description: "A current household member's income; leave out for the client's own" }),
     source: IncomeSource,
     monthlyAmount: Money.refine((m) => m.amountMinor >= 0, { message: 'must not be negative' }),
   })

@@ -1,4 +1,4 @@
-import { conflictWith } from '@casework/contracts';
+import { breaksRule, conflictWith } from '@casework/contracts';
 import { type Cause, execute, type Jurisdiction, type ServiceContext } from '@casework/service-kit';
 import { type FactCommand, factsDecider } from '../domain/facts.js';
 import { definitions, visibleClient } from './clients.js';
@@ -17,6 +17,13 @@ export async function runFactCommand(
     throw conflictWith('CLIENT_MERGED', 'this record was merged into another; record facts on the survivor', {
       survivor: { clientId: state.mergedInto, href: `/v1/clients/${state.mergedInto}` },
     });
+  if (command.type === 'DeclareIncome' && command.memberId) {
+    // a member's income counts from a date they belong to the household (eligibility sums the household)
+    const member = state.household.find((m) => m.memberId === command.memberId);
+    const memberOn = (d: string) => member && member.from <= d && (!member.leftOn || member.leftOn > d);
+    if (!memberOn(command.validFrom))
+      throw breaksRule('NOT_A_HOUSEHOLD_MEMBER', 'memberId names no member of the household on validFrom');
+  }
   return execute(ctx, {
     streamId: factsStream(command.clientId),
     streamType: 'facts',

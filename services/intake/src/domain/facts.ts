@@ -34,7 +34,7 @@ type Base = {
   supersedes?: string;
 };
 export type FactCommand =
-  | ({ type: 'DeclareIncome' } & Base & Pick<IncomeData, 'source' | 'monthlyAmount'>)
+  | ({ type: 'DeclareIncome'; memberId?: string } & Base & Pick<IncomeData, 'source' | 'monthlyAmount'>)
   | ({
       type: 'RecordDisability';
       commission: 'TELK' | 'NELK';
@@ -89,7 +89,12 @@ export function decide(command: FactCommand, state: Facts): FactEvent[] {
       return [
         {
           type: 'IncomeDeclared',
-          data: { ...period(command), source: command.source, monthlyAmount: command.monthlyAmount },
+          data: {
+            ...period(command),
+            ...(command.memberId ? { memberId: command.memberId } : {}),
+            source: command.source,
+            monthlyAmount: command.monthlyAmount,
+          },
         },
       ];
     case 'RecordDisability':

@@ -78,6 +78,7 @@ export const factRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
   record('incomes', 'Declare a monthly income from one source over a period', IncomeBody, (b) => ({
     type: 'DeclareIncome',
     ...base(b),
+    ...(b.memberId ? { memberId: b.memberId } : {}),
     source: b.source,
     monthlyAmount: b.monthlyAmount,
   }));

@@ -18,8 +18,9 @@ export type StoredFact = Omit<Fact, 'supersededBy' | 'retracted'> & {
 
 /**
  * What was known at `knownAt` and in force on `asOf`. A fact counts when it was recorded by then and
- * neither corrected nor retracted by then; of the facts of one kind (and income source) whose period
- * covers the date, the one with the latest `validFrom` wins (then the later recorded).
+ * neither corrected nor retracted by then; of the facts of one kind (and, for incomes, of one person and
+ * source) whose period covers the date, the one with the latest `validFrom` wins (then the later
+ * recorded).
  */
 export function factsAsOf(all: readonly StoredFact[], asOf: string, knownAt: string) {
   const at = Date.parse(knownAt);
@@ -75,7 +76,8 @@ export function storedFacts(events: readonly RecordedEvent[]): StoredFact[] {
           factId,
           clientId,
           kind: KIND[e.type],
-          variant: e.type === 'IncomeDeclared' ? e.data.source : '',
+          // incomes stand side by side per person and source
+          variant: e.type === 'IncomeDeclared' ? `${e.data.memberId ?? 'client'}:${e.data.source}` : '',
           validFrom,
           ...(validTo ? { validTo } : {}),
           data,

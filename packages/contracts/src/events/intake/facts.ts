@@ -26,9 +26,18 @@ export const IncomeDeclared = defineEvent({
   name: 'IncomeDeclared',
   version: 1,
   published: true,
-  description: 'A monthly income of the client from one source, valid over a period.',
+  description:
+    "A monthly income from one source, valid over a period: the client's own, or a household " +
+    "member's (`memberId`, as in HouseholdMemberAdded) for the income per household member.",
   schema: z
-    .object({ ...factBase, source: IncomeSource, monthlyAmount: Money })
+    .object({
+      ...factBase,
+      memberId: z.uuid().optional().meta({
+        description: "Whose income: a member of the client's household; absent for the client's own",
+      }),
+      source: IncomeSource,
+      monthlyAmount: Money,
+    })
     .meta({ id: 'IncomeDeclared' }),
 });
 
