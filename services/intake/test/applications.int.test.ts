@@ -1,3 +1,4 @@
+import { eventually } from '@casework/testkit';
 import t from 'tap';
 import { setUp } from './harness.js';
 
@@ -99,4 +100,46 @@ t.test('the law reserves some referrals to the Directorate', async (t) => {
     issuedOn: '2026-11-25',
   });
   t.equal(directorate.statusCode, 200);
+});
+
+t.test('applications still awaiting their needs assessment after the deadline', async (t) => {
+  const h = await setUp(t);
+  const a = await h.register(211);
+  const b = await h.register(212);
+  const submit = async (clientId: string) =>
+    (
+      await h.post('/v1/applications', {
+        clientId,
+        serviceType: 'day_centre_adults_disabilities',
+        municipality: 'BLG01',
+        submittedOn: '2026-11-01',
+      })
+    ).json();
+  const late = await submit(a.clientId);
+  const assessed = await submit(b.clientId);
+  t.equal(late.assessmentDueBy, '2026-11-21');
+  const recorded = await h.post(`/v1/clients/${b.clientId}/needs-assessments`, {
+    assessedOn: '2026-11-18',
+    applicationId: assessed.applicationId,
+    findings: [{ domain: 'daily_living', level: 'moderate', finding: 'Needs support during the day' }],
+    recommendedServiceType: 'day_centre_adults_disabilities',
+  });
+  t.equal(recorded.statusCode, 201);
+  const overdue = (on: string) =>
+    eventually(async () => {
+      const page = (await h.get(`/v1/applications?assessmentOverdueOn=${on}`)).json();
+      const listed = (await h.get('/v1/applications')).json();
+      // wait until the projection has seen the assessment
+      return listed.items.some((x: { assessedOn?: string }) => x.assessedOn === '2026-11-18')
+        ? page.items.map((x: { applicationId: string }) => x.applicationId)
+        : undefined;
+    });
+  t.same(await overdue('2026-11-23'), [late.applicationId], 'only the application nobody assessed');
+  t.same(await overdue('2026-11-21'), [], 'not overdue on its deadline day');
+  await h.post(`/v1/applications/${late.applicationId}/withdraw`, { withdrawnOn: '2026-11-24' });
+  const afterWithdrawal = await eventually(async () => {
+    const items = (await h.get('/v1/applications?assessmentOverdueOn=2026-11-25')).json().items;
+    return items.length === 0 ? items : undefined;
+  });
+  t.same(afterWithdrawal, [], 'a withdrawn application is no longer waiting');
 });

@@ -111,13 +111,23 @@ export const ApplicationsQuery = z.object({
   status: ApplicationStatus.optional(),
   serviceType: ServiceTypeCode.optional(),
   municipality: MunicipalityCode.optional(),
+  assessmentOverdueOn: LocalDate.optional().meta({
+    description:
+      'Only open applications whose needs assessment was still missing after its deadline on this date',
+  }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().optional(),
 });
 
 export const ApplicationPage = z
   .object({
-    items: z.array(ApplicationRecord.omit({ documents: true, version: true })),
+    items: z.array(
+      ApplicationRecord.omit({ documents: true, version: true }).extend({
+        assessedOn: LocalDate.optional().meta({
+          description: 'The first needs assessment made for the application',
+        }),
+      }),
+    ),
     next: z.string().optional(),
   })
   .meta({

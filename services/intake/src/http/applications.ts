@@ -87,7 +87,8 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       config: { roles: STAFF },
       schema: {
         tags: ['intake'],
-        summary: 'Applications in your municipality, newest first',
+        summary:
+          'Applications in your municipality, newest first; filter those whose needs assessment is overdue',
         querystring: ApplicationsQuery,
         response: { 200: ApplicationPage, 400: Problem, 401: Problem, 403: Problem },
       },

@@ -37,12 +37,15 @@ export const intakeMigrations = (schema: string): Record<string, Migration> => (
           status text NOT NULL,
           submitted_on date NOT NULL,
           assessment_due_by date NOT NULL,
+          assessed_on date,
           referral_required boolean NOT NULL,
           referral jsonb,
           ended_on date,
           outcome text
         )`,
         sql`CREATE INDEX applications_by_client ON ${s}.applications (client_id)`,
+        sql`CREATE INDEX applications_awaiting_assessment ON ${s}.applications (municipality, assessment_due_by)
+          WHERE status = 'open'`,
         sql`CREATE INDEX applications_by_municipality ON ${s}.applications
           (municipality, submitted_on DESC, application_id)`,
         sql`CREATE TABLE ${s}.reassessments (

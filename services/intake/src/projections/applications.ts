@@ -4,6 +4,7 @@ import { decodeCursor, type Jurisdiction, pageOf } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { ApplicationEvent } from '../domain/application.js';
+import type { NeedsEvent } from '../domain/needs.js';
 import { inJurisdiction } from './clients.js';
 
 /** Applications for listing and filtering (the full record, with documents, comes from its stream). */
@@ -11,10 +12,24 @@ export const applicationsProjection = (schema: string): Projection => {
   const t = sql.id(schema, 'applications');
   return {
     name: 'applications',
-    handles: ['ApplicationSubmitted', 'ReferralRecorded', 'ApplicationWithdrawn', 'ApplicationClosed'],
+    handles: [
+      'ApplicationSubmitted',
+      'ReferralRecorded',
+      'ApplicationWithdrawn',
+      'ApplicationClosed',
+      'NeedsAssessed',
+    ],
     async apply(event, tx) {
-      const e = { type: event.type, data: event.data } as ApplicationEvent;
+      const e = { type: event.type, data: event.data } as ApplicationEvent | NeedsEvent;
       switch (e.type) {
+        case 'NeedsAssessed': {
+          // the first assessment made for the application is the one its deadline asked for (LEAST
+          // skips NULLs)
+          if (!e.data.applicationId) return;
+          await sql`UPDATE ${t} SET assessed_on = LEAST(assessed_on, ${e.data.assessedOn}::date)
+            WHERE application_id = ${e.data.applicationId}::uuid`.execute(tx);
+          return;
+        }
         case 'ApplicationSubmitted': {
           const d = e.data;
           await sql`INSERT INTO ${t} (application_id, client_id, service_type, municipality, status, submitted_on,
@@ -57,6 +72,7 @@ type Row = {
   status: Item['status'];
   submitted_on: string;
   assessment_due_by: string;
+  assessed_on: string | null;
   referral_required: boolean;
   referral: Item['referral'] | null;
   ended_on: string | null;
@@ -68,6 +84,7 @@ export type ApplicationSearch = {
   status?: string | undefined;
   serviceType?: string | undefined;
   municipality?: string | undefined;
+  assessmentOverdueOn?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 };
@@ -81,11 +98,15 @@ export async function listApplications(ex: Executor, schema: string, j: Jurisdic
     q.status ? sql`status = ${q.status}` : undefined,
     q.serviceType ? sql`service_type = ${q.serviceType}` : undefined,
     q.municipality ? sql`municipality = ${q.municipality}` : undefined,
+    q.assessmentOverdueOn
+      ? sql`status = 'open' AND assessment_due_by < ${q.assessmentOverdueOn}::date
+          AND (assessed_on IS NULL OR assessed_on > ${q.assessmentOverdueOn}::date)`
+      : undefined,
     after ? sql`(submitted_on, application_id) < (${after[0]}::date, ${after[1]}::uuid)` : undefined,
   ].filter((w) => w !== undefined);
   const { rows } =
     await sql<Row>`SELECT application_id::text, client_id::text, service_type, municipality, status,
-      submitted_on::text, assessment_due_by::text, referral_required, referral, ended_on::text, outcome
+      submitted_on::text, assessment_due_by::text, assessed_on::text, referral_required, referral, ended_on::text, outcome
     FROM ${sql.id(schema, 'applications')} WHERE ${sql.join(where, sql` AND `)}
     ORDER BY submitted_on DESC, application_id DESC LIMIT ${q.limit + 1}`.execute(ex);
   const page = pageOf(rows, q.limit, (r) => [r.submitted_on, r.application_id]);
@@ -99,6 +120,7 @@ export async function listApplications(ex: Executor, schema: string, j: Jurisdic
         status: r.status,
         submittedOn: r.submitted_on,
         assessmentDueBy: r.assessment_due_by,
+        ...(r.assessed_on ? { assessedOn: r.assessed_on } : {}),
         referralRequired: r.referral_required,
         ...(r.referral ? { referral: r.referral } : {}),
         ...(r.ended_on ? { endedOn: r.ended_on } : {}),
