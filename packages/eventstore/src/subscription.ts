@@ -17,6 +17,11 @@ export type SubscriptionOptions = {
   types?: readonly string[];
   batchSize?: number;
   pollMs?: number;
+  /**
+   * After a partial batch, how long to let events gather before reading again (default 10 ms): under
+   * load this turns one read per append into one read per interval, for every subscription.
+   */
+  gatherMs?: number;
   onError?: (error: unknown) => void;
 };
 
@@ -31,7 +36,12 @@ export class Subscription {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #failures = 0;
-  readonly #onAppend = () => this.#wake?.();
+  /** An append in this process since the current batch began (its commit may still be in flight). */
+  #appended = false;
+  readonly #onAppend = () => {
+    this.#appended = true;
+    this.#wake?.();
+  };
 
   constructor(private readonly o: SubscriptionOptions) {
     this.name = o.name;
@@ -81,29 +91,34 @@ export class Subscription {
   }
 
   async #run(): Promise<void> {
+    const gatherMs = this.o.gatherMs ?? 10;
     while (this.#running) {
+      this.#appended = false;
+      let n = 0;
       let held = false;
       try {
-        const n = await this.processBatch();
+        n = await this.processBatch();
         this.#failures = 0;
-        if (n > 0) continue;
-        // committed events exist but an older open transaction (anywhere in the cluster) holds the
-        // frontier: look again soon rather than after a full poll interval
-        held = (await this.lag()) > 0;
+        if (n >= (this.o.batchSize ?? 500)) continue; // more is waiting
+        // nothing readable though no append is in flight here: an older open transaction (anywhere in
+        // the cluster) may hold the frontier; look again soon rather than after a full poll interval
+        if (n === 0 && !this.#appended) held = (await this.lag()) > 0;
       } catch (e) {
         this.#failures++;
         this.o.onError?.(e);
       }
-      const backoff = this.#failures
-        ? Math.min(30_000, 100 * 2 ** this.#failures)
-        : held
-          ? 25
-          : (this.o.pollMs ?? 500);
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        sleep(backoff).then(resolve);
-      });
-      this.#wake = undefined;
+      if (this.#failures) await this.#idle(Math.min(30_000, 100 * 2 ** this.#failures));
+      else if (n > 0 || this.#appended) await sleep(gatherMs);
+      else await this.#idle(held ? 25 : (this.o.pollMs ?? 500));
     }
+  }
+
+  /** Sleeps until the next local append or `ms`, whichever comes first. */
+  async #idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      sleep(ms).then(resolve);
+    });
+    this.#wake = undefined;
   }
 }

@@ -39,6 +39,8 @@ export type JetStreamOptions = {
   backoffBaseMs?: number;
   batchSize?: number;
   pollMs?: number;
+  /** After a partial batch, how long the relay lets appends gather before reading again (10 ms). */
+  gatherMs?: number;
   /** How long a publish waits for its ack before the batch is retried. */
   publishTimeoutMs?: number;
   logger?: Logger;
@@ -109,7 +111,11 @@ export class JetStreamTransport implements Transport {
     const checkpoints = new Checkpoints(store.schema);
     let running = true;
     let wake: (() => void) | undefined;
-    const onAppend = () => wake?.();
+    let appended = false;
+    const onAppend = () => {
+      appended = true;
+      wake?.();
+    };
     store.notifications.on('appended', onAppend);
     const lockKey = `${store.schema}.relay`;
 
@@ -122,7 +128,7 @@ export class JetStreamTransport implements Transport {
         if (!rows[0]?.locked) return 0; // another instance is the active relay
         const at = await checkpoints.read(tx, RELAY_CHECKPOINT);
         const events = await store.readAll(at, {
-          limit: this.o.batchSize ?? 1000,
+          limit: batchSize,
           executor: tx,
           types: [...published],
         });
@@ -141,13 +147,21 @@ export class JetStreamTransport implements Transport {
         return events.length;
       });
 
+    const batchSize = this.o.batchSize ?? 1000;
     const loop = (async () => {
       let failures = 0;
       while (running) {
+        appended = false;
+        let n = 0;
         try {
-          const n = await publishBatch();
+          n = await publishBatch();
           failures = 0;
-          if (n > 0) continue;
+          if (n >= batchSize) continue;
+          // a partial batch: let appends gather for a moment (one read per interval, not per append)
+          if (n > 0 || appended) {
+            await sleep(this.o.gatherMs ?? 10);
+            continue;
+          }
         } catch (e) {
           failures++;
           if (failures === 1 || failures % 20 === 0)
