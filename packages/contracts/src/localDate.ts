@@ -74,3 +74,11 @@ export function periodsOverlap(a: DatePeriod, b: DatePeriod): boolean {
 export function periodDays(p: DatePeriod & { to: LocalDate }): number {
   return daysBetween(p.from, p.to);
 }
+
+/** The earliest of some dates (ISO dates compare as strings). */
+export const earliest = (first: LocalDate, ...rest: LocalDate[]): LocalDate =>
+  rest.reduce((a, b) => (b.localeCompare(a) < 0 ? b : a), first);
+
+/** The latest of some dates. */
+export const latest = (first: LocalDate, ...rest: LocalDate[]): LocalDate =>
+  rest.reduce((a, b) => (b.localeCompare(a) > 0 ? b : a), first);

@@ -137,6 +137,28 @@ export class EventStore {
     return { version, events };
   }
 
+  /** Several streams at once (a batch of aggregates): each with its version; absent ones are version 0. */
+  async readStreams(
+    streamIds: readonly string[],
+    executor: Executor = this.db,
+  ): Promise<Map<string, { version: number; events: RecordedEvent[] }>> {
+    const out = new Map(streamIds.map((id) => [id, { version: 0, events: [] as RecordedEvent[] }]));
+    if (streamIds.length === 0) return out;
+    const { rows } = await sql<
+      EventRow & { s_id: string; stream_version: string }
+    >`SELECT s.stream_id AS s_id, s.version::text AS stream_version, e.*
+      FROM (SELECT stream_id, version FROM ${this.s}.streams WHERE stream_id = ANY(${streamIds as string[]})) s
+      LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
+        WHERE stream_id = s.stream_id AND stream_position <= s.version) e ON true
+      ORDER BY s.stream_id, e.stream_position::bigint`.execute(executor);
+    for (const r of rows) {
+      const stream = out.get(r.s_id)!;
+      stream.version = Number(r.stream_version);
+      if (r.event_id !== null) stream.events.push(toRecorded(r));
+    }
+    return out;
+  }
+
   async streamVersion(streamId: string, executor: Executor = this.db): Promise<number> {
     const { rows } = await sql<{ version: string }>`SELECT version::text FROM ${this.s}.streams
       WHERE stream_id = ${streamId}`.execute(executor);

@@ -87,6 +87,28 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
     t.equal((await store.readStream('nothing')).version, 0);
   });
 
+  t.test('reads several streams at once, each with its own version', async (t) => {
+    await store.append([
+      { streamId: 'm-1', streamType: 'm', expectedVersion: 'no_stream', events: [event('One', { i: 1 })] },
+      {
+        streamId: 'm-2',
+        streamType: 'm',
+        expectedVersion: 'no_stream',
+        events: [event('One', { i: 1 }), event('Two', { i: 2 })],
+      },
+    ]);
+    const read = await store.readStreams(['m-2', 'm-1', 'm-none']);
+    t.same(
+      [...read.entries()].map(([id, s]) => [id, s.version, s.events.map((e) => e.streamPosition)]),
+      [
+        ['m-2', 2, [1, 2]],
+        ['m-1', 1, [1]],
+        ['m-none', 0, []],
+      ],
+    );
+    t.same(await store.readStreams([]), new Map());
+  });
+
   t.test(
     'two writers with the same expected version: one wins, the other gets a ConcurrencyError',
     async (t) => {

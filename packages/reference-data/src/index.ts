@@ -1,3 +1,4 @@
+export * from './eligibilityDefaults.js';
 export * from './intakeParameters.js';
 export * from './places.js';
 export * from './serviceCatalogue.js';

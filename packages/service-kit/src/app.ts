@@ -21,7 +21,7 @@ import { idempotency } from './idempotency.js';
 import { loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
-import type { ServiceContext, ServiceModule } from './serviceModule.js';
+import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
 import { startWorkers } from './workers.js';
 
 export type AppOptions = {
@@ -47,6 +47,7 @@ export type HostedService = {
   relay?: Relay;
   projections: ProjectionRunner[];
   consumers: { name: string; consumer: Consumer }[];
+  workers: Worker[];
   deadLetters: DeadLetters;
 };
 
@@ -133,17 +134,26 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       secrets: { identifierKey: o.identifierKey },
       log: app.log.child({ service: module.name }),
     };
+    await module.seed?.(ctx);
     await app.register(async (scope) => {
       idempotency(scope, store);
       await scope.register(module.routes, { ctx });
     });
-    hosted.push({ module, ctx, projections: [], consumers: [], deadLetters: new DeadLetters(store) });
+    hosted.push({
+      module,
+      ctx,
+      projections: [],
+      consumers: [],
+      workers: [],
+      deadLetters: new DeadLetters(store),
+    });
   }
   app.decorate('hosted', hosted);
 
   if (o.workers ?? true) startWorkers(hosted);
   app.addHook('onClose', async () => {
-    // consumers finish their current batch, then projections and relays stop
+    // workers and consumers finish their current batch, then projections and relays stop
+    await Promise.all(hosted.flatMap((h) => h.workers.map((w) => w.stop())));
     await Promise.all(hosted.flatMap((h) => h.consumers.map((c) => c.consumer.stop())));
     await Promise.all(hosted.flatMap((h) => h.projections.map((p) => p.subscription.stop())));
     await Promise.all(hosted.map((h) => h.relay?.stop()));

@@ -1,5 +1,6 @@
 import type { MunicipalityCode, OblastCode } from '@casework/contracts';
 import { municipalitiesOf, oblastOf } from '@casework/reference-data';
+import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from './auth.js';
 import { forbidden } from './problems.js';
 
@@ -31,3 +32,10 @@ export function assertMayAsk(j: Jurisdiction, ask: { municipality?: Municipality
     throw forbidden(`no access to oblast ${ask.oblast}`);
   }
 }
+
+/** The caller's scope as a SQL condition; one municipality is an equality, so an index keeps its order. */
+export const inJurisdiction = (j: Jurisdiction, column: RawBuilder<unknown>) => {
+  if (j.kind === 'national') return sql`TRUE`;
+  const codes = [...j.codes];
+  return codes.length === 1 ? sql`${column} = ${codes[0]}` : sql`${column} = ANY(${codes}::text[])`;
+};

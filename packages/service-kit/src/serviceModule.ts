@@ -28,4 +28,11 @@ export type ServiceModule = {
   routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>;
   projections: (ctx: ServiceContext) => Projection[];
   consumers: (ctx: ServiceContext) => ConsumerSpec[];
+  /** Reference data it adopts into its own store on start-up (idempotent; every instance may run it). */
+  seed?: (ctx: ServiceContext) => Promise<void>;
+  /** Background jobs beside projections and consumers (schedules, bulk re-evaluations). */
+  workers?: (ctx: ServiceContext) => Worker[];
 };
+
+/** A background loop the platform starts with the service and stops before its consumers. */
+export type Worker = { name: string; start: () => void; stop: () => Promise<void> };

@@ -15,6 +15,10 @@ export function startWorkers(hosted: HostedService[]): void {
     for (const spec of h.module.consumers(h.ctx)) {
       h.consumers.push({ name: spec.name, consumer: h.ctx.transport.startConsumer(h.ctx.store, spec) });
     }
+    for (const worker of h.module.workers?.(h.ctx) ?? []) {
+      worker.start();
+      h.workers.push(worker);
+    }
   }
 }
 

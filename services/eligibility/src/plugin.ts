@@ -1,17 +1,28 @@
-import {
-  clientDirectoryConsumer,
-  clientDirectoryMigration,
-  clientDirectoryRoutes,
-  type ServiceModule,
-} from '@casework/service-kit';
+import { eligibilityEvents } from '@casework/contracts';
+import { clientDirectoryRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { seedDefaultRuleSets } from './application/ruleSets.js';
+import { intakeConsumer } from './consumers/intake.js';
+import { determinationRoutes } from './http/determinations.js';
+import { ruleSetRoutes } from './http/ruleSets.js';
+import { eligibilityMigrations } from './migrations/readModels.js';
+import { eligibilityProjection } from './projections/eligibility.js';
+import { Reevaluation } from './workers/reevaluation.js';
 
-/** Eligibility: for now it keeps its client directory from intake's events (issue 3's walking skeleton). */
+const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
+  for (const r of [clientDirectoryRoutes('eligibility'), ruleSetRoutes, determinationRoutes])
+    await app.register(r, opts);
+};
+
+/** Eligibility: versioned rule sets as data, explainable determinations, re-evaluation, overrides, appeals. */
 export const eligibility: ServiceModule = {
   name: 'eligibility',
   schema: 'eligibility',
-  migrations: clientDirectoryMigration('eligibility'),
-  events: [],
-  routes: clientDirectoryRoutes('eligibility'),
-  projections: () => [],
-  consumers: (ctx) => [clientDirectoryConsumer(ctx)],
+  migrations: eligibilityMigrations('eligibility'),
+  events: eligibilityEvents,
+  routes,
+  projections: (ctx) => [eligibilityProjection(ctx.store.schema)],
+  consumers: (ctx) => [intakeConsumer(ctx)],
+  seed: seedDefaultRuleSets,
+  workers: (ctx) => [new Reevaluation(ctx).worker()],
 };

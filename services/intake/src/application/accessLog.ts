@@ -1,9 +1,14 @@
 import type { AccessLogEntry, AccessLogQuery } from '@casework/contracts';
-import { decodeCursor, type Jurisdiction, pageOf, type ServiceContext } from '@casework/service-kit';
+import {
+  decodeCursor,
+  inJurisdiction,
+  type Jurisdiction,
+  pageOf,
+  type ServiceContext,
+} from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { inJurisdiction } from '../projections/clients.js';
 
 type Action = z.infer<typeof AccessLogEntry>['action'];
 

@@ -1,11 +1,10 @@
 import type { ApplicationPage } from '@casework/contracts';
 import type { Executor, Projection } from '@casework/eventstore';
-import { decodeCursor, type Jurisdiction, pageOf } from '@casework/service-kit';
+import { decodeCursor, inJurisdiction, type Jurisdiction, pageOf } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { ApplicationEvent } from '../domain/application.js';
 import type { NeedsEvent } from '../domain/needs.js';
-import { inJurisdiction } from './clients.js';
 
 /** Applications for listing and filtering (the full record, with documents, comes from its stream). */
 export const applicationsProjection = (schema: string): Projection => {

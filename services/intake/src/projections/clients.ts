@@ -1,7 +1,7 @@
 import type { ClientSummary } from '@casework/contracts';
 import type { Executor, Projection } from '@casework/eventstore';
-import { decodeCursor, type Jurisdiction, pageOf } from '@casework/service-kit';
-import { type RawBuilder, sql } from 'kysely';
+import { decodeCursor, inJurisdiction, type Jurisdiction, pageOf } from '@casework/service-kit';
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { ClientEvent } from '../domain/client.js';
 
@@ -175,12 +175,6 @@ const toSummary = (r: Row): Summary => ({
 });
 
 /** The jurisdiction as a filter: every read of the list goes through it (DESIGN §6). */
-/** The caller's scope as a condition; one municipality is an equality, so an index keeps its order. */
-export const inJurisdiction = (j: Jurisdiction, column: RawBuilder<unknown>) => {
-  if (j.kind === 'national') return sql`TRUE`;
-  const codes = [...j.codes];
-  return codes.length === 1 ? sql`${column} = ${codes[0]}` : sql`${column} = ANY(${codes}::text[])`;
-};
 
 const COLUMNS = sql`client_id::text, case_number, status, given_name, family_name, given_key, family_key,
   birth_date::text, municipality, case_manager`;

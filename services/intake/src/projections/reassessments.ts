@@ -1,10 +1,9 @@
 import { daysBetween, type OverdueReassessment } from '@casework/contracts';
 import type { Executor, Projection } from '@casework/eventstore';
-import { decodeCursor, type Jurisdiction, pageOf } from '@casework/service-kit';
+import { decodeCursor, inJurisdiction, type Jurisdiction, pageOf } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { NeedsEvent } from '../domain/needs.js';
-import { inJurisdiction } from './clients.js';
 
 /** Per client, the latest needs assessment and when it must be repeated. */
 export const reassessmentsProjection = (schema: string): Projection => {

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import {
+  LocalDate,
+  type MunicipalityCode,
+  MunicipalityCode as MunicipalityCodeSchema,
+  RuleSetBody,
+  ServiceTypeCode,
+} from '@casework/contracts';
+import { z } from 'zod';
+import { versionInForce } from './versioned.js';
+
+const read = (file: string) => JSON.parse(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8'));
+
+const DefaultRuleSets = z.object({
+  effectiveFrom: LocalDate,
+  source: z.string(),
+  ruleSets: z.array(RuleSetBody.extend({ serviceType: ServiceTypeCode })),
+});
+export type DefaultRuleSets = z.infer<typeof DefaultRuleSets>;
+
+/** The national default rule sets (DOMAIN §5), validated against the criteria schemas. */
+export const defaultRuleSets: DefaultRuleSets = DefaultRuleSets.parse(read('eligibility-rule-sets.json'));
+
+export const EligibilityParameters = z.object({
+  municipality: MunicipalityCodeSchema.nullable(),
+  effectiveFrom: LocalDate,
+  appealDeadlineDays: z.number().int().positive(),
+  source: z.string(),
+});
+export type EligibilityParameters = z.infer<typeof EligibilityParameters>;
+
+const parameterVersions = z
+  .object({ versions: z.array(EligibilityParameters).min(1) })
+  .parse(read('eligibility-parameters.json')).versions;
+
+/** Eligibility's figures in force in a municipality on a date. */
+export function eligibilityParameters(municipality: MunicipalityCode, on: LocalDate): EligibilityParameters {
+  const v = versionInForce(parameterVersions, municipality, on);
+  if (!v) throw new Error(`no eligibility parameters in force on ${on}`);
+  return v;
+}

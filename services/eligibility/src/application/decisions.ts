@@ -1,0 +1,73 @@
+import type { LocalDate, Outcome } from '@casework/contracts';
+import { eligibilityParameters } from '@casework/reference-data';
+import { type Cause, execute, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
+import { type ClientEligibility, eligibilityDecider } from '../domain/clientEligibility.js';
+import { eligibilityStream } from './determine.js';
+import { definitions } from './ruleSets.js';
+
+export const loadEligibility = (ctx: ServiceContext, clientId: string) =>
+  loadAggregate(ctx, eligibilityStream(clientId), eligibilityDecider);
+
+/** The determination, if its municipality is one the caller may see (else it reads as absent). */
+export function visibleDetermination(
+  state: ClientEligibility,
+  determinationId: string,
+  sees: (municipality: string) => boolean,
+) {
+  const d = state.determinations.get(determinationId);
+  if (!d || !sees(d.municipality)) throw notFound('the determination');
+  return d;
+}
+
+const run = (
+  ctx: ServiceContext,
+  clientId: string,
+  command: Parameters<typeof eligibilityDecider.decide>[0],
+  cause: Cause,
+  expectedVersion?: number,
+) =>
+  execute(ctx, {
+    streamId: eligibilityStream(clientId),
+    streamType: 'eligibility',
+    decider: eligibilityDecider,
+    definitions,
+    command,
+    cause,
+    expectedVersion,
+  });
+
+export const override = (
+  ctx: ServiceContext,
+  clientId: string,
+  input: { determinationId: string; outcome: Outcome; reason: string; supervisor: string; on: LocalDate },
+  cause: Cause,
+  expectedVersion?: number,
+) => run(ctx, clientId, { type: 'Override', overrideId: ctx.newId(), ...input }, cause, expectedVersion);
+
+export const lodgeAppeal = (
+  ctx: ServiceContext,
+  clientId: string,
+  input: { determinationId: string; municipality: string; notifiedOn: LocalDate; lodgedOn: LocalDate },
+  cause: Cause,
+) =>
+  run(
+    ctx,
+    clientId,
+    {
+      type: 'LodgeAppeal',
+      appealId: ctx.newId(),
+      determinationId: input.determinationId,
+      notifiedOn: input.notifiedOn,
+      lodgedOn: input.lodgedOn,
+      // the deadline in force when the refusal was notified
+      deadlineDays: eligibilityParameters(input.municipality as never, input.notifiedOn).appealDeadlineDays,
+    },
+    cause,
+  );
+
+export const resolveAppeal = (
+  ctx: ServiceContext,
+  clientId: string,
+  input: { appealId: string; resolution: 'upheld' | 'overturned'; resolvedOn: LocalDate },
+  cause: Cause,
+) => run(ctx, clientId, { type: 'ResolveAppeal', ...input }, cause);

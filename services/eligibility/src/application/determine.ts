@@ -1,0 +1,157 @@
+import type { LocalDate } from '@casework/contracts';
+import type { Executor, RecordedEvent, StreamAppend } from '@casework/eventstore';
+import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
+import {
+  type ClientEligibility,
+  type Determination,
+  type EligibilityCommand,
+  type EligibilityEvent,
+  eligibilityDecider,
+} from '../domain/clientEligibility.js';
+import { evaluate } from '../domain/evaluate.js';
+import { type FactRow, knownFacts } from '../domain/facts.js';
+import { definitions, RuleSets } from './ruleSets.js';
+
+export const eligibilityStream = (clientId: string) => `eligibility-${clientId}`;
+
+/** One question to decide: who, which service, where, on which date, and why now. */
+export type Request = {
+  clientId: string;
+  serviceType: string;
+  municipality: string;
+  applicationId?: string | undefined;
+  asOf: LocalDate;
+  trigger: Determination['trigger'];
+};
+
+export const foldEligibility = (events: readonly RecordedEvent[]): ClientEligibility =>
+  events.reduce(
+    (s, e) => eligibilityDecider.evolve(s, { type: e.type, data: e.data } as EligibilityEvent),
+    eligibilityDecider.initialState,
+  );
+
+/**
+ * The facts of each client, with those of records merged into it (a merged record's own birth date and
+ * death stay its own). One query for the whole batch.
+ */
+export async function factRowsOf(
+  ctx: ServiceContext,
+  ex: Executor,
+  clientIds: readonly string[],
+): Promise<Map<string, FactRow[]>> {
+  const s = ctx.store.schema;
+  const { rows } = await sql<FactRow & { owner: string }>`
+    WITH owners AS (
+      SELECT id AS client_id, id AS owner FROM unnest(${clientIds as string[]}::uuid[]) AS id
+      UNION ALL
+      SELECT client_id, merged_into FROM ${sql.id(s, 'client_directory')}
+        WHERE merged_into = ANY(${clientIds as string[]}::uuid[])
+    )
+    SELECT f.event_id::text AS "eventId", f.client_id::text AS "clientId", f.type, f.data,
+      to_char(f.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt",
+      o.owner::text AS owner
+    FROM owners o JOIN ${sql.id(s, 'client_facts')} f USING (client_id)
+    WHERE o.client_id = o.owner OR f.type NOT IN ('ClientRegistered', 'ClientDetailsCorrected', 'ClientDied')`.execute(
+    ex,
+  );
+  const out = new Map(clientIds.map((id) => [id, [] as FactRow[]]));
+  for (const { owner, ...row } of rows) out.get(owner)!.push(row);
+  return out;
+}
+
+/**
+ * Decides a batch of questions in one transaction: reads every client's eligibility stream and facts
+ * at once, evaluates each question under the rule-set version in force on its date, and appends every
+ * client's events in one append, each stream with the version it was read at (a concurrent change
+ * fails the batch, which is then tried again on fresh state).
+ */
+export async function determineAll(
+  ctx: ServiceContext,
+  ex: Executor,
+  requests: readonly Request[],
+  cause: Cause,
+  ruleSets: RuleSets = new RuleSets(ctx, ex),
+): Promise<{ determinations: Determination[]; changed: number }> {
+  if (requests.length === 0) return { determinations: [], changed: 0 };
+  const clientIds = [...new Set(requests.map((r) => r.clientId))];
+  const knownAt = ctx.clock().toISOString();
+  const [streams, facts] = await Promise.all([
+    ctx.store.readStreams(clientIds.map(eligibilityStream), ex),
+    factRowsOf(ctx, ex, clientIds),
+  ]);
+  const perClient = new Map<
+    string,
+    { state: ClientEligibility; version: number; events: EligibilityEvent[] }
+  >();
+  for (const id of clientIds) {
+    const s = streams.get(eligibilityStream(id))!;
+    perClient.set(id, { state: foldEligibility(s.events), version: s.version, events: [] });
+  }
+  const known = new Map(clientIds.map((id) => [id, knownFacts(facts.get(id)!, knownAt)]));
+  const determinations: Determination[] = [];
+  let changed = 0;
+  for (const r of requests) {
+    const rules = await ruleSets.inForce(r.serviceType, r.municipality, r.asOf);
+    const evaluation = evaluate(rules, known.get(r.clientId)!, r);
+    const determination = {
+      determinationId: ctx.newId(),
+      clientId: r.clientId,
+      serviceType: r.serviceType,
+      municipality: r.municipality,
+      ...(r.applicationId ? { applicationId: r.applicationId } : {}),
+      asOf: r.asOf,
+      knownAt,
+      ruleSet: { ruleSetId: rules.ruleSetId, version: rules.version },
+      ...evaluation,
+      trigger: r.trigger,
+    } as Determination;
+    const c = perClient.get(r.clientId)!;
+    const command: EligibilityCommand = { type: 'Determine', determination };
+    const events = eligibilityDecider.decide(command, c.state);
+    c.state = events.reduce(eligibilityDecider.evolve, c.state);
+    c.events.push(...events);
+    changed += events.filter((e) => e.type === 'EligibilityChanged').length;
+    determinations.push(determination);
+  }
+  const appends: StreamAppend[] = [];
+  for (const [clientId, c] of perClient) {
+    if (c.events.length === 0) continue;
+    appends.push(
+      appendOf(
+        ctx,
+        { streamId: eligibilityStream(clientId), streamType: 'eligibility', version: c.version },
+        c.events,
+        definitions,
+        cause,
+      ),
+    );
+  }
+  await ctx.store.append(appends, ex);
+  return { determinations, changed };
+}
+
+/** The questions that re-evaluate every current determination of these clients, on a date. */
+export async function currentQuestions(
+  ctx: ServiceContext,
+  ex: Executor,
+  clientIds: readonly string[],
+  asOf: LocalDate,
+  trigger: Determination['trigger'],
+): Promise<Request[]> {
+  const streams = await ctx.store.readStreams(clientIds.map(eligibilityStream), ex);
+  const out: Request[] = [];
+  for (const id of clientIds) {
+    const state = foldEligibility(streams.get(eligibilityStream(id))!.events);
+    for (const { current } of state.byService.values())
+      out.push({
+        clientId: id,
+        serviceType: current.serviceType,
+        municipality: current.municipality,
+        ...(current.applicationId ? { applicationId: current.applicationId } : {}),
+        asOf,
+        trigger,
+      });
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+import {
+  breaksRule,
+  type Criterion,
+  eligibilityEvents,
+  type LocalDate,
+  ruleSetIdOf,
+} from '@casework/contracts';
+import type { Executor } from '@casework/eventstore';
+import { defaultRuleSets } from '@casework/reference-data';
+import { byName, type Cause, execute, type ServiceContext } from '@casework/service-kit';
+import { type RuleSet, ruleSetDecider, type Version, versionInForce } from '../domain/ruleSet.js';
+
+export const definitions = byName(eligibilityEvents);
+export const ruleSetStream = (ruleSetId: string) => `ruleset-${ruleSetId}`;
+
+const fold = (events: { type: string; data: unknown }[]): RuleSet =>
+  events.reduce(
+    (s, e) => ruleSetDecider.evolve(s, { type: e.type, data: e.data } as never),
+    ruleSetDecider.initialState,
+  );
+
+/** A rule-set version with the id it is known by. */
+export type AppliedRules = Version & { ruleSetId: string };
+
+/**
+ * Rule sets read straight from their streams (a handful per service type), remembered for one unit of
+ * work: a consumer batch, a re-evaluation batch, a request.
+ */
+export class RuleSets {
+  readonly #loaded = new Map<string, RuleSet>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly executor?: Executor,
+  ) {}
+
+  async load(ruleSetIds: readonly string[]): Promise<void> {
+    const missing = ruleSetIds.filter((id) => !this.#loaded.has(id));
+    if (missing.length === 0) return;
+    const read = await this.ctx.store.readStreams(missing.map(ruleSetStream), this.executor);
+    for (const id of missing) this.#loaded.set(id, fold(read.get(ruleSetStream(id))!.events));
+  }
+
+  async get(ruleSetId: string): Promise<RuleSet> {
+    await this.load([ruleSetId]);
+    return this.#loaded.get(ruleSetId)!;
+  }
+
+  /** The municipality's own version in force on the date, else the national one. */
+  async inForce(serviceType: string, municipality: string, on: LocalDate): Promise<AppliedRules> {
+    const own = ruleSetIdOf(serviceType, municipality);
+    const national = ruleSetIdOf(serviceType, null);
+    await this.load([own, national]);
+    for (const id of [own, national]) {
+      const v = versionInForce(this.#loaded.get(id)!, on);
+      if (v) return { ...v, ruleSetId: id };
+    }
+    throw breaksRule('NO_RULE_SET', `no rule set for ${serviceType} is in force on ${on}`);
+  }
+}
+
+/** Adopts the national defaults of reference data as version 1 of each national rule set, once. */
+export async function seedDefaultRuleSets(ctx: ServiceContext): Promise<void> {
+  for (const r of defaultRuleSets.ruleSets) {
+    const ruleSetId = ruleSetIdOf(r.serviceType, null);
+    await execute(ctx, {
+      streamId: ruleSetStream(ruleSetId),
+      streamType: 'rule-set',
+      decider: ruleSetDecider,
+      definitions,
+      command: {
+        type: 'AdoptDefault',
+        ruleSetId,
+        serviceType: r.serviceType,
+        municipality: null,
+        criteria: r.criteria as Criterion[],
+        validityMonths: r.validityMonths,
+        effectiveFrom: defaultRuleSets.effectiveFrom,
+      },
+      cause: { correlationId: 'seed-default-rule-sets' },
+    });
+  }
+}
+
+export type RuleSetCommandInput =
+  | { type: 'Draft'; criteria: Criterion[]; validityMonths: number }
+  | { type: 'Publish'; version: number; effectiveFrom: LocalDate; today: LocalDate }
+  | { type: 'Retire'; version: number; retiredFrom: LocalDate; today: LocalDate };
+
+export async function runRuleSetCommand(
+  ctx: ServiceContext,
+  scope: { ruleSetId: string; serviceType: string; municipality: string | null },
+  input: RuleSetCommandInput,
+  cause: Cause,
+  expectedVersion?: number,
+) {
+  return execute(ctx, {
+    streamId: ruleSetStream(scope.ruleSetId),
+    streamType: 'rule-set',
+    decider: ruleSetDecider,
+    definitions,
+    command: (input.type === 'Draft' ? { ...input, ...scope } : input) as never,
+    cause,
+    expectedVersion,
+  });
+}

@@ -1,0 +1,95 @@
+import type { CriterionOutcome, LocalDate, Outcome } from '@casework/contracts';
+import type { ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
+import { evaluate, type Rules } from '../domain/evaluate.js';
+import { knownFacts } from '../domain/facts.js';
+import { factRowsOf } from './determine.js';
+import { RuleSets } from './ruleSets.js';
+
+export type WhatIf = {
+  evaluated: number;
+  gained: number;
+  lost: number;
+  otherwiseChanged: number;
+  unchanged: number;
+  changes: {
+    clientId: string;
+    municipality: string;
+    from: Outcome;
+    to: Outcome;
+    reasons: CriterionOutcome[];
+  }[];
+  truncated: boolean;
+};
+
+/**
+ * Evaluates a draft version against everyone the rule set now covers (their current determinations),
+ * beside the version in force, and counts who would gain or lose eligibility. Reads only; records
+ * nothing. Works through the population in batches so memory stays flat.
+ */
+export async function whatIf(
+  ctx: ServiceContext,
+  scope: { serviceType: string; municipality: string | null },
+  draft: Rules,
+  asOf: LocalDate,
+  limit: number,
+  batchSize = 2000,
+): Promise<WhatIf> {
+  const s = ctx.store.schema;
+  const result: WhatIf = {
+    evaluated: 0,
+    gained: 0,
+    lost: 0,
+    otherwiseChanged: 0,
+    unchanged: 0,
+    changes: [],
+    truncated: false,
+  };
+  const ruleSets = new RuleSets(ctx);
+  const knownAt = ctx.clock().toISOString();
+  const where = scope.municipality
+    ? sql`service_type = ${scope.serviceType} AND municipality = ${scope.municipality}`
+    : sql`rule_set_id = ${`${scope.serviceType}:national`}`;
+  let after: string | undefined;
+  for (;;) {
+    const { rows } = await sql<{ client_id: string; municipality: string; application_id: string | null }>`
+      SELECT client_id::text, municipality, application_id::text FROM ${sql.id(s, 'determinations')}
+      WHERE ${where} ${after ? sql`AND client_id > ${after}::uuid` : sql``}
+      ORDER BY client_id LIMIT ${batchSize}`.execute(ctx.store.db);
+    if (rows.length === 0) return result;
+    after = rows[rows.length - 1]!.client_id;
+    const facts = await factRowsOf(
+      ctx,
+      ctx.store.db,
+      rows.map((r) => r.client_id),
+    );
+    for (const r of rows) {
+      const known = knownFacts(facts.get(r.client_id)!, knownAt);
+      const q = {
+        serviceType: scope.serviceType,
+        municipality: r.municipality,
+        asOf,
+        ...(r.application_id ? { applicationId: r.application_id } : {}),
+      };
+      const now = evaluate(await ruleSets.inForce(scope.serviceType, r.municipality, asOf), known, q);
+      const then = evaluate(draft, known, q);
+      result.evaluated++;
+      if (now.outcome === then.outcome) {
+        result.unchanged++;
+        continue;
+      }
+      if (then.outcome === 'eligible') result.gained++;
+      else if (now.outcome === 'eligible') result.lost++;
+      else result.otherwiseChanged++;
+      if (result.changes.length < limit)
+        result.changes.push({
+          clientId: r.client_id,
+          municipality: r.municipality,
+          from: now.outcome,
+          to: then.outcome,
+          reasons: then.criteria,
+        });
+      else result.truncated = true;
+    }
+  }
+}

@@ -1,0 +1,301 @@
+import {
+  type AppealLodged,
+  type AppealResolved,
+  addDays,
+  breaksRule,
+  conflictWith,
+  type Decider,
+  type EligibilityChanged,
+  type EligibilityDetermined,
+  type EligibilityOverridden,
+  type EventOf,
+  type LocalDate,
+  latest,
+  type Outcome,
+  type OverrideJustified,
+} from '@casework/contracts';
+
+export type EligibilityEvent =
+  | EventOf<typeof EligibilityDetermined>
+  | EventOf<typeof EligibilityChanged>
+  | EventOf<typeof EligibilityOverridden>
+  | EventOf<typeof OverrideJustified>
+  | EventOf<typeof AppealLodged>
+  | EventOf<typeof AppealResolved>;
+
+export type Determination = EventOf<typeof EligibilityDetermined>['data'];
+
+/** An outcome set by a supervisor or won on appeal, in effect until a date. */
+type Decreed = { outcome: Outcome; until: LocalDate; by: 'override' | 'appeal'; determinationId: string };
+
+type Appeal = {
+  appealId: string;
+  determinationId: string;
+  serviceType: string;
+  status: 'open' | 'upheld' | 'overturned';
+  deadline: LocalDate;
+};
+
+export type ServiceEligibility = {
+  current: Determination;
+  decreed?: Decreed;
+  /** The outcome in effect: a decree still running on its date, else the computed one. */
+  effective: Outcome;
+};
+
+/** One client's determinations, per service type, with overrides and appeals. */
+export type ClientEligibility = {
+  byService: Map<string, ServiceEligibility>;
+  determinations: Map<string, Determination>;
+  appeals: Map<string, Appeal>;
+};
+
+export type EligibilityCommand =
+  | { type: 'Determine'; determination: Determination }
+  | {
+      type: 'Override';
+      determinationId: string;
+      overrideId: string;
+      outcome: Outcome;
+      reason: string;
+      supervisor: string;
+      on: LocalDate;
+    }
+  | {
+      type: 'LodgeAppeal';
+      appealId: string;
+      determinationId: string;
+      notifiedOn: LocalDate;
+      lodgedOn: LocalDate;
+      deadlineDays: number;
+    }
+  | { type: 'ResolveAppeal'; appealId: string; resolution: 'upheld' | 'overturned'; resolvedOn: LocalDate };
+
+export const initialState: ClientEligibility = {
+  byService: new Map(),
+  determinations: new Map(),
+  appeals: new Map(),
+};
+
+const effectiveOn = (computed: Outcome, decreed: Decreed | undefined, on: LocalDate): Outcome =>
+  decreed && decreed.until >= on ? decreed.outcome : computed;
+
+/** The outcome in effect on a date: an override or won appeal still running, else the computed one. */
+export const outcomeOn = (s: ServiceEligibility, on: LocalDate): Outcome =>
+  effectiveOn(s.current.outcome, s.decreed, on);
+
+function currentFor(state: ClientEligibility, determinationId: string) {
+  const d = state.determinations.get(determinationId);
+  if (!d) throw conflictWith('DETERMINATION_NOT_FOUND', 'no such determination for this client');
+  const s = state.byService.get(d.serviceType)!;
+  if (s.current.determinationId !== determinationId)
+    throw conflictWith('DETERMINATION_SUPERSEDED', 'a later determination replaced this one', {
+      current: { determinationId: s.current.determinationId },
+    });
+  return { d, s };
+}
+
+const changed = (
+  d: Pick<Determination, 'clientId' | 'serviceType' | 'municipality' | 'determinationId'>,
+  from: Outcome | null,
+  to: Outcome,
+  on: LocalDate,
+  by: 'determination' | 'override' | 'appeal',
+): EligibilityEvent[] =>
+  from === to
+    ? []
+    : [
+        {
+          type: 'EligibilityChanged',
+          data: {
+            clientId: d.clientId,
+            serviceType: d.serviceType,
+            municipality: d.municipality,
+            determinationId: d.determinationId,
+            from,
+            to,
+            on,
+            by,
+          },
+        },
+      ];
+
+export function decide(command: EligibilityCommand, state: ClientEligibility): EligibilityEvent[] {
+  switch (command.type) {
+    case 'Determine': {
+      const d = command.determination;
+      if (state.determinations.has(d.determinationId)) return [];
+      const before = state.byService.get(d.serviceType);
+      const after = effectiveOn(d.outcome, before?.decreed, d.asOf);
+      return [
+        { type: 'EligibilityDetermined', data: d },
+        ...changed(d, before?.effective ?? null, after, d.asOf, 'determination'),
+      ];
+    }
+    case 'Override': {
+      const { d, s } = currentFor(state, command.determinationId);
+      const until = latest(d.validUntil, command.on);
+      return [
+        {
+          type: 'EligibilityOverridden',
+          data: {
+            clientId: d.clientId,
+            serviceType: d.serviceType,
+            municipality: d.municipality,
+            determinationId: d.determinationId,
+            overrideId: command.overrideId,
+            outcome: command.outcome,
+            until,
+            on: command.on,
+          },
+        },
+        {
+          type: 'OverrideJustified',
+          data: {
+            clientId: d.clientId,
+            overrideId: command.overrideId,
+            reason: command.reason,
+            supervisor: command.supervisor,
+          },
+        },
+        ...changed(d, s.effective, command.outcome, command.on, 'override'),
+      ];
+    }
+    case 'LodgeAppeal': {
+      if (state.appeals.has(command.appealId)) return [];
+      const d = state.determinations.get(command.determinationId);
+      if (!d) throw conflictWith('DETERMINATION_NOT_FOUND', 'no such determination for this client');
+      if (d.outcome !== 'ineligible')
+        throw breaksRule(
+          'NOT_A_REFUSAL',
+          `only an ineligible outcome can be appealed; this one is ${d.outcome}`,
+        );
+      if (
+        [...state.appeals.values()].some(
+          (a) => a.determinationId === d.determinationId && a.status === 'open',
+        )
+      )
+        throw conflictWith('APPEAL_OPEN', 'an appeal against this determination is already open');
+      if (command.lodgedOn < command.notifiedOn)
+        throw breaksRule('LODGED_BEFORE_NOTIFICATION', 'lodgedOn is before notifiedOn');
+      const deadline = addDays(command.notifiedOn, command.deadlineDays);
+      if (command.lodgedOn > deadline)
+        throw breaksRule('APPEAL_OUT_OF_TIME', `the deadline was ${deadline}`, { deadline });
+      return [
+        {
+          type: 'AppealLodged',
+          data: {
+            clientId: d.clientId,
+            serviceType: d.serviceType,
+            municipality: d.municipality,
+            appealId: command.appealId,
+            determinationId: d.determinationId,
+            notifiedOn: command.notifiedOn,
+            lodgedOn: command.lodgedOn,
+            deadline,
+          },
+        },
+      ];
+    }
+    case 'ResolveAppeal': {
+      const a = state.appeals.get(command.appealId);
+      if (!a) throw conflictWith('APPEAL_NOT_FOUND', 'no such appeal for this client');
+      if (a.status !== 'open') {
+        if (a.status === command.resolution) return [];
+        throw conflictWith('APPEAL_RESOLVED', `the appeal was already ${a.status}`);
+      }
+      const d = state.determinations.get(a.determinationId)!;
+      const s = state.byService.get(a.serviceType)!;
+      // an overturned refusal holds as long as the determination in effect would have
+      const until = latest(s.current.validUntil, command.resolvedOn);
+      return [
+        {
+          type: 'AppealResolved',
+          data: {
+            clientId: d.clientId,
+            serviceType: d.serviceType,
+            municipality: d.municipality,
+            appealId: a.appealId,
+            determinationId: d.determinationId,
+            resolution: command.resolution,
+            resolvedOn: command.resolvedOn,
+            until,
+          },
+        },
+        ...(command.resolution === 'overturned'
+          ? changed(s.current, s.effective, 'eligible', command.resolvedOn, 'appeal')
+          : []),
+      ];
+    }
+  }
+}
+
+export function evolve(state: ClientEligibility, event: EligibilityEvent): ClientEligibility {
+  switch (event.type) {
+    case 'EligibilityDetermined': {
+      const d = event.data;
+      const before = state.byService.get(d.serviceType);
+      const byService = new Map(state.byService);
+      byService.set(d.serviceType, {
+        current: d,
+        ...(before?.decreed ? { decreed: before.decreed } : {}),
+        effective: effectiveOn(d.outcome, before?.decreed, d.asOf),
+      });
+      const determinations = new Map(state.determinations).set(d.determinationId, d);
+      return { ...state, byService, determinations };
+    }
+    case 'EligibilityOverridden': {
+      const d = event.data;
+      const s = state.byService.get(d.serviceType)!;
+      const decreed: Decreed = {
+        outcome: d.outcome,
+        until: d.until,
+        by: 'override',
+        determinationId: d.determinationId,
+      };
+      return {
+        ...state,
+        byService: new Map(state.byService).set(d.serviceType, { ...s, decreed, effective: d.outcome }),
+      };
+    }
+    case 'AppealLodged': {
+      const d = event.data;
+      const appeal: Appeal = {
+        appealId: d.appealId,
+        determinationId: d.determinationId,
+        serviceType: d.serviceType,
+        status: 'open',
+        deadline: d.deadline,
+      };
+      return { ...state, appeals: new Map(state.appeals).set(d.appealId, appeal) };
+    }
+    case 'AppealResolved': {
+      const d = event.data;
+      const appeals = new Map(state.appeals).set(d.appealId, {
+        ...state.appeals.get(d.appealId)!,
+        status: d.resolution,
+      });
+      if (d.resolution === 'upheld') return { ...state, appeals };
+      const s = state.byService.get(d.serviceType)!;
+      const decreed: Decreed = {
+        outcome: 'eligible',
+        until: d.until,
+        by: 'appeal',
+        determinationId: d.determinationId,
+      };
+      return {
+        ...state,
+        appeals,
+        byService: new Map(state.byService).set(d.serviceType, { ...s, decreed, effective: 'eligible' }),
+      };
+    }
+    default:
+      return state;
+  }
+}
+
+export const eligibilityDecider: Decider<ClientEligibility, EligibilityCommand, EligibilityEvent> = {
+  initialState,
+  decide,
+  evolve,
+};

@@ -1,0 +1,381 @@
+import {
+  AppealParams,
+  ClientEligibilityView,
+  ClientIdParams,
+  Determination,
+  DeterminationPage,
+  DeterminationParams,
+  DeterminationsQuery,
+  DetermineBody,
+  LodgeAppealBody,
+  OverrideBody,
+  Problem,
+  ReevaluationJobs,
+  ResolveAppealBody,
+  ServiceEligibility as ServiceEligibilitySchema,
+  sofiaDate,
+} from '@casework/contracts';
+import { ConcurrencyError } from '@casework/eventstore';
+import {
+  assertMayAsk,
+  causeOf,
+  covers,
+  decodeCursor,
+  findDirectoryEntry,
+  ifMatch,
+  inJurisdiction,
+  jurisdictionOf,
+  notFound,
+  pageOf,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import {
+  loadEligibility,
+  lodgeAppeal,
+  override,
+  resolveAppeal,
+  visibleDetermination,
+} from '../application/decisions.js';
+import { determineAll } from '../application/determine.js';
+import { type ClientEligibility, outcomeOn, type ServiceEligibility } from '../domain/clientEligibility.js';
+
+const ERRORS = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  412: Problem,
+  422: Problem,
+};
+/** Only the owning municipality's staff (and national integrators) see determinations. */
+const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
+const STAFF = ['case_manager', 'supervisor'] as const;
+
+function view(
+  state: ClientEligibility,
+  s: ServiceEligibility,
+  today: string,
+): z.infer<typeof ServiceEligibilitySchema> {
+  const effective = outcomeOn(s, today);
+  return {
+    serviceType: s.current.serviceType,
+    effectiveOutcome: effective,
+    ...(s.decreed && s.decreed.until >= today
+      ? { decreed: { by: s.decreed.by, outcome: s.decreed.outcome, until: s.decreed.until } }
+      : {}),
+    current: s.current,
+    appeals: [...state.appeals.values()]
+      .filter((a) => a.serviceType === s.current.serviceType)
+      .map((a) => ({
+        appealId: a.appealId,
+        determinationId: a.determinationId,
+        status: a.status,
+        deadline: a.deadline,
+      })),
+  };
+}
+
+export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const jurisdiction = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
+  const sees = (request: FastifyRequest) => {
+    const j = jurisdiction(request);
+    return (municipality: string) => covers(j, municipality as never);
+  };
+
+  app.post(
+    '/v1/eligibility/determinations',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Determine eligibility now (or on a date) for a client and service type, with reasons',
+        body: DetermineBody,
+        response: { 201: Determination, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const j = jurisdiction(request);
+      const client = await findDirectoryEntry(ctx, b.clientId);
+      if (!client || !covers(j, client.municipality)) throw notFound('the client');
+      const municipality = b.municipality ?? client.municipality;
+      assertMayAsk(j, { municipality });
+      const asOf = b.asOf ?? sofiaDate(ctx.clock());
+      // a consumer may re-evaluate the same client at the same moment: decide again on the new state
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { determinations } = await ctx.store.db.transaction().execute((tx) =>
+            determineAll(
+              ctx,
+              tx,
+              [
+                {
+                  clientId: b.clientId,
+                  serviceType: b.serviceType,
+                  municipality,
+                  ...(b.applicationId ? { applicationId: b.applicationId } : {}),
+                  asOf,
+                  trigger: { kind: 'request' },
+                },
+              ],
+              causeOf(request, municipality as never),
+            ),
+          );
+          reply.status(201);
+          return determinations[0]!;
+        } catch (e) {
+          if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
+        }
+      }
+    },
+  );
+
+  app.get(
+    '/v1/eligibility/determinations',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Current determinations in your municipality, filtered by client, service type or outcome',
+        querystring: DeterminationsQuery,
+        response: { 200: DeterminationPage, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const j = jurisdiction(request);
+      if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
+      const after = decodeCursor(q.cursor, 2);
+      const where = [
+        inJurisdiction(j, sql.ref('municipality')),
+        q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
+        q.serviceType ? sql`service_type = ${q.serviceType}` : undefined,
+        q.outcome ? sql`effective_outcome = ${q.outcome}` : undefined,
+        q.municipality ? sql`municipality = ${q.municipality}` : undefined,
+        after ? sql`(client_id, service_type) > (${after[0]}::uuid, ${after[1]})` : undefined,
+      ].filter((w) => w !== undefined);
+      const { rows } = await sql<{
+        client_id: string;
+        service_type: string;
+        determination_id: string;
+        municipality: string;
+        as_of: string;
+        outcome: string;
+        effective_outcome: string;
+        decreed_by: string | null;
+        valid_until: string;
+        rule_set_id: string;
+        rule_set_version: number;
+        missing: string[];
+      }>`SELECT client_id::text, service_type, determination_id::text, municipality, as_of::text, outcome,
+          effective_outcome, decreed_by, valid_until::text, rule_set_id, rule_set_version, missing
+        FROM ${sql.id(ctx.store.schema, 'determinations')} WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY client_id, service_type LIMIT ${q.limit + 1}`.execute(ctx.store.db);
+      const page = pageOf(rows, q.limit, (r) => [r.client_id, r.service_type]);
+      return {
+        items: page.items.map((r) => ({
+          clientId: r.client_id,
+          serviceType: r.service_type as never,
+          determinationId: r.determination_id,
+          municipality: r.municipality,
+          asOf: r.as_of,
+          outcome: r.outcome as never,
+          effectiveOutcome: r.effective_outcome as never,
+          ...(r.decreed_by ? { decreedBy: r.decreed_by as never } : {}),
+          validUntil: r.valid_until,
+          ruleSet: { ruleSetId: r.rule_set_id, version: r.rule_set_version },
+          missing: r.missing,
+        })),
+        ...(page.next ? { next: page.next } : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/eligibility/clients/:clientId/eligibility',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['eligibility'],
+        summary: "A client's eligibility per service type: the outcome in effect, why, overrides and appeals",
+        params: ClientIdParams,
+        response: { 200: ClientEligibilityView, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) => {
+      const { clientId } = request.params;
+      const { state, version } = await loadEligibility(ctx, clientId);
+      const visible = [...state.byService.values()].filter((s) => sees(request)(s.current.municipality));
+      if (visible.length === 0) {
+        const client = await findDirectoryEntry(ctx, clientId);
+        if (!client || !covers(jurisdiction(request), client.municipality)) throw notFound('the client');
+      }
+      const today = sofiaDate(ctx.clock());
+      reply.header('etag', `"${version}"`);
+      return { clientId, services: visible.map((s) => view(state, s, today)), version };
+    },
+  );
+
+  app.get(
+    '/v1/eligibility/clients/:clientId/determinations/:determinationId',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['eligibility'],
+        summary: 'One determination, current or past, with every criterion, fact and reason',
+        params: DeterminationParams,
+        response: { 200: Determination, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const { clientId, determinationId } = request.params;
+      const { state } = await loadEligibility(ctx, clientId);
+      return visibleDetermination(state, determinationId, sees(request));
+    },
+  );
+
+  app.post(
+    '/v1/eligibility/clients/:clientId/determinations/:determinationId/override',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['eligibility'],
+        summary:
+          'Override the outcome with a written reason (supervisors); the computed outcome stays visible',
+        params: DeterminationParams,
+        body: OverrideBody,
+        response: { 200: ServiceEligibilitySchema, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const { clientId, determinationId } = request.params;
+      const { state } = await loadEligibility(ctx, clientId);
+      const d = visibleDetermination(state, determinationId, sees(request));
+      const today = sofiaDate(ctx.clock());
+      const result = await override(
+        ctx,
+        clientId,
+        {
+          determinationId,
+          outcome: request.body.outcome,
+          reason: request.body.reason,
+          supervisor: principalOf(request).sub,
+          on: today,
+        },
+        causeOf(request, d.municipality as never),
+        ifMatch(request),
+      );
+      reply.header('etag', `"${result.version}"`);
+      return view(result.state, result.state.byService.get(d.serviceType)!, today);
+    },
+  );
+
+  app.post(
+    '/v1/eligibility/clients/:clientId/determinations/:determinationId/appeals',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Record an appeal against a refusal, within the deadline counted from notification',
+        params: DeterminationParams,
+        body: LodgeAppealBody,
+        response: { 201: ServiceEligibilitySchema, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const { clientId, determinationId } = request.params;
+      const { state } = await loadEligibility(ctx, clientId);
+      const d = visibleDetermination(state, determinationId, sees(request));
+      const result = await lodgeAppeal(
+        ctx,
+        clientId,
+        { determinationId, municipality: d.municipality, ...request.body },
+        causeOf(request, d.municipality as never),
+      );
+      reply.status(201).header('etag', `"${result.version}"`);
+      return view(result.state, result.state.byService.get(d.serviceType)!, sofiaDate(ctx.clock()));
+    },
+  );
+
+  app.post(
+    '/v1/eligibility/clients/:clientId/appeals/:appealId/resolve',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['eligibility'],
+        summary:
+          'Record the decision on an appeal: upheld keeps the refusal, overturned makes the client eligible',
+        params: AppealParams,
+        body: ResolveAppealBody,
+        response: { 200: ServiceEligibilitySchema, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const { clientId, appealId } = request.params;
+      const { state } = await loadEligibility(ctx, clientId);
+      const appeal = state.appeals.get(appealId);
+      if (!appeal) throw notFound('the appeal');
+      const d = visibleDetermination(state, appeal.determinationId, sees(request));
+      const result = await resolveAppeal(
+        ctx,
+        clientId,
+        { appealId, ...request.body },
+        causeOf(request, d.municipality as never),
+      );
+      reply.header('etag', `"${result.version}"`);
+      return view(result.state, result.state.byService.get(d.serviceType)!, sofiaDate(ctx.clock()));
+    },
+  );
+
+  app.get(
+    '/v1/eligibility/reevaluations',
+    {
+      config: { roles: ['supervisor', 'admin'] },
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Re-evaluations scheduled by rule-set changes, with their progress',
+        response: { 200: ReevaluationJobs, 401: Problem, 403: Problem },
+      },
+    },
+    async (request) => {
+      const j = jurisdiction(request);
+      const { rows } = await sql<{
+        job_id: string;
+        service_type: string;
+        municipality: string | null;
+        reason: string;
+        due_on: string;
+        evaluated: string;
+        changed: string;
+        started_at: Date | null;
+        finished_at: Date | null;
+      }>`SELECT job_id, service_type, municipality, reason, due_on::text, evaluated::text, changed::text,
+          started_at, finished_at
+        FROM ${sql.id(ctx.store.schema, 'reevaluations')}
+        WHERE municipality IS NULL OR ${inJurisdiction(j, sql.ref('municipality'))}
+        ORDER BY due_on DESC, job_id LIMIT 200`.execute(ctx.store.db);
+      return {
+        items: rows.map((r) => ({
+          jobId: r.job_id,
+          serviceType: r.service_type as never,
+          municipality: r.municipality,
+          reason: r.reason as never,
+          dueOn: r.due_on,
+          evaluated: Number(r.evaluated),
+          changed: Number(r.changed),
+          status: r.finished_at
+            ? ('finished' as const)
+            : r.started_at
+              ? ('running' as const)
+              : ('scheduled' as const),
+        })),
+      };
+    },
+  );
+};

@@ -1,0 +1,258 @@
+import {
+  DraftRuleSetBody,
+  Problem,
+  PublishRuleSetBody,
+  RetireRuleSetBody,
+  RuleSetList,
+  RuleSetParams,
+  RuleSetRecord,
+  RuleSetsQuery,
+  RuleSetVersionParams,
+  ServiceTypeCode,
+  sofiaDate,
+  WhatIfBody,
+  WhatIfResult,
+} from '@casework/contracts';
+import { findMunicipality } from '@casework/reference-data';
+import {
+  assertMayAsk,
+  badRequest,
+  causeOf,
+  forbidden,
+  ifMatch,
+  jurisdictionOf,
+  notFound,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import { RuleSets, runRuleSetCommand } from '../application/ruleSets.js';
+import { whatIf } from '../application/whatIf.js';
+import { type RuleSet, versionInForce } from '../domain/ruleSet.js';
+
+const ERRORS = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  412: Problem,
+  422: Problem,
+};
+
+/** `protected_housing:BLG01` → its service type and municipality (null for national). */
+function scopeOf(ruleSetId: string) {
+  const [type, where] = ruleSetId.split(':') as [string, string];
+  const serviceType = ServiceTypeCode.safeParse(type);
+  if (!serviceType.success) throw badRequest('params.ruleSetId', `unknown service type ${type}`);
+  if (where !== 'national' && !findMunicipality(where))
+    throw badRequest('params.ruleSetId', `unknown municipality ${where}`);
+  return { ruleSetId, serviceType: serviceType.data, municipality: where === 'national' ? null : where };
+}
+
+/** National rule sets are the administrators'; a municipality's are its supervisors'. */
+function assertMayWrite(request: FastifyRequest, municipality: string | null) {
+  const p = principalOf(request);
+  if (municipality === null) {
+    if (!p.roles.includes('admin')) throw forbidden('national rule sets are changed by administrators');
+    return;
+  }
+  if (!p.roles.includes('supervisor') && !p.roles.includes('admin'))
+    throw forbidden("a municipality's rule sets are changed by its supervisors");
+  assertMayAsk(jurisdictionOf(p), { municipality: municipality as never });
+}
+
+export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const record = async (ruleSetId: string) => {
+    const scope = scopeOf(ruleSetId);
+    const sets = new RuleSets(ctx);
+    const [state, version] = [
+      await sets.get(ruleSetId),
+      await ctx.store.streamVersion(`ruleset-${ruleSetId}`),
+    ];
+    const today = sofiaDate(ctx.clock());
+    const inForce = scope.municipality
+      ? await sets.inForce(scope.serviceType, scope.municipality, today).catch(() => undefined)
+      : versionInForce(state, today) && { ...versionInForce(state, today)!, ruleSetId };
+    return toRecord(scope, state, version, inForce);
+  };
+  const send = async (reply: FastifyReply, ruleSetId: string, status = 200) => {
+    const r = await record(ruleSetId);
+    reply.status(status).header('etag', `"${r.version}"`);
+    return r;
+  };
+
+  app.get(
+    '/v1/eligibility/rule-sets',
+    {
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Rule sets by service type and scope, with their versions',
+        querystring: RuleSetsQuery,
+        response: { 200: RuleSetList, 400: Problem, 401: Problem },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { rows } = await sql<{
+        rule_set_id: string;
+        service_type: string;
+        municipality: string | null;
+        version: number;
+        status: string;
+        effective_from: string | null;
+        retired_from: string | null;
+      }>`SELECT rule_set_id, service_type, municipality, version, status, effective_from::text, retired_from::text
+        FROM ${sql.id(ctx.store.schema, 'rule_sets')}
+        WHERE ${q.serviceType ? sql`service_type = ${q.serviceType}` : sql`TRUE`}
+          AND ${q.municipality ? sql`(municipality = ${q.municipality} OR municipality IS NULL)` : sql`TRUE`}
+        ORDER BY rule_set_id, version`.execute(ctx.store.db);
+      const items = new Map<string, z.infer<typeof RuleSetList>['items'][number]>();
+      for (const r of rows) {
+        const item = items.get(r.rule_set_id) ?? {
+          ruleSetId: r.rule_set_id,
+          serviceType: r.service_type as never,
+          municipality: r.municipality,
+          versions: [],
+        };
+        items.set(r.rule_set_id, item);
+        item.versions.push({
+          version: r.version,
+          status: r.status as never,
+          ...(r.effective_from ? { effectiveFrom: r.effective_from } : {}),
+          ...(r.retired_from ? { retiredFrom: r.retired_from } : {}),
+        });
+      }
+      return { items: [...items.values()] };
+    },
+  );
+
+  app.get(
+    '/v1/eligibility/rule-sets/:ruleSetId',
+    {
+      schema: {
+        tags: ['eligibility'],
+        summary: 'A rule set: every version with its criteria, and the one in force today',
+        params: RuleSetParams,
+        response: { 200: RuleSetRecord, 400: Problem, 401: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) => {
+      const r = await record(request.params.ruleSetId);
+      if (r.versions.length === 0 && r.municipality === null) throw notFound('the rule set');
+      reply.header('etag', `"${r.version}"`);
+      return r;
+    },
+  );
+
+  app.post(
+    '/v1/eligibility/rule-sets/:ruleSetId/versions',
+    {
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Draft a new version (decides nothing until published); supervisors, or admins for national',
+        params: RuleSetParams,
+        body: DraftRuleSetBody,
+        response: { 201: RuleSetRecord, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request.params.ruleSetId);
+      assertMayWrite(request, scope.municipality);
+      await runRuleSetCommand(
+        ctx,
+        scope,
+        { type: 'Draft', ...request.body },
+        causeOf(request),
+        ifMatch(request),
+      );
+      return send(reply, scope.ruleSetId, 201);
+    },
+  );
+
+  for (const [action, summary] of [
+    ['publish', 'Publish a draft from a date (today or later); current determinations are re-evaluated then'],
+    ['retire', 'Retire a published version from a date; the one before it applies again'],
+  ] as const)
+    app.post(
+      `/v1/eligibility/rule-sets/:ruleSetId/versions/:version/${action}`,
+      {
+        schema: {
+          tags: ['eligibility'],
+          summary,
+          params: RuleSetVersionParams,
+          body: action === 'publish' ? PublishRuleSetBody : RetireRuleSetBody,
+          response: { 200: RuleSetRecord, ...ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const { ruleSetId, version } = request.params;
+        const scope = scopeOf(ruleSetId);
+        assertMayWrite(request, scope.municipality);
+        const today = sofiaDate(ctx.clock());
+        const body = request.body as { effectiveFrom?: string; retiredFrom?: string };
+        await runRuleSetCommand(
+          ctx,
+          scope,
+          action === 'publish'
+            ? { type: 'Publish', version, effectiveFrom: body.effectiveFrom!, today }
+            : { type: 'Retire', version, retiredFrom: body.retiredFrom!, today },
+          causeOf(request),
+          ifMatch(request),
+        );
+        return send(reply, ruleSetId);
+      },
+    );
+
+  app.post(
+    '/v1/eligibility/rule-sets/:ruleSetId/versions/:version/what-if',
+    {
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Who would gain or lose eligibility under this version, with reasons; records nothing',
+        params: RuleSetVersionParams,
+        body: WhatIfBody,
+        response: { 200: WhatIfResult, ...ERRORS },
+      },
+    },
+    async (request) => {
+      const { ruleSetId, version } = request.params;
+      const scope = scopeOf(ruleSetId);
+      assertMayWrite(request, scope.municipality);
+      const state = await new RuleSets(ctx).get(ruleSetId);
+      const v = state.versions.find((x) => x.version === version);
+      if (!v) throw notFound(`version ${version} of the rule set`);
+      const asOf = request.body.asOf ?? sofiaDate(ctx.clock());
+      const result = await whatIf(ctx, scope, v, asOf, request.body.limit);
+      return { ruleSetId, version, asOf, ...result };
+    },
+  );
+};
+
+type Scope = ReturnType<typeof scopeOf>;
+
+function toRecord(
+  scope: Scope,
+  state: RuleSet,
+  version: number,
+  inForce: { ruleSetId: string; version: number } | undefined,
+): z.infer<typeof RuleSetRecord> {
+  return {
+    ruleSetId: scope.ruleSetId,
+    serviceType: scope.serviceType,
+    municipality: scope.municipality,
+    versions: state.versions.map((v) => ({
+      version: v.version,
+      status: v.status,
+      criteria: v.criteria,
+      validityMonths: v.validityMonths,
+      ...(v.effectiveFrom ? { effectiveFrom: v.effectiveFrom } : {}),
+      ...(v.retiredFrom ? { retiredFrom: v.retiredFrom } : {}),
+    })),
+    ...(inForce ? { inForce: { ruleSetId: inForce.ruleSetId, version: inForce.version } } : {}),
+    version,
+  };
+}

@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sofiaDate } from '@casework/contracts';
+import type { Tx } from '@casework/eventstore';
+import type { ServiceContext, Worker } from '@casework/service-kit';
+import { sql } from 'kysely';
+import { determineAll, eligibilityStream, foldEligibility, type Request } from '../application/determine.js';
+import { RuleSets } from '../application/ruleSets.js';
+
+type Job = {
+  job_id: string;
+  service_type: string;
+  municipality: string | null;
+  caused_by: string;
+  cursor: string | null;
+};
+
+export type ReevaluationOptions = { batchSize?: number; pollMs?: number };
+
+/**
+ * Works through due re-evaluation jobs (a rule-set version taking effect or retiring), one batch of
+ * determinations per transaction with the job's cursor in the same transaction, so a crash repeats
+ * nothing and loses nothing; then re-evaluates determinations whose validity has ended.
+ */
+export class Reevaluation {
+  readonly #batchSize: number;
+  readonly #pollMs: number;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    options: ReevaluationOptions = {},
+  ) {
+    this.#batchSize = options.batchSize ?? 1000;
+    this.#pollMs = options.pollMs ?? 1000;
+  }
+
+  /** One batch of the first due job; false when no job is due. */
+  async jobBatch(): Promise<boolean> {
+    const s = this.ctx.store.schema;
+    const today = sofiaDate(this.ctx.clock());
+    return this.ctx.store.db.transaction().execute(async (tx) => {
+      const { rows } = await sql<Job>`SELECT job_id, service_type, municipality, caused_by::text, cursor::text
+        FROM ${sql.id(s, 'reevaluations')} WHERE finished_at IS NULL AND due_on <= ${today}::date
+        ORDER BY due_on, job_id LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(tx);
+      const job = rows[0];
+      if (!job) return false;
+      // a national version touches those under the national rule set; a municipal one everyone of
+      // that service type in the municipality (under its own rule set or the national one)
+      const scope = job.municipality
+        ? sql`service_type = ${job.service_type} AND municipality = ${job.municipality}`
+        : sql`rule_set_id = ${`${job.service_type}:national`}`;
+      const { rows: due } = await sql<{
+        client_id: string;
+        service_type: string;
+        municipality: string;
+        application_id: string | null;
+      }>`
+        SELECT client_id::text, service_type, municipality, application_id::text FROM ${sql.id(s, 'determinations')}
+        WHERE ${scope} ${job.cursor ? sql`AND client_id > ${job.cursor}::uuid` : sql``}
+        ORDER BY client_id LIMIT ${this.#batchSize}`.execute(tx);
+      const trigger = { kind: 'rule_set' as const, eventId: job.caused_by };
+      const { changed } = await determineAll(
+        this.ctx,
+        tx,
+        due.map((r) => toRequest(r, today, trigger)),
+        { correlationId: `reevaluation:${job.job_id}`, causationId: job.caused_by },
+        new RuleSets(this.ctx, tx),
+      );
+      await sql`UPDATE ${sql.id(s, 'reevaluations')} SET
+          cursor = ${due.length ? due[due.length - 1]!.client_id : job.cursor}::uuid,
+          evaluated = evaluated + ${due.length}, changed = changed + ${changed},
+          started_at = coalesce(started_at, now()),
+          finished_at = ${due.length < this.#batchSize ? sql`now()` : sql`NULL`}
+        WHERE job_id = ${job.job_id}`.execute(tx);
+      return true;
+    });
+  }
+
+  /** Re-evaluates up to one batch of determinations whose validity ended before today. */
+  async expiryBatch(): Promise<number> {
+    const s = this.ctx.store.schema;
+    const today = sofiaDate(this.ctx.clock());
+    return this.ctx.store.db.transaction().execute(async (tx) => {
+      const { rows } = await sql<{
+        client_id: string;
+        service_type: string;
+        municipality: string;
+        application_id: string | null;
+      }>`
+        SELECT client_id::text, service_type, municipality, application_id::text FROM ${sql.id(s, 'determinations')}
+        WHERE valid_until < ${today}::date ORDER BY valid_until, client_id LIMIT ${this.#batchSize}`.execute(
+        tx,
+      );
+      // the read model may lag behind a re-evaluation already made: ask the streams what is current
+      const expired = await stillExpired(this.ctx, tx, rows, today);
+      await determineAll(
+        this.ctx,
+        tx,
+        expired.map((r) => toRequest(r, today, { kind: 'expiry' })),
+        { correlationId: `expiry:${today}` },
+      );
+      return expired.length;
+    });
+  }
+
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  worker(): Worker {
+    return {
+      name: 'reevaluation',
+      start: () => {
+        this.#running = true;
+        this.#loop = this.#run();
+      },
+      stop: async () => {
+        this.#running = false;
+        this.#wake?.();
+        await this.#loop;
+      },
+    };
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (this.#running) {
+      let busy = false;
+      try {
+        busy = (await this.jobBatch()) || (await this.expiryBatch()) > 0;
+        failures = 0;
+      } catch (e) {
+        failures++;
+        this.ctx.log.warn({ err: (e as Error).message, failures }, 're-evaluation batch failed; will retry');
+      }
+      if (busy && !failures) continue;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        sleep(failures ? Math.min(30_000, 500 * 2 ** failures) : this.#pollMs).then(resolve);
+      });
+      this.#wake = undefined;
+    }
+  }
+}
+
+type Row = { client_id: string; service_type: string; municipality: string; application_id: string | null };
+
+const toRequest = (r: Row, asOf: string, trigger: Request['trigger']): Request => ({
+  clientId: r.client_id,
+  serviceType: r.service_type,
+  municipality: r.municipality,
+  ...(r.application_id ? { applicationId: r.application_id } : {}),
+  asOf,
+  trigger,
+});
+
+async function stillExpired(ctx: ServiceContext, tx: Tx, rows: Row[], today: string): Promise<Row[]> {
+  const streams = await ctx.store.readStreams(
+    [...new Set(rows.map((r) => eligibilityStream(r.client_id)))],
+    tx,
+  );
+  return rows.filter((r) => {
+    const state = foldEligibility(streams.get(eligibilityStream(r.client_id))!.events);
+    const current = state.byService.get(r.service_type)?.current;
+    return current !== undefined && current.validUntil < today;
+  });
+}
