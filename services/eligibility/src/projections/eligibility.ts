@@ -98,7 +98,9 @@ async function applyRuleSetEvent(schema: string, e: RuleSetEvent, eventId: strin
       await sql`UPDATE ${t} SET status = ${published ? 'published' : 'retired'},
           ${sql.ref(published ? 'effective_from' : 'retired_from')} = ${on}::date
         WHERE rule_set_id = ${d.ruleSetId} AND version = ${d.version}`.execute(tx);
-      // from that date, every determination the change may touch is evaluated again
+      // from that date, every determination the change may touch is evaluated again (none can rest on
+      // a national rule set before its first version)
+      if (published && d.municipality === null && d.version === 1) return;
       await sql`INSERT INTO ${jobs} (job_id, service_type, municipality, reason, due_on, caused_by)
         VALUES (${`${d.ruleSetId}@${d.version}:${published ? 'published' : 'retired'}`}, ${d.serviceType},
           ${d.municipality}, ${published ? 'rule_set_published' : 'rule_set_retired'}, ${on}::date, ${eventId}::uuid)
