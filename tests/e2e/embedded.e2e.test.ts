@@ -9,7 +9,7 @@ import t from 'tap';
 t.test(
   'embedded mode: one process, PGlite on disk, in-process transport, data kept across restarts',
   async (t) => {
-    const env = Config.parse({ DATA_DIR: join(t.testdirName, 'data'), LOG_LEVEL: 'silent' });
+    const env = Config.parse({ DATA_DIR: join(t.testdir(), 'data'), LOG_LEVEL: 'silent' });
     let platform = await createPlatform(env, allServices);
     t.equal(platform.mode, 'embedded');
     const token = await mintToken(platform.signingKey!, {
@@ -29,7 +29,7 @@ t.test(
         municipality: 'BLG01',
       },
     });
-    t.equal(created.statusCode, 201);
+    t.equal(created.statusCode, 201, created.body);
     const { clientId } = created.json();
     const inBilling = async () =>
       (await platform.app.inject({ url: `/v1/billing/clients/${clientId}`, headers })).statusCode === 200;

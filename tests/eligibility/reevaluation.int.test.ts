@@ -69,7 +69,7 @@ t.test('a fact change re-evaluates once, however often it is delivered', async (
 
 t.test('a published rule-set version re-evaluates everyone it covers, from its date', async (t) => {
   const h = await setUp(t);
-  const clients = [];
+  const clients: string[] = [];
   for (const serial of [31, 32, 33]) {
     const clientId = await h.register(serial);
     clients.push(clientId);

@@ -1,1 +1,2 @@
+export { determineAll } from './application/determine.js';
 export { eligibility } from './plugin.js';

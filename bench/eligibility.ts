@@ -1,0 +1,226 @@
+// The eligibility suite: what-if and re-evaluation of 530,000 determinations after a national change.
+import { randomUUID } from 'node:crypto';
+import { determineAll } from '@casework/eligibility';
+import { Config } from '@casework/platform/config';
+import { createPlatform } from '@casework/platform/platform';
+import { servicesNamed } from '@casework/platform/services';
+import { municipalities } from '@casework/reference-data';
+import { mintToken } from '@casework/service-kit';
+import { natsNames, natsUrl, servers } from '@casework/testkit';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { report, timed } from './stats.js';
+
+const POPULATION = Number(process.env.BENCH_CLIENTS ?? 530_000);
+const BATCH = 1000;
+
+const { databaseUrl } = await servers();
+const dbName = `cw_bench_eligibility_${randomUUID().slice(0, 8)}`;
+const admin = new pg.Client({ connectionString: databaseUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE "${dbName}"`);
+const url = new URL(databaseUrl);
+url.pathname = `/${dbName}`;
+const names = natsNames();
+const env = Config.parse({
+  DATABASE_URL: url.toString(),
+  NATS_URL: await natsUrl(),
+  NATS_PREFIX: names.prefix,
+  NATS_STREAM: names.stream,
+  AUTH_SIGNING_KEY: 'bench-signing-key-of-at-least-32-characters',
+  IDENTIFIER_HASH_KEY: 'bench-identifier-key-of-at-least-32-chars',
+  LOG_LEVEL: 'warn',
+  DATABASE_POOL_MAX: '20',
+});
+const platform = await createPlatform(env, servicesNamed(['eligibility']));
+const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
+const ctx = platform.app.hosted[0]!.ctx;
+const db = ctx.store.db;
+const raw = new pg.Client({ connectionString: url.toString() });
+await raw.connect();
+const headers = {
+  authorization: `Bearer ${await mintToken(env.AUTH_SIGNING_KEY!, { sub: 'bench-admin', roles: ['admin'] })}`,
+  'content-type': 'application/json',
+};
+const api = async (path: string, body: object) => {
+  const r = await fetch(`${address}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return (await r.json()) as Record<string, number>;
+};
+
+console.log(`\nEligibility (distributed mode: PostgreSQL ${url.host}; ${POPULATION} clients)\n`);
+
+// 1. the fact store as intake's events would have filled it: birth, income, no dwelling, residence
+const codes = municipalities.map((m) => m.code);
+const [loadMs] = await timed(async () => {
+  await sql`INSERT INTO eligibility.client_directory (client_id, birth_date, sex, municipality, registered_on, source_event_id)
+    SELECT md5('c' || n)::uuid, DATE '1950-01-01' + (n % 15000), 'female', (${codes}::text[])[1 + n % ${codes.length}],
+      DATE '2026-01-01', md5('e' || n)::uuid
+    FROM generate_series(1, ${POPULATION}) n`.execute(db);
+  for (const [kind, build] of [
+    [
+      'ClientRegistered',
+      sql`jsonb_build_object('clientId', d.client_id, 'birthDate', d.birth_date, 'sex', d.sex,
+      'municipality', d.municipality, 'registeredOn', d.registered_on)`,
+    ],
+    [
+      'IncomeDeclared',
+      sql`jsonb_build_object('clientId', d.client_id, 'factId', md5('f1' || d.client_id)::uuid,
+      'source', 'pension', 'validFrom', '2026-01-01',
+      'monthlyAmount', jsonb_build_object('amountMinor', 20000 + (hashtext(d.client_id::text) & 65535) % 50000, 'currency', 'EUR'))`,
+    ],
+    [
+      'DwellingOwnershipRecorded',
+      sql`jsonb_build_object('clientId', d.client_id, 'factId', md5('f2' || d.client_id)::uuid,
+      'ownsDwelling', false, 'validFrom', '2010-01-01')`,
+    ],
+    [
+      'ResidenceRecorded',
+      sql`jsonb_build_object('clientId', d.client_id, 'kind', 'permanent',
+      'municipality', d.municipality, 'validFrom', '2010-01-01')`,
+    ],
+  ] as const)
+    await sql`INSERT INTO eligibility.client_facts (event_id, client_id, type, data, recorded_at)
+      SELECT md5(${kind} || d.client_id)::uuid, d.client_id, ${kind}, ${build}, now() - interval '1 day'
+      FROM eligibility.client_directory d`.execute(db);
+  await sql`ANALYZE eligibility.client_facts`.execute(db);
+});
+const clientIds = (
+  await sql<{
+    id: string;
+  }>`SELECT client_id::text AS id FROM eligibility.client_directory ORDER BY client_id`.execute(db)
+).rows.map((r) => r.id);
+const municipalityOf = new Map(
+  (
+    await sql<{
+      id: string;
+      m: string;
+    }>`SELECT client_id::text AS id, municipality AS m FROM eligibility.client_directory`.execute(db)
+  ).rows.map((r) => [r.id, r.m]),
+);
+
+// 2. a social-housing determination for everyone, under the national default (€400 per member)
+const today = new Date().toISOString().slice(0, 10);
+const [initialMs] = await timed(async () => {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 3 }, async () => {
+      for (let from = next; from < clientIds.length; from = next) {
+        next += BATCH;
+        const batch = clientIds.slice(from, from + BATCH);
+        await db.transaction().execute((tx) =>
+          determineAll(
+            ctx,
+            tx,
+            batch.map((clientId) => ({
+              clientId,
+              serviceType: 'social_housing',
+              municipality: municipalityOf.get(clientId)!,
+              asOf: today,
+              trigger: { kind: 'request' as const },
+            })),
+            { correlationId: 'bench-population' },
+          ),
+        );
+      }
+    }),
+  );
+});
+const projected = async () =>
+  Number(
+    (await sql<{ n: string }>`SELECT count(*)::text AS n FROM eligibility.determinations`.execute(db))
+      .rows[0]!.n,
+  );
+const [projectMs] = await timed(async () => {
+  while ((await projected()) < POPULATION) await new Promise((r) => setTimeout(r, 250));
+});
+await sql`ANALYZE eligibility.determinations`.execute(db);
+console.log(
+  `  population: facts loaded in ${(loadMs / 1000).toFixed(1)} s; ${POPULATION} determinations made in ` +
+    `${(initialMs / 1000).toFixed(1)} s (${Math.round(POPULATION / (initialMs / 1000))}/s), projected ${(projectMs / 1000).toFixed(1)} s later`,
+);
+
+// 3. what-if: a lower national ceiling (€350) against everyone under the national rule set
+await api('/v1/eligibility/rule-sets/social_housing:national/versions', {
+  criteria: [
+    { kind: 'household_income_per_member', ceiling: { amountMinor: 35_000, currency: 'EUR' } },
+    { kind: 'no_dwelling_owned' },
+    { kind: 'residence', address: 'permanent', minYears: 5 },
+  ],
+  validityMonths: 12,
+});
+const [whatIfMs, whatIf] = await timed(() =>
+  api('/v1/eligibility/rule-sets/social_housing:national/versions/2/what-if', { asOf: today, limit: 10 }),
+);
+if (whatIf.evaluated !== POPULATION) throw new Error(`what-if evaluated ${whatIf.evaluated}`);
+// baseline: the same pages of determinations and fact rows read raw, with no evaluation
+const [readMs] = await timed(async () => {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const page = await raw.query(
+      `SELECT client_id FROM eligibility.determinations WHERE rule_set_id = 'social_housing:national'
+         AND client_id > $1 ORDER BY client_id LIMIT 2000`,
+      [after],
+    );
+    if (page.rows.length === 0) break;
+    after = page.rows[page.rows.length - 1].client_id;
+    await raw.query(
+      'SELECT event_id, client_id, type, data, recorded_at FROM eligibility.client_facts WHERE client_id = ANY($1)',
+      [page.rows.map((r) => r.client_id)],
+    );
+  }
+});
+report(
+  `what-if over ${POPULATION} (s)`,
+  whatIfMs / 1000,
+  's',
+  readMs / 1000,
+  '<= 60 s (raw read of the same rows)',
+);
+console.log(`  what-if: ${whatIf.lost} would lose, ${whatIf.gained} gain, ${whatIf.unchanged} unchanged`);
+
+// 4. publish it from today: the re-evaluation job re-decides every determination under it
+const [reevalMs, job] = await timed(async () => {
+  await api('/v1/eligibility/rule-sets/social_housing:national/versions/2/publish', { effectiveFrom: today });
+  for (;;) {
+    const { rows } = await sql<{ evaluated: string; changed: string; finished_at: Date | null }>`
+      SELECT evaluated::text, changed::text, finished_at FROM eligibility.reevaluations
+      WHERE job_id = 'social_housing:national@2:published'`.execute(db);
+    if (rows[0]?.finished_at) return rows[0];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+});
+// baseline: raw inserts of as many rows of the same size, in batches of the same size
+const sample = (
+  await sql<{
+    data: unknown;
+  }>`SELECT data FROM eligibility.events WHERE type = 'EligibilityDetermined' LIMIT 1`.execute(db)
+).rows[0]!.data;
+await raw.query('CREATE TABLE raw_events (id uuid PRIMARY KEY, data jsonb NOT NULL)');
+const [insertMs] = await timed(async () => {
+  for (let from = 0; from < POPULATION; from += BATCH) {
+    const rows = Array.from({ length: Math.min(BATCH, POPULATION - from) }, () => ({
+      id: randomUUID(),
+      data: sample,
+    }));
+    await raw.query(
+      'INSERT INTO raw_events SELECT id, data FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, data jsonb)',
+      [JSON.stringify(rows)],
+    );
+  }
+});
+report(
+  `re-evaluate ${POPULATION} after a change (s)`,
+  reevalMs / 1000,
+  's',
+  insertMs / 1000,
+  '<= 60 s (raw insert of as many rows)',
+);
+console.log(
+  `  re-evaluation: ${Math.round(Number(job.evaluated) / (reevalMs / 1000))} determinations/s; ${job.changed} changed outcome`,
+);
+
+await platform.close();
+await raw.end();
+await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
+await admin.end();
