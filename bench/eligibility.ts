@@ -51,11 +51,12 @@ const api = async (path: string, body: object) => {
 console.log(`\nEligibility (distributed mode: PostgreSQL ${url.host}; ${POPULATION} clients)\n`);
 
 // 1. the fact store as intake's events would have filled it: birth, income, no dwelling, residence
+// (ids are md5 digests shaped as version-4 UUIDs)
 const codes = municipalities.map((m) => m.code);
 const [loadMs] = await timed(async () => {
   await sql`INSERT INTO eligibility.client_directory (client_id, birth_date, sex, municipality, registered_on, source_event_id)
-    SELECT md5('c' || n)::uuid, DATE '1950-01-01' + (n % 15000), 'female', (${codes}::text[])[1 + n % ${codes.length}],
-      DATE '2026-01-01', md5('e' || n)::uuid
+    SELECT overlay(overlay(md5('c' || n) placing '4' from 13) placing '8' from 17)::uuid, DATE '1950-01-01' + (n % 15000), 'female', (${codes}::text[])[1 + n % ${codes.length}],
+      DATE '2026-01-01', overlay(overlay(md5('e' || n) placing '4' from 13) placing '8' from 17)::uuid
     FROM generate_series(1, ${POPULATION}) n`.execute(db);
   for (const [kind, build] of [
     [
@@ -65,13 +66,13 @@ const [loadMs] = await timed(async () => {
     ],
     [
       'IncomeDeclared',
-      sql`jsonb_build_object('clientId', d.client_id, 'factId', md5('f1' || d.client_id)::uuid,
+      sql`jsonb_build_object('clientId', d.client_id, 'factId', overlay(overlay(md5('f1' || d.client_id) placing '4' from 13) placing '8' from 17)::uuid,
       'source', 'pension', 'validFrom', '2026-01-01',
       'monthlyAmount', jsonb_build_object('amountMinor', 20000 + (hashtext(d.client_id::text) & 65535) % 50000, 'currency', 'EUR'))`,
     ],
     [
       'DwellingOwnershipRecorded',
-      sql`jsonb_build_object('clientId', d.client_id, 'factId', md5('f2' || d.client_id)::uuid,
+      sql`jsonb_build_object('clientId', d.client_id, 'factId', overlay(overlay(md5('f2' || d.client_id) placing '4' from 13) placing '8' from 17)::uuid,
       'ownsDwelling', false, 'validFrom', '2010-01-01')`,
     ],
     [
@@ -81,7 +82,7 @@ const [loadMs] = await timed(async () => {
     ],
   ] as const)
     await sql`INSERT INTO eligibility.client_facts (event_id, client_id, type, data, recorded_at)
-      SELECT md5(${kind} || d.client_id)::uuid, d.client_id, ${kind}, ${build}, now() - interval '1 day'
+      SELECT overlay(overlay(md5(${kind} || d.client_id) placing '4' from 13) placing '8' from 17)::uuid, d.client_id, ${kind}, ${build}, now() - interval '1 day'
       FROM eligibility.client_directory d`.execute(db);
   await sql`ANALYZE eligibility.client_facts`.execute(db);
 });

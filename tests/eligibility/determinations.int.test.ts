@@ -204,3 +204,58 @@ t.test('income per household member against the ceiling; a death ends eligibilit
   const died = await h.eligibilityOf(clientId, 'social_housing', (s) => s.current.outcome === 'ineligible');
   t.match(died?.current.criteria[0], { kind: 'alive', result: 'not_met' });
 });
+
+t.test('a merge brings the duplicate’s facts to the survivor; an unmerge takes them back', async (t) => {
+  const h = await setUp(t);
+  const survivor = await h.register(14);
+  const duplicate = await h.post('/v1/clients', {
+    givenName: 'Иван',
+    familyName: 'Тестов',
+    municipality: 'BLG01',
+    birthDate: '1980-05-20',
+  });
+  const duplicateId = duplicate.json().clientId;
+  await h.post(`/v1/clients/${duplicateId}/facts/disability-assessments`, {
+    degreePercent: 75,
+    outsideAssistanceNeeded: false,
+    commission: 'TELK',
+    decisionNumber: '14/2026',
+    decidedOn: '2026-02-01',
+    validFrom: '2026-02-01',
+  });
+  await h.post('/v1/applications', {
+    clientId: survivor,
+    serviceType: 'day_centre_adults_disabilities',
+    municipality: 'BLG01',
+    submittedOn: '2026-11-23',
+  });
+  t.ok(
+    await h.eligibilityOf(
+      survivor,
+      'day_centre_adults_disabilities',
+      (s) => s.current.outcome === 'incomplete',
+    ),
+  );
+  const reason = { reason: 'registered twice: provisionally, then with the ЕГН' };
+  t.equal(
+    (await h.post(`/v1/clients/${survivor}/merge`, { duplicateId, ...reason }, h.supervisor)).statusCode,
+    200,
+  );
+  t.ok(
+    await h.eligibilityOf(
+      survivor,
+      'day_centre_adults_disabilities',
+      (s) => s.current.outcome === 'eligible',
+    ),
+    'the duplicate’s disability decision now counts',
+  );
+  await h.post(`/v1/clients/${survivor}/unmerge`, { mergedId: duplicateId, ...reason }, h.supervisor);
+  t.ok(
+    await h.eligibilityOf(
+      survivor,
+      'day_centre_adults_disabilities',
+      (s) => s.current.outcome === 'incomplete',
+    ),
+    'and no longer after the unmerge',
+  );
+});

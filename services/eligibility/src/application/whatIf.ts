@@ -50,19 +50,36 @@ export async function whatIf(
   const where = scope.municipality
     ? sql`service_type = ${scope.serviceType} AND municipality = ${scope.municipality}`
     : sql`rule_set_id = ${`${scope.serviceType}:national`}`;
-  let after: string | undefined;
-  for (;;) {
+  const page = async (after?: string) => {
     const { rows } = await sql<{ client_id: string; municipality: string; application_id: string | null }>`
       SELECT client_id::text, municipality, application_id::text FROM ${sql.id(s, 'determinations')}
       WHERE ${where} ${after ? sql`AND client_id > ${after}::uuid` : sql``}
       ORDER BY client_id LIMIT ${batchSize}`.execute(ctx.store.db);
+    const facts = rows.length
+      ? await factRowsOf(
+          ctx,
+          ctx.store.db,
+          rows.map((r) => r.client_id),
+        )
+      : new Map();
+    return { rows, facts };
+  };
+  // the version in force per municipality, looked up once
+  const inForce = new Map<string, Rules>();
+  const rulesFor = async (municipality: string) => {
+    const cached = inForce.get(municipality);
+    if (cached) return cached;
+    const rules = await ruleSets.inForce(scope.serviceType, municipality, asOf);
+    inForce.set(municipality, rules);
+    return rules;
+  };
+  // the next page is read while this one is evaluated
+  let next = page();
+  for (;;) {
+    const { rows, facts } = await next;
     if (rows.length === 0) return result;
-    after = rows[rows.length - 1]!.client_id;
-    const facts = await factRowsOf(
-      ctx,
-      ctx.store.db,
-      rows.map((r) => r.client_id),
-    );
+    next = page(rows[rows.length - 1]!.client_id);
+    next.catch(() => {}); // awaited on the next turn; a failure surfaces there, never as unhandled
     for (const r of rows) {
       const known = knownFacts(facts.get(r.client_id)!, knownAt);
       const q = {
@@ -71,7 +88,7 @@ export async function whatIf(
         asOf,
         ...(r.application_id ? { applicationId: r.application_id } : {}),
       };
-      const now = evaluate(await ruleSets.inForce(scope.serviceType, r.municipality, asOf), known, q);
+      const now = evaluate(await rulesFor(r.municipality), known, q);
       const then = evaluate(draft, known, q);
       result.evaluated++;
       if (now.outcome === then.outcome) {
