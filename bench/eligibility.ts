@@ -1,40 +1,17 @@
 // The eligibility suite: what-if and re-evaluation of 530,000 determinations after a national change.
 import { randomUUID } from 'node:crypto';
 import { determineAll } from '@casework/eligibility';
-import { Config } from '@casework/platform/config';
-import { createPlatform } from '@casework/platform/platform';
-import { servicesNamed } from '@casework/platform/services';
 import { municipalities } from '@casework/reference-data';
 import { mintToken } from '@casework/service-kit';
-import { natsNames, natsUrl, servers } from '@casework/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { benchPlatform } from './platform.js';
 import { report, timed } from './stats.js';
 
 const POPULATION = Number(process.env.BENCH_CLIENTS ?? 530_000);
 const BATCH = 1000;
 
-const { databaseUrl } = await servers();
-const dbName = `cw_bench_eligibility_${randomUUID().slice(0, 8)}`;
-const admin = new pg.Client({ connectionString: databaseUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE "${dbName}"`);
-const url = new URL(databaseUrl);
-url.pathname = `/${dbName}`;
-const names = natsNames();
-const env = Config.parse({
-  DATABASE_URL: url.toString(),
-  NATS_URL: await natsUrl(),
-  NATS_PREFIX: names.prefix,
-  NATS_STREAM: names.stream,
-  AUTH_SIGNING_KEY: 'bench-signing-key-of-at-least-32-characters',
-  IDENTIFIER_HASH_KEY: 'bench-identifier-key-of-at-least-32-chars',
-  LOG_LEVEL: 'warn',
-  DATABASE_POOL_MAX: '20',
-});
-const platform = await createPlatform(env, servicesNamed(['eligibility']));
-const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
-const ctx = platform.app.hosted[0]!.ctx;
+const { env, url, address, ctx, close } = await benchPlatform('eligibility');
 const db = ctx.store.db;
 const raw = new pg.Client({ connectionString: url.toString() });
 await raw.connect();
@@ -84,7 +61,7 @@ const [loadMs] = await timed(async () => {
     await sql`INSERT INTO eligibility.client_facts (event_id, client_id, type, data, recorded_at)
       SELECT overlay(overlay(md5(${kind} || d.client_id) placing '4' from 13) placing '8' from 17)::uuid, d.client_id, ${kind}, ${build}, now() - interval '1 day'
       FROM eligibility.client_directory d`.execute(db);
-  await sql`ANALYZE eligibility.client_facts`.execute(db);
+  await sql`ANALYZE eligibility.client_facts, eligibility.client_directory`.execute(db);
 });
 const clientIds = (
   await sql<{
@@ -221,7 +198,5 @@ console.log(
   `  re-evaluation: ${Math.round(Number(job.evaluated) / (reevalMs / 1000))} determinations/s; ${job.changed} changed outcome`,
 );
 
-await platform.close();
 await raw.end();
-await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
-await admin.end();
+await close();

@@ -8,46 +8,22 @@ import {
   identifierHash,
   identifierStream,
 } from '@casework/intake';
-import { Config } from '@casework/platform/config';
-import { createPlatform } from '@casework/platform/platform';
-import { servicesNamed } from '@casework/platform/services';
 import { municipalities } from '@casework/reference-data';
 import { appendOf, byName, mintToken } from '@casework/service-kit';
-import { natsNames, natsUrl, servers } from '@casework/testkit';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { runLoad, syntheticEgn } from './load.js';
+import { benchPlatform } from './platform.js';
 import { percentile, report, timed } from './stats.js';
 
 const POPULATION = Number(process.env.BENCH_CLIENTS ?? 530_000);
 const REGISTRATIONS = 8_000;
 
-const { databaseUrl } = await servers();
-const dbName = `cw_bench_intake_${randomUUID().slice(0, 8)}`;
-const admin = new pg.Client({ connectionString: databaseUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE "${dbName}"`);
-const url = new URL(databaseUrl);
-url.pathname = `/${dbName}`;
-const names = natsNames();
-const env = Config.parse({
-  DATABASE_URL: url.toString(),
-  NATS_URL: await natsUrl(),
-  NATS_PREFIX: names.prefix,
-  NATS_STREAM: names.stream,
-  AUTH_SIGNING_KEY: 'bench-signing-key-of-at-least-32-characters',
-  IDENTIFIER_HASH_KEY: 'bench-identifier-key-of-at-least-32-chars',
-  LOG_LEVEL: 'warn',
-  DATABASE_POOL_MAX: '20',
-});
-const platform = await createPlatform(env, servicesNamed(['intake']));
-const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
+const { env, url, address, ctx, close } = await benchPlatform('intake');
 const hello = Fastify();
 hello.get('/hello', async () => ({ hello: 'world' }));
 hello.post('/hello', async () => ({ hello: 'world' }));
 const helloAddress = await hello.listen({ port: 0, host: '127.0.0.1' });
-const ctx = platform.app.hosted[0]!.ctx;
 const db = ctx.store.db;
 const bearer = async (municipality: string) => ({
   authorization: `Bearer ${await mintToken(env.AUTH_SIGNING_KEY!, { sub: 'bench', roles: ['case_manager'], municipality })}`,
@@ -242,12 +218,4 @@ console.log(
 );
 
 await hello.close();
-await platform.close();
-const cleanup = await (await import('@casework/messaging')).JetStreamTransport.connect({
-  url: env.NATS_URL!,
-  ...names,
-});
-await cleanup.jsm.streams.delete(cleanup.streamName);
-await cleanup.close();
-await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
-await admin.end();
+await close();

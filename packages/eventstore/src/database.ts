@@ -22,7 +22,9 @@ export type Backend = 'pg' | 'pglite';
 export type Database = { db: Db; backend: Backend; close: () => Promise<void> };
 
 export function connectPostgres(url: string, options: { max?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 20 });
+  // JIT compilation costs tens of milliseconds per statement and pays off only for long analytical
+  // queries; ours are short, and a batch statement with a high estimated cost would pay it every time
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 20, options: '-c jit=off' });
   // a dropped connection must not crash the process: an idle one is replaced by the pool; a checked-out
   // one (a relay's transaction awaiting its acks, say) fails its next query, and is discarded on release
   pool.on('error', () => {});

@@ -144,12 +144,15 @@ export class EventStore {
   ): Promise<Map<string, { version: number; events: RecordedEvent[] }>> {
     const out = new Map(streamIds.map((id) => [id, { version: 0, events: [] as RecordedEvent[] }]));
     if (streamIds.length === 0) return out;
+    // OFFSET 0 keeps each lookup a probe of its index: flattened into a join, a large batch would tempt
+    // the planner into scanning the whole events table
     const { rows } = await sql<
       EventRow & { s_id: string; stream_version: string }
     >`SELECT s.stream_id AS s_id, s.version::text AS stream_version, e.*
-      FROM (SELECT stream_id, version FROM ${this.s}.streams WHERE stream_id = ANY(${streamIds as string[]})) s
+      FROM unnest(${streamIds as string[]}::text[]) AS i(id)
+      JOIN LATERAL (SELECT stream_id, version FROM ${this.s}.streams WHERE stream_id = i.id OFFSET 0) s ON true
       LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
-        WHERE stream_id = s.stream_id AND stream_position <= s.version) e ON true
+        WHERE stream_id = s.stream_id AND stream_position <= s.version OFFSET 0) e ON true
       ORDER BY s.stream_id, e.stream_position::bigint`.execute(executor);
     for (const r of rows) {
       const stream = out.get(r.s_id)!;

@@ -43,6 +43,12 @@ export const clientDirectoryMigration = (schema: string): Record<string, Migrati
       );
     },
   },
+  '0102_client_directory_merged_index': {
+    async up(db) {
+      await sql`CREATE INDEX client_directory_merged ON ${sql.id(schema)}.client_directory (merged_into)
+        WHERE merged_into IS NOT NULL`.execute(db);
+    },
+  },
 });
 
 /**

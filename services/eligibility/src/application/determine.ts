@@ -41,24 +41,26 @@ export async function factRowsOf(
   clientIds: readonly string[],
 ): Promise<Map<string, FactRow[]>> {
   const s = ctx.store.schema;
-  const { rows } = await sql<FactRow & { owner: string }>`
-    WITH owners AS (
-      SELECT id AS client_id, id AS owner FROM unnest(${clientIds as string[]}::uuid[]) AS id
-      UNION ALL
-      SELECT client_id, merged_into FROM ${sql.id(s, 'client_directory')}
-        WHERE merged_into = ANY(${clientIds as string[]}::uuid[])
-    )
-    SELECT f.event_id::text AS "eventId", f.client_id::text AS "clientId", f.type, f.data,
-      to_char(f.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt",
-      o.owner::text AS owner
-    FROM owners o JOIN ${sql.id(s, 'client_facts')} f USING (client_id)
-    WHERE o.client_id = o.owner OR f.type NOT IN ('ClientRegistered', 'ClientDetailsCorrected', 'ClientDied')`.execute(
-    ex,
-  );
+  const { rows: merged } = await sql<{ client_id: string; merged_into: string }>`
+    SELECT client_id::text, merged_into::text FROM ${sql.id(s, 'client_directory')}
+    WHERE merged_into = ANY(${clientIds as string[]}::uuid[])`.execute(ex);
+  const ownerOf = new Map(merged.map((m) => [m.client_id, m.merged_into]));
+  const { rows } = await sql<FactRow>`
+    SELECT event_id::text AS "eventId", client_id::text AS "clientId", type, data,
+      to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt"
+    FROM ${sql.id(s, 'client_facts')}
+    WHERE client_id = ANY(${[...clientIds, ...ownerOf.keys()]}::uuid[])`.execute(ex);
   const out = new Map(clientIds.map((id) => [id, [] as FactRow[]]));
-  for (const { owner, ...row } of rows) out.get(owner)!.push(row);
+  for (const row of rows) {
+    out.get(row.clientId)?.push(row);
+    const owner = ownerOf.get(row.clientId);
+    if (owner !== undefined && !PERSONAL.has(row.type)) out.get(owner)!.push(row);
+  }
   return out;
 }
+
+/** A merged record's own birth date and death stay its own. */
+const PERSONAL = new Set(['ClientRegistered', 'ClientDetailsCorrected', 'ClientDied']);
 
 /**
  * Decides a batch of questions in one transaction: reads every client's eligibility stream and facts
