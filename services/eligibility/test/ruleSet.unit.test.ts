@@ -56,6 +56,21 @@ t.test('draft, publish, retire', async (t) => {
     .given([drafted(1), published(1, '2026-01-01')])
     .when({ type: 'Retire', version: 1, retiredFrom: '2026-12-01', today: '2026-11-23' })
     .then([{ type: 'RuleSetRetired', data: { ...scope, version: 1, retiredFrom: '2026-12-01' } }]);
+  const national = {
+    ruleSetId: 'social_housing:national',
+    serviceType: 'social_housing',
+    municipality: null,
+  } as const;
+  spec(t)
+    .given([
+      { type: 'RuleSetDrafted', data: { ...national, version: 1, criteria, validityMonths: 12 } },
+      {
+        type: 'RuleSetPublished',
+        data: { ...national, version: 1, criteria, validityMonths: 12, effectiveFrom: '2020-07-01' },
+      },
+    ])
+    .when({ type: 'Retire', version: 1, retiredFrom: '2026-12-01', today: '2026-11-23' })
+    .thenFails('NATIONAL_RULES_REQUIRED');
 });
 
 t.test('a default is adopted once, published as it stands', async (t) => {

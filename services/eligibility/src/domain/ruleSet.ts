@@ -92,6 +92,13 @@ export function decide(command: RuleSetCommand, state: RuleSet): RuleSetEvent[] 
       if (v.status !== 'published') throw conflictWith('NOT_PUBLISHED', `version ${v.version} is a draft`);
       if (command.retiredFrom < command.today)
         throw breaksRule('RETIREMENT_DATE_PAST', 'retiredFrom must be today or later');
+      // a municipality may fall back on the national rules; the national rules have nothing behind them
+      const others = state.versions.filter((x) => x.status === 'published' && x.version !== v.version);
+      if (state.municipality === null && others.length === 0)
+        throw breaksRule(
+          'NATIONAL_RULES_REQUIRED',
+          'the last national version cannot be retired; publish its successor',
+        );
       return [
         {
           type: 'RuleSetRetired',
