@@ -18,7 +18,7 @@ export type SubscriptionOptions = {
   batchSize?: number;
   pollMs?: number;
   /**
-   * After a partial batch, how long to let events gather before reading again (default 10 ms): under
+   * After a partial batch, how long to let events gather before reading again (default 100 ms): under
    * load this turns one read per append into one read per interval, for every subscription.
    */
   gatherMs?: number;
@@ -91,7 +91,7 @@ export class Subscription {
   }
 
   async #run(): Promise<void> {
-    const gatherMs = this.o.gatherMs ?? 10;
+    const gatherMs = this.o.gatherMs ?? 100;
     while (this.#running) {
       this.#appended = false;
       let n = 0;

@@ -39,7 +39,7 @@ export type JetStreamOptions = {
   backoffBaseMs?: number;
   batchSize?: number;
   pollMs?: number;
-  /** After a partial batch, how long the relay lets appends gather before reading again (10 ms). */
+  /** After a partial batch, how long the relay lets appends gather before reading again (100 ms). */
   gatherMs?: number;
   /** How long a publish waits for its ack before the batch is retried. */
   publishTimeoutMs?: number;
@@ -159,7 +159,7 @@ export class JetStreamTransport implements Transport {
           if (n >= batchSize) continue;
           // a partial batch: let appends gather for a moment (one read per interval, not per append)
           if (n > 0 || appended) {
-            await sleep(this.o.gatherMs ?? 10);
+            await sleep(this.o.gatherMs ?? 100);
             continue;
           }
         } catch (e) {
