@@ -1,3 +1,4 @@
+import { eventually } from '@casework/testkit';
 import t from 'tap';
 import { setUp } from './harness.js';
 
@@ -83,11 +84,13 @@ t.test('an application is determined from intake’s facts, and re-evaluated as 
     lapsed?.current.criteria.find((c) => c.kind === 'disability_degree'),
     { result: 'not_met', reason: 'disability degree 40%, below 50%' },
   );
-  const list = (await h.get('/v1/eligibility/determinations?serviceType=protected_housing')).json();
-  t.ok(
-    list.items.some((d: { clientId: string }) => d.clientId === clientId),
-    'listed in the municipality',
-  );
+  const listed = await eventually(async () => {
+    const items = (await h.get('/v1/eligibility/determinations?serviceType=protected_housing')).json().items;
+    return items.find(
+      (d: { clientId: string; outcome: string }) => d.clientId === clientId && d.outcome === 'ineligible',
+    );
+  });
+  t.ok(listed, 'listed in the municipality');
   const history = (
     await h.get(`/v1/eligibility/clients/${clientId}/determinations/${first!.current.determinationId}`)
   ).json();

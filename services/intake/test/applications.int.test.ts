@@ -68,8 +68,19 @@ t.test('applications: one open per client and service type, even under concurren
   const resubmitted = await h.post('/v1/applications', body);
   t.equal(resubmitted.statusCode, 201, 'after a withdrawal the client may apply again');
 
-  const list = (await h.get(`/v1/applications?clientId=${clientId}&status=open`)).json();
-  t.ok(list.items.length >= 1 && list.items.every((a: { status: string }) => a.status === 'open'));
+  // the list is a read model: it follows the commands within moments
+  const list = await eventually(async () => {
+    const items = (await h.get(`/v1/applications?clientId=${clientId}&status=open`)).json().items;
+    return items.length === 2 ? items : undefined;
+  });
+  t.same(
+    list?.map((a: { serviceType: string; status: string }) => [a.serviceType, a.status]).sort(),
+    [
+      ['day_centre_adults_disabilities', 'open'],
+      ['protected_housing', 'open'],
+    ],
+    'the open ones: the day centre and the resubmission',
+  );
   const montana = await h.as(['case_manager'], { municipality: 'MON29' });
   t.equal((await h.get(url, montana)).statusCode, 404);
   t.equal((await h.post('/v1/applications', body, montana)).statusCode, 403);

@@ -122,6 +122,12 @@ t.test('jurisdiction: own municipality only; analysts never see personal records
     montana,
   );
   t.equal(corrected.statusCode, 404, 'changing another municipality’s client: absent');
+  // once Bansko's own search finds the client, Montana's must not
+  t.ok(
+    await eventually(async () =>
+      (await h.get('/v1/clients?name=Тестов')).json().items.length > 0 ? true : undefined,
+    ),
+  );
   const montanaSearch = await h.get('/v1/clients?name=Тестов', montana);
   t.same(montanaSearch.json().items, [], 'a search never crosses the municipality');
   t.equal((await h.get('/v1/clients?name=Тестов&municipality=BLG01', montana)).statusCode, 403);
