@@ -119,6 +119,15 @@ t.test('a published rule-set version re-evaluates everyone it covers, from its d
     'national rule sets are for administrators',
   );
 
+  // what-if covers the determinations as listed (a read model): wait until all three are
+  t.ok(
+    await eventually(async () =>
+      (await h.get('/v1/eligibility/determinations?serviceType=day_centre_adults_disabilities')).json().items
+        .length === 3
+        ? true
+        : undefined,
+    ),
+  );
   const whatIf = await h.post(`${url}/versions/2/what-if`, { asOf: '2026-11-23' }, admin);
   t.match(whatIf.json(), { evaluated: 3, gained: 0, lost: 1, unchanged: 2 }, 'what-if: one would lose');
   t.match(whatIf.json().changes[0], {

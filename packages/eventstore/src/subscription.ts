@@ -18,8 +18,9 @@ export type SubscriptionOptions = {
   batchSize?: number;
   pollMs?: number;
   /**
-   * After a partial batch, how long to let events gather before reading again (default 100 ms): under
-   * load this turns one read per append into one read per interval, for every subscription.
+   * After a partial batch of several events, how long to let events gather before reading again
+   * (default 100 ms): under load this turns one read per append into one read per interval, for every
+   * subscription; a lone event is followed at once.
    */
   gatherMs?: number;
   onError?: (error: unknown) => void;
@@ -108,7 +109,10 @@ export class Subscription {
         this.o.onError?.(e);
       }
       if (this.#failures) await this.#idle(Math.min(30_000, 100 * 2 ** this.#failures));
-      else if (n > 0 || this.#appended) await sleep(gatherMs);
+      // several events at once: appends outpace the reads, so let the next batch gather; a single one
+      // (a person at a keyboard) goes on at once, and so does an append that came in meanwhile
+      else if (n > 1) await sleep(gatherMs);
+      else if (this.#appended) await sleep(5);
       else await this.#idle(held ? 25 : (this.o.pollMs ?? 500));
     }
   }

@@ -39,7 +39,7 @@ export type JetStreamOptions = {
   backoffBaseMs?: number;
   batchSize?: number;
   pollMs?: number;
-  /** After a partial batch, how long the relay lets appends gather before reading again (100 ms). */
+  /** After a partial batch of several events, how long the relay lets appends gather (100 ms). */
   gatherMs?: number;
   /** How long a publish waits for its ack before the batch is retried. */
   publishTimeoutMs?: number;
@@ -157,9 +157,10 @@ export class JetStreamTransport implements Transport {
           n = await publishBatch();
           failures = 0;
           if (n >= batchSize) continue;
-          // a partial batch: let appends gather for a moment (one read per interval, not per append)
-          if (n > 0 || appended) {
-            await sleep(this.o.gatherMs ?? 100);
+          // several at once: appends outpace the relay, so let the next batch gather (one read per
+          // interval, not per append); after a lone event, or an append meanwhile, go on at once
+          if (n > 1 || appended) {
+            await sleep(n > 1 ? (this.o.gatherMs ?? 100) : 5);
             continue;
           }
         } catch (e) {
