@@ -42,9 +42,12 @@ t.test('needs assessments, support plans and overdue reassessments', async (t) =
   t.equal(list.items.length, 1);
   t.match(list.items[0].findings, findings, 'staff see the written findings');
 
+  // two read models meet here (reassessments and clients, for the case manager): wait for both
   const overdue = await eventually(async () => {
     const r = (await h.get('/v1/needs-assessments/overdue?asOf=2026-11-23')).json();
-    return r.items.length > 0 ? r : undefined;
+    return r.items.length > 0 && r.items.every((i: { caseManager?: string }) => i.caseManager)
+      ? r
+      : undefined;
   });
   t.same(
     overdue?.items.map((i: { clientId: string; daysOverdue: number; caseManager: string }) => [
