@@ -19,3 +19,14 @@ export const Problem = z
 export type Problem = z.infer<typeof Problem>;
 
 export const PROBLEM_BASE = 'https://casework.bg/problems/';
+
+/** What a command route may answer besides success: invalid input … stale If-Match, a broken rule. */
+export const commandProblems = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  412: Problem,
+  422: Problem,
+} as const;

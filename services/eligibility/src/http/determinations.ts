@@ -2,6 +2,7 @@ import {
   AppealParams,
   ClientEligibilityView,
   ClientIdParams,
+  commandProblems,
   Determination,
   DeterminationPage,
   DeterminationParams,
@@ -44,15 +45,6 @@ import {
 import { determineAll } from '../application/determine.js';
 import { type ClientEligibility, outcomeOn, type ServiceEligibility } from '../domain/clientEligibility.js';
 
-const ERRORS = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  409: Problem,
-  412: Problem,
-  422: Problem,
-};
 /** Only the owning municipality's staff (and national integrators) see determinations. */
 const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
 const STAFF = ['case_manager', 'supervisor'] as const;
@@ -96,7 +88,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         tags: ['eligibility'],
         summary: 'Determine eligibility now (or on a date) for a client and service type, with reasons',
         body: DetermineBody,
-        response: { 201: Determination, ...ERRORS },
+        response: { 201: Determination, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -250,7 +242,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
           'Override the outcome with a written reason (supervisors); the computed outcome stays visible',
         params: DeterminationParams,
         body: OverrideBody,
-        response: { 200: ServiceEligibilitySchema, ...ERRORS },
+        response: { 200: ServiceEligibilitySchema, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -285,7 +277,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         summary: 'Record an appeal against a refusal, within the deadline counted from notification',
         params: DeterminationParams,
         body: LodgeAppealBody,
-        response: { 201: ServiceEligibilitySchema, ...ERRORS },
+        response: { 201: ServiceEligibilitySchema, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -313,7 +305,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
           'Record the decision on an appeal: upheld keeps the refusal, overturned makes the client eligible',
         params: AppealParams,
         body: ResolveAppealBody,
-        response: { 200: ServiceEligibilitySchema, ...ERRORS },
+        response: { 200: ServiceEligibilitySchema, ...commandProblems },
       },
     },
     async (request, reply) => {

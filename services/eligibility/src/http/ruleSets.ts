@@ -1,4 +1,5 @@
 import {
+  commandProblems,
   DraftRuleSetBody,
   Problem,
   PublishRuleSetBody,
@@ -32,16 +33,6 @@ import type { z } from 'zod';
 import { RuleSets, runRuleSetCommand } from '../application/ruleSets.js';
 import { whatIf } from '../application/whatIf.js';
 import { type RuleSet, versionInForce } from '../domain/ruleSet.js';
-
-const ERRORS = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  409: Problem,
-  412: Problem,
-  422: Problem,
-};
 
 /** `protected_housing:BLG01` → its service type and municipality (null for national). */
 function scopeOf(ruleSetId: string) {
@@ -156,7 +147,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
         summary: 'Draft a new version (decides nothing until published); supervisors, or admins for national',
         params: RuleSetParams,
         body: DraftRuleSetBody,
-        response: { 201: RuleSetRecord, ...ERRORS },
+        response: { 201: RuleSetRecord, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -185,7 +176,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
           summary,
           params: RuleSetVersionParams,
           body: action === 'publish' ? PublishRuleSetBody : RetireRuleSetBody,
-          response: { 200: RuleSetRecord, ...ERRORS },
+          response: { 200: RuleSetRecord, ...commandProblems },
         },
       },
       async (request, reply) => {
@@ -215,7 +206,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
         summary: 'Who would gain or lose eligibility under this version, with reasons; records nothing',
         params: RuleSetVersionParams,
         body: WhatIfBody,
-        response: { 200: WhatIfResult, ...ERRORS },
+        response: { 200: WhatIfResult, ...commandProblems },
       },
     },
     async (request) => {

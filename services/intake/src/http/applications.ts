@@ -5,6 +5,7 @@ import {
   ApplicationsQuery,
   AttachDocumentBody,
   CloseApplicationBody,
+  commandProblems,
   Problem,
   RecordReferralBody,
   SubmitApplicationBody,
@@ -27,15 +28,6 @@ import type { Application, ApplicationCommand } from '../domain/application.js';
 import { listApplications } from '../projections/applications.js';
 import { STAFF } from './clients.js';
 
-const ERRORS = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  409: Problem,
-  412: Problem,
-  422: Problem,
-};
 type Open = Exclude<Application, { status: 'unknown' }>;
 
 const toRecord = (a: Open, version: number): ApplicationRecord => ({
@@ -70,7 +62,7 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         tags: ['intake'],
         summary: 'Submit an application for a service type (one open application per client and type)',
         body: SubmitApplicationBody,
-        response: { 201: ApplicationRecord, ...ERRORS },
+        response: { 201: ApplicationRecord, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -134,7 +126,7 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
           summary,
           params: ApplicationParams,
           body,
-          response: { 200: ApplicationRecord, ...ERRORS },
+          response: { 200: ApplicationRecord, ...commandProblems },
         },
       },
       async (request, reply) => {

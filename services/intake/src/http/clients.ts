@@ -7,6 +7,7 @@ import {
   ClientSearchQuery,
   ContactDetailsBody,
   CorrectDetailsBody,
+  commandProblems,
   DeathBody,
   HouseholdMemberBody,
   MemberLeftBody,
@@ -43,15 +44,6 @@ import { claimDecider, identifierHash, identifierStream } from '../domain/identi
 import { searchClients } from '../projections/clients.js';
 
 export const STAFF = ['case_manager', 'supervisor'] as const;
-const COMMAND_ERRORS = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  409: Problem,
-  412: Problem,
-  422: Problem,
-};
 
 /** The latest address of each kind: what the record shows (the history stays in the stream). */
 const currentAddresses = (s: Registered) =>
@@ -110,7 +102,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
           'ЕГН or ЛНЧ, or neither for a provisional record of a foreigner. The same person twice is 409 ' +
           'with a link to the existing record; nothing is written.',
         body: RegisterClientBody,
-        response: { 201: ClientRecord, ...COMMAND_ERRORS },
+        response: { 201: ClientRecord, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -190,7 +182,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         summary: 'Correct personal details, with a reason (history is kept; honours If-Match)',
         params: ClientIdParams,
         body: CorrectDetailsBody,
-        response: { 200: ClientRecord, ...COMMAND_ERRORS },
+        response: { 200: ClientRecord, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -224,7 +216,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
           summary,
           params: ClientIdParams,
           body,
-          response: { 200: ClientRecord, ...COMMAND_ERRORS },
+          response: { 200: ClientRecord, ...commandProblems },
         },
       },
       async (request, reply) => {
@@ -287,7 +279,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         summary: 'A member leaves the household from a date',
         params: ClientIdParams.extend({ memberId: z.uuid() }),
         body: MemberLeftBody,
-        response: { 200: ClientRecord, ...COMMAND_ERRORS },
+        response: { 200: ClientRecord, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -313,7 +305,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         summary: 'Merge a duplicate record into this one (supervisors; reversible)',
         params: ClientIdParams,
         body: MergeBody,
-        response: { 200: ClientRecord, ...COMMAND_ERRORS },
+        response: { 200: ClientRecord, ...commandProblems },
       },
     },
     async (request, reply) => {
@@ -339,7 +331,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         summary: 'Undo a merge: both records stand on their own again (supervisors)',
         params: ClientIdParams,
         body: UnmergeBody,
-        response: { 200: ClientRecord, ...COMMAND_ERRORS },
+        response: { 200: ClientRecord, ...commandProblems },
       },
     },
     async (request, reply) => {
