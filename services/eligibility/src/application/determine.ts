@@ -25,6 +25,14 @@ export type Request = {
   trigger: Determination['trigger'];
 };
 
+/**
+ * The questions of a batch: given outright, or asked of each client's state once the batch has read it
+ * (so a re-evaluation reads each stream once).
+ */
+export type Questions =
+  | readonly Request[]
+  | { clientIds: readonly string[]; ask: (clientId: string, state: ClientEligibility) => Request[] };
+
 export const foldEligibility = (events: readonly RecordedEvent[]): ClientEligibility =>
   events.reduce(
     (s, e) => eligibilityDecider.evolve(s, { type: e.type, data: e.data } as EligibilityEvent),
@@ -71,12 +79,13 @@ const PERSONAL = new Set(['ClientRegistered', 'ClientDetailsCorrected', 'ClientD
 export async function determineAll(
   ctx: ServiceContext,
   ex: Executor,
-  requests: readonly Request[],
+  questions: Questions,
   cause: Cause,
   ruleSets: RuleSets = new RuleSets(ctx, ex),
 ): Promise<{ determinations: Determination[]; changed: number }> {
-  if (requests.length === 0) return { determinations: [], changed: 0 };
-  const clientIds = [...new Set(requests.map((r) => r.clientId))];
+  const asked = 'ask' in questions;
+  const clientIds = [...new Set(asked ? questions.clientIds : questions.map((r) => r.clientId))];
+  if (clientIds.length === 0) return { determinations: [], changed: 0 };
   const knownAt = ctx.clock().toISOString();
   const [streams, facts] = await Promise.all([
     ctx.store.readStreams(clientIds.map(eligibilityStream), ex),
@@ -90,6 +99,7 @@ export async function determineAll(
     const s = streams.get(eligibilityStream(id))!;
     perClient.set(id, { state: foldEligibility(s.events), version: s.version, events: [] });
   }
+  const requests = asked ? clientIds.flatMap((id) => questions.ask(id, perClient.get(id)!.state)) : questions;
   const known = new Map(clientIds.map((id) => [id, knownFacts(facts.get(id)!, knownAt)]));
   const determinations: Determination[] = [];
   let changed = 0;
@@ -134,26 +144,19 @@ export async function determineAll(
 }
 
 /** The questions that re-evaluate every current determination of these clients, on a date. */
-export async function currentQuestions(
-  ctx: ServiceContext,
-  ex: Executor,
+export const currentQuestions = (
   clientIds: readonly string[],
   asOf: LocalDate,
   trigger: Determination['trigger'],
-): Promise<Request[]> {
-  const streams = await ctx.store.readStreams(clientIds.map(eligibilityStream), ex);
-  const out: Request[] = [];
-  for (const id of clientIds) {
-    const state = foldEligibility(streams.get(eligibilityStream(id))!.events);
-    for (const { current } of state.byService.values())
-      out.push({
-        clientId: id,
-        serviceType: current.serviceType,
-        municipality: current.municipality,
-        ...(current.applicationId ? { applicationId: current.applicationId } : {}),
-        asOf,
-        trigger,
-      });
-  }
-  return out;
-}
+): Questions => ({
+  clientIds,
+  ask: (clientId, state) =>
+    [...state.byService.values()].map(({ current }) => ({
+      clientId,
+      serviceType: current.serviceType,
+      municipality: current.municipality,
+      ...(current.applicationId ? { applicationId: current.applicationId } : {}),
+      asOf,
+      trigger,
+    })),
+});

@@ -63,7 +63,7 @@ export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
         const d = (merged ? ClientsMerged : ClientsUnmerged).schema.parse(event.data);
         // the survivor gains (or loses again) the merged record's facts; an unmerged record stands alone
         const ids = merged ? [d.survivorId] : [d.survivorId, d.mergedId];
-        await determineAll(ctx, tx, await currentQuestions(ctx, tx, ids, today, trigger), cause);
+        await determineAll(ctx, tx, currentQuestions(ids, today, trigger), cause);
         return;
       }
       const def = byName.get(event.type);
@@ -93,7 +93,7 @@ export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
         );
         return;
       }
-      await determineAll(ctx, tx, await currentQuestions(ctx, tx, [data.clientId], today, trigger), cause);
+      await determineAll(ctx, tx, currentQuestions([data.clientId], today, trigger), cause);
     },
   };
 };

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sofiaDate } from '@casework/contracts';
-import type { Tx } from '@casework/eventstore';
 import type { ServiceContext, Worker } from '@casework/service-kit';
 import { sql } from 'kysely';
-import { determineAll, eligibilityStream, foldEligibility, type Request } from '../application/determine.js';
+import { determineAll, type Request } from '../application/determine.js';
 import { RuleSets } from '../application/ruleSets.js';
 
 type Job = {
@@ -90,15 +89,21 @@ export class Reevaluation {
         WHERE valid_until < ${today}::date ORDER BY valid_until, client_id LIMIT ${this.#batchSize}`.execute(
         tx,
       );
-      // the read model may lag behind a re-evaluation already made: ask the streams what is current
-      const expired = await stillExpired(this.ctx, tx, rows, today);
-      await determineAll(
+      // the read model may lag behind a re-evaluation already made: the streams say what is current
+      const { determinations } = await determineAll(
         this.ctx,
         tx,
-        expired.map((r) => toRequest(r, today, { kind: 'expiry' })),
+        {
+          clientIds: rows.map((r) => r.client_id),
+          ask: (clientId, state) =>
+            rows
+              .filter((r) => r.client_id === clientId)
+              .filter((r) => (state.byService.get(r.service_type)?.current.validUntil ?? today) < today)
+              .map((r) => toRequest(r, today, { kind: 'expiry' })),
+        },
         { correlationId: `expiry:${today}` },
       );
-      return expired.length;
+      return determinations.length;
     });
   }
 
@@ -152,15 +157,3 @@ const toRequest = (r: Row, asOf: string, trigger: Request['trigger']): Request =
   asOf,
   trigger,
 });
-
-async function stillExpired(ctx: ServiceContext, tx: Tx, rows: Row[], today: string): Promise<Row[]> {
-  const streams = await ctx.store.readStreams(
-    [...new Set(rows.map((r) => eligibilityStream(r.client_id)))],
-    tx,
-  );
-  return rows.filter((r) => {
-    const state = foldEligibility(streams.get(eligibilityStream(r.client_id))!.events);
-    const current = state.byService.get(r.service_type)?.current;
-    return current !== undefined && current.validUntil < today;
-  });
-}
