@@ -27,6 +27,17 @@ export type SubscriptionOptions = {
 };
 
 /**
+ * How long a follower of the log (a subscription, a relay) pauses after a partial batch of `n` events;
+ * undefined: until the next append or poll. Several events at once mean appends outpace the reads, so
+ * the next batch may gather (one read per interval, not per append); a single one (a person at a
+ * keyboard) is followed at once, and an append that came in meanwhile is read almost at once.
+ */
+export function pauseAfter(n: number, appendedMeanwhile: boolean, gatherMs: number): number | undefined {
+  if (n > 1) return gatherMs;
+  return appendedMeanwhile ? 5 : undefined;
+}
+
+/**
  * Follows a global log with a checkpoint stored in the same transaction as the batch's effect, so a
  * crash anywhere before commit leaves neither effect nor checkpoint: the batch is simply handled again.
  */
@@ -108,11 +119,9 @@ export class Subscription {
         this.#failures++;
         this.o.onError?.(e);
       }
+      const pause = pauseAfter(n, this.#appended, gatherMs);
       if (this.#failures) await this.#idle(Math.min(30_000, 100 * 2 ** this.#failures));
-      // several events at once: appends outpace the reads, so let the next batch gather; a single one
-      // (a person at a keyboard) goes on at once, and so does an append that came in meanwhile
-      else if (n > 1) await sleep(gatherMs);
-      else if (this.#appended) await sleep(5);
+      else if (pause !== undefined) await sleep(pause);
       else await this.#idle(held ? 25 : (this.o.pollMs ?? 500));
     }
   }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { subjectOf } from '@casework/contracts';
-import { Checkpoints, type EventStore, positionOf } from '@casework/eventstore';
+import { Checkpoints, type EventStore, pauseAfter, positionOf } from '@casework/eventstore';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -157,10 +157,9 @@ export class JetStreamTransport implements Transport {
           n = await publishBatch();
           failures = 0;
           if (n >= batchSize) continue;
-          // several at once: appends outpace the relay, so let the next batch gather (one read per
-          // interval, not per append); after a lone event, or an append meanwhile, go on at once
-          if (n > 1 || appended) {
-            await sleep(n > 1 ? (this.o.gatherMs ?? 100) : 5);
+          const pause = pauseAfter(n, appended, this.o.gatherMs ?? 100);
+          if (pause !== undefined) {
+            await sleep(pause);
             continue;
           }
         } catch (e) {
