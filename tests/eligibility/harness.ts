@@ -1,7 +1,7 @@
 import { composeEgn } from '@casework/contracts';
 import { eligibility } from '@casework/eligibility';
 import { intake } from '@casework/intake';
-import { eventually, type TestApp, testApp } from '@casework/testkit';
+import { eventually, requestsAs, type TestApp, testApp } from '@casework/testkit';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 
@@ -43,10 +43,7 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
   const h = await testApp(t, [intake, eligibility], options);
   const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-bansko-1');
   const supervisor = await h.as(['supervisor'], { municipality: 'BLG01' }, 'sup-bansko');
-  const post: Both['post'] = (url, payload, headers = cm) =>
-    h.app.inject({ method: 'POST', url, payload, headers: headers as Record<string, string> });
-  const get: Both['get'] = (url, headers = cm) =>
-    h.app.inject({ url, headers: headers as Record<string, string> });
+  const { post, get } = requestsAs(h.app, cm);
   return {
     ...h,
     cm,

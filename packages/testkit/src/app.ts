@@ -1,7 +1,7 @@
 import type { Database } from '@casework/eventstore';
 import { InProcessTransport, JetStreamTransport, type Transport } from '@casework/messaging';
 import { buildApp, mintToken, type Principal, type ServiceModule } from '@casework/service-kit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { natsNames, natsUrl, type Teardown, testPostgres } from './resources.js';
 
 export const TEST_SIGNING_KEY = 'test-signing-key-of-at-least-32-characters';
@@ -71,4 +71,20 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 15_00
     await new Promise((r) => setTimeout(r, 25));
   }
   return undefined;
+}
+
+/** Requests through `inject`, as the given caller unless another is named. */
+export function requestsAs(
+  app: FastifyInstance,
+  caller: { authorization: string },
+): {
+  post: (url: string, payload: object, headers?: object) => Promise<LightMyRequestResponse>;
+  get: (url: string, headers?: object) => Promise<LightMyRequestResponse>;
+} {
+  return {
+    post: (url: string, payload: object, headers: object = caller) =>
+      app.inject({ method: 'POST', url, payload, headers: headers as Record<string, string> }),
+    get: (url: string, headers: object = caller) =>
+      app.inject({ url, headers: headers as Record<string, string> }),
+  };
 }

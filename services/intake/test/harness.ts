@@ -1,5 +1,5 @@
 import { composeEgn } from '@casework/contracts';
-import { type TestApp, testApp } from '@casework/testkit';
+import { requestsAs, type TestApp, testApp } from '@casework/testkit';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import type { Test } from 'tap';
@@ -22,10 +22,7 @@ export async function setUp(t: Test): Promise<Intake> {
   const h = await testApp(t, [intake]);
   const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-bansko-1');
   const supervisor = await h.as(['supervisor'], { municipality: 'BLG01' }, 'sup-bansko');
-  const post: Intake['post'] = (url, payload, headers = cm) =>
-    h.app.inject({ method: 'POST', url, payload, headers: headers as Record<string, string> });
-  const get: Intake['get'] = (url, headers = cm) =>
-    h.app.inject({ url, headers: headers as Record<string, string> });
+  const { post, get } = requestsAs(h.app, cm);
   return {
     ...h,
     cm,
