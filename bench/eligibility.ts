@@ -63,19 +63,12 @@ const [loadMs] = await timed(async () => {
       FROM eligibility.client_directory d`.execute(db);
   await sql`ANALYZE eligibility.client_facts, eligibility.client_directory`.execute(db);
 });
-const clientIds = (
-  await sql<{
-    id: string;
-  }>`SELECT client_id::text AS id FROM eligibility.client_directory ORDER BY client_id`.execute(db)
-).rows.map((r) => r.id);
-const municipalityOf = new Map(
-  (
-    await sql<{
-      id: string;
-      m: string;
-    }>`SELECT client_id::text AS id, municipality AS m FROM eligibility.client_directory`.execute(db)
-  ).rows.map((r) => [r.id, r.m]),
-);
+const directory = (
+  await sql<{ id: string; m: string }>`SELECT client_id::text AS id, municipality AS m
+    FROM eligibility.client_directory ORDER BY client_id`.execute(db)
+).rows;
+const clientIds = directory.map((r) => r.id);
+const municipalityOf = new Map(directory.map((r) => [r.id, r.m]));
 
 // 2. a social-housing determination for everyone, under the national default (€400 per member)
 const today = new Date().toISOString().slice(0, 10);
