@@ -22,6 +22,7 @@ import {
   forbidden,
   ifMatch,
   jurisdictionOf,
+  loadAggregate,
   notFound,
   principalOf,
   type ServiceContext,
@@ -30,9 +31,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { RuleSets, runRuleSetCommand } from '../application/ruleSets.js';
+import { RuleSets, ruleSetStream, runRuleSetCommand } from '../application/ruleSets.js';
 import { whatIf } from '../application/whatIf.js';
-import { type RuleSet, versionInForce } from '../domain/ruleSet.js';
+import { type RuleSet, ruleSetDecider, versionInForce } from '../domain/ruleSet.js';
 
 /** `protected_housing:BLG01` → its service type and municipality (null for national). */
 function scopeOf(ruleSetId: string) {
@@ -59,15 +60,16 @@ function assertMayWrite(request: FastifyRequest, municipality: string | null) {
 export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const record = async (ruleSetId: string) => {
     const scope = scopeOf(ruleSetId);
-    const sets = new RuleSets(ctx);
-    const [state, version] = [
-      await sets.get(ruleSetId),
-      await ctx.store.streamVersion(`ruleset-${ruleSetId}`),
-    ];
+    // the versions and the stream version from one read
+    const { state, version } = await loadAggregate(ctx, ruleSetStream(ruleSetId), ruleSetDecider);
     const today = sofiaDate(ctx.clock());
-    const inForce = scope.municipality
-      ? await sets.inForce(scope.serviceType, scope.municipality, today).catch(() => undefined)
-      : versionInForce(state, today) && { ...versionInForce(state, today)!, ruleSetId };
+    const own = versionInForce(state, today);
+    // a municipality without a version of its own in force falls back on the national one
+    const inForce = own
+      ? { ruleSetId, version: own.version }
+      : scope.municipality
+        ? await new RuleSets(ctx).inForce(scope.serviceType, scope.municipality, today).catch(() => undefined)
+        : undefined;
     return toRecord(scope, state, version, inForce);
   };
   const send = async (reply: FastifyReply, ruleSetId: string, status = 200) => {
