@@ -71,6 +71,9 @@ export class JetStreamTransport implements Transport {
       name: 'casework',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // every publish is a request for its ack; capturing a stack trace for each (in case it fails)
+      // cost the relay about a third of its CPU
+      noAsyncTraces: true,
     });
     const jsm = await jetstreamManager(nc);
     const t = new JetStreamTransport(nc, jetstream(nc), jsm, o);
