@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import {
   LocalDate,
-  type MunicipalityCode,
   MunicipalityCode as MunicipalityCodeSchema,
   RuleSetBody,
   ServiceTypeCode,
 } from '@casework/contracts';
 import { z } from 'zod';
-import { versionInForce } from './versioned.js';
+import { parameterLookup } from './versioned.js';
 
 const read = (file: string) => JSON.parse(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8'));
 
@@ -29,13 +28,5 @@ export const EligibilityParameters = z.object({
 });
 export type EligibilityParameters = z.infer<typeof EligibilityParameters>;
 
-const parameterVersions = z
-  .object({ versions: z.array(EligibilityParameters).min(1) })
-  .parse(read('eligibility-parameters.json')).versions;
-
 /** Eligibility's figures in force in a municipality on a date. */
-export function eligibilityParameters(municipality: MunicipalityCode, on: LocalDate): EligibilityParameters {
-  const v = versionInForce(parameterVersions, municipality, on);
-  if (!v) throw new Error(`no eligibility parameters in force on ${on}`);
-  return v;
-}
+export const eligibilityParameters = parameterLookup('eligibility-parameters.json', EligibilityParameters);

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { LocalDate, MunicipalityCode } from '@casework/contracts';
+import { z } from 'zod';
 
 /** A figure set that takes effect on a date, nationally (`municipality: null`) or for one municipality. */
 export type Versioned = { municipality: MunicipalityCode | null; effectiveFrom: LocalDate };
@@ -20,4 +22,22 @@ export function versionInForce<V extends Versioned>(
         undefined,
       );
   return latest(municipality) ?? latest(null);
+}
+
+/**
+ * Reads a reference-data file of effective-dated parameter versions and returns the lookup of the
+ * version in force in a municipality on a date (the national default unless it set its own).
+ */
+export function parameterLookup<V extends Versioned>(
+  file: string,
+  schema: z.ZodType<V>,
+): (municipality: MunicipalityCode, on: LocalDate) => V {
+  const versions = z
+    .object({ versions: z.array(schema).min(1) })
+    .parse(JSON.parse(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8'))).versions;
+  return (municipality, on) => {
+    const v = versionInForce(versions, municipality, on);
+    if (!v) throw new Error(`no version of ${file} in force on ${on}`);
+    return v;
+  };
 }

@@ -1,17 +1,28 @@
+import { placementServiceEvents } from '@casework/contracts';
 import {
   clientDirectoryConsumer,
-  clientDirectoryMigration,
   clientDirectoryRoutes,
+  type ServiceContext,
   type ServiceModule,
 } from '@casework/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { placementRoutes } from './http/placements.js';
+import { siteRoutes } from './http/sites.js';
+import { placementMigrations } from './migrations/readModels.js';
+import { placementProjection } from './projections/placement.js';
 
-/** Placement: for now it keeps its client directory from intake's events (issue 3's walking skeleton). */
+const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
+  for (const r of [clientDirectoryRoutes('placement'), siteRoutes, placementRoutes])
+    await app.register(r, opts);
+};
+
+/** Placement: sites and their effective-dated capacity, the capacity ledger, admissions, transfers, discharges. */
 export const placement: ServiceModule = {
   name: 'placement',
   schema: 'placement',
-  migrations: clientDirectoryMigration('placement'),
-  events: [],
-  routes: clientDirectoryRoutes('placement'),
-  projections: () => [],
+  migrations: placementMigrations('placement'),
+  events: placementServiceEvents,
+  routes,
+  projections: (ctx) => [placementProjection(ctx.store.schema)],
   consumers: (ctx) => [clientDirectoryConsumer(ctx)],
 };

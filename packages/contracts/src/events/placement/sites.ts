@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { MunicipalityCode } from '../../codes.js';
+import { defineEvent } from '../../eventCatalogue.js';
+import { LocalDate } from '../../localDate.js';
+import { Funding, ServiceTypeCode } from '../../serviceType.js';
+import { ClientId } from '../intake/clients.js';
+
+export const SiteId = z.uuid().meta({ description: 'A site: one unit of a service type at an address' });
+export const PlacementId = z.uuid().meta({ description: 'One stay in a site, from admission to its end' });
+
+export const Places = z.number().int().min(0).max(10_000);
+
+/** Where a site is and who runs it: a service unit's public particulars, never a person's. */
+export const SiteParticulars = z.object({
+  name: z.string().trim().min(1).max(200),
+  serviceType: ServiceTypeCode,
+  municipality: MunicipalityCode,
+  address: z.string().trim().min(1).max(300).meta({ description: "The site's street address" }),
+  provider: z.string().trim().min(1).max(200).meta({ description: 'The provider running the site' }),
+  funding: Funding,
+});
+
+const site = { siteId: SiteId, serviceType: ServiceTypeCode, municipality: MunicipalityCode };
+
+export const SiteOpened = defineEvent({
+  service: 'placement',
+  name: 'SiteOpened',
+  version: 1,
+  published: true,
+  description: 'A site of a catalogue service type opened in a municipality with its first capacity.',
+  schema: z
+    .object({ siteId: SiteId, ...SiteParticulars.shape, openedOn: LocalDate, places: Places })
+    .meta({ id: 'SiteOpened' }),
+});
+
+export const CapacityChanged = defineEvent({
+  service: 'placement',
+  name: 'CapacityChanged',
+  version: 1,
+  published: true,
+  description:
+    "A site's number of places from a date forward (until a later change). Never below the occupancy " +
+    'on any day it covers.',
+  schema: z
+    .object({ ...site, from: LocalDate, places: Places, previous: Places })
+    .meta({ id: 'CapacityChanged' }),
+});
+
+export const SiteSuspended = defineEvent({
+  service: 'placement',
+  name: 'SiteSuspended',
+  version: 1,
+  published: true,
+  description: 'The site admits no one from the date on; those placed there stay.',
+  schema: z
+    .object({ ...site, from: LocalDate, reason: z.string().trim().min(1).max(500) })
+    .meta({ id: 'SiteSuspended' }),
+});
+
+export const SiteResumed = defineEvent({
+  service: 'placement',
+  name: 'SiteResumed',
+  version: 1,
+  published: true,
+  description: 'A suspended site admits again from the date on.',
+  schema: z.object({ ...site, from: LocalDate }).meta({ id: 'SiteResumed' }),
+});
+
+export const SiteClosed = defineEvent({
+  service: 'placement',
+  name: 'SiteClosed',
+  version: 1,
+  published: true,
+  description: 'The site closed on the date; nobody may be placed there on or after it.',
+  schema: z.object({ ...site, on: LocalDate }).meta({ id: 'SiteClosed' }),
+});
+
+export const PlaceTaken = defineEvent({
+  service: 'placement',
+  name: 'PlaceTaken',
+  version: 1,
+  published: false,
+  description: "The site's ledger: a placement holds one of its places from a date until released.",
+  schema: z.object({ siteId: SiteId, placementId: PlacementId, clientId: ClientId, from: LocalDate }),
+});
+
+export const PlaceReleased = defineEvent({
+  service: 'placement',
+  name: 'PlaceReleased',
+  version: 1,
+  published: false,
+  description: "The site's ledger: the placement's place is free from the date (the day it left).",
+  schema: z.object({ siteId: SiteId, placementId: PlacementId, on: LocalDate }),
+});
+
+export const siteEvents = [
+  SiteOpened,
+  CapacityChanged,
+  SiteSuspended,
+  SiteResumed,
+  SiteClosed,
+  PlaceTaken,
+  PlaceReleased,
+] as const;

@@ -1,0 +1,254 @@
+import {
+  addMonths,
+  breaksRule,
+  type Decider,
+  type DomainEvent,
+  type LocalDate,
+  type ServiceTypeCode,
+} from '@casework/contracts';
+import { ConcurrencyError, type Executor, type Tx } from '@casework/eventstore';
+import { placementParameters, serviceType } from '@casework/reference-data';
+import {
+  appendOf,
+  type Cause,
+  findDirectoryEntry,
+  loadAggregate,
+  notFound,
+  type ServiceContext,
+} from '@casework/service-kit';
+import { sql } from 'kysely';
+import {
+  type ClientPlacements,
+  type PlacementCommand,
+  type PlacementEvent,
+  placementDecider,
+} from '../domain/clientPlacements.js';
+import { type Site, type SiteCommand, type SiteEvent, siteDecider } from '../domain/site.js';
+import { definitions, placementStream, siteStream } from './streams.js';
+
+type Loaded<S> = { streamId: string; state: S; version: number };
+
+/**
+ * One unit of work over site ledgers and a client's placements: it first takes each site's ledger lock
+ * (in a fixed order, so two transfers never deadlock), so contending admissions queue and each sees
+ * the true vacancies instead of failing on a stale version; the client's stream stays optimistic and a
+ * lost race is decided again.
+ */
+async function withLedgers<T>(ctx: ServiceContext, siteIds: string[], work: (tx: Tx) => Promise<T>) {
+  const locks = [...new Set(siteIds.map(siteStream))].sort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.store.db.transaction().execute(async (tx) => {
+        await sql`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(${locks}::text[]) AS l(id)`.execute(
+          tx,
+        );
+        return work(tx);
+      });
+    } catch (e) {
+      if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
+    }
+  }
+}
+
+async function load(ctx: ServiceContext, tx: Executor, siteIds: string[], clientId: string) {
+  const ids = [...siteIds.map(siteStream), placementStream(clientId)];
+  const read = await ctx.store.readStreams(ids, tx);
+  const fold = <S, C, E extends DomainEvent>(d: Decider<S, C, E>, streamId: string): Loaded<S> => {
+    const { events, version } = read.get(streamId)!;
+    const state = events.reduce((s, e) => d.evolve(s, { type: e.type, data: e.data } as E), d.initialState);
+    return { streamId, state, version };
+  };
+  const sites = siteIds.map((id) => fold(siteDecider, siteStream(id)));
+  for (const s of sites) if (!s.state.opened) throw notFound('the site');
+  return { sites, client: fold(placementDecider, placementStream(clientId)) };
+}
+
+/** Decides each aggregate's command and appends every stream with the version it was read at. */
+async function commit(
+  ctx: ServiceContext,
+  tx: Tx,
+  cause: Cause,
+  client: Loaded<ClientPlacements> & { command: PlacementCommand },
+  sites: (Loaded<Site> & { command: SiteCommand })[],
+) {
+  const siteEvents = sites.map((s) => siteDecider.decide(s.command, s.state));
+  const clientEvents = placementDecider.decide(client.command, client.state);
+  const streams = [
+    { ...client, streamType: 'placements', events: clientEvents as DomainEvent[] },
+    ...sites.map((s, i) => ({
+      ...s,
+      streamType: 'site',
+      events: siteEvents[i] as SiteEvent[] as DomainEvent[],
+    })),
+  ].filter((s) => s.events.length > 0);
+  if (streams.length > 0)
+    await ctx.store.append(
+      streams.map((s) => appendOf(ctx, s, s.events, definitions, cause)),
+      tx,
+    );
+  return {
+    state: clientEvents.reduce(placementDecider.evolve, client.state),
+    version: client.version + clientEvents.length,
+    events: clientEvents as PlacementEvent[],
+  };
+}
+
+/** The place a site offers: its service type's kind comes from the catalogue. */
+const placeAt = (site: Site, placementId: string) => {
+  const o = site.opened!;
+  return {
+    placementId,
+    siteId: o.siteId,
+    serviceType: o.serviceType,
+    kind: serviceType(o.serviceType).kind,
+    municipality: o.municipality,
+  };
+};
+
+/** The end of a new stay's fixed term by default: special-status tenancies and residential care. */
+function defaultTerms(type: ServiceTypeCode, municipality: string, on: LocalDate) {
+  const p = placementParameters(municipality as never, on);
+  const kind = serviceType(type).kind;
+  if (type === 'social_housing_special_status')
+    return { termEnd: addMonths(on, p.specialStatusTenancyMonths) };
+  if (kind === 'residential') return { termEnd: addMonths(on, p.residentialTermMonths) };
+  if (kind === 'day') return { weekdays: [1, 2, 3, 4, 5] };
+  return {};
+}
+
+async function assertPlaceable(ctx: ServiceContext, clientId: string, on: LocalDate) {
+  const client = await findDirectoryEntry(ctx, clientId);
+  if (!client) throw notFound('the client');
+  if (client.mergedInto) throw breaksRule('CLIENT_MERGED', 'the record was merged into another client');
+  if (client.diedOn && client.diedOn <= on) throw breaksRule('CLIENT_DIED', 'the client has died');
+}
+
+const remember = (ctx: ServiceContext, tx: Tx, placementId: string, clientId: string) =>
+  sql`INSERT INTO ${sql.id(ctx.store.schema, 'placement_index')} (placement_id, client_id)
+    VALUES (${placementId}::uuid, ${clientId}::uuid)`.execute(tx);
+
+export type AdmitInput = {
+  clientId: string;
+  siteId: string;
+  on: LocalDate;
+  termEnd?: LocalDate | undefined;
+  weekdays?: number[] | undefined;
+  emergency: { justification: string; supervisor: string };
+};
+
+/** Admits a client: a place in the site's ledger and a stay in the client's placements, together. */
+export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause) {
+  await assertPlaceable(ctx, input.clientId, input.on);
+  const placementId = ctx.newId();
+  return withLedgers(ctx, [input.siteId], async (tx) => {
+    const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
+    const site = sites[0]!;
+    const place = placeAt(site.state, placementId);
+    const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
+    const result = await commit(
+      ctx,
+      tx,
+      cause,
+      {
+        ...client,
+        command: {
+          type: 'Admit',
+          clientId: input.clientId,
+          place,
+          on: input.on,
+          ...terms,
+          basis: 'emergency',
+          emergency: input.emergency,
+        },
+      },
+      [{ ...site, command: { type: 'TakePlace', placementId, clientId: input.clientId, from: input.on } }],
+    );
+    await remember(ctx, tx, placementId, input.clientId);
+    return { placementId, ...result };
+  });
+}
+
+const strip = (t: { termEnd?: LocalDate | undefined; weekdays?: number[] | undefined }) => ({
+  ...(t.termEnd !== undefined ? { termEnd: t.termEnd } : {}),
+  ...(t.weekdays !== undefined ? { weekdays: t.weekdays } : {}),
+});
+
+/** Which client a placement belongs to (written with its admission, so never behind). */
+export async function clientOfPlacement(ctx: ServiceContext, placementId: string): Promise<string> {
+  const { rows } = await sql<{ client_id: string }>`SELECT client_id::text FROM
+    ${sql.id(ctx.store.schema, 'placement_index')} WHERE placement_id = ${placementId}::uuid`.execute(
+    ctx.store.db,
+  );
+  if (!rows[0]) throw notFound('the placement');
+  return rows[0].client_id;
+}
+
+export type TransferInput = {
+  placementId: string;
+  toSiteId: string;
+  on: LocalDate;
+  termEnd?: LocalDate | undefined;
+  weekdays?: number[] | undefined;
+};
+
+/**
+ * Moves a client from one site to another on a date in one transaction: the first site's place is free
+ * from that day, the second's taken from it, and the client's stay changes, or nothing changes at all.
+ */
+export async function transfer(ctx: ServiceContext, input: TransferInput, cause: Cause) {
+  const clientId = await clientOfPlacement(ctx, input.placementId);
+  await assertPlaceable(ctx, clientId, input.on);
+  const placementId = ctx.newId();
+  const fromSiteId = await siteOfStay(ctx, clientId, input.placementId);
+  return withLedgers(ctx, [fromSiteId, input.toSiteId], async (tx) => {
+    const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
+    const [from, to] = sites as [Loaded<Site>, Loaded<Site>];
+    const place = placeAt(to.state, placementId);
+    const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
+    const result = await commit(
+      ctx,
+      tx,
+      cause,
+      {
+        ...client,
+        command: { type: 'Transfer', clientId, from: input.placementId, to: place, on: input.on, ...terms },
+      },
+      [
+        { ...to, command: { type: 'TakePlace', placementId, clientId, from: input.on } },
+        { ...from, command: { type: 'ReleasePlace', placementId: input.placementId, on: input.on } },
+      ],
+    );
+    await remember(ctx, tx, placementId, clientId);
+    return { placementId, ...result };
+  });
+}
+
+export const loadPlacements = (ctx: ServiceContext, clientId: string) =>
+  loadAggregate(ctx, placementStream(clientId), placementDecider);
+
+/** The site of one of the client's stays, as the client's stream records it. */
+async function siteOfStay(ctx: ServiceContext, clientId: string, placementId: string) {
+  const stay = (await loadPlacements(ctx, clientId)).state.stays.get(placementId);
+  if (!stay) throw notFound('the placement');
+  return stay.siteId;
+}
+
+export type DischargeInput = {
+  placementId: string;
+  on: LocalDate;
+  reason: Extract<PlacementCommand, { type: 'Discharge' }>['reason'];
+  destination: Extract<PlacementCommand, { type: 'Discharge' }>['destination'];
+};
+
+/** Ends a stay on a date (possibly in the past): the place is free from that day on. */
+export async function discharge(ctx: ServiceContext, input: DischargeInput, cause: Cause) {
+  const clientId = await clientOfPlacement(ctx, input.placementId);
+  const siteId = await siteOfStay(ctx, clientId, input.placementId);
+  return withLedgers(ctx, [siteId], async (tx) => {
+    const { sites, client } = await load(ctx, tx, [siteId], clientId);
+    const result = await commit(ctx, tx, cause, { ...client, command: { type: 'Discharge', ...input } }, [
+      { ...sites[0]!, command: { type: 'ReleasePlace', placementId: input.placementId, on: input.on } },
+    ]);
+    return { placementId: input.placementId, ...result };
+  });
+}

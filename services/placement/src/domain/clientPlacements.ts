@@ -1,0 +1,233 @@
+import type { StayPlace } from '@casework/contracts';
+import {
+  type Admitted,
+  breaksRule,
+  conflictWith,
+  type Decider,
+  type Discharged,
+  type EmergencyAdmissionJustified,
+  type EventOf,
+  type LocalDate,
+  type Transferred,
+} from '@casework/contracts';
+import type { z } from 'zod';
+
+export type PlacementEvent =
+  | EventOf<typeof Admitted>
+  | EventOf<typeof EmergencyAdmissionJustified>
+  | EventOf<typeof Transferred>
+  | EventOf<typeof Discharged>;
+
+type Place = z.infer<typeof StayPlace>;
+type AdmittedData = EventOf<typeof Admitted>['data'];
+type DischargedData = EventOf<typeof Discharged>['data'];
+
+/** One stay of the client: in service from `from` until `to` (the day it ended; null while it runs). */
+export type Stay = Place & {
+  from: LocalDate;
+  to: LocalDate | null;
+  termEnd?: LocalDate | undefined;
+  weekdays?: number[] | undefined;
+  basis: AdmittedData['basis'] | 'transfer';
+  endReason?: DischargedData['reason'];
+  destination?: DischargedData['destination'];
+  transferredFrom?: string;
+  transferredTo?: string;
+};
+
+export type ClientPlacements = { clientId?: string; stays: Map<string, Stay> };
+
+type Terms = { termEnd?: LocalDate | undefined; weekdays?: number[] | undefined };
+
+export type PlacementCommand =
+  | ({
+      type: 'Admit';
+      clientId: string;
+      place: Place;
+      on: LocalDate;
+      basis: AdmittedData['basis'];
+      offerId?: string | undefined;
+      emergency?: { justification: string; supervisor: string } | undefined;
+    } & Terms)
+  | ({ type: 'Transfer'; clientId: string; from: string; to: Place; on: LocalDate } & Terms)
+  | {
+      type: 'Discharge';
+      placementId: string;
+      on: LocalDate;
+      reason: DischargedData['reason'];
+      destination: DischargedData['destination'];
+    };
+
+export const initialState: ClientPlacements = { stays: new Map() };
+
+const residential = (kind: Place['kind']) => kind.startsWith('residential');
+
+/**
+ * A client holds at most one residential stay on any date, and not two stays of the same day or
+ * community service type at once. A new stay runs from its first day with no end yet, so it clashes
+ * with every stay of its class that has not ended by then.
+ */
+function assertNoClash(state: ClientPlacements, place: Place, from: LocalDate, except?: string) {
+  for (const [id, s] of state.stays) {
+    if (id === except || (s.to !== null && s.to <= from)) continue;
+    const clash = residential(place.kind)
+      ? residential(s.kind)
+      : !residential(s.kind) && s.serviceType === place.serviceType;
+    if (clash)
+      throw conflictWith(
+        residential(place.kind) ? 'RESIDENTIAL_OVERLAP' : 'SAME_SERVICE_OVERLAP',
+        residential(place.kind)
+          ? `the client already has a residential placement from ${s.from}${s.to ? ` until ${s.to}` : ''}`
+          : `the client already uses this service from ${s.from}`,
+        { placementId: id, from: s.from, ...(s.to ? { to: s.to } : {}) },
+      );
+  }
+}
+
+function assertTerms(place: Place, on: LocalDate, terms: Terms) {
+  if (terms.termEnd !== undefined && terms.termEnd <= on)
+    throw breaksRule('TERM_END_BEFORE_START', 'the term must end after the first day in service');
+  if (terms.weekdays !== undefined && place.kind !== 'day')
+    throw breaksRule('WEEKDAYS_FOR_DAY_SERVICES', 'an attendance pattern belongs to day services only');
+}
+
+function running(state: ClientPlacements, placementId: string): Stay {
+  const s = state.stays.get(placementId);
+  if (!s) throw conflictWith('PLACEMENT_NOT_FOUND', 'no such placement');
+  if (s.to !== null)
+    throw conflictWith('PLACEMENT_ENDED', `the placement ended on ${s.to}`, { endedOn: s.to });
+  return s;
+}
+
+const placeOf = (s: Stay & { placementId: string }): Place => ({
+  placementId: s.placementId,
+  siteId: s.siteId,
+  serviceType: s.serviceType,
+  kind: s.kind,
+  municipality: s.municipality,
+});
+
+const terms = (t: Terms) => ({
+  ...(t.termEnd !== undefined ? { termEnd: t.termEnd } : {}),
+  ...(t.weekdays !== undefined ? { weekdays: t.weekdays } : {}),
+});
+
+export function decide(command: PlacementCommand, state: ClientPlacements): PlacementEvent[] {
+  switch (command.type) {
+    case 'Admit': {
+      const { place, on, clientId } = command;
+      if (state.stays.has(place.placementId)) return [];
+      assertTerms(place, on, command);
+      assertNoClash(state, place, on);
+      const admitted: PlacementEvent = {
+        type: 'Admitted',
+        data: {
+          clientId,
+          ...place,
+          on,
+          ...terms(command),
+          basis: command.basis,
+          ...(command.offerId ? { offerId: command.offerId } : {}),
+        },
+      };
+      if (!command.emergency) return [admitted];
+      return [
+        admitted,
+        {
+          type: 'EmergencyAdmissionJustified',
+          data: { clientId, placementId: place.placementId, ...command.emergency },
+        },
+      ];
+    }
+    case 'Transfer': {
+      const from = running(state, command.from);
+      if (command.on <= from.from)
+        throw breaksRule(
+          'TRANSFER_ON_FIRST_DAY',
+          `the stay began on ${from.from}: transfer from the day after`,
+        );
+      if (command.to.siteId === from.siteId)
+        throw breaksRule('SAME_SITE', 'a transfer moves the client to another site');
+      assertTerms(command.to, command.on, command);
+      assertNoClash(state, command.to, command.on, command.from);
+      return [
+        {
+          type: 'Transferred',
+          data: {
+            clientId: command.clientId,
+            on: command.on,
+            from: placeOf({ ...from, placementId: command.from }),
+            to: { ...command.to, ...terms(command) },
+          },
+        },
+      ];
+    }
+    case 'Discharge': {
+      const s = state.stays.get(command.placementId);
+      if (s?.to === command.on && s.endReason === command.reason) return [];
+      const stay = running(state, command.placementId);
+      if (command.on < stay.from)
+        throw breaksRule('BEFORE_ADMISSION', `the stay began on ${stay.from}`, { from: stay.from });
+      return [
+        {
+          type: 'Discharged',
+          data: {
+            clientId: state.clientId!,
+            ...placeOf({ ...stay, placementId: command.placementId }),
+            on: command.on,
+            reason: command.reason,
+            destination: command.destination,
+          },
+        },
+      ];
+    }
+  }
+}
+
+export function evolve(state: ClientPlacements, event: PlacementEvent): ClientPlacements {
+  const stays = new Map(state.stays);
+  switch (event.type) {
+    case 'Admitted': {
+      const { clientId, on, offerId: _, ...rest } = event.data;
+      stays.set(rest.placementId, { ...rest, from: on, to: null });
+      return { clientId, stays };
+    }
+    case 'Transferred': {
+      const { from, to, on } = event.data;
+      const left = stays.get(from.placementId)!;
+      stays.set(from.placementId, {
+        ...left,
+        to: on,
+        endReason: 'moved_to_other_service',
+        destination: { kind: 'site', siteId: to.siteId },
+        transferredTo: to.placementId,
+      });
+      stays.set(to.placementId, {
+        ...to,
+        from: on,
+        to: null,
+        basis: 'transfer',
+        transferredFrom: from.placementId,
+      });
+      return { ...state, stays };
+    }
+    case 'Discharged': {
+      const s = stays.get(event.data.placementId)!;
+      stays.set(event.data.placementId, {
+        ...s,
+        to: event.data.on,
+        endReason: event.data.reason,
+        destination: event.data.destination,
+      });
+      return { ...state, stays };
+    }
+    case 'EmergencyAdmissionJustified':
+      return state;
+  }
+}
+
+export const placementDecider: Decider<ClientPlacements, PlacementCommand, PlacementEvent> = {
+  initialState,
+  decide,
+  evolve,
+};

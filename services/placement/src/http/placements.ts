@@ -1,0 +1,244 @@
+import {
+  AdmitBody,
+  commandProblems,
+  DischargeBody,
+  PlacementPage,
+  PlacementParams,
+  PlacementRecord,
+  PlacementsQuery,
+  Problem,
+  sofiaDate,
+  TransferBody,
+} from '@casework/contracts';
+import {
+  causeOf,
+  covers,
+  decodeCursor,
+  inJurisdiction,
+  jurisdictionOf,
+  notFound,
+  pageOf,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import { loadSite } from '../application/sites.js';
+import { admit, clientOfPlacement, discharge, loadPlacements, transfer } from '../application/stays.js';
+import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
+
+/** Placements name a person: the owning municipality's staff and national integrators read them. */
+const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
+const STAFF = ['case_manager', 'supervisor'] as const;
+
+type PlacementView = z.infer<typeof PlacementRecord>;
+
+const statusOn = (s: { from: string; to: string | null }, today: string): PlacementView['status'] =>
+  s.from > today ? 'planned' : s.to !== null && s.to <= today ? 'ended' : 'active';
+
+function placementRecord(
+  state: ClientPlacements,
+  placementId: string,
+  version: number,
+  today: string,
+): PlacementView {
+  const { to, endReason, destination, ...s } = state.stays.get(placementId) as Stay;
+  return {
+    ...s,
+    placementId,
+    clientId: state.clientId!,
+    status: statusOn({ from: s.from, to }, today),
+    ...(to !== null ? { endedOn: to } : {}),
+    ...(endReason ? { endReason } : {}),
+    ...(destination ? { destination } : {}),
+    version,
+  };
+}
+
+export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const today = () => sofiaDate(ctx.clock());
+  const jurisdiction = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
+  const seesSite = async (request: FastifyRequest, siteId: string) => {
+    const o = (await loadSite(ctx, siteId)).state.opened;
+    if (!o || !covers(jurisdiction(request), o.municipality)) throw notFound('the site');
+  };
+  /** The placement with its client's stream, if the caller's jurisdiction covers its municipality. */
+  const visible = async (request: FastifyRequest, placementId: string) => {
+    const clientId = await clientOfPlacement(ctx, placementId);
+    const loaded = await loadPlacements(ctx, clientId);
+    const stay = loaded.state.stays.get(placementId);
+    if (!stay || !covers(jurisdiction(request), stay.municipality as never)) throw notFound('the placement');
+    return loaded;
+  };
+  const send = (
+    reply: FastifyReply,
+    r: { placementId: string; state: ClientPlacements; version: number },
+    status = 200,
+  ) => {
+    reply
+      .status(status)
+      .header('etag', `"${r.version}"`)
+      .header('location', `/v1/placements/${r.placementId}`);
+    return placementRecord(r.state, r.placementId, r.version, today());
+  };
+
+  app.post(
+    '/v1/placements',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        tags: ['placement'],
+        summary: 'Admit a client to a site (emergency admission: a supervisor, with a written justification)',
+        body: AdmitBody,
+        response: { 201: PlacementRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      await seesSite(request, b.siteId);
+      const r = await admit(
+        ctx,
+        { ...b, emergency: { ...b.emergency, supervisor: principalOf(request).sub } },
+        causeOf(request),
+      );
+      return send(reply, r, 201);
+    },
+  );
+
+  app.get(
+    '/v1/placements/:placementId',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['placement'],
+        summary: 'A placement: where, from when, on what basis, and how it ended',
+        params: PlacementParams,
+        response: { 200: PlacementRecord, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) => {
+      const { state, version } = await visible(request, request.params.placementId);
+      return send(reply, { placementId: request.params.placementId, state, version });
+    },
+  );
+
+  app.post(
+    '/v1/placements/:placementId/transfer',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary: 'Move the client to another site on a date, all or nothing: no gap, no overlap',
+        params: PlacementParams,
+        body: TransferBody,
+        response: { 201: PlacementRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      await visible(request, request.params.placementId);
+      await seesSite(request, request.body.toSiteId);
+      const r = await transfer(
+        ctx,
+        { placementId: request.params.placementId, ...request.body },
+        causeOf(request),
+      );
+      return send(reply, r, 201);
+    },
+  );
+
+  app.post(
+    '/v1/placements/:placementId/discharge',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary: 'End a stay on a date (a late record corrects occupancy from that date on)',
+        params: PlacementParams,
+        body: DischargeBody,
+        response: { 200: PlacementRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      await visible(request, request.params.placementId);
+      const r = await discharge(
+        ctx,
+        { placementId: request.params.placementId, ...request.body },
+        causeOf(request),
+      );
+      return send(reply, r);
+    },
+  );
+
+  app.get(
+    '/v1/placements',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['placement'],
+        summary: "Placements in the caller's municipality, by client, site or date in service",
+        querystring: PlacementsQuery,
+        response: { 200: PlacementPage, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const j = jurisdiction(request);
+      const after = decodeCursor(q.cursor, 2);
+      const where = [
+        inJurisdiction(j, sql.ref('municipality')),
+        q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
+        q.siteId ? sql`site_id = ${q.siteId}::uuid` : undefined,
+        q.activeOn
+          ? sql`valid_from <= ${q.activeOn}::date AND (ended_on IS NULL OR ended_on > ${q.activeOn}::date)`
+          : undefined,
+        after ? sql`(valid_from, placement_id) > (${after[0]}::date, ${after[1]}::uuid)` : undefined,
+      ].filter((w) => w !== undefined);
+      const { rows } = await sql<{
+        placement_id: string;
+        client_id: string;
+        site_id: string;
+        service_type: string;
+        kind: string;
+        municipality: string;
+        valid_from: string;
+        term_end: string | null;
+        weekdays: number[] | null;
+        basis: string;
+        ended_on: string | null;
+        end_reason: string | null;
+        destination: unknown;
+        transferred_from: string | null;
+        transferred_to: string | null;
+      }>`SELECT placement_id::text, client_id::text, site_id::text, service_type, kind, municipality,
+          valid_from::text, term_end::text, weekdays, basis, ended_on::text, end_reason, destination,
+          transferred_from::text, transferred_to::text
+        FROM ${sql.id(ctx.store.schema, 'placements')} WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY valid_from, placement_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
+      const page = pageOf(rows, q.limit, (r) => [r.valid_from, r.placement_id]);
+      const t = today();
+      return {
+        items: page.items.map((r) => ({
+          placementId: r.placement_id,
+          clientId: r.client_id,
+          siteId: r.site_id,
+          serviceType: r.service_type as never,
+          kind: r.kind as never,
+          municipality: r.municipality,
+          from: r.valid_from,
+          ...(r.term_end ? { termEnd: r.term_end } : {}),
+          ...(r.weekdays ? { weekdays: r.weekdays } : {}),
+          basis: r.basis as never,
+          status: statusOn({ from: r.valid_from, to: r.ended_on }, t),
+          ...(r.ended_on ? { endedOn: r.ended_on } : {}),
+          ...(r.end_reason ? { endReason: r.end_reason as never } : {}),
+          ...(r.destination ? { destination: r.destination as never } : {}),
+          ...(r.transferred_from ? { transferredFrom: r.transferred_from } : {}),
+          ...(r.transferred_to ? { transferredTo: r.transferred_to } : {}),
+        })),
+        ...(page.next ? { next: page.next } : {}),
+      };
+    },
+  );
+};

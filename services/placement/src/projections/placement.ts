@@ -1,0 +1,151 @@
+import type { Projection, RecordedEvent, Tx } from '@casework/eventstore';
+import { oblastOf } from '@casework/reference-data';
+import { sql } from 'kysely';
+import type { PlacementEvent } from '../domain/clientPlacements.js';
+import type { SiteEvent } from '../domain/site.js';
+
+type Event = (SiteEvent | PlacementEvent) & { recordedAt: string };
+type StayRow = {
+  placementId: string;
+  siteId: string;
+  serviceType: string;
+  kind: string;
+  municipality: string;
+};
+
+/**
+ * Sites, their effective-dated capacity and suspensions, and the capacity ledger (a row per version of
+ * each stay), plus the current record of every placement. A correction (a discharge recorded late)
+ * supersedes the stay's row at the time it was recorded and adds the corrected one, so occupancy on
+ * any date is a count, as of any time we knew it.
+ */
+export const placementProjection = (schema: string): Projection => {
+  const t = (name: string) => sql.id(schema, name);
+
+  const openStay = (e: Event, clientId: string, stay: StayRow, from: string) =>
+    sql`INSERT INTO ${t('stays')} (placement_id, site_id, client_id, service_type, kind, municipality, valid_from, recorded_at)
+      VALUES (${stay.placementId}::uuid, ${stay.siteId}::uuid, ${clientId}::uuid, ${stay.serviceType}, ${stay.kind},
+        ${stay.municipality}, ${from}::date, ${e.recordedAt}::timestamptz)`;
+
+  /** Ends the current version of a stay on a date: superseded now, re-recorded with its end. */
+  const endStay = async (e: Event, placementId: string, on: string, tx: Tx) => {
+    await sql`WITH old AS (
+        UPDATE ${t('stays')} SET superseded_at = ${e.recordedAt}::timestamptz
+        WHERE placement_id = ${placementId}::uuid AND superseded_at IS NULL
+        RETURNING *)
+      INSERT INTO ${t('stays')} (placement_id, site_id, client_id, service_type, kind, municipality, valid_from, valid_to, recorded_at)
+      SELECT placement_id, site_id, client_id, service_type, kind, municipality, valid_from, ${on}::date,
+        ${e.recordedAt}::timestamptz FROM old`.execute(tx);
+  };
+
+  const insertPlacement = (
+    clientId: string,
+    stay: StayRow,
+    from: string,
+    extra: {
+      termEnd?: string | undefined;
+      weekdays?: number[] | undefined;
+      basis: string;
+      transferredFrom?: string;
+    },
+  ) =>
+    sql`INSERT INTO ${t('placements')} (placement_id, client_id, site_id, service_type, kind, municipality, valid_from,
+        term_end, weekdays, basis, transferred_from)
+      VALUES (${stay.placementId}::uuid, ${clientId}::uuid, ${stay.siteId}::uuid, ${stay.serviceType}, ${stay.kind},
+        ${stay.municipality}, ${from}::date, ${extra.termEnd ?? null}::date, ${extra.weekdays ?? null}::int[],
+        ${extra.basis}, ${extra.transferredFrom ?? null}::uuid)
+      ON CONFLICT (placement_id) DO NOTHING`;
+
+  async function apply(e: Event, tx: Tx): Promise<void> {
+    switch (e.type) {
+      case 'SiteOpened': {
+        const d = e.data;
+        await sql`INSERT INTO ${t('sites')} (site_id, name, service_type, municipality, oblast, address, provider,
+            funding, opened_on, recorded_at)
+          VALUES (${d.siteId}::uuid, ${d.name}, ${d.serviceType}, ${d.municipality}, ${oblastOf(d.municipality) ?? ''},
+            ${d.address}, ${d.provider}, ${d.funding}, ${d.openedOn}::date, ${e.recordedAt}::timestamptz)`.execute(
+          tx,
+        );
+        await sql`INSERT INTO ${t('site_capacity')} (site_id, valid_from, places, recorded_at)
+          VALUES (${d.siteId}::uuid, ${d.openedOn}::date, ${d.places}, ${e.recordedAt}::timestamptz)`.execute(
+          tx,
+        );
+        return;
+      }
+      case 'CapacityChanged': {
+        const d = e.data;
+        await sql`UPDATE ${t('site_capacity')} SET superseded_at = ${e.recordedAt}::timestamptz
+          WHERE site_id = ${d.siteId}::uuid AND valid_from = ${d.from}::date AND superseded_at IS NULL`.execute(
+          tx,
+        );
+        await sql`INSERT INTO ${t('site_capacity')} (site_id, valid_from, places, recorded_at)
+          VALUES (${d.siteId}::uuid, ${d.from}::date, ${d.places}, ${e.recordedAt}::timestamptz)`.execute(tx);
+        return;
+      }
+      case 'SiteSuspended':
+        await sql`INSERT INTO ${t('site_suspensions')} (site_id, valid_from, reason)
+          VALUES (${e.data.siteId}::uuid, ${e.data.from}::date, ${e.data.reason})`.execute(tx);
+        return;
+      case 'SiteResumed':
+        await sql`UPDATE ${t('site_suspensions')} SET valid_to = ${e.data.from}::date
+          WHERE site_id = ${e.data.siteId}::uuid AND valid_to IS NULL`.execute(tx);
+        return;
+      case 'SiteClosed':
+        await sql`UPDATE ${t('sites')} SET closed_on = ${e.data.on}::date WHERE site_id = ${e.data.siteId}::uuid`.execute(
+          tx,
+        );
+        return;
+      case 'Admitted': {
+        const { clientId, on, ...d } = e.data;
+        await openStay(e, clientId, d, on).execute(tx);
+        await insertPlacement(clientId, d, on, d).execute(tx);
+        return;
+      }
+      case 'Transferred': {
+        const { clientId, on, from, to } = e.data;
+        await endStay(e, from.placementId, on, tx);
+        await openStay(e, clientId, to, on).execute(tx);
+        await sql`UPDATE ${t('placements')} SET ended_on = ${on}::date, end_reason = 'moved_to_other_service',
+            destination = ${JSON.stringify({ kind: 'site', siteId: to.siteId })}::jsonb, transferred_to = ${to.placementId}::uuid
+          WHERE placement_id = ${from.placementId}::uuid`.execute(tx);
+        await insertPlacement(clientId, to, on, {
+          ...to,
+          basis: 'transfer',
+          transferredFrom: from.placementId,
+        }).execute(tx);
+        return;
+      }
+      case 'Discharged': {
+        const d = e.data;
+        await endStay(e, d.placementId, d.on, tx);
+        await sql`UPDATE ${t('placements')} SET ended_on = ${d.on}::date, end_reason = ${d.reason},
+            destination = ${JSON.stringify(d.destination)}::jsonb
+          WHERE placement_id = ${d.placementId}::uuid`.execute(tx);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  return {
+    name: 'placement',
+    handles: [
+      'SiteOpened',
+      'CapacityChanged',
+      'SiteSuspended',
+      'SiteResumed',
+      'SiteClosed',
+      'Admitted',
+      'Transferred',
+      'Discharged',
+    ],
+    async apply(ev: RecordedEvent, tx) {
+      await apply({ type: ev.type, data: ev.data, recordedAt: ev.recordedAt } as Event, tx);
+    },
+    async reset(tx) {
+      await sql`TRUNCATE ${t('sites')}, ${t('site_capacity')}, ${t('site_suspensions')}, ${t('stays')},
+        ${t('placements')}`.execute(tx);
+    },
+  };
+};
