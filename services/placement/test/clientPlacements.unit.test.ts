@@ -29,7 +29,10 @@ const discharged = (p: ReturnType<typeof place>, on: string): PlacementEvent => 
 });
 
 t.test('one residential stay at a time; day services alongside', async (t) => {
-  spec(t).given([]).when(admit(housing(1), '2026-02-01')).then([admitted(housing(1), '2026-02-01')]);
+  spec(t)
+    .given([])
+    .when(admit(housing(1), '2026-02-01'))
+    .then([admitted(housing(1), '2026-02-01')]);
   spec(t)
     .given([admitted(housing(1), '2026-02-01')])
     .when(admit(special(2), '2026-06-01'))
@@ -73,14 +76,25 @@ t.test('an emergency admission records its justification apart', async (t) => {
       admitted(housing(1), '2026-02-01', { basis: 'emergency' }),
       {
         type: 'EmergencyAdmissionJustified',
-        data: { clientId, placementId: id('0', 1), justification: 'no safe place tonight', supervisor: 'sup-1' },
+        data: {
+          clientId,
+          placementId: id('0', 1),
+          justification: 'no safe place tonight',
+          supervisor: 'sup-1',
+        },
       },
     ]);
 });
 
 t.test('a transfer ends one stay and begins the next on the same day', async (t) => {
   const given = [admitted(housing(1), '2026-02-01'), admitted(dayCentre(3), '2026-02-01')];
-  const transfer = { type: 'Transfer', clientId, from: id('0', 1), to: special(2), on: '2027-02-01' } as const;
+  const transfer = {
+    type: 'Transfer',
+    clientId,
+    from: id('0', 1),
+    to: special(2),
+    on: '2027-02-01',
+  } as const;
   spec(t)
     .given(given)
     .when(transfer)
@@ -114,7 +128,10 @@ t.test('a transfer ends one stay and begins the next on the same day', async (t)
   t.test('after it, the first stay ended that day and the second runs', async (t) => {
     const state = [
       ...given,
-      { type: 'Transferred', data: { clientId, on: '2027-02-01', from: housing(1), to: special(2) } } as never,
+      {
+        type: 'Transferred',
+        data: { clientId, on: '2027-02-01', from: housing(1), to: special(2) },
+      } as never,
     ].reduce(placementDecider.evolve, placementDecider.initialState);
     t.match(state.stays.get(id('0', 1)), { to: '2027-02-01', endReason: 'moved_to_other_service' });
     t.match(state.stays.get(id('0', 2)), { from: '2027-02-01', to: null, basis: 'transfer' });

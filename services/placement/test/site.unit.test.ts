@@ -44,7 +44,10 @@ t.test('opening a site, within the small-unit limit', async (t) => {
 });
 
 t.test('a place is taken only where every day from then on has one free', async (t) => {
-  spec(t).given([opened(1)]).when(take(1, '2026-02-01')).then([taken(1, '2026-02-01')]);
+  spec(t)
+    .given([opened(1)])
+    .when(take(1, '2026-02-01'))
+    .then([taken(1, '2026-02-01')]);
   spec(t)
     .given([opened(1), taken(1, '2026-02-01')])
     .when(take(2, '2026-01-15'))
@@ -65,7 +68,10 @@ t.test('a place is taken only where every day from then on has one free', async 
     ])
     .when(take(2, '2026-03-01'))
     .thenFails('NO_VACANCY', 'a planned reduction leaves no room later');
-  spec(t).given([opened(1)]).when(take(1, '2025-12-31')).thenFails('BEFORE_OPENING');
+  spec(t)
+    .given([opened(1)])
+    .when(take(1, '2025-12-31'))
+    .thenFails('BEFORE_OPENING');
   spec(t)
     .given([opened(1), { type: 'SiteSuspended', data: { ...ref, from: '2026-02-01', reason: 'works' } }])
     .when(take(1, '2026-02-10'))
@@ -78,7 +84,10 @@ t.test('a place is taken only where every day from then on has one free', async 
     ])
     .when(take(1, '2026-03-01'))
     .then([taken(1, '2026-03-01')]);
-  spec(t).given([opened(1), taken(1, '2026-02-01')]).when(take(1, '2026-02-01')).then([], 'a repeat is a no-op');
+  spec(t)
+    .given([opened(1), taken(1, '2026-02-01')])
+    .when(take(1, '2026-02-01'))
+    .then([], 'a repeat is a no-op');
 });
 
 t.test('capacity changes from a date, never below the occupancy it would cover', async (t) => {
@@ -134,7 +143,10 @@ t.test('release, suspend, resume and close', async (t) => {
     .given([opened(1), { type: 'SiteSuspended', data: { ...ref, from: '2026-02-01', reason: 'works' } }])
     .when({ type: 'Suspend', from: '2026-03-01', reason: 'again' })
     .thenFails('ALREADY_SUSPENDED');
-  spec(t).given([opened(1)]).when({ type: 'Resume', from: '2026-03-01' }).thenFails('NOT_SUSPENDED');
+  spec(t)
+    .given([opened(1)])
+    .when({ type: 'Resume', from: '2026-03-01' })
+    .thenFails('NOT_SUSPENDED');
   spec(t)
     .given([opened(1), taken(1, '2026-02-01')])
     .when({ type: 'Close', on: '2026-06-30' })
