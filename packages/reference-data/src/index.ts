@@ -4,3 +4,4 @@ export * from './placementParameters.js';
 export * from './places.js';
 export * from './serviceCatalogue.js';
 export * from './versioned.js';
+export * from './workingDays.js';
