@@ -5,7 +5,19 @@ import { setUp } from './harness.js';
 t.test('100 concurrent admissions to a site with 10 free places admit exactly 10', async (t) => {
   const h = await setUp(t);
   const siteId = await h.openSite('day_centre_adults_disabilities', 12);
-  const [first, second, ...rest] = await h.registerMany(Array.from({ length: 102 }, (_, i) => 100 + i));
+  const clients = await h.registerMany(Array.from({ length: 102 }, (_, i) => 100 + i));
+  const entries = await Promise.all(
+    clients.map((c) => h.makeEligible(c, 'day_centre_adults_disabilities', { listed: false })),
+  );
+  const started = Date.now();
+  const listed = await eventually(async () => {
+    const r = await h.get('/v1/waiting-lists?serviceType=day_centre_adults_disabilities&limit=100');
+    const n = (r.json().items as unknown[]).length;
+    return n === 100 ? n : undefined;
+  }, 120_000);
+  t.equal(listed, 100, `eligible and on the waiting list (${Date.now() - started} ms)`);
+  t.equal(entries.length, 102);
+  const [first, second, ...rest] = clients;
   t.equal((await h.admit(first!, siteId, '2026-11-02')).statusCode, 201);
   t.equal((await h.admit(second!, siteId, '2026-11-02')).statusCode, 201, 'two of twelve places taken');
 
@@ -43,28 +55,30 @@ t.test('one residential placement at a time; a day centre alongside', async (t) 
   const other = await h.openSite('protected_housing', 8);
   const dayCentre = await h.openSite('day_centre_adults_disabilities', 20);
   const clientId = await h.register(11);
-  const stay = await h.admit(clientId, housing, '2026-03-02');
+  await h.makeEligible(clientId, 'protected_housing');
+  await h.makeEligible(clientId, 'day_centre_adults_disabilities');
+  const stay = await h.admit(clientId, housing, '2026-11-02');
   t.equal(stay.statusCode, 201);
   t.match(stay.json(), {
     siteId: housing,
     kind: 'residential',
-    from: '2026-03-02',
-    termEnd: '2027-03-02',
+    from: '2026-11-02',
+    termEnd: '2027-11-02',
     basis: 'emergency',
     status: 'active',
   });
-  const clash = await h.admit(clientId, other, '2026-06-01');
+  const clash = await h.admit(clientId, other, '2026-11-20');
   t.equal(clash.statusCode, 409);
   t.match(clash.json(), { type: /residential-overlap$/, placementId: stay.json().placementId });
-  const day = await h.admit(clientId, dayCentre, '2026-04-01', { weekdays: [1, 3, 5] });
+  const day = await h.admit(clientId, dayCentre, '2026-11-09', { weekdays: [1, 3, 5] });
   t.equal(day.statusCode, 201, 'a day centre may run alongside');
   t.same(day.json().weekdays, [1, 3, 5]);
-  t.equal((await h.admit(clientId, dayCentre, '2026-05-01')).statusCode, 409, 'but not the same one twice');
+  t.equal((await h.admit(clientId, dayCentre, '2026-11-16')).statusCode, 409, 'but not the same one twice');
 
   const refused = await h.post('/v1/placements', {
     clientId,
     siteId: other,
-    on: '2026-06-01',
+    on: '2026-11-20',
     emergency: { justification: 'A case manager tries an emergency admission' },
   });
   t.equal(refused.statusCode, 403, 'emergency admissions are for supervisors');
@@ -75,20 +89,25 @@ t.test('a transfer is all or nothing, also when the target is full and under con
   const housing = await h.openSite('protected_housing', 8);
   const flat = await h.openSite('social_housing_special_status', 1);
   const [a, b, c] = await h.registerMany([21, 22, 23]);
-  const stays = await Promise.all([a, b, c].map((id) => h.admit(id!, housing, '2026-02-02')));
+  await Promise.all([a, b, c].map((id) => h.makeEligible(id!, 'protected_housing')));
+  const stays = await Promise.all([a, b, c].map((id) => h.admit(id!, housing, '2026-10-01')));
+  // a reassessment recommends the step out; eligibility learns of the stay in protected housing
+  await Promise.all(
+    [a, b, c].map((id) => h.makeEligible(id!, 'social_housing_special_status', { assessedOn: '2026-11-20' })),
+  );
   const [pa, pb, pc] = stays.map((r) => r.json().placementId as string);
 
   // two transfers race for the one place in the flat: one wins, the other changes nothing
   const race = await Promise.all(
-    [pa, pb].map((p) => h.post(`/v1/placements/${p}/transfer`, { toSiteId: flat, on: '2027-02-01' })),
+    [pa, pb].map((p) => h.post(`/v1/placements/${p}/transfer`, { toSiteId: flat, on: '2026-12-01' })),
   );
   t.same(race.map((r) => r.statusCode).sort(), [201, 409]);
   const winner = race.find((r) => r.statusCode === 201)!.json();
   t.match(winner, {
     siteId: flat,
-    from: '2027-02-01',
+    from: '2026-12-01',
     basis: 'transfer',
-    termEnd: '2029-02-01',
+    termEnd: '2028-12-01',
     transferredFrom: /./,
   });
   const loser = race.findIndex((r) => r.statusCode === 409);
@@ -96,21 +115,21 @@ t.test('a transfer is all or nothing, also when the target is full and under con
   t.match(loserStay, { siteId: housing, status: 'active' }, 'the loser stays where they were');
   t.notOk(loserStay.endedOn);
 
-  const full = await h.post(`/v1/placements/${pc}/transfer`, { toSiteId: flat, on: '2027-03-01' });
+  const full = await h.post(`/v1/placements/${pc}/transfer`, { toSiteId: flat, on: '2026-12-15' });
   t.equal(full.statusCode, 409, 'the flat is full');
   t.match((await h.get(`/v1/placements/${pc}`)).json(), { status: 'active' });
-  t.match((await h.get(`/v1/sites/${housing}?asOf=2027-03-01`)).json(), { occupied: 2 });
+  t.match((await h.get(`/v1/sites/${housing}?asOf=2026-12-15`)).json(), { occupied: 2 });
 
   const previous = (await h.get(`/v1/placements/${winner.transferredFrom}`)).json();
   t.match(previous, {
     siteId: housing,
-    endedOn: '2027-02-01',
+    endedOn: '2026-12-01',
     endReason: 'moved_to_other_service',
     transferredTo: winner.placementId,
   });
-  t.match((await h.get(`/v1/sites/${housing}?asOf=2027-01-31`)).json(), { occupied: 3 }, 'no gap');
-  t.match((await h.get(`/v1/sites/${housing}?asOf=2027-02-01`)).json(), { occupied: 2 }, 'no overlap');
-  t.match((await h.get(`/v1/sites/${flat}?asOf=2027-02-01`)).json(), { occupied: 1 });
+  t.match((await h.get(`/v1/sites/${housing}?asOf=2026-11-30`)).json(), { occupied: 3 }, 'no gap');
+  t.match((await h.get(`/v1/sites/${housing}?asOf=2026-12-01`)).json(), { occupied: 2 }, 'no overlap');
+  t.match((await h.get(`/v1/sites/${flat}?asOf=2026-12-01`)).json(), { occupied: 1 });
 });
 
 t.test(
@@ -119,7 +138,8 @@ t.test(
     const h = await setUp(t);
     const housing = await h.openSite('protected_housing', 2);
     const clientId = await h.register(31);
-    const placementId = (await h.admit(clientId, housing, '2026-02-02')).json().placementId;
+    await h.makeEligible(clientId, 'protected_housing');
+    const placementId = (await h.admit(clientId, housing, '2026-09-15')).json().placementId;
     const ledgerOn = async (date: string, knownAt?: string) =>
       (
         await h.get(
@@ -156,8 +176,9 @@ t.test(
 t.test('capacity is effective-dated and never below the occupancy it covers', async (t) => {
   const h = await setUp(t);
   const siteId = await h.openSite('protected_housing', 3);
-  const clients = await h.registerMany([41, 42, 43]);
-  for (const c of clients) t.equal((await h.admit(c, siteId, '2026-02-02')).statusCode, 201);
+  const clients = await h.registerMany([41, 42, 43, 44]);
+  await Promise.all(clients.map((c) => h.makeEligible(c, 'protected_housing')));
+  for (const c of clients.slice(0, 3)) t.equal((await h.admit(c, siteId, '2026-09-15')).statusCode, 201);
   const change = (from: string, places: number) =>
     h.post(`/v1/sites/${siteId}/capacity`, { from, places }, h.supervisor);
   const below = await change('2026-12-01', 2);
@@ -199,8 +220,8 @@ t.test('capacity is effective-dated and never below the occupancy it covers', as
       .statusCode,
     200,
   );
-  const late = await h.admit((await h.register(44))!, siteId, '2027-03-02');
-  t.equal(late.statusCode, 422, 'a suspended site admits no one');
+  const late = await h.admit(clients[3]!, siteId, '2027-03-02');
+  t.match(late.json(), { status: 422, type: /site-suspended$/ }, 'a suspended site admits no one');
 });
 
 t.test(
@@ -209,11 +230,12 @@ t.test(
     const h = await setUp(t);
     const siteId = await h.openSite('protected_housing', 8);
     const clientId = await h.register(51);
-    const placementId = (await h.admit(clientId, siteId, '2026-02-02')).json().placementId;
+    await h.makeEligible(clientId, 'protected_housing');
+    const placementId = (await h.admit(clientId, siteId, '2026-10-01')).json().placementId;
     const sofia = await h.as(['supervisor'], { municipality: 'SOF46' }, 'sup-sofia');
     t.equal((await h.get(`/v1/sites/${siteId}`, sofia)).statusCode, 404);
     t.equal((await h.get(`/v1/placements/${placementId}`, sofia)).statusCode, 404);
-    t.equal((await h.admit(clientId, siteId, '2026-02-02')).statusCode, 409);
+    t.equal((await h.admit(clientId, siteId, '2026-10-01')).statusCode, 409);
     const elsewhere = await h.post(
       '/v1/sites',
       {

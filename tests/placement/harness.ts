@@ -1,4 +1,5 @@
 import { composeEgn } from '@casework/contracts';
+import { eligibility } from '@casework/eligibility';
 import { intake } from '@casework/intake';
 import { placement } from '@casework/placement';
 import { eventually, requestsAs, type TestApp, testApp } from '@casework/testkit';
@@ -18,13 +19,36 @@ export type Placement = TestApp & {
   registerMany: (serials: number[]) => Promise<string[]>;
   /** Opens a site in Bansko (BLG01) and returns its id. */
   openSite: (serviceType: string, places: number, openedOn?: string) => Promise<string>;
+  /**
+   * Makes a registered client eligible for a service type through intake (a ТЕЛК decision, an
+   * application, a needs assessment recommending it, a referral where one is needed) and waits until
+   * placement has them on its waiting list; returns the entry (application) id.
+   */
+  makeEligible: (
+    clientId: string,
+    serviceType: string,
+    options?: { assessedOn?: string; listed?: boolean },
+  ) => Promise<string>;
+  /** Waits until a waiting-list entry reads as `ready` says. */
+  entry: (
+    entryId: string,
+    ready: (e: Record<string, unknown>) => boolean,
+  ) => Promise<Record<string, unknown> | undefined>;
   /** Admits in an emergency as Bansko's supervisor. */
   admit: (clientId: string, siteId: string, on: string, extra?: object) => Promise<LightMyRequestResponse>;
 };
 
-/** Intake and placement in one app, talking through JetStream, as two services would. */
+const REFERRAL_NEEDED = new Set([
+  'protected_housing',
+  'social_housing_special_status',
+  'day_centre_adults_disabilities',
+]);
+/** Service types whose default rule set asks for a needs assessment recommending them. */
+const ASSESSED = new Set(['protected_housing', 'social_housing_special_status']);
+
+/** Intake, eligibility and placement in one app, talking through JetStream, as three services would. */
 export async function setUp(t: Test, options: { clock?: () => Date } = {}): Promise<Placement> {
-  const h = await testApp(t, [intake, placement], options);
+  const h = await testApp(t, [intake, eligibility, placement], options);
   const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-bansko-1');
   const supervisor = await h.as(['supervisor'], { municipality: 'BLG01' }, 'sup-bansko');
   const { post, get } = requestsAs(h.app, cm);
@@ -47,8 +71,61 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
     for (const id of ids) if (!(await known(id))) throw new Error('placement did not learn of the client');
     return ids;
   };
+  const entry = (entryId: string, ready: (e: Record<string, unknown>) => boolean) =>
+    eventually(async () => {
+      const r = await get(`/v1/waiting-lists/entries/${entryId}`);
+      return r.statusCode === 200 && ready(r.json()) ? (r.json() as Record<string, unknown>) : undefined;
+    });
+  const ok = async (r: Promise<LightMyRequestResponse>) => {
+    const res = await r;
+    if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`);
+    return res.json();
+  };
+  const makeEligible = async (
+    clientId: string,
+    serviceType: string,
+    { assessedOn = '2026-09-10', listed = true }: { assessedOn?: string; listed?: boolean } = {},
+  ) => {
+    await ok(
+      post(`/v1/clients/${clientId}/facts/disability-assessments`, {
+        degreePercent: 72,
+        outsideAssistanceNeeded: false,
+        commission: 'TELK',
+        decisionNumber: '0815/2026',
+        decidedOn: '2026-03-01',
+        validFrom: '2026-03-01',
+        validTo: '2029-02-28',
+      }),
+    );
+    const { applicationId } = await ok(
+      post('/v1/applications', { clientId, serviceType, municipality: 'BLG01', submittedOn: '2026-09-01' }),
+    );
+    if (ASSESSED.has(serviceType))
+      await ok(
+        post(`/v1/clients/${clientId}/needs-assessments`, {
+          assessedOn,
+          applicationId,
+          findings: [{ domain: 'housing', level: 'high', finding: 'Needs support (synthetic)' }],
+          recommendedServiceType: serviceType,
+        }),
+      );
+    if (REFERRAL_NEEDED.has(serviceType))
+      await ok(
+        post(`/v1/applications/${applicationId}/referral`, {
+          issuer: 'municipality',
+          issuedBy: 'BLG01',
+          referralNumber: `Н-${applicationId.slice(0, 4)}`,
+          issuedOn: '2026-09-14',
+        }),
+      );
+    if (listed && !(await entry(applicationId, (e) => e.status === 'waiting')))
+      throw new Error(`the application for ${serviceType} did not reach the waiting list`);
+    return applicationId as string;
+  };
   return {
     ...h,
+    makeEligible,
+    entry,
     cm,
     supervisor,
     post,

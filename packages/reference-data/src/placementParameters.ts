@@ -1,4 +1,9 @@
-import { LocalDate, MunicipalityCode as MunicipalityCodeSchema, ServiceTypeCode } from '@casework/contracts';
+import {
+  HousingConditions,
+  LocalDate,
+  MunicipalityCode as MunicipalityCodeSchema,
+  ServiceTypeCode,
+} from '@casework/contracts';
 import { z } from 'zod';
 import { parameterLookup } from './versioned.js';
 
@@ -15,6 +20,13 @@ export const PlacementParameters = z.object({
   specialStatusTenancyMonths: days,
   specialStatusRenewals: z.number().int().min(0),
   residentialTermMonths: days,
+  socialHousingPoints: z.object({
+    perHouseholdMember: z.number().int().min(0),
+    perMemberWithDisability: z.number().int().min(0),
+    lowIncome: z.object({ ceilingMinor: z.number().int().min(0), points: z.number().int().min(0) }),
+    perYearOnList: z.number().int().min(0),
+    housingConditions: z.record(HousingConditions, z.number().int().min(0)),
+  }),
   smallUnitMaxPlaces: z.partialRecord(ServiceTypeCode, days),
   source: z.string(),
 });

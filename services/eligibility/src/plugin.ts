@@ -3,6 +3,7 @@ import { clientDirectoryRoutes, type ServiceContext, type ServiceModule } from '
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { seedDefaultRuleSets } from './application/ruleSets.js';
 import { intakeConsumer } from './consumers/intake.js';
+import { placementConsumer } from './consumers/placement.js';
 import { determinationRoutes } from './http/determinations.js';
 import { ruleSetRoutes } from './http/ruleSets.js';
 import { eligibilityMigrations } from './migrations/readModels.js';
@@ -22,7 +23,7 @@ export const eligibility: ServiceModule = {
   events: eligibilityEvents,
   routes,
   projections: (ctx) => [eligibilityProjection(ctx.store.schema)],
-  consumers: (ctx) => [intakeConsumer(ctx)],
+  consumers: (ctx) => [intakeConsumer(ctx), placementConsumer(ctx)],
   seed: seedDefaultRuleSets,
   workers: (ctx) => [new Reevaluation(ctx).worker()],
 };

@@ -1,22 +1,31 @@
 import { placementServiceEvents } from '@casework/contracts';
-import {
-  clientDirectoryConsumer,
-  clientDirectoryRoutes,
-  type ServiceContext,
-  type ServiceModule,
-} from '@casework/service-kit';
+import { clientDirectoryRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { eligibilityConsumer } from './consumers/eligibility.js';
+import { intakeConsumer } from './consumers/intake.js';
 import { placementRoutes } from './http/placements.js';
 import { siteRoutes } from './http/sites.js';
+import { taskRoutes } from './http/tasks.js';
+import { waitingListRoutes } from './http/waitingLists.js';
 import { placementMigrations } from './migrations/readModels.js';
 import { placementProjection } from './projections/placement.js';
+import { offerExpiryWorker } from './workers/offerExpiry.js';
 
 const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
-  for (const r of [clientDirectoryRoutes('placement'), siteRoutes, placementRoutes])
+  for (const r of [
+    clientDirectoryRoutes('placement'),
+    siteRoutes,
+    placementRoutes,
+    waitingListRoutes,
+    taskRoutes,
+  ])
     await app.register(r, opts);
 };
 
-/** Placement: sites and their effective-dated capacity, the capacity ledger, admissions, transfers, discharges. */
+/**
+ * Placement: sites and their effective-dated capacity, the capacity ledger, waiting lists and offers,
+ * admissions, transfers and discharges, and tasks for what it must not do by itself.
+ */
 export const placement: ServiceModule = {
   name: 'placement',
   schema: 'placement',
@@ -24,5 +33,6 @@ export const placement: ServiceModule = {
   events: placementServiceEvents,
   routes,
   projections: (ctx) => [placementProjection(ctx.store.schema)],
-  consumers: (ctx) => [clientDirectoryConsumer(ctx)],
+  consumers: (ctx) => [intakeConsumer(ctx), eligibilityConsumer(ctx)],
+  workers: (ctx) => [offerExpiryWorker(ctx)],
 };

@@ -110,7 +110,7 @@ t.test('capacity changes from a date, never below the occupancy it would cover',
       siteDecider.decide({ type: 'ChangeCapacity', from: '2026-03-01', places: 1 }, state);
       t.fail('expected a refusal');
     } catch (e) {
-      t.same((e as { extra: unknown }).extra, { date: '2026-03-01', occupied: 2, places: 1 });
+      t.same((e as { extra: unknown }).extra, { date: '2026-03-01', occupied: 2, reserved: 0, places: 1 });
     }
   });
   t.test('capacity and occupancy on a date', async (t) => {

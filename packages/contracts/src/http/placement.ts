@@ -9,6 +9,17 @@ import {
   Weekdays,
 } from '../events/placement/placements.js';
 import { PlacementId, Places, SiteId, SiteParticulars } from '../events/placement/sites.js';
+import { TaskId, TaskKind } from '../events/placement/tasks.js';
+import {
+  CrisisKind,
+  DeclineReason,
+  EntryId,
+  OfferId,
+  PointsLine,
+  PriorityClass,
+  RemovalReason,
+  ScoringSheet,
+} from '../events/placement/waitingList.js';
 import { LocalDate } from '../localDate.js';
 import { ServiceTypeCode } from '../serviceType.js';
 import { exampleOpenSite, examplePlacementRecord, exampleSiteRecord } from './placementExamples.js';
@@ -119,9 +130,15 @@ export const AdmitBody = z
       description: 'End of the fixed term of a residential stay (default: the term in force for it)',
     }),
     weekdays: Weekdays.optional().meta({ description: 'Day services: the expected attendance pattern' }),
+    offerId: OfferId.optional().meta({ description: 'The accepted offer this admission takes up' }),
     emergency: z
       .object({ justification: z.string().trim().min(10).max(2000) })
+      .optional()
       .meta({ description: 'An emergency admission: supervisors only, with a written justification' }),
+  })
+  .refine((b) => (b.offerId === undefined) !== (b.emergency === undefined), {
+    message: 'an admission takes up an accepted offer (offerId) or is an emergency, one of the two',
+    path: ['offerId'],
   })
   .meta({
     id: 'Admit',
@@ -129,7 +146,7 @@ export const AdmitBody = z
       clientId: examplePlacementRecord.clientId,
       siteId: examplePlacementRecord.siteId,
       on: '2026-03-02',
-      emergency: { justification: 'Homeless after a fire at the family home; no other safe place tonight' },
+      offerId: '0190a3c2-8c4d-7e5f-a061-3c4d5e6f7081',
     },
   });
 
@@ -183,3 +200,185 @@ export const PlacementPage = z
     id: 'PlacementPage',
     example: { items: [(({ version: _, ...p }) => p)(examplePlacementRecord)] },
   });
+
+export const EntryParams = z.object({ entryId: EntryId });
+export const OfferParams = z.object({ offerId: OfferId });
+export const TaskParams = z.object({ taskId: TaskId });
+
+export const WaitingListQuery = z.object({
+  municipality: MunicipalityCode.optional().meta({ description: "Default: the caller's municipality" }),
+  serviceType: ServiceTypeCode,
+  siteId: SiteId.optional().meta({ description: 'Only people who prefer this site or have no preference' }),
+  asOf: LocalDate.optional().meta({ description: 'Points count the years on the list up to this date' }),
+  limit: Limit,
+  cursor: z.string().optional(),
+});
+
+const Position = z.object({
+  position: z.number().int().min(1),
+  entryId: EntryId,
+  clientId: ClientId,
+  serviceType: ServiceTypeCode,
+  municipality: MunicipalityCode,
+  listedOn: LocalDate,
+  priorityClass: PriorityClass,
+  crisis: CrisisKind.optional(),
+  points: z.number().int().optional().meta({ description: 'Social housing: the ordinance points' }),
+  pointsLines: z.array(PointsLine).optional(),
+  movedToEndOn: LocalDate.optional(),
+  daysWaiting: z.number().int(),
+  offer: z
+    .object({
+      offerId: OfferId,
+      siteId: SiteId,
+      status: z.enum(['open', 'accepted']),
+      expiresAfter: LocalDate.optional(),
+      admitBy: LocalDate.optional(),
+    })
+    .optional(),
+  reasons: z.array(z.string()).meta({ description: 'Why the entry stands where it does, in order' }),
+});
+
+const examplePosition = {
+  position: 1,
+  entryId: '0190a3c2-9d5e-7f60-b172-4d5e6f708192',
+  clientId: examplePlacementRecord.clientId,
+  serviceType: 'protected_housing',
+  municipality: 'BLG01',
+  listedOn: '2026-09-14',
+  priorityClass: 'crisis',
+  crisis: 'homelessness',
+  daysWaiting: 70,
+  reasons: ['crisis case (homelessness): crisis cases go first', 'on the list since 2026-09-14 (70 days)'],
+} as const;
+
+export const WaitingListPage = z
+  .object({ items: z.array(Position), next: z.string().optional() })
+  .meta({ id: 'WaitingListPage', example: { items: [examplePosition] } });
+
+export const WaitingListEntry = Position.omit({ position: true })
+  .extend({
+    status: z.enum(['waiting', 'removed']),
+    removedOn: LocalDate.optional(),
+    removalReason: RemovalReason.optional(),
+    declinesWithoutValidReason: z.number().int(),
+    version: z.number().int().meta({ description: "The entry's stream version (ETag)" }),
+  })
+  .meta({
+    id: 'WaitingListEntry',
+    example: (({ position: _, ...p }) => ({
+      ...p,
+      status: 'waiting',
+      declinesWithoutValidReason: 0,
+      version: 1,
+    }))(examplePosition),
+  });
+
+export const SetPriorityBody = z
+  .object({ priorityClass: PriorityClass, crisis: CrisisKind.optional() })
+  .meta({ id: 'SetPriority', example: { priorityClass: 'crisis', crisis: 'homelessness' } });
+
+export const ScoreEntryBody = ScoringSheet.meta({
+  id: 'ScoreEntry',
+  example: {
+    householdMembers: 4,
+    membersWithDisability: 1,
+    monthlyIncomePerMemberMinor: 21000,
+    housingConditions: 'unfit',
+  },
+});
+
+export const MakeOfferBody = z
+  .object({
+    from: LocalDate.meta({ description: 'The first day the place is offered from' }),
+    entryId: EntryId.optional().meta({ description: 'Default: the next in line for this site' }),
+    justification: z
+      .string()
+      .trim()
+      .min(10)
+      .max(2000)
+      .optional()
+      .meta({ description: "An offer out of turn: a supervisor's written reason" }),
+  })
+  .meta({ id: 'MakeOffer', example: { from: '2026-12-01' } });
+
+export const DeclineOfferBody = z
+  .object({
+    reason: DeclineReason,
+    validReason: z.boolean().meta({ description: 'Whether the case manager accepts the reason as valid' }),
+  })
+  .meta({ id: 'DeclineOffer', example: { reason: 'health', validReason: true } });
+
+export const OfferRecord = z
+  .object({
+    offerId: OfferId,
+    entryId: EntryId,
+    clientId: ClientId,
+    siteId: SiteId,
+    from: LocalDate,
+    madeOn: LocalDate,
+    expiresAfter: LocalDate,
+    status: z.enum(['open', 'accepted', 'declined', 'expired', 'taken_up', 'withdrawn']),
+    admitBy: LocalDate.optional(),
+    declinesWithoutValidReason: z.number().int(),
+    version: z.number().int(),
+  })
+  .meta({
+    id: 'OfferRecord',
+    example: {
+      offerId: '0190a3c2-8c4d-7e5f-a061-3c4d5e6f7081',
+      entryId: examplePosition.entryId,
+      clientId: examplePlacementRecord.clientId,
+      siteId: examplePlacementRecord.siteId,
+      from: '2026-12-01',
+      madeOn: '2026-11-23',
+      expiresAfter: '2026-11-30',
+      status: 'open',
+      declinesWithoutValidReason: 0,
+      version: 3,
+    },
+  });
+
+export const TasksQuery = z.object({
+  municipality: MunicipalityCode.optional(),
+  open: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  clientId: ClientId.optional(),
+  limit: Limit,
+  cursor: z.string().optional(),
+});
+
+const TaskItem = z.object({
+  taskId: TaskId,
+  kind: TaskKind,
+  clientId: ClientId,
+  placementId: PlacementId.optional(),
+  municipality: MunicipalityCode,
+  openedOn: LocalDate,
+  detail: z.string(),
+  closedOn: LocalDate.optional(),
+  closingNote: z.string().optional(),
+});
+
+const exampleTask = {
+  taskId: '0190a3c2-ae6f-7071-8283-5e6f708192a3',
+  kind: 'eligibility_lapsed',
+  clientId: examplePlacementRecord.clientId,
+  placementId: examplePlacementRecord.placementId,
+  municipality: 'BLG01',
+  openedOn: '2026-11-23',
+  detail: 'eligibility for protected_housing is ineligible from 2026-11-23: review the placement',
+} as const;
+
+export const TaskPage = z
+  .object({ items: z.array(TaskItem), next: z.string().optional() })
+  .meta({ id: 'TaskPage', example: { items: [exampleTask] } });
+export const TaskRecord = TaskItem.meta({
+  id: 'TaskRecord',
+  example: { ...exampleTask, closedOn: '2026-11-24', closingNote: 'Reassessment booked' },
+});
+export const CloseTaskBody = z
+  .object({ note: z.string().trim().min(1).max(2000) })
+  .meta({ id: 'CloseTask', example: { note: 'Reassessment booked for 2026-12-02' } });

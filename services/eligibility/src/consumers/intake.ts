@@ -19,8 +19,8 @@ import {
 } from '@casework/contracts';
 import type { ConsumerSpec } from '@casework/messaging';
 import { clientDirectoryConsumer, type ServiceContext } from '@casework/service-kit';
-import { sql } from 'kysely';
 import { currentQuestions, determineAll } from '../application/determine.js';
+import { keepFact } from '../application/keepFact.js';
 
 /** Intake's events that carry a fact eligibility rests on: kept, then the client is re-evaluated. */
 const FACTS = [
@@ -49,7 +49,6 @@ const byName = new Map<string, (typeof FACTS)[number]>(FACTS.map((d) => [d.name,
  */
 export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
   const directory = clientDirectoryConsumer(ctx);
-  const facts = sql.id(ctx.store.schema, 'client_facts');
   return {
     name: 'intake-facts',
     sources: { intake: [...new Set([...directory.sources.intake!, ...byName.keys(), ClientsUnmerged.name])] },
@@ -69,10 +68,7 @@ export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
       const def = byName.get(event.type);
       if (!def) return;
       const data = def.schema.parse(event.data) as { clientId: string };
-      await sql`INSERT INTO ${facts} (event_id, client_id, type, data, recorded_at)
-        VALUES (${event.eventId}::uuid, ${data.clientId}::uuid, ${event.type}, ${JSON.stringify(data)}::jsonb,
-          ${ctx.clock().toISOString()}::timestamptz)
-        ON CONFLICT (event_id) DO NOTHING`.execute(tx);
+      await keepFact(ctx, tx, event.eventId, event.type, data);
       if (event.type === ClientRegistered.name) return; // nothing to re-evaluate yet
       if (event.type === ApplicationSubmitted.name) {
         const a = ApplicationSubmitted.schema.parse(event.data);

@@ -22,7 +22,8 @@ export type Residence = Traced<{ kind: 'permanent' | 'current'; municipality: st
 export type Member = Traced<{ memberId: string; from: LocalDate; leftOn?: LocalDate; leftEventId?: string }>;
 export type Assessment = Traced<{ assessedOn: LocalDate; recommendedServiceType?: string }>;
 export type Referral = Traced<{ applicationId: string; serviceType: string; issuedOn: LocalDate }>;
-export type Placement = Traced<{ serviceType: string; from: LocalDate; to?: LocalDate }>;
+/** A stay from placement's events; `eventId` is the event it rests on (its end, once it ended). */
+export type Placement = Traced<{ placementId: string; serviceType: string; from: LocalDate; to?: LocalDate }>;
 
 /** A client's facts as known at one time, each traced to its event. */
 export type KnownFacts = {
@@ -127,6 +128,29 @@ export function knownFacts(rows: readonly FactRow[], knownAt?: string): KnownFac
           issuedOn: d.issuedOn as LocalDate,
         });
         break;
+      case 'Admitted':
+        facts.placements.push({
+          eventId,
+          placementId: d.placementId as string,
+          serviceType: d.serviceType as string,
+          from: d.on as LocalDate,
+        });
+        break;
+      case 'Transferred': {
+        const from = d.from as { placementId: string };
+        const to = d.to as { placementId: string; serviceType: string };
+        endStay(facts.placements, from.placementId, d.on as LocalDate, eventId);
+        facts.placements.push({
+          eventId,
+          placementId: to.placementId,
+          serviceType: to.serviceType,
+          from: d.on as LocalDate,
+        });
+        break;
+      }
+      case 'Discharged':
+        endStay(facts.placements, d.placementId as string, d.on as LocalDate, eventId);
+        break;
       default:
         break;
     }
@@ -139,6 +163,11 @@ export function knownFacts(rows: readonly FactRow[], knownAt?: string): KnownFac
   facts.disabilities = live(facts.disabilities);
   facts.ownership = live(facts.ownership);
   return facts;
+}
+
+function endStay(placements: Placement[], placementId: string, on: LocalDate, eventId: string) {
+  const p = placements.find((x) => x.placementId === placementId);
+  if (p) Object.assign(p, { to: on, eventId });
 }
 
 /** Of dated facts covering `on`, the one with the latest `validFrom` (then the later recorded) per key. */

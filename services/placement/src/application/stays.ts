@@ -24,26 +24,36 @@ import {
   placementDecider,
 } from '../domain/clientPlacements.js';
 import { type Site, type SiteCommand, type SiteEvent, siteDecider } from '../domain/site.js';
-import { definitions, placementStream, siteStream } from './streams.js';
+import { entryDecider } from '../domain/waitingEntry.js';
+import { decideIn } from './decideIn.js';
+import { definitions, entryStream, placementStream, siteStream } from './streams.js';
 
 type Loaded<S> = { streamId: string; state: S; version: number };
 
 /**
- * One unit of work over site ledgers and a client's placements: it first takes each site's ledger lock
- * (in a fixed order, so two transfers never deadlock), so contending admissions queue and each sees
+ * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
+ * one a consumer holds. It first takes each site's ledger lock (in a fixed order, so two transfers
+ * never deadlock), so contending admissions queue and each sees
  * the true vacancies instead of failing on a stale version; the client's stream stays optimistic and a
  * lost race is decided again.
  */
-async function withLedgers<T>(ctx: ServiceContext, siteIds: string[], work: (tx: Tx) => Promise<T>) {
+export async function withLedgers<T>(
+  ctx: ServiceContext,
+  siteIds: string[],
+  work: (tx: Tx) => Promise<T>,
+  within?: Tx,
+): Promise<T> {
   const locks = [...new Set(siteIds.map(siteStream))].sort();
+  const locked = async (tx: Tx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(${locks}::text[]) AS l(id)`.execute(
+      tx,
+    );
+    return work(tx);
+  };
+  if (within) return locked(within);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.store.db.transaction().execute(async (tx) => {
-        await sql`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(${locks}::text[]) AS l(id)`.execute(
-          tx,
-        );
-        return work(tx);
-      });
+      return await ctx.store.db.transaction().execute(locked);
     } catch (e) {
       if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
     }
@@ -133,18 +143,55 @@ export type AdmitInput = {
   on: LocalDate;
   termEnd?: LocalDate | undefined;
   weekdays?: number[] | undefined;
-  emergency: { justification: string; supervisor: string };
+  basis:
+    | { kind: 'offer'; offerId: string }
+    | { kind: 'emergency'; justification: string; supervisor: string };
 };
 
-/** Admits a client: a place in the site's ledger and a stay in the client's placements, together. */
+/** A valid determination for the service type on the date, with the outcome eligible in effect. */
+async function assertEligible(ctx: ServiceContext, tx: Tx, clientId: string, type: string, on: LocalDate) {
+  const { rows } = await sql<{ outcome: string; valid_until: string }>`SELECT outcome, valid_until::text
+    FROM ${sql.id(ctx.store.schema, 'eligibility')}
+    WHERE client_id = ${clientId}::uuid AND service_type = ${type}`.execute(tx);
+  const e = rows[0];
+  if (!e) throw breaksRule('NOT_ELIGIBLE', `no eligibility determination for ${type}`);
+  if (e.outcome !== 'eligible')
+    throw breaksRule('NOT_ELIGIBLE', `the determination for ${type} is ${e.outcome}`);
+  if (e.valid_until < on)
+    throw breaksRule('NOT_ELIGIBLE', `the determination for ${type} held until ${e.valid_until}`, {
+      validUntil: e.valid_until,
+    });
+}
+
+/**
+ * Admits a client: a place in the site's ledger and a stay in the client's placements, together; an
+ * admission on an accepted offer also takes the entry off the waiting list.
+ */
 export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause) {
   await assertPlaceable(ctx, input.clientId, input.on);
   const placementId = ctx.newId();
+  const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
   return withLedgers(ctx, [input.siteId], async (tx) => {
     const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
     const site = sites[0]!;
     const place = placeAt(site.state, placementId);
+    await assertEligible(ctx, tx, input.clientId, place.serviceType, input.on);
+    if (offerId) {
+      const entryId = await entryOfOffer(ctx, tx, offerId);
+      await decideIn(
+        ctx,
+        tx,
+        { streamId: entryStream(entryId), streamType: 'entry' },
+        entryDecider,
+        { type: 'TakeUp', offerId, clientId: input.clientId, siteId: input.siteId, on: input.on },
+        cause,
+      );
+    }
     const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
+    const emergency =
+      input.basis.kind === 'emergency'
+        ? { justification: input.basis.justification, supervisor: input.basis.supervisor }
+        : undefined;
     const result = await commit(
       ctx,
       tx,
@@ -157,15 +204,29 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
           place,
           on: input.on,
           ...terms,
-          basis: 'emergency',
-          emergency: input.emergency,
+          basis: input.basis.kind,
+          offerId,
+          emergency,
         },
       },
-      [{ ...site, command: { type: 'TakePlace', placementId, clientId: input.clientId, from: input.on } }],
+      [
+        {
+          ...site,
+          command: { type: 'TakePlace', placementId, clientId: input.clientId, from: input.on, offerId },
+        },
+      ],
     );
     await remember(ctx, tx, placementId, input.clientId);
     return { placementId, ...result };
   });
+}
+
+/** Which entry an offer belongs to (written with the offer, so never behind). */
+export async function entryOfOffer(ctx: ServiceContext, ex: Executor, offerId: string): Promise<string> {
+  const { rows } = await sql<{ entry_id: string }>`SELECT entry_id::text FROM
+    ${sql.id(ctx.store.schema, 'offer_index')} WHERE offer_id = ${offerId}::uuid`.execute(ex);
+  if (!rows[0]) throw notFound('the offer');
+  return rows[0].entry_id;
 }
 
 const strip = (t: { termEnd?: LocalDate | undefined; weekdays?: number[] | undefined }) => ({
@@ -174,11 +235,13 @@ const strip = (t: { termEnd?: LocalDate | undefined; weekdays?: number[] | undef
 });
 
 /** Which client a placement belongs to (written with its admission, so never behind). */
-export async function clientOfPlacement(ctx: ServiceContext, placementId: string): Promise<string> {
+export async function clientOfPlacement(
+  ctx: ServiceContext,
+  placementId: string,
+  ex: Executor = ctx.store.db,
+): Promise<string> {
   const { rows } = await sql<{ client_id: string }>`SELECT client_id::text FROM
-    ${sql.id(ctx.store.schema, 'placement_index')} WHERE placement_id = ${placementId}::uuid`.execute(
-    ctx.store.db,
-  );
+    ${sql.id(ctx.store.schema, 'placement_index')} WHERE placement_id = ${placementId}::uuid`.execute(ex);
   if (!rows[0]) throw notFound('the placement');
   return rows[0].client_id;
 }
@@ -223,12 +286,12 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
   });
 }
 
-export const loadPlacements = (ctx: ServiceContext, clientId: string) =>
-  loadAggregate(ctx, placementStream(clientId), placementDecider);
+export const loadPlacements = (ctx: ServiceContext, clientId: string, ex?: Executor) =>
+  loadAggregate(ctx, placementStream(clientId), placementDecider, ex);
 
 /** The site of one of the client's stays, as the client's stream records it. */
-async function siteOfStay(ctx: ServiceContext, clientId: string, placementId: string) {
-  const stay = (await loadPlacements(ctx, clientId)).state.stays.get(placementId);
+async function siteOfStay(ctx: ServiceContext, clientId: string, placementId: string, ex?: Executor) {
+  const stay = (await loadPlacements(ctx, clientId, ex)).state.stays.get(placementId);
   if (!stay) throw notFound('the placement');
   return stay.siteId;
 }
@@ -241,14 +304,19 @@ export type DischargeInput = {
 };
 
 /** Ends a stay on a date (possibly in the past): the place is free from that day on. */
-export async function discharge(ctx: ServiceContext, input: DischargeInput, cause: Cause) {
-  const clientId = await clientOfPlacement(ctx, input.placementId);
-  const siteId = await siteOfStay(ctx, clientId, input.placementId);
-  return withLedgers(ctx, [siteId], async (tx) => {
-    const { sites, client } = await load(ctx, tx, [siteId], clientId);
-    const result = await commit(ctx, tx, cause, { ...client, command: { type: 'Discharge', ...input } }, [
-      { ...sites[0]!, command: { type: 'ReleasePlace', placementId: input.placementId, on: input.on } },
-    ]);
-    return { placementId: input.placementId, ...result };
-  });
+export async function discharge(ctx: ServiceContext, input: DischargeInput, cause: Cause, within?: Tx) {
+  const clientId = await clientOfPlacement(ctx, input.placementId, within);
+  const siteId = await siteOfStay(ctx, clientId, input.placementId, within);
+  return withLedgers(
+    ctx,
+    [siteId],
+    async (tx) => {
+      const { sites, client } = await load(ctx, tx, [siteId], clientId);
+      const result = await commit(ctx, tx, cause, { ...client, command: { type: 'Discharge', ...input } }, [
+        { ...sites[0]!, command: { type: 'ReleasePlace', placementId: input.placementId, on: input.on } },
+      ]);
+      return { placementId: input.placementId, ...result };
+    },
+    within,
+  );
 }

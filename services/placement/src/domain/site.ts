@@ -6,7 +6,9 @@ import {
   type EventOf,
   type LocalDate,
   type PlaceReleased,
+  type PlaceReserved,
   type PlaceTaken,
+  type ReservationReleased,
   type SiteClosed,
   type SiteOpened,
   type SiteResumed,
@@ -20,7 +22,9 @@ export type SiteEvent =
   | EventOf<typeof SiteResumed>
   | EventOf<typeof SiteClosed>
   | EventOf<typeof PlaceTaken>
-  | EventOf<typeof PlaceReleased>;
+  | EventOf<typeof PlaceReleased>
+  | EventOf<typeof PlaceReserved>
+  | EventOf<typeof ReservationReleased>;
 
 type Opened = EventOf<typeof SiteOpened>['data'];
 
@@ -35,6 +39,8 @@ export type Site = {
   /** Capacity changes in date order; each holds until the next. */
   capacity: { from: LocalDate; places: number }[];
   holds: Map<string, Hold>;
+  /** Places held for open offers, by offer id: counted as taken from their date until answered. */
+  reservations: Map<string, Hold>;
 };
 
 export type SiteCommand =
@@ -43,10 +49,23 @@ export type SiteCommand =
   | { type: 'Suspend'; from: LocalDate; reason: string }
   | { type: 'Resume'; from: LocalDate }
   | { type: 'Close'; on: LocalDate }
-  | { type: 'TakePlace'; placementId: string; clientId: string; from: LocalDate }
+  | {
+      type: 'TakePlace';
+      placementId: string;
+      clientId: string;
+      from: LocalDate;
+      offerId?: string | undefined;
+    }
+  | { type: 'ReservePlace'; offerId: string; clientId: string; from: LocalDate }
+  | { type: 'ReleaseReservation'; offerId: string }
   | { type: 'ReleasePlace'; placementId: string; on: LocalDate };
 
-export const initialState: Site = { suspensions: [], capacity: [], holds: new Map() };
+export const initialState: Site = {
+  suspensions: [],
+  capacity: [],
+  holds: new Map(),
+  reservations: new Map(),
+};
 
 /** Places on a date: the latest change on or before it (0 before the site opened). */
 export function capacityOn(site: Site, date: LocalDate): number {
@@ -63,6 +82,13 @@ export function occupancyOn(site: Site, date: LocalDate): number {
   return n;
 }
 
+/** Places held for open offers on a date. */
+export function reservedOn(site: Site, date: LocalDate): number {
+  let n = 0;
+  for (const h of site.reservations.values()) if (holdsOn(h, date)) n++;
+  return n;
+}
+
 /**
  * The first date in [from, until) on which the places held, plus `extra`, exceed the capacity (or
  * `places` where given). Occupancy only rises where a hold begins and capacity only changes where a
@@ -73,12 +99,12 @@ export function firstShortfall(
   from: LocalDate,
   extra: number,
   override?: { places: number; until: LocalDate | null },
-): { date: LocalDate; places: number; occupied: number } | undefined {
+): { date: LocalDate; places: number; occupied: number; reserved: number } | undefined {
   const until = override?.until ?? null;
   const inRange = (d: LocalDate) => d >= from && (until === null || d < until);
   const dates = [
     from,
-    ...[...site.holds.values()].map((h) => h.from),
+    ...[...site.holds.values(), ...site.reservations.values()].map((h) => h.from),
     ...(override ? [] : site.capacity.map((c) => c.from)),
   ]
     .filter(inRange)
@@ -86,7 +112,8 @@ export function firstShortfall(
   for (const date of new Set(dates)) {
     const places = override ? override.places : capacityOn(site, date);
     const occupied = occupancyOn(site, date);
-    if (occupied + extra > places) return { date, places, occupied };
+    const reserved = reservedOn(site, date);
+    if (occupied + reserved + extra > places) return { date, places, occupied, reserved };
   }
   return undefined;
 }
@@ -105,6 +132,29 @@ function assertWithinLimit(places: number, maxPlaces: number | undefined) {
       places,
       maxPlaces,
     });
+}
+
+function assertAdmitting(site: Site, o: Opened, from: LocalDate) {
+  if (from < o.openedOn)
+    throw breaksRule('BEFORE_OPENING', `the site opened on ${o.openedOn}`, { openedOn: o.openedOn });
+  if (site.closedOn !== undefined && site.closedOn <= from)
+    throw breaksRule('SITE_CLOSED', `the site closed on ${site.closedOn}`);
+  if (suspendedOn(site, from)) throw breaksRule('SITE_SUSPENDED', `the site admits no one on ${from}`);
+}
+
+const noVacancy = (short: { date: LocalDate; places: number; occupied: number; reserved: number }) =>
+  conflictWith(
+    'NO_VACANCY',
+    `no vacancy on ${short.date}: ${short.occupied} of ${short.places} places are taken` +
+      (short.reserved ? ` and ${short.reserved} held for offers` : ''),
+    short,
+  );
+
+function withoutReservation(site: Site, offerId: string | undefined): Site {
+  if (!offerId) return site;
+  const reservations = new Map(site.reservations);
+  reservations.delete(offerId);
+  return { ...site, reservations };
 }
 
 export function decide(command: SiteCommand, site: Site): SiteEvent[] {
@@ -132,8 +182,8 @@ export function decide(command: SiteCommand, site: Site): SiteEvent[] {
       if (short)
         throw conflictWith(
           'CAPACITY_BELOW_OCCUPANCY',
-          `${short.occupied} places are taken on ${short.date}: capacity cannot go down to ${command.places}`,
-          { date: short.date, occupied: short.occupied, places: command.places },
+          `${short.occupied + short.reserved} places are taken or offered on ${short.date}: capacity cannot go down to ${command.places}`,
+          { date: short.date, occupied: short.occupied, reserved: short.reserved, places: command.places },
         );
       return [
         { type: 'CapacityChanged', data: { ...ref, from: command.from, places: command.places, previous } },
@@ -167,21 +217,27 @@ export function decide(command: SiteCommand, site: Site): SiteEvent[] {
     }
     case 'TakePlace': {
       if (site.holds.has(command.placementId)) return [];
-      if (command.from < o.openedOn)
-        throw breaksRule('BEFORE_OPENING', `the site opened on ${o.openedOn}`, { openedOn: o.openedOn });
-      if (closed(command.from)) throw breaksRule('SITE_CLOSED', `the site closed on ${site.closedOn}`);
-      if (suspendedOn(site, command.from))
-        throw breaksRule('SITE_SUSPENDED', `the site admits no one on ${command.from}`);
-      const short = firstShortfall(site, command.from, 1);
-      if (short)
-        throw conflictWith(
-          'NO_VACANCY',
-          `no vacancy on ${short.date}: ${short.occupied} of ${short.places} places are taken`,
-          short,
-        );
-      const { type: _, ...data } = command;
-      return [{ type: 'PlaceTaken', data: { siteId: o.siteId, ...data } }];
+      const { type: _, offerId, ...data } = command;
+      const reservation = offerId ? site.reservations.get(offerId) : undefined;
+      if (offerId && (!reservation || reservation.clientId !== command.clientId))
+        throw conflictWith('NO_RESERVATION', 'the offer holds no place here for this client');
+      assertAdmitting(site, o, command.from);
+      // the offer's own place is theirs: it is not counted against them
+      const short = firstShortfall(withoutReservation(site, offerId), command.from, 1);
+      if (short) throw noVacancy(short);
+      return [{ type: 'PlaceTaken', data: { siteId: o.siteId, ...data, ...(offerId ? { offerId } : {}) } }];
     }
+    case 'ReservePlace': {
+      if (site.reservations.has(command.offerId)) return [];
+      assertAdmitting(site, o, command.from);
+      const short = firstShortfall(site, command.from, 1);
+      if (short) throw noVacancy(short);
+      const { type: _, ...data } = command;
+      return [{ type: 'PlaceReserved', data: { siteId: o.siteId, ...data } }];
+    }
+    case 'ReleaseReservation':
+      if (!site.reservations.has(command.offerId)) return [];
+      return [{ type: 'ReservationReleased', data: { siteId: o.siteId, offerId: command.offerId } }];
     case 'ReleasePlace': {
       const hold = site.holds.get(command.placementId);
       if (!hold) throw conflictWith('NOT_HELD', 'the placement holds no place here');
@@ -229,8 +285,19 @@ export function evolve(site: Site, event: SiteEvent): Site {
     case 'PlaceTaken': {
       const holds = new Map(site.holds);
       holds.set(event.data.placementId, { clientId: event.data.clientId, from: event.data.from, to: null });
-      return { ...site, holds };
+      return { ...withoutReservation(site, event.data.offerId), holds };
     }
+    case 'PlaceReserved': {
+      const reservations = new Map(site.reservations);
+      reservations.set(event.data.offerId, {
+        clientId: event.data.clientId,
+        from: event.data.from,
+        to: null,
+      });
+      return { ...site, reservations };
+    }
+    case 'ReservationReleased':
+      return withoutReservation(site, event.data.offerId);
     case 'PlaceReleased': {
       const holds = new Map(site.holds);
       const h = holds.get(event.data.placementId);

@@ -14,6 +14,7 @@ import {
   causeOf,
   covers,
   decodeCursor,
+  forbidden,
   inJurisdiction,
   jurisdictionOf,
   notFound,
@@ -87,23 +88,26 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
   app.post(
     '/v1/placements',
     {
-      config: { roles: ['supervisor'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['placement'],
-        summary: 'Admit a client to a site (emergency admission: a supervisor, with a written justification)',
+        summary:
+          'Admit a client to a site: on an accepted offer, or in an emergency (a supervisor, with a written ' +
+          'justification); either way with a valid eligibility determination and a vacancy on the date',
         body: AdmitBody,
         response: { 201: PlacementRecord, ...commandProblems },
       },
     },
     async (request, reply) => {
-      const b = request.body;
+      const { offerId, emergency, ...b } = request.body;
+      const caller = principalOf(request);
+      if (emergency && !caller.roles.some((r) => r === 'supervisor' || r === 'admin'))
+        throw forbidden('an emergency admission is for supervisors');
       await seesSite(request, b.siteId);
-      const r = await admit(
-        ctx,
-        { ...b, emergency: { ...b.emergency, supervisor: principalOf(request).sub } },
-        causeOf(request),
-      );
-      return send(reply, r, 201);
+      const basis = emergency
+        ? { kind: 'emergency' as const, ...emergency, supervisor: caller.sub }
+        : { kind: 'offer' as const, offerId: offerId! };
+      return send(reply, await admit(ctx, { ...b, basis }, causeOf(request)), 201);
     },
   );
 

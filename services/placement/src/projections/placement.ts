@@ -1,10 +1,12 @@
 import type { Projection, RecordedEvent, Tx } from '@casework/eventstore';
 import { oblastOf } from '@casework/reference-data';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { PlacementEvent } from '../domain/clientPlacements.js';
 import type { SiteEvent } from '../domain/site.js';
+import type { TaskEvent } from '../domain/task.js';
+import type { EntryEvent } from '../domain/waitingEntry.js';
 
-type Event = (SiteEvent | PlacementEvent) & { recordedAt: string };
+type Event = (SiteEvent | PlacementEvent | EntryEvent | TaskEvent) & { recordedAt: string };
 type StayRow = {
   placementId: string;
   siteId: string;
@@ -55,6 +57,9 @@ export const placementProjection = (schema: string): Projection => {
         ${stay.municipality}, ${from}::date, ${extra.termEnd ?? null}::date, ${extra.weekdays ?? null}::int[],
         ${extra.basis}, ${extra.transferredFrom ?? null}::uuid)
       ON CONFLICT (placement_id) DO NOTHING`;
+
+  const entry = (entryId: string, set: RawBuilder<unknown>) =>
+    sql`UPDATE ${t('waiting_list')} SET ${set} WHERE entry_id = ${entryId}::uuid`;
 
   async function apply(e: Event, tx: Tx): Promise<void> {
     switch (e.type) {
@@ -123,6 +128,67 @@ export const placementProjection = (schema: string): Projection => {
           WHERE placement_id = ${d.placementId}::uuid`.execute(tx);
         return;
       }
+      case 'WaitingListed': {
+        const d = e.data;
+        // a re-listed entry (eligible again) keeps its place in line: its date, class and points
+        await sql`INSERT INTO ${t('waiting_list')} (entry_id, client_id, service_type, municipality, oblast,
+            preferred_site_id, listed_on)
+          VALUES (${d.entryId}::uuid, ${d.clientId}::uuid, ${d.serviceType}, ${d.municipality},
+            ${oblastOf(d.municipality) ?? ''}, ${d.preferredSiteId ?? null}::uuid, ${d.listedOn}::date)
+          ON CONFLICT (entry_id) DO UPDATE SET removed_on = NULL, removal_reason = NULL`.execute(tx);
+        return;
+      }
+      case 'PriorityClassSet':
+        await entry(
+          e.data.entryId,
+          sql`priority_class = ${e.data.priorityClass}, crisis = ${e.data.crisis ?? null}`,
+        ).execute(tx);
+        return;
+      case 'EntryScored':
+        await entry(e.data.entryId, sql`sheet = ${JSON.stringify(e.data.sheet)}::jsonb`).execute(tx);
+        return;
+      case 'OfferMade':
+        await entry(
+          e.data.entryId,
+          sql`offer_id = ${e.data.offerId}::uuid, offer_site_id = ${e.data.siteId}::uuid, offer_status = 'open',
+            offer_expires_after = ${e.data.expiresAfter}::date, admit_by = NULL`,
+        ).execute(tx);
+        return;
+      case 'OfferAccepted':
+        await entry(
+          e.data.entryId,
+          sql`offer_status = 'accepted', admit_by = ${e.data.admitBy}::date`,
+        ).execute(tx);
+        return;
+      case 'OfferDeclined':
+      case 'OfferExpired':
+        await entry(
+          e.data.entryId,
+          sql`offer_id = NULL, offer_site_id = NULL, offer_status = NULL, offer_expires_after = NULL,
+            declines = ${e.data.declinesWithoutValidReason}`,
+        ).execute(tx);
+        return;
+      case 'EntryMovedToEnd':
+        await entry(e.data.entryId, sql`moved_to_end_on = ${e.data.on}::date, declines = 0`).execute(tx);
+        return;
+      case 'WaitingListEntryRemoved':
+        await entry(
+          e.data.entryId,
+          sql`removed_on = ${e.data.on}::date, removal_reason = ${e.data.reason}, offer_id = NULL,
+            offer_site_id = NULL, offer_status = NULL, offer_expires_after = NULL`,
+        ).execute(tx);
+        return;
+      case 'TaskOpened': {
+        const d = e.data;
+        await sql`INSERT INTO ${t('tasks')} (task_id, kind, client_id, placement_id, municipality, opened_on, detail, caused_by)
+          VALUES (${d.taskId}::uuid, ${d.kind}, ${d.clientId}::uuid, ${d.placementId ?? null}::uuid, ${d.municipality},
+            ${d.on}::date, ${d.detail}, ${d.causedBy ?? null}::uuid)`.execute(tx);
+        return;
+      }
+      case 'TaskClosed':
+        await sql`UPDATE ${t('tasks')} SET closed_on = ${e.data.on}::date, closing_note = ${e.data.note}
+          WHERE task_id = ${e.data.taskId}::uuid`.execute(tx);
+        return;
       default:
         return;
     }
@@ -139,13 +205,24 @@ export const placementProjection = (schema: string): Projection => {
       'Admitted',
       'Transferred',
       'Discharged',
+      'WaitingListed',
+      'PriorityClassSet',
+      'EntryScored',
+      'OfferMade',
+      'OfferAccepted',
+      'OfferDeclined',
+      'OfferExpired',
+      'EntryMovedToEnd',
+      'WaitingListEntryRemoved',
+      'TaskOpened',
+      'TaskClosed',
     ],
     async apply(ev: RecordedEvent, tx) {
       await apply({ type: ev.type, data: ev.data, recordedAt: ev.recordedAt } as Event, tx);
     },
     async reset(tx) {
       await sql`TRUNCATE ${t('sites')}, ${t('site_capacity')}, ${t('site_suspensions')}, ${t('stays')},
-        ${t('placements')}`.execute(tx);
+        ${t('placements')}, ${t('waiting_list')}, ${t('tasks')}`.execute(tx);
     },
   };
 };

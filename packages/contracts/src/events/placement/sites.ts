@@ -81,7 +81,31 @@ export const PlaceTaken = defineEvent({
   version: 1,
   published: false,
   description: "The site's ledger: a placement holds one of its places from a date until released.",
-  schema: z.object({ siteId: SiteId, placementId: PlacementId, clientId: ClientId, from: LocalDate }),
+  schema: z.object({
+    siteId: SiteId,
+    placementId: PlacementId,
+    clientId: ClientId,
+    from: LocalDate,
+    offerId: z.uuid().optional().meta({ description: 'The accepted offer whose reservation it takes up' }),
+  }),
+});
+
+export const PlaceReserved = defineEvent({
+  service: 'placement',
+  name: 'PlaceReserved',
+  version: 1,
+  published: false,
+  description: "The site's ledger: an offer holds a place from a date while the person decides.",
+  schema: z.object({ siteId: SiteId, offerId: z.uuid(), clientId: ClientId, from: LocalDate }),
+});
+
+export const ReservationReleased = defineEvent({
+  service: 'placement',
+  name: 'ReservationReleased',
+  version: 1,
+  published: false,
+  description: "The site's ledger: an offer was declined, expired or withdrawn; its place is free again.",
+  schema: z.object({ siteId: SiteId, offerId: z.uuid() }),
 });
 
 export const PlaceReleased = defineEvent({
@@ -101,4 +125,6 @@ export const siteEvents = [
   SiteClosed,
   PlaceTaken,
   PlaceReleased,
+  PlaceReserved,
+  ReservationReleased,
 ] as const;

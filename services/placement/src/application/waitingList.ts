@@ -1,0 +1,283 @@
+import { addDays, conflictWith, type LocalDate, sofiaDate } from '@casework/contracts';
+import type { Executor, Tx } from '@casework/eventstore';
+import { addWorkingDays, placementParameters } from '@casework/reference-data';
+import { type Cause, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
+import { rank, type Waiting } from '../domain/ranking.js';
+import { siteDecider } from '../domain/site.js';
+import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
+import { decideIn } from './decideIn.js';
+import { entryOfOffer, withLedgers } from './stays.js';
+import { entryStream, siteStream } from './streams.js';
+
+const entryRef = (entryId: string) => ({ streamId: entryStream(entryId), streamType: 'entry' });
+
+export const loadEntry = (ctx: ServiceContext, entryId: string, ex?: Executor) =>
+  loadAggregate(ctx, entryStream(entryId), entryDecider, ex);
+
+type Application = {
+  application_id: string;
+  client_id: string;
+  service_type: string;
+  municipality: string;
+  submitted_on: string;
+  referral_required: boolean;
+  referral_on: string | null;
+};
+
+/**
+ * Lists the client's open applications for a service type once the outcome in effect is eligible:
+ * dated by the referral (or the application, where none is needed). Called from both sides, so the
+ * later of the application and the determination lists it.
+ */
+export async function listIfEligible(
+  ctx: ServiceContext,
+  tx: Tx,
+  clientId: string,
+  type: string,
+  cause: Cause,
+) {
+  const s = (t: string) => sql.id(ctx.store.schema, t);
+  const { rows } = await sql<Application>`SELECT a.application_id::text, a.client_id::text, a.service_type,
+      a.municipality, a.submitted_on::text, a.referral_required, a.referral_on::text
+    FROM ${s('applications')} a JOIN ${s('eligibility')} e ON e.client_id = a.client_id AND e.service_type = a.service_type
+    WHERE a.client_id = ${clientId}::uuid AND a.service_type = ${type} AND a.open AND e.outcome = 'eligible'`.execute(
+    tx,
+  );
+  for (const a of rows) {
+    if (a.referral_required && !a.referral_on) continue;
+    await decideIn(
+      ctx,
+      tx,
+      entryRef(a.application_id),
+      entryDecider,
+      {
+        type: 'List',
+        entryId: a.application_id,
+        clientId: a.client_id,
+        serviceType: a.service_type as never,
+        municipality: a.municipality,
+        listedOn: a.referral_on ?? a.submitted_on,
+      },
+      cause,
+    );
+  }
+}
+
+/** Takes entries off their lists (and frees any place held for their open offer). */
+export async function removeEntries(
+  ctx: ServiceContext,
+  tx: Tx,
+  where: { clientId: string; serviceType?: string; applicationId?: string },
+  removal: { on: LocalDate; reason: Extract<EntryCommand, { type: 'Remove' }>['reason'] },
+  cause: Cause,
+) {
+  const { rows } = await sql<{ application_id: string }>`SELECT application_id::text
+    FROM ${sql.id(ctx.store.schema, 'applications')} WHERE client_id = ${where.clientId}::uuid
+      ${where.serviceType ? sql`AND service_type = ${where.serviceType}` : sql``}
+      ${where.applicationId ? sql`AND application_id = ${where.applicationId}::uuid` : sql``}`.execute(tx);
+  for (const { application_id } of rows) {
+    const r = await decideIn(
+      ctx,
+      tx,
+      entryRef(application_id),
+      entryDecider,
+      { type: 'Remove', ...removal },
+      cause,
+    );
+    const offer = r.events.length > 0 ? r.before.offer : undefined;
+    if (offer) await releaseReservation(ctx, tx, offer.siteId, offer.offerId, cause);
+  }
+}
+
+async function releaseReservation(
+  ctx: ServiceContext,
+  tx: Tx,
+  siteId: string,
+  offerId: string,
+  cause: Cause,
+) {
+  await withLedgers(
+    ctx,
+    [siteId],
+    (t) =>
+      decideIn(
+        ctx,
+        t,
+        { streamId: siteStream(siteId), streamType: 'site' },
+        siteDecider,
+        {
+          type: 'ReleaseReservation',
+          offerId,
+        },
+        cause,
+      ),
+    tx,
+  );
+}
+
+type WaitingRow = {
+  entry_id: string;
+  client_id: string;
+  service_type: string;
+  municipality: string;
+  listed_on: string;
+  priority_class: 'crisis' | 'standard';
+  crisis: string | null;
+  sheet: Waiting['sheet'] | null;
+  moved_to_end_on: string | null;
+  offer_id: string | null;
+  offer_site_id: string | null;
+  offer_status: 'open' | 'accepted' | null;
+  offer_expires_after: string | null;
+  admit_by: string | null;
+};
+
+/**
+ * A municipality's waiting list for a service type in order, as of a date; with a site, only those
+ * who prefer it or have no preference.
+ */
+export async function rankedList(
+  ctx: ServiceContext,
+  ex: Executor,
+  list: { municipality: string; serviceType: string; siteId?: string | undefined },
+  asOf: LocalDate,
+) {
+  const { rows } = await sql<WaitingRow>`SELECT entry_id::text, client_id::text, service_type, municipality,
+      listed_on::text, priority_class, crisis, sheet, moved_to_end_on::text, offer_id::text, offer_site_id::text,
+      offer_status, offer_expires_after::text, admit_by::text
+    FROM ${sql.id(ctx.store.schema, 'waiting_list')}
+    WHERE municipality = ${list.municipality} AND service_type = ${list.serviceType} AND removed_on IS NULL
+      ${list.siteId ? sql`AND (preferred_site_id IS NULL OR preferred_site_id = ${list.siteId}::uuid)` : sql``}`.execute(
+    ex,
+  );
+  const weights = placementParameters(list.municipality as never, asOf).socialHousingPoints;
+  return rank(
+    rows.map((r) => ({
+      ...r,
+      entryId: r.entry_id,
+      serviceType: r.service_type,
+      listedOn: r.listed_on,
+      priorityClass: r.priority_class,
+      crisis: r.crisis ?? undefined,
+      sheet: r.sheet ?? undefined,
+      movedToEndOn: r.moved_to_end_on ?? undefined,
+    })),
+    asOf,
+    weights,
+  );
+}
+
+/** The first in line for a site among those holding no offer yet. */
+async function nextInLine(
+  ctx: ServiceContext,
+  ex: Executor,
+  site: { siteId: string; serviceType: string; municipality: string },
+  on: LocalDate,
+) {
+  const list = await rankedList(ctx, ex, site, on);
+  return list.find((e) => e.offer_id === null)?.entryId;
+}
+
+export type OfferInput = {
+  siteId: string;
+  entryId?: string | undefined;
+  from: LocalDate;
+  justification?: { text: string; supervisor: string } | undefined;
+};
+
+/**
+ * Offers a vacancy at a site to the next in line (or, with a supervisor's written justification, to
+ * someone else): the place is held for them in the site's ledger until they answer.
+ */
+export async function makeOffer(ctx: ServiceContext, input: OfferInput, cause: Cause) {
+  const offerId = ctx.newId();
+  const madeOn = sofiaDate(ctx.clock());
+  return withLedgers(ctx, [input.siteId], async (tx) => {
+    const { state: site } = await loadAggregate(ctx, siteStream(input.siteId), siteDecider, tx);
+    const o = site.opened;
+    if (!o) throw notFound('the site');
+    const next = await nextInLine(ctx, tx, o, madeOn);
+    const entryId = input.entryId ?? next;
+    if (!entryId) throw conflictWith('NOBODY_WAITING', 'nobody is waiting for a place at this site');
+    const { state: entry } = await loadEntry(ctx, entryId, tx);
+    if (!entry.listed) throw notFound('the waiting-list entry');
+    if (entry.listed.serviceType !== o.serviceType || entry.listed.municipality !== o.municipality)
+      throw conflictWith('WRONG_LIST', 'the entry waits for another service type or municipality');
+    const params = placementParameters(o.municipality, madeOn);
+    const made = await decideIn(
+      ctx,
+      tx,
+      entryRef(entryId),
+      entryDecider,
+      {
+        type: 'MakeOffer',
+        offerId,
+        siteId: input.siteId,
+        from: input.from,
+        madeOn,
+        expiresAfter: addWorkingDays(madeOn, params.offerExpiryWorkingDays),
+        outOfTurn: entryId !== next,
+        justification: input.justification,
+      },
+      cause,
+    );
+    await decideIn(
+      ctx,
+      tx,
+      { streamId: siteStream(input.siteId), streamType: 'site' },
+      siteDecider,
+      {
+        type: 'ReservePlace',
+        offerId,
+        clientId: entry.listed.clientId,
+        from: input.from,
+      },
+      cause,
+    );
+    await sql`INSERT INTO ${sql.id(ctx.store.schema, 'offer_index')} (offer_id, entry_id, site_id)
+      VALUES (${offerId}::uuid, ${entryId}::uuid, ${input.siteId}::uuid)`.execute(tx);
+    return { offerId, entry: made.state, version: made.version };
+  });
+}
+
+/** An answer to an offer: accepted (admission due within the configured days) or declined with a reason. */
+export async function answerOffer(
+  ctx: ServiceContext,
+  offerId: string,
+  answer:
+    | { type: 'Accept' }
+    | { type: 'Decline'; reason: Extract<EntryCommand, { type: 'Decline' }>['reason']; validReason: boolean }
+    | { type: 'Expire' },
+  cause: Cause,
+): Promise<{ entryId: string; entry: Entry; version: number }> {
+  const entryId = await entryOfOffer(ctx, ctx.store.db, offerId);
+  const { state } = await loadEntry(ctx, entryId);
+  const listed = state.listed!;
+  const on = sofiaDate(ctx.clock());
+  const params = placementParameters(listed.municipality, on);
+  const siteId = state.offer?.offerId === offerId ? state.offer.siteId : undefined;
+  return withLedgers(ctx, siteId ? [siteId] : [], async (tx) => {
+    const command: EntryCommand =
+      answer.type === 'Accept'
+        ? { type: 'Accept', offerId, on, admitBy: addDays(on, params.admissionWithinDays) }
+        : answer.type === 'Decline'
+          ? { ...answer, offerId, on, declinesBeforeMove: params.declinesBeforeDemotion }
+          : { type: 'Expire', on, declinesBeforeMove: params.declinesBeforeDemotion };
+    const r = await decideIn(ctx, tx, entryRef(entryId), entryDecider, command, cause);
+    if (answer.type !== 'Accept' && r.events.length > 0 && siteId)
+      await releaseReservation(ctx, tx, siteId, offerId, cause);
+    return { entryId, entry: r.state, version: r.version };
+  });
+}
+
+/** Offers nobody answered by their last working day, as of today. */
+export async function expiredOffers(ctx: ServiceContext): Promise<string[]> {
+  const { rows } = await sql<{
+    offer_id: string;
+  }>`SELECT offer_id::text FROM ${sql.id(ctx.store.schema, 'waiting_list')}
+    WHERE offer_status = 'open' AND offer_expires_after < ${sofiaDate(ctx.clock())}::date`.execute(
+    ctx.store.db,
+  );
+  return rows.map((r) => r.offer_id);
+}

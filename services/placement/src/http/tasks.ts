@@ -1,0 +1,136 @@
+import {
+  CloseTaskBody,
+  commandProblems,
+  Problem,
+  sofiaDate,
+  TaskPage,
+  TaskParams,
+  TaskRecord,
+  TasksQuery,
+} from '@casework/contracts';
+import {
+  assertMayAsk,
+  causeOf,
+  covers,
+  decodeCursor,
+  execute,
+  inJurisdiction,
+  jurisdictionOf,
+  loadAggregate,
+  notFound,
+  pageOf,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import { definitions, taskStream } from '../application/streams.js';
+import { type Task, taskDecider } from '../domain/task.js';
+
+const STAFF = ['case_manager', 'supervisor'] as const;
+
+const view = (t: Task): z.infer<typeof TaskRecord> => {
+  const { taskId, kind, clientId, placementId, municipality, on, detail } = t.opened!;
+  return {
+    taskId,
+    kind,
+    clientId,
+    ...(placementId ? { placementId } : {}),
+    municipality,
+    openedOn: on,
+    detail,
+    ...(t.closedOn ? { closedOn: t.closedOn } : {}),
+  };
+};
+
+/** Tasks placement opened for case managers (lapsed eligibility, a move, an absence past the limit). */
+export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.get(
+    '/v1/tasks',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary: "Tasks in the caller's municipality, oldest first",
+        querystring: TasksQuery,
+        response: { 200: TaskPage, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const j = jurisdictionOf(principalOf(request));
+      if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
+      const after = decodeCursor(q.cursor, 2);
+      const where = [
+        inJurisdiction(j, sql.ref('municipality')),
+        q.municipality ? sql`municipality = ${q.municipality}` : undefined,
+        q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
+        q.open === undefined ? undefined : q.open ? sql`closed_on IS NULL` : sql`closed_on IS NOT NULL`,
+        after ? sql`(opened_on, task_id) > (${after[0]}::date, ${after[1]}::uuid)` : undefined,
+      ].filter((w) => w !== undefined);
+      const { rows } = await sql<{
+        task_id: string;
+        kind: string;
+        client_id: string;
+        placement_id: string | null;
+        municipality: string;
+        opened_on: string;
+        detail: string;
+        closed_on: string | null;
+        closing_note: string | null;
+      }>`SELECT task_id::text, kind, client_id::text, placement_id::text, municipality, opened_on::text, detail,
+          closed_on::text, closing_note
+        FROM ${sql.id(ctx.store.schema, 'tasks')} WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY opened_on, task_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
+      const page = pageOf(rows, q.limit, (r) => [r.opened_on, r.task_id]);
+      return {
+        items: page.items.map((r) => ({
+          taskId: r.task_id,
+          kind: r.kind as never,
+          clientId: r.client_id,
+          ...(r.placement_id ? { placementId: r.placement_id } : {}),
+          municipality: r.municipality,
+          openedOn: r.opened_on,
+          detail: r.detail,
+          ...(r.closed_on ? { closedOn: r.closed_on } : {}),
+          ...(r.closing_note ? { closingNote: r.closing_note } : {}),
+        })),
+        ...(page.next ? { next: page.next } : {}),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/tasks/:taskId/close',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary: 'Close a task with a note of what was done',
+        params: TaskParams,
+        body: CloseTaskBody,
+        response: { 200: TaskRecord, ...commandProblems },
+      },
+    },
+    async (request) => {
+      const { state } = await loadAggregate(ctx, taskStream(request.params.taskId), taskDecider);
+      if (!state.opened || !covers(jurisdictionOf(principalOf(request)), state.opened.municipality))
+        throw notFound('the task');
+      const r = await execute(ctx, {
+        streamId: taskStream(request.params.taskId),
+        streamType: 'task',
+        decider: taskDecider,
+        definitions,
+        command: {
+          type: 'Close',
+          on: sofiaDate(ctx.clock()),
+          note: request.body.note,
+          by: principalOf(request).sub,
+        },
+        cause: causeOf(request),
+      });
+      return { ...view(r.state), closingNote: request.body.note };
+    },
+  );
+};
