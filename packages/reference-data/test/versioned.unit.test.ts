@@ -1,5 +1,6 @@
 import t from 'tap';
 import { intakeParameters } from '../src/intakeParameters.js';
+import { placementParameters } from '../src/placementParameters.js';
 import { versionInForce } from '../src/versioned.js';
 
 const versions = [
@@ -24,5 +25,19 @@ t.test('the shipped intake parameters give the DOMAIN.md defaults', async (t) =>
   const p = intakeParameters('BLG01', '2026-11-23');
   t.equal(p.assessmentDeadlineDays, 20);
   t.equal(p.reassessmentIntervalMonths, 12);
-  t.throws(() => intakeParameters('BLG01', '2019-01-01'), /no intake parameters/);
+  t.throws(() => intakeParameters('BLG01', '2019-01-01'), /no version of intake-parameters.json in force/);
+});
+
+t.test('the shipped placement parameters give the DOMAIN.md defaults', async (t) => {
+  const p = placementParameters('BLG01', '2026-11-23');
+  t.equal(p.offerExpiryWorkingDays, 5);
+  t.equal(p.declinesBeforeDemotion, 2);
+  t.equal(p.admissionWithinDays, 14);
+  t.equal(p.absenceDaysPerYear, 60);
+  t.equal(p.specialStatusTenancyMonths, 24);
+  t.equal(p.smallUnitMaxPlaces.protected_housing, 15);
+  t.throws(
+    () => placementParameters('BLG01', '2019-01-01'),
+    /no version of placement-parameters.json in force/,
+  );
 });

@@ -99,8 +99,10 @@ t.test(
     const ctx = h.app.hosted[0]!.ctx;
     const projection = placementProjection(ctx.store.schema);
     let clock = Date.parse('2026-06-01T00:00:00Z');
-    const record = (e: Event): RecordedEvent =>
-      ({ ...e, recordedAt: new Date((clock += 1000)).toISOString() }) as unknown as RecordedEvent;
+    const record = (e: Event): RecordedEvent => {
+      clock += 1000;
+      return { ...e, recordedAt: new Date(clock).toISOString() } as unknown as RecordedEvent;
+    };
     const opened = {
       type: 'SiteOpened',
       data: {

@@ -209,7 +209,7 @@ export function decide(command: EntryCommand, e: Entry): EntryEvent[] {
     }
     case 'Expire': {
       const o = e.offer;
-      if (!o || o.status !== 'open' || command.on <= o.expiresAfter) return [];
+      if (o?.status !== 'open' || command.on <= o.expiresAfter) return [];
       const ref = refOf(e);
       const { declines, moved } = counted(e, ref, command.on, true, command.declinesBeforeMove);
       return [
