@@ -1,1 +1,2 @@
 export { placement } from './plugin.js';
+export { expireOffers } from './workers/offerExpiry.js';

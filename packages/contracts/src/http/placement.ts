@@ -72,7 +72,8 @@ export const SiteRecord = z
     on: LocalDate.meta({ description: 'The date the figures below are for' }),
     places: Places,
     occupied: z.number().int(),
-    vacancies: z.number().int(),
+    reserved: z.number().int().optional().meta({ description: 'Places held for open offers' }),
+    vacancies: z.number().int().meta({ description: 'Places neither taken nor held for an offer' }),
     version: z.number().int().meta({ description: 'The stream version (ETag)' }),
   })
   .meta({ id: 'SiteRecord', example: exampleSiteRecord });

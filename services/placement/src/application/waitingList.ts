@@ -168,15 +168,22 @@ export async function rankedList(
   );
 }
 
-/** The first in line for a site among those holding no offer yet. */
+/**
+ * The first in line for a site among those holding no offer, as their own streams say (the list may
+ * not show an offer made a moment ago).
+ */
 async function nextInLine(
   ctx: ServiceContext,
   ex: Executor,
   site: { siteId: string; serviceType: string; municipality: string },
   on: LocalDate,
 ) {
-  const list = await rankedList(ctx, ex, site, on);
-  return list.find((e) => e.offer_id === null)?.entryId;
+  for (const candidate of await rankedList(ctx, ex, site, on)) {
+    if (candidate.offer_id !== null) continue;
+    const { state } = await loadEntry(ctx, candidate.entryId, ex);
+    if (state.status === 'waiting' && !state.offer) return candidate.entryId;
+  }
+  return undefined;
 }
 
 export type OfferInput = {
@@ -204,6 +211,15 @@ export async function makeOffer(ctx: ServiceContext, input: OfferInput, cause: C
     if (!entry.listed) throw notFound('the waiting-list entry');
     if (entry.listed.serviceType !== o.serviceType || entry.listed.municipality !== o.municipality)
       throw conflictWith('WRONG_LIST', 'the entry waits for another service type or municipality');
+    // the place first: with none free, nobody's entry is touched
+    await decideIn(
+      ctx,
+      tx,
+      { streamId: siteStream(input.siteId), streamType: 'site' },
+      siteDecider,
+      { type: 'ReservePlace', offerId, clientId: entry.listed.clientId, from: input.from },
+      cause,
+    );
     const params = placementParameters(o.municipality, madeOn);
     const made = await decideIn(
       ctx,
@@ -222,19 +238,6 @@ export async function makeOffer(ctx: ServiceContext, input: OfferInput, cause: C
       },
       cause,
     );
-    await decideIn(
-      ctx,
-      tx,
-      { streamId: siteStream(input.siteId), streamType: 'site' },
-      siteDecider,
-      {
-        type: 'ReservePlace',
-        offerId,
-        clientId: entry.listed.clientId,
-        from: input.from,
-      },
-      cause,
-    );
     await sql`INSERT INTO ${sql.id(ctx.store.schema, 'offer_index')} (offer_id, entry_id, site_id)
       VALUES (${offerId}::uuid, ${entryId}::uuid, ${input.siteId}::uuid)`.execute(tx);
     return { offerId, entry: made.state, version: made.version };
@@ -250,7 +253,7 @@ export async function answerOffer(
     | { type: 'Decline'; reason: Extract<EntryCommand, { type: 'Decline' }>['reason']; validReason: boolean }
     | { type: 'Expire' },
   cause: Cause,
-): Promise<{ entryId: string; entry: Entry; version: number }> {
+): Promise<{ entryId: string; entry: Entry; version: number; changed: boolean }> {
   const entryId = await entryOfOffer(ctx, ctx.store.db, offerId);
   const { state } = await loadEntry(ctx, entryId);
   const listed = state.listed!;
@@ -267,7 +270,7 @@ export async function answerOffer(
     const r = await decideIn(ctx, tx, entryRef(entryId), entryDecider, command, cause);
     if (answer.type !== 'Accept' && r.events.length > 0 && siteId)
       await releaseReservation(ctx, tx, siteId, offerId, cause);
-    return { entryId, entry: r.state, version: r.version };
+    return { entryId, entry: r.state, version: r.version, changed: r.events.length > 0 };
   });
 }
 

@@ -35,7 +35,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { type RawBuilder, sql } from 'kysely';
 import type { z } from 'zod';
 import { loadSite, runSiteCommand } from '../application/sites.js';
-import { capacityOn, occupancyOn, type Site, type SiteCommand } from '../domain/site.js';
+import { capacityOn, occupancyOn, reservedOn, type Site, type SiteCommand } from '../domain/site.js';
 
 const READERS = ['case_manager', 'supervisor', 'integrator', 'directorate_analyst'] as const;
 const MANAGERS = ['supervisor'] as const;
@@ -53,6 +53,7 @@ export function siteRecord(site: Site, version: number, on: string): SiteView {
   const { siteId, openedOn, places: _, ...particulars } = site.opened!;
   const places = capacityOn(site, on);
   const occupied = occupancyOn(site, on);
+  const reserved = reservedOn(site, on);
   const suspension = site.suspensions.find((s) => s.to === null);
   return {
     siteId,
@@ -65,7 +66,8 @@ export function siteRecord(site: Site, version: number, on: string): SiteView {
     on,
     places,
     occupied,
-    vacancies: Math.max(0, places - occupied),
+    reserved,
+    vacancies: Math.max(0, places - occupied - reserved),
     version,
   };
 }

@@ -6,11 +6,19 @@ import { answerOffer, expiredOffers } from '../application/waitingList.js';
  * Lets offers nobody answered lapse after their last working day: the place held for them is free
  * again and the lapse counts as a decline. Each offer lapses in a transaction of its own.
  */
+/** Lets every offer past its last working day lapse; returns how many lapsed now. */
 export async function expireOffers(ctx: ServiceContext): Promise<number> {
-  const offers = await expiredOffers(ctx);
-  for (const offerId of offers)
-    await answerOffer(ctx, offerId, { type: 'Expire' }, { correlationId: `offer-expiry:${offerId}` });
-  return offers.length;
+  let lapsed = 0;
+  for (const offerId of await expiredOffers(ctx)) {
+    const r = await answerOffer(
+      ctx,
+      offerId,
+      { type: 'Expire' },
+      { correlationId: `offer-expiry:${offerId}` },
+    );
+    if (r.changed) lapsed++;
+  }
+  return lapsed;
 }
 
 export function offerExpiryWorker(ctx: ServiceContext, options: { pollMs?: number } = {}): Worker {
