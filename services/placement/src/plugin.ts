@@ -3,6 +3,7 @@ import { clientDirectoryRoutes, type ServiceContext, type ServiceModule } from '
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { eligibilityConsumer } from './consumers/eligibility.js';
 import { intakeConsumer } from './consumers/intake.js';
+import { attendanceRoutes } from './http/attendance.js';
 import { placementRoutes } from './http/placements.js';
 import { siteRoutes } from './http/sites.js';
 import { taskRoutes } from './http/tasks.js';
@@ -18,6 +19,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts)
     placementRoutes,
     waitingListRoutes,
     taskRoutes,
+    attendanceRoutes,
   ])
     await app.register(r, opts);
 };

@@ -163,3 +163,51 @@ t.test('discharge', async (t) => {
     .when({ ...discharge, on: '2026-07-01' })
     .thenFails('PLACEMENT_ENDED');
 });
+
+t.test('absences keep the place; one at a time', async (t) => {
+  const absenceId = '0b000000-0000-4000-8000-000000000001';
+  const started: PlacementEvent = {
+    type: 'AbsenceStarted',
+    data: { clientId, ...(housing(1) as object), absenceId, from: '2026-07-01', kind: 'holiday' } as never,
+  };
+  const start = {
+    type: 'StartAbsence',
+    placementId: id('0', 1),
+    absenceId,
+    from: '2026-07-01',
+    kind: 'holiday',
+  } as const;
+  spec(t)
+    .given([admitted(housing(1), '2026-02-01')])
+    .when(start)
+    .then([started]);
+  spec(t)
+    .given([admitted(housing(1), '2026-02-01'), started])
+    .when({ ...start, absenceId: '0b000000-0000-4000-8000-000000000002', from: '2026-07-10' })
+    .thenFails('ABSENCE_OVERLAP');
+  spec(t)
+    .given([admitted(housing(1), '2026-02-01')])
+    .when({ ...start, from: '2026-01-01' })
+    .thenFails('BEFORE_ADMISSION');
+  spec(t)
+    .given([admitted(housing(1), '2026-02-01'), started])
+    .when({ type: 'EndAbsence', placementId: id('0', 1), absenceId, returnedOn: '2026-07-15' })
+    .then([
+      {
+        type: 'AbsenceEnded',
+        data: {
+          clientId,
+          ...(housing(1) as object),
+          absenceId,
+          from: '2026-07-01',
+          returnedOn: '2026-07-15',
+          kind: 'holiday',
+          days: 14,
+        } as never,
+      },
+    ]);
+  spec(t)
+    .given([admitted(housing(1), '2026-02-01'), started])
+    .when({ type: 'EndAbsence', placementId: id('0', 1), absenceId, returnedOn: '2026-07-01' })
+    .thenFails('RETURN_BEFORE_LEAVING');
+});

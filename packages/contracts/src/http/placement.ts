@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MunicipalityCode } from '../codes.js';
 import { ClientId } from '../events/intake/clients.js';
 import {
+  AbsenceKind,
   AdmissionBasis,
   Destination,
   DischargeReason,
@@ -183,6 +184,17 @@ export const PlacementRecord = z
     destination: Destination.optional(),
     transferredFrom: PlacementId.optional(),
     transferredTo: PlacementId.optional(),
+    absences: z
+      .array(
+        z.object({
+          absenceId: z.uuid(),
+          from: LocalDate,
+          returnedOn: LocalDate.optional(),
+          kind: AbsenceKind,
+        }),
+      )
+      .optional()
+      .meta({ description: 'Temporary absences (the place is kept)' }),
     version: z.number().int().meta({ description: "The version of the client's placement stream (ETag)" }),
   })
   .meta({ id: 'PlacementRecord', example: examplePlacementRecord });
@@ -196,7 +208,10 @@ export const PlacementsQuery = z.object({
 });
 
 export const PlacementPage = z
-  .object({ items: z.array(PlacementRecord.omit({ version: true })), next: z.string().optional() })
+  .object({
+    items: z.array(PlacementRecord.omit({ version: true, absences: true })),
+    next: z.string().optional(),
+  })
   .meta({
     id: 'PlacementPage',
     example: { items: [(({ version: _, ...p }) => p)(examplePlacementRecord)] },
@@ -383,3 +398,53 @@ export const TaskRecord = TaskItem.meta({
 export const CloseTaskBody = z
   .object({ note: z.string().trim().min(1).max(2000) })
   .meta({ id: 'CloseTask', example: { note: 'Reassessment booked for 2026-12-02' } });
+
+export const AbsenceParams = z.object({ placementId: PlacementId, absenceId: z.uuid() });
+export const StartAbsenceBody = z
+  .object({ from: LocalDate, kind: AbsenceKind })
+  .meta({ id: 'StartAbsence', example: { from: '2026-12-20', kind: 'holiday' } });
+export const EndAbsenceBody = z
+  .object({ returnedOn: LocalDate.meta({ description: 'The first day back' }) })
+  .meta({ id: 'EndAbsence', example: { returnedOn: '2027-01-04' } });
+
+export const RecordAttendanceBody = z
+  .object({
+    date: LocalDate,
+    records: z
+      .array(z.object({ placementId: PlacementId, attended: z.boolean() }))
+      .min(1)
+      .max(500),
+  })
+  .meta({
+    id: 'RecordAttendance',
+    example: {
+      date: '2026-11-23',
+      records: [{ placementId: examplePlacementRecord.placementId, attended: true }],
+    },
+  });
+
+const AttendanceDay = z.object({
+  date: LocalDate,
+  placementId: PlacementId,
+  clientId: ClientId,
+  attended: z.boolean(),
+  expected: z.boolean().meta({ description: "Whether the date is one of the person's attendance weekdays" }),
+});
+
+export const AttendanceQuery = z.object({ from: LocalDate, to: LocalDate });
+
+export const AttendanceRegister = z.object({ siteId: SiteId, days: z.array(AttendanceDay) }).meta({
+  id: 'AttendanceRegister',
+  example: {
+    siteId: examplePlacementRecord.siteId,
+    days: [
+      {
+        date: '2026-11-23',
+        placementId: examplePlacementRecord.placementId,
+        clientId: examplePlacementRecord.clientId,
+        attended: true,
+        expected: true,
+      },
+    ],
+  },
+});

@@ -1,10 +1,13 @@
 import type { StayPlace } from '@casework/contracts';
 import {
+  type AbsenceEnded,
+  type AbsenceStarted,
   type Admitted,
   breaksRule,
   conflictWith,
   type Decider,
   type Discharged,
+  daysBetween,
   type EmergencyAdmissionJustified,
   type EventOf,
   type LocalDate,
@@ -16,7 +19,9 @@ export type PlacementEvent =
   | EventOf<typeof Admitted>
   | EventOf<typeof EmergencyAdmissionJustified>
   | EventOf<typeof Transferred>
-  | EventOf<typeof Discharged>;
+  | EventOf<typeof Discharged>
+  | EventOf<typeof AbsenceStarted>
+  | EventOf<typeof AbsenceEnded>;
 
 type Place = z.infer<typeof StayPlace>;
 type AdmittedData = EventOf<typeof Admitted>['data'];
@@ -33,7 +38,12 @@ export type Stay = Place & {
   destination?: DischargedData['destination'];
   transferredFrom?: string;
   transferredTo?: string;
+  /** Absences in order; `returnedOn` is the first day back. */
+  absences: Absence[];
 };
+
+type AbsenceKind = EventOf<typeof AbsenceStarted>['data']['kind'];
+export type Absence = { absenceId: string; from: LocalDate; returnedOn?: LocalDate; kind: AbsenceKind };
 
 export type ClientPlacements = { clientId?: string; stays: Map<string, Stay> };
 
@@ -50,6 +60,8 @@ export type PlacementCommand =
       emergency?: { justification: string; supervisor: string } | undefined;
     } & Terms)
   | ({ type: 'Transfer'; clientId: string; from: string; to: Place; on: LocalDate } & Terms)
+  | { type: 'StartAbsence'; placementId: string; absenceId: string; from: LocalDate; kind: AbsenceKind }
+  | { type: 'EndAbsence'; placementId: string; absenceId: string; returnedOn: LocalDate }
   | {
       type: 'Discharge';
       placementId: string;
@@ -162,6 +174,53 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
         },
       ];
     }
+    case 'StartAbsence': {
+      const stay = running(state, command.placementId);
+      if (stay.absences.some((a) => a.absenceId === command.absenceId)) return [];
+      if (command.from < stay.from) throw breaksRule('BEFORE_ADMISSION', `the stay began on ${stay.from}`);
+      const clash = stay.absences.find((a) => a.returnedOn === undefined || a.returnedOn > command.from);
+      if (clash && (clash.returnedOn === undefined || clash.from <= command.from))
+        throw conflictWith('ABSENCE_OVERLAP', `already away from ${clash.from}`, {
+          absenceId: clash.absenceId,
+        });
+      return [
+        {
+          type: 'AbsenceStarted',
+          data: {
+            clientId: state.clientId!,
+            ...placeOf({ ...stay, placementId: command.placementId }),
+            absenceId: command.absenceId,
+            from: command.from,
+            kind: command.kind,
+          },
+        },
+      ];
+    }
+    case 'EndAbsence': {
+      const stay = state.stays.get(command.placementId);
+      const absence = stay?.absences.find((a) => a.absenceId === command.absenceId);
+      if (!stay || !absence) throw conflictWith('ABSENCE_NOT_FOUND', 'no such absence');
+      if (absence.returnedOn !== undefined) {
+        if (absence.returnedOn === command.returnedOn) return [];
+        throw conflictWith('ABSENCE_ENDED', `the person came back on ${absence.returnedOn}`);
+      }
+      if (command.returnedOn <= absence.from)
+        throw breaksRule('RETURN_BEFORE_LEAVING', `the absence began on ${absence.from}`);
+      return [
+        {
+          type: 'AbsenceEnded',
+          data: {
+            clientId: state.clientId!,
+            ...placeOf({ ...stay, placementId: command.placementId }),
+            absenceId: command.absenceId,
+            from: absence.from,
+            returnedOn: command.returnedOn,
+            kind: absence.kind,
+            days: daysBetween(absence.from, command.returnedOn),
+          },
+        },
+      ];
+    }
     case 'Discharge': {
       const s = state.stays.get(command.placementId);
       if (s?.to === command.on && s.endReason === command.reason) return [];
@@ -189,7 +248,7 @@ export function evolve(state: ClientPlacements, event: PlacementEvent): ClientPl
   switch (event.type) {
     case 'Admitted': {
       const { clientId, on, offerId: _, ...rest } = event.data;
-      stays.set(rest.placementId, { ...rest, from: on, to: null });
+      stays.set(rest.placementId, { ...rest, from: on, to: null, absences: [] });
       return { clientId, stays };
     }
     case 'Transferred': {
@@ -208,6 +267,7 @@ export function evolve(state: ClientPlacements, event: PlacementEvent): ClientPl
         to: null,
         basis: 'transfer',
         transferredFrom: from.placementId,
+        absences: [],
       });
       return { ...state, stays };
     }
@@ -219,6 +279,20 @@ export function evolve(state: ClientPlacements, event: PlacementEvent): ClientPl
         endReason: event.data.reason,
         destination: event.data.destination,
       });
+      return { ...state, stays };
+    }
+    case 'AbsenceStarted': {
+      const s = stays.get(event.data.placementId)!;
+      const { absenceId, from, kind } = event.data;
+      stays.set(event.data.placementId, { ...s, absences: [...s.absences, { absenceId, from, kind }] });
+      return { ...state, stays };
+    }
+    case 'AbsenceEnded': {
+      const s = stays.get(event.data.placementId)!;
+      const absences = s.absences.map((a) =>
+        a.absenceId === event.data.absenceId ? { ...a, returnedOn: event.data.returnedOn } : a,
+      );
+      stays.set(event.data.placementId, { ...s, absences });
       return { ...state, stays };
     }
     case 'EmergencyAdmissionJustified':

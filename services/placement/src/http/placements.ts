@@ -1,12 +1,15 @@
 import {
+  AbsenceParams,
   AdmitBody,
   commandProblems,
   DischargeBody,
+  EndAbsenceBody,
   PlacementPage,
   PlacementParams,
   PlacementRecord,
   PlacementsQuery,
   Problem,
+  StartAbsenceBody,
   sofiaDate,
   TransferBody,
 } from '@casework/contracts';
@@ -26,6 +29,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
+import { recordAbsence } from '../application/absences.js';
 import { loadSite } from '../application/sites.js';
 import { admit, clientOfPlacement, discharge, loadPlacements, transfer } from '../application/stays.js';
 import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
@@ -169,6 +173,54 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const r = await discharge(
         ctx,
         { placementId: request.params.placementId, ...request.body },
+        causeOf(request),
+      );
+      return send(reply, r);
+    },
+  );
+
+  app.post(
+    '/v1/placements/:placementId/absences',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary: 'A temporary absence begins (hospital, holiday…): the place is kept',
+        params: PlacementParams,
+        body: StartAbsenceBody,
+        response: { 201: PlacementRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      await visible(request, request.params.placementId);
+      const r = await recordAbsence(
+        ctx,
+        request.params.placementId,
+        { type: 'start', ...request.body },
+        causeOf(request),
+      );
+      return send(reply, r, 201);
+    },
+  );
+
+  app.post(
+    '/v1/placements/:placementId/absences/:absenceId/end',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary: 'The person is back; past the yearly limit (hospital stays not counted) a task is opened',
+        params: AbsenceParams,
+        body: EndAbsenceBody,
+        response: { 200: PlacementRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      await visible(request, request.params.placementId);
+      const r = await recordAbsence(
+        ctx,
+        request.params.placementId,
+        { type: 'end', absenceId: request.params.absenceId, returnedOn: request.body.returnedOn },
         causeOf(request),
       );
       return send(reply, r);

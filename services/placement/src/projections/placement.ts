@@ -1,12 +1,13 @@
 import type { Projection, RecordedEvent, Tx } from '@casework/eventstore';
 import { oblastOf } from '@casework/reference-data';
 import { type RawBuilder, sql } from 'kysely';
+import type { AttendanceEvent } from '../domain/attendance.js';
 import type { PlacementEvent } from '../domain/clientPlacements.js';
 import type { SiteEvent } from '../domain/site.js';
 import type { TaskEvent } from '../domain/task.js';
 import type { EntryEvent } from '../domain/waitingEntry.js';
 
-type Event = (SiteEvent | PlacementEvent | EntryEvent | TaskEvent) & { recordedAt: string };
+type Event = (SiteEvent | PlacementEvent | EntryEvent | TaskEvent | AttendanceEvent) & { recordedAt: string };
 type StayRow = {
   placementId: string;
   siteId: string;
@@ -17,7 +18,8 @@ type StayRow = {
 
 /**
  * Sites, their effective-dated capacity and suspensions, and the capacity ledger (a row per version of
- * each stay), plus the current record of every placement. A correction (a discharge recorded late)
+ * each stay), plus the current record of every placement, the waiting lists, absences, attendance and
+ * tasks. A correction (a discharge recorded late)
  * supersedes the stay's row at the time it was recorded and adds the corrected one, so occupancy on
  * any date is a count, as of any time we knew it.
  */
@@ -178,6 +180,25 @@ export const placementProjection = (schema: string): Projection => {
             offer_site_id = NULL, offer_status = NULL, offer_expires_after = NULL`,
         ).execute(tx);
         return;
+      case 'AbsenceStarted': {
+        const d = e.data;
+        await sql`INSERT INTO ${t('absences')} (absence_id, placement_id, client_id, site_id, municipality, kind, valid_from)
+          VALUES (${d.absenceId}::uuid, ${d.placementId}::uuid, ${d.clientId}::uuid, ${d.siteId}::uuid, ${d.municipality},
+            ${d.kind}, ${d.from}::date)`.execute(tx);
+        return;
+      }
+      case 'AbsenceEnded':
+        await sql`UPDATE ${t('absences')} SET returned_on = ${e.data.returnedOn}::date
+          WHERE absence_id = ${e.data.absenceId}::uuid`.execute(tx);
+        return;
+      case 'AttendanceRecorded': {
+        const d = e.data;
+        await sql`INSERT INTO ${t('attendance')} (placement_id, day, client_id, site_id, municipality, attended, expected)
+          VALUES (${d.placementId}::uuid, ${d.date}::date, ${d.clientId}::uuid, ${d.siteId}::uuid, ${d.municipality},
+            ${d.attended}, ${d.expected})
+          ON CONFLICT (placement_id, day) DO UPDATE SET attended = excluded.attended`.execute(tx);
+        return;
+      }
       case 'TaskOpened': {
         const d = e.data;
         await sql`INSERT INTO ${t('tasks')} (task_id, kind, client_id, placement_id, municipality, opened_on, detail, caused_by)
@@ -216,13 +237,18 @@ export const placementProjection = (schema: string): Projection => {
       'WaitingListEntryRemoved',
       'TaskOpened',
       'TaskClosed',
+      'AbsenceStarted',
+      'AbsenceEnded',
+      'AttendanceRecorded',
     ],
     async apply(ev: RecordedEvent, tx) {
       await apply({ type: ev.type, data: ev.data, recordedAt: ev.recordedAt } as Event, tx);
     },
     async reset(tx) {
       await sql`TRUNCATE ${t('sites')}, ${t('site_capacity')}, ${t('site_suspensions')}, ${t('stays')},
-        ${t('placements')}, ${t('waiting_list')}, ${t('tasks')}`.execute(tx);
+        ${t('placements')}, ${t('waiting_list')}, ${t('tasks')}, ${t('absences')}, ${t('attendance')}`.execute(
+        tx,
+      );
     },
   };
 };

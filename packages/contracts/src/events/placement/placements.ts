@@ -116,4 +116,60 @@ export const Discharged = defineEvent({
     .meta({ id: 'Discharged' }),
 });
 
-export const placementEvents = [Admitted, EmergencyAdmissionJustified, Transferred, Discharged] as const;
+export const AbsenceKind = z.enum(['hospital', 'holiday', 'family', 'other']);
+
+const stay = { clientId: ClientId, ...StayPlace.shape };
+
+export const AbsenceStarted = defineEvent({
+  service: 'placement',
+  name: 'AbsenceStarted',
+  version: 1,
+  published: true,
+  description: 'A temporary absence began on a date; the place is kept.',
+  schema: z
+    .object({ ...stay, absenceId: z.uuid(), from: LocalDate, kind: AbsenceKind })
+    .meta({ id: 'AbsenceStarted' }),
+});
+
+export const AbsenceEnded = defineEvent({
+  service: 'placement',
+  name: 'AbsenceEnded',
+  version: 1,
+  published: true,
+  description:
+    'The person came back on `returnedOn`: the days away are from `from` up to the day before. Hospital ' +
+    'stays do not count towards the yearly absence limit.',
+  schema: z
+    .object({
+      ...stay,
+      absenceId: z.uuid(),
+      from: LocalDate,
+      returnedOn: LocalDate,
+      kind: AbsenceKind,
+      days: z.number().int().min(0),
+    })
+    .meta({ id: 'AbsenceEnded' }),
+});
+
+export const AttendanceRecorded = defineEvent({
+  service: 'placement',
+  name: 'AttendanceRecorded',
+  version: 1,
+  published: true,
+  description:
+    'Whether a person enrolled in a day service attended on a date; a later record for the same date ' +
+    'corrects it.',
+  schema: z
+    .object({ ...stay, date: LocalDate, attended: z.boolean(), expected: z.boolean() })
+    .meta({ id: 'AttendanceRecorded' }),
+});
+
+export const placementEvents = [
+  Admitted,
+  EmergencyAdmissionJustified,
+  Transferred,
+  Discharged,
+  AbsenceStarted,
+  AbsenceEnded,
+  AttendanceRecorded,
+] as const;

@@ -1,0 +1,98 @@
+import {
+  AttendanceQuery,
+  AttendanceRegister,
+  commandProblems,
+  daysBetween,
+  Problem,
+  RecordAttendanceBody,
+  SiteParams,
+} from '@casework/contracts';
+import {
+  badRequest,
+  causeOf,
+  covers,
+  jurisdictionOf,
+  notFound,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { recordAttendance } from '../application/attendance.js';
+import { loadSite } from '../application/sites.js';
+
+const STAFF = ['case_manager', 'supervisor'] as const;
+
+/** A day centre's register: who came on each day, against their weekly pattern. */
+export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const visibleSite = async (request: FastifyRequest, siteId: string) => {
+    const o = (await loadSite(ctx, siteId)).state.opened;
+    if (!o || !covers(jurisdictionOf(principalOf(request)), o.municipality)) throw notFound('the site');
+  };
+
+  app.post(
+    '/v1/sites/:siteId/attendance',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary: "Record a day's attendance at a day service (a later record for a date corrects it)",
+        params: SiteParams,
+        body: RecordAttendanceBody,
+        response: { 200: AttendanceRegister, ...commandProblems },
+      },
+    },
+    async (request) => {
+      await visibleSite(request, request.params.siteId);
+      const days = await recordAttendance(
+        ctx,
+        request.params.siteId,
+        request.body.date,
+        request.body.records,
+        causeOf(request),
+      );
+      return { siteId: request.params.siteId, days };
+    },
+  );
+
+  app.get(
+    '/v1/sites/:siteId/attendance',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary: 'The attendance recorded at a site over a period (at most 92 days)',
+        params: SiteParams,
+        querystring: AttendanceQuery,
+        response: { 200: AttendanceRegister, 400: Problem, 401: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query;
+      if (to < from || daysBetween(from, to) > 92)
+        throw badRequest('query.to', 'from 0 to 92 days after from');
+      await visibleSite(request, request.params.siteId);
+      const { rows } = await sql<{
+        day: string;
+        placement_id: string;
+        client_id: string;
+        attended: boolean;
+        expected: boolean;
+      }>`SELECT day::text, placement_id::text, client_id::text, attended, expected
+        FROM ${sql.id(ctx.store.schema, 'attendance')}
+        WHERE site_id = ${request.params.siteId}::uuid AND day BETWEEN ${from}::date AND ${to}::date
+        ORDER BY day, placement_id`.execute(ctx.store.db);
+      return {
+        siteId: request.params.siteId,
+        days: rows.map((r) => ({
+          date: r.day,
+          placementId: r.placement_id,
+          clientId: r.client_id,
+          attended: r.attended,
+          expected: r.expected,
+        })),
+      };
+    },
+  );
+};
