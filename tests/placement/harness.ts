@@ -118,7 +118,14 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
           issuedOn: '2026-09-14',
         }),
       );
-    if (listed && !(await entry(applicationId, (e) => e.status === 'waiting')))
+    // on the list as its readers see it (the list follows the log)
+    const onList = async () => {
+      const r = await get(`/v1/waiting-lists?serviceType=${serviceType}&limit=100`);
+      return (r.json().items as { entryId: string }[]).some((i) => i.entryId === applicationId)
+        ? true
+        : undefined;
+    };
+    if (listed && !(await eventually(onList)))
       throw new Error(`the application for ${serviceType} did not reach the waiting list`);
     return applicationId as string;
   };

@@ -70,7 +70,7 @@ t.test('waiting list, offers and admission on an accepted offer', async (t) => {
 
   // C accepts and is admitted on the offer; the entry leaves the list
   const accepted = await h.post(`/v1/offers/${offer.json().offerId}/accept`, {});
-  t.match(accepted.json(), { status: 'accepted', admitBy: '2026-12-07' });
+  t.match(accepted.json(), { status: 'accepted', admitBy: '2026-12-15' }, '14 days from the offered date');
   const wrong = await h.post('/v1/placements', {
     clientId: a,
     siteId,

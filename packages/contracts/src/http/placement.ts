@@ -158,6 +158,7 @@ export const TransferBody = z
     on: LocalDate.meta({ description: 'The day the first stay ends and the second begins' }),
     termEnd: LocalDate.optional(),
     weekdays: Weekdays.optional(),
+    offerId: OfferId.optional().meta({ description: 'The accepted offer of the target site it takes up' }),
   })
   .meta({ id: 'Transfer', example: { toSiteId: '0190a3c2-7b3c-7d4e-9f50-2b3c4d5e6f70', on: '2027-03-01' } });
 

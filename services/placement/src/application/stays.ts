@@ -164,6 +164,30 @@ async function assertEligible(ctx: ServiceContext, tx: Tx, clientId: string, typ
 }
 
 /**
+ * What any admission (a transfer's too) must satisfy beyond the site's vacancy: a valid determination
+ * for the service type on the date, and the accepted offer it takes up, if any (which takes the entry
+ * off the waiting list).
+ */
+async function admissionRules(
+  ctx: ServiceContext,
+  tx: Tx,
+  a: { clientId: string; siteId: string; serviceType: string; on: LocalDate; offerId?: string | undefined },
+  cause: Cause,
+) {
+  await assertEligible(ctx, tx, a.clientId, a.serviceType, a.on);
+  if (!a.offerId) return;
+  const entryId = await entryOfOffer(ctx, tx, a.offerId);
+  await decideIn(
+    ctx,
+    tx,
+    { streamId: entryStream(entryId), streamType: 'entry' },
+    entryDecider,
+    { type: 'TakeUp', offerId: a.offerId, clientId: a.clientId, siteId: a.siteId, on: a.on },
+    cause,
+  );
+}
+
+/**
  * Admits a client: a place in the site's ledger and a stay in the client's placements, together; an
  * admission on an accepted offer also takes the entry off the waiting list.
  */
@@ -175,18 +199,7 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
     const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
     const site = sites[0]!;
     const place = placeAt(site.state, placementId);
-    await assertEligible(ctx, tx, input.clientId, place.serviceType, input.on);
-    if (offerId) {
-      const entryId = await entryOfOffer(ctx, tx, offerId);
-      await decideIn(
-        ctx,
-        tx,
-        { streamId: entryStream(entryId), streamType: 'entry' },
-        entryDecider,
-        { type: 'TakeUp', offerId, clientId: input.clientId, siteId: input.siteId, on: input.on },
-        cause,
-      );
-    }
+    await admissionRules(ctx, tx, { ...input, serviceType: place.serviceType, offerId }, cause);
     const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
     const emergency =
       input.basis.kind === 'emergency'
@@ -252,6 +265,8 @@ export type TransferInput = {
   on: LocalDate;
   termEnd?: LocalDate | undefined;
   weekdays?: number[] | undefined;
+  /** The accepted offer of the target site that the move takes up, if it came through the waiting list. */
+  offerId?: string | undefined;
 };
 
 /**
@@ -267,6 +282,13 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
     const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
     const [from, to] = sites as [Loaded<Site>, Loaded<Site>];
     const place = placeAt(to.state, placementId);
+    const { offerId } = input;
+    await admissionRules(
+      ctx,
+      tx,
+      { clientId, siteId: input.toSiteId, serviceType: place.serviceType, on: input.on, offerId },
+      cause,
+    );
     const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
     const result = await commit(
       ctx,
@@ -277,7 +299,7 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
         command: { type: 'Transfer', clientId, from: input.placementId, to: place, on: input.on, ...terms },
       },
       [
-        { ...to, command: { type: 'TakePlace', placementId, clientId, from: input.on } },
+        { ...to, command: { type: 'TakePlace', placementId, clientId, from: input.on, offerId } },
         { ...from, command: { type: 'ReleasePlace', placementId: input.placementId, on: input.on } },
       ],
     );

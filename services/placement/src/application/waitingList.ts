@@ -1,4 +1,4 @@
-import { addDays, conflictWith, type LocalDate, sofiaDate } from '@casework/contracts';
+import { addDays, conflictWith, type LocalDate, latest, sofiaDate } from '@casework/contracts';
 import type { Executor, Tx } from '@casework/eventstore';
 import { addWorkingDays, placementParameters } from '@casework/reference-data';
 import { type Cause, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
@@ -263,7 +263,13 @@ export async function answerOffer(
   return withLedgers(ctx, siteId ? [siteId] : [], async (tx) => {
     const command: EntryCommand =
       answer.type === 'Accept'
-        ? { type: 'Accept', offerId, on, admitBy: addDays(on, params.admissionWithinDays) }
+        ? // counted from acceptance, or from the offered date when the place is free only later
+          {
+            type: 'Accept',
+            offerId,
+            on,
+            admitBy: addDays(latest(on, state.offer?.from ?? on), params.admissionWithinDays),
+          }
         : answer.type === 'Decline'
           ? { ...answer, offerId, on, declinesBeforeMove: params.declinesBeforeDemotion }
           : { type: 'Expire', on, declinesBeforeMove: params.declinesBeforeDemotion };
