@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { eligibilityConsumer } from './consumers/eligibility.js';
 import { intakeConsumer } from './consumers/intake.js';
 import { attendanceRoutes } from './http/attendance.js';
+import { directorateRoutes } from './http/directorate.js';
 import { placementRoutes } from './http/placements.js';
 import { siteRoutes } from './http/sites.js';
 import { taskRoutes } from './http/tasks.js';
@@ -20,6 +21,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts)
     waitingListRoutes,
     taskRoutes,
     attendanceRoutes,
+    directorateRoutes,
   ])
     await app.register(r, opts);
 };

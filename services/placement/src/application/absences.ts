@@ -4,7 +4,8 @@ import { type Cause, notFound, type ServiceContext } from '@casework/service-kit
 import type { Absence } from '../domain/clientPlacements.js';
 import { placementDecider } from '../domain/clientPlacements.js';
 import { decideIn } from './decideIn.js';
-import { clientOfPlacement, withLedgers } from './stays.js';
+import { withLedgers } from './ledgers.js';
+import { clientOfPlacement } from './lookups.js';
 import { placementStream } from './streams.js';
 import { openTask } from './tasks.js';
 

@@ -2,7 +2,9 @@ import { breaksRule, type LocalDate } from '@casework/contracts';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import { attendanceDecider, isoWeekday } from '../domain/attendance.js';
 import { decideIn } from './decideIn.js';
-import { clientOfPlacement, loadPlacements, withLedgers } from './stays.js';
+import { withLedgers } from './ledgers.js';
+import { clientOfPlacement } from './lookups.js';
+import { loadPlacements } from './stays.js';
 import { attendanceStream } from './streams.js';
 
 /** A day's register at a day centre: every record in one transaction, or none. */

@@ -26,39 +26,12 @@ import {
 import { type Site, type SiteCommand, type SiteEvent, siteDecider } from '../domain/site.js';
 import { entryDecider } from '../domain/waitingEntry.js';
 import { decideIn } from './decideIn.js';
+import { withLedgers } from './ledgers.js';
+import { clientOfPlacement, entryOfOffer, rememberPlacement } from './lookups.js';
 import { definitions, entryStream, placementStream, siteStream } from './streams.js';
+import { removeEntries } from './waitingList.js';
 
 type Loaded<S> = { streamId: string; state: S; version: number };
-
-/**
- * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
- * one a consumer holds. It first takes each site's ledger lock (in a fixed order, so two transfers
- * never deadlock), so contending admissions queue and each sees
- * the true vacancies instead of failing on a stale version; the client's stream stays optimistic and a
- * lost race is decided again.
- */
-export async function withLedgers<T>(
-  ctx: ServiceContext,
-  siteIds: string[],
-  work: (tx: Tx) => Promise<T>,
-  within?: Tx,
-): Promise<T> {
-  const locks = [...new Set(siteIds.map(siteStream))].sort();
-  const locked = async (tx: Tx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(${locks}::text[]) AS l(id)`.execute(
-      tx,
-    );
-    return work(tx);
-  };
-  if (within) return locked(within);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ctx.store.db.transaction().execute(locked);
-    } catch (e) {
-      if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
-    }
-  }
-}
 
 async function load(ctx: ServiceContext, tx: Executor, siteIds: string[], clientId: string) {
   const ids = [...siteIds.map(siteStream), placementStream(clientId)];
@@ -133,10 +106,6 @@ async function assertPlaceable(ctx: ServiceContext, clientId: string, on: LocalD
   if (client.diedOn && client.diedOn <= on) throw breaksRule('CLIENT_DIED', 'the client has died');
 }
 
-const remember = (ctx: ServiceContext, tx: Tx, placementId: string, clientId: string) =>
-  sql`INSERT INTO ${sql.id(ctx.store.schema, 'placement_index')} (placement_id, client_id)
-    VALUES (${placementId}::uuid, ${clientId}::uuid)`.execute(tx);
-
 export type AdmitInput = {
   clientId: string;
   siteId: string;
@@ -175,7 +144,11 @@ async function admissionRules(
   cause: Cause,
 ) {
   await assertEligible(ctx, tx, a.clientId, a.serviceType, a.on);
-  if (!a.offerId) return;
+  if (!a.offerId) {
+    // placed without an offer (an emergency, a transfer): off the list of that service type all the same
+    await removeEntries(ctx, tx, a, { on: a.on, reason: 'admitted' }, cause);
+    return;
+  }
   const entryId = await entryOfOffer(ctx, tx, a.offerId);
   await decideIn(
     ctx,
@@ -229,35 +202,15 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
         },
       ],
     );
-    await remember(ctx, tx, placementId, input.clientId);
+    await rememberPlacement(ctx, tx, placementId, input.clientId);
     return { placementId, ...result };
   });
-}
-
-/** Which entry an offer belongs to (written with the offer, so never behind). */
-export async function entryOfOffer(ctx: ServiceContext, ex: Executor, offerId: string): Promise<string> {
-  const { rows } = await sql<{ entry_id: string }>`SELECT entry_id::text FROM
-    ${sql.id(ctx.store.schema, 'offer_index')} WHERE offer_id = ${offerId}::uuid`.execute(ex);
-  if (!rows[0]) throw notFound('the offer');
-  return rows[0].entry_id;
 }
 
 const strip = (t: { termEnd?: LocalDate | undefined; weekdays?: number[] | undefined }) => ({
   ...(t.termEnd !== undefined ? { termEnd: t.termEnd } : {}),
   ...(t.weekdays !== undefined ? { weekdays: t.weekdays } : {}),
 });
-
-/** Which client a placement belongs to (written with its admission, so never behind). */
-export async function clientOfPlacement(
-  ctx: ServiceContext,
-  placementId: string,
-  ex: Executor = ctx.store.db,
-): Promise<string> {
-  const { rows } = await sql<{ client_id: string }>`SELECT client_id::text FROM
-    ${sql.id(ctx.store.schema, 'placement_index')} WHERE placement_id = ${placementId}::uuid`.execute(ex);
-  if (!rows[0]) throw notFound('the placement');
-  return rows[0].client_id;
-}
 
 export type TransferInput = {
   placementId: string;
@@ -303,7 +256,7 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
         { ...from, command: { type: 'ReleasePlace', placementId: input.placementId, on: input.on } },
       ],
     );
-    await remember(ctx, tx, placementId, clientId);
+    await rememberPlacement(ctx, tx, placementId, clientId);
     return { placementId, ...result };
   });
 }

@@ -7,7 +7,8 @@ import { rank, type Waiting } from '../domain/ranking.js';
 import { siteDecider } from '../domain/site.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
 import { decideIn } from './decideIn.js';
-import { entryOfOffer, withLedgers } from './stays.js';
+import { withLedgers } from './ledgers.js';
+import { entryOfOffer } from './lookups.js';
 import { entryStream, siteStream } from './streams.js';
 
 const entryRef = (entryId: string) => ({ streamId: entryStream(entryId), streamType: 'entry' });

@@ -30,8 +30,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import { recordAbsence } from '../application/absences.js';
+import { clientOfPlacement } from '../application/lookups.js';
 import { loadSite } from '../application/sites.js';
-import { admit, clientOfPlacement, discharge, loadPlacements, transfer } from '../application/stays.js';
+import { admit, discharge, loadPlacements, transfer } from '../application/stays.js';
 import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
 
 /** Placements name a person: the owning municipality's staff and national integrators read them. */

@@ -81,7 +81,12 @@ const knownBy = (alias: string, knownAt: string) =>
  * Joins a site's places (`cap.places`) and occupancy (`occ.n`) on a date, as recorded by a time. A
  * stay holds its place from its first day until the day it ended.
  */
-const figuresOn = (schema: string, site: RawBuilder<unknown>, day: RawBuilder<unknown>, knownAt: string) =>
+export const figuresOn = (
+  schema: string,
+  site: RawBuilder<unknown>,
+  day: RawBuilder<unknown>,
+  knownAt: string,
+) =>
   sql`LEFT JOIN LATERAL (SELECT c.places FROM ${sql.id(schema, 'site_capacity')} c
       WHERE c.site_id = ${site} AND c.valid_from <= ${day} AND ${knownBy('c', knownAt)}
       ORDER BY c.valid_from DESC LIMIT 1) cap ON true

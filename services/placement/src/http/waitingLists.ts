@@ -32,8 +32,8 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
+import { entryOfOffer } from '../application/lookups.js';
 import { loadSite } from '../application/sites.js';
-import { entryOfOffer } from '../application/stays.js';
 import { definitions, entryStream } from '../application/streams.js';
 import { answerOffer, loadEntry, makeOffer, rankedList } from '../application/waitingList.js';
 import { pointsOf } from '../domain/ranking.js';

@@ -185,4 +185,27 @@ export const placementMigrations = (schema: string): Record<string, Migration> =
         await statement.execute(db);
     },
   },
+  '0303_movements': {
+    async up(db) {
+      const s = sql.id(schema);
+      // admissions, transfers and discharges, for the directorate's flows between housing types
+      await sql`CREATE TABLE ${s}.movements (
+        event_id uuid PRIMARY KEY,
+        client_id uuid NOT NULL,
+        oblast text NOT NULL,
+        municipality text NOT NULL,
+        kind text NOT NULL,
+        on_date date NOT NULL,
+        from_type text,
+        to_type text,
+        reason text,
+        destination text,
+        recorded_at timestamptz NOT NULL
+      )`.execute(db);
+      await sql`CREATE INDEX movements_by_oblast ON ${s}.movements (oblast, on_date)`.execute(db);
+      await sql`CREATE INDEX stays_current_by_site ON ${s}.stays (site_id) WHERE superseded_at IS NULL`.execute(
+        db,
+      );
+    },
+  },
 });

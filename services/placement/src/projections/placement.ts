@@ -7,7 +7,10 @@ import type { SiteEvent } from '../domain/site.js';
 import type { TaskEvent } from '../domain/task.js';
 import type { EntryEvent } from '../domain/waitingEntry.js';
 
-type Event = (SiteEvent | PlacementEvent | EntryEvent | TaskEvent | AttendanceEvent) & { recordedAt: string };
+type Event = (SiteEvent | PlacementEvent | EntryEvent | TaskEvent | AttendanceEvent) & {
+  recordedAt: string;
+  eventId: string;
+};
 type StayRow = {
   placementId: string;
   siteId: string;
@@ -41,6 +44,26 @@ export const placementProjection = (schema: string): Projection => {
       SELECT placement_id, site_id, client_id, service_type, kind, municipality, valid_from, ${on}::date,
         ${e.recordedAt}::timestamptz FROM old`.execute(tx);
   };
+
+  /** One admission, transfer or discharge, for the directorate's flows. */
+  const movement = (
+    e: Event,
+    m: {
+      clientId: string;
+      municipality: string;
+      kind: 'admission' | 'transfer' | 'discharge';
+      on: string;
+      from: string | null;
+      to: string | null;
+      reason?: string;
+      destination?: string;
+    },
+  ) =>
+    sql`INSERT INTO ${t('movements')} (event_id, client_id, oblast, municipality, kind, on_date, from_type, to_type,
+        reason, destination, recorded_at)
+      VALUES (${e.eventId}::uuid, ${m.clientId}::uuid, ${oblastOf(m.municipality as never) ?? ''}, ${m.municipality},
+        ${m.kind}, ${m.on}::date, ${m.from}, ${m.to}, ${m.reason ?? null}, ${m.destination ?? null},
+        ${e.recordedAt}::timestamptz)`;
 
   const insertPlacement = (
     clientId: string,
@@ -106,6 +129,14 @@ export const placementProjection = (schema: string): Projection => {
         const { clientId, on, ...d } = e.data;
         await openStay(e, clientId, d, on).execute(tx);
         await insertPlacement(clientId, d, on, d).execute(tx);
+        await movement(e, {
+          clientId,
+          municipality: d.municipality,
+          kind: 'admission',
+          on,
+          from: null,
+          to: d.serviceType,
+        }).execute(tx);
         return;
       }
       case 'Transferred': {
@@ -120,6 +151,14 @@ export const placementProjection = (schema: string): Projection => {
           basis: 'transfer',
           transferredFrom: from.placementId,
         }).execute(tx);
+        await movement(e, {
+          clientId,
+          municipality: to.municipality,
+          kind: 'transfer',
+          on,
+          from: from.serviceType,
+          to: to.serviceType,
+        }).execute(tx);
         return;
       }
       case 'Discharged': {
@@ -128,6 +167,16 @@ export const placementProjection = (schema: string): Projection => {
         await sql`UPDATE ${t('placements')} SET ended_on = ${d.on}::date, end_reason = ${d.reason},
             destination = ${JSON.stringify(d.destination)}::jsonb
           WHERE placement_id = ${d.placementId}::uuid`.execute(tx);
+        await movement(e, {
+          clientId: d.clientId,
+          municipality: d.municipality,
+          kind: 'discharge',
+          on: d.on,
+          from: d.serviceType,
+          to: d.destination.kind === 'service_type' ? d.destination.serviceType : null,
+          reason: d.reason,
+          destination: d.destination.kind,
+        }).execute(tx);
         return;
       }
       case 'WaitingListed': {
@@ -242,7 +291,10 @@ export const placementProjection = (schema: string): Projection => {
       'AttendanceRecorded',
     ],
     async apply(ev: RecordedEvent, tx) {
-      await apply({ type: ev.type, data: ev.data, recordedAt: ev.recordedAt } as Event, tx);
+      await apply(
+        { type: ev.type, data: ev.data, recordedAt: ev.recordedAt, eventId: ev.eventId } as Event,
+        tx,
+      );
     },
     async reset(tx) {
       await sql`TRUNCATE ${t('sites')}, ${t('site_capacity')}, ${t('site_suspensions')}, ${t('stays')},

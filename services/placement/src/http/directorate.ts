@@ -1,0 +1,167 @@
+import { createHmac } from 'node:crypto';
+import {
+  DirectorateFlows,
+  DirectorateFlowsQuery,
+  DirectorateOccupancy,
+  DirectorateOccupancyQuery,
+  Problem,
+  sofiaDate,
+} from '@casework/contracts';
+import {
+  assertMayAsk,
+  badRequest,
+  jurisdictionOf,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import { figuresOn } from './sites.js';
+
+/** The regional view is the Directorate's (and national integrators'); it never names a person. */
+const ANALYSTS = ['directorate_analyst', 'integrator'] as const;
+
+/** Sends the same rows as CSV (a header row, RFC 4180 quoting) when asked for it. */
+function sendCsv(reply: FastifyReply, name: string, rows: readonly Record<string, unknown>[]) {
+  const csv = stringify(rows as Record<string, unknown>[], {
+    header: true,
+    columns: rows[0] ? Object.keys(rows[0]) : [],
+  });
+  reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}.csv"`)
+    .send(csv);
+}
+
+export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const s = (t: string) => sql.id(ctx.store.schema, t);
+  // stable across requests and services' restarts, keyed so no one can go back from it to the client
+  const pseudonym = (clientId: string) =>
+    `P-${createHmac('sha256', ctx.secrets.identifierKey).update(`pseudonym:${clientId}`).digest('base64url').slice(0, 12)}`;
+
+  app.get(
+    '/v1/directorate/occupancy',
+    {
+      config: { roles: ANALYSTS },
+      schema: {
+        tags: ['placement'],
+        summary:
+          'An oblast on a date: capacity, occupancy and vacancies by municipality and service type, with ' +
+          'waiting-list sizes and median days waiting (as known at a time; CSV with format=csv)',
+        querystring: DirectorateOccupancyQuery,
+        response: { 200: DirectorateOccupancy, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      assertMayAsk(jurisdictionOf(principalOf(request)), { oblast: q.oblast });
+      const on = q.on ?? sofiaDate(ctx.clock());
+      const knownAt = q.knownAt ?? ctx.clock().toISOString();
+      const { rows } = await sql<{
+        municipality: string;
+        service_type: string;
+        sites: number;
+        places: number;
+        occupied: number;
+      }>`SELECT s.municipality, s.service_type, count(*)::int AS sites, sum(coalesce(cap.places, 0))::int AS places,
+          sum(occ.n)::int AS occupied
+        FROM ${s('sites')} s
+        ${figuresOn(ctx.store.schema, sql`s.site_id`, sql`${on}::date`, knownAt)}
+        WHERE s.oblast = ${q.oblast} AND s.opened_on <= ${on}::date AND (s.closed_on IS NULL OR s.closed_on > ${on}::date)
+          AND s.recorded_at <= ${knownAt}::timestamptz
+        GROUP BY s.municipality, s.service_type`.execute(ctx.store.db);
+      const { rows: waiting } = await sql<{
+        municipality: string;
+        service_type: string;
+        waiting: number;
+        median: number | null;
+      }>`SELECT municipality, service_type, count(*)::int AS waiting,
+          percentile_cont(0.5) WITHIN GROUP (ORDER BY ${on}::date - listed_on) AS median
+        FROM ${s('waiting_list')}
+        WHERE oblast = ${q.oblast} AND listed_on <= ${on}::date AND (removed_on IS NULL OR removed_on > ${on}::date)
+        GROUP BY municipality, service_type`.execute(ctx.store.db);
+      const key = (r: { municipality: string; service_type: string }) =>
+        `${r.municipality}|${r.service_type}`;
+      const merged = new Map(rows.map((r) => [key(r), { ...r, waiting: 0, median: null as number | null }]));
+      for (const w of waiting) {
+        const m = merged.get(key(w)) ?? { ...w, sites: 0, places: 0, occupied: 0 };
+        merged.set(key(w), { ...m, waiting: w.waiting, median: w.median });
+      }
+      const out = [...merged.values()]
+        .sort((a, b) => key(a).localeCompare(key(b)))
+        .map((r) => ({
+          municipality: r.municipality,
+          serviceType: r.service_type as never,
+          sites: r.sites,
+          places: r.places,
+          occupied: r.occupied,
+          vacancies: Math.max(0, r.places - r.occupied),
+          waiting: r.waiting,
+          medianDaysWaiting: r.median === null ? null : Number(r.median),
+        }));
+      if (q.format === 'csv') return sendCsv(reply, `occupancy-${q.oblast}-${on}`, out);
+      return { oblast: q.oblast, on, rows: out };
+    },
+  );
+
+  app.get(
+    '/v1/directorate/flows',
+    {
+      config: { roles: ANALYSTS },
+      schema: {
+        tags: ['placement'],
+        summary:
+          'Admissions, transfers and discharges in an oblast over a period: the flows between housing types ' +
+          'and each movement with the client as a pseudonym (CSV of the movements with format=csv)',
+        querystring: DirectorateFlowsQuery,
+        response: { 200: DirectorateFlows, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      if (q.to < q.from) throw badRequest('query.to', 'must not be before from');
+      assertMayAsk(jurisdictionOf(principalOf(request)), { oblast: q.oblast });
+      const { rows } = await sql<{
+        client_id: string;
+        on_date: string;
+        kind: 'admission' | 'transfer' | 'discharge';
+        municipality: string;
+        from_type: string | null;
+        to_type: string | null;
+        reason: string | null;
+        destination: string | null;
+      }>`SELECT client_id::text, on_date::text, kind, municipality, from_type, to_type, reason, destination
+        FROM ${s('movements')}
+        WHERE oblast = ${q.oblast} AND on_date BETWEEN ${q.from}::date AND ${q.to}::date
+        ORDER BY on_date, event_id`.execute(ctx.store.db);
+      const movements = rows.map((r) => ({
+        client: pseudonym(r.client_id),
+        on: r.on_date,
+        kind: r.kind,
+        municipality: r.municipality,
+        fromServiceType: r.from_type as never,
+        toServiceType: r.to_type as never,
+      }));
+      if (q.format === 'csv') return sendCsv(reply, `movements-${q.oblast}-${q.from}-${q.to}`, movements);
+      const flows = new Map<string, z.infer<typeof DirectorateFlows>['flows'][number]>();
+      for (const r of rows) {
+        const k = [r.kind, r.municipality, r.from_type, r.to_type, r.destination, r.reason].join('|');
+        const f = flows.get(k) ?? {
+          kind: r.kind,
+          municipality: r.municipality,
+          fromServiceType: r.from_type as never,
+          toServiceType: r.to_type as never,
+          destination: r.destination,
+          reason: r.reason as never,
+          count: 0,
+        };
+        f.count++;
+        flows.set(k, f);
+      }
+      return { oblast: q.oblast, from: q.from, to: q.to, flows: [...flows.values()], movements };
+    },
+  );
+};
