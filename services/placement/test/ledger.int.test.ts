@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { addDays } from '@casework/contracts';
 import type { RecordedEvent } from '@casework/eventstore';
 import { testApp } from '@casework/testkit';
@@ -101,7 +102,11 @@ t.test(
     let clock = Date.parse('2026-06-01T00:00:00Z');
     const record = (e: Event): RecordedEvent => {
       clock += 1000;
-      return { ...e, recordedAt: new Date(clock).toISOString() } as unknown as RecordedEvent;
+      return {
+        ...e,
+        eventId: randomUUID(),
+        recordedAt: new Date(clock).toISOString(),
+      } as unknown as RecordedEvent;
     };
     const opened = {
       type: 'SiteOpened',
@@ -125,13 +130,15 @@ t.test(
         await ctx.store.db.transaction().execute((tx) => projection.reset(tx));
         // kept up: one transaction per event, in one recording order
         for (const e of [open, ...recordingOrder(events, hist.seed)])
-          await ctx.store.db.transaction().execute((tx) => projection.apply!(record(e), tx));
+          await ctx.store.db.transaction().execute((tx) => projection.applyBatch!([record(e)], tx));
         const incremental = await read();
         // rebuilt: from zero in one batch, in another recording order
         await ctx.store.db.transaction().execute(async (tx) => {
           await projection.reset(tx);
-          for (const e of [open, ...recordingOrder(events, hist.seed ^ 0x5bd1e995)])
-            await projection.apply!(record(e), tx);
+          await projection.applyBatch!(
+            [open, ...recordingOrder(events, hist.seed ^ 0x5bd1e995)].map(record),
+            tx,
+          );
         });
         const rebuilt = await read();
         const want = expected(hist);

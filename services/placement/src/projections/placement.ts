@@ -6,82 +6,20 @@ import type { PlacementEvent } from '../domain/clientPlacements.js';
 import type { SiteEvent } from '../domain/site.js';
 import type { TaskEvent } from '../domain/task.js';
 import type { EntryEvent } from '../domain/waitingEntry.js';
+import { applyLedger, LEDGER_EVENTS } from './ledger.js';
 
 type Event = (SiteEvent | PlacementEvent | EntryEvent | TaskEvent | AttendanceEvent) & {
   recordedAt: string;
   eventId: string;
 };
-type StayRow = {
-  placementId: string;
-  siteId: string;
-  serviceType: string;
-  kind: string;
-  municipality: string;
-};
 
 /**
  * Sites, their effective-dated capacity and suspensions, and the capacity ledger (a row per version of
- * each stay), plus the current record of every placement, the waiting lists, absences, attendance and
- * tasks. A correction (a discharge recorded late)
- * supersedes the stay's row at the time it was recorded and adds the corrected one, so occupancy on
- * any date is a count, as of any time we knew it.
+ * each stay, see ledger.ts), the current record of every placement, the waiting lists, absences,
+ * attendance and tasks. Occupancy on any date is a count, as of any time we knew it.
  */
 export const placementProjection = (schema: string): Projection => {
   const t = (name: string) => sql.id(schema, name);
-
-  const openStay = (e: Event, clientId: string, stay: StayRow, from: string) =>
-    sql`INSERT INTO ${t('stays')} (placement_id, site_id, client_id, service_type, kind, municipality, valid_from, recorded_at)
-      VALUES (${stay.placementId}::uuid, ${stay.siteId}::uuid, ${clientId}::uuid, ${stay.serviceType}, ${stay.kind},
-        ${stay.municipality}, ${from}::date, ${e.recordedAt}::timestamptz)`;
-
-  /** Ends the current version of a stay on a date: superseded now, re-recorded with its end. */
-  const endStay = async (e: Event, placementId: string, on: string, tx: Tx) => {
-    await sql`WITH old AS (
-        UPDATE ${t('stays')} SET superseded_at = ${e.recordedAt}::timestamptz
-        WHERE placement_id = ${placementId}::uuid AND superseded_at IS NULL
-        RETURNING *)
-      INSERT INTO ${t('stays')} (placement_id, site_id, client_id, service_type, kind, municipality, valid_from, valid_to, recorded_at)
-      SELECT placement_id, site_id, client_id, service_type, kind, municipality, valid_from, ${on}::date,
-        ${e.recordedAt}::timestamptz FROM old`.execute(tx);
-  };
-
-  /** One admission, transfer or discharge, for the directorate's flows. */
-  const movement = (
-    e: Event,
-    m: {
-      clientId: string;
-      municipality: string;
-      kind: 'admission' | 'transfer' | 'discharge';
-      on: string;
-      from: string | null;
-      to: string | null;
-      reason?: string;
-      destination?: string;
-    },
-  ) =>
-    sql`INSERT INTO ${t('movements')} (event_id, client_id, oblast, municipality, kind, on_date, from_type, to_type,
-        reason, destination, recorded_at)
-      VALUES (${e.eventId}::uuid, ${m.clientId}::uuid, ${oblastOf(m.municipality as never) ?? ''}, ${m.municipality},
-        ${m.kind}, ${m.on}::date, ${m.from}, ${m.to}, ${m.reason ?? null}, ${m.destination ?? null},
-        ${e.recordedAt}::timestamptz)`;
-
-  const insertPlacement = (
-    clientId: string,
-    stay: StayRow,
-    from: string,
-    extra: {
-      termEnd?: string | undefined;
-      weekdays?: number[] | undefined;
-      basis: string;
-      transferredFrom?: string;
-    },
-  ) =>
-    sql`INSERT INTO ${t('placements')} (placement_id, client_id, site_id, service_type, kind, municipality, valid_from,
-        term_end, weekdays, basis, transferred_from)
-      VALUES (${stay.placementId}::uuid, ${clientId}::uuid, ${stay.siteId}::uuid, ${stay.serviceType}, ${stay.kind},
-        ${stay.municipality}, ${from}::date, ${extra.termEnd ?? null}::date, ${extra.weekdays ?? null}::int[],
-        ${extra.basis}, ${extra.transferredFrom ?? null}::uuid)
-      ON CONFLICT (placement_id) DO NOTHING`;
 
   const entry = (entryId: string, set: RawBuilder<unknown>) =>
     sql`UPDATE ${t('waiting_list')} SET ${set} WHERE entry_id = ${entryId}::uuid`;
@@ -125,60 +63,6 @@ export const placementProjection = (schema: string): Projection => {
           tx,
         );
         return;
-      case 'Admitted': {
-        const { clientId, on, ...d } = e.data;
-        await openStay(e, clientId, d, on).execute(tx);
-        await insertPlacement(clientId, d, on, d).execute(tx);
-        await movement(e, {
-          clientId,
-          municipality: d.municipality,
-          kind: 'admission',
-          on,
-          from: null,
-          to: d.serviceType,
-        }).execute(tx);
-        return;
-      }
-      case 'Transferred': {
-        const { clientId, on, from, to } = e.data;
-        await endStay(e, from.placementId, on, tx);
-        await openStay(e, clientId, to, on).execute(tx);
-        await sql`UPDATE ${t('placements')} SET ended_on = ${on}::date, end_reason = 'moved_to_other_service',
-            destination = ${JSON.stringify({ kind: 'site', siteId: to.siteId })}::jsonb, transferred_to = ${to.placementId}::uuid
-          WHERE placement_id = ${from.placementId}::uuid`.execute(tx);
-        await insertPlacement(clientId, to, on, {
-          ...to,
-          basis: 'transfer',
-          transferredFrom: from.placementId,
-        }).execute(tx);
-        await movement(e, {
-          clientId,
-          municipality: to.municipality,
-          kind: 'transfer',
-          on,
-          from: from.serviceType,
-          to: to.serviceType,
-        }).execute(tx);
-        return;
-      }
-      case 'Discharged': {
-        const d = e.data;
-        await endStay(e, d.placementId, d.on, tx);
-        await sql`UPDATE ${t('placements')} SET ended_on = ${d.on}::date, end_reason = ${d.reason},
-            destination = ${JSON.stringify(d.destination)}::jsonb
-          WHERE placement_id = ${d.placementId}::uuid`.execute(tx);
-        await movement(e, {
-          clientId: d.clientId,
-          municipality: d.municipality,
-          kind: 'discharge',
-          on: d.on,
-          from: d.serviceType,
-          to: d.destination.kind === 'service_type' ? d.destination.serviceType : null,
-          reason: d.reason,
-          destination: d.destination.kind,
-        }).execute(tx);
-        return;
-      }
       case 'WaitingListed': {
         const d = e.data;
         // a re-listed entry (eligible again) keeps its place in line: its date, class and points
@@ -290,15 +174,17 @@ export const placementProjection = (schema: string): Projection => {
       'AbsenceEnded',
       'AttendanceRecorded',
     ],
-    async apply(ev: RecordedEvent, tx) {
-      await apply(
-        { type: ev.type, data: ev.data, recordedAt: ev.recordedAt, eventId: ev.eventId } as Event,
-        tx,
+    async applyBatch(batch: RecordedEvent[], tx) {
+      const events = batch.map(
+        (ev) => ({ type: ev.type, data: ev.data, recordedAt: ev.recordedAt, eventId: ev.eventId }) as Event,
       );
+      // stays have tables of their own: applying them together, apart from the rest, changes no outcome
+      await applyLedger(schema, events.filter((e) => LEDGER_EVENTS.has(e.type)) as never, tx);
+      for (const e of events) if (!LEDGER_EVENTS.has(e.type)) await apply(e, tx);
     },
     async reset(tx) {
       await sql`TRUNCATE ${t('sites')}, ${t('site_capacity')}, ${t('site_suspensions')}, ${t('stays')},
-        ${t('placements')}, ${t('waiting_list')}, ${t('tasks')}, ${t('absences')}, ${t('attendance')}`.execute(
+        ${t('placements')}, ${t('waiting_list')}, ${t('tasks')}, ${t('absences')}, ${t('attendance')}, ${t('movements')}`.execute(
         tx,
       );
     },
