@@ -1,5 +1,6 @@
 // A load generator (autocannon) in a child process, so the server under test keeps its event loop to itself.
 import { fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { composeEgn } from '@casework/contracts';
 import autocannon from 'autocannon';
@@ -9,7 +10,9 @@ export type Load = {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   /** `registration`: a new synthetic client per request, numbered from `from`. */
-  body?: 'registration';
+  body?: 'registration' | 'admission';
+  /** `admission`: the n-th synthetic client (see `syntheticUuid`) to one of the sites, in turn. */
+  admission?: { siteIds: string[]; on: string };
   from?: number;
   total: number;
   concurrency: number;
@@ -20,6 +23,19 @@ export type LoadResult = {
   p97_5: number;
   statuses: { '2xx': number; non2xx: number; errors: number };
 };
+
+/** The id the benches give the n-th synthetic record of a kind, the same as their SQL does (md5, as a v4 UUID). */
+export const syntheticUuid = (kind: string, n: number) => {
+  const h = createHash('md5').update(`${kind}${n}`).digest('hex').split('');
+  h[12] = '4';
+  h[16] = '8';
+  const x = h.join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+};
+
+/** The same id in SQL, for a number column `n`. */
+export const syntheticUuidSql = (kind: string, n: string) =>
+  `overlay(overlay(md5('${kind}' || ${n}) placing '4' from 13) placing '8' from 17)::uuid`;
 
 /** The n-th synthetic ЕГН: 1000 serials per birth date, dates counted from 1 January 1940. */
 export const syntheticEgn = (n: number) =>
@@ -66,7 +82,23 @@ async function generate(load: Load): Promise<LoadResult> {
                     };
                   },
                 }
-              : {}),
+              : load.body === 'admission'
+                ? {
+                    setupRequest: (req) => {
+                      const i = n++;
+                      const { siteIds, on } = load.admission!;
+                      return {
+                        ...req,
+                        body: JSON.stringify({
+                          clientId: syntheticUuid('c', i),
+                          siteId: siteIds[i % siteIds.length],
+                          on,
+                          emergency: { justification: 'Benchmark admission (synthetic)' },
+                        }),
+                      };
+                    },
+                  }
+                : {}),
           },
         ],
       },
