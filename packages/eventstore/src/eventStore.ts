@@ -141,6 +141,7 @@ export class EventStore {
   async readStreams(
     streamIds: readonly string[],
     executor: Executor = this.db,
+    after: ReadonlyMap<string, number> = new Map(),
   ): Promise<Map<string, { version: number; events: RecordedEvent[] }>> {
     const out = new Map(streamIds.map((id) => [id, { version: 0, events: [] as RecordedEvent[] }]));
     if (streamIds.length === 0) return out;
@@ -149,10 +150,10 @@ export class EventStore {
     const { rows } = await sql<
       EventRow & { s_id: string; stream_version: string }
     >`SELECT s.stream_id AS s_id, s.version::text AS stream_version, e.*
-      FROM unnest(${streamIds as string[]}::text[]) AS i(id)
+      FROM unnest(${streamIds as string[]}::text[], ${streamIds.map((id) => after.get(id) ?? 0)}::bigint[]) AS i(id, after)
       JOIN LATERAL (SELECT stream_id, version FROM ${this.s}.streams WHERE stream_id = i.id OFFSET 0) s ON true
       LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
-        WHERE stream_id = s.stream_id AND stream_position <= s.version OFFSET 0) e ON true
+        WHERE stream_id = s.stream_id AND stream_position > i.after AND stream_position <= s.version OFFSET 0) e ON true
       ORDER BY s.stream_id, e.stream_position::bigint`.execute(executor);
     for (const r of rows) {
       const stream = out.get(r.s_id)!;
@@ -160,6 +161,34 @@ export class EventStore {
       if (r.event_id !== null) stream.events.push(toRecorded(r));
     }
     return out;
+  }
+
+  /** The latest snapshot of each stream taken with this codec (older codecs no longer fit the state). */
+  async loadSnapshots(
+    streamIds: readonly string[],
+    codec: number,
+    executor: Executor = this.db,
+  ): Promise<Map<string, { version: number; state: unknown }>> {
+    if (streamIds.length === 0) return new Map();
+    const { rows } = await sql<{ stream_id: string; version: string; state: unknown }>`SELECT stream_id,
+        version::text, state FROM ${this.s}.snapshots
+      WHERE stream_id = ANY(${streamIds as string[]}::text[]) AND codec = ${codec}`.execute(executor);
+    return new Map(rows.map((r) => [r.stream_id, { version: Number(r.version), state: r.state }]));
+  }
+
+  /** Keeps a stream's state at a version (a later one replaces it; an older one never does). */
+  async saveSnapshot(
+    streamId: string,
+    snapshot: { version: number; codec: number; state: unknown },
+    executor: Executor = this.db,
+  ): Promise<void> {
+    await sql`INSERT INTO ${this.s}.snapshots (stream_id, version, codec, state)
+      VALUES (${streamId}, ${snapshot.version}, ${snapshot.codec}, ${JSON.stringify(snapshot.state)}::jsonb)
+      ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, codec = excluded.codec,
+        state = excluded.state, taken_at = now()
+      WHERE ${this.s}.snapshots.version < excluded.version OR ${this.s}.snapshots.codec <> excluded.codec`.execute(
+      executor,
+    );
   }
 
   async streamVersion(streamId: string, executor: Executor = this.db): Promise<number> {

@@ -74,6 +74,18 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
         await sql.raw(appendFunction(schema)).execute(db);
       },
     },
+    '0001_snapshots': {
+      async up(db) {
+        // an aggregate's state at a stream version, so a long stream is not folded from its start
+        await sql`CREATE TABLE ${s}.snapshots (
+          stream_id text PRIMARY KEY,
+          version bigint NOT NULL,
+          codec integer NOT NULL,
+          state jsonb NOT NULL,
+          taken_at timestamptz NOT NULL DEFAULT now()
+        )`.execute(db);
+      },
+    },
   };
 }
 

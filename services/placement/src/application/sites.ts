@@ -1,11 +1,12 @@
 import type { LocalDate } from '@casework/contracts';
 import { placementParameters } from '@casework/reference-data';
-import { type Cause, execute, loadAggregate, type ServiceContext } from '@casework/service-kit';
+import { type Cause, execute, type ServiceContext } from '@casework/service-kit';
 import { type Site, type SiteCommand, siteDecider } from '../domain/site.js';
+import { loadSites } from './siteState.js';
 import { definitions, siteStream } from './streams.js';
 
-export const loadSite = (ctx: ServiceContext, siteId: string) =>
-  loadAggregate(ctx, siteStream(siteId), siteDecider);
+export const loadSite = async (ctx: ServiceContext, siteId: string) =>
+  (await loadSites(ctx, ctx.store.db, [siteId]))[0]!;
 
 /** The most places a unit of the site's service type may hold in its municipality on a date, if any. */
 const maxPlaces = (site: Pick<NonNullable<Site['opened']>, 'serviceType' | 'municipality'>, on: LocalDate) =>

@@ -28,22 +28,19 @@ import { entryDecider } from '../domain/waitingEntry.js';
 import { decideIn } from './decideIn.js';
 import { withLedgers } from './ledgers.js';
 import { clientOfPlacement, entryOfOffer, rememberPlacement } from './lookups.js';
+import { type LoadedSite, loadSites, snapshotIfDue } from './siteState.js';
 import { definitions, entryStream, placementStream, siteStream } from './streams.js';
 import { removeEntries } from './waitingList.js';
 
 type Loaded<S> = { streamId: string; state: S; version: number };
 
 async function load(ctx: ServiceContext, tx: Executor, siteIds: string[], clientId: string) {
-  const ids = [...siteIds.map(siteStream), placementStream(clientId)];
-  const read = await ctx.store.readStreams(ids, tx);
-  const fold = <S, C, E extends DomainEvent>(d: Decider<S, C, E>, streamId: string): Loaded<S> => {
-    const { events, version } = read.get(streamId)!;
-    const state = events.reduce((s, e) => d.evolve(s, { type: e.type, data: e.data } as E), d.initialState);
-    return { streamId, state, version };
-  };
-  const sites = siteIds.map((id) => fold(siteDecider, siteStream(id)));
+  const [sites, client] = await Promise.all([
+    loadSites(ctx, tx, siteIds),
+    loadAggregate(ctx, placementStream(clientId), placementDecider, tx),
+  ]);
   for (const s of sites) if (!s.state.opened) throw notFound('the site');
-  return { sites, client: fold(placementDecider, placementStream(clientId)) };
+  return { sites, client: { streamId: placementStream(clientId), ...client } };
 }
 
 /** Decides each aggregate's command and appends every stream with the version it was read at. */
@@ -52,7 +49,7 @@ async function commit(
   tx: Tx,
   cause: Cause,
   client: Loaded<ClientPlacements> & { command: PlacementCommand },
-  sites: (Loaded<Site> & { command: SiteCommand })[],
+  sites: (LoadedSite & { command: SiteCommand })[],
 ) {
   const siteEvents = sites.map((s) => siteDecider.decide(s.command, s.state));
   const clientEvents = placementDecider.decide(client.command, client.state);
@@ -69,6 +66,10 @@ async function commit(
       streams.map((s) => appendOf(ctx, s, s.events, definitions, cause)),
       tx,
     );
+  for (const [i, s] of sites.entries()) {
+    const events = siteEvents[i]!;
+    await snapshotIfDue(ctx, tx, s, events.reduce(siteDecider.evolve, s.state), s.version + events.length);
+  }
   return {
     state: clientEvents.reduce(placementDecider.evolve, client.state),
     version: client.version + clientEvents.length,
@@ -233,7 +234,7 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
   const fromSiteId = await siteOfStay(ctx, clientId, input.placementId);
   return withLedgers(ctx, [fromSiteId, input.toSiteId], async (tx) => {
     const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
-    const [from, to] = sites as [Loaded<Site>, Loaded<Site>];
+    const [from, to] = sites as [LoadedSite, LoadedSite];
     const place = placeAt(to.state, placementId);
     const { offerId } = input;
     await admissionRules(

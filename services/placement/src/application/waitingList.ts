@@ -4,11 +4,11 @@ import { addWorkingDays, placementParameters } from '@casework/reference-data';
 import { type Cause, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { rank, type Waiting } from '../domain/ranking.js';
-import { siteDecider } from '../domain/site.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
 import { decideIn } from './decideIn.js';
 import { withLedgers } from './ledgers.js';
 import { entryOfOffer } from './lookups.js';
+import { decideSite, type LoadedSite, loadSites } from './siteState.js';
 import { entryStream, siteStream } from './streams.js';
 
 const entryRef = (entryId: string) => ({ streamId: entryStream(entryId), streamType: 'entry' });
@@ -101,18 +101,7 @@ async function releaseReservation(
   await withLedgers(
     ctx,
     [siteId],
-    (t) =>
-      decideIn(
-        ctx,
-        t,
-        { streamId: siteStream(siteId), streamType: 'site' },
-        siteDecider,
-        {
-          type: 'ReleaseReservation',
-          offerId,
-        },
-        cause,
-      ),
+    (t) => decideSite(ctx, t, siteId, { type: 'ReleaseReservation', offerId }, cause),
     tx,
   );
 }
@@ -202,7 +191,7 @@ export async function makeOffer(ctx: ServiceContext, input: OfferInput, cause: C
   const offerId = ctx.newId();
   const madeOn = sofiaDate(ctx.clock());
   return withLedgers(ctx, [input.siteId], async (tx) => {
-    const { state: site } = await loadAggregate(ctx, siteStream(input.siteId), siteDecider, tx);
+    const [{ state: site }] = (await loadSites(ctx, tx, [input.siteId])) as [LoadedSite];
     const o = site.opened;
     if (!o) throw notFound('the site');
     const next = await nextInLine(ctx, tx, o, madeOn);
@@ -213,11 +202,10 @@ export async function makeOffer(ctx: ServiceContext, input: OfferInput, cause: C
     if (entry.listed.serviceType !== o.serviceType || entry.listed.municipality !== o.municipality)
       throw conflictWith('WRONG_LIST', 'the entry waits for another service type or municipality');
     // the place first: with none free, nobody's entry is touched
-    await decideIn(
+    await decideSite(
       ctx,
       tx,
-      { streamId: siteStream(input.siteId), streamType: 'site' },
-      siteDecider,
+      input.siteId,
       { type: 'ReservePlace', offerId, clientId: entry.listed.clientId, from: input.from },
       cause,
     );

@@ -308,3 +308,19 @@ export function evolve(site: Site, event: SiteEvent): Site {
 }
 
 export const siteDecider: Decider<Site, SiteCommand, SiteEvent> = { initialState, decide, evolve };
+
+/** The site's state as JSON (for snapshots): its maps as lists of entries. Bump the codec on a change. */
+export const SITE_CODEC = 1;
+type SiteJson = Omit<Site, 'holds' | 'reservations'> & {
+  holds: [string, Hold][];
+  reservations: [string, Hold][];
+};
+export const siteToJson = (site: Site): SiteJson => ({
+  ...site,
+  holds: [...site.holds],
+  reservations: [...site.reservations],
+});
+export const siteFromJson = (json: unknown): Site => {
+  const j = json as SiteJson;
+  return { ...j, holds: new Map(j.holds), reservations: new Map(j.reservations) };
+};

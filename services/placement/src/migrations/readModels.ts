@@ -59,8 +59,6 @@ export const placementMigrations = (schema: string): Record<string, Migration> =
           superseded_at timestamptz
         )`,
         sql`CREATE INDEX stays_by_site ON ${s}.stays (site_id, valid_from)`,
-        sql`CREATE INDEX stays_current_by_scope ON ${s}.stays (municipality, service_type)
-          WHERE superseded_at IS NULL`,
         sql`CREATE INDEX stays_by_placement ON ${s}.stays (placement_id) WHERE superseded_at IS NULL`,
         sql`CREATE TABLE ${s}.placements (
           placement_id uuid PRIMARY KEY,
@@ -203,9 +201,6 @@ export const placementMigrations = (schema: string): Record<string, Migration> =
         recorded_at timestamptz NOT NULL
       )`.execute(db);
       await sql`CREATE INDEX movements_by_oblast ON ${s}.movements (oblast, on_date)`.execute(db);
-      await sql`CREATE INDEX stays_current_by_site ON ${s}.stays (site_id) WHERE superseded_at IS NULL`.execute(
-        db,
-      );
     },
   },
 });
