@@ -37,6 +37,14 @@ export const syntheticUuid = (kind: string, n: number) => {
 export const syntheticUuidSql = (kind: string, n: string) =>
   `overlay(overlay(md5('${kind}' || ${n}) placing '4' from 13) placing '8' from 17)::uuid`;
 
+/**
+ * A time-ordered id for a number column `n` in SQL, shaped like the UUIDv7 ids the services generate
+ * (the number in the leading bits, so later records sort later; `tag` keeps kinds apart).
+ */
+export const orderedUuidSql = (tag: number, n: string) =>
+  `(substr(lpad(to_hex(${n}), 12, '0'), 1, 8) || '-' || substr(lpad(to_hex(${n}), 12, '0'), 9, 4) || '-7' ||
+    lpad(to_hex(${tag}), 3, '0') || '-8000-000000000000')::uuid`;
+
 /** The n-th synthetic ЕГН: 1000 serials per birth date, dates counted from 1 January 1940. */
 export const syntheticEgn = (n: number) =>
   composeEgn(new Date(Date.UTC(1940, 0, 1 + Math.floor(n / 1000))).toISOString().slice(0, 10), n % 1000);

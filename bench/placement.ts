@@ -5,7 +5,7 @@ import { mintToken, rebuildProjections } from '@casework/service-kit';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { runLoad, syntheticUuidSql } from './load.js';
+import { orderedUuidSql, runLoad, syntheticUuidSql } from './load.js';
 import { benchPlatform } from './platform.js';
 import { percentile, report, timed } from './stats.js';
 
@@ -159,6 +159,7 @@ console.log(
 );
 
 // 3. the capacity ledger rebuilt from LEDGER_EVENTS events: admissions, and discharges of earlier ones
+// (ids time-ordered, as the services' UUIDv7 are)
 await hosted.relay?.stop(); // the bench's events are not for NATS
 for (const r of hosted.projections) await r.subscription.stop();
 const pairs = Math.floor(LEDGER_EVENTS / 2);
@@ -167,19 +168,19 @@ const [insertMs] = await timed(async () => {
     const to = Math.min(LEDGER_EVENTS, from + 500_000) - 1;
     // event n: even = an admission of stay n/2; odd = the discharge of the stay admitted 1,000 earlier
     await sql`INSERT INTO placement.events (stream_id, stream_position, event_id, type, data, metadata)
-      SELECT 'placements-' || c.client, CASE WHEN a THEN 1 ELSE 2 END, ${sql.raw(syntheticUuidSql('v', 'n'))},
+      SELECT 'placements-' || c.client, CASE WHEN a THEN 1 ELSE 2 END, ${sql.raw(orderedUuidSql(1, 'n'))},
         CASE WHEN a THEN 'Admitted' ELSE 'Discharged' END,
-        jsonb_build_object('clientId', c.client, 'placementId', ${sql.raw(syntheticUuidSql('q', 's.stay'))},
+        jsonb_build_object('clientId', c.client, 'placementId', ${sql.raw(orderedUuidSql(2, 's.stay'))},
           'siteId', ${sql.raw(syntheticUuidSql('s', `(s.stay % ${SITES})`))}, 'serviceType', 'protected_housing',
           'kind', 'residential', 'municipality', ${sql.raw(`(ARRAY['${codes.join("','")}'])[1 + s.stay % ${codes.length}]`)},
           'on', (DATE '2021-01-01' + (s.stay % 1500) + CASE WHEN a THEN 0 ELSE 90 END)::text, 'basis', 'offer')
           || CASE WHEN a THEN '{}'::jsonb ELSE jsonb_build_object('reason', 'own_request',
             'destination', jsonb_build_object('kind', 'family_home')) END,
-        jsonb_build_object('id', ${sql.raw(syntheticUuidSql('v', 'n'))}, 'source', 'placement')
+        jsonb_build_object('id', ${sql.raw(orderedUuidSql(1, 'n'))}, 'source', 'placement')
       FROM generate_series(${from}::int, ${to}::int) n,
         LATERAL (SELECT n % 2 = 0 OR n / 2 < 1000 AS a) k,
         LATERAL (SELECT CASE WHEN n % 2 = 0 THEN n / 2 WHEN n / 2 < 1000 THEN ${pairs} + n / 2 ELSE n / 2 - 1000 END AS stay) s,
-        LATERAL (SELECT ${sql.raw(syntheticUuidSql('k', 's.stay'))}::text AS client) c`.execute(db);
+        LATERAL (SELECT ${sql.raw(orderedUuidSql(3, 's.stay'))}::text AS client) c`.execute(db);
   }
   await sql`ANALYZE placement.events`.execute(db);
 });

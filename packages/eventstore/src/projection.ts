@@ -42,12 +42,20 @@ export class ProjectionRunner {
   }
 
   async rebuild(): Promise<number> {
-    await this.target.db.transaction().execute(async (tx) => {
-      // lock the checkpoint so a running loop waits, then empty the model and rewind
-      await this.subscription.checkpoints.read(tx, this.subscription.name, true);
-      await this.projection.reset(tx);
-      await this.subscription.checkpoints.reset(tx, this.subscription.name);
-    });
-    return this.subscription.catchUp();
+    // this process's own loop pauses, so every replayed event is counted here (another process's loop
+    // waits on the checkpoint lock while the model is emptied, then shares the replay)
+    const running = this.subscription.running;
+    if (running) await this.subscription.stop();
+    try {
+      await this.target.db.transaction().execute(async (tx) => {
+        // lock the checkpoint so a running loop waits, then empty the model and rewind
+        await this.subscription.checkpoints.read(tx, this.subscription.name, true);
+        await this.projection.reset(tx);
+        await this.subscription.checkpoints.reset(tx, this.subscription.name);
+      });
+      return await this.subscription.catchUp();
+    } finally {
+      if (running) this.subscription.start();
+    }
   }
 }

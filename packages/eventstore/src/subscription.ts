@@ -83,6 +83,10 @@ export class Subscription {
     return total;
   }
 
+  get running(): boolean {
+    return this.#running;
+  }
+
   start(): void {
     if (this.#running) return;
     this.#running = true;

@@ -7,6 +7,7 @@ import {
   Problem,
   sofiaDate,
 } from '@casework/contracts';
+import { municipalitiesOf } from '@casework/reference-data';
 import {
   assertMayAsk,
   badRequest,
@@ -124,6 +125,9 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       const q = request.query;
       if (q.to < q.from) throw badRequest('query.to', 'must not be before from');
       assertMayAsk(jurisdictionOf(principalOf(request)), { oblast: q.oblast });
+      // the ledger's current rows: a stay begins with an admission or a transfer and ends with a
+      // discharge (a transfer's end is the next stay's beginning)
+      const codes = municipalitiesOf(q.oblast).map((m) => m.code);
       const { rows } = await sql<{
         client_id: string;
         on_date: string;
@@ -133,10 +137,20 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         to_type: string | null;
         reason: string | null;
         destination: string | null;
-      }>`SELECT client_id::text, on_date::text, kind, municipality, from_type, to_type, reason, destination
-        FROM ${s('movements')}
-        WHERE oblast = ${q.oblast} AND on_date BETWEEN ${q.from}::date AND ${q.to}::date
-        ORDER BY on_date, event_id`.execute(ctx.store.db);
+      }>`WITH current AS (SELECT * FROM ${s('stays')} WHERE superseded_at IS NULL AND municipality = ANY(${codes}::text[]))
+        SELECT client_id::text, valid_from::text AS on_date,
+            CASE WHEN basis = 'transfer' THEN 'transfer' ELSE 'admission' END AS kind, municipality,
+            (SELECT p.service_type FROM ${s('stays')} p WHERE p.placement_id = c.transferred_from
+              AND p.superseded_at IS NULL) AS from_type,
+            service_type AS to_type, NULL AS reason, NULL AS destination, placement_id
+          FROM current c WHERE valid_from BETWEEN ${q.from}::date AND ${q.to}::date
+        UNION ALL
+        SELECT client_id::text, valid_to::text, 'discharge', municipality, service_type,
+            CASE WHEN destination->>'kind' = 'service_type' THEN destination->>'serviceType' END, end_reason,
+            destination->>'kind', placement_id
+          FROM current WHERE valid_to BETWEEN ${q.from}::date AND ${q.to}::date
+            AND end_reason <> 'moved_to_other_service'
+        ORDER BY 2, 9, 3`.execute(ctx.store.db);
       const movements = rows.map((r) => ({
         client: pseudonym(r.client_id),
         on: r.on_date,

@@ -244,11 +244,12 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const j = jurisdiction(request);
       const after = decodeCursor(q.cursor, 2);
       const where = [
+        sql`superseded_at IS NULL`,
         inJurisdiction(j, sql.ref('municipality')),
         q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
         q.siteId ? sql`site_id = ${q.siteId}::uuid` : undefined,
         q.activeOn
-          ? sql`valid_from <= ${q.activeOn}::date AND (ended_on IS NULL OR ended_on > ${q.activeOn}::date)`
+          ? sql`valid_from <= ${q.activeOn}::date AND (valid_to IS NULL OR valid_to > ${q.activeOn}::date)`
           : undefined,
         after ? sql`(valid_from, placement_id) > (${after[0]}::date, ${after[1]}::uuid)` : undefined,
       ].filter((w) => w !== undefined);
@@ -269,9 +270,9 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         transferred_from: string | null;
         transferred_to: string | null;
       }>`SELECT placement_id::text, client_id::text, site_id::text, service_type, kind, municipality,
-          valid_from::text, term_end::text, weekdays, basis, ended_on::text, end_reason, destination,
+          valid_from::text, term_end::text, weekdays, basis, valid_to::text AS ended_on, end_reason, destination,
           transferred_from::text, transferred_to::text
-        FROM ${sql.id(ctx.store.schema, 'placements')} WHERE ${sql.join(where, sql` AND `)}
+        FROM ${sql.id(ctx.store.schema, 'stays')} WHERE ${sql.join(where, sql` AND `)}
         ORDER BY valid_from, placement_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
       const page = pageOf(rows, q.limit, (r) => [r.valid_from, r.placement_id]);
       const t = today();

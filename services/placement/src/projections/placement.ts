@@ -184,9 +184,7 @@ export const placementProjection = (schema: string): Projection => {
     },
     async reset(tx) {
       await sql`TRUNCATE ${t('sites')}, ${t('site_capacity')}, ${t('site_suspensions')}, ${t('stays')},
-        ${t('placements')}, ${t('waiting_list')}, ${t('tasks')}, ${t('absences')}, ${t('attendance')}, ${t('movements')}`.execute(
-        tx,
-      );
+        ${t('waiting_list')}, ${t('tasks')}, ${t('absences')}, ${t('attendance')}`.execute(tx);
     },
   };
 };
