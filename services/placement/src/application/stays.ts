@@ -1,12 +1,11 @@
 import {
   addMonths,
   breaksRule,
-  type Decider,
   type DomainEvent,
   type LocalDate,
   type ServiceTypeCode,
 } from '@casework/contracts';
-import { ConcurrencyError, type Executor, type Tx } from '@casework/eventstore';
+import type { Executor, Tx } from '@casework/eventstore';
 import { placementParameters, serviceType } from '@casework/reference-data';
 import {
   appendOf,
@@ -29,7 +28,7 @@ import { decideIn } from './decideIn.js';
 import { withLedgers } from './ledgers.js';
 import { clientOfPlacement, entryOfOffer, rememberPlacement } from './lookups.js';
 import { type LoadedSite, loadSites, snapshotIfDue } from './siteState.js';
-import { definitions, entryStream, placementStream, siteStream } from './streams.js';
+import { definitions, entryStream, placementStream } from './streams.js';
 import { removeEntries } from './waitingList.js';
 
 type Loaded<S> = { streamId: string; state: S; version: number };

@@ -9,7 +9,7 @@ import { decideIn } from './decideIn.js';
 import { withLedgers } from './ledgers.js';
 import { entryOfOffer } from './lookups.js';
 import { decideSite, type LoadedSite, loadSites } from './siteState.js';
-import { entryStream, siteStream } from './streams.js';
+import { entryStream } from './streams.js';
 
 const entryRef = (entryId: string) => ({ streamId: entryStream(entryId), streamType: 'entry' });
 
