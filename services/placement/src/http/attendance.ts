@@ -7,30 +7,16 @@ import {
   RecordAttendanceBody,
   SiteParams,
 } from '@casework/contracts';
-import {
-  badRequest,
-  causeOf,
-  covers,
-  jurisdictionOf,
-  notFound,
-  principalOf,
-  type ServiceContext,
-} from '@casework/service-kit';
-import type { FastifyRequest } from 'fastify';
+import { badRequest, causeOf, type ServiceContext } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { recordAttendance } from '../application/attendance.js';
-import { loadSite } from '../application/sites.js';
+import { visibleSite } from './visibleSite.js';
 
 const STAFF = ['case_manager', 'supervisor'] as const;
 
 /** A day centre's register: who came on each day, against their weekly pattern. */
 export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  const visibleSite = async (request: FastifyRequest, siteId: string) => {
-    const o = (await loadSite(ctx, siteId)).state.opened;
-    if (!o || !covers(jurisdictionOf(principalOf(request)), o.municipality)) throw notFound('the site');
-  };
-
   app.post(
     '/v1/sites/:siteId/attendance',
     {
@@ -44,7 +30,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
       },
     },
     async (request) => {
-      await visibleSite(request, request.params.siteId);
+      await visibleSite(ctx, request, request.params.siteId);
       const days = await recordAttendance(
         ctx,
         request.params.siteId,
@@ -72,7 +58,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
       const { from, to } = request.query;
       if (to < from || daysBetween(from, to) > 92)
         throw badRequest('query.to', 'from 0 to 92 days after from');
-      await visibleSite(request, request.params.siteId);
+      await visibleSite(ctx, request, request.params.siteId);
       const { rows } = await sql<{
         day: string;
         placement_id: string;

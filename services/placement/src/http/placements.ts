@@ -31,9 +31,9 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import { recordAbsence } from '../application/absences.js';
 import { clientOfPlacement } from '../application/lookups.js';
-import { loadSite } from '../application/sites.js';
 import { admit, discharge, loadPlacements, transfer } from '../application/stays.js';
 import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
+import { visibleSite } from './visibleSite.js';
 
 /** Placements name a person: the owning municipality's staff and national integrators read them. */
 const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
@@ -66,10 +66,6 @@ function placementRecord(
 export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const today = () => sofiaDate(ctx.clock());
   const jurisdiction = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
-  const seesSite = async (request: FastifyRequest, siteId: string) => {
-    const o = (await loadSite(ctx, siteId)).state.opened;
-    if (!o || !covers(jurisdiction(request), o.municipality)) throw notFound('the site');
-  };
   /** The placement with its client's stream, if the caller's jurisdiction covers its municipality. */
   const visible = async (request: FastifyRequest, placementId: string) => {
     const clientId = await clientOfPlacement(ctx, placementId);
@@ -108,7 +104,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const caller = principalOf(request);
       if (emergency && !caller.roles.some((r) => r === 'supervisor' || r === 'admin'))
         throw forbidden('an emergency admission is for supervisors');
-      await seesSite(request, b.siteId);
+      await visibleSite(ctx, request, b.siteId);
       const basis = emergency
         ? { kind: 'emergency' as const, ...emergency, supervisor: caller.sub }
         : { kind: 'offer' as const, offerId: offerId! };
@@ -147,7 +143,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
     },
     async (request, reply) => {
       await visible(request, request.params.placementId);
-      await seesSite(request, request.body.toSiteId);
+      await visibleSite(ctx, request, request.body.toSiteId);
       const r = await transfer(
         ctx,
         { placementId: request.params.placementId, ...request.body },

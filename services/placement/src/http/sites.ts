@@ -20,12 +20,10 @@ import {
   assertMayAsk,
   badRequest,
   causeOf,
-  covers,
   decodeCursor,
   ifMatch,
   inJurisdiction,
   jurisdictionOf,
-  notFound,
   pageOf,
   principalOf,
   type ServiceContext,
@@ -34,8 +32,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { type RawBuilder, sql } from 'kysely';
 import type { z } from 'zod';
-import { loadSite, runSiteCommand } from '../application/sites.js';
+import { runSiteCommand } from '../application/sites.js';
 import { capacityOn, occupancyOn, reservedOn, type Site, type SiteCommand } from '../domain/site.js';
+import { visibleSite } from './visibleSite.js';
 
 const READERS = ['case_manager', 'supervisor', 'integrator', 'directorate_analyst'] as const;
 const MANAGERS = ['supervisor'] as const;
@@ -98,20 +97,12 @@ export const siteRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
   const today = () => sofiaDate(ctx.clock());
   const jurisdiction = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
 
-  /** The site if the caller's jurisdiction covers it, else 404. */
-  const visibleSite = async (request: FastifyRequest, siteId: string) => {
-    const loaded = await loadSite(ctx, siteId);
-    const o = loaded.state.opened;
-    if (!o || !covers(jurisdiction(request), o.municipality)) throw notFound('the site');
-    return loaded;
-  };
-
   const command = async (
     request: FastifyRequest<{ Params: z.infer<typeof SiteParams> }>,
     reply: FastifyReply,
     build: SiteCommand,
   ) => {
-    await visibleSite(request, request.params.siteId);
+    await visibleSite(ctx, request, request.params.siteId);
     const r = await runSiteCommand(ctx, request.params.siteId, build, causeOf(request), ifMatch(request));
     reply.header('etag', `"${r.version}"`);
     return siteRecord(r.state, r.version, today());
@@ -232,7 +223,7 @@ export const siteRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       },
     },
     async (request, reply) => {
-      const { state, version } = await visibleSite(request, request.params.siteId);
+      const { state, version } = await visibleSite(ctx, request, request.params.siteId);
       const record = siteRecord(state, version, request.query.asOf ?? today());
       reply.header('etag', `"${version}"`);
       if (!request.query.knownAt) return record;
@@ -258,7 +249,7 @@ export const siteRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       const { from, to, knownAt } = request.query;
       if (to < from) throw badRequest('query.to', 'must not be before from');
       if (daysBetween(from, to) > 366) throw badRequest('query.to', 'at most 366 days after from');
-      await visibleSite(request, request.params.siteId);
+      await visibleSite(ctx, request, request.params.siteId);
       const days = await ledger(ctx, request.params.siteId, from, to, knownAt ?? ctx.clock().toISOString());
       return { siteId: request.params.siteId, days };
     },

@@ -33,11 +33,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { entryOfOffer } from '../application/lookups.js';
-import { loadSite } from '../application/sites.js';
 import { definitions, entryStream } from '../application/streams.js';
 import { answerOffer, loadEntry, makeOffer, rankedList } from '../application/waitingList.js';
 import { pointsOf } from '../domain/ranking.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
+import { visibleSite } from './visibleSite.js';
 
 /** Waiting lists name people: the owning municipality's staff read and run them. */
 const STAFF = ['case_manager', 'supervisor'] as const;
@@ -262,8 +262,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       },
     },
     async (request, reply) => {
-      const o = (await loadSite(ctx, request.params.siteId)).state.opened;
-      if (!o || !covers(jurisdiction(request), o.municipality)) throw notFound('the site');
+      await visibleSite(ctx, request, request.params.siteId);
       const caller = principalOf(request);
       const { justification, ...b } = request.body;
       if (justification && !caller.roles.some((r) => r === 'supervisor' || r === 'admin'))
