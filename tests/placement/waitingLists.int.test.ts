@@ -143,3 +143,27 @@ t.test('waiting list, offers and admission on an accepted offer', async (t) => {
   );
   t.match(end?.[1]?.reasons, [/standard/, /moved to the end of its class on 2026-12-01/, /since/]);
 });
+
+t.test(
+  'an emergency admission of someone holding an offer at that site takes up the held place',
+  async (t) => {
+    const h = await setUp(t);
+    const siteId = await h.openSite('protected_housing', 1);
+    const [client] = await h.registerMany([66]);
+    const entry = await h.makeEligible(client!, 'protected_housing');
+    const offer = await h.post(`/v1/sites/${siteId}/offers`, { from: '2026-11-24' });
+    t.match(offer.json(), { entryId: entry, status: 'open' });
+    const admitted = await h.admit(client!, siteId, '2026-11-24');
+    t.equal(admitted.statusCode, 201, admitted.body);
+    t.match(
+      (await h.get(`/v1/offers/${offer.json().offerId}`)).json(),
+      { status: 'taken_up' },
+      'the person is in',
+    );
+    t.match((await h.get(`/v1/sites/${siteId}?asOf=2026-11-24`)).json(), {
+      occupied: 1,
+      reserved: 0,
+      vacancies: 0,
+    });
+  },
+);

@@ -132,6 +132,12 @@ async function assertEligible(ctx: ServiceContext, tx: Tx, clientId: string, typ
     });
 }
 
+async function serviceTypeOf(ctx: ServiceContext, tx: Tx, siteId: string) {
+  const [site] = await loadSites(ctx, tx, [siteId]);
+  if (!site?.state.opened) throw notFound('the site');
+  return site.state.opened.serviceType;
+}
+
 /**
  * What any admission (a transfer's too) must satisfy beyond the site's vacancy: a valid determination
  * for the service type on the date, and the accepted offer it takes up, if any (which takes the entry
@@ -169,10 +175,16 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
   const placementId = ctx.newId();
   const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
   return withLedgers(ctx, [input.siteId], async (tx) => {
+    await admissionRules(
+      ctx,
+      tx,
+      { ...input, serviceType: await serviceTypeOf(ctx, tx, input.siteId), offerId },
+      cause,
+    );
+    // read after the rules: taking the person off the list may have freed a place held for them here
     const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
     const site = sites[0]!;
     const place = placeAt(site.state, placementId);
-    await admissionRules(ctx, tx, { ...input, serviceType: place.serviceType, offerId }, cause);
     const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
     const emergency =
       input.basis.kind === 'emergency'
@@ -232,16 +244,17 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
   const placementId = ctx.newId();
   const fromSiteId = await siteOfStay(ctx, clientId, input.placementId);
   return withLedgers(ctx, [fromSiteId, input.toSiteId], async (tx) => {
-    const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
-    const [from, to] = sites as [LoadedSite, LoadedSite];
-    const place = placeAt(to.state, placementId);
     const { offerId } = input;
+    const serviceType = await serviceTypeOf(ctx, tx, input.toSiteId);
     await admissionRules(
       ctx,
       tx,
-      { clientId, siteId: input.toSiteId, serviceType: place.serviceType, on: input.on, offerId },
+      { clientId, siteId: input.toSiteId, serviceType, on: input.on, offerId },
       cause,
     );
+    const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
+    const [from, to] = sites as [LoadedSite, LoadedSite];
+    const place = placeAt(to.state, placementId);
     const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
     const result = await commit(
       ctx,
