@@ -1,4 +1,4 @@
-import { type LocalDate, sofiaDate } from '@casework/contracts';
+import { daysBetween, type LocalDate, sofiaDate } from '@casework/contracts';
 import { placementParameters } from '@casework/reference-data';
 import { type Cause, notFound, type ServiceContext } from '@casework/service-kit';
 import type { Absence } from '../domain/clientPlacements.js';
@@ -18,7 +18,7 @@ export function countedDays(absences: readonly Absence[], year: number, today: L
     if (a.kind === 'hospital') continue;
     const from = a.from > start ? a.from : start;
     const until = [a.returnedOn ?? today, end].sort()[0]!;
-    if (until > from) days += (Date.parse(until) - Date.parse(from)) / 86_400_000;
+    if (until > from) days += daysBetween(from, until);
   }
   return days;
 }

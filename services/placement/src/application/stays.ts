@@ -21,6 +21,7 @@ import {
   type PlacementCommand,
   type PlacementEvent,
   placementDecider,
+  termsOf,
 } from '../domain/clientPlacements.js';
 import { type Site, type SiteCommand, type SiteEvent, siteDecider } from '../domain/site.js';
 import { entryDecider } from '../domain/waitingEntry.js';
@@ -185,7 +186,7 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
     const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
     const site = sites[0]!;
     const place = placeAt(site.state, placementId);
-    const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
+    const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...termsOf(input) };
     const emergency =
       input.basis.kind === 'emergency'
         ? { justification: input.basis.justification, supervisor: input.basis.supervisor }
@@ -219,11 +220,6 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
   });
 }
 
-const strip = (t: { termEnd?: LocalDate | undefined; weekdays?: number[] | undefined }) => ({
-  ...(t.termEnd !== undefined ? { termEnd: t.termEnd } : {}),
-  ...(t.weekdays !== undefined ? { weekdays: t.weekdays } : {}),
-});
-
 export type TransferInput = {
   placementId: string;
   toSiteId: string;
@@ -255,7 +251,7 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
     const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
     const [from, to] = sites as [LoadedSite, LoadedSite];
     const place = placeAt(to.state, placementId);
-    const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...strip(input) };
+    const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...termsOf(input) };
     const result = await commit(
       ctx,
       tx,

@@ -119,7 +119,8 @@ const placeOf = (s: Stay & { placementId: string }): Place => ({
   municipality: s.municipality,
 });
 
-const terms = (t: Terms) => ({
+/** The terms given, without the ones left out. */
+export const termsOf = (t: Terms) => ({
   ...(t.termEnd !== undefined ? { termEnd: t.termEnd } : {}),
   ...(t.weekdays !== undefined ? { weekdays: t.weekdays } : {}),
 });
@@ -137,7 +138,7 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
           clientId,
           ...place,
           on,
-          ...terms(command),
+          ...termsOf(command),
           basis: command.basis,
           ...(command.offerId ? { offerId: command.offerId } : {}),
         },
@@ -169,7 +170,7 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
             clientId: command.clientId,
             on: command.on,
             from: placeOf({ ...from, placementId: command.from }),
-            to: { ...command.to, ...terms(command) },
+            to: { ...command.to, ...termsOf(command) },
           },
         },
       ];

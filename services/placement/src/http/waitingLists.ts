@@ -21,6 +21,7 @@ import {
   causeOf,
   covers,
   decodeCursor,
+  encodeCursor,
   execute,
   forbidden,
   ifMatch,
@@ -155,9 +156,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
           ...(r.offer_id ? { offer: offerOf(r) } : {}),
           reasons: r.reasons,
         })),
-        ...(after + q.limit < ranked.length
-          ? { next: Buffer.from(JSON.stringify([after + q.limit])).toString('base64url') }
-          : {}),
+        ...(after + q.limit < ranked.length ? { next: encodeCursor([after + q.limit]) } : {}),
       };
     },
   );
