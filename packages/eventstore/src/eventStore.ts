@@ -42,6 +42,8 @@ function pgError(e: unknown): { code?: string; detail?: string; constraint?: str
  * The event store of one service schema. Every method takes an optional executor so a caller can
  * combine appends, reads and read-model writes in one transaction.
  */
+const NEW_STREAM_RACE = new Set(['streams_pkey', 'events_stream_id_stream_position_key']);
+
 export class EventStore {
   /** Emits 'appended' after a commit made through this instance (the embedded transport listens). */
   readonly notifications = new EventEmitter();
@@ -73,6 +75,8 @@ export class EventStore {
 
   /** Appends to one or more streams atomically; throws ConcurrencyError on a version mismatch. */
   async append(streams: StreamAppend[], executor: Executor = this.db): Promise<AppendResult> {
+    const ids = new Set(streams.map((s) => s.streamId));
+    if (ids.size !== streams.length) throw new Error('an append names each stream once');
     const payload = streams.map((s) => ({
       streamId: s.streamId,
       streamType: s.streamType,
@@ -105,9 +109,10 @@ export class EventStore {
         };
         throw new ConcurrencyError(d.streamId, d.expected, d.actual ?? undefined);
       }
-      if (err.code === '23505' && err.constraint === 'streams_pkey') {
-        // two writers created the same new stream concurrently; the slower one loses
-        const id = /\(stream_id\)=\((.*)\)/.exec(err.detail ?? '')?.[1];
+      if (err.code === '23505' && NEW_STREAM_RACE.has(err.constraint ?? '')) {
+        // two writers created the same new stream concurrently; the slower one loses (on the stream
+        // row or on its first event's position, whichever the append reached first)
+        const id = /\(stream_id(?:, stream_position)?\)=\(([^,)]*)/.exec(err.detail ?? '')?.[1];
         const s = streams.find((x) => x.streamId === id) ?? streams[0]!;
         throw new ConcurrencyError(s.streamId, String(s.expectedVersion), undefined);
       }

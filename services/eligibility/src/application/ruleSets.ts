@@ -35,7 +35,7 @@ export class RuleSets {
   ) {}
 
   async load(ruleSetIds: readonly string[]): Promise<void> {
-    const missing = ruleSetIds.filter((id) => !this.#loaded.has(id));
+    const missing = [...new Set(ruleSetIds)].filter((id) => !this.#loaded.has(id));
     if (missing.length === 0) return;
     const read = await this.ctx.store.readStreams(missing.map(ruleSetStream), this.executor);
     for (const id of missing) this.#loaded.set(id, fold(read.get(ruleSetStream(id))!.events));
