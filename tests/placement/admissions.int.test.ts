@@ -163,6 +163,19 @@ t.test(
     t.match(after, { occupied: 0, vacancies: 2 }, 'free from the discharge date');
     t.match(await ledgerOn('2026-09-30'), { occupied: 1 }, 'the days before keep the stay');
     t.match(await ledgerOn('2026-10-15', before), { occupied: 1 }, 'as we knew it before the discharge');
+    const listed = async (knownAt?: string) =>
+      (
+        await h.get(
+          `/v1/placements?siteId=${housing}&activeOn=2026-10-15${knownAt ? `&knownAt=${knownAt}` : ''}`,
+        )
+      ).json().items;
+    t.same(await listed(), [], 'not in service after the discharge date');
+    t.match(
+      await listed(before),
+      [{ placementId, from: '2026-09-15', status: 'active' }],
+      'the placements as known before the discharge',
+    );
+    t.notOk((await listed(before))[0]?.endedOn, 'no end known then');
 
     const again = await h.post(`/v1/placements/${placementId}/discharge`, {
       on: '2026-10-05',

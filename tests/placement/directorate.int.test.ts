@@ -41,6 +41,7 @@ t.test('the directorate sees its oblast in figures and pseudonyms, never a perso
       vacancies: 3,
       waiting: 1,
       medianDaysWaiting: 70,
+      reviewsOverdue: 0,
     },
     {
       municipality: 'BLG01',
@@ -51,6 +52,7 @@ t.test('the directorate sees its oblast in figures and pseudonyms, never a perso
       vacancies: 1,
       waiting: 0,
       medianDaysWaiting: null,
+      reviewsOverdue: 0,
     },
   ]);
   const before = await h.get('/v1/directorate/occupancy?oblast=BG-01&on=2026-10-15', analyst);
@@ -59,10 +61,29 @@ t.test('the directorate sees its oblast in figures and pseudonyms, never a perso
   const csv = await h.get('/v1/directorate/occupancy?oblast=BG-01&on=2026-11-23&format=csv', analyst);
   t.match(csv.headers['content-type'], /^text\/csv/);
   t.same(csv.body.trim().split('\n'), [
-    'municipality,serviceType,sites,places,occupied,vacancies,waiting,medianDaysWaiting',
-    'BLG01,protected_housing,1,4,1,3,1,70',
-    'BLG01,social_housing_special_status,1,2,1,1,0,',
+    'municipality,serviceType,sites,places,occupied,vacancies,waiting,medianDaysWaiting,reviewsOverdue',
+    'BLG01,protected_housing,1,4,1,3,1,70,0',
+    'BLG01,social_housing_special_status,1,2,1,1,0,,0',
   ]);
+
+  // a stay past the end of its fixed term is a review overdue, until a review renews the term
+  const overdueOn = async (on: string) =>
+    (
+      (await h.get(`/v1/directorate/occupancy?oblast=BG-01&on=${on}`, analyst)).json().rows as {
+        serviceType: string;
+        reviewsOverdue: number;
+      }[]
+    ).find((r) => r.serviceType === 'protected_housing')?.reviewsOverdue;
+  t.equal(await overdueOn('2027-09-30'), 0, 'within the term');
+  t.equal(await overdueOn('2027-10-15'), 1, 'the twelve-month term ended on 2027-10-01');
+  const renewed = await h.post(`/v1/placements/${stays[2]}/renewals`, { reviewedOn: '2027-09-20' });
+  t.equal(renewed.statusCode, 200);
+  t.match(renewed.json(), { termEnd: '2028-10-01', renewals: 1 }, 'renewed for the term in force');
+  t.equal(
+    await eventually(async () => ((await overdueOn('2027-10-15')) === 0 ? 0 : undefined)),
+    0,
+    'renewed',
+  );
 
   const flows = await h.get('/v1/directorate/flows?oblast=BG-01&from=2026-01-01&to=2026-12-31', analyst);
   t.equal(flows.statusCode, 200);

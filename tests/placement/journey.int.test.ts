@@ -145,6 +145,13 @@ t.test(
         'off the list once placed',
       );
 
+    // the tenancy's review renews it once for 24 months; a second renewal is refused
+    const flatStay = moved.json().placementId;
+    const renewed = await h.post(`/v1/placements/${flatStay}/renewals`, { reviewedOn: '2028-12-10' });
+    t.match(renewed.json(), { termEnd: '2031-01-15', renewals: 1 });
+    const again = await h.post(`/v1/placements/${flatStay}/renewals`, { reviewedOn: '2030-12-10' });
+    t.match(again.json(), { status: 422, type: /renewals-exhausted$/ }, 'special status: one renewal');
+
     // what other services and integrators heard, in order
     const rows = await h.database.db
       .selectFrom('placement.events' as never)
@@ -154,7 +161,7 @@ t.test(
       .execute();
     t.same(
       rows.map((r) => (r as { type: string }).type),
-      ['Admitted', 'Admitted', 'AbsenceStarted', 'AbsenceEnded', 'Transferred'],
+      ['Admitted', 'Admitted', 'AbsenceStarted', 'AbsenceEnded', 'Transferred', 'TermRenewed'],
     );
   },
 );

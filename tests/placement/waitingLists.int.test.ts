@@ -78,6 +78,7 @@ t.test('waiting list, offers and admission on an accepted offer', async (t) => {
     offerId: offer.json().offerId,
   });
   t.equal(wrong.statusCode, 422, 'an offer is taken up by its own person');
+  const knownWithC = new Date().toISOString();
   const admitted = await h.post('/v1/placements', {
     clientId: c,
     siteId,
@@ -124,6 +125,7 @@ t.test('waiting list, offers and admission on an accepted offer', async (t) => {
     before?.map((i) => i.entryId),
     [ea, eb],
   );
+  const knownBeforeMove = new Date().toISOString();
   const again = await h.post(`/v1/sites/${siteId}/offers`, { from: '2026-12-07' });
   t.match(again.json(), { entryId: ea });
   const moved = await h.post(`/v1/offers/${again.json().offerId}/decline`, {
@@ -140,6 +142,25 @@ t.test('waiting list, offers and admission on an accepted offer', async (t) => {
     end?.map((i) => i.entryId),
     [eb, ea],
     'B first, A moved to the end of the class',
+  );
+  // what the list was before the move, as recorded then (a real time: recording times are the store's)
+  const asKnown = async (knownAt: string) =>
+    (await h.get(`/v1/waiting-lists?serviceType=protected_housing&asOf=2026-12-01&knownAt=${knownAt}`)).json()
+      .items as Item[];
+  t.same(
+    (await asKnown(knownBeforeMove)).map((i) => i.entryId),
+    [ea, eb],
+    'as known before the move: A still ahead',
+  );
+  t.same(
+    (await asKnown(knownWithC)).map((i) => i.entryId),
+    [ec, ea, eb],
+    'as known before C was admitted: C still on the list, first',
+  );
+  t.same(
+    (await h.get('/v1/waiting-lists?serviceType=protected_housing&asOf=2026-09-13')).json().items,
+    [],
+    'nobody was listed before the referral date',
   );
   t.match(end?.[1]?.reasons, [/standard/, /moved to the end of its class on 2026-12-01/, /since/]);
 });

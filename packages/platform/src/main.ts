@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, mintToken, Principal, rebuildProjections } from '@casework/service-kit';
 import closeWithGrace from 'close-with-grace';
 import { Config } from './config.js';
+import { offerDemo } from './demo/offer.js';
 import { createPlatform } from './platform.js';
 import { localSecret } from './secrets.js';
 import { allServices, servicesNamed } from './services.js';
@@ -22,6 +23,7 @@ const { values, positionals } = parseArgs({
     role: { type: 'string', multiple: true },
     municipality: { type: 'string' },
     oblast: { type: 'string' },
+    demo: { type: 'boolean' },
   },
 });
 
@@ -81,3 +83,6 @@ Casework (${platform.mode}: ${names}) is listening on ${address}
   A token:    pnpm --silent token -- --role case_manager --municipality BLG01
               then send it as "Authorization: Bearer <token>"
 `);
+
+const signingKey = config.AUTH_SIGNING_KEY ?? localSecret(config.DATA_DIR, 'signing');
+await offerDemo(platform.app, (p) => mintToken(signingKey, p), values.demo === true);

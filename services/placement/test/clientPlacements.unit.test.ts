@@ -211,3 +211,87 @@ t.test('absences keep the place; one at a time', async (t) => {
     .when({ type: 'EndAbsence', placementId: id('0', 1), absenceId, returnedOn: '2026-07-01' })
     .thenFails('RETURN_BEFORE_LEAVING');
 });
+
+t.test('a fixed term is renewed after a review; special status a limited number of times', async (t) => {
+  const renew = (n: number, termEnd: string, renewalsAllowed: number | null) =>
+    ({ type: 'Renew', placementId: id('0', n), reviewedOn: '2027-01-10', termEnd, renewalsAllowed }) as const;
+  const renewed = (p: ReturnType<typeof place>, previousTermEnd: string, termEnd: string, renewal: number) =>
+    ({
+      type: 'TermRenewed',
+      data: { clientId, ...(p as object), reviewedOn: '2027-01-10', previousTermEnd, termEnd, renewal },
+    }) as PlacementEvent;
+  const inHousing = admitted(housing(1), '2026-02-01', { termEnd: '2027-02-01' });
+  spec(t)
+    .given([inHousing])
+    .when(renew(1, '2028-02-01', null))
+    .then([renewed(housing(1), '2027-02-01', '2028-02-01', 1)]);
+  spec(t)
+    .given([inHousing, renewed(housing(1), '2027-02-01', '2028-02-01', 1)])
+    .when(renew(1, '2029-02-01', null))
+    .then([renewed(housing(1), '2028-02-01', '2029-02-01', 2)], 'residential care: no limit');
+  spec(t)
+    .given([inHousing, renewed(housing(1), '2027-02-01', '2028-02-01', 1)])
+    .when(renew(1, '2028-02-01', null))
+    .then([], 'the same renewal again changes nothing');
+  spec(t)
+    .given([inHousing])
+    .when(renew(1, '2027-01-15', null))
+    .thenFails('TERM_NOT_EXTENDED');
+  const inFlat = admitted(special(2), '2026-02-01', { termEnd: '2028-02-01' });
+  spec(t)
+    .given([inFlat, renewed(special(2), '2028-02-01', '2030-02-01', 1)])
+    .when(renew(2, '2032-02-01', 1))
+    .thenFails('RENEWALS_EXHAUSTED', 'special status: renewed once');
+  spec(t)
+    .given([admitted(dayCentre(3), '2026-02-01')])
+    .when(renew(3, '2027-02-01', null))
+    .thenFails('NO_FIXED_TERM');
+  spec(t)
+    .given([inHousing, discharged(housing(1), '2026-12-01')])
+    .when(renew(1, '2028-02-01', null))
+    .thenFails('PLACEMENT_ENDED');
+});
+
+t.test('respite care: at most so many days a calendar year', async (t) => {
+  const respite = { daysPerYear: 30 };
+  const stay = (n: number, on: string, termEnd: string) =>
+    admitted(housing(n), on, { termEnd, respite: true });
+  spec(t)
+    .given([])
+    .when(admit(housing(1), '2027-03-01', { termEnd: '2027-03-21', respite }))
+    .then([stay(1, '2027-03-01', '2027-03-21')], '20 days');
+  spec(t)
+    .given([stay(1, '2027-03-01', '2027-03-21'), discharged(housing(1), '2027-03-21')])
+    .when(admit(housing(2), '2027-07-01', { termEnd: '2027-07-12', respite }))
+    .thenFails('RESPITE_LIMIT', '20 used and 11 asked is over 30');
+  spec(t)
+    .given([stay(1, '2027-03-01', '2027-03-21'), discharged(housing(1), '2027-03-11')])
+    .when(admit(housing(2), '2027-07-01', { termEnd: '2027-07-21', respite }))
+    .then([stay(2, '2027-07-01', '2027-07-21')], 'an early end gives the days back: 10 used, 20 asked');
+  spec(t)
+    .given([stay(1, '2027-12-10', '2027-12-31'), discharged(housing(1), '2027-12-31')])
+    .when(admit(housing(2), '2028-01-01', { termEnd: '2028-01-31', respite }))
+    .then([stay(2, '2028-01-01', '2028-01-31')], 'each calendar year has its own days');
+  spec(t)
+    .given([])
+    .when(admit(housing(1), '2027-12-20', { termEnd: '2028-01-25', respite }))
+    .then([stay(1, '2027-12-20', '2028-01-25')], '12 days in one year and 24 in the next');
+  spec(t)
+    .given([])
+    .when(admit(housing(1), '2027-03-01', { respite }))
+    .thenFails('RESPITE_NEEDS_END');
+  spec(t)
+    .given([])
+    .when(admit(dayCentre(1), '2027-03-01', { termEnd: '2027-03-05', respite }))
+    .thenFails('RESPITE_NOT_OFFERED');
+  spec(t)
+    .given([stay(1, '2027-03-01', '2027-03-21')])
+    .when({
+      type: 'Renew',
+      placementId: id('0', 1),
+      reviewedOn: '2027-03-10',
+      termEnd: '2027-03-25',
+      renewalsAllowed: null,
+    })
+    .thenFails('RESPITE_NOT_RENEWED');
+});

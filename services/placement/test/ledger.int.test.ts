@@ -3,6 +3,7 @@ import { addDays } from '@casework/contracts';
 import type { RecordedEvent } from '@casework/eventstore';
 import { testApp } from '@casework/testkit';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import t from 'tap';
 import { ledger } from '../src/http/sites.js';
 import { placement } from '../src/index.js';
@@ -14,7 +15,7 @@ const siteId = '5a000000-0000-4000-8000-000000000001';
 const ref = { siteId, serviceType: 'protected_housing', municipality: 'BLG01' } as const;
 const id = (n: number) => `0a000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-type Stay = { from: number; to: number | undefined };
+type Stay = { from: number; to: number | undefined; renewed: boolean };
 type Change = { from: number; places: number };
 
 /** A site's history: stays (some ended, maybe recorded long after) and capacity changes on distinct days. */
@@ -25,8 +26,15 @@ const history = fc.record({
       .record({
         from: fc.integer({ min: 0, max: DAYS - 1 }),
         length: fc.option(fc.integer({ min: 0, max: DAYS })),
+        renewed: fc.boolean(),
       })
-      .map(({ from, length }): Stay => ({ from, to: length === null ? undefined : from + length })),
+      .map(
+        ({ from, length, renewed }): Stay => ({
+          from,
+          to: length === null ? undefined : from + length,
+          renewed,
+        }),
+      ),
     { maxLength: 10 },
   ),
   changes: fc.uniqueArray(
@@ -43,12 +51,30 @@ function eventsOf(h: { places: number; stays: Stay[]; changes: Change[] }): Even
   const out: Event[] = [];
   h.stays.forEach((s, i) => {
     const stay = { clientId: id(100 + i), placementId: id(i), ...ref, kind: 'residential' };
-    out.push({ type: 'Admitted', data: { ...stay, on: day(s.from), basis: 'offer' }, key: `stay-${i}` });
+    const termEnd = day(s.from + 365);
+    out.push({
+      type: 'Admitted',
+      data: { ...stay, on: day(s.from), termEnd, basis: 'offer' },
+      key: `stay-${i}`,
+    });
+    if (s.renewed)
+      out.push({
+        type: 'TermRenewed',
+        data: {
+          ...stay,
+          reviewedOn: day(s.from),
+          previousTermEnd: termEnd,
+          termEnd: day(s.from + 730),
+          renewal: 1,
+        },
+        key: `renewed-${i}`,
+        after: `stay-${i}`,
+      });
     if (s.to !== undefined)
       out.push({
         type: 'Discharged',
         data: { ...stay, on: day(s.to), reason: 'own_request', destination: { kind: 'unknown' } },
-        after: `stay-${i}`,
+        after: s.renewed ? `renewed-${i}` : `stay-${i}`,
       });
   });
   for (const c of h.changes)
@@ -71,11 +97,15 @@ function recordingOrder(events: Event[], seed: number): Event[] {
     .map((x) => x.e);
   const out: Event[] = [];
   const waiting = new Map<string, Event>();
+  // an event waits for the one it follows; recording one releases its follower, and that one's
+  const record = (e: Event) => {
+    out.push(e);
+    const next = e.key ? waiting.get(e.key) : undefined;
+    if (next) record(next);
+  };
   for (const e of shuffled) {
     if (e.after && !out.some((o) => o.key === e.after)) waiting.set(e.after, e);
-    else out.push(e);
-    const next = e.key ? waiting.get(e.key) : undefined;
-    if (next) out.push(next);
+    else record(e);
   }
   return out;
 }
@@ -92,6 +122,14 @@ function expected(h: { places: number; stays: Stay[]; changes: Change[] }) {
     return { date: addDays(START, d), places, occupied, vacancies: Math.max(0, places - occupied) };
   });
 }
+
+/** Each stay's record as it must stand: its term (renewed or not) and its end. */
+const expectedRecords = (h: { stays: Stay[] }) =>
+  h.stays.map((s, i) => ({
+    placement_id: id(i),
+    term_end: addDays(START, s.from + (s.renewed ? 730 : 365)),
+    valid_to: s.to === undefined ? null : addDays(START, s.to),
+  }));
 
 t.test(
   'occupancy rebuilt from zero equals occupancy kept up event by event, whatever the recording order',
@@ -118,8 +156,15 @@ t.test(
         funding: 'municipal',
       },
     };
-    const read = () =>
-      ledger(ctx, siteId, START, addDays(START, DAYS - 1), new Date(clock + 1000).toISOString());
+    const read = async () => ({
+      days: await ledger(ctx, siteId, START, addDays(START, DAYS - 1), new Date(clock + 1000).toISOString()),
+      records: (
+        await sql<{ placement_id: string }>`SELECT placement_id::text, term_end::text, valid_to::text
+          FROM ${sql.id(ctx.store.schema, 'stays')} WHERE superseded_at IS NULL ORDER BY placement_id`.execute(
+          ctx.store.db,
+        )
+      ).rows,
+    });
 
     let runs = 0;
     await fc.assert(
@@ -141,7 +186,7 @@ t.test(
           );
         });
         const rebuilt = await read();
-        const want = expected(hist);
+        const want = { days: expected(hist), records: expectedRecords(hist) };
         return (
           JSON.stringify(incremental) === JSON.stringify(want) &&
           JSON.stringify(rebuilt) === JSON.stringify(want)
@@ -149,6 +194,6 @@ t.test(
       }),
       { numRuns: 40 },
     );
-    t.equal(runs, 40, 'forty generated histories, each agreeing with the direct count');
+    t.equal(runs, 40, 'forty generated histories, each agreeing with the direct count and records');
   },
 );

@@ -35,6 +35,9 @@ export const DirectorateOccupancy = z
         vacancies: z.number().int(),
         waiting: z.number().int().meta({ description: 'People on the waiting list on the date' }),
         medianDaysWaiting: z.number().nullable(),
+        reviewsOverdue: z.number().int().meta({
+          description: 'Stays in service past the end of their fixed term, their review not yet renewing it',
+        }),
       }),
     ),
   })
@@ -53,6 +56,7 @@ export const DirectorateOccupancy = z
           vacancies: 3,
           waiting: 6,
           medianDaysWaiting: 74,
+          reviewsOverdue: 1,
         },
       ],
     },

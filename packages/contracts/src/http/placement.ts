@@ -133,6 +133,10 @@ export const AdmitBody = z
     }),
     weekdays: Weekdays.optional().meta({ description: 'Day services: the expected attendance pattern' }),
     offerId: OfferId.optional().meta({ description: 'The accepted offer this admission takes up' }),
+    respite: z.literal(true).optional().meta({
+      description:
+        'Respite care: a short residential stay, with its `termEnd`, within the yearly limit of days (30 by default)',
+    }),
     emergency: z
       .object({ justification: z.string().trim().min(10).max(2000) })
       .optional()
@@ -162,6 +166,16 @@ export const TransferBody = z
   })
   .meta({ id: 'Transfer', example: { toSiteId: '0190a3c2-7b3c-7d4e-9f50-2b3c4d5e6f70', on: '2027-03-01' } });
 
+export const RenewBody = z
+  .object({
+    reviewedOn: LocalDate.meta({ description: 'The day of the review that renews the term' }),
+    termEnd: LocalDate.optional().meta({
+      description:
+        'The new end of the term (default: the term in force for the service type, from the old end)',
+    }),
+  })
+  .meta({ id: 'RenewTerm', example: { reviewedOn: '2027-08-20' } });
+
 export const DischargeBody = z
   .object({ on: LocalDate, reason: DischargeReason, destination: Destination })
   .meta({
@@ -177,6 +191,8 @@ export const PlacementRecord = z
     clientId: ClientId,
     from: LocalDate,
     termEnd: LocalDate.optional(),
+    renewals: z.number().int().min(0).optional().meta({ description: 'How often the term was renewed' }),
+    respite: z.literal(true).optional(),
     weekdays: Weekdays.optional(),
     basis: AdmissionBasis.or(z.literal('transfer')),
     status: PlacementStatus.meta({ description: 'Today: not begun yet, in service, or ended' }),
@@ -204,6 +220,7 @@ export const PlacementsQuery = z.object({
   clientId: ClientId.optional(),
   siteId: SiteId.optional(),
   activeOn: LocalDate.optional().meta({ description: 'Only stays in service on this date' }),
+  knownAt: AsOfQuery.shape.knownAt,
   limit: Limit,
   cursor: z.string().optional(),
 });
@@ -226,7 +243,10 @@ export const WaitingListQuery = z.object({
   municipality: MunicipalityCode.optional().meta({ description: "Default: the caller's municipality" }),
   serviceType: ServiceTypeCode,
   siteId: SiteId.optional().meta({ description: 'Only people who prefer this site or have no preference' }),
-  asOf: LocalDate.optional().meta({ description: 'Points count the years on the list up to this date' }),
+  asOf: LocalDate.optional().meta({
+    description: 'The list on this date (default today); points count the years on the list up to it',
+  }),
+  knownAt: AsOfQuery.shape.knownAt,
   limit: Limit,
   cursor: z.string().optional(),
 });

@@ -113,6 +113,7 @@ export type AdmitInput = {
   on: LocalDate;
   termEnd?: LocalDate | undefined;
   weekdays?: number[] | undefined;
+  respite?: true | undefined;
   basis:
     | { kind: 'offer'; offerId: string }
     | { kind: 'emergency'; justification: string; supervisor: string };
@@ -186,7 +187,14 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
     const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
     const site = sites[0]!;
     const place = placeAt(site.state, placementId);
-    const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...termsOf(input) };
+    // a respite stay ends when its caller says, within the yearly limit; others take the default term
+    const terms = {
+      ...(input.respite ? {} : defaultTerms(place.serviceType, place.municipality, input.on)),
+      ...termsOf(input),
+    };
+    const respite = input.respite
+      ? { daysPerYear: placementParameters(place.municipality as never, input.on).respiteDaysPerYear }
+      : undefined;
     const emergency =
       input.basis.kind === 'emergency'
         ? { justification: input.basis.justification, supervisor: input.basis.supervisor }
@@ -206,6 +214,7 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
           basis: input.basis.kind,
           offerId,
           emergency,
+          respite,
         },
       },
       [
@@ -303,4 +312,38 @@ export async function discharge(ctx: ServiceContext, input: DischargeInput, caus
     },
     within,
   );
+}
+
+export type RenewInput = { placementId: string; reviewedOn: LocalDate; termEnd?: LocalDate | undefined };
+
+/**
+ * Renews a residential stay's fixed term after a review: by default for the term in force for its
+ * service type, from the end of the old one; social housing with special status a limited number of times.
+ */
+export async function renew(ctx: ServiceContext, input: RenewInput, cause: Cause) {
+  const clientId = await clientOfPlacement(ctx, input.placementId);
+  const result = await ctx.store.transaction((tx) =>
+    decideIn(
+      ctx,
+      tx,
+      { streamId: placementStream(clientId), streamType: 'placements' },
+      placementDecider,
+      (state): PlacementCommand => {
+        const stay = state.stays.get(input.placementId);
+        if (!stay) throw notFound('the placement');
+        const p = placementParameters(stay.municipality as never, input.reviewedOn);
+        const special = stay.serviceType === 'social_housing_special_status';
+        const months = special ? p.specialStatusTenancyMonths : p.residentialTermMonths;
+        return {
+          type: 'Renew',
+          placementId: input.placementId,
+          reviewedOn: input.reviewedOn,
+          termEnd: input.termEnd ?? addMonths(stay.termEnd ?? input.reviewedOn, months),
+          renewalsAllowed: special ? p.specialStatusRenewals : null,
+        };
+      },
+      cause,
+    ),
+  );
+  return { placementId: input.placementId, ...result };
 }

@@ -5,6 +5,7 @@ import { type Cause, loadAggregate, notFound, type ServiceContext } from '@casew
 import { sql } from 'kysely';
 import { rank, type Waiting } from '../domain/ranking.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
+import { waitingListAsKnown } from '../projections/knownAt.js';
 import { decideIn } from './decideIn.js';
 import { withLedgers } from './ledgers.js';
 import { entryOfOffer } from './lookups.js';
@@ -132,12 +133,14 @@ export async function rankedList(
   ex: Executor,
   list: { municipality: string; serviceType: string; siteId?: string | undefined },
   asOf: LocalDate,
+  knownAt?: string,
 ) {
   const { rows } = await sql<WaitingRow>`SELECT entry_id::text, client_id::text, service_type, municipality,
       listed_on::text, priority_class, crisis, sheet, moved_to_end_on::text, offer_id::text, offer_site_id::text,
       offer_status, offer_expires_after::text, admit_by::text
-    FROM ${sql.id(ctx.store.schema, 'waiting_list')}
-    WHERE municipality = ${list.municipality} AND service_type = ${list.serviceType} AND removed_on IS NULL
+    FROM ${waitingListAsKnown(ctx.store.schema, knownAt)} AS w
+    WHERE municipality = ${list.municipality} AND service_type = ${list.serviceType}
+      AND listed_on <= ${asOf}::date AND (removed_on IS NULL OR removed_on > ${asOf}::date)
       ${list.siteId ? sql`AND (preferred_site_id IS NULL OR preferred_site_id = ${list.siteId}::uuid)` : sql``}`.execute(
     ex,
   );

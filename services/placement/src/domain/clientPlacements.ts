@@ -11,6 +11,7 @@ import {
   type EmergencyAdmissionJustified,
   type EventOf,
   type LocalDate,
+  type TermRenewed,
   type Transferred,
 } from '@casework/contracts';
 import type { z } from 'zod';
@@ -19,6 +20,7 @@ export type PlacementEvent =
   | EventOf<typeof Admitted>
   | EventOf<typeof EmergencyAdmissionJustified>
   | EventOf<typeof Transferred>
+  | EventOf<typeof TermRenewed>
   | EventOf<typeof Discharged>
   | EventOf<typeof AbsenceStarted>
   | EventOf<typeof AbsenceEnded>;
@@ -32,6 +34,9 @@ export type Stay = Place & {
   from: LocalDate;
   to: LocalDate | null;
   termEnd?: LocalDate | undefined;
+  /** How often the fixed term was renewed after a review. */
+  renewals?: number;
+  respite?: true;
   weekdays?: number[] | undefined;
   basis: AdmittedData['basis'] | 'transfer';
   endReason?: DischargedData['reason'];
@@ -58,10 +63,20 @@ export type PlacementCommand =
       basis: AdmittedData['basis'];
       offerId?: string | undefined;
       emergency?: { justification: string; supervisor: string } | undefined;
+      /** A respite stay, with the days a client may spend in respite care in a calendar year. */
+      respite?: { daysPerYear: number } | undefined;
     } & Terms)
   | ({ type: 'Transfer'; clientId: string; from: string; to: Place; on: LocalDate } & Terms)
   | { type: 'StartAbsence'; placementId: string; absenceId: string; from: LocalDate; kind: AbsenceKind }
   | { type: 'EndAbsence'; placementId: string; absenceId: string; returnedOn: LocalDate }
+  | {
+      type: 'Renew';
+      placementId: string;
+      reviewedOn: LocalDate;
+      termEnd: LocalDate;
+      /** How many renewals the service type allows a stay (null: no limit). */
+      renewalsAllowed: number | null;
+    }
   | {
       type: 'Discharge';
       placementId: string;
@@ -119,6 +134,51 @@ const placeOf = (s: Stay & { placementId: string }): Place => ({
   municipality: s.municipality,
 });
 
+/** The days of [from, until) that fall in each calendar year. */
+function daysPerYear(from: LocalDate, until: LocalDate): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let start = from; start < until; ) {
+    const year = start.slice(0, 4);
+    const next = `${Number(year) + 1}-01-01`;
+    const end = until < next ? until : next;
+    out.set(year, (out.get(year) ?? 0) + daysBetween(start, end));
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * Respite care is at most so many days a calendar year: the new stay's days in each year it touches,
+ * with those of the client's other respite stays (ended ones to their end, running ones to their term).
+ */
+function assertRespiteWithin(
+  state: ClientPlacements,
+  place: Place,
+  on: LocalDate,
+  terms: Terms,
+  limit: number,
+) {
+  if (place.kind !== 'residential')
+    throw breaksRule('RESPITE_NOT_OFFERED', 'respite care is a stay in residential care');
+  if (terms.termEnd === undefined)
+    throw breaksRule('RESPITE_NEEDS_END', 'a respite stay is planned with its last day (termEnd)');
+  const used = new Map<string, number>();
+  for (const s of state.stays.values()) {
+    const until = s.to ?? s.termEnd;
+    if (!s.respite || until === undefined) continue;
+    for (const [year, days] of daysPerYear(s.from, until)) used.set(year, (used.get(year) ?? 0) + days);
+  }
+  for (const [year, days] of daysPerYear(on, terms.termEnd)) {
+    const before = used.get(year) ?? 0;
+    if (before + days > limit)
+      throw breaksRule(
+        'RESPITE_LIMIT',
+        `respite care is at most ${limit} days in ${year}: ${before} used, ${days} asked`,
+        { year: Number(year), used: before, asked: days, limit },
+      );
+  }
+}
+
 /** The terms given, without the ones left out. */
 export const termsOf = (t: Terms) => ({
   ...(t.termEnd !== undefined ? { termEnd: t.termEnd } : {}),
@@ -132,6 +192,7 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
       if (state.stays.has(place.placementId)) return [];
       assertTerms(place, on, command);
       assertNoClash(state, place, on);
+      if (command.respite) assertRespiteWithin(state, place, on, command, command.respite.daysPerYear);
       const admitted: PlacementEvent = {
         type: 'Admitted',
         data: {
@@ -141,6 +202,7 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
           ...termsOf(command),
           basis: command.basis,
           ...(command.offerId ? { offerId: command.offerId } : {}),
+          ...(command.respite ? { respite: true as const } : {}),
         },
       };
       if (!command.emergency) return [admitted];
@@ -222,6 +284,43 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
         },
       ];
     }
+    case 'Renew': {
+      const stay = running(state, command.placementId);
+      const renewals = stay.renewals ?? 0;
+      if (stay.termEnd === command.termEnd && renewals > 0) return [];
+      if (stay.termEnd === undefined)
+        throw breaksRule('NO_FIXED_TERM', 'only residential stays have a fixed term to renew');
+      if (stay.respite)
+        throw breaksRule(
+          'RESPITE_NOT_RENEWED',
+          'a respite stay is not renewed: admit again within the yearly limit',
+        );
+      if (command.reviewedOn < stay.from)
+        throw breaksRule('BEFORE_ADMISSION', `the stay began on ${stay.from}`, { from: stay.from });
+      if (command.termEnd <= stay.termEnd)
+        throw breaksRule('TERM_NOT_EXTENDED', `the term already runs until ${stay.termEnd}`, {
+          termEnd: stay.termEnd,
+        });
+      if (command.renewalsAllowed !== null && renewals >= command.renewalsAllowed)
+        throw breaksRule(
+          'RENEWALS_EXHAUSTED',
+          `a ${stay.serviceType} term is renewed at most ${command.renewalsAllowed} time(s)`,
+          { renewals, allowed: command.renewalsAllowed },
+        );
+      return [
+        {
+          type: 'TermRenewed',
+          data: {
+            clientId: state.clientId!,
+            ...placeOf({ ...stay, placementId: command.placementId }),
+            reviewedOn: command.reviewedOn,
+            previousTermEnd: stay.termEnd,
+            termEnd: command.termEnd,
+            renewal: renewals + 1,
+          },
+        },
+      ];
+    }
     case 'Discharge': {
       const s = state.stays.get(command.placementId);
       if (s?.to === command.on && s.endReason === command.reason) return [];
@@ -270,6 +369,11 @@ export function evolve(state: ClientPlacements, event: PlacementEvent): ClientPl
         transferredFrom: from.placementId,
         absences: [],
       });
+      return { ...state, stays };
+    }
+    case 'TermRenewed': {
+      const s = stays.get(event.data.placementId)!;
+      stays.set(event.data.placementId, { ...s, termEnd: event.data.termEnd, renewals: event.data.renewal });
       return { ...state, stays };
     }
     case 'Discharged': {

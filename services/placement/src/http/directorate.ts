@@ -20,6 +20,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
+import { waitingListAsKnown } from '../projections/knownAt.js';
 import { figuresOn } from './sites.js';
 
 /** The regional view is the Directorate's (and national integrators'); it never names a person. */
@@ -67,8 +68,9 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         sites: number;
         places: number;
         occupied: number;
+        overdue: number;
       }>`SELECT s.municipality, s.service_type, count(*)::int AS sites, sum(coalesce(cap.places, 0))::int AS places,
-          sum(occ.n)::int AS occupied
+          sum(occ.n)::int AS occupied, sum(occ.overdue)::int AS overdue
         FROM ${s('sites')} s
         ${figuresOn(ctx.store.schema, sql`s.site_id`, sql`${on}::date`, knownAt)}
         WHERE s.oblast = ${q.oblast} AND s.opened_on <= ${on}::date AND (s.closed_on IS NULL OR s.closed_on > ${on}::date)
@@ -81,14 +83,14 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         median: number | null;
       }>`SELECT municipality, service_type, count(*)::int AS waiting,
           percentile_cont(0.5) WITHIN GROUP (ORDER BY ${on}::date - listed_on) AS median
-        FROM ${s('waiting_list')}
+        FROM ${waitingListAsKnown(ctx.store.schema, q.knownAt)} AS w
         WHERE oblast = ${q.oblast} AND listed_on <= ${on}::date AND (removed_on IS NULL OR removed_on > ${on}::date)
         GROUP BY municipality, service_type`.execute(ctx.store.db);
       const key = (r: { municipality: string; service_type: string }) =>
         `${r.municipality}|${r.service_type}`;
       const merged = new Map(rows.map((r) => [key(r), { ...r, waiting: 0, median: null as number | null }]));
       for (const w of waiting) {
-        const m = merged.get(key(w)) ?? { ...w, sites: 0, places: 0, occupied: 0 };
+        const m = merged.get(key(w)) ?? { ...w, sites: 0, places: 0, occupied: 0, overdue: 0 };
         merged.set(key(w), { ...m, waiting: w.waiting, median: w.median });
       }
       const out = [...merged.values()]
@@ -102,6 +104,7 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
           vacancies: Math.max(0, r.places - r.occupied),
           waiting: r.waiting,
           medianDaysWaiting: r.median === null ? null : Number(r.median),
+          reviewsOverdue: r.overdue,
         }));
       if (q.format === 'csv') return sendCsv(reply, `occupancy-${q.oblast}-${on}`, out);
       return { oblast: q.oblast, on, rows: out };

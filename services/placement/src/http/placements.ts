@@ -9,6 +9,7 @@ import {
   PlacementRecord,
   PlacementsQuery,
   Problem,
+  RenewBody,
   StartAbsenceBody,
   sofiaDate,
   TransferBody,
@@ -31,8 +32,9 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import { recordAbsence } from '../application/absences.js';
 import { clientOfPlacement } from '../application/lookups.js';
-import { admit, discharge, loadPlacements, transfer } from '../application/stays.js';
+import { admit, discharge, loadPlacements, renew, transfer } from '../application/stays.js';
 import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
+import { knownBy } from '../projections/knownAt.js';
 import { visibleSite } from './visibleSite.js';
 
 /** Placements name a person: the owning municipality's staff and national integrators read them. */
@@ -154,6 +156,28 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
   );
 
   app.post(
+    '/v1/placements/:placementId/renewals',
+    {
+      config: { roles: STAFF },
+      schema: {
+        tags: ['placement'],
+        summary:
+          "Renew a residential stay's fixed term after a review (special-status social housing: once by default)",
+        params: PlacementParams,
+        body: RenewBody,
+        response: { 200: PlacementRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      await visible(request, request.params.placementId);
+      return send(
+        reply,
+        await renew(ctx, { placementId: request.params.placementId, ...request.body }, causeOf(request)),
+      );
+    },
+  );
+
+  app.post(
     '/v1/placements/:placementId/discharge',
     {
       config: { roles: STAFF },
@@ -240,7 +264,8 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const j = jurisdiction(request);
       const after = decodeCursor(q.cursor, 2);
       const where = [
-        sql`superseded_at IS NULL`,
+        // a stay's record as it stood at a time: its current version, or the one current then
+        q.knownAt ? knownBy('stays', q.knownAt) : sql`superseded_at IS NULL`,
         inJurisdiction(j, sql.ref('municipality')),
         q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
         q.siteId ? sql`site_id = ${q.siteId}::uuid` : undefined,
@@ -258,6 +283,8 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         municipality: string;
         valid_from: string;
         term_end: string | null;
+        renewals: number;
+        respite: boolean;
         weekdays: number[] | null;
         basis: string;
         ended_on: string | null;
@@ -266,7 +293,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         transferred_from: string | null;
         transferred_to: string | null;
       }>`SELECT placement_id::text, client_id::text, site_id::text, service_type, kind, municipality,
-          valid_from::text, term_end::text, weekdays, basis, valid_to::text AS ended_on, end_reason, destination,
+          valid_from::text, term_end::text, renewals, respite, weekdays, basis, valid_to::text AS ended_on, end_reason, destination,
           transferred_from::text, transferred_to::text
         FROM ${sql.id(ctx.store.schema, 'stays')} WHERE ${sql.join(where, sql` AND `)}
         ORDER BY valid_from, placement_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
@@ -282,6 +309,8 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
           municipality: r.municipality,
           from: r.valid_from,
           ...(r.term_end ? { termEnd: r.term_end } : {}),
+          ...(r.renewals > 0 ? { renewals: r.renewals } : {}),
+          ...(r.respite ? { respite: true as const } : {}),
           ...(r.weekdays ? { weekdays: r.weekdays } : {}),
           basis: r.basis as never,
           status: statusOn({ from: r.valid_from, to: r.ended_on }, t),

@@ -34,6 +34,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { z } from 'zod';
 import { runSiteCommand } from '../application/sites.js';
 import { capacityOn, occupancyOn, reservedOn, type Site, type SiteCommand } from '../domain/site.js';
+import { knownBy } from '../projections/knownAt.js';
 import { visibleSite } from './visibleSite.js';
 
 const READERS = ['case_manager', 'supervisor', 'integrator', 'directorate_analyst'] as const;
@@ -71,14 +72,10 @@ export function siteRecord(site: Site, version: number, on: string): SiteView {
   };
 }
 
-/** Rows as recorded by a time: the bitemporal filter of the ledger tables. */
-const knownBy = (alias: string, knownAt: string) =>
-  sql`${sql.ref(`${alias}.recorded_at`)} <= ${knownAt}::timestamptz
-    AND (${sql.ref(`${alias}.superseded_at`)} IS NULL OR ${sql.ref(`${alias}.superseded_at`)} > ${knownAt}::timestamptz)`;
-
 /**
- * Joins a site's places (`cap.places`) and occupancy (`occ.n`) on a date, as recorded by a time. A
- * stay holds its place from its first day until the day it ended.
+ * Joins a site's places (`cap.places`), occupancy (`occ.n`) and the stays among them past the end of
+ * their fixed term, their review overdue (`occ.overdue`), on a date, as recorded by a time. A stay
+ * holds its place from its first day until the day it ended.
  */
 export const figuresOn = (
   schema: string,
@@ -89,7 +86,8 @@ export const figuresOn = (
   sql`LEFT JOIN LATERAL (SELECT c.places FROM ${sql.id(schema, 'site_capacity')} c
       WHERE c.site_id = ${site} AND c.valid_from <= ${day} AND ${knownBy('c', knownAt)}
       ORDER BY c.valid_from DESC LIMIT 1) cap ON true
-    CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM ${sql.id(schema, 'stays')} st
+    CROSS JOIN LATERAL (SELECT count(*)::int AS n, (count(*) FILTER (WHERE st.term_end < ${day}))::int AS overdue
+      FROM ${sql.id(schema, 'stays')} st
       WHERE st.site_id = ${site} AND st.valid_from <= ${day}
         AND (st.valid_to IS NULL OR st.valid_to > ${day}) AND ${knownBy('st', knownAt)}) occ`;
 

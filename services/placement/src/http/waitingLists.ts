@@ -136,7 +136,13 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       const municipality = q.municipality ?? principalOf(request).municipality;
       if (!municipality) throw badRequest('query.municipality', 'name the municipality of the list');
       assertMayAsk(j, { municipality });
-      const ranked = await rankedList(ctx, ctx.store.db, { ...q, municipality }, q.asOf ?? today());
+      const ranked = await rankedList(
+        ctx,
+        ctx.store.db,
+        { ...q, municipality },
+        q.asOf ?? today(),
+        q.knownAt,
+      );
       // positions move as people join and leave: a page starts after the position the last one ended on
       const after = Number(decodeCursor(q.cursor, 1)?.[0] ?? 0);
       const page = ranked.slice(after, after + q.limit);

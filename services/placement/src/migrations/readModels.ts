@@ -224,4 +224,34 @@ export const placementMigrations = (schema: string): Record<string, Migration> =
         await statement.execute(db);
     },
   },
+  '0305_renewals_respite_waiting_list_history': {
+    async up(db) {
+      const s = sql.id(schema);
+      // stays keep their renewals and whether they are respite care; the waiting list is known at any
+      // time: each row carries when it was recorded, and a trigger
+      // keeps every version a later event replaced, with the time it was replaced (a column added to
+      // waiting_list must be added to the history too)
+      for (const statement of [
+        sql`ALTER TABLE ${s}.stays ADD COLUMN renewals int NOT NULL DEFAULT 0,
+          ADD COLUMN respite boolean NOT NULL DEFAULT false`,
+        sql`ALTER TABLE ${s}.waiting_list ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT '-infinity',
+          ADD COLUMN superseded_at timestamptz`,
+        sql`CREATE TABLE ${s}.waiting_list_history (LIKE ${s}.waiting_list)`,
+        sql`CREATE INDEX waiting_list_history_by_scope ON ${s}.waiting_list_history (municipality, service_type, superseded_at)`,
+        sql`CREATE INDEX waiting_list_history_by_oblast ON ${s}.waiting_list_history (oblast, superseded_at)`,
+        sql`CREATE FUNCTION ${s}.keep_waiting_list_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
+          BEGIN
+            OLD.superseded_at := NEW.recorded_at;
+            INSERT INTO ${s}.waiting_list_history SELECT OLD.*;
+            RETURN NEW;
+          END $fn$`,
+        sql`CREATE TRIGGER waiting_list_versions BEFORE UPDATE ON ${s}.waiting_list
+          FOR EACH ROW EXECUTE FUNCTION ${s}.keep_waiting_list_version()`,
+        sql`TRUNCATE ${s}.sites, ${s}.site_capacity, ${s}.site_suspensions, ${s}.stays, ${s}.waiting_list, ${s}.tasks,
+          ${s}.absences, ${s}.attendance`,
+        sql`DELETE FROM ${s}.checkpoints WHERE subscription = 'projection:placement'`,
+      ])
+        await statement.execute(db);
+    },
+  },
 });

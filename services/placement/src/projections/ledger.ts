@@ -1,13 +1,18 @@
 import type { Tx } from '@casework/eventstore';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { PlacementEvent } from '../domain/clientPlacements.js';
 
-type Stayed = Extract<PlacementEvent, { type: 'Admitted' | 'Transferred' | 'Discharged' }> & {
+type Stayed = Extract<PlacementEvent, { type: 'Admitted' | 'Transferred' | 'TermRenewed' | 'Discharged' }> & {
   eventId: string;
   recordedAt: string;
 };
 
-export const LEDGER_EVENTS: ReadonlySet<string> = new Set(['Admitted', 'Transferred', 'Discharged']);
+export const LEDGER_EVENTS: ReadonlySet<string> = new Set([
+  'Admitted',
+  'Transferred',
+  'TermRenewed',
+  'Discharged',
+]);
 
 type Open = {
   placement_id: string;
@@ -21,8 +26,10 @@ type Open = {
   weekdays: number[] | null;
   basis: string;
   transferred_from: string | null;
+  respite: boolean;
   recorded_at: string;
 };
+type Renewal = { placement_id: string; term_end: string; renewals: number; recorded_at: string };
 type End = {
   placement_id: string;
   on_date: string;
@@ -32,10 +39,12 @@ type End = {
   recorded_at: string;
 };
 
-/** A batch of stay events as rows: the stays they open and the stays they end. */
+/** A batch of stay events as rows: the stays they open, the terms they renew and the stays they end. */
 export function ledgerRows(events: readonly Stayed[]) {
   const opens: Open[] = [];
   const ends: End[] = [];
+  // a stay renewed twice in one batch takes its last term
+  const renewals = new Map<string, Renewal>();
   for (const e of events) {
     switch (e.type) {
       case 'Admitted': {
@@ -52,6 +61,7 @@ export function ledgerRows(events: readonly Stayed[]) {
           weekdays: d.weekdays ?? null,
           basis: d.basis,
           transferred_from: null,
+          respite: d.respite ?? false,
           recorded_at: e.recordedAt,
         });
         break;
@@ -78,10 +88,19 @@ export function ledgerRows(events: readonly Stayed[]) {
           weekdays: to.weekdays ?? null,
           basis: 'transfer',
           transferred_from: from.placementId,
+          respite: false,
           recorded_at: e.recordedAt,
         });
         break;
       }
+      case 'TermRenewed':
+        renewals.set(e.data.placementId, {
+          placement_id: e.data.placementId,
+          term_end: e.data.termEnd,
+          renewals: e.data.renewal,
+          recorded_at: e.recordedAt,
+        });
+        break;
       case 'Discharged':
         ends.push({
           placement_id: e.data.placementId,
@@ -94,35 +113,74 @@ export function ledgerRows(events: readonly Stayed[]) {
         break;
     }
   }
-  return { opens, ends };
+  return { opens, renewals: [...renewals.values()], ends };
+}
+
+const COLUMNS = [
+  'placement_id',
+  'site_id',
+  'client_id',
+  'service_type',
+  'kind',
+  'municipality',
+  'valid_from',
+  'valid_to',
+  'term_end',
+  'renewals',
+  'respite',
+  'weekdays',
+  'basis',
+  'transferred_from',
+  'end_reason',
+  'destination',
+  'transferred_to',
+] as const;
+
+/**
+ * A new version of each stay named in `rows` (a recordset of `placement_id`, `recorded_at` and the
+ * columns it changes, typed by `columns`): the current row is superseded when the change was recorded,
+ * and a copy with the changes becomes current.
+ */
+function revise(stays: RawBuilder<unknown>, rows: object[], columns: Record<string, string>) {
+  const changed = Object.keys(columns);
+  const types = sql.raw(
+    Object.entries(columns)
+      .map(([c, t]) => `${c} ${t}`)
+      .join(', '),
+  );
+  const picked = COLUMNS.map((c) => (changed.includes(c) ? sql.ref(`r_${c}`) : sql.ref(c)));
+  return sql`WITH r AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS r(placement_id uuid, recorded_at timestamptz, ${types})),
+    old AS (UPDATE ${stays} s SET superseded_at = r.recorded_at FROM r
+      WHERE s.placement_id = r.placement_id AND s.superseded_at IS NULL
+      RETURNING s.*, r.recorded_at AS r_recorded_at, ${sql.join(changed.map((c) => sql`r.${sql.ref(c)} AS ${sql.ref(`r_${c}`)}`))})
+    INSERT INTO ${stays} (${sql.join(COLUMNS.map((c) => sql.ref(c)))}, recorded_at)
+    SELECT ${sql.join(picked)}, r_recorded_at FROM old`;
 }
 
 /**
- * Applies a batch of stay events with two set-based statements: every stay opened first, then every
- * stay ended (a stay opens before it ends, and ends once), so the outcome is that of applying them one
- * by one. Ending a stay supersedes its current row at the time the end was recorded and records the
- * ended one: the ledger keeps what we knew when. The current rows are the placements' records too.
+ * Applies a batch of stay events with set-based statements: every stay opened first, then every term
+ * renewed, then every stay ended (a stay opens before it is renewed or ends, and ends once), so the
+ * outcome is that of applying them one by one. A renewal or an end supersedes the stay's current row at
+ * the time it was recorded and records the new version: the ledger keeps what we knew when. The current
+ * rows are the placements' records too.
  */
 export async function applyLedger(schema: string, events: readonly Stayed[], tx: Tx): Promise<void> {
   const stays = sql.id(schema, 'stays');
-  const { opens, ends } = ledgerRows(events);
+  const { opens, renewals, ends } = ledgerRows(events);
   if (opens.length > 0)
     await sql`INSERT INTO ${stays} (placement_id, site_id, client_id, service_type, kind, municipality, valid_from,
-        term_end, weekdays, basis, transferred_from, recorded_at)
+        term_end, weekdays, basis, transferred_from, respite, recorded_at)
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(opens)}::jsonb) AS r(placement_id uuid, site_id uuid,
         client_id uuid, service_type text, kind text, municipality text, valid_from date, term_end date,
-        weekdays int[], basis text, transferred_from uuid, recorded_at timestamptz)`.execute(tx);
-  if (ends.length > 0)
-    await sql`WITH r AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(ends)}::jsonb) AS r(placement_id uuid,
-        on_date date, end_reason text, destination jsonb, transferred_to uuid, recorded_at timestamptz)),
-      old AS (UPDATE ${stays} s SET superseded_at = r.recorded_at FROM r
-        WHERE s.placement_id = r.placement_id AND s.superseded_at IS NULL
-        RETURNING s.*, r.on_date, r.end_reason AS r_end_reason, r.destination AS r_destination,
-          r.transferred_to AS r_transferred_to, r.recorded_at AS ended_at)
-      INSERT INTO ${stays} (placement_id, site_id, client_id, service_type, kind, municipality, valid_from, valid_to,
-        term_end, weekdays, basis, transferred_from, end_reason, destination, transferred_to, recorded_at)
-      SELECT placement_id, site_id, client_id, service_type, kind, municipality, valid_from, on_date, term_end,
-        weekdays, basis, transferred_from, r_end_reason, r_destination, r_transferred_to, ended_at FROM old`.execute(
+        weekdays int[], basis text, transferred_from uuid, respite boolean, recorded_at timestamptz)`.execute(
       tx,
     );
+  if (renewals.length > 0) await revise(stays, renewals, { term_end: 'date', renewals: 'int' }).execute(tx);
+  if (ends.length > 0)
+    await revise(
+      stays,
+      ends.map(({ on_date, ...e }) => ({ ...e, valid_to: on_date })),
+      { valid_to: 'date', end_reason: 'text', destination: 'jsonb', transferred_to: 'uuid' },
+    ).execute(tx);
 }

@@ -21,8 +21,10 @@ type Event = (SiteEvent | PlacementEvent | EntryEvent | TaskEvent | AttendanceEv
 export const placementProjection = (schema: string): Projection => {
   const t = (name: string) => sql.id(schema, name);
 
-  const entry = (entryId: string, set: RawBuilder<unknown>) =>
-    sql`UPDATE ${t('waiting_list')} SET ${set} WHERE entry_id = ${entryId}::uuid`;
+  /** A new version of a waiting-list entry (the trigger keeps the one it replaces). */
+  const entry = (e: Event, entryId: string, set: RawBuilder<unknown>) =>
+    sql`UPDATE ${t('waiting_list')} SET ${set}, recorded_at = ${e.recordedAt}::timestamptz
+      WHERE entry_id = ${entryId}::uuid`;
 
   async function apply(e: Event, tx: Tx): Promise<void> {
     switch (e.type) {
@@ -67,23 +69,27 @@ export const placementProjection = (schema: string): Projection => {
         const d = e.data;
         // a re-listed entry (eligible again) keeps its place in line: its date, class and points
         await sql`INSERT INTO ${t('waiting_list')} (entry_id, client_id, service_type, municipality, oblast,
-            preferred_site_id, listed_on)
+            preferred_site_id, listed_on, recorded_at)
           VALUES (${d.entryId}::uuid, ${d.clientId}::uuid, ${d.serviceType}, ${d.municipality},
-            ${oblastOf(d.municipality) ?? ''}, ${d.preferredSiteId ?? null}::uuid, ${d.listedOn}::date)
-          ON CONFLICT (entry_id) DO UPDATE SET removed_on = NULL, removal_reason = NULL`.execute(tx);
+            ${oblastOf(d.municipality) ?? ''}, ${d.preferredSiteId ?? null}::uuid, ${d.listedOn}::date,
+            ${e.recordedAt}::timestamptz)
+          ON CONFLICT (entry_id) DO UPDATE SET removed_on = NULL, removal_reason = NULL,
+            recorded_at = EXCLUDED.recorded_at`.execute(tx);
         return;
       }
       case 'PriorityClassSet':
         await entry(
+          e,
           e.data.entryId,
           sql`priority_class = ${e.data.priorityClass}, crisis = ${e.data.crisis ?? null}`,
         ).execute(tx);
         return;
       case 'EntryScored':
-        await entry(e.data.entryId, sql`sheet = ${JSON.stringify(e.data.sheet)}::jsonb`).execute(tx);
+        await entry(e, e.data.entryId, sql`sheet = ${JSON.stringify(e.data.sheet)}::jsonb`).execute(tx);
         return;
       case 'OfferMade':
         await entry(
+          e,
           e.data.entryId,
           sql`offer_id = ${e.data.offerId}::uuid, offer_site_id = ${e.data.siteId}::uuid, offer_status = 'open',
             offer_expires_after = ${e.data.expiresAfter}::date, admit_by = NULL`,
@@ -91,6 +97,7 @@ export const placementProjection = (schema: string): Projection => {
         return;
       case 'OfferAccepted':
         await entry(
+          e,
           e.data.entryId,
           sql`offer_status = 'accepted', admit_by = ${e.data.admitBy}::date`,
         ).execute(tx);
@@ -98,16 +105,18 @@ export const placementProjection = (schema: string): Projection => {
       case 'OfferDeclined':
       case 'OfferExpired':
         await entry(
+          e,
           e.data.entryId,
           sql`offer_id = NULL, offer_site_id = NULL, offer_status = NULL, offer_expires_after = NULL,
             declines = ${e.data.declinesWithoutValidReason}`,
         ).execute(tx);
         return;
       case 'EntryMovedToEnd':
-        await entry(e.data.entryId, sql`moved_to_end_on = ${e.data.on}::date, declines = 0`).execute(tx);
+        await entry(e, e.data.entryId, sql`moved_to_end_on = ${e.data.on}::date, declines = 0`).execute(tx);
         return;
       case 'WaitingListEntryRemoved':
         await entry(
+          e,
           e.data.entryId,
           sql`removed_on = ${e.data.on}::date, removal_reason = ${e.data.reason}, offer_id = NULL,
             offer_site_id = NULL, offer_status = NULL, offer_expires_after = NULL`,
@@ -158,6 +167,7 @@ export const placementProjection = (schema: string): Projection => {
       'SiteClosed',
       'Admitted',
       'Transferred',
+      'TermRenewed',
       'Discharged',
       'WaitingListed',
       'PriorityClassSet',
@@ -184,7 +194,9 @@ export const placementProjection = (schema: string): Projection => {
     },
     async reset(tx) {
       await sql`TRUNCATE ${t('sites')}, ${t('site_capacity')}, ${t('site_suspensions')}, ${t('stays')},
-        ${t('waiting_list')}, ${t('tasks')}, ${t('absences')}, ${t('attendance')}`.execute(tx);
+        ${t('waiting_list')}, ${t('waiting_list_history')}, ${t('tasks')}, ${t('absences')}, ${t('attendance')}`.execute(
+        tx,
+      );
     },
   };
 };

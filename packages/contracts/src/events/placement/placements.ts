@@ -61,6 +61,10 @@ export const Admitted = defineEvent({
       weekdays: Weekdays.optional().meta({ description: 'Day services: the expected attendance pattern' }),
       basis: AdmissionBasis,
       offerId: z.uuid().optional(),
+      respite: z
+        .literal(true)
+        .optional()
+        .meta({ description: 'Respite care: a short residential stay within the yearly limit of days' }),
     })
     .meta({ id: 'Admitted' }),
 });
@@ -95,6 +99,26 @@ export const Transferred = defineEvent({
       to: StayPlace.extend({ termEnd: LocalDate.optional(), weekdays: Weekdays.optional() }),
     })
     .meta({ id: 'Transferred' }),
+});
+
+export const TermRenewed = defineEvent({
+  service: 'placement',
+  name: 'TermRenewed',
+  version: 1,
+  published: true,
+  description:
+    "A residential stay's fixed term was renewed after a review: it now ends on `termEnd` instead of " +
+    '`previousTermEnd`. Social housing with special status is renewed a limited number of times.',
+  schema: z
+    .object({
+      clientId: ClientId,
+      ...StayPlace.shape,
+      reviewedOn: LocalDate,
+      previousTermEnd: LocalDate,
+      termEnd: LocalDate,
+      renewal: z.number().int().min(1).meta({ description: '1 for the first renewal of this stay' }),
+    })
+    .meta({ id: 'TermRenewed' }),
 });
 
 export const Discharged = defineEvent({
@@ -168,6 +192,7 @@ export const placementEvents = [
   Admitted,
   EmergencyAdmissionJustified,
   Transferred,
+  TermRenewed,
   Discharged,
   AbsenceStarted,
   AbsenceEnded,

@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { sofiaDate } from '@casework/contracts';
+import { Config } from '@casework/platform/config';
+import { isEmpty, seedDemo } from '@casework/platform/demo';
+import { createPlatform } from '@casework/platform/platform';
+import { allServices } from '@casework/platform/services';
+import { mintToken, type Principal } from '@casework/service-kit';
+import t from 'tap';
+
+t.test('the demo seeds Bansko through the API, on the embedded default', async (t) => {
+  const env = Config.parse({ DATA_DIR: join(t.testdir(), 'data'), LOG_LEVEL: 'silent' });
+  const platform = await createPlatform(env, allServices);
+  t.teardown(() => platform.close());
+  const token = (p: Principal) => mintToken(platform.signingKey!, p);
+  const cm = await token({ sub: 'cm', roles: ['case_manager'], municipality: 'BLG01' });
+  const get = async (url: string) =>
+    (await platform.app.inject({ url, headers: { authorization: `Bearer ${cm}` } })).json();
+  t.ok(await isEmpty(platform.app, cm), 'an empty store');
+
+  const summary = await seedDemo(platform.app, {
+    token,
+    municipalities: ['BLG01'],
+    fill: 0.25,
+    waitingPerSite: 1,
+  });
+  // Bansko's ten sites: four protected housings of 8, „Здравец" 20, adults 25, rehabilitation 30, Mesta 12, two flats of 2
+  const residents = 4 * 2 + 5 + 6 + 7 + 3;
+  t.match(summary, { sites: 10, clients: residents + 8, admitted: residents, transferred: 2 });
+  t.ok(summary.offers >= 1, 'vacancies offered to the next in line');
+  t.notOk(await isEmpty(platform.app, cm), 'never offered again');
+
+  const today = sofiaDate(new Date());
+  const active = (await get(`/v1/placements?activeOn=${today}&limit=100`)).items as {
+    serviceType: string;
+    basis: string;
+    clientId: string;
+  }[];
+  t.equal(
+    active.length,
+    residents - summary.discharged,
+    'everyone admitted and not discharged is in service',
+  );
+  t.same(
+    active.filter((p) => p.serviceType === 'social_housing_special_status').map((p) => p.basis),
+    ['transfer', 'transfer'],
+    'two moved on from protected housing to the special-status flats',
+  );
+  const list = (await get('/v1/waiting-lists?serviceType=protected_housing')).items as { offer?: object }[];
+  t.ok(list.length >= 4, 'people waiting for protected housing');
+  t.ok(
+    list.some((i) => i.offer),
+    'an open offer',
+  );
+  const client = await get(`/v1/clients/${active[0]!.clientId}`);
+  t.match(client, { identifier: { kind: 'egn' } }, 'registered with a generated ЕГН');
+});
