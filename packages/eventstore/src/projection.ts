@@ -21,13 +21,24 @@ export type Projection = {
 /** Runs a projection over a log; `rebuild` empties it and replays from zero while the service stays up. */
 export class ProjectionRunner {
   readonly subscription: Subscription;
+  readonly #rebuildBatchSize: number;
 
   constructor(
     readonly projection: Projection,
     source: EventStore,
     private readonly target: { db: Db; schema: string } = { db: source.db, schema: source.schema },
-    options: { batchSize?: number; pollMs?: number; onError?: (e: unknown) => void } = {},
+    {
+      rebuildBatchSize = 2000,
+      ...options
+    }: {
+      batchSize?: number;
+      /** Events per transaction when replaying from zero (default 2,000): fewer, larger batches. */
+      rebuildBatchSize?: number;
+      pollMs?: number;
+      onError?: (e: unknown) => void;
+    } = {},
   ) {
+    this.#rebuildBatchSize = rebuildBatchSize;
     this.subscription = new Subscription({
       name: `projection:${projection.name}`,
       source,
@@ -53,7 +64,7 @@ export class ProjectionRunner {
         await this.projection.reset(tx);
         await this.subscription.checkpoints.reset(tx, this.subscription.name);
       });
-      return await this.subscription.catchUp();
+      return await this.subscription.catchUp(this.#rebuildBatchSize);
     } finally {
       if (running) this.subscription.start();
     }

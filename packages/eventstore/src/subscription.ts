@@ -60,12 +60,12 @@ export class Subscription {
     this.checkpoints = new Checkpoints(o.target.schema);
   }
 
-  /** Handles at most one batch; returns how many events it handled. */
-  async processBatch(): Promise<number> {
+  /** Handles at most one batch (of `limit` events, else the subscription's size); returns how many. */
+  async processBatch(limit = this.o.batchSize ?? 500): Promise<number> {
     return this.o.target.db.transaction().execute(async (tx) => {
       const at = await this.checkpoints.read(tx, this.name, true);
       const events = await this.o.source.readAll(at, {
-        limit: this.o.batchSize ?? 500,
+        limit,
         executor: tx,
         ...(this.o.types ? { types: this.o.types } : {}),
       });
@@ -77,9 +77,10 @@ export class Subscription {
   }
 
   /** Processes until the log is drained (tests, rebuilds). */
-  async catchUp(): Promise<number> {
+  async catchUp(batchSize?: number): Promise<number> {
     let total = 0;
-    for (let n = await this.processBatch(); n > 0; n = await this.processBatch()) total += n;
+    for (let n = await this.processBatch(batchSize); n > 0; n = await this.processBatch(batchSize))
+      total += n;
     return total;
   }
 
