@@ -52,6 +52,24 @@ t.test(
       date: '2026-12-01',
       records: [{ placementId: dayPlacement, attended: true }],
     });
+    // a correction of the Monday: she was not there after all; what was recorded before stays readable
+    const beforeCorrection = new Date().toISOString();
+    await h.post(`/v1/sites/${dayCentre}/attendance`, {
+      date: '2026-11-30',
+      records: [{ placementId: dayPlacement, attended: false }],
+    });
+    const monday = async (knownAt?: string) =>
+      (
+        await h.get(
+          `/v1/sites/${dayCentre}/attendance?from=2026-11-30&to=2026-11-30${knownAt ? `&knownAt=${knownAt}` : ''}`,
+        )
+      ).json().days[0]?.attended;
+    t.equal(
+      await eventually(async () => ((await monday()) === false ? false : undefined)),
+      false,
+      'corrected',
+    );
+    t.equal(await monday(beforeCorrection), true, 'as recorded before the correction');
 
     // 3. a holiday in protected housing keeps the place
     const away = await h.post(`/v1/placements/${inHousing.json().placementId}/absences`, {

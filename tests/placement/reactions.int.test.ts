@@ -1,3 +1,4 @@
+import { addDays } from '@casework/contracts';
 import { eventually } from '@casework/testkit';
 import t from 'tap';
 import { setUp } from './harness.js';
@@ -82,8 +83,25 @@ t.test('placement acts on other services’ news, never silently', async (t) => 
 
   t.test('closing a task', async (t) => {
     const [task] = (await tasks((items) => items.length > 0)) as (Task & { taskId: string })[];
+    const beforeClosing = new Date().toISOString();
     const closed = await h.post(`/v1/tasks/${task!.taskId}/close`, { note: 'Reassessment booked' });
     t.match(closed.json(), { closedOn: /^\d{4}-/, closingNote: 'Reassessment booked' });
     t.equal((await h.post(`/v1/tasks/${task!.taskId}/close`, { note: 'again' })).statusCode, 409);
+    const openIds = async (query: string) =>
+      ((await h.get(`/v1/tasks?open=true${query}`)).json().items as { taskId: string }[]).map(
+        (i) => i.taskId,
+      );
+    await tasks((items) => !items.some((i) => (i as Task & { taskId: string }).taskId === task!.taskId));
+    t.notOk((await openIds('')).includes(task!.taskId), 'closed now');
+    t.ok(
+      (await openIds(`&knownAt=${beforeClosing}`)).includes(task!.taskId),
+      'open as we knew it before it was closed',
+    );
+    const closedOn = closed.json().closedOn as string;
+    t.ok(
+      (await openIds(`&asOf=${addDays(closedOn, -1)}`)).includes(task!.taskId),
+      'open the day before it was closed',
+    );
+    t.notOk((await openIds(`&asOf=${closedOn}`)).includes(task!.taskId), 'closed from that day');
   });
 });

@@ -383,6 +383,10 @@ export const TasksQuery = z.object({
     .transform((v) => v === 'true')
     .optional(),
   clientId: ClientId.optional(),
+  asOf: LocalDate.optional().meta({
+    description: 'Tasks as they stood on this date: opened by it, and open or closed as of it',
+  }),
+  knownAt: AsOfQuery.shape.knownAt,
   limit: Limit,
   cursor: z.string().optional(),
 });
@@ -452,7 +456,7 @@ const AttendanceDay = z.object({
   expected: z.boolean().meta({ description: "Whether the date is one of the person's attendance weekdays" }),
 });
 
-export const AttendanceQuery = z.object({ from: LocalDate, to: LocalDate });
+export const AttendanceQuery = z.object({ from: LocalDate, to: LocalDate, knownAt: AsOfQuery.shape.knownAt });
 
 export const AttendanceRegister = z.object({ siteId: SiteId, days: z.array(AttendanceDay) }).meta({
   id: 'AttendanceRegister',

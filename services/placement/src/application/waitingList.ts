@@ -5,7 +5,7 @@ import { type Cause, loadAggregate, notFound, type ServiceContext } from '@casew
 import { sql } from 'kysely';
 import { rank, type Waiting } from '../domain/ranking.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
-import { waitingListAsKnown } from '../projections/knownAt.js';
+import { asKnown } from '../projections/knownAt.js';
 import { decideIn } from './decideIn.js';
 import { withLedgers } from './ledgers.js';
 import { entryOfOffer } from './lookups.js';
@@ -40,6 +40,12 @@ export async function listIfEligible(
   cause: Cause,
 ) {
   const s = (t: string) => sql.id(ctx.store.schema, t);
+  // the application (intake's consumer) and the outcome (eligibility's) arrive in two transactions, each
+  // writing its row then looking for the other's: without this lock, held to commit, both could look
+  // before the other commits and neither list the entry
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${ctx.store.schema}:listing:${clientId}:${type}`}, 0))`.execute(
+    tx,
+  );
   const { rows } = await sql<Application>`SELECT a.application_id::text, a.client_id::text, a.service_type,
       a.municipality, a.submitted_on::text, a.referral_required, a.referral_on::text
     FROM ${s('applications')} a JOIN ${s('eligibility')} e ON e.client_id = a.client_id AND e.service_type = a.service_type
@@ -138,7 +144,7 @@ export async function rankedList(
   const { rows } = await sql<WaitingRow>`SELECT entry_id::text, client_id::text, service_type, municipality,
       listed_on::text, priority_class, crisis, sheet, moved_to_end_on::text, offer_id::text, offer_site_id::text,
       offer_status, offer_expires_after::text, admit_by::text
-    FROM ${waitingListAsKnown(ctx.store.schema, knownAt)} AS w
+    FROM ${asKnown(ctx.store.schema, 'waiting_list', knownAt)} AS w
     WHERE municipality = ${list.municipality} AND service_type = ${list.serviceType}
       AND listed_on <= ${asOf}::date AND (removed_on IS NULL OR removed_on > ${asOf}::date)
       ${list.siteId ? sql`AND (preferred_site_id IS NULL OR preferred_site_id = ${list.siteId}::uuid)` : sql``}`.execute(

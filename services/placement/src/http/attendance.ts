@@ -11,6 +11,7 @@ import { badRequest, causeOf, type ServiceContext } from '@casework/service-kit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { recordAttendance } from '../application/attendance.js';
+import { asKnown } from '../projections/knownAt.js';
 import { visibleSite } from './visibleSite.js';
 
 const STAFF = ['case_manager', 'supervisor'] as const;
@@ -55,7 +56,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
       },
     },
     async (request) => {
-      const { from, to } = request.query;
+      const { from, to, knownAt } = request.query;
       if (to < from || daysBetween(from, to) > 92)
         throw badRequest('query.to', 'from 0 to 92 days after from');
       await visibleSite(ctx, request, request.params.siteId);
@@ -66,7 +67,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
         attended: boolean;
         expected: boolean;
       }>`SELECT day::text, placement_id::text, client_id::text, attended, expected
-        FROM ${sql.id(ctx.store.schema, 'attendance')}
+        FROM ${asKnown(ctx.store.schema, 'attendance', knownAt)} AS a
         WHERE site_id = ${request.params.siteId}::uuid AND day BETWEEN ${from}::date AND ${to}::date
         ORDER BY day, placement_id`.execute(ctx.store.db);
       return {

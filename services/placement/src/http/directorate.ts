@@ -20,7 +20,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { waitingListAsKnown } from '../projections/knownAt.js';
+import { asKnown } from '../projections/knownAt.js';
 import { figuresOn } from './sites.js';
 
 /** The regional view is the Directorate's (and national integrators'); it never names a person. */
@@ -83,7 +83,7 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         median: number | null;
       }>`SELECT municipality, service_type, count(*)::int AS waiting,
           percentile_cont(0.5) WITHIN GROUP (ORDER BY ${on}::date - listed_on) AS median
-        FROM ${waitingListAsKnown(ctx.store.schema, q.knownAt)} AS w
+        FROM ${asKnown(ctx.store.schema, 'waiting_list', q.knownAt)} AS w
         WHERE oblast = ${q.oblast} AND listed_on <= ${on}::date AND (removed_on IS NULL OR removed_on > ${on}::date)
         GROUP BY municipality, service_type`.execute(ctx.store.db);
       const key = (r: { municipality: string; service_type: string }) =>

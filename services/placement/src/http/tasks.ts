@@ -27,6 +27,7 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import { definitions, taskStream } from '../application/streams.js';
 import { type Task, taskDecider } from '../domain/task.js';
+import { asKnown } from '../projections/knownAt.js';
 
 const STAFF = ['case_manager', 'supervisor'] as const;
 
@@ -45,6 +46,10 @@ const view = (t: Task): z.infer<typeof TaskRecord> => {
 };
 
 /** Tasks placement opened for case managers (lapsed eligibility, a move, an absence past the limit). */
+/** Open on a date (closed after it, or not at all), or open now. */
+const openOn = (asOf: string | undefined) =>
+  asOf ? sql`(closed_on IS NULL OR closed_on > ${asOf}::date)` : sql`closed_on IS NULL`;
+
 export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.get(
     '/v1/tasks',
@@ -66,7 +71,9 @@ export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
         inJurisdiction(j, sql.ref('municipality')),
         q.municipality ? sql`municipality = ${q.municipality}` : undefined,
         q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
-        q.open === undefined ? undefined : q.open ? sql`closed_on IS NULL` : sql`closed_on IS NOT NULL`,
+        q.asOf ? sql`opened_on <= ${q.asOf}::date` : undefined,
+        // open or closed on the date asked, else now
+        q.open === undefined ? undefined : q.open ? openOn(q.asOf) : sql`NOT (${openOn(q.asOf)})`,
         after ? sql`(opened_on, task_id) > (${after[0]}::date, ${after[1]}::uuid)` : undefined,
       ].filter((w) => w !== undefined);
       const { rows } = await sql<{
@@ -81,7 +88,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
         closing_note: string | null;
       }>`SELECT task_id::text, kind, client_id::text, placement_id::text, municipality, opened_on::text, detail,
           closed_on::text, closing_note
-        FROM ${sql.id(ctx.store.schema, 'tasks')} WHERE ${sql.join(where, sql` AND `)}
+        FROM ${asKnown(ctx.store.schema, 'tasks', q.knownAt)} AS t WHERE ${sql.join(where, sql` AND `)}
         ORDER BY opened_on, task_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
       const page = pageOf(rows, q.limit, (r) => [r.opened_on, r.task_id]);
       return {

@@ -217,9 +217,7 @@ export const placementMigrations = (schema: string): Record<string, Migration> =
         sql`CREATE INDEX stays_current_by_client ON ${s}.stays (client_id, valid_from) WHERE superseded_at IS NULL`,
         sql`CREATE INDEX stays_current_by_municipality ON ${s}.stays (municipality, valid_from, placement_id)
           WHERE superseded_at IS NULL`,
-        sql`TRUNCATE ${s}.sites, ${s}.site_capacity, ${s}.site_suspensions, ${s}.stays, ${s}.waiting_list, ${s}.tasks,
-          ${s}.absences, ${s}.attendance`,
-        sql`DELETE FROM ${s}.checkpoints WHERE subscription = 'projection:placement'`,
+        ...rebuildOnStart(schema, READ_MODELS),
       ])
         await statement.execute(db);
     },
@@ -227,31 +225,77 @@ export const placementMigrations = (schema: string): Record<string, Migration> =
   '0305_renewals_respite_waiting_list_history': {
     async up(db) {
       const s = sql.id(schema);
-      // stays keep their renewals and whether they are respite care; the waiting list is known at any
-      // time: each row carries when it was recorded, and a trigger
-      // keeps every version a later event replaced, with the time it was replaced (a column added to
-      // waiting_list must be added to the history too)
+      // stays keep their renewals and whether they are respite care; the waiting list is known at any time
       for (const statement of [
         sql`ALTER TABLE ${s}.stays ADD COLUMN renewals int NOT NULL DEFAULT 0,
           ADD COLUMN respite boolean NOT NULL DEFAULT false`,
-        sql`ALTER TABLE ${s}.waiting_list ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT '-infinity',
-          ADD COLUMN superseded_at timestamptz`,
-        sql`CREATE TABLE ${s}.waiting_list_history (LIKE ${s}.waiting_list)`,
+        ...versioned(schema, 'waiting_list'),
         sql`CREATE INDEX waiting_list_history_by_scope ON ${s}.waiting_list_history (municipality, service_type, superseded_at)`,
         sql`CREATE INDEX waiting_list_history_by_oblast ON ${s}.waiting_list_history (oblast, superseded_at)`,
-        sql`CREATE FUNCTION ${s}.keep_waiting_list_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
-          BEGIN
-            OLD.superseded_at := NEW.recorded_at;
-            INSERT INTO ${s}.waiting_list_history SELECT OLD.*;
-            RETURN NEW;
-          END $fn$`,
-        sql`CREATE TRIGGER waiting_list_versions BEFORE UPDATE ON ${s}.waiting_list
-          FOR EACH ROW EXECUTE FUNCTION ${s}.keep_waiting_list_version()`,
-        sql`TRUNCATE ${s}.sites, ${s}.site_capacity, ${s}.site_suspensions, ${s}.stays, ${s}.waiting_list, ${s}.tasks,
-          ${s}.absences, ${s}.attendance`,
-        sql`DELETE FROM ${s}.checkpoints WHERE subscription = 'projection:placement'`,
+        ...rebuildOnStart(schema, [...READ_MODELS, 'waiting_list_history']),
+      ])
+        await statement.execute(db);
+    },
+  },
+  '0306_tasks_attendance_history': {
+    async up(db) {
+      const s = sql.id(schema);
+      // tasks (opened, then closed) and attendance (a later record corrects a day) known at any time too
+      for (const statement of [
+        ...versioned(schema, 'tasks'),
+        sql`CREATE INDEX tasks_history_by_municipality ON ${s}.tasks_history (municipality, superseded_at)`,
+        ...versioned(schema, 'attendance'),
+        sql`CREATE INDEX attendance_history_by_site ON ${s}.attendance_history (site_id, day)`,
+        ...rebuildOnStart(schema, [
+          ...READ_MODELS,
+          'waiting_list_history',
+          'tasks_history',
+          'attendance_history',
+        ]),
       ])
         await statement.execute(db);
     },
   },
 });
+
+/**
+ * A read-model table whose rows change in place, known at any time: each row carries when it was
+ * recorded, and a trigger keeps every version a later event replaced in `<table>_history`, with the
+ * time it was replaced (a column added to the table must be added to its history too).
+ */
+function versioned(schema: string, table: string) {
+  const t = sql.id(schema, table);
+  const history = sql.id(schema, `${table}_history`);
+  const keep = sql.id(schema, `keep_${table}_version`);
+  return [
+    sql`ALTER TABLE ${t} ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT '-infinity',
+      ADD COLUMN superseded_at timestamptz`,
+    sql`CREATE TABLE ${history} (LIKE ${t})`,
+    sql`CREATE FUNCTION ${keep}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        OLD.superseded_at := NEW.recorded_at;
+        INSERT INTO ${history} SELECT OLD.*;
+        RETURN NEW;
+      END $fn$`,
+    sql`CREATE TRIGGER ${sql.id(`${table}_versions`)} BEFORE UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${keep}()`,
+  ];
+}
+
+/** Empties the read models and rewinds the projection, which fills them again from the log on start. */
+function rebuildOnStart(schema: string, tables: string[]) {
+  return [
+    sql`TRUNCATE ${sql.join(tables.map((t) => sql.id(schema, t)))}`,
+    sql`DELETE FROM ${sql.id(schema, 'checkpoints')} WHERE subscription = 'projection:placement'`,
+  ];
+}
+
+const READ_MODELS = [
+  'sites',
+  'site_capacity',
+  'site_suspensions',
+  'stays',
+  'waiting_list',
+  'tasks',
+  'absences',
+  'attendance',
+];

@@ -6,12 +6,12 @@ export const knownBy = (alias: string, knownAt: string) =>
     AND (${sql.ref(`${alias}.superseded_at`)} IS NULL OR ${sql.ref(`${alias}.superseded_at`)} > ${knownAt}::timestamptz)`;
 
 /**
- * The waiting-list entries as recorded by a time, as a table to select from: the current rows, or
- * (given `knownAt`) the versions that were current then, from the table and its history.
+ * A read model whose rows change in place (with its history kept by a trigger, see the migrations), as
+ * a table to select from: the current rows, or (given `knownAt`) the versions current at that time.
  */
-export const waitingListAsKnown = (schema: string, knownAt?: string) =>
+export const asKnown = (schema: string, table: 'waiting_list' | 'tasks' | 'attendance', knownAt?: string) =>
   knownAt === undefined
-    ? sql`${sql.id(schema, 'waiting_list')}`
-    : sql`(SELECT * FROM ${sql.id(schema, 'waiting_list')} w WHERE w.recorded_at <= ${knownAt}::timestamptz
+    ? sql`${sql.id(schema, table)}`
+    : sql`(SELECT * FROM ${sql.id(schema, table)} c WHERE c.recorded_at <= ${knownAt}::timestamptz
         UNION ALL
-        SELECT * FROM ${sql.id(schema, 'waiting_list_history')} h WHERE ${knownBy('h', knownAt)})`;
+        SELECT * FROM ${sql.id(schema, `${table}_history`)} h WHERE ${knownBy('h', knownAt)})`;

@@ -135,21 +135,27 @@ export const placementProjection = (schema: string): Projection => {
         return;
       case 'AttendanceRecorded': {
         const d = e.data;
-        await sql`INSERT INTO ${t('attendance')} (placement_id, day, client_id, site_id, municipality, attended, expected)
+        await sql`INSERT INTO ${t('attendance')} (placement_id, day, client_id, site_id, municipality, attended, expected,
+            recorded_at)
           VALUES (${d.placementId}::uuid, ${d.date}::date, ${d.clientId}::uuid, ${d.siteId}::uuid, ${d.municipality},
-            ${d.attended}, ${d.expected})
-          ON CONFLICT (placement_id, day) DO UPDATE SET attended = excluded.attended`.execute(tx);
+            ${d.attended}, ${d.expected}, ${e.recordedAt}::timestamptz)
+          ON CONFLICT (placement_id, day) DO UPDATE SET attended = excluded.attended,
+            recorded_at = excluded.recorded_at`.execute(tx);
         return;
       }
       case 'TaskOpened': {
         const d = e.data;
-        await sql`INSERT INTO ${t('tasks')} (task_id, kind, client_id, placement_id, municipality, opened_on, detail, caused_by)
+        await sql`INSERT INTO ${t('tasks')} (task_id, kind, client_id, placement_id, municipality, opened_on, detail, caused_by,
+            recorded_at)
           VALUES (${d.taskId}::uuid, ${d.kind}, ${d.clientId}::uuid, ${d.placementId ?? null}::uuid, ${d.municipality},
-            ${d.on}::date, ${d.detail}, ${d.causedBy ?? null}::uuid)`.execute(tx);
+            ${d.on}::date, ${d.detail}, ${d.causedBy ?? null}::uuid, ${e.recordedAt}::timestamptz)`.execute(
+          tx,
+        );
         return;
       }
       case 'TaskClosed':
-        await sql`UPDATE ${t('tasks')} SET closed_on = ${e.data.on}::date, closing_note = ${e.data.note}
+        await sql`UPDATE ${t('tasks')} SET closed_on = ${e.data.on}::date, closing_note = ${e.data.note},
+            recorded_at = ${e.recordedAt}::timestamptz
           WHERE task_id = ${e.data.taskId}::uuid`.execute(tx);
         return;
       default:
@@ -194,9 +200,8 @@ export const placementProjection = (schema: string): Projection => {
     },
     async reset(tx) {
       await sql`TRUNCATE ${t('sites')}, ${t('site_capacity')}, ${t('site_suspensions')}, ${t('stays')},
-        ${t('waiting_list')}, ${t('waiting_list_history')}, ${t('tasks')}, ${t('absences')}, ${t('attendance')}`.execute(
-        tx,
-      );
+        ${t('waiting_list')}, ${t('waiting_list_history')}, ${t('tasks')}, ${t('tasks_history')}, ${t('absences')},
+        ${t('attendance')}, ${t('attendance_history')}`.execute(tx);
     },
   };
 };
