@@ -277,3 +277,29 @@ t.test(
     );
   },
 );
+
+t.test('respite care: a short stay within its yearly days', async (t) => {
+  const h = await setUp(t);
+  const housing = await h.openSite('protected_housing', 4);
+  const clientId = await h.register(141);
+  await h.makeEligible(clientId, 'protected_housing');
+  const first = await h.admit(clientId, housing, '2027-03-01', { respite: true, termEnd: '2027-03-21' });
+  t.equal(first.statusCode, 201, first.body);
+  t.match(first.json(), { respite: true, termEnd: '2027-03-21' }, 'twenty days, no default term');
+  t.equal(
+    (
+      await h.post(`/v1/placements/${first.json().placementId}/discharge`, {
+        on: '2027-03-21',
+        reason: 'returned_to_family',
+        destination: { kind: 'family_home' },
+      })
+    ).statusCode,
+    200,
+  );
+  const over = await h.admit(clientId, housing, '2027-07-01', { respite: true, termEnd: '2027-07-12' });
+  t.match(over.json(), { status: 422, type: /respite-limit$/, used: 20, asked: 11, limit: 30 });
+  const open = await h.admit(clientId, housing, '2027-07-01', { respite: true });
+  t.match(open.json(), { status: 422, type: /respite-needs-end$/ }, 'planned with its last day');
+  const within = await h.admit(clientId, housing, '2027-07-01', { respite: true, termEnd: '2027-07-11' });
+  t.equal(within.statusCode, 201, 'ten more days make thirty');
+});

@@ -11,6 +11,7 @@ t.test('the directorate sees its oblast in figures and pseudonyms, never a perso
   const stays = [];
   for (const c of clients.slice(0, 3))
     stays.push((await h.admit(c, housing, '2026-10-01')).json().placementId);
+  const beforeMoves = new Date().toISOString();
   await h.makeEligible(clients[0]!, 'social_housing_special_status', { assessedOn: '2026-11-20' });
   t.equal(
     (await h.post(`/v1/placements/${stays[0]}/transfer`, { toSiteId: flat, on: '2026-11-20' })).statusCode,
@@ -103,6 +104,17 @@ t.test('the directorate sees its oblast in figures and pseudonyms, never a perso
       count: 1,
     },
   ]);
+  const knownBefore = (
+    await h.get(
+      `/v1/directorate/flows?oblast=BG-01&from=2026-01-01&to=2026-12-31&knownAt=${beforeMoves}`,
+      analyst,
+    )
+  ).json().flows as { kind: string; toServiceType: string; count: number }[];
+  t.same(
+    knownBefore.map((f) => [f.kind, f.toServiceType, f.count]),
+    [['admission', 'protected_housing', 3]],
+    'as known before the transfer and the discharge',
+  );
   const pseudonyms = (flows.json().movements as { client: string }[]).map((m) => m.client);
   t.equal(new Set(pseudonyms).size, 3, 'the same person keeps one pseudonym');
   for (const c of clients) t.notOk(flows.body.includes(c) || csv.body.includes(c), 'no client id anywhere');

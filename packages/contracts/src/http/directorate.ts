@@ -66,6 +66,7 @@ export const DirectorateFlowsQuery = z.object({
   oblast: OblastCode,
   from: LocalDate,
   to: LocalDate.meta({ description: 'Inclusive' }),
+  knownAt: z.iso.datetime().optional().meta({ description: 'As recorded up to this time (default now)' }),
   format: Format,
 });
 
