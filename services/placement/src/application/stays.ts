@@ -30,7 +30,7 @@ import { withLedgers } from './ledgers.js';
 import { clientOfPlacement, entryOfOffer, rememberPlacement } from './lookups.js';
 import { type LoadedSite, loadSites, snapshotIfDue } from './siteState.js';
 import { definitions, entryStream, placementStream } from './streams.js';
-import { removeEntries } from './waitingList.js';
+import { offerSitesOf, removeEntries } from './waitingList.js';
 
 type Loaded<S> = { streamId: string; state: S; version: number };
 
@@ -176,7 +176,8 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
   await assertPlaceable(ctx, input.clientId, input.on);
   const placementId = ctx.newId();
   const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
-  return withLedgers(ctx, [input.siteId], async (tx) => {
+  const held = await offerSitesOf(ctx, input.clientId);
+  return withLedgers(ctx, [input.siteId, ...held], async (tx) => {
     await admissionRules(
       ctx,
       tx,
@@ -248,7 +249,8 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
   await assertPlaceable(ctx, clientId, input.on);
   const placementId = ctx.newId();
   const fromSiteId = await siteOfStay(ctx, clientId, input.placementId);
-  return withLedgers(ctx, [fromSiteId, input.toSiteId], async (tx) => {
+  const held = await offerSitesOf(ctx, clientId);
+  return withLedgers(ctx, [fromSiteId, input.toSiteId, ...held], async (tx) => {
     const { offerId } = input;
     const serviceType = await serviceTypeOf(ctx, tx, input.toSiteId);
     await admissionRules(

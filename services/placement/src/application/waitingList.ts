@@ -98,6 +98,20 @@ export async function removeEntries(
   }
 }
 
+/**
+ * The sites holding a place for the client's open or accepted offers, as the list shows them: an
+ * admission locks them with its own site, in the one sorted order, since taking the person off the
+ * list frees those places (an offer made a moment ago and not yet listed is locked second).
+ */
+export async function offerSitesOf(ctx: ServiceContext, clientId: string): Promise<string[]> {
+  const { rows } = await sql<{ site_id: string }>`SELECT DISTINCT offer_site_id::text AS site_id
+    FROM ${sql.id(ctx.store.schema, 'waiting_list')}
+    WHERE client_id = ${clientId}::uuid AND offer_site_id IS NOT NULL AND removed_on IS NULL`.execute(
+    ctx.store.db,
+  );
+  return rows.map((r) => r.site_id);
+}
+
 async function releaseReservation(
   ctx: ServiceContext,
   tx: Tx,
