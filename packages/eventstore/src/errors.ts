@@ -10,3 +10,6 @@ export class ConcurrencyError extends Error {
     super(`stream ${streamId} is at version ${actual ?? 'none'}, expected ${expected}`);
   }
 }
+
+/** PostgreSQL aborted the transaction to break a deadlock (SQLSTATE 40P01): trying again is safe. */
+export const isDeadlock = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === '40P01';

@@ -1,4 +1,4 @@
-import { ConcurrencyError, type Tx } from '@casework/eventstore';
+import { ConcurrencyError, isDeadlock, type Tx } from '@casework/eventstore';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { siteStream } from './streams.js';
@@ -27,7 +27,8 @@ export async function withLedgers<T>(
     try {
       return await ctx.store.db.transaction().execute(locked);
     } catch (e) {
-      if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
+      // a lost race, or a deadlock PostgreSQL broke: decided again on fresh state
+      if (!(e instanceof ConcurrencyError || isDeadlock(e)) || attempt >= 5) throw e;
     }
   }
 }
