@@ -36,6 +36,5 @@ export function syntheticPerson(type: ServiceTypeCode, n: number) {
     identifier: { kind: 'egn' as const, value: composeEgn(born, 1 + (n % 999)) },
     givenName: GIVEN[sex][n % GIVEN[sex].length]!,
     familyName: sex === 'female' ? `${family}а` : family,
-    born,
   };
 }

@@ -123,10 +123,10 @@ export async function seedDemo(app: FastifyInstance, o: SeedOptions): Promise<Se
       const residents = Math.floor(site.places * (o.fill ?? 0.75));
       for (let i = 0; i < residents + (o.waitingPerSite ?? 2); i++) {
         const person = syntheticPerson(site.serviceType, serial++);
-        const { born: _, ...registration } = person;
-        const { clientId } = (await cm('POST', '/v1/clients', { ...registration, municipality })) as {
+        const { clientId } = (await cm('POST', '/v1/clients', { ...person, municipality })) as {
           clientId: string;
         };
+        await decision(cm, clientId, today);
         const applicationId = await apply(cm, clientId, site.serviceType, municipality, today);
         people.push({ clientId, applicationId, site, resident: i < residents });
       }
@@ -134,7 +134,6 @@ export async function seedDemo(app: FastifyInstance, o: SeedOptions): Promise<Se
     summary.clients += people.length;
     log(`${municipality}: ${people.length} people registered and applying`);
 
-    // once eligibility has decided and placement has listed them
     /** Everyone on a list, page by page. */
     const waitingList = async (type: ServiceTypeCode) => {
       const items: { entryId: string; offer?: object }[] = [];
@@ -149,6 +148,7 @@ export async function seedDemo(app: FastifyInstance, o: SeedOptions): Promise<Se
       return items;
     };
     const listed = async (type: ServiceTypeCode) => new Set((await waitingList(type)).map((i) => i.entryId));
+    // once eligibility has decided and placement has listed everyone
     for (const type of new Set(people.map((p) => p.site.serviceType)))
       await until(`the ${type} list of ${municipality}`, async () => {
         const ids = await listed(type);
@@ -239,7 +239,19 @@ export async function seedDemo(app: FastifyInstance, o: SeedOptions): Promise<Se
   return summary;
 }
 
-/** An application through intake: the disability decision, the application, its needs assessment and referral. */
+/** The ТЕЛК decision on the person's disability, valid for years around today. */
+const decision = (cm: Call, clientId: string, today: LocalDate) =>
+  cm('POST', `/v1/clients/${clientId}/facts/disability-assessments`, {
+    degreePercent: 50 + (clientId.charCodeAt(35) % 45),
+    outsideAssistanceNeeded: false,
+    commission: 'TELK',
+    decisionNumber: `${clientId.slice(0, 4)}/demo`,
+    decidedOn: addDays(today, -400),
+    validFrom: addDays(today, -400),
+    validTo: addDays(today, 1000),
+  });
+
+/** An application through intake, with its needs assessment (so many days from today) and referral. */
 async function apply(
   cm: Call,
   clientId: string,
@@ -248,15 +260,6 @@ async function apply(
   today: LocalDate,
   assessedOffsetDays = -30,
 ) {
-  await cm('POST', `/v1/clients/${clientId}/facts/disability-assessments`, {
-    degreePercent: 50 + (clientId.charCodeAt(35) % 45),
-    outsideAssistanceNeeded: false,
-    commission: 'TELK',
-    decisionNumber: `${clientId.slice(0, 4)}/demo`,
-    decidedOn: addDays(today, -400),
-    validFrom: addDays(today, -400),
-    validTo: addDays(today, 1000),
-  }).catch(() => undefined); // a second application: the decision is there already
   const { applicationId } = (await cm('POST', '/v1/applications', {
     clientId,
     serviceType: type,
