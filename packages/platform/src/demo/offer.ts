@@ -20,7 +20,7 @@ export async function offerDemo(
   if (!seed && process.stdin.isTTY) {
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     const answer = await rl.question(
-      'The store is empty. Seed the demo (Bansko and Montana: 32 sites, about 400 synthetic people)? [y/N] ',
+      'The store is empty. Seed the demo (Bansko and Montana: 32 sites, about 450 synthetic people)? [y/N] ',
     );
     rl.close();
     seed = /^y(es)?$/i.test(answer.trim());

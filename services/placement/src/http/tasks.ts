@@ -45,11 +45,11 @@ const view = (t: Task): z.infer<typeof TaskRecord> => {
   };
 };
 
-/** Tasks placement opened for case managers (lapsed eligibility, a move, an absence past the limit). */
 /** Open on a date (closed after it, or not at all), or open now. */
 const openOn = (asOf: string | undefined) =>
   asOf ? sql`(closed_on IS NULL OR closed_on > ${asOf}::date)` : sql`closed_on IS NULL`;
 
+/** Tasks placement opened for case managers (lapsed eligibility, a move, an absence past the limit). */
 export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.get(
     '/v1/tasks',
