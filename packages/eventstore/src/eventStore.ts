@@ -38,12 +38,13 @@ function pgError(e: unknown): { code?: string; detail?: string; constraint?: str
   return (e ?? {}) as { code?: string; detail?: string; constraint?: string };
 }
 
+/** The unique keys two appends creating the same new stream may meet on. */
+const NEW_STREAM_RACE = new Set(['streams_pkey', 'events_stream_id_stream_position_key']);
+
 /**
  * The event store of one service schema. Every method takes an optional executor so a caller can
  * combine appends, reads and read-model writes in one transaction.
  */
-const NEW_STREAM_RACE = new Set(['streams_pkey', 'events_stream_id_stream_position_key']);
-
 export class EventStore {
   /** Emits 'appended' after a commit made through this instance (the embedded transport listens). */
   readonly notifications = new EventEmitter();

@@ -1,4 +1,4 @@
-import { type LocalDate, ruleSetIdOf } from '@casework/contracts';
+import type { LocalDate } from '@casework/contracts';
 import type { Executor, RecordedEvent, StreamAppend } from '@casework/eventstore';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
@@ -102,9 +102,7 @@ export async function determineAll(
   const requests = asked ? clientIds.flatMap((id) => questions.ask(id, perClient.get(id)!.state)) : questions;
   const known = new Map(clientIds.map((id) => [id, knownFacts(facts.get(id)!, knownAt)]));
   // every rule set the batch may need, in one read rather than one per municipality
-  await ruleSets.load(
-    requests.flatMap((r) => [ruleSetIdOf(r.serviceType, r.municipality), ruleSetIdOf(r.serviceType, null)]),
-  );
+  await ruleSets.prepare(requests);
   const determinations: Determination[] = [];
   let changed = 0;
   for (const r of requests) {

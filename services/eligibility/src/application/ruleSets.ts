@@ -46,18 +46,28 @@ export class RuleSets {
     return this.#loaded.get(ruleSetId)!;
   }
 
+  /** Loads, in one read, every rule set these questions may be answered under. */
+  async prepare(scopes: readonly { serviceType: string; municipality: string }[]): Promise<void> {
+    await this.load(scopes.flatMap((q) => candidates(q.serviceType, q.municipality)));
+  }
+
   /** The municipality's own version in force on the date, else the national one. */
   async inForce(serviceType: string, municipality: string, on: LocalDate): Promise<AppliedRules> {
-    const own = ruleSetIdOf(serviceType, municipality);
-    const national = ruleSetIdOf(serviceType, null);
-    await this.load([own, national]);
-    for (const id of [own, national]) {
+    const ids = candidates(serviceType, municipality);
+    await this.load(ids);
+    for (const id of ids) {
       const v = versionInForce(this.#loaded.get(id)!, on);
       if (v) return { ...v, ruleSetId: id };
     }
     throw breaksRule('NO_RULE_SET', `no rule set for ${serviceType} is in force on ${on}`);
   }
 }
+
+/** The rule sets a question may fall under, the municipality's own first, then the national one. */
+const candidates = (serviceType: string, municipality: string) => [
+  ruleSetIdOf(serviceType, municipality),
+  ruleSetIdOf(serviceType, null),
+];
 
 /** Adopts the national defaults of reference data as version 1 of each national rule set, once. */
 export async function seedDefaultRuleSets(ctx: ServiceContext): Promise<void> {

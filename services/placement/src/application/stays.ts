@@ -91,13 +91,17 @@ const placeAt = (site: Site, placementId: string) => {
 
 /** The end of a new stay's fixed term by default: special-status tenancies and residential care. */
 function defaultTerms(type: ServiceTypeCode, municipality: string, on: LocalDate) {
-  const p = placementParameters(municipality as never, on);
-  const kind = serviceType(type).kind;
-  if (type === 'social_housing_special_status')
-    return { termEnd: addMonths(on, p.specialStatusTenancyMonths) };
-  if (kind === 'residential') return { termEnd: addMonths(on, p.residentialTermMonths) };
-  if (kind === 'day') return { weekdays: [1, 2, 3, 4, 5] };
+  const months = termMonths(type, placementParameters(municipality as never, on));
+  if (months !== undefined) return { termEnd: addMonths(on, months) };
+  if (serviceType(type).kind === 'day') return { weekdays: [1, 2, 3, 4, 5] };
   return {};
+}
+
+/** The months of a fixed term (a first one or a renewal): special-status tenancies and residential care. */
+function termMonths(type: ServiceTypeCode, p: ReturnType<typeof placementParameters>) {
+  if (type === 'social_housing_special_status') return p.specialStatusTenancyMonths;
+  if (serviceType(type).kind === 'residential') return p.residentialTermMonths;
+  return undefined;
 }
 
 async function assertPlaceable(ctx: ServiceContext, clientId: string, on: LocalDate) {
@@ -334,14 +338,15 @@ export async function renew(ctx: ServiceContext, input: RenewInput, cause: Cause
         const stay = state.stays.get(input.placementId);
         if (!stay) throw notFound('the placement');
         const p = placementParameters(stay.municipality as never, input.reviewedOn);
-        const special = stay.serviceType === 'social_housing_special_status';
-        const months = special ? p.specialStatusTenancyMonths : p.residentialTermMonths;
+        // a stay given a term its type has no default for is renewed for the residential one
+        const months = termMonths(stay.serviceType, p) ?? p.residentialTermMonths;
         return {
           type: 'Renew',
           placementId: input.placementId,
           reviewedOn: input.reviewedOn,
           termEnd: input.termEnd ?? addMonths(stay.termEnd ?? input.reviewedOn, months),
-          renewalsAllowed: special ? p.specialStatusRenewals : null,
+          renewalsAllowed:
+            stay.serviceType === 'social_housing_special_status' ? p.specialStatusRenewals : null,
         };
       },
       cause,

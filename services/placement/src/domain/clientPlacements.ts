@@ -134,6 +134,12 @@ const placeOf = (s: Stay & { placementId: string }): Place => ({
   municipality: s.municipality,
 });
 
+/** Whose stay and where: the subject every event about a running stay carries. */
+const stayOf = (state: ClientPlacements, stay: Stay, placementId: string) => ({
+  clientId: state.clientId!,
+  ...placeOf({ ...stay, placementId }),
+});
+
 /** The days of [from, until) that fall in each calendar year. */
 function daysPerYear(from: LocalDate, until: LocalDate): Map<string, number> {
   const out = new Map<string, number>();
@@ -250,8 +256,7 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
         {
           type: 'AbsenceStarted',
           data: {
-            clientId: state.clientId!,
-            ...placeOf({ ...stay, placementId: command.placementId }),
+            ...stayOf(state, stay, command.placementId),
             absenceId: command.absenceId,
             from: command.from,
             kind: command.kind,
@@ -273,8 +278,7 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
         {
           type: 'AbsenceEnded',
           data: {
-            clientId: state.clientId!,
-            ...placeOf({ ...stay, placementId: command.placementId }),
+            ...stayOf(state, stay, command.placementId),
             absenceId: command.absenceId,
             from: absence.from,
             returnedOn: command.returnedOn,
@@ -311,8 +315,7 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
         {
           type: 'TermRenewed',
           data: {
-            clientId: state.clientId!,
-            ...placeOf({ ...stay, placementId: command.placementId }),
+            ...stayOf(state, stay, command.placementId),
             reviewedOn: command.reviewedOn,
             previousTermEnd: stay.termEnd,
             termEnd: command.termEnd,
@@ -331,8 +334,7 @@ export function decide(command: PlacementCommand, state: ClientPlacements): Plac
         {
           type: 'Discharged',
           data: {
-            clientId: state.clientId!,
-            ...placeOf({ ...stay, placementId: command.placementId }),
+            ...stayOf(state, stay, command.placementId),
             on: command.on,
             reason: command.reason,
             destination: command.destination,

@@ -20,7 +20,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { asKnown, knownBy } from '../projections/knownAt.js';
+import { asKnown, recordedBy } from '../projections/knownAt.js';
 import { figuresOn } from './sites.js';
 
 /** The regional view is the Directorate's (and national integrators'); it never names a person. */
@@ -131,8 +131,6 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       // the ledger's rows as known then (default: the current ones): a stay begins with an admission or
       // a transfer and ends with a discharge (a transfer's end is the next stay's beginning)
       const codes = municipalitiesOf(q.oblast).map((m) => m.code);
-      const known = (alias: string) =>
-        q.knownAt ? knownBy(alias, q.knownAt) : sql`${sql.ref(`${alias}.superseded_at`)} IS NULL`;
       const { rows } = await sql<{
         client_id: string;
         on_date: string;
@@ -142,11 +140,11 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         to_type: string | null;
         reason: string | null;
         destination: string | null;
-      }>`WITH current AS (SELECT * FROM ${s('stays')} k WHERE ${known('k')} AND municipality = ANY(${codes}::text[]))
+      }>`WITH current AS (SELECT * FROM ${s('stays')} k WHERE ${recordedBy('k', q.knownAt)} AND municipality = ANY(${codes}::text[]))
         SELECT client_id::text, valid_from::text AS on_date,
             CASE WHEN basis = 'transfer' THEN 'transfer' ELSE 'admission' END AS kind, municipality,
             (SELECT p.service_type FROM ${s('stays')} p WHERE p.placement_id = c.transferred_from
-              AND ${known('p')}) AS from_type,
+              AND ${recordedBy('p', q.knownAt)}) AS from_type,
             service_type AS to_type, NULL AS reason, NULL AS destination, placement_id
           FROM current c WHERE valid_from BETWEEN ${q.from}::date AND ${q.to}::date
         UNION ALL

@@ -34,7 +34,7 @@ import { recordAbsence } from '../application/absences.js';
 import { clientOfPlacement } from '../application/lookups.js';
 import { admit, discharge, loadPlacements, renew, transfer } from '../application/stays.js';
 import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
-import { knownBy } from '../projections/knownAt.js';
+import { recordedBy } from '../projections/knownAt.js';
 import { visibleSite } from './visibleSite.js';
 
 /** Placements name a person: the owning municipality's staff and national integrators read them. */
@@ -265,7 +265,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const after = decodeCursor(q.cursor, 2);
       const where = [
         // a stay's record as it stood at a time: its current version, or the one current then
-        q.knownAt ? knownBy('stays', q.knownAt) : sql`superseded_at IS NULL`,
+        recordedBy('stays', q.knownAt),
         inJurisdiction(j, sql.ref('municipality')),
         q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
         q.siteId ? sql`site_id = ${q.siteId}::uuid` : undefined,

@@ -5,6 +5,10 @@ export const knownBy = (alias: string, knownAt: string) =>
   sql`${sql.ref(`${alias}.recorded_at`)} <= ${knownAt}::timestamptz
     AND (${sql.ref(`${alias}.superseded_at`)} IS NULL OR ${sql.ref(`${alias}.superseded_at`)} > ${knownAt}::timestamptz)`;
 
+/** A ledger table's rows as recorded by a time, or its current rows when no time is asked for. */
+export const recordedBy = (alias: string, knownAt: string | undefined) =>
+  knownAt === undefined ? sql`${sql.ref(`${alias}.superseded_at`)} IS NULL` : knownBy(alias, knownAt);
+
 /**
  * A read model whose rows change in place (with its history kept by a trigger, see the migrations), as
  * a table to select from: the current rows, or (given `knownAt`) the versions current at that time.

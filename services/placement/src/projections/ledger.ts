@@ -32,7 +32,7 @@ type Open = {
 type Renewal = { placement_id: string; term_end: string; renewals: number; recorded_at: string };
 type End = {
   placement_id: string;
-  on_date: string;
+  valid_to: string;
   end_reason: string;
   destination: unknown;
   transferred_to: string | null;
@@ -70,7 +70,7 @@ export function ledgerRows(events: readonly Stayed[]) {
         const { clientId, on, from, to } = e.data;
         ends.push({
           placement_id: from.placementId,
-          on_date: on,
+          valid_to: on,
           end_reason: 'moved_to_other_service',
           destination: { kind: 'site', siteId: to.siteId },
           transferred_to: to.placementId,
@@ -104,7 +104,7 @@ export function ledgerRows(events: readonly Stayed[]) {
       case 'Discharged':
         ends.push({
           placement_id: e.data.placementId,
-          on_date: e.data.on,
+          valid_to: e.data.on,
           end_reason: e.data.reason,
           destination: e.data.destination,
           transferred_to: null,
@@ -178,9 +178,10 @@ export async function applyLedger(schema: string, events: readonly Stayed[], tx:
     );
   if (renewals.length > 0) await revise(stays, renewals, { term_end: 'date', renewals: 'int' }).execute(tx);
   if (ends.length > 0)
-    await revise(
-      stays,
-      ends.map(({ on_date, ...e }) => ({ ...e, valid_to: on_date })),
-      { valid_to: 'date', end_reason: 'text', destination: 'jsonb', transferred_to: 'uuid' },
-    ).execute(tx);
+    await revise(stays, ends, {
+      valid_to: 'date',
+      end_reason: 'text',
+      destination: 'jsonb',
+      transferred_to: 'uuid',
+    }).execute(tx);
 }
