@@ -138,12 +138,12 @@ t.test('applications still awaiting their needs assessment after the deadline', 
   t.equal(recorded.statusCode, 201);
   const overdue = (on: string) =>
     eventually(async () => {
-      const page = (await h.get(`/v1/applications?assessmentOverdueOn=${on}`)).json();
+      // wait until the projection has seen the assessment, then read the page (read before the check,
+      // the page could predate the assessment the check then sees)
       const listed = (await h.get('/v1/applications')).json();
-      // wait until the projection has seen the assessment
-      return listed.items.some((x: { assessedOn?: string }) => x.assessedOn === '2026-11-18')
-        ? page.items.map((x: { applicationId: string }) => x.applicationId)
-        : undefined;
+      if (!listed.items.some((x: { assessedOn?: string }) => x.assessedOn === '2026-11-18')) return undefined;
+      const page = (await h.get(`/v1/applications?assessmentOverdueOn=${on}`)).json();
+      return page.items.map((x: { applicationId: string }) => x.applicationId);
     });
   t.same(await overdue('2026-11-23'), [late.applicationId], 'only the application nobody assessed');
   t.same(await overdue('2026-11-21'), [], 'not overdue on its deadline day');
