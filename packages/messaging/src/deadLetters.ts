@@ -52,10 +52,10 @@ export class DeadLetters {
   async list(options: { consumer?: string; includeReplayed?: boolean } = {}): Promise<DeadLetter[]> {
     const { rows } =
       await sql<Row>`SELECT id::text, consumer, event_id::text, subject, type, data, metadata, error,
-        deliveries, failed_at, replayed_at FROM ${this.s}.dead_letters
+        deliveries, failed_at, replayed_at FROM ${this.s}.dead_letters AS l
       WHERE (${options.consumer ?? null}::text IS NULL OR consumer = ${options.consumer ?? null})
         AND (${options.includeReplayed ?? false} OR replayed_at IS NULL)
-      ORDER BY id`.execute(this.target.db);
+      ORDER BY l.id`.execute(this.target.db);
     return rows.map((r) => ({
       id: r.id,
       consumer: r.consumer,

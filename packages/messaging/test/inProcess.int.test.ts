@@ -35,3 +35,24 @@ t.test('embedded transport: same exactly-once and dead-letter semantics on PGlit
   t.same(await applied(targets.c1!), { total: 50, distinct: 50 });
   t.same(await applied(targets.c2!), { total: 50, distinct: 50 }, 'internal events never delivered');
 });
+
+t.test('dead letters list in the order they were recorded, past nine of them', async (t) => {
+  const database = await testPGlite(t);
+  const { targets } = await stores(database, ['c1']);
+  const dead = new DeadLetters(targets.c1!);
+  for (let n = 1; n <= 12; n++) {
+    const eventId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    await dead.record(
+      targets.c1!.db,
+      'count',
+      { eventId, type: 'Numbered', source: 'producer', data: { n }, metadata: {} as never },
+      new Error(`failed ${n}`),
+      3,
+    );
+  }
+  // ids compared as numbers, not as their text ("10" before "2")
+  t.same(
+    (await dead.list()).map((l) => l.error),
+    Array.from({ length: 12 }, (_, i) => `Error: failed ${i + 1}`),
+  );
+});

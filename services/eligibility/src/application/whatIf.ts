@@ -1,8 +1,8 @@
 import type { CriterionOutcome, LocalDate, Outcome } from '@casework/contracts';
 import type { ServiceContext } from '@casework/service-kit';
-import { sql } from 'kysely';
 import { evaluate, type Rules } from '../domain/evaluate.js';
 import { knownFacts } from '../domain/facts.js';
+import { coveredPage, type Scope } from './covered.js';
 import { factRowsOf } from './determine.js';
 import { RuleSets } from './ruleSets.js';
 
@@ -29,13 +29,12 @@ export type WhatIf = {
  */
 export async function whatIf(
   ctx: ServiceContext,
-  scope: { serviceType: string; municipality: string | null },
+  scope: Scope,
   draft: Rules,
   asOf: LocalDate,
   limit: number,
   batchSize = 2000,
 ): Promise<WhatIf> {
-  const s = ctx.store.schema;
   const result: WhatIf = {
     evaluated: 0,
     gained: 0,
@@ -47,14 +46,8 @@ export async function whatIf(
   };
   const ruleSets = new RuleSets(ctx);
   const knownAt = ctx.clock().toISOString();
-  const where = scope.municipality
-    ? sql`service_type = ${scope.serviceType} AND municipality = ${scope.municipality}`
-    : sql`rule_set_id = ${`${scope.serviceType}:national`}`;
   const page = async (after?: string) => {
-    const { rows } = await sql<{ client_id: string; municipality: string; application_id: string | null }>`
-      SELECT client_id::text, municipality, application_id::text FROM ${sql.id(s, 'determinations')}
-      WHERE ${where} ${after ? sql`AND client_id > ${after}::uuid` : sql``}
-      ORDER BY client_id LIMIT ${batchSize}`.execute(ctx.store.db);
+    const rows = await coveredPage(ctx, ctx.store.db, scope, after, batchSize);
     const facts = rows.length
       ? await factRowsOf(
           ctx,

@@ -167,8 +167,8 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         missing: string[];
       }>`SELECT client_id::text, service_type, determination_id::text, municipality, as_of::text, outcome,
           effective_outcome, decreed_by, valid_until::text, rule_set_id, rule_set_version, missing
-        FROM ${sql.id(ctx.store.schema, 'determinations')} WHERE ${sql.join(where, sql` AND `)}
-        ORDER BY client_id, service_type LIMIT ${q.limit + 1}`.execute(ctx.store.db);
+        FROM ${sql.id(ctx.store.schema, 'determinations')} AS d WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY d.client_id, d.service_type LIMIT ${q.limit + 1}`.execute(ctx.store.db);
       const page = pageOf(rows, q.limit, (r) => [r.client_id, r.service_type]);
       return {
         items: page.items.map((r) => ({
@@ -349,9 +349,9 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         finished_at: Date | null;
       }>`SELECT job_id, service_type, municipality, reason, due_on::text, evaluated::text, changed::text,
           started_at, finished_at
-        FROM ${sql.id(ctx.store.schema, 'reevaluations')}
+        FROM ${sql.id(ctx.store.schema, 'reevaluations')} AS r
         WHERE municipality IS NULL OR ${inJurisdiction(j, sql.ref('municipality'))}
-        ORDER BY due_on DESC, job_id LIMIT 200`.execute(ctx.store.db);
+        ORDER BY r.due_on DESC, r.job_id LIMIT 200`.execute(ctx.store.db);
       return {
         items: rows.map((r) => ({
           jobId: r.job_id,

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sofiaDate } from '@casework/contracts';
 import type { ServiceContext, Worker } from '@casework/service-kit';
 import { sql } from 'kysely';
+import { type CoveredRow, coveredPage } from '../application/covered.js';
 import { determineAll, type Request } from '../application/determine.js';
 import { RuleSets } from '../application/ruleSets.js';
 
@@ -42,20 +43,13 @@ export class Reevaluation {
         ORDER BY due_on, job_id LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(tx);
       const job = rows[0];
       if (!job) return false;
-      // a national version touches those under the national rule set; a municipal one everyone of
-      // that service type in the municipality (under its own rule set or the national one)
-      const scope = job.municipality
-        ? sql`service_type = ${job.service_type} AND municipality = ${job.municipality}`
-        : sql`rule_set_id = ${`${job.service_type}:national`}`;
-      const { rows: due } = await sql<{
-        client_id: string;
-        service_type: string;
-        municipality: string;
-        application_id: string | null;
-      }>`
-        SELECT client_id::text, service_type, municipality, application_id::text FROM ${sql.id(s, 'determinations')}
-        WHERE ${scope} ${job.cursor ? sql`AND client_id > ${job.cursor}::uuid` : sql``}
-        ORDER BY client_id LIMIT ${this.#batchSize}`.execute(tx);
+      const due = await coveredPage(
+        this.ctx,
+        tx,
+        { serviceType: job.service_type, municipality: job.municipality },
+        job.cursor,
+        this.#batchSize,
+      );
       const trigger = { kind: 'rule_set' as const, eventId: job.caused_by };
       const { changed } = await determineAll(
         this.ctx,
@@ -79,14 +73,10 @@ export class Reevaluation {
     const s = this.ctx.store.schema;
     const today = sofiaDate(this.ctx.clock());
     return this.ctx.store.db.transaction().execute(async (tx) => {
-      const { rows } = await sql<{
-        client_id: string;
-        service_type: string;
-        municipality: string;
-        application_id: string | null;
-      }>`
-        SELECT client_id::text, service_type, municipality, application_id::text FROM ${sql.id(s, 'determinations')}
-        WHERE valid_until < ${today}::date ORDER BY valid_until, client_id LIMIT ${this.#batchSize}`.execute(
+      const { rows } = await sql<CoveredRow>`
+        SELECT d.client_id::text AS client_id, service_type, municipality, application_id::text
+        FROM ${sql.id(s, 'determinations')} AS d
+        WHERE valid_until < ${today}::date ORDER BY d.valid_until, d.client_id LIMIT ${this.#batchSize}`.execute(
         tx,
       );
       // the read model may lag behind a re-evaluation already made: the streams say what is current
@@ -147,9 +137,7 @@ export class Reevaluation {
   }
 }
 
-type Row = { client_id: string; service_type: string; municipality: string; application_id: string | null };
-
-const toRequest = (r: Row, asOf: string, trigger: Request['trigger']): Request => ({
+const toRequest = (r: CoveredRow, asOf: string, trigger: Request['trigger']): Request => ({
   clientId: r.client_id,
   serviceType: r.service_type,
   municipality: r.municipality,

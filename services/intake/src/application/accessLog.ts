@@ -58,8 +58,8 @@ export async function readAccessLog(ctx: ServiceContext, j: Jurisdiction, q: z.i
   ].filter((w) => w !== undefined);
   const { rows } =
     await sql<Row>`SELECT id::text, at, actor, role, client_id::text, municipality, action, route,
-      correlation_id FROM ${sql.id(ctx.store.schema, 'access_log')}
-    WHERE ${sql.join(where, sql` AND `)} ORDER BY id DESC LIMIT ${q.limit + 1}`.execute(ctx.store.db);
+      correlation_id FROM ${sql.id(ctx.store.schema, 'access_log')} AS l
+    WHERE ${sql.join(where, sql` AND `)} ORDER BY l.id DESC LIMIT ${q.limit + 1}`.execute(ctx.store.db);
   const page = pageOf(rows, q.limit, (r) => [r.id]);
   return {
     items: page.items.map((r) => ({

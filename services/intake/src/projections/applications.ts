@@ -106,8 +106,8 @@ export async function listApplications(ex: Executor, schema: string, j: Jurisdic
   const { rows } =
     await sql<Row>`SELECT application_id::text, client_id::text, service_type, municipality, status,
       submitted_on::text, assessment_due_by::text, assessed_on::text, referral_required, referral, ended_on::text, outcome
-    FROM ${sql.id(schema, 'applications')} WHERE ${sql.join(where, sql` AND `)}
-    ORDER BY submitted_on DESC, application_id DESC LIMIT ${q.limit + 1}`.execute(ex);
+    FROM ${sql.id(schema, 'applications')} AS a WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY a.submitted_on DESC, a.application_id DESC LIMIT ${q.limit + 1}`.execute(ex);
   const page = pageOf(rows, q.limit, (r) => [r.submitted_on, r.application_id]);
   return {
     items: page.items.map(

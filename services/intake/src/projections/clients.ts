@@ -212,8 +212,8 @@ export async function searchClients(ex: Executor, schema: string, j: Jurisdictio
       ? sql`(family_key, given_key, client_id) > (${after[0]}, ${after[1]}, ${after[2]}::uuid)`
       : undefined,
   ].filter((w) => w !== undefined);
-  const { rows } = await sql<Row>`SELECT ${COLUMNS} FROM ${t} WHERE ${sql.join(where, sql` AND `)}
-    ORDER BY family_key, given_key, client_id LIMIT ${q.limit + 1}`.execute(ex);
+  const { rows } = await sql<Row>`SELECT ${COLUMNS} FROM ${t} AS c WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY c.family_key, c.given_key, c.client_id LIMIT ${q.limit + 1}`.execute(ex);
   const page = pageOf(rows, q.limit, (r) => [r.family_key, r.given_key, r.client_id]);
   return { items: page.items.map(toSummary), ...(page.next ? { next: page.next } : {}) };
 }

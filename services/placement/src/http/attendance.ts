@@ -69,7 +69,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
       }>`SELECT day::text, placement_id::text, client_id::text, attended, expected
         FROM ${asKnown(ctx.store.schema, 'attendance', knownAt)} AS a
         WHERE site_id = ${request.params.siteId}::uuid AND day BETWEEN ${from}::date AND ${to}::date
-        ORDER BY day, placement_id`.execute(ctx.store.db);
+        ORDER BY a.day, a.placement_id`.execute(ctx.store.db);
       return {
         siteId: request.params.siteId,
         days: rows.map((r) => ({

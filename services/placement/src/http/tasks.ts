@@ -89,7 +89,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       }>`SELECT task_id::text, kind, client_id::text, placement_id::text, municipality, opened_on::text, detail,
           closed_on::text, closing_note
         FROM ${asKnown(ctx.store.schema, 'tasks', q.knownAt)} AS t WHERE ${sql.join(where, sql` AND `)}
-        ORDER BY opened_on, task_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
+        ORDER BY t.opened_on, t.task_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
       const page = pageOf(rows, q.limit, (r) => [r.opened_on, r.task_id]);
       return {
         items: page.items.map((r) => ({
