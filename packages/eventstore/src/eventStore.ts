@@ -2,7 +2,14 @@ import { EventEmitter } from 'node:events';
 import { sql } from 'kysely';
 import type { Database, Executor, Tx } from './database.js';
 import { ConcurrencyError } from './errors.js';
-import type { AppendResult, ExpectedVersion, Position, RecordedEvent, StreamAppend } from './types.js';
+import type {
+  AppendResult,
+  EncodedEvent,
+  ExpectedVersion,
+  Position,
+  RecordedEvent,
+  StreamAppend,
+} from './types.js';
 import { START } from './types.js';
 
 type EventRow = {
@@ -17,7 +24,7 @@ type EventRow = {
   recorded_at: Date | string;
 };
 
-const toRecorded = (r: EventRow): RecordedEvent => ({
+const toRecorded = <R extends EventRow>(r: R): Omit<RecordedEvent, 'data'> & { data: R['data'] } => ({
   eventId: r.event_id,
   type: r.type,
   streamId: r.stream_id,
@@ -30,9 +37,13 @@ const toRecorded = (r: EventRow): RecordedEvent => ({
 });
 
 // text casts keep xid8/bigint exact in JavaScript; ORDER BY must name the table's columns, not these
-const EVENT_COLUMNS = sql.raw(
-  'event_id::text, type, stream_id, stream_position::text, global_position::text, transaction_id::text, data, metadata, recorded_at',
-);
+const columns = (data: string) =>
+  sql.raw(
+    `event_id::text, type, stream_id, stream_position::text, global_position::text, transaction_id::text, ${data}, metadata, recorded_at`,
+  );
+const EVENT_COLUMNS = columns('data');
+
+type LogRead = { limit?: number; executor?: Executor; types?: readonly string[] };
 
 function pgError(e: unknown): { code?: string; detail?: string; constraint?: string } {
   return (e ?? {}) as { code?: string; detail?: string; constraint?: string };
@@ -207,18 +218,29 @@ export class EventStore {
    * Reads the global log in commit order after `after`, only below the safe frontier: transactions
    * still in flight hold back every event of a later transaction, so no reader ever skips one.
    */
-  async readAll(
-    after: Position = START,
-    options: { limit?: number; executor?: Executor; types?: readonly string[] } = {},
-  ): Promise<RecordedEvent[]> {
+  async readAll(after: Position = START, options: LogRead = {}): Promise<RecordedEvent[]> {
+    return (await this.#readLog<EventRow>(after, options, EVENT_COLUMNS)).map(toRecorded);
+  }
+
+  /** readAll with each event's data left as its JSON text, for a reader that passes it on unread. */
+  async readAllEncoded(after: Position = START, options: LogRead = {}): Promise<EncodedEvent[]> {
+    const rows = await this.#readLog<EventRow & { data: string }>(
+      after,
+      options,
+      columns('data::text AS data'),
+    );
+    return rows.map(toRecorded);
+  }
+
+  async #readLog<R>(after: Position, options: LogRead, select: ReturnType<typeof sql.raw>): Promise<R[]> {
     // a reader that wants a few types lets the database skip the rest (they are never sent or parsed)
-    const { rows } = await sql<EventRow>`SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
+    const { rows } = await sql<R>`SELECT ${select} FROM ${this.s}.events
       WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}
       ORDER BY events.transaction_id, events.global_position
       LIMIT ${options.limit ?? 500}`.execute(options.executor ?? this.db);
-    return rows.map(toRecorded);
+    return rows;
   }
 
   /** How many committed events (of the given types) lie past a position (for lag metrics and readiness). */

@@ -32,7 +32,10 @@ export type RecordedEvent = {
   recordedAt: string;
 };
 
-export const positionOf = (e: RecordedEvent): Position => ({
+/** A recorded event with its data still the JSON text the database holds. */
+export type EncodedEvent = Omit<RecordedEvent, 'data'> & { data: string };
+
+export const positionOf = (e: Pick<RecordedEvent, 'transactionId' | 'globalPosition'>): Position => ({
   transactionId: e.transactionId,
   globalPosition: e.globalPosition,
 });

@@ -130,7 +130,8 @@ export class JetStreamTransport implements Transport {
         }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey})) AS locked`.execute(tx);
         if (!rows[0]?.locked) return 0; // another instance is the active relay
         const at = await checkpoints.read(tx, RELAY_CHECKPOINT);
-        const events = await store.readAll(at, {
+        // the data goes out as the database holds it: never parsed here to be written out again
+        const events = await store.readAllEncoded(at, {
           limit: batchSize,
           executor: tx,
           types: [...published],
@@ -139,7 +140,7 @@ export class JetStreamTransport implements Transport {
         const timeout = this.o.publishTimeoutMs ?? 5000;
         await Promise.all(
           events.map((e) =>
-            this.js.publish(subjectOf(this.prefix, service, e.type), JSON.stringify(e.data), {
+            this.js.publish(subjectOf(this.prefix, service, e.type), e.data, {
               msgID: e.eventId,
               headers: toHeaders(e.metadata),
               timeout,

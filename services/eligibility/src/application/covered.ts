@@ -5,6 +5,12 @@ import { sql } from 'kysely';
 /** A rule set's reach: a municipal one, or the national default of a service type (municipality null). */
 export type Scope = { serviceType: string; municipality: string | null };
 
+/** Re-evaluation jobs are split into this many parts, so as many workers can share one. */
+export const JOB_PARTS = 4;
+
+/** The clients of one part: those whose id's last byte leaves this remainder (random in v4 and v7 ids). */
+export type Part = { part: number; parts: number };
+
 export type CoveredRow = {
   client_id: string;
   service_type: string;
@@ -23,6 +29,7 @@ export async function coveredPage(
   scope: Scope,
   after: string | null | undefined,
   limit: number,
+  part: Part = { part: 0, parts: 1 },
 ): Promise<CoveredRow[]> {
   const where = scope.municipality
     ? sql`service_type = ${scope.serviceType} AND municipality = ${scope.municipality}`
@@ -32,6 +39,7 @@ export async function coveredPage(
     SELECT d.client_id::text AS client_id, service_type, municipality, application_id::text
     FROM ${sql.id(ctx.store.schema, 'determinations')} AS d
     WHERE ${where} ${after ? sql`AND d.client_id > ${after}::uuid` : sql``}
+      ${part.parts > 1 ? sql`AND get_byte(uuid_send(d.client_id), 15) % ${part.parts}::int = ${part.part}::int` : sql``}
     ORDER BY d.client_id LIMIT ${limit}`.execute(ex);
   return rows;
 }

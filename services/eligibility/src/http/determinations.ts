@@ -347,10 +347,12 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         changed: string;
         started_at: Date | null;
         finished_at: Date | null;
-      }>`SELECT job_id, service_type, municipality, reason, due_on::text, evaluated::text, changed::text,
-          started_at, finished_at
+      }>`SELECT job_id, service_type, municipality, reason, due_on::text, sum(evaluated)::text AS evaluated,
+          sum(changed)::text AS changed, min(started_at) AS started_at,
+          CASE WHEN bool_and(finished_at IS NOT NULL) THEN max(finished_at) END AS finished_at
         FROM ${sql.id(ctx.store.schema, 'reevaluations')} AS r
         WHERE municipality IS NULL OR ${inJurisdiction(j, sql.ref('municipality'))}
+        GROUP BY job_id, service_type, municipality, reason, r.due_on
         ORDER BY r.due_on DESC, r.job_id LIMIT 200`.execute(ctx.store.db);
       return {
         items: rows.map((r) => ({

@@ -1,5 +1,6 @@
 import type { Projection, RecordedEvent, Tx } from '@casework/eventstore';
 import { sql } from 'kysely';
+import { JOB_PARTS } from '../application/covered.js';
 import type { EligibilityEvent } from '../domain/clientEligibility.js';
 import type { RuleSetEvent } from '../domain/ruleSet.js';
 
@@ -101,9 +102,11 @@ async function applyRuleSetEvent(schema: string, e: RuleSetEvent, eventId: strin
       // from that date, every determination the change may touch is evaluated again (none can rest on
       // a national rule set before its first version)
       if (published && d.municipality === null && d.version === 1) return;
-      await sql`INSERT INTO ${jobs} (job_id, service_type, municipality, reason, due_on, caused_by)
-        VALUES (${`${d.ruleSetId}@${d.version}:${published ? 'published' : 'retired'}`}, ${d.serviceType},
-          ${d.municipality}, ${published ? 'rule_set_published' : 'rule_set_retired'}, ${on}::date, ${eventId}::uuid)
+      await sql`INSERT INTO ${jobs} (job_id, service_type, municipality, reason, due_on, caused_by, part, parts)
+        SELECT ${`${d.ruleSetId}@${d.version}:${published ? 'published' : 'retired'}`}, ${d.serviceType},
+          ${d.municipality}, ${published ? 'rule_set_published' : 'rule_set_retired'}, ${on}::date, ${eventId}::uuid,
+          part, ${JOB_PARTS}::int
+        FROM generate_series(0, ${JOB_PARTS - 1}::int) AS part
         ON CONFLICT DO NOTHING`.execute(tx);
       return;
     }

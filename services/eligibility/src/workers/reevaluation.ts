@@ -12,18 +12,29 @@ type Job = {
   municipality: string | null;
   caused_by: string;
   cursor: string | null;
+  part: number;
+  parts: number;
 };
 
-export type ReevaluationOptions = { batchSize?: number; pollMs?: number };
+export type ReevaluationOptions = {
+  batchSize?: number;
+  pollMs?: number;
+  /**
+   * Batches worked at once, each on another part of a job (default 2): one batch's reads and writes
+   * wait on the database while another's evaluation runs here.
+   */
+  lanes?: number;
+};
 
 /**
  * Works through due re-evaluation jobs (a rule-set version taking effect or retiring), one batch of
- * determinations per transaction with the job's cursor in the same transaction, so a crash repeats
+ * determinations per transaction with its part's cursor in the same transaction, so a crash repeats
  * nothing and loses nothing; then re-evaluates determinations whose validity has ended.
  */
 export class Reevaluation {
   readonly #batchSize: number;
   readonly #pollMs: number;
+  readonly #lanes: number;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -31,16 +42,19 @@ export class Reevaluation {
   ) {
     this.#batchSize = options.batchSize ?? 1000;
     this.#pollMs = options.pollMs ?? 1000;
+    this.#lanes = options.lanes ?? 2;
   }
 
-  /** One batch of the first due job; false when no job is due. */
+  /** One batch of the first due part of a job that no other lane holds; false when none is due. */
   async jobBatch(): Promise<boolean> {
     const s = this.ctx.store.schema;
     const today = sofiaDate(this.ctx.clock());
     return this.ctx.store.db.transaction().execute(async (tx) => {
-      const { rows } = await sql<Job>`SELECT job_id, service_type, municipality, caused_by::text, cursor::text
+      const { rows } =
+        await sql<Job>`SELECT job_id, service_type, municipality, caused_by::text, cursor::text,
+          part, parts
         FROM ${sql.id(s, 'reevaluations')} WHERE finished_at IS NULL AND due_on <= ${today}::date
-        ORDER BY due_on, job_id LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(tx);
+        ORDER BY due_on, job_id, part LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(tx);
       const job = rows[0];
       if (!job) return false;
       const due = await coveredPage(
@@ -49,6 +63,7 @@ export class Reevaluation {
         { serviceType: job.service_type, municipality: job.municipality },
         job.cursor,
         this.#batchSize,
+        job,
       );
       const trigger = { kind: 'rule_set' as const, eventId: job.caused_by };
       const { changed } = await determineAll(
@@ -63,7 +78,7 @@ export class Reevaluation {
           evaluated = evaluated + ${due.length}, changed = changed + ${changed},
           started_at = coalesce(started_at, now()),
           finished_at = ${due.length < this.#batchSize ? sql`now()` : sql`NULL`}
-        WHERE job_id = ${job.job_id}`.execute(tx);
+        WHERE job_id = ${job.job_id} AND part = ${job.part}`.execute(tx);
       return true;
     });
   }
@@ -99,29 +114,32 @@ export class Reevaluation {
 
   #running = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #wake = new Set<() => void>();
 
   worker(): Worker {
     return {
       name: 'reevaluation',
       start: () => {
         this.#running = true;
-        this.#loop = this.#run();
+        // the first lane also looks after expired determinations
+        this.#loop = Promise.all(
+          Array.from({ length: this.#lanes }, (_, lane) => this.#run(lane === 0)),
+        ).then(() => {});
       },
       stop: async () => {
         this.#running = false;
-        this.#wake?.();
+        for (const wake of this.#wake) wake();
         await this.#loop;
       },
     };
   }
 
-  async #run(): Promise<void> {
+  async #run(expiries: boolean): Promise<void> {
     let failures = 0;
     while (this.#running) {
       let busy = false;
       try {
-        busy = (await this.jobBatch()) || (await this.expiryBatch()) > 0;
+        busy = (await this.jobBatch()) || (expiries && (await this.expiryBatch()) > 0);
         failures = 0;
       } catch (e) {
         failures++;
@@ -129,10 +147,13 @@ export class Reevaluation {
       }
       if (busy && !failures) continue;
       await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        sleep(failures ? Math.min(30_000, 500 * 2 ** failures) : this.#pollMs).then(resolve);
+        const wake = () => {
+          this.#wake.delete(wake);
+          resolve();
+        };
+        this.#wake.add(wake);
+        sleep(failures ? Math.min(30_000, 500 * 2 ** failures) : this.#pollMs).then(wake);
       });
-      this.#wake = undefined;
     }
   }
 }
