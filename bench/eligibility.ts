@@ -168,6 +168,7 @@ const [reevalMs, job] = await timed(async () => {
     await new Promise((r) => setTimeout(r, 200));
   }
 });
+if (Number(job.evaluated) !== POPULATION) throw new Error(`re-evaluated ${job.evaluated}`);
 // the read model and the stream follow: how much later they have it all
 const [followMs] = await timed(async () => {
   for (;;) {

@@ -74,10 +74,10 @@ export const eligibilityMigrations = (schema: string): Record<string, Migration>
   '0201_reevaluation_parts': {
     async up(db) {
       const t = sql.id(schema, 'reevaluations');
-      // a job is worked in parts (the clients whose id ends in the same residue), each with its own
-      // cursor, so several workers can share it; existing jobs are one part
+      // a job is worked in parts (ranges of client ids up to `until`, null: to the end), each with its
+      // own cursor, so several workers can share it; existing jobs are one part
       for (const statement of [
-        sql`ALTER TABLE ${t} ADD COLUMN part int NOT NULL DEFAULT 0, ADD COLUMN parts int NOT NULL DEFAULT 1`,
+        sql`ALTER TABLE ${t} ADD COLUMN part int NOT NULL DEFAULT 0, ADD COLUMN until uuid`,
         sql`ALTER TABLE ${t} DROP CONSTRAINT reevaluations_pkey, ADD PRIMARY KEY (job_id, part)`,
       ])
         await statement.execute(db);

@@ -1,6 +1,6 @@
 import type { Projection, RecordedEvent, Tx } from '@casework/eventstore';
 import { sql } from 'kysely';
-import { JOB_PARTS } from '../application/covered.js';
+import { JOB_PARTS, reachOf } from '../application/covered.js';
 import type { EligibilityEvent } from '../domain/clientEligibility.js';
 import type { RuleSetEvent } from '../domain/ruleSet.js';
 
@@ -102,11 +102,18 @@ async function applyRuleSetEvent(schema: string, e: RuleSetEvent, eventId: strin
       // from that date, every determination the change may touch is evaluated again (none can rest on
       // a national rule set before its first version)
       if (published && d.municipality === null && d.version === 1) return;
-      await sql`INSERT INTO ${jobs} (job_id, service_type, municipality, reason, due_on, caused_by, part, parts)
+      // in parts of about as many clients each: ranges between the quartiles of the ids within reach
+      // now (later clients fall in one range or another)
+      const edges = Array.from({ length: JOB_PARTS - 1 }, (_, k) => (k + 1) / JOB_PARTS);
+      await sql`INSERT INTO ${jobs} (job_id, service_type, municipality, reason, due_on, caused_by, part, cursor, until)
         SELECT ${`${d.ruleSetId}@${d.version}:${published ? 'published' : 'retired'}`}, ${d.serviceType},
           ${d.municipality}, ${published ? 'rule_set_published' : 'rule_set_retired'}, ${on}::date, ${eventId}::uuid,
-          part, ${JOB_PARTS}::int
-        FROM generate_series(0, ${JOB_PARTS - 1}::int) AS part
+          i - 1, e.edges[i], e.edges[i + 1]
+        FROM (SELECT ARRAY[NULL::uuid] || coalesce(percentile_disc(${edges}::float8[]) WITHIN GROUP (ORDER BY client_id),
+            '{}'::uuid[]) || ARRAY[NULL::uuid] AS edges
+          FROM ${sql.id(schema, 'determinations')}
+          WHERE ${reachOf({ serviceType: d.serviceType, municipality: d.municipality })}) AS e,
+          generate_series(1, cardinality(e.edges) - 1) AS i
         ON CONFLICT DO NOTHING`.execute(tx);
       return;
     }

@@ -13,7 +13,7 @@ type Job = {
   caused_by: string;
   cursor: string | null;
   part: number;
-  parts: number;
+  until: string | null;
 };
 
 export type ReevaluationOptions = {
@@ -52,7 +52,7 @@ export class Reevaluation {
     return this.ctx.store.db.transaction().execute(async (tx) => {
       const { rows } =
         await sql<Job>`SELECT job_id, service_type, municipality, caused_by::text, cursor::text,
-          part, parts
+          part, until::text
         FROM ${sql.id(s, 'reevaluations')} WHERE finished_at IS NULL AND due_on <= ${today}::date
         ORDER BY due_on, job_id, part LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(tx);
       const job = rows[0];
@@ -61,9 +61,8 @@ export class Reevaluation {
         this.ctx,
         tx,
         { serviceType: job.service_type, municipality: job.municipality },
-        job.cursor,
+        { after: job.cursor, until: job.until },
         this.#batchSize,
-        job,
       );
       const trigger = { kind: 'rule_set' as const, eventId: job.caused_by };
       const { changed } = await determineAll(
