@@ -295,8 +295,8 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       }>`SELECT placement_id::text, client_id::text, site_id::text, service_type, kind, municipality,
           valid_from::text, term_end::text, renewals, respite, weekdays, basis, valid_to::text AS ended_on, end_reason, destination,
           transferred_from::text, transferred_to::text
-        FROM ${sql.id(ctx.store.schema, 'stays')} AS s WHERE ${sql.join(where, sql` AND `)}
-        ORDER BY s.valid_from, s.placement_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
+        FROM ${sql.id(ctx.store.schema, 'stays')} AS stays WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY stays.valid_from, stays.placement_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
       const page = pageOf(rows, q.limit, (r) => [r.valid_from, r.placement_id]);
       const t = today();
       return {
