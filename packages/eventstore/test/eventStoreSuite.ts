@@ -202,6 +202,12 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
       'ordered by (transaction, position)',
     );
     t.equal(await store.countAfter(page1[2]!), all.length - 3);
+    const encoded = await store.readAllEncoded(undefined, { limit: 10_000 });
+    t.same(
+      encoded.map((e) => ({ ...e, data: JSON.parse(e.data) })),
+      all,
+      'the same log with each event data as its JSON text',
+    );
   });
 
   t.test(

@@ -1,5 +1,4 @@
 import type { Executor } from '@casework/eventstore';
-import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 
 /** A rule set's reach: a municipal one, or the national default of a service type (municipality null). */
@@ -30,8 +29,8 @@ export type CoveredRow = {
  * (inclusive) when given.
  */
 export async function coveredPage(
-  ctx: ServiceContext,
   ex: Executor,
+  schema: string,
   scope: Scope,
   range: { after?: string | null | undefined; until?: string | null | undefined },
   limit: number,
@@ -39,7 +38,7 @@ export async function coveredPage(
   // ordered by the uuid column, not its text in the select list, so the index serves the page
   const { rows } = await sql<CoveredRow>`
     SELECT d.client_id::text AS client_id, service_type, municipality, application_id::text
-    FROM ${sql.id(ctx.store.schema, 'determinations')} AS d
+    FROM ${sql.id(schema, 'determinations')} AS d
     WHERE ${reachOf(scope)} ${range.after ? sql`AND d.client_id > ${range.after}::uuid` : sql``}
       ${range.until ? sql`AND d.client_id <= ${range.until}::uuid` : sql``}
     ORDER BY d.client_id LIMIT ${limit}`.execute(ex);

@@ -47,7 +47,7 @@ export async function whatIf(
   const ruleSets = new RuleSets(ctx);
   const knownAt = ctx.clock().toISOString();
   const page = async (after?: string) => {
-    const rows = await coveredPage(ctx, ctx.store.db, scope, { after }, batchSize);
+    const rows = await coveredPage(ctx.store.db, ctx.store.schema, scope, { after }, batchSize);
     const facts = rows.length
       ? await factRowsOf(
           ctx,

@@ -103,10 +103,11 @@ async function applyRuleSetEvent(schema: string, e: RuleSetEvent, eventId: strin
       // a national rule set before its first version)
       if (published && d.municipality === null && d.version === 1) return;
       // in parts of about as many clients each: ranges between the quartiles of the ids within reach
-      // now (later clients fall in one range or another)
+      // now (later clients fall in one range or another); a replayed event finds its job already there
+      const jobId = `${d.ruleSetId}@${d.version}:${published ? 'published' : 'retired'}`;
       const edges = Array.from({ length: JOB_PARTS - 1 }, (_, k) => (k + 1) / JOB_PARTS);
       await sql`INSERT INTO ${jobs} (job_id, service_type, municipality, reason, due_on, caused_by, part, cursor, until)
-        SELECT ${`${d.ruleSetId}@${d.version}:${published ? 'published' : 'retired'}`}, ${d.serviceType},
+        SELECT ${jobId}, ${d.serviceType},
           ${d.municipality}, ${published ? 'rule_set_published' : 'rule_set_retired'}, ${on}::date, ${eventId}::uuid,
           i - 1, e.edges[i], e.edges[i + 1]
         FROM (SELECT ARRAY[NULL::uuid] || coalesce(percentile_disc(${edges}::float8[]) WITHIN GROUP (ORDER BY client_id),
@@ -114,7 +115,7 @@ async function applyRuleSetEvent(schema: string, e: RuleSetEvent, eventId: strin
           FROM ${sql.id(schema, 'determinations')}
           WHERE ${reachOf({ serviceType: d.serviceType, municipality: d.municipality })}) AS e,
           generate_series(1, cardinality(e.edges) - 1) AS i
-        ON CONFLICT DO NOTHING`.execute(tx);
+        WHERE NOT EXISTS (SELECT 1 FROM ${jobs} WHERE job_id = ${jobId})`.execute(tx);
       return;
     }
   }

@@ -58,8 +58,8 @@ export class Reevaluation {
       const job = rows[0];
       if (!job) return false;
       const due = await coveredPage(
-        this.ctx,
         tx,
+        s,
         { serviceType: job.service_type, municipality: job.municipality },
         { after: job.cursor, until: job.until },
         this.#batchSize,

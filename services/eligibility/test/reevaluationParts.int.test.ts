@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { migrate, type RecordedEvent } from '@casework/eventstore';
+import { testPostgres } from '@casework/testkit';
+import { sql } from 'kysely';
+import t from 'tap';
+import { coveredPage, JOB_PARTS } from '../src/application/covered.js';
+import { eligibilityMigrations } from '../src/migrations/readModels.js';
+import { eligibilityProjection } from '../src/projections/eligibility.js';
+
+const SCHEMA = 'eligibility';
+const uuid = (seed: string) => {
+  const h = createHash('md5').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+const published = (municipality: string | null, version: number): RecordedEvent => ({
+  eventId: uuid(`published-${municipality}-${version}`),
+  type: 'RuleSetPublished',
+  streamId: `ruleset-social_housing:${municipality ?? 'national'}`,
+  streamPosition: version,
+  globalPosition: String(version),
+  transactionId: '1',
+  recordedAt: '2026-11-23T10:00:00.000Z',
+  metadata: {} as RecordedEvent['metadata'],
+  data: {
+    ruleSetId: `social_housing:${municipality ?? 'national'}`,
+    serviceType: 'social_housing',
+    municipality,
+    version,
+    criteria: [{ kind: 'no_dwelling_owned' }],
+    validityMonths: 12,
+    effectiveFrom: '2026-11-23',
+  },
+});
+
+/** Every client a job's parts reach, walked page by page as the worker does. */
+async function walk(
+  db: Parameters<typeof coveredPage>[0],
+  jobId: string,
+  scope: Parameters<typeof coveredPage>[2],
+) {
+  const { rows: parts } = await sql<{ cursor: string | null; until: string | null }>`
+    SELECT cursor::text, until::text FROM eligibility.reevaluations WHERE job_id = ${jobId} ORDER BY part`.execute(
+    db,
+  );
+  const perPart: string[][] = [];
+  for (const part of parts) {
+    const seen: string[] = [];
+    let after = part.cursor;
+    for (;;) {
+      const page = await coveredPage(db, SCHEMA, scope, { after, until: part.until }, 7);
+      seen.push(...page.map((r) => r.client_id));
+      if (page.length < 7) break;
+      after = page[page.length - 1]!.client_id;
+    }
+    perPart.push(seen);
+  }
+  return perPart;
+}
+
+t.test('a job is split into parts that reach each client once, however the ids fall', async (t) => {
+  const database = await testPostgres(t);
+  await migrate(database.db, SCHEMA, eligibilityMigrations(SCHEMA));
+  // 101 under the national rule set (40 of them in BLG01), 10 in BLG01 under its own
+  await sql`INSERT INTO eligibility.determinations (client_id, service_type, determination_id, municipality, as_of,
+      outcome, effective_outcome, valid_until, rule_set_id, rule_set_version, missing)
+    SELECT md5('client' || n)::uuid, 'social_housing', md5('det' || n)::uuid, CASE WHEN n <= 50 THEN 'BLG01' ELSE 'SOF46' END,
+      DATE '2026-01-01', 'eligible', 'eligible', DATE '2027-01-01',
+      CASE WHEN n <= 10 THEN 'social_housing:BLG01' ELSE 'social_housing:national' END, 1, '{}'
+    FROM generate_series(1, 111) n`.execute(database.db);
+  const projection = eligibilityProjection(SCHEMA);
+  await database.db.transaction().execute((tx) => projection.applyBatch!([published(null, 2)], tx));
+  await database.db.transaction().execute((tx) => projection.applyBatch!([published('BLG01', 2)], tx));
+
+  const national = await walk(database.db, 'social_housing:national@2:published', {
+    serviceType: 'social_housing',
+    municipality: null,
+  });
+  t.equal(national.length, JOB_PARTS);
+  t.equal(national.flat().length, 101, 'everyone under the national rule set');
+  t.equal(new Set(national.flat()).size, 101, 'nobody twice');
+  t.ok(
+    national.every((p) => p.length >= 20 && p.length <= 30),
+    'parts of about a quarter each',
+  );
+  const municipal = await walk(database.db, 'social_housing:BLG01@2:published', {
+    serviceType: 'social_housing',
+    municipality: 'BLG01',
+  });
+  t.equal(new Set(municipal.flat()).size, 50, 'a municipal version reaches everyone of the service there');
+  t.equal(municipal.flat().length, 50);
+
+  // the event again (a projection rebuilt) schedules nothing more
+  await database.db.transaction().execute((tx) => projection.applyBatch!([published(null, 2)], tx));
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM eligibility.reevaluations`.execute(
+    database.db,
+  );
+  t.equal(rows[0]!.n, 2 * JOB_PARTS);
+});
+
+t.test('a job over fewer clients than parts still reaches each once', async (t) => {
+  const database = await testPostgres(t);
+  await migrate(database.db, SCHEMA, eligibilityMigrations(SCHEMA));
+  await sql`INSERT INTO eligibility.determinations (client_id, service_type, determination_id, municipality, as_of,
+      outcome, effective_outcome, valid_until, rule_set_id, rule_set_version, missing)
+    SELECT md5('few' || n)::uuid, 'social_housing', md5('fewdet' || n)::uuid, 'SOF46', DATE '2026-01-01', 'eligible',
+      'eligible', DATE '2027-01-01', 'social_housing:national', 1, '{}'
+    FROM generate_series(1, 2) n`.execute(database.db);
+  await database.db
+    .transaction()
+    .execute((tx) => eligibilityProjection(SCHEMA).applyBatch!([published(null, 3)], tx));
+  const parts = await walk(database.db, 'social_housing:national@3:published', {
+    serviceType: 'social_housing',
+    municipality: null,
+  });
+  t.equal(new Set(parts.flat()).size, 2);
+  t.equal(parts.flat().length, 2);
+});
