@@ -6,7 +6,7 @@ import { mintToken } from '@casework/service-kit';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { benchPlatform } from './platform.js';
-import { report, timed } from './stats.js';
+import { cpuDuring, report, timed } from './stats.js';
 
 const POPULATION = Number(process.env.BENCH_CLIENTS ?? 530_000);
 const BATCH = 1000;
@@ -157,17 +157,21 @@ report(
 console.log(`  what-if: ${whatIf.lost} would lose, ${whatIf.gained} gain, ${whatIf.unchanged} unchanged`);
 
 // 4. publish it from today: the re-evaluation job re-decides every determination under it
-const [reevalMs, job] = await timed(async () => {
-  await api('/v1/eligibility/rule-sets/social_housing:national/versions/2/publish', { effectiveFrom: today });
-  for (;;) {
-    const { rows } = await sql<{ evaluated: string; changed: string; finished: boolean }>`
+const [cpu, [reevalMs, job]] = await cpuDuring(() =>
+  timed(async () => {
+    await api('/v1/eligibility/rule-sets/social_housing:national/versions/2/publish', {
+      effectiveFrom: today,
+    });
+    for (;;) {
+      const { rows } = await sql<{ evaluated: string; changed: string; finished: boolean }>`
       SELECT sum(evaluated)::text AS evaluated, sum(changed)::text AS changed,
         bool_and(finished_at IS NOT NULL) AS finished
       FROM eligibility.reevaluations WHERE job_id = 'social_housing:national@2:published'`.execute(db);
-    if (rows[0]?.finished) return rows[0];
-    await new Promise((r) => setTimeout(r, 200));
-  }
-});
+      if (rows[0]?.finished) return rows[0];
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }),
+);
 if (Number(job.evaluated) !== POPULATION) throw new Error(`re-evaluated ${job.evaluated}`);
 // the read model and the stream follow: how much later they have it all
 const [followMs] = await timed(async () => {
@@ -207,6 +211,14 @@ report(
 console.log(
   `  re-evaluation: ${Math.round(Number(job.evaluated) / (reevalMs / 1000))} determinations/s; ${job.changed} changed outcome; ` +
     `projected and published ${(followMs / 1000).toFixed(1)} s after`,
+);
+// how busy the machine was: a figure far from its cores' worth is waiting, one close to it is work
+console.log(
+  `  CPU while re-evaluating: platform process ${cpu.processS.toFixed(0)} core-s` +
+    (cpu.machineS === undefined
+      ? ''
+      : `, whole machine ${cpu.machineS.toFixed(0)} of ${((cpu.cores * reevalMs) / 1000).toFixed(0)} core-s ` +
+        `(${Math.round((cpu.machineS / POPULATION) * 1e6)} µs a determination)`),
 );
 
 await raw.end();

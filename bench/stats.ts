@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
 export const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -15,4 +18,44 @@ export function report(name: string, value: number, unit: string, baseline: numb
   console.log(
     `${name.padEnd(46)} ${value.toFixed(2).padStart(10)} ${unit.padEnd(9)} baseline ${baseline.toFixed(2).padStart(10)}  ratio ${ratio.toFixed(2).padStart(6)}  target ${target}`,
   );
+}
+
+/** Busy and total CPU time of the whole machine so far, in seconds (Linux /proc/stat; undefined elsewhere). */
+function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+    const hz = 100; // USER_HZ on Linux
+    const busy = (user + nice + system + irq + softirq + steal) / hz;
+    return { busy, total: busy + (idle + iowait) / hz };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the CPU went while `fn` ran: this process (the platform under test) and the machine as a whole
+ * (the database and NATS too), in core-seconds, and the cores there were.
+ */
+export async function cpuDuring<T>(
+  fn: () => Promise<T>,
+): Promise<[{ processS: number; machineS?: number; cores: number }, T]> {
+  const m0 = machineCpu();
+  const p0 = process.cpuUsage();
+  const r = await fn();
+  const p = process.cpuUsage(p0);
+  const m1 = machineCpu();
+  return [
+    {
+      processS: (p.user + p.system) / 1e6,
+      ...(m0 && m1 ? { machineS: m1.busy - m0.busy } : {}),
+      cores: availableParallelism(),
+    },
+    r,
+  ];
 }
