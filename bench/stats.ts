@@ -20,8 +20,8 @@ export function report(name: string, value: number, unit: string, baseline: numb
   );
 }
 
-/** Busy and total CPU time of the whole machine so far, in seconds (Linux /proc/stat; undefined elsewhere). */
-function machineCpu(): { busy: number; total: number } | undefined {
+/** The whole machine's busy CPU time so far, in seconds (Linux /proc/stat; undefined elsewhere). */
+function machineBusy(): number | undefined {
   try {
     const fields = readFileSync('/proc/stat', 'utf8')
       .split('\n')[0]!
@@ -29,10 +29,9 @@ function machineCpu(): { busy: number; total: number } | undefined {
       .split(/\s+/)
       .slice(1)
       .map(Number);
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
-    const hz = 100; // USER_HZ on Linux
-    const busy = (user + nice + system + irq + softirq + steal) / hz;
-    return { busy, total: busy + (idle + iowait) / hz };
+    // user, nice, system, idle, iowait, irq, softirq, steal; in USER_HZ (100 a second on Linux)
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return (user + nice + system + irq + softirq + steal) / 100;
   } catch {
     return undefined;
   }
@@ -45,15 +44,15 @@ function machineCpu(): { busy: number; total: number } | undefined {
 export async function cpuDuring<T>(
   fn: () => Promise<T>,
 ): Promise<[{ processS: number; machineS?: number; cores: number }, T]> {
-  const m0 = machineCpu();
+  const m0 = machineBusy();
   const p0 = process.cpuUsage();
   const r = await fn();
   const p = process.cpuUsage(p0);
-  const m1 = machineCpu();
+  const m1 = machineBusy();
   return [
     {
       processS: (p.user + p.system) / 1e6,
-      ...(m0 && m1 ? { machineS: m1.busy - m0.busy } : {}),
+      ...(m0 !== undefined && m1 !== undefined ? { machineS: m1 - m0 } : {}),
       cores: availableParallelism(),
     },
     r,
