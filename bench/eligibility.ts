@@ -97,10 +97,13 @@ const [initialMs] = await timed(async () => {
     }),
   );
 });
-const projected = async () =>
+/** Determinations in the read model (under a rule-set version, when given). */
+const projected = async (version?: number) =>
   Number(
-    (await sql<{ n: string }>`SELECT count(*)::text AS n FROM eligibility.determinations`.execute(db))
-      .rows[0]!.n,
+    (
+      await sql<{ n: string }>`SELECT count(*)::text AS n FROM eligibility.determinations
+        ${version === undefined ? sql`` : sql`WHERE rule_set_version = ${version}`}`.execute(db)
+    ).rows[0]!.n,
   );
 const [projectMs] = await timed(async () => {
   while ((await projected()) < POPULATION) await new Promise((r) => setTimeout(r, 250));
@@ -175,12 +178,8 @@ const [cpu, [reevalMs, job]] = await cpuDuring(() =>
 if (Number(job.evaluated) !== POPULATION) throw new Error(`re-evaluated ${job.evaluated}`);
 // the read model and the stream follow: how much later they have it all
 const [followMs] = await timed(async () => {
-  for (;;) {
-    const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM eligibility.determinations
-      WHERE rule_set_version = 2`.execute(db);
-    if (Number(rows[0]!.n) >= POPULATION && (await relay.lag()) === 0) return;
+  while ((await projected(2)) < POPULATION || (await relay.lag()) > 0)
     await new Promise((r) => setTimeout(r, 250));
-  }
 });
 // baseline: raw inserts of as many rows of the same size, in batches of the same size
 const sample = (

@@ -1,20 +1,32 @@
-import { createHash } from 'node:crypto';
-import { migrate, type RecordedEvent } from '@casework/eventstore';
+import { randomUUID } from 'node:crypto';
+import { type Database, migrate, type RecordedEvent } from '@casework/eventstore';
 import { testPostgres } from '@casework/testkit';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import t from 'tap';
 import { coveredPage, JOB_PARTS } from '../src/application/covered.js';
 import { eligibilityMigrations } from '../src/migrations/readModels.js';
 import { eligibilityProjection } from '../src/projections/eligibility.js';
 
 const SCHEMA = 'eligibility';
-const uuid = (seed: string) => {
-  const h = createHash('md5').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
+
+/** A fresh schema whose determinations are `n` = 1..count, each placed by the given expressions of n. */
+async function withDeterminations(
+  t: Parameters<typeof testPostgres>[0],
+  count: number,
+  of: { municipality: RawBuilder<unknown>; ruleSet: RawBuilder<unknown> },
+): Promise<Database> {
+  const database = await testPostgres(t);
+  await migrate(database.db, SCHEMA, eligibilityMigrations(SCHEMA));
+  await sql`INSERT INTO eligibility.determinations (client_id, service_type, determination_id, municipality, as_of,
+      outcome, effective_outcome, valid_until, rule_set_id, rule_set_version, missing)
+    SELECT md5('client' || n)::uuid, 'social_housing', md5('det' || n)::uuid, ${of.municipality},
+      DATE '2026-01-01', 'eligible', 'eligible', DATE '2027-01-01', ${of.ruleSet}, 1, '{}'
+    FROM generate_series(1, ${count}::int) n`.execute(database.db);
+  return database;
+}
 
 const published = (municipality: string | null, version: number): RecordedEvent => ({
-  eventId: uuid(`published-${municipality}-${version}`),
+  eventId: randomUUID(),
   type: 'RuleSetPublished',
   streamId: `ruleset-social_housing:${municipality ?? 'national'}`,
   streamPosition: version,
@@ -59,15 +71,11 @@ async function walk(
 }
 
 t.test('a job is split into parts that reach each client once, however the ids fall', async (t) => {
-  const database = await testPostgres(t);
-  await migrate(database.db, SCHEMA, eligibilityMigrations(SCHEMA));
   // 101 under the national rule set (40 of them in BLG01), 10 in BLG01 under its own
-  await sql`INSERT INTO eligibility.determinations (client_id, service_type, determination_id, municipality, as_of,
-      outcome, effective_outcome, valid_until, rule_set_id, rule_set_version, missing)
-    SELECT md5('client' || n)::uuid, 'social_housing', md5('det' || n)::uuid, CASE WHEN n <= 50 THEN 'BLG01' ELSE 'SOF46' END,
-      DATE '2026-01-01', 'eligible', 'eligible', DATE '2027-01-01',
-      CASE WHEN n <= 10 THEN 'social_housing:BLG01' ELSE 'social_housing:national' END, 1, '{}'
-    FROM generate_series(1, 111) n`.execute(database.db);
+  const database = await withDeterminations(t, 111, {
+    municipality: sql`CASE WHEN n <= 50 THEN 'BLG01' ELSE 'SOF46' END`,
+    ruleSet: sql`CASE WHEN n <= 10 THEN 'social_housing:BLG01' ELSE 'social_housing:national' END`,
+  });
   const projection = eligibilityProjection(SCHEMA);
   await database.db.transaction().execute((tx) => projection.applyBatch!([published(null, 2)], tx));
   await database.db.transaction().execute((tx) => projection.applyBatch!([published('BLG01', 2)], tx));
@@ -99,13 +107,10 @@ t.test('a job is split into parts that reach each client once, however the ids f
 });
 
 t.test('a job over fewer clients than parts still reaches each once', async (t) => {
-  const database = await testPostgres(t);
-  await migrate(database.db, SCHEMA, eligibilityMigrations(SCHEMA));
-  await sql`INSERT INTO eligibility.determinations (client_id, service_type, determination_id, municipality, as_of,
-      outcome, effective_outcome, valid_until, rule_set_id, rule_set_version, missing)
-    SELECT md5('few' || n)::uuid, 'social_housing', md5('fewdet' || n)::uuid, 'SOF46', DATE '2026-01-01', 'eligible',
-      'eligible', DATE '2027-01-01', 'social_housing:national', 1, '{}'
-    FROM generate_series(1, 2) n`.execute(database.db);
+  const database = await withDeterminations(t, 2, {
+    municipality: sql`'SOF46'`,
+    ruleSet: sql`'social_housing:national'`,
+  });
   await database.db
     .transaction()
     .execute((tx) => eligibilityProjection(SCHEMA).applyBatch!([published(null, 3)], tx));

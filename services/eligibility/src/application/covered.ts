@@ -24,6 +24,9 @@ export type CoveredRow = {
   application_id: string | null;
 };
 
+/** A CoveredRow from `determinations AS d`; ordering must name `d.client_id`, not this text. */
+export const coveredColumns = sql`d.client_id::text AS client_id, service_type, municipality, application_id::text`;
+
 /**
  * One page, in client order, of the determinations within reach after a client id, up to another
  * (inclusive) when given.
@@ -37,8 +40,7 @@ export async function coveredPage(
 ): Promise<CoveredRow[]> {
   // ordered by the uuid column, not its text in the select list, so the index serves the page
   const { rows } = await sql<CoveredRow>`
-    SELECT d.client_id::text AS client_id, service_type, municipality, application_id::text
-    FROM ${sql.id(schema, 'determinations')} AS d
+    SELECT ${coveredColumns} FROM ${sql.id(schema, 'determinations')} AS d
     WHERE ${reachOf(scope)} ${range.after ? sql`AND d.client_id > ${range.after}::uuid` : sql``}
       ${range.until ? sql`AND d.client_id <= ${range.until}::uuid` : sql``}
     ORDER BY d.client_id LIMIT ${limit}`.execute(ex);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sofiaDate } from '@casework/contracts';
 import type { ServiceContext, Worker } from '@casework/service-kit';
 import { sql } from 'kysely';
-import { type CoveredRow, coveredPage } from '../application/covered.js';
+import { type CoveredRow, coveredColumns, coveredPage } from '../application/covered.js';
 import { determineAll, type Request } from '../application/determine.js';
 import { RuleSets } from '../application/ruleSets.js';
 
@@ -88,8 +88,7 @@ export class Reevaluation {
     const today = sofiaDate(this.ctx.clock());
     return this.ctx.store.db.transaction().execute(async (tx) => {
       const { rows } = await sql<CoveredRow>`
-        SELECT d.client_id::text AS client_id, service_type, municipality, application_id::text
-        FROM ${sql.id(s, 'determinations')} AS d
+        SELECT ${coveredColumns} FROM ${sql.id(s, 'determinations')} AS d
         WHERE valid_until < ${today}::date ORDER BY d.valid_until, d.client_id LIMIT ${this.#batchSize}`.execute(
         tx,
       );
