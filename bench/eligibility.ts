@@ -1,5 +1,5 @@
 // The eligibility suite: what-if and re-evaluation of 530,000 determinations after a national change.
-import { randomUUID } from 'node:crypto';
+import { sofiaDate } from '@casework/contracts';
 import { determineAll } from '@casework/eligibility';
 import { municipalities } from '@casework/reference-data';
 import { mintToken } from '@casework/service-kit';
@@ -58,10 +58,11 @@ const [loadMs] = await timed(async () => {
       'municipality', d.municipality, 'validFrom', '2010-01-01')`,
     ],
   ] as const)
-    await sql`INSERT INTO eligibility.client_facts (event_id, client_id, type, data, recorded_at)
-      SELECT overlay(overlay(md5(${kind} || d.client_id) placing '4' from 13) placing '8' from 17)::uuid, d.client_id, ${kind}, ${build}, now() - interval '1 day'
+    await sql`INSERT INTO eligibility.client_facts (event_id, client_id, type, data, deciding, recorded_at)
+      SELECT overlay(overlay(md5(${kind} || d.client_id) placing '4' from 13) placing '8' from 17)::uuid, d.client_id, ${kind}, ${build}, ${build}, now() - interval '1 day'
       FROM eligibility.client_directory d`.execute(db);
-  await sql`ANALYZE eligibility.client_facts, eligibility.client_directory`.execute(db);
+  // as autovacuum leaves a table only ever inserted into: its pages all visible, for index-only reads
+  await sql`VACUUM ANALYZE eligibility.client_facts, eligibility.client_directory`.execute(db);
 });
 const directory = (
   await sql<{ id: string; m: string }>`SELECT client_id::text AS id, municipality AS m
@@ -71,7 +72,8 @@ const clientIds = directory.map((r) => r.id);
 const municipalityOf = new Map(directory.map((r) => [r.id, r.m]));
 
 // 2. a social-housing determination for everyone, under the national default (€400 per member)
-const today = new Date().toISOString().slice(0, 10);
+// the date of service the platform decides on (Sofia's, which is not UTC's around midnight)
+const today = sofiaDate(new Date());
 const [initialMs] = await timed(async () => {
   let next = 0;
   await Promise.all(
@@ -145,7 +147,7 @@ const [readMs] = await timed(async () => {
     if (page.rows.length === 0) break;
     after = page.rows[page.rows.length - 1].client_id;
     await raw.query(
-      'SELECT event_id, client_id, type, data, recorded_at FROM eligibility.client_facts WHERE client_id = ANY($1)',
+      'SELECT event_id, client_id, type, deciding, recorded_at FROM eligibility.client_facts WHERE client_id = ANY($1)',
       [page.rows.map((r) => r.client_id)],
     );
   }
@@ -159,15 +161,16 @@ report(
 );
 console.log(`  what-if: ${whatIf.lost} would lose, ${whatIf.gained} gain, ${whatIf.unchanged} unchanged`);
 
-// 4. publish it from today: the re-evaluation job re-decides every determination under it
+// 4. publish it from today: the re-evaluation job evaluates every determination under it and records a
+// new one where the new ceiling answers differently
 const [cpu, [reevalMs, job]] = await cpuDuring(() =>
   timed(async () => {
     await api('/v1/eligibility/rule-sets/social_housing:national/versions/2/publish', {
       effectiveFrom: today,
     });
     for (;;) {
-      const { rows } = await sql<{ evaluated: string; changed: string; finished: boolean }>`
-      SELECT sum(evaluated)::text AS evaluated, sum(changed)::text AS changed,
+      const { rows } = await sql<{ evaluated: string; recorded: string; changed: string; finished: boolean }>`
+      SELECT sum(evaluated)::text AS evaluated, sum(recorded)::text AS recorded, sum(changed)::text AS changed,
         bool_and(finished_at IS NOT NULL) AS finished
       FROM eligibility.reevaluations WHERE job_id = 'social_housing:national@2:published'`.execute(db);
       if (rows[0]?.finished) return rows[0];
@@ -176,40 +179,24 @@ const [cpu, [reevalMs, job]] = await cpuDuring(() =>
   }),
 );
 if (Number(job.evaluated) !== POPULATION) throw new Error(`re-evaluated ${job.evaluated}`);
+// only the ceiling changed: a new determination is recorded exactly where the outcome changes
+if (Number(job.recorded) !== POPULATION - whatIf.unchanged!)
+  throw new Error(`recorded ${job.recorded} where what-if saw ${POPULATION - whatIf.unchanged!} change`);
 // the read model and the stream follow: how much later they have it all
 const [followMs] = await timed(async () => {
-  while ((await projected(2)) < POPULATION || (await relay.lag()) > 0)
+  while ((await projected(2)) < Number(job.recorded) || (await relay.lag()) > 0)
     await new Promise((r) => setTimeout(r, 250));
-});
-// baseline: raw inserts of as many rows of the same size, in batches of the same size
-const sample = (
-  await sql<{
-    data: unknown;
-  }>`SELECT data FROM eligibility.events WHERE type = 'EligibilityDetermined' LIMIT 1`.execute(db)
-).rows[0]!.data;
-await raw.query('CREATE TABLE raw_events (id uuid PRIMARY KEY, data jsonb NOT NULL)');
-const [insertMs] = await timed(async () => {
-  for (let from = 0; from < POPULATION; from += BATCH) {
-    const rows = Array.from({ length: Math.min(BATCH, POPULATION - from) }, () => ({
-      id: randomUUID(),
-      data: sample,
-    }));
-    await raw.query(
-      'INSERT INTO raw_events SELECT id, data FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, data jsonb)',
-      [JSON.stringify(rows)],
-    );
-  }
 });
 report(
   `re-evaluate ${POPULATION} after a change (s)`,
   reevalMs / 1000,
   's',
-  insertMs / 1000,
-  '<= 60 s (raw insert of as many rows)',
+  readMs / 1000,
+  '<= 60 s (raw read of the rows it evaluates)',
 );
 console.log(
-  `  re-evaluation: ${Math.round(Number(job.evaluated) / (reevalMs / 1000))} determinations/s; ${job.changed} changed outcome; ` +
-    `projected and published ${(followMs / 1000).toFixed(1)} s after`,
+  `  re-evaluation: ${Math.round(Number(job.evaluated) / (reevalMs / 1000))} determinations/s; ${job.recorded} recorded anew, ` +
+    `${job.changed} changed outcome; projected and published ${(followMs / 1000).toFixed(1)} s after`,
 );
 // how busy the machine was: a figure far from its cores' worth is waiting, one close to it is work
 console.log(

@@ -151,16 +151,26 @@ t.test('a published rule-set version re-evaluates everyone it covers, from its d
     (s) => s.current.ruleSet.version === 2,
   );
   t.match(lapsed, { effectiveOutcome: 'ineligible', current: { trigger: { kind: 'rule_set' } } });
-  for (const c of clients.slice(1))
-    t.match(
-      await h.eligibilityOf(c, 'day_centre_adults_disabilities', (s) => s.current.ruleSet.version === 2),
-      { effectiveOutcome: 'eligible' },
-    );
   const jobs = await eventually(async () => {
     const items = (await h.get('/v1/eligibility/reevaluations', admin)).json().items;
     return items.find((j: { status: string }) => j.status === 'finished');
   });
-  t.match(jobs, { evaluated: 3, changed: 1, reason: 'rule_set_published' });
+  t.match(
+    jobs,
+    { evaluated: 3, recorded: 1, changed: 1, reason: 'rule_set_published' },
+    'all three evaluated, one recorded anew',
+  );
+  for (const c of clients.slice(1)) {
+    t.match(
+      await h.eligibilityOf(c, 'day_centre_adults_disabilities', () => true),
+      {
+        effectiveOutcome: 'eligible',
+        current: { ruleSet: { version: 1 }, trigger: { kind: 'application' } },
+      },
+      'the new version answers alike: the determination in force stands',
+    );
+    t.equal(await determinedFor(h, c), 1, 'nothing recorded for it');
+  }
   const listed = await eventually(async () => {
     const items = (await h.get(`/v1/eligibility/determinations?clientId=${clients[0]}`)).json().items;
     return items[0]?.ruleSet.version === 2 ? items[0] : undefined;

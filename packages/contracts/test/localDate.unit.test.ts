@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import t from 'tap';
 import {
   addDays,
   addMonths,
   ageOn,
   DatePeriod,
+  earliest,
   isValidCalendarDate,
+  latest,
   periodContains,
   periodDays,
   periodsOverlap,
@@ -26,6 +29,42 @@ t.test('adding months keeps the day, or the last day of a shorter month', async 
   t.equal(addMonths('2028-01-31', 1), '2028-02-29', 'leap year');
   t.equal(addMonths('2026-12-15', 2), '2027-02-15', 'across the year');
   t.equal(addMonths('2026-03-31', -1), '2026-02-28', 'backwards');
+});
+
+// what the arithmetic must agree with: the same sums done by Date
+const byDate = {
+  addDays: (date: string, days: number) => {
+    const d = new Date(`${date}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  },
+  addMonths: (date: string, months: number) => {
+    const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+    const first = new Date(Date.UTC(y, m - 1 + months, 1));
+    const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+    first.setUTCDate(Math.min(d, last));
+    return first.toISOString().slice(0, 10);
+  },
+};
+const dates = fc.integer({ min: 0, max: 250 * 366 }).map((n) => byDate.addDays('1900-01-01', n));
+
+t.test('property: adding days and months agrees with Date, leap years and month ends included', async (t) => {
+  fc.assert(
+    fc.property(
+      dates,
+      fc.integer({ min: -4000, max: 4000 }),
+      (date, days) => addDays(date, days) === byDate.addDays(date, days),
+    ),
+  );
+  fc.assert(
+    fc.property(
+      dates,
+      fc.integer({ min: -600, max: 600 }),
+      (date, months) => addMonths(date, months) === byDate.addMonths(date, months),
+    ),
+  );
+  t.equal(earliest('2026-11-23', '2026-02-01', '2027-01-01'), '2026-02-01');
+  t.equal(latest('2026-11-23', '2026-02-01', '2027-01-01'), '2027-01-01');
 });
 
 t.test('the date of service is the date in Sofia', async (t) => {

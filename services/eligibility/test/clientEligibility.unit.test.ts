@@ -61,6 +61,74 @@ t.test('determinations: a change of the outcome in effect is announced, a repeat
     .then([], 'the same determination id is recorded once');
 });
 
+t.test('a rule-set change records a determination only where the answer differs', async (t) => {
+  const income = (result: 'met' | 'not_met', reason: string) => ({
+    kind: 'household_income_per_member',
+    result,
+    reason,
+    facts: [{ kind: 'income' as const, eventId: id(70) }],
+    missing: [],
+  });
+  const before: Determination = {
+    ...determination(1, 'eligible'),
+    criteria: [income('met', '€300.00 a member is within the ceiling of €400.00')],
+    factsUsed: [{ kind: 'income', eventId: id(70) }],
+  };
+  const history = [determined(before), changed(before, null, 'eligible')];
+  const under2 = (n: number, change: Partial<Determination> = {}): Determination => ({
+    ...before,
+    determinationId: id(n),
+    asOf: '2027-01-01',
+    ruleSet: { ruleSetId: 'protected_housing:national', version: 2 },
+    criteria: [income('met', '€300.00 a member is within the ceiling of €350.00')],
+    validUntil: '2027-12-31',
+    trigger: { kind: 'rule_set', eventId: id(80) },
+    ...change,
+  });
+  spec(t)
+    .given(history)
+    .when({ type: 'Determine', determination: under2(2) })
+    .then([], 'the same results on the same facts, worded with the new figure: the determination stands');
+  const lost = under2(3, {
+    outcome: 'ineligible',
+    criteria: [income('not_met', '€300.00 a member is above the ceiling of €250.00')],
+  });
+  spec(t)
+    .given(history)
+    .when({ type: 'Determine', determination: lost })
+    .then([determined(lost), changed(lost, 'eligible', 'ineligible', 'determination', '2027-01-01')]);
+  const moreCriteria = under2(4, {
+    criteria: [
+      income('met', '€300.00 a member is within the ceiling of €350.00'),
+      { kind: 'age', result: 'met', reason: 'aged 40', facts: [], missing: [] },
+    ],
+  });
+  spec(t)
+    .given(history)
+    .when({ type: 'Determine', determination: moreCriteria })
+    .then([determined(moreCriteria)], 'another criterion: recorded, though the outcome is the same');
+  const otherFacts = under2(5, { factsUsed: [{ kind: 'income', eventId: id(71) }] });
+  spec(t)
+    .given(history)
+    .when({ type: 'Determine', determination: otherFacts })
+    .then([determined(otherFacts)], 'resting on other facts: recorded');
+  const shorter = under2(6, { validUntil: '2027-06-30' });
+  spec(t)
+    .given(history)
+    .when({ type: 'Determine', determination: shorter })
+    .then([determined(shorter)], 'valid for less time than the one in force: recorded');
+  const municipal = under2(7, { ruleSet: { ruleSetId: 'protected_housing:BLG01', version: 1 } });
+  spec(t)
+    .given(history)
+    .when({ type: 'Determine', determination: municipal })
+    .then([determined(municipal)], 'under another rule set: recorded');
+  const asked = { ...under2(8), trigger: { kind: 'request' as const } };
+  spec(t)
+    .given(history)
+    .when({ type: 'Determine', determination: asked })
+    .then([determined(asked)], 'any other reason to decide records, alike or not');
+});
+
 t.test('overrides hold until their date, through later determinations', async (t) => {
   const refused = determination(1, 'ineligible');
   const history = [determined(refused), changed(refused, null, 'ineligible')];

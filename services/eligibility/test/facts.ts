@@ -1,4 +1,4 @@
-import type { FactRow } from '../src/domain/facts.js';
+import { decidingFields, type FactRow } from '../src/domain/facts.js';
 
 /** Fact rows as the intake consumer stores them, for unit tests: synthetic ids, one minute apart. */
 export const clientId = '01a205f1-7e3c-7e0e-ac7b-3391783819e5';
@@ -11,7 +11,8 @@ export const row = (type: string, data: Record<string, unknown>, minute = counte
   eventId: id(5000 + minute),
   clientId,
   type,
-  data: { clientId, ...data },
+  // as the row keeps them: a field the evaluation reads but the row drops fails the tests
+  data: decidingFields({ clientId, ...data }),
   recordedAt: at(minute),
 });
 

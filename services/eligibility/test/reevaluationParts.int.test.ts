@@ -3,9 +3,10 @@ import { type Database, migrate, type RecordedEvent } from '@casework/eventstore
 import { testPostgres } from '@casework/testkit';
 import { type RawBuilder, sql } from 'kysely';
 import t from 'tap';
-import { coveredPage, JOB_PARTS } from '../src/application/covered.js';
+import { answeredPage, coveredPage, JOB_PARTS } from '../src/application/covered.js';
 import { eligibilityMigrations } from '../src/migrations/readModels.js';
 import { eligibilityProjection } from '../src/projections/eligibility.js';
+import { nextPart } from '../src/workers/reevaluation.js';
 
 const SCHEMA = 'eligibility';
 
@@ -120,4 +121,93 @@ t.test('a job over fewer clients than parts still reaches each once', async (t) 
   });
   t.equal(new Set(parts.flat()).size, 2);
   t.equal(parts.flat().length, 2);
+});
+
+t.test('a page tells which rows are as current as their client stream', async (t) => {
+  const database = await withDeterminations(t, 0, { municipality: sql`''`, ruleSet: sql`''` });
+  const clientId = randomUUID();
+  const stream = `eligibility-${clientId}`;
+  const event = (type: string, streamPosition: number, data: object): RecordedEvent => ({
+    eventId: randomUUID(),
+    type,
+    streamId: stream,
+    streamPosition,
+    globalPosition: String(streamPosition),
+    transactionId: '1',
+    recordedAt: '2026-11-23T10:00:00.000Z',
+    metadata: {} as RecordedEvent['metadata'],
+    data: { clientId, ...data },
+  });
+  const determined = (streamPosition: number, serviceType: string) =>
+    event('EligibilityDetermined', streamPosition, {
+      determinationId: randomUUID(),
+      serviceType,
+      municipality: 'BLG01',
+      asOf: '2026-11-23',
+      knownAt: '2026-11-23T10:00:00.000Z',
+      ruleSet: { ruleSetId: `${serviceType}:national`, version: 1 },
+      outcome: 'ineligible',
+      criteria: [],
+      factsUsed: [],
+      missing: [],
+      validUntil: '2027-11-22',
+      trigger: { kind: 'request' },
+    });
+  const project = (events: RecordedEvent[], version: number) =>
+    database.db.transaction().execute(async (tx) => {
+      await eligibilityProjection(SCHEMA).applyBatch!(events, tx);
+      // the stream as the event store would have it
+      await sql`INSERT INTO eligibility.streams (stream_id, stream_type, version) VALUES (${stream}, 'eligibility', ${version})
+        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version`.execute(tx);
+    });
+  const page = async (serviceType: string) =>
+    (await answeredPage(database.db, SCHEMA, { serviceType, municipality: 'BLG01' }, {}, 10))[0]!;
+
+  await project([determined(1, 'social_housing'), determined(2, 'day_centre_adults_disabilities')], 2);
+  t.match(await page('social_housing'), { current: true, answer: /^[\w-]{22}$/ });
+  t.match(await page('day_centre_adults_disabilities'), { current: true });
+  // an event of one service type leaves the client's other rows as current as the stream
+  await project(
+    [
+      event('AppealLodged', 3, {
+        serviceType: 'social_housing',
+        municipality: 'BLG01',
+        appealId: randomUUID(),
+        determinationId: randomUUID(),
+        notifiedOn: '2026-11-23',
+        lodgedOn: '2026-11-24',
+        deadline: '2026-12-07',
+      }),
+    ],
+    3,
+  );
+  t.match(await page('day_centre_adults_disabilities'), { current: true });
+  // a determination recorded but not yet projected: the row lags behind its stream
+  await sql`UPDATE eligibility.streams SET version = 4 WHERE stream_id = ${stream}`.execute(database.db);
+  t.match(await page('social_housing'), { current: false }, 'lagging: to be decided from the stream');
+  t.match(await page('day_centre_adults_disabilities'), { current: false });
+});
+
+t.test('a job waits for the transactions in flight when it was scheduled', async (t) => {
+  const database = await withDeterminations(t, 3, {
+    municipality: sql`'SOF46'`,
+    ruleSet: sql`'social_housing:national'`,
+  });
+  const next = () => database.db.transaction().execute((tx) => nextPart(tx, SCHEMA, '2026-11-23'));
+  await database.db.connection().execute(async (decider) => {
+    // a decision under way with its transaction id taken, as RuleSets takes it before reading the rules
+    await sql`BEGIN`.execute(decider);
+    await sql`SELECT pg_current_xact_id()`.execute(decider);
+    await database.db
+      .transaction()
+      .execute((tx) => eligibilityProjection(SCHEMA).applyBatch!([published(null, 2)], tx));
+    t.equal(await next(), undefined, 'not started while it is in flight');
+    await sql`COMMIT`.execute(decider);
+  });
+  t.match(await next(), { job_id: 'social_housing:national@2:published', part: 0 }, 'then it starts');
+  t.equal(
+    await database.db.transaction().execute((tx) => nextPart(tx, SCHEMA, '2026-11-22')),
+    undefined,
+    'never before its date',
+  );
 });

@@ -258,8 +258,19 @@ export const ReevaluationJobs = z
         municipality: MunicipalityCode.nullable(),
         reason: z.enum(['rule_set_published', 'rule_set_retired']),
         dueOn: LocalDate,
-        evaluated: z.number().int(),
-        changed: z.number().int(),
+        evaluated: z.number().int().meta({ description: 'Determinations evaluated under the new rules' }),
+        recorded: z
+          .number()
+          .int()
+          .meta({
+            description:
+              'New determinations recorded: where the new rules answer differently (another outcome, a ' +
+              'criterion with another result, other facts or missing facts, an earlier end); the rest stand',
+          }),
+        changed: z
+          .number()
+          .int()
+          .meta({ description: 'Of those recorded, how many changed the outcome in effect' }),
         status: z.enum(['scheduled', 'running', 'finished']),
       }),
     ),
@@ -275,6 +286,7 @@ export const ReevaluationJobs = z
           reason: 'rule_set_published',
           dueOn: '2027-01-01',
           evaluated: 0,
+          recorded: 0,
           changed: 0,
           status: 'scheduled',
         },

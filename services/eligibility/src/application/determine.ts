@@ -54,7 +54,7 @@ export async function factRowsOf(
     WHERE merged_into = ANY(${clientIds as string[]}::uuid[])`.execute(ex);
   const ownerOf = new Map(merged.map((m) => [m.client_id, m.merged_into]));
   const { rows } = await sql<FactRow>`
-    SELECT event_id::text AS "eventId", client_id::text AS "clientId", type, data,
+    SELECT event_id::text AS "eventId", client_id::text AS "clientId", type, deciding AS data,
       to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt"
     FROM ${sql.id(s, 'client_facts')}
     WHERE client_id = ANY(${[...clientIds, ...ownerOf.keys()]}::uuid[])`.execute(ex);
@@ -74,7 +74,8 @@ const PERSONAL = new Set(['ClientRegistered', 'ClientDetailsCorrected', 'ClientD
  * Decides a batch of questions in one transaction: reads every client's eligibility stream and facts
  * at once, evaluates each question under the rule-set version in force on its date, and appends every
  * client's events in one append, each stream with the version it was read at (a concurrent change
- * fails the batch, which is then tried again on fresh state).
+ * fails the batch, which is then tried again on fresh state). Returns the determinations recorded (a
+ * rule-set change records none where the one in force stands) and how many changed an outcome.
  */
 export async function determineAll(
   ctx: ServiceContext,
@@ -126,7 +127,7 @@ export async function determineAll(
     c.state = events.reduce(eligibilityDecider.evolve, c.state);
     c.events.push(...events);
     changed += events.filter((e) => e.type === 'EligibilityChanged').length;
-    determinations.push(determination);
+    if (events.length > 0) determinations.push(determination);
   }
   const appends: StreamAppend[] = [];
   for (const [clientId, c] of perClient) {

@@ -1,6 +1,7 @@
 import type { Tx } from '@casework/eventstore';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
+import { decidingFields } from '../domain/facts.js';
 
 /** Keeps a consumed event as a fact row of its client (once, whatever the redeliveries). */
 export const keepFact = (
@@ -10,7 +11,7 @@ export const keepFact = (
   type: string,
   data: { clientId: string },
 ) =>
-  sql`INSERT INTO ${sql.id(ctx.store.schema, 'client_facts')} (event_id, client_id, type, data, recorded_at)
+  sql`INSERT INTO ${sql.id(ctx.store.schema, 'client_facts')} (event_id, client_id, type, data, deciding, recorded_at)
     VALUES (${eventId}::uuid, ${data.clientId}::uuid, ${type}, ${JSON.stringify(data)}::jsonb,
-      ${ctx.clock().toISOString()}::timestamptz)
+      ${JSON.stringify(decidingFields(data))}::jsonb, ${ctx.clock().toISOString()}::timestamptz)
     ON CONFLICT (event_id) DO NOTHING`.execute(tx);

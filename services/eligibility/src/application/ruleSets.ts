@@ -8,6 +8,7 @@ import {
 import type { Executor } from '@casework/eventstore';
 import { defaultRuleSets } from '@casework/reference-data';
 import { byName, type Cause, execute, type ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
 import { type RuleSet, ruleSetDecider, type Version, versionInForce } from '../domain/ruleSet.js';
 
 export const definitions = byName(eligibilityEvents);
@@ -37,6 +38,10 @@ export class RuleSets {
   async load(ruleSetIds: readonly string[]): Promise<void> {
     const missing = [...new Set(ruleSetIds)].filter((id) => !this.#loaded.has(id));
     if (missing.length === 0) return;
+    // a transaction that decides takes its id before it reads the rules: a re-evaluation job scheduled
+    // by a version published meanwhile waits for it (see the eligibility projection)
+    if (this.executor && this.#loaded.size === 0)
+      await sql`SELECT pg_current_xact_id()`.execute(this.executor);
     const read = await this.ctx.store.readStreams(missing.map(ruleSetStream), this.executor);
     for (const id of missing) this.#loaded.set(id, fold(read.get(ruleSetStream(id))!.events));
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type AppealLodged,
   type AppealResolved,
@@ -120,12 +121,52 @@ const changed = (
         },
       ];
 
+/** What a determination concludes, apart from its wording and dates. */
+export type Answer = Pick<
+  Determination,
+  'ruleSet' | 'outcome' | 'applicationId' | 'criteria' | 'factsUsed' | 'missing'
+>;
+
+/**
+ * A digest of what a determination concludes: its rule set (not the version), outcome, application,
+ * each criterion's result, the facts it rests on and the missing ones. Reasons may word a changed
+ * figure differently; what they conclude is the same. An equality digest, not a security measure.
+ */
+export const answerDigest = (a: Answer): string =>
+  createHash('md5')
+    .update(
+      [
+        a.ruleSet.ruleSetId,
+        a.outcome,
+        a.applicationId ?? '',
+        a.criteria.map((c) => `${c.kind}:${c.result}`).join(','),
+        a.factsUsed.map((f) => f.eventId).join(','),
+        a.missing.join(','),
+      ].join('|'),
+    )
+    .digest('base64url');
+
+/**
+ * Whether a new answer leaves the determination in force standing: it concludes the same (by digest)
+ * and would hold no shorter.
+ */
+export const leavesStanding = (
+  current: { answer: string; validUntil: LocalDate },
+  next: Answer & { validUntil: LocalDate },
+): boolean => next.validUntil >= current.validUntil && answerDigest(next) === current.answer;
+
+const answersAlike = (current: Determination, next: Determination): boolean =>
+  leavesStanding({ answer: answerDigest(current), validUntil: current.validUntil }, next);
+
 export function decide(command: EligibilityCommand, state: ClientEligibility): EligibilityEvent[] {
   switch (command.type) {
     case 'Determine': {
       const d = command.determination;
       if (state.determinations.has(d.determinationId)) return [];
       const before = state.byService.get(d.serviceType);
+      // a rule-set change is not among what ends a determination (DOMAIN §5): where the version now in
+      // force answers alike, the determination in force stands and nothing is recorded
+      if (d.trigger.kind === 'rule_set' && before && answersAlike(before.current, d)) return [];
       const after = effectiveOn(d.outcome, before?.decreed, d.asOf);
       return [
         { type: 'EligibilityDetermined', data: d },

@@ -2,6 +2,7 @@ import {
   addDays,
   addMonths,
   ageOn,
+  byCodePoint,
   type Criterion,
   type CriterionOutcome,
   type EligibilityFactKind,
@@ -117,7 +118,7 @@ function evaluateSimple(c: SimpleCriterion, f: KnownFacts, q: Question): Result 
     case 'residence': {
       const periods = f.residences
         .filter((r) => r.kind === c.address && r.validFrom <= q.asOf)
-        .sort((a, b) => a.validFrom.localeCompare(b.validFrom));
+        .sort((a, b) => byCodePoint(a.validFrom, b.validFrom));
       if (periods.length === 0) return unknown(c.kind, `no ${c.address} address recorded`, ['residence']);
       // the unbroken run of addresses in the municipality that reaches the date
       let i = periods.length - 1;
@@ -185,7 +186,7 @@ function evaluateSimple(c: SimpleCriterion, f: KnownFacts, q: Question): Result 
     case 'needs_assessment': {
       const latest = f.assessments
         .filter((a) => a.assessedOn <= q.asOf)
-        .sort((a, b) => b.assessedOn.localeCompare(a.assessedOn))[0];
+        .sort((a, b) => byCodePoint(b.assessedOn, a.assessedOn))[0];
       if (!latest) return unknown(c.kind, 'no needs assessment recorded', ['needs_assessment']);
       const expires = dayBefore(addMonths(latest.assessedOn, c.maxAgeMonths));
       const used = [{ kind: 'needs_assessment' as const, eventId: latest.eventId }];
@@ -230,7 +231,7 @@ function evaluateSimple(c: SimpleCriterion, f: KnownFacts, q: Question): Result 
         ]);
       const recent = relevant
         .filter((p) => p.to && addDays(p.to, c.dischargedWithinDays) >= q.asOf)
-        .sort((a, b) => (b.to ?? '').localeCompare(a.to ?? ''))[0];
+        .sort((a, b) => byCodePoint(b.to ?? '', a.to ?? ''))[0];
       if (recent)
         return met(
           c.kind,

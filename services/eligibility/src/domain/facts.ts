@@ -1,4 +1,42 @@
-import type { LocalDate, Money } from '@casework/contracts';
+import { byCodePoint, type LocalDate, type Money } from '@casework/contracts';
+
+/**
+ * The fields of a fact event that eligibility decides on. Each fact row keeps them beside the whole
+ * event, in an index read in client order: ids, dates, codes and amounts, so a row's copy stays small
+ * whatever else an event carries (a retraction's written reason, say). A criterion that needs another
+ * field adds it here and a migration copies it from the events kept whole.
+ */
+export const DECIDING_FIELDS = [
+  'applicationId',
+  'assessedOn',
+  'birthDate',
+  'degreePercent',
+  'diedOn',
+  'factId',
+  'from',
+  'issuedOn',
+  'kind',
+  'memberId',
+  'monthlyAmount',
+  'municipality',
+  'on',
+  'outsideAssistanceNeeded',
+  'ownsDwelling',
+  'placementId',
+  'recommendedServiceType',
+  'serviceType',
+  'source',
+  'supersedes',
+  'to',
+  'validFrom',
+  'validTo',
+] as const;
+
+type FactData = Partial<Record<(typeof DECIDING_FIELDS)[number], unknown>>;
+
+/** Of an event's data, the fields eligibility decides on. */
+export const decidingFields = (data: Record<string, unknown>): FactData =>
+  Object.fromEntries(DECIDING_FIELDS.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]));
 
 /**
  * What eligibility knows of a person: every intake (or placement) event it consumed, kept as one row per
@@ -8,7 +46,7 @@ export type FactRow = {
   eventId: string;
   clientId: string;
   type: string;
-  data: Record<string, unknown>;
+  data: FactData;
   recordedAt: string;
 };
 
@@ -52,7 +90,7 @@ export function knownFacts(rows: readonly FactRow[], knownAt?: string): KnownFac
   const until = knownAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(knownAt);
   const known = rows
     .filter((r) => Date.parse(r.recordedAt) <= until)
-    .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt) || a.eventId.localeCompare(b.eventId));
+    .sort((a, b) => byCodePoint(a.recordedAt, b.recordedAt) || byCodePoint(a.eventId, b.eventId));
   const facts: KnownFacts = {
     incomes: [],
     disabilities: [],

@@ -1,5 +1,6 @@
 import {
   breaksRule,
+  byCodePoint,
   type Criterion,
   conflictWith,
   type Decider,
@@ -156,5 +157,5 @@ export function versionInForce(state: RuleSet, on: LocalDate): Version | undefin
         v.effectiveFrom <= on &&
         (v.status === 'published' || (v.retiredFrom !== undefined && v.retiredFrom > on)),
     )
-    .sort((a, b) => b.effectiveFrom!.localeCompare(a.effectiveFrom!) || b.version - a.version)[0];
+    .sort((a, b) => byCodePoint(b.effectiveFrom!, a.effectiveFrom!) || b.version - a.version)[0];
 }

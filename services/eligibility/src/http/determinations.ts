@@ -344,11 +344,12 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         reason: string;
         due_on: string;
         evaluated: string;
+        recorded: string;
         changed: string;
         started_at: Date | null;
         finished_at: Date | null;
       }>`SELECT job_id, service_type, municipality, reason, due_on::text, sum(evaluated)::text AS evaluated,
-          sum(changed)::text AS changed, min(started_at) AS started_at,
+          sum(recorded)::text AS recorded, sum(changed)::text AS changed, min(started_at) AS started_at,
           CASE WHEN bool_and(finished_at IS NOT NULL) THEN max(finished_at) END AS finished_at
         FROM ${sql.id(ctx.store.schema, 'reevaluations')} AS r
         WHERE municipality IS NULL OR ${inJurisdiction(j, sql.ref('municipality'))}
@@ -362,6 +363,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
           reason: r.reason as never,
           dueOn: r.due_on,
           evaluated: Number(r.evaluated),
+          recorded: Number(r.recorded),
           changed: Number(r.changed),
           status: r.finished_at
             ? ('finished' as const)

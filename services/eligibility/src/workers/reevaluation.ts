@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sofiaDate } from '@casework/contracts';
+import { type LocalDate, sofiaDate } from '@casework/contracts';
+import type { Tx } from '@casework/eventstore';
 import type { ServiceContext, Worker } from '@casework/service-kit';
 import { sql } from 'kysely';
-import { type CoveredRow, coveredColumns, coveredPage } from '../application/covered.js';
-import { determineAll, type Request } from '../application/determine.js';
+import { answeredPage, type CoveredRow, coveredColumns } from '../application/covered.js';
+import { determineAll } from '../application/determine.js';
 import { RuleSets } from '../application/ruleSets.js';
+import { stillToDecide, toRequest } from '../application/standing.js';
 
-type Job = {
+export type Job = {
   job_id: string;
   service_type: string;
   municipality: string | null;
@@ -15,6 +17,19 @@ type Job = {
   part: number;
   until: string | null;
 };
+
+/**
+ * The first part of a job due on the date that no other transaction holds (locked for this one), once
+ * no transaction in flight when the job was scheduled is left.
+ */
+export async function nextPart(tx: Tx, schema: string, today: LocalDate): Promise<Job | undefined> {
+  const { rows } = await sql<Job>`SELECT job_id, service_type, municipality, caused_by::text, cursor::text,
+      part, until::text
+    FROM ${sql.id(schema, 'reevaluations')} WHERE finished_at IS NULL AND due_on <= ${today}::date
+      AND (hold_until IS NULL OR hold_until <= pg_snapshot_xmin(pg_current_snapshot()))
+    ORDER BY due_on, job_id, part LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(tx);
+  return rows[0];
+}
 
 export type ReevaluationOptions = {
   batchSize?: number;
@@ -50,14 +65,9 @@ export class Reevaluation {
     const s = this.ctx.store.schema;
     const today = sofiaDate(this.ctx.clock());
     return this.ctx.store.db.transaction().execute(async (tx) => {
-      const { rows } =
-        await sql<Job>`SELECT job_id, service_type, municipality, caused_by::text, cursor::text,
-          part, until::text
-        FROM ${sql.id(s, 'reevaluations')} WHERE finished_at IS NULL AND due_on <= ${today}::date
-        ORDER BY due_on, job_id, part LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(tx);
-      const job = rows[0];
+      const job = await nextPart(tx, s, today);
       if (!job) return false;
-      const due = await coveredPage(
+      const due = await answeredPage(
         tx,
         s,
         { serviceType: job.service_type, municipality: job.municipality },
@@ -65,16 +75,18 @@ export class Reevaluation {
         this.#batchSize,
       );
       const trigger = { kind: 'rule_set' as const, eventId: job.caused_by };
-      const { changed } = await determineAll(
+      const ruleSets = new RuleSets(this.ctx, tx);
+      const { determinations, changed } = await determineAll(
         this.ctx,
         tx,
-        due.map((r) => toRequest(r, today, trigger)),
+        await stillToDecide(this.ctx, tx, due, today, trigger, ruleSets),
         { correlationId: `reevaluation:${job.job_id}`, causationId: job.caused_by },
-        new RuleSets(this.ctx, tx),
+        ruleSets,
       );
       await sql`UPDATE ${sql.id(s, 'reevaluations')} SET
           cursor = ${due.length ? due[due.length - 1]!.client_id : job.cursor}::uuid,
-          evaluated = evaluated + ${due.length}, changed = changed + ${changed},
+          evaluated = evaluated + ${due.length}, recorded = recorded + ${determinations.length},
+          changed = changed + ${changed},
           started_at = coalesce(started_at, now()),
           finished_at = ${due.length < this.#batchSize ? sql`now()` : sql`NULL`}
         WHERE job_id = ${job.job_id} AND part = ${job.part}`.execute(tx);
@@ -155,12 +167,3 @@ export class Reevaluation {
     }
   }
 }
-
-const toRequest = (r: CoveredRow, asOf: string, trigger: Request['trigger']): Request => ({
-  clientId: r.client_id,
-  serviceType: r.service_type,
-  municipality: r.municipality,
-  ...(r.application_id ? { applicationId: r.application_id } : {}),
-  asOf,
-  trigger,
-});

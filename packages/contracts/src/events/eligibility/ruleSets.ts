@@ -45,7 +45,8 @@ export const RuleSetPublished = defineEvent({
   description:
     'A rule-set version takes effect on `effectiveFrom` for its service type, in its municipality or ' +
     'nationally. Past determinations keep the version they were made under; current ones are ' +
-    're-evaluated when it takes effect.',
+    're-evaluated when it takes effect, and a new determination is recorded (with `EligibilityChanged` ' +
+    'when the outcome changes) only where the version answers differently; the others stand.',
   schema: z
     .object({ ...scope, ...RuleSetBody.shape, effectiveFrom: LocalDate })
     .meta({ id: 'RuleSetPublished' }),
