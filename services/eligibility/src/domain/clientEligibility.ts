@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   type AppealLodged,
   type AppealResolved,
@@ -132,19 +132,13 @@ export type Answer = Pick<
  * each criterion's result, the facts it rests on and the missing ones. Reasons may word a changed
  * figure differently; what they conclude is the same. An equality digest, not a security measure.
  */
-export const answerDigest = (a: Answer): string =>
-  createHash('md5')
-    .update(
-      [
-        a.ruleSet.ruleSetId,
-        a.outcome,
-        a.applicationId ?? '',
-        a.criteria.map((c) => `${c.kind}:${c.result}`).join(','),
-        a.factsUsed.map((f) => f.eventId).join(','),
-        a.missing.join(','),
-      ].join('|'),
-    )
-    .digest('base64url');
+export const answerDigest = (a: Answer): string => {
+  let text = `${a.ruleSet.ruleSetId}|${a.outcome}|${a.applicationId ?? ''}|`;
+  for (const c of a.criteria) text += `${c.kind}:${c.result},`;
+  text += '|';
+  for (const f of a.factsUsed) text += `${f.eventId},`;
+  return hash('md5', `${text}|${a.missing.join(',')}`, 'base64url');
+};
 
 /**
  * Whether a new answer leaves the determination in force standing: it concludes the same (by digest)
