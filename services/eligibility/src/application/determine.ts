@@ -41,28 +41,30 @@ export const foldEligibility = (events: readonly RecordedEvent[]): ClientEligibi
 
 /**
  * The facts of each client, with those of records merged into it (a merged record's own birth date and
- * death stay its own). One query for the whole batch.
+ * death stay its own). One query for the whole batch, each client's facts as one JSON array: a fifth
+ * of the rows to parse, which at 530,000 clients is a good part of a re-evaluation's work here.
  */
 export async function factRowsOf(
   ctx: ServiceContext,
   ex: Executor,
   clientIds: readonly string[],
 ): Promise<Map<string, FactRow[]>> {
-  const s = ctx.store.schema;
-  const { rows: merged } = await sql<{ client_id: string; merged_into: string }>`
-    SELECT client_id::text, merged_into::text FROM ${sql.id(s, 'client_directory')}
-    WHERE merged_into = ANY(${clientIds as string[]}::uuid[])`.execute(ex);
-  const ownerOf = new Map(merged.map((m) => [m.client_id, m.merged_into]));
-  const { rows } = await sql<FactRow>`
-    SELECT event_id::text AS "eventId", client_id::text AS "clientId", type, deciding AS data,
-      to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt"
-    FROM ${sql.id(s, 'client_facts')}
-    WHERE client_id = ANY(${[...clientIds, ...ownerOf.keys()]}::uuid[])`.execute(ex);
+  const s = sql.id(ctx.store.schema);
+  const { rows } = await sql<{ client_id: string; owner: string | null; facts: string }>`
+    WITH merged AS (
+      SELECT client_id, merged_into FROM ${s}.client_directory WHERE merged_into = ANY(${clientIds as string[]}::uuid[])
+    )
+    SELECT f.client_id::text, (SELECT merged_into::text FROM merged m WHERE m.client_id = f.client_id) AS owner,
+      json_agg(json_build_object('eventId', f.event_id, 'clientId', f.client_id, 'type', f.type, 'data', f.deciding,
+        'recordedAt', to_char(f.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text AS facts
+    FROM ${s}.client_facts f
+    WHERE f.client_id = ANY(${clientIds as string[]}::uuid[] || ARRAY(SELECT client_id FROM merged))
+    GROUP BY f.client_id`.execute(ex);
   const out = new Map(clientIds.map((id) => [id, [] as FactRow[]]));
   for (const row of rows) {
-    out.get(row.clientId)?.push(row);
-    const owner = ownerOf.get(row.clientId);
-    if (owner !== undefined && !PERSONAL.has(row.type)) out.get(owner)!.push(row);
+    const facts = JSON.parse(row.facts) as FactRow[];
+    out.get(row.client_id)?.push(...facts);
+    if (row.owner !== null) out.get(row.owner)!.push(...facts.filter((f) => !PERSONAL.has(f.type)));
   }
   return out;
 }

@@ -55,7 +55,7 @@ export class Reevaluation {
     private readonly ctx: ServiceContext,
     options: ReevaluationOptions = {},
   ) {
-    this.#batchSize = options.batchSize ?? 1000;
+    this.#batchSize = options.batchSize ?? 2000;
     this.#pollMs = options.pollMs ?? 1000;
     this.#lanes = options.lanes ?? 2;
   }
