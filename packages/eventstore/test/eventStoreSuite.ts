@@ -10,6 +10,7 @@ import {
   type NewEvent,
   type Projection,
   ProjectionRunner,
+  START,
   Subscription,
 } from '../src/index.js';
 
@@ -59,6 +60,18 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
     await migrate(database.db, 'es');
     store = new EventStore(database, 'es');
   });
+
+  /**
+   * Readers see the log only below the oldest transaction in flight on the whole server, another test
+   * file's included: wait until they see everything committed here.
+   */
+  const settled = async (t: Test) => {
+    const until = Date.now() + 15_000;
+    while ((await store.countAfter(START)) !== (await store.readAll(START, { limit: 100_000 })).length) {
+      if (Date.now() > until) return t.fail('the log never settled');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
 
   t.test('appends and reads a stream with its version', async (t) => {
     const r = await store.append([
@@ -182,6 +195,7 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
   });
 
   t.test('the global log reads everything in commit order, in pages', async (t) => {
+    await settled(t);
     const all = await store.readAll(undefined, { limit: 10_000 });
     const page1 = await store.readAll(undefined, { limit: 3 });
     const last = page1[2]!;
@@ -228,6 +242,7 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
           if (crash) throw new Error('crash after the effect, before the checkpoint');
         },
       });
+      await settled(t);
       await t.rejects(sub.processBatch(), /crash after the effect/);
       t.same(await rows(), [], 'the effect was rolled back with the batch');
       crash = false;
@@ -248,6 +263,7 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
       await store.append([
         { streamId: `p-${i % 4}`, streamType: 'p', expectedVersion: 'any', events: [event('Counted', {})] },
       ]);
+    await settled(t);
     await runner.subscription.catchUp();
     const incremental = await rows();
     t.equal(incremental.length > 0, true);

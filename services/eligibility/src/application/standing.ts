@@ -42,10 +42,9 @@ export async function stillToDecide(
   const open: Request[] = [];
   for (const [i, r] of rows.entries()) {
     const q = requests[i]!;
-    const factRows = facts.get(r.client_id);
-    if (factRows && r.answer !== null) {
+    if (r.current && r.answer !== null) {
       const rules = await ruleSets.inForce(q.serviceType, q.municipality, q.asOf);
-      const evaluation = evaluate(rules, knownFacts(factRows, knownAt), q);
+      const evaluation = evaluate(rules, knownFacts(facts.get(r.client_id)!, knownAt), q);
       const next = {
         ...evaluation,
         ruleSet: { ruleSetId: rules.ruleSetId, version: rules.version },

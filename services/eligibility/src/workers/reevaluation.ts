@@ -20,7 +20,7 @@ export type Job = {
 
 /**
  * The first part of a job due on the date that no other transaction holds (locked for this one), once
- * no transaction in flight when the job was scheduled is left.
+ * every transaction with an id before the one that scheduled the job has ended.
  */
 export async function nextPart(tx: Tx, schema: string, today: LocalDate): Promise<Job | undefined> {
   const { rows } = await sql<Job>`SELECT job_id, service_type, municipality, caused_by::text, cursor::text,
@@ -44,7 +44,8 @@ export type ReevaluationOptions = {
 /**
  * Works through due re-evaluation jobs (a rule-set version taking effect or retiring), one batch of
  * determinations per transaction with its part's cursor in the same transaction, so a crash repeats
- * nothing and loses nothing; then re-evaluates determinations whose validity has ended.
+ * nothing and loses nothing: each is evaluated under the version in force, and a new determination
+ * recorded where it answers differently. Then re-evaluates determinations whose validity has ended.
  */
 export class Reevaluation {
   readonly #batchSize: number;
