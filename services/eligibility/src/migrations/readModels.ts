@@ -94,7 +94,7 @@ export const eligibilityMigrations = (schema: string): Record<string, Migration>
       for (const statement of [
         sql`ALTER TABLE ${sql.id(schema, 'determinations')} ADD COLUMN answer text,
           ADD COLUMN stream_version bigint NOT NULL DEFAULT 0`,
-        // a job waits for the transactions in flight when it was scheduled (see the projection)
+        // a job waits for every transaction with an earlier id than the one scheduling it (see the projection)
         sql`ALTER TABLE ${t} ADD COLUMN hold_until xid8`,
         sql`ALTER TABLE ${t} ADD COLUMN recorded bigint`,
         sql`UPDATE ${t} SET recorded = evaluated`,
