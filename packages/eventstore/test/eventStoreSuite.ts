@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventMetadata } from '@casework/contracts';
+import { eventually } from '@casework/testkit';
 import { sql } from 'kysely';
 import type { Test } from 'tap';
 import {
@@ -65,13 +66,15 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
    * Readers see the log only below the oldest transaction in flight on the whole server, another test
    * file's included: wait until they see everything committed here.
    */
-  const settled = async (t: Test) => {
-    const until = Date.now() + 15_000;
-    while ((await store.countAfter(START)) !== (await store.readAll(START, { limit: 100_000 })).length) {
-      if (Date.now() > until) return t.fail('the log never settled');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
+  const settled = async (t: Test) =>
+    t.ok(
+      await eventually(async () =>
+        (await store.countAfter(START)) === (await store.readAll(START, { limit: 100_000 })).length
+          ? true
+          : undefined,
+      ),
+      'readers see the whole log',
+    );
 
   t.test('appends and reads a stream with its version', async (t) => {
     const r = await store.append([
