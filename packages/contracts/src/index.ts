@@ -19,5 +19,6 @@ export * from './lnch.js';
 export * from './localDate.js';
 export * from './money.js';
 export * from './personalIdentifier.js';
+export * from './placeCodes.js';
 export * from './problem.js';
 export * from './serviceType.js';
