@@ -12,6 +12,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { uuidv7 } from 'uuidv7';
+import { accessLogMigrations } from './accessLog.js';
 import { adminRoutes } from './admin.js';
 import { type AuthConfig, createVerifier, type Role } from './auth.js';
 import { correlationId } from './correlation.js';
@@ -21,6 +22,7 @@ import { idempotency } from './idempotency.js';
 import { loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
+import { type RateLimits, rateLimits } from './rateLimit.js';
 import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
 import { startWorkers } from './workers.js';
 
@@ -38,6 +40,8 @@ export type AppOptions = {
   clock?: () => Date;
   newId?: () => string;
   title?: string;
+  /** Per-caller limits on search and registration (defaults: DEFAULT_RATE_LIMITS; 0 switches one off). */
+  rateLimits?: Partial<RateLimits>;
 };
 
 /** A running service inside the app: its context and background workers. */
@@ -100,6 +104,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     }
   });
 
+  await rateLimits(app, o.rateLimits);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -123,7 +128,10 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   await o.database.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
   const hosted: HostedService[] = [];
   for (const module of o.services) {
-    await migrate(o.database.db, module.schema, module.migrations);
+    await migrate(o.database.db, module.schema, {
+      ...accessLogMigrations(module.schema),
+      ...module.migrations,
+    });
     const store = new EventStore(o.database, module.schema);
     const ctx: ServiceContext = {
       service: module.name,

@@ -1,3 +1,4 @@
+export * from './accessLog.js';
 export * from './app.js';
 export * from './auth.js';
 export * from './clientDirectory.js';
@@ -8,6 +9,7 @@ export * from './cursor.js';
 export * from './events.js';
 export * from './logger.js';
 export * from './problems.js';
+export * from './rateLimit.js';
 export * from './scope.js';
 export * from './serviceModule.js';
 export * from './workers.js';

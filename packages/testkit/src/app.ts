@@ -1,6 +1,12 @@
 import type { Database } from '@casework/eventstore';
 import { InProcessTransport, JetStreamTransport, type Transport } from '@casework/messaging';
-import { buildApp, mintToken, type Principal, type ServiceModule } from '@casework/service-kit';
+import {
+  buildApp,
+  mintToken,
+  type Principal,
+  type RateLimits,
+  type ServiceModule,
+} from '@casework/service-kit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { natsNames, natsUrl, type Teardown, testPostgres } from './resources.js';
 
@@ -31,6 +37,8 @@ export async function testApp(
     clock?: () => Date;
     logStream?: NodeJS.WritableStream;
     logLevel?: string;
+    /** Per-caller limits; tests that register or search in bulk run without them unless they ask. */
+    rateLimits?: Partial<RateLimits>;
   } = {},
 ): Promise<TestApp> {
   const database = await testPostgres(t, { max: 10 });
@@ -45,6 +53,7 @@ export async function testApp(
     auth: { signingKey: TEST_SIGNING_KEY },
     identifierKey: TEST_IDENTIFIER_KEY,
     logLevel: options.logLevel ?? 'warn',
+    rateLimits: options.rateLimits ?? { search: 0, registration: 0 },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logStream ? { logStream: options.logStream as never } : {}),
   });
