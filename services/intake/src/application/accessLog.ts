@@ -6,31 +6,13 @@ import {
   pageOf,
   type ServiceContext,
 } from '@casework/service-kit';
-import type { FastifyRequest } from 'fastify';
+
+/** Reads are written by service-kit's `logAccess`, as in every service that shows client records. */
+export { logAccess } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 
 type Action = z.infer<typeof AccessLogEntry>['action'];
-
-/**
- * Writes who read which personal records (DESIGN §7): one row per client shown, with the route
- * template (never the URL, which may hold search terms) and the correlation id.
- */
-export async function logAccess(
-  ctx: ServiceContext,
-  request: FastifyRequest,
-  action: Action,
-  seen: readonly { clientId: string; municipality: string }[],
-): Promise<void> {
-  if (seen.length === 0) return;
-  const p = request.principal!;
-  await sql`INSERT INTO ${sql.id(ctx.store.schema, 'access_log')}
-      (actor, role, client_id, municipality, action, route, correlation_id)
-    SELECT ${p.sub}, ${p.roles.join(',')}, c, m, ${action}, ${request.routeOptions.url ?? ''}, ${request.id}
-    FROM unnest(${seen.map((s) => s.clientId)}::uuid[], ${seen.map((s) => s.municipality)}::text[]) AS x(c, m)`.execute(
-    ctx.store.db,
-  );
-}
 
 type Row = {
   id: string;

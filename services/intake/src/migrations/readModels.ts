@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
-/** Intake's read models and its access log, in the `intake` schema after the event store's tables. */
+/**
+ * Intake's read models, in the `intake` schema after the event store's tables. Its access log is
+ * service-kit's (migration 0010, run first on a new schema; it once was created here).
+ */
 export const intakeMigrations = (schema: string): Record<string, Migration> => ({
   '0100_intake_read_models': {
     async up(db) {
@@ -56,19 +59,6 @@ export const intakeMigrations = (schema: string): Record<string, Migration> => (
           reassessment_due date NOT NULL
         )`,
         sql`CREATE INDEX reassessments_by_due ON ${s}.reassessments (reassessment_due, client_id)`,
-        sql`CREATE TABLE ${s}.access_log (
-          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-          at timestamptz NOT NULL DEFAULT now(),
-          actor text NOT NULL,
-          role text NOT NULL,
-          client_id uuid NOT NULL,
-          municipality text NOT NULL,
-          action text NOT NULL,
-          route text NOT NULL,
-          correlation_id text NOT NULL
-        )`,
-        sql`CREATE INDEX access_log_by_client ON ${s}.access_log (client_id, id DESC)`,
-        sql`CREATE INDEX access_log_by_municipality ON ${s}.access_log (municipality, id DESC)`,
       ]) {
         await statement.execute(db);
       }
