@@ -6,11 +6,11 @@ import {
   pageOf,
   type ServiceContext,
 } from '@casework/service-kit';
+import { sql } from 'kysely';
+import type { z } from 'zod';
 
 /** Reads are written by service-kit's `logAccess`, as in every service that shows client records. */
 export { logAccess } from '@casework/service-kit';
-import { sql } from 'kysely';
-import type { z } from 'zod';
 
 type Action = z.infer<typeof AccessLogEntry>['action'];
 
