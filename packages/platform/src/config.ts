@@ -49,5 +49,11 @@ export const Config = z.object({
     .min(32)
     .optional()
     .describe('HMAC key for duplicate detection of personal identifiers (embedded default: generated)'),
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(720)
+    .default(24)
+    .describe('How long a completed Idempotency-Key is replayed before it is deleted'),
 });
 export type Config = z.infer<typeof Config>;

@@ -60,6 +60,7 @@ export async function createPlatform(
         ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
       },
       identifierKey,
+      idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
       logLevel: config.LOG_LEVEL,
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
