@@ -14,7 +14,7 @@ import {
 import { uuidv7 } from 'uuidv7';
 import { accessLogMigrations } from './accessLog.js';
 import { adminRoutes } from './admin.js';
-import { type AuthConfig, createVerifier, type Role } from './auth.js';
+import { type AuthConfig, createVerifier, type Role, TokenRejected } from './auth.js';
 import { correlationId } from './correlation.js';
 import { errorHandler } from './errorHandler.js';
 import { healthRoutes } from './health.js';
@@ -42,8 +42,6 @@ export type AppOptions = {
   title?: string;
   /** Per-caller limits on search and registration (defaults: DEFAULT_RATE_LIMITS; 0 switches one off). */
   rateLimits?: Partial<RateLimits>;
-  /** How long a completed Idempotency-Key is replayed, then deleted (default 24; ADR 8). */
-  idempotencyTtlHours?: number;
 };
 
 /** A running service inside the app: its context and background workers. */
@@ -98,8 +96,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     if (!header?.startsWith('Bearer ')) throw unauthorized();
     try {
       request.principal = await verify(header.slice(7));
-    } catch {
-      throw unauthorized('the bearer token is invalid or expired');
+    } catch (e) {
+      throw unauthorized(e instanceof TokenRejected ? e.message : 'the bearer token is invalid or expired');
     }
     if (roles && !request.principal.roles.some((r) => r === 'admin' || roles.includes(r))) {
       throw forbidden(`this action needs one of the roles: ${roles.join(', ')}`);
@@ -122,7 +120,13 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  // the docs UI (its page, assets and JSON/YAML documents under /docs) is public, like /openapi.json
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, roles: 'public' };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { roles: 'public' } }, async () =>
     app.swagger(),
   );
@@ -146,11 +150,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     };
     await module.seed?.(ctx);
     await app.register(async (scope) => {
-      idempotency(scope, store, {
-        secret: o.identifierKey,
-        ...(o.idempotencyTtlHours !== undefined ? { ttlHours: o.idempotencyTtlHours } : {}),
-        ...(o.clock ? { clock: o.clock } : {}),
-      });
+      idempotency(scope, store);
       await scope.register(module.routes, { ctx });
     });
     hosted.push({

@@ -1,7 +1,7 @@
 import type { MunicipalityCode, OblastCode } from '@casework/contracts';
-import { municipalitiesOf, oblastOf } from '@casework/reference-data';
+import { findMunicipality, findOblast, municipalitiesOf, oblastOf } from '@casework/reference-data';
 import { type RawBuilder, sql } from 'kysely';
-import type { Principal } from './auth.js';
+import type { Principal, Role } from './auth.js';
 import { forbidden } from './problems.js';
 
 /**
@@ -12,12 +12,56 @@ export type Jurisdiction =
   | { kind: 'national' }
   | { kind: 'municipalities'; codes: readonly MunicipalityCode[] };
 
+/** Roles by the scope they act in (DESIGN §6): a municipality, an oblast, or the whole country. */
+export const MUNICIPAL_ROLES: readonly Role[] = ['case_manager', 'supervisor', 'billing_officer'];
+export const DIRECTORATE_ROLES: readonly Role[] = ['directorate_analyst'];
+export const NATIONAL_ROLES: readonly Role[] = ['integrator', 'admin'];
+
+type ScopeKind = 'municipal' | 'directorate' | 'national';
+const kindOf = (role: Role): ScopeKind =>
+  MUNICIPAL_ROLES.includes(role)
+    ? 'municipal'
+    : DIRECTORATE_ROLES.includes(role)
+      ? 'directorate'
+      : 'national';
+
+/**
+ * Why a principal's roles and scope claims do not fit together, or undefined when they do. Each role is
+ * checked on its own: municipal roles need a `municipality` of the reference data and no `oblast`; the
+ * directorate analyst needs an `oblast` of the reference data and no `municipality`; integrators and
+ * admins are national and carry neither. Roles of different kinds in one token are refused, so no claim
+ * ever widens or narrows another role's scope. The verifier answers 401 with this reason.
+ */
+export function scopeMismatch(p: Principal): string | undefined {
+  const kinds = new Set(p.roles.map(kindOf));
+  if (kinds.size !== 1) return `the roles ${p.roles.join(', ')} do not share one scope`;
+  const [kind] = kinds;
+  if (kind === 'municipal') {
+    if (p.oblast !== undefined) return 'a municipal role carries no oblast claim';
+    if (p.municipality === undefined) return 'a municipal role needs a municipality claim';
+    if (!findMunicipality(p.municipality)) return `no municipality ${p.municipality} in the reference data`;
+  } else if (kind === 'directorate') {
+    if (p.municipality !== undefined) return 'a directorate role carries no municipality claim';
+    if (p.oblast === undefined) return 'a directorate role needs an oblast claim';
+    if (!findOblast(p.oblast)) return `no oblast ${p.oblast} in the reference data`;
+  } else if (p.municipality !== undefined || p.oblast !== undefined) {
+    return 'integrators and admins act nationally and carry no municipality or oblast claim';
+  }
+  return undefined;
+}
+
+/** The caller's jurisdiction, from the scope its roles act in; a principal whose scope does not fit sees nothing. */
 export function jurisdictionOf(p: Principal): Jurisdiction {
-  if (p.municipality) return { kind: 'municipalities', codes: [p.municipality] };
-  if (p.oblast) return { kind: 'municipalities', codes: municipalitiesOf(p.oblast).map((m) => m.code) };
-  // unscoped tokens see everything only for admins and integrators; anyone else sees nothing
-  const national = p.roles.includes('admin') || p.roles.includes('integrator');
-  return national ? { kind: 'national' } : { kind: 'municipalities', codes: [] };
+  const none: Jurisdiction = { kind: 'municipalities', codes: [] };
+  if (scopeMismatch(p)) return none;
+  switch (kindOf(p.roles[0]!)) {
+    case 'municipal':
+      return { kind: 'municipalities', codes: [p.municipality!] };
+    case 'directorate':
+      return { kind: 'municipalities', codes: municipalitiesOf(p.oblast!).map((m) => m.code) };
+    case 'national':
+      return { kind: 'national' };
+  }
 }
 
 export const covers = (j: Jurisdiction, municipality: MunicipalityCode) =>
