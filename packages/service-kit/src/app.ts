@@ -42,6 +42,8 @@ export type AppOptions = {
   title?: string;
   /** Per-caller limits on search and registration (defaults: DEFAULT_RATE_LIMITS; 0 switches one off). */
   rateLimits?: Partial<RateLimits>;
+  /** How long a completed Idempotency-Key is replayed, then deleted (default 24; ADR 8). */
+  idempotencyTtlHours?: number;
 };
 
 /** A running service inside the app: its context and background workers. */
@@ -150,7 +152,11 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     };
     await module.seed?.(ctx);
     await app.register(async (scope) => {
-      idempotency(scope, store);
+      idempotency(scope, store, {
+        secret: o.identifierKey,
+        ...(o.idempotencyTtlHours !== undefined ? { ttlHours: o.idempotencyTtlHours } : {}),
+        ...(o.clock ? { clock: o.clock } : {}),
+      });
       await scope.register(module.routes, { ctx });
     });
     hosted.push({
