@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MunicipalityCode } from './codes.js';
-import { LocalDate } from './localDate.js';
+import { CalendarDate } from './localDate.js';
 
 export const Actor = z.object({ id: z.string(), role: z.string() });
 export type Actor = z.infer<typeof Actor>;
@@ -21,7 +21,7 @@ export const EventMetadata = z
     causationid: z.string().optional(),
     actor: Actor.optional(),
     municipality: MunicipalityCode.optional(),
-    effectivedate: LocalDate.optional(),
+    effectivedate: CalendarDate.optional(),
   })
   .meta({ id: 'EventMetadata' });
 export type EventMetadata = z.infer<typeof EventMetadata>;

@@ -13,12 +13,42 @@ export function isValidCalendarDate(value: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
 
-/** A date of service, `YYYY-MM-DD`, understood in Europe/Sofia. */
+/** The dates the API accepts unless a field says otherwise: no service, person or rule lies outside. */
+export const EARLIEST_DATE = '1900-01-01';
+export const LATEST_DATE = '2100-12-31';
+
+/**
+ * Any calendar date PostgreSQL can hold (years 0001–9999), as recorded in events. Events are read for
+ * ever, so their dates are not narrowed after the fact; what the API accepts is `LocalDate`.
+ */
+export const CalendarDate = z
+  .string()
+  .refine((v) => isValidCalendarDate(v) && v >= '0001-01-01', {
+    message: 'must be a calendar date YYYY-MM-DD',
+  })
+  .meta({ description: 'Calendar date in Europe/Sofia', example: '2026-03-01' });
+export type CalendarDate = z.infer<typeof CalendarDate>;
+
+/** A date of service, `YYYY-MM-DD`, understood in Europe/Sofia, from 1900-01-01 to 2100-12-31. */
 export const LocalDate = z
   .string()
-  .refine(isValidCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' })
-  .meta({ description: 'Calendar date in Europe/Sofia', example: '2026-03-01' });
+  .refine(isValidCalendarDate, { message: 'must be a calendar date YYYY-MM-DD', abort: true })
+  .refine((v) => v >= EARLIEST_DATE && v <= LATEST_DATE, {
+    message: `must be between ${EARLIEST_DATE} and ${LATEST_DATE}`,
+  })
+  .meta({ description: 'Calendar date in Europe/Sofia, 1900-01-01 to 2100-12-31', example: '2026-03-01' });
 export type LocalDate = z.infer<typeof LocalDate>;
+
+/**
+ * An instant as ISO 8601 UTC (`2026-03-01T09:30:00Z`), within the same years as `LocalDate`: for the
+ * times a request names (`knownAt`, `from`, `to`).
+ */
+export const Instant = z.iso
+  .datetime()
+  .refine((v) => v.slice(0, 10) >= EARLIEST_DATE && v.slice(0, 10) <= LATEST_DATE, {
+    message: `must be between ${EARLIEST_DATE} and ${LATEST_DATE}`,
+  })
+  .meta({ description: 'ISO 8601 date and time in UTC, years 1900–2100', example: '2026-03-01T09:30:00Z' });
 
 /** The calendar date in Sofia at the instant `at`. */
 export function sofiaDate(at: Date): LocalDate {

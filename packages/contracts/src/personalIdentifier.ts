@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseEgn } from './egn.js';
 import { parseLnch } from './lnch.js';
-import { sofiaDate } from './localDate.js';
+import { EARLIEST_DATE, sofiaDate } from './localDate.js';
 
 const EGN_MESSAGES = {
   format: 'an ЕГН has exactly 10 digits',
@@ -23,6 +23,13 @@ export const PersonalIdentifier = z
     if (id.kind === 'egn') {
       const r = parseEgn(id.value, sofiaDate(new Date()));
       if (!r.ok) ctx.addIssue({ code: 'custom', path: ['value'], message: EGN_MESSAGES[r.problem] });
+      // dates the API handles start in 1900 (LocalDate): nobody born earlier is a client
+      else if (r.facts.birthDate < EARLIEST_DATE)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: 'the ЕГН encodes a birth date before 1900',
+        });
     } else {
       const r = parseLnch(id.value);
       if (!r.ok)

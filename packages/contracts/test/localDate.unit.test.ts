@@ -4,9 +4,12 @@ import {
   addDays,
   addMonths,
   ageOn,
+  CalendarDate,
   DatePeriod,
   earliest,
+  Instant,
   isValidCalendarDate,
+  LocalDate,
   latest,
   periodContains,
   periodDays,
@@ -82,3 +85,21 @@ t.test('periods are half-open', async (t) => {
   t.ok(periodsOverlap(stay, { from: '2026-01-04', to: '2026-01-06' }));
   t.notOk(DatePeriod.safeParse({ from: '2026-02-01', to: '2026-01-01' }).success);
 });
+
+t.test(
+  'the API takes dates from 1900-01-01 to 2100-12-31; events keep any date PostgreSQL holds',
+  async (t) => {
+    for (const ok of ['1900-01-01', '2026-03-01', '2100-12-31']) t.ok(LocalDate.safeParse(ok).success, ok);
+    for (const bad of ['1899-12-31', '2101-01-01', '0000-01-01', '9999-12-31', '275760-09-13']) {
+      const r = LocalDate.safeParse(bad);
+      t.notOk(r.success, bad);
+    }
+    t.match(LocalDate.safeParse('2101-01-01').error?.issues[0]?.message, /between 1900-01-01 and 2100-12-31/);
+    t.ok(CalendarDate.safeParse('1850-05-01').success, 'a recorded event stays readable');
+    t.notOk(CalendarDate.safeParse('0000-01-01').success, 'year 0 is no date PostgreSQL knows');
+    t.ok(Instant.safeParse('2026-03-01T09:30:00Z').success);
+    for (const bad of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '1899-12-31T23:59:59Z']) {
+      t.notOk(Instant.safeParse(bad).success, bad);
+    }
+  },
+);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MunicipalityCode, OblastCode } from '../codes.js';
 import { DischargeReason } from '../events/placement/placements.js';
-import { LocalDate } from '../localDate.js';
+import { Instant, LocalDate } from '../localDate.js';
 import { ServiceTypeCode } from '../serviceType.js';
 
 export const Pseudonym = z
@@ -17,7 +17,7 @@ const Format = z.enum(['json', 'csv']).default('json').meta({ description: '`csv
 export const DirectorateOccupancyQuery = z.object({
   oblast: OblastCode,
   on: LocalDate.optional().meta({ description: 'Default today' }),
-  knownAt: z.iso.datetime().optional().meta({ description: 'As recorded up to this time (default now)' }),
+  knownAt: Instant.optional().meta({ description: 'As recorded up to this time (default now)' }),
   format: Format,
 });
 
@@ -66,7 +66,7 @@ export const DirectorateFlowsQuery = z.object({
   oblast: OblastCode,
   from: LocalDate,
   to: LocalDate.meta({ description: 'Inclusive' }),
-  knownAt: z.iso.datetime().optional().meta({ description: 'As recorded up to this time (default now)' }),
+  knownAt: Instant.optional().meta({ description: 'As recorded up to this time (default now)' }),
   format: Format,
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Commission, FactKind, IncomeSource } from '../events/intake/facts.js';
-import { LocalDate } from '../localDate.js';
+import { Instant, LocalDate } from '../localDate.js';
 import { Money } from '../money.js';
 import { exampleFact } from './examples.js';
 
@@ -89,10 +89,9 @@ export type Fact = z.infer<typeof Fact>;
 
 export const FactsQuery = z.object({
   asOf: LocalDate.optional().meta({ description: 'Facts in force on this date (default: today in Sofia)' }),
-  knownAt: z.iso
-    .datetime()
-    .optional()
-    .meta({ description: 'As they were known at this time (default: now); later records are ignored' }),
+  knownAt: Instant.optional().meta({
+    description: 'As they were known at this time (default: now); later records are ignored',
+  }),
   kind: FactKind.optional(),
 });
 

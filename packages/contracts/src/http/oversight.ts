@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MunicipalityCode } from '../codes.js';
 import { ClientId } from '../events/intake/clients.js';
+import { Instant } from '../localDate.js';
 import { ClientSummary } from './clients.js';
 import { exampleAccess, exampleClientSummary } from './examples.js';
 
@@ -20,8 +21,8 @@ export const AccessLogQuery = z.object({
   clientId: ClientId.optional(),
   actor: z.string().optional(),
   municipality: MunicipalityCode.optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
+  from: Instant.optional(),
+  to: Instant.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().optional(),
 });

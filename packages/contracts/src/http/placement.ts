@@ -21,7 +21,7 @@ import {
   RemovalReason,
   ScoringSheet,
 } from '../events/placement/waitingList.js';
-import { LocalDate } from '../localDate.js';
+import { Instant, LocalDate } from '../localDate.js';
 import { ServiceTypeCode } from '../serviceType.js';
 import { exampleOpenSite, examplePlacementRecord, exampleSiteRecord } from './placementExamples.js';
 
@@ -53,10 +53,9 @@ export const SiteStatus = z.enum(['open', 'suspended', 'closed']);
 /** As of a date (default today), as known at a time (default now). */
 export const AsOfQuery = z.object({
   asOf: LocalDate.optional().meta({ description: 'What was true on this date (default today)' }),
-  knownAt: z.iso
-    .datetime()
-    .optional()
-    .meta({ description: 'As recorded up to this time (default now): what we knew then' }),
+  knownAt: Instant.optional().meta({
+    description: 'As recorded up to this time (default now): what we knew then',
+  }),
 });
 
 export const SiteRecord = z

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MunicipalityCode } from '../../codes.js';
 import { CriterionOutcome, EligibilityFactKind, FactUsed, Outcome } from '../../eligibility/criteria.js';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { ServiceTypeCode } from '../../serviceType.js';
 import { ApplicationId } from '../intake/applications.js';
 import { ClientId } from '../intake/clients.js';
@@ -35,14 +35,14 @@ export const EligibilityDetermined = defineEvent({
       determinationId: DeterminationId,
       ...subject,
       applicationId: ApplicationId.optional(),
-      asOf: LocalDate,
+      asOf: CalendarDate,
       knownAt: z.iso.datetime().meta({ description: 'The facts as recorded up to this time' }),
       ruleSet: z.object({ ruleSetId: RuleSetId, version: z.number().int().min(1) }),
       outcome: Outcome,
       criteria: z.array(CriterionOutcome),
       factsUsed: z.array(FactUsed),
       missing: z.array(EligibilityFactKind),
-      validUntil: LocalDate,
+      validUntil: CalendarDate,
       trigger: Trigger,
     })
     .meta({ id: 'EligibilityDetermined' }),
@@ -62,7 +62,7 @@ export const EligibilityChanged = defineEvent({
       determinationId: DeterminationId,
       from: Outcome.nullable().meta({ description: 'null for the first determination' }),
       to: Outcome,
-      on: LocalDate,
+      on: CalendarDate,
       by: z.enum(['determination', 'override', 'appeal']),
     })
     .meta({ id: 'EligibilityChanged' }),
@@ -82,8 +82,8 @@ export const EligibilityOverridden = defineEvent({
       determinationId: DeterminationId,
       overrideId: z.uuid(),
       outcome: Outcome,
-      until: LocalDate,
-      on: LocalDate,
+      until: CalendarDate,
+      on: CalendarDate,
     })
     .meta({ id: 'EligibilityOverridden' }),
 });
@@ -115,9 +115,9 @@ export const AppealLodged = defineEvent({
       ...subject,
       appealId: z.uuid(),
       determinationId: DeterminationId,
-      notifiedOn: LocalDate,
-      lodgedOn: LocalDate,
-      deadline: LocalDate,
+      notifiedOn: CalendarDate,
+      lodgedOn: CalendarDate,
+      deadline: CalendarDate,
     })
     .meta({ id: 'AppealLodged' }),
 });
@@ -136,8 +136,8 @@ export const AppealResolved = defineEvent({
       appealId: z.uuid(),
       determinationId: DeterminationId,
       resolution: z.enum(['upheld', 'overturned']),
-      resolvedOn: LocalDate,
-      until: LocalDate,
+      resolvedOn: CalendarDate,
+      until: CalendarDate,
     })
     .meta({ id: 'AppealResolved' }),
 });

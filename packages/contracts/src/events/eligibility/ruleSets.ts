@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MunicipalityCode } from '../../codes.js';
 import { Criterion } from '../../eligibility/criteria.js';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { ServiceTypeCode } from '../../serviceType.js';
 
 /** `<serviceType>:<municipality>` or `<serviceType>:national`: one rule set per service type and scope. */
@@ -48,7 +48,7 @@ export const RuleSetPublished = defineEvent({
     're-evaluated when it takes effect, and a new determination is recorded (with `EligibilityChanged` ' +
     'when the outcome changes) only where the version answers differently; the others stand.',
   schema: z
-    .object({ ...scope, ...RuleSetBody.shape, effectiveFrom: LocalDate })
+    .object({ ...scope, ...RuleSetBody.shape, effectiveFrom: CalendarDate })
     .meta({ id: 'RuleSetPublished' }),
 });
 
@@ -60,7 +60,7 @@ export const RuleSetRetired = defineEvent({
   description:
     'A published version stops applying from `retiredFrom`; the version before it (or the national ' +
     'default) applies again.',
-  schema: z.object({ ...scope, retiredFrom: LocalDate }).meta({ id: 'RuleSetRetired' }),
+  schema: z.object({ ...scope, retiredFrom: CalendarDate }).meta({ id: 'RuleSetRetired' }),
 });
 
 export const ruleSetEvents = [RuleSetDrafted, RuleSetPublished, RuleSetRetired] as const;

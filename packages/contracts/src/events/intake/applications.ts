@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MunicipalityCode, OblastCode } from '../../codes.js';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { ServiceTypeCode } from '../../serviceType.js';
 import { ClientId } from './clients.js';
 
@@ -32,8 +32,8 @@ export const ApplicationSubmitted = defineEvent({
       clientId: ClientId,
       serviceType: ServiceTypeCode,
       municipality: MunicipalityCode,
-      submittedOn: LocalDate,
-      assessmentDueBy: LocalDate,
+      submittedOn: CalendarDate,
+      assessmentDueBy: CalendarDate,
       referralRequired: z.boolean(),
     })
     .meta({ id: 'ApplicationSubmitted' }),
@@ -50,7 +50,7 @@ export const DocumentAttached = defineEvent({
     documentId: z.uuid(),
     kind: DocumentKind,
     number: z.string().optional(),
-    issuedOn: LocalDate,
+    issuedOn: CalendarDate,
   }),
 });
 
@@ -70,7 +70,7 @@ export const ReferralRecorded = defineEvent({
       issuer: ReferralIssuer,
       issuedBy: z.union([MunicipalityCode, OblastCode]),
       referralNumber: z.string(),
-      issuedOn: LocalDate,
+      issuedOn: CalendarDate,
     })
     .meta({ id: 'ReferralRecorded' }),
 });
@@ -82,7 +82,7 @@ export const ApplicationWithdrawn = defineEvent({
   published: true,
   description: 'The client withdrew the application.',
   schema: z
-    .object({ applicationId: ApplicationId, clientId: ClientId, withdrawnOn: LocalDate })
+    .object({ applicationId: ApplicationId, clientId: ClientId, withdrawnOn: CalendarDate })
     .meta({ id: 'ApplicationWithdrawn' }),
 });
 
@@ -96,7 +96,7 @@ export const ApplicationClosed = defineEvent({
     .object({
       applicationId: ApplicationId,
       clientId: ClientId,
-      closedOn: LocalDate,
+      closedOn: CalendarDate,
       outcome: ClosingOutcome,
     })
     .meta({ id: 'ApplicationClosed' }),

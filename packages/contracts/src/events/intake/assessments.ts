@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { ServiceTypeCode } from '../../serviceType.js';
 import { ApplicationId } from './applications.js';
 import { ClientId } from './clients.js';
@@ -32,9 +32,9 @@ export const NeedsAssessed = defineEvent({
       clientId: ClientId,
       assessmentId: z.uuid(),
       applicationId: ApplicationId.optional(),
-      assessedOn: LocalDate,
+      assessedOn: CalendarDate,
       recommendedServiceType: ServiceTypeCode.optional(),
-      reassessmentDue: LocalDate,
+      reassessmentDue: CalendarDate,
       domains: z.array(z.object({ domain: NeedDomain, level: NeedLevel })),
     })
     .meta({ id: 'NeedsAssessed' }),
@@ -60,8 +60,8 @@ export const SupportPlanAgreed = defineEvent({
       clientId: ClientId,
       planId: z.uuid(),
       assessmentId: z.uuid(),
-      agreedOn: LocalDate,
-      reviewOn: LocalDate,
+      agreedOn: CalendarDate,
+      reviewOn: CalendarDate,
       goalCount: z.number().int().min(1),
     })
     .meta({ id: 'SupportPlanAgreed' }),
@@ -76,7 +76,7 @@ export const SupportPlanGoalsRecorded = defineEvent({
   schema: z.object({
     clientId: ClientId,
     planId: z.uuid(),
-    goals: z.array(z.object({ domain: NeedDomain, goal: z.string().max(2000), by: LocalDate.optional() })),
+    goals: z.array(z.object({ domain: NeedDomain, goal: z.string().max(2000), by: CalendarDate.optional() })),
   }),
 });
 

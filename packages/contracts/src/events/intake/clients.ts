@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MunicipalityCode } from '../../codes.js';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 
 export const ClientId = z.uuid().meta({ description: 'Stable id of a client across all services' });
 /** As recorded: an ЕГН gives male or female; without one it may be unknown. */
@@ -34,11 +34,11 @@ export const ClientRegistered = defineEvent({
   schema: z
     .object({
       clientId: ClientId,
-      birthDate: LocalDate,
+      birthDate: CalendarDate,
       sex: RecordedSex,
       municipality: MunicipalityCode,
       identifierKind: IdentifierKind,
-      registeredOn: LocalDate,
+      registeredOn: CalendarDate,
     })
     .meta({ id: 'ClientRegistered' }),
 });
@@ -88,7 +88,7 @@ export const ClientDetailsCorrected = defineEvent({
     'A correction changed the birth date or sex of a client (as other services know them). The names ' +
     'and identifier, also correctable, never leave intake.',
   schema: z
-    .object({ clientId: ClientId, birthDate: LocalDate, sex: RecordedSex, identifierKind: IdentifierKind })
+    .object({ clientId: ClientId, birthDate: CalendarDate, sex: RecordedSex, identifierKind: IdentifierKind })
     .meta({ id: 'ClientDetailsCorrected' }),
 });
 
@@ -103,7 +103,7 @@ export const ClientPersonalDetailsCorrected = defineEvent({
     identifier: StoredIdentifier.optional(),
     givenName: z.string(),
     familyName: z.string(),
-    birthDate: LocalDate,
+    birthDate: CalendarDate,
     sex: RecordedSex,
     reason: z.string(),
   }),
@@ -127,7 +127,12 @@ export const ResidenceRecorded = defineEvent({
     "A client's permanent or current address is in a municipality from a date (the address itself " +
     'stays in intake).',
   schema: z
-    .object({ clientId: ClientId, kind: AddressKind, municipality: MunicipalityCode, validFrom: LocalDate })
+    .object({
+      clientId: ClientId,
+      kind: AddressKind,
+      municipality: MunicipalityCode,
+      validFrom: CalendarDate,
+    })
     .meta({ id: 'ResidenceRecorded' }),
 });
 
@@ -144,7 +149,7 @@ export const AddressRecorded = defineEvent({
     settlement: z.string(),
     line: z.string(),
     postcode: z.string().optional(),
-    validFrom: LocalDate,
+    validFrom: CalendarDate,
   }),
 });
 
@@ -156,7 +161,7 @@ export const ClientMoved = defineEvent({
   description:
     "The client's case moved to another municipality on a date: from then on that municipality owns it.",
   schema: z
-    .object({ clientId: ClientId, from: MunicipalityCode, to: MunicipalityCode, movedOn: LocalDate })
+    .object({ clientId: ClientId, from: MunicipalityCode, to: MunicipalityCode, movedOn: CalendarDate })
     .meta({ id: 'ClientMoved' }),
 });
 
@@ -166,7 +171,7 @@ export const ClientDied = defineEvent({
   version: 1,
   published: true,
   description: 'The client died on the date given. Placement discharges on that date.',
-  schema: z.object({ clientId: ClientId, diedOn: LocalDate }).meta({ id: 'ClientDied' }),
+  schema: z.object({ clientId: ClientId, diedOn: CalendarDate }).meta({ id: 'ClientDied' }),
 });
 
 export const CaseManagerAssigned = defineEvent({
@@ -176,7 +181,7 @@ export const CaseManagerAssigned = defineEvent({
   published: true,
   description: 'A case manager is responsible for the client from a date (replacing any before).',
   schema: z
-    .object({ clientId: ClientId, caseManager: Actor, previous: Actor.optional(), since: LocalDate })
+    .object({ clientId: ClientId, caseManager: Actor, previous: Actor.optional(), since: CalendarDate })
     .meta({ id: 'CaseManagerAssigned' }),
 });
 
@@ -189,7 +194,7 @@ export const ClientsMerged = defineEvent({
     'Two records were the same person: `mergedId` now points to `survivorId`. Both histories stay; ' +
     'services treat facts and placements of either id as the survivor’s.',
   schema: z
-    .object({ survivorId: ClientId, mergedId: ClientId, mergedOn: LocalDate })
+    .object({ survivorId: ClientId, mergedId: ClientId, mergedOn: CalendarDate })
     .meta({ id: 'ClientsMerged' }),
 });
 
@@ -209,7 +214,7 @@ export const ClientsUnmerged = defineEvent({
   published: true,
   description: 'A merge was undone: both records stand on their own again, each with its own history.',
   schema: z
-    .object({ survivorId: ClientId, mergedId: ClientId, unmergedOn: LocalDate })
+    .object({ survivorId: ClientId, mergedId: ClientId, unmergedOn: CalendarDate })
     .meta({ id: 'ClientsUnmerged' }),
 });
 
@@ -235,9 +240,9 @@ export const HouseholdMemberAdded = defineEvent({
       clientId: ClientId,
       memberId: z.uuid(),
       relation: Relation,
-      birthDate: LocalDate.optional(),
+      birthDate: CalendarDate.optional(),
       memberClientId: ClientId.optional(),
-      from: LocalDate,
+      from: CalendarDate,
     })
     .meta({ id: 'HouseholdMemberAdded' }),
 });
@@ -263,7 +268,7 @@ export const HouseholdMemberLeft = defineEvent({
   published: true,
   description: "A person no longer belongs to the client's household from a date.",
   schema: z
-    .object({ clientId: ClientId, memberId: z.uuid(), from: LocalDate })
+    .object({ clientId: ClientId, memberId: z.uuid(), from: CalendarDate })
     .meta({ id: 'HouseholdMemberLeft' }),
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { Money } from '../../money.js';
 import { ClientId } from './clients.js';
 
@@ -16,8 +16,8 @@ export const Commission = z.enum(['TELK', 'NELK']).meta({ description: 'ТЕЛК
 const factBase = {
   clientId: ClientId,
   factId: z.uuid(),
-  validFrom: LocalDate,
-  validTo: LocalDate.optional(),
+  validFrom: CalendarDate,
+  validTo: CalendarDate.optional(),
   supersedes: z.uuid().optional().meta({ description: 'The fact this one corrects' }),
 };
 
@@ -69,7 +69,7 @@ export const DisabilityDecisionRecorded = defineEvent({
     factId: z.uuid(),
     commission: Commission,
     decisionNumber: z.string(),
-    decidedOn: LocalDate,
+    decidedOn: CalendarDate,
   }),
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MunicipalityCode } from '../../codes.js';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { ServiceKind, ServiceTypeCode } from '../../serviceType.js';
 import { ClientId } from '../intake/clients.js';
 import { PlacementId, SiteId } from './sites.js';
@@ -56,8 +56,8 @@ export const Admitted = defineEvent({
     .object({
       clientId: ClientId,
       ...StayPlace.shape,
-      on: LocalDate,
-      termEnd: LocalDate.optional().meta({ description: 'End of the fixed term, renewed after a review' }),
+      on: CalendarDate,
+      termEnd: CalendarDate.optional().meta({ description: 'End of the fixed term, renewed after a review' }),
       weekdays: Weekdays.optional().meta({ description: 'Day services: the expected attendance pattern' }),
       basis: AdmissionBasis,
       offerId: z.uuid().optional(),
@@ -94,9 +94,9 @@ export const Transferred = defineEvent({
   schema: z
     .object({
       clientId: ClientId,
-      on: LocalDate,
+      on: CalendarDate,
       from: StayPlace,
-      to: StayPlace.extend({ termEnd: LocalDate.optional(), weekdays: Weekdays.optional() }),
+      to: StayPlace.extend({ termEnd: CalendarDate.optional(), weekdays: Weekdays.optional() }),
     })
     .meta({ id: 'Transferred' }),
 });
@@ -113,9 +113,9 @@ export const TermRenewed = defineEvent({
     .object({
       clientId: ClientId,
       ...StayPlace.shape,
-      reviewedOn: LocalDate,
-      previousTermEnd: LocalDate,
-      termEnd: LocalDate,
+      reviewedOn: CalendarDate,
+      previousTermEnd: CalendarDate,
+      termEnd: CalendarDate,
       renewal: z.number().int().min(1).meta({ description: '1 for the first renewal of this stay' }),
     })
     .meta({ id: 'TermRenewed' }),
@@ -133,7 +133,7 @@ export const Discharged = defineEvent({
     .object({
       clientId: ClientId,
       ...StayPlace.shape,
-      on: LocalDate,
+      on: CalendarDate,
       reason: DischargeReason,
       destination: Destination,
     })
@@ -151,7 +151,7 @@ export const AbsenceStarted = defineEvent({
   published: true,
   description: 'A temporary absence began on a date; the place is kept.',
   schema: z
-    .object({ ...stay, absenceId: z.uuid(), from: LocalDate, kind: AbsenceKind })
+    .object({ ...stay, absenceId: z.uuid(), from: CalendarDate, kind: AbsenceKind })
     .meta({ id: 'AbsenceStarted' }),
 });
 
@@ -167,8 +167,8 @@ export const AbsenceEnded = defineEvent({
     .object({
       ...stay,
       absenceId: z.uuid(),
-      from: LocalDate,
-      returnedOn: LocalDate,
+      from: CalendarDate,
+      returnedOn: CalendarDate,
       kind: AbsenceKind,
       days: z.number().int().min(0),
     })
@@ -184,7 +184,7 @@ export const AttendanceRecorded = defineEvent({
     'Whether a person enrolled in a day service attended on a date; a later record for the same date ' +
     'corrects it.',
   schema: z
-    .object({ ...stay, date: LocalDate, attended: z.boolean(), expected: z.boolean() })
+    .object({ ...stay, date: CalendarDate, attended: z.boolean(), expected: z.boolean() })
     .meta({ id: 'AttendanceRecorded' }),
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MunicipalityCode } from '../../codes.js';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { Funding, ServiceTypeCode } from '../../serviceType.js';
 import { ClientId } from '../intake/clients.js';
 
@@ -29,7 +29,7 @@ export const SiteOpened = defineEvent({
   published: true,
   description: 'A site of a catalogue service type opened in a municipality with its first capacity.',
   schema: z
-    .object({ siteId: SiteId, ...SiteParticulars.shape, openedOn: LocalDate, places: Places })
+    .object({ siteId: SiteId, ...SiteParticulars.shape, openedOn: CalendarDate, places: Places })
     .meta({ id: 'SiteOpened' }),
 });
 
@@ -42,7 +42,7 @@ export const CapacityChanged = defineEvent({
     "A site's number of places from a date forward (until a later change). Never below the occupancy " +
     'on any day it covers.',
   schema: z
-    .object({ ...site, from: LocalDate, places: Places, previous: Places })
+    .object({ ...site, from: CalendarDate, places: Places, previous: Places })
     .meta({ id: 'CapacityChanged' }),
 });
 
@@ -53,7 +53,7 @@ export const SiteSuspended = defineEvent({
   published: true,
   description: 'The site admits no one from the date on; those placed there stay.',
   schema: z
-    .object({ ...site, from: LocalDate, reason: z.string().trim().min(1).max(500) })
+    .object({ ...site, from: CalendarDate, reason: z.string().trim().min(1).max(500) })
     .meta({ id: 'SiteSuspended' }),
 });
 
@@ -63,7 +63,7 @@ export const SiteResumed = defineEvent({
   version: 1,
   published: true,
   description: 'A suspended site admits again from the date on.',
-  schema: z.object({ ...site, from: LocalDate }).meta({ id: 'SiteResumed' }),
+  schema: z.object({ ...site, from: CalendarDate }).meta({ id: 'SiteResumed' }),
 });
 
 export const SiteClosed = defineEvent({
@@ -72,7 +72,7 @@ export const SiteClosed = defineEvent({
   version: 1,
   published: true,
   description: 'The site closed on the date; nobody may be placed there on or after it.',
-  schema: z.object({ ...site, on: LocalDate }).meta({ id: 'SiteClosed' }),
+  schema: z.object({ ...site, on: CalendarDate }).meta({ id: 'SiteClosed' }),
 });
 
 export const PlaceTaken = defineEvent({
@@ -85,7 +85,7 @@ export const PlaceTaken = defineEvent({
     siteId: SiteId,
     placementId: PlacementId,
     clientId: ClientId,
-    from: LocalDate,
+    from: CalendarDate,
     offerId: z.uuid().optional().meta({ description: 'The accepted offer whose reservation it takes up' }),
   }),
 });
@@ -96,7 +96,7 @@ export const PlaceReserved = defineEvent({
   version: 1,
   published: false,
   description: "The site's ledger: an offer holds a place from a date while the person decides.",
-  schema: z.object({ siteId: SiteId, offerId: z.uuid(), clientId: ClientId, from: LocalDate }),
+  schema: z.object({ siteId: SiteId, offerId: z.uuid(), clientId: ClientId, from: CalendarDate }),
 });
 
 export const ReservationReleased = defineEvent({
@@ -114,7 +114,7 @@ export const PlaceReleased = defineEvent({
   version: 1,
   published: false,
   description: "The site's ledger: the placement's place is free from the date (the day it left).",
-  schema: z.object({ siteId: SiteId, placementId: PlacementId, on: LocalDate }),
+  schema: z.object({ siteId: SiteId, placementId: PlacementId, on: CalendarDate }),
 });
 
 export const siteEvents = [

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MunicipalityCode } from '../../codes.js';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { ClientId } from '../intake/clients.js';
 import { PlacementId } from './sites.js';
 
@@ -27,7 +27,7 @@ export const TaskOpened = defineEvent({
     clientId: ClientId,
     placementId: PlacementId.optional(),
     municipality: MunicipalityCode,
-    on: LocalDate,
+    on: CalendarDate,
     detail: z.string(),
     causedBy: z.uuid().optional().meta({ description: 'The event that called for it' }),
   }),
@@ -39,7 +39,7 @@ export const TaskClosed = defineEvent({
   version: 1,
   published: false,
   description: 'The case manager dealt with the task.',
-  schema: z.object({ taskId: TaskId, on: LocalDate, note: z.string(), by: z.string() }),
+  schema: z.object({ taskId: TaskId, on: CalendarDate, note: z.string(), by: z.string() }),
 });
 
 export const taskEvents = [TaskOpened, TaskClosed] as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MunicipalityCode } from '../../codes.js';
 import { defineEvent } from '../../eventCatalogue.js';
-import { LocalDate } from '../../localDate.js';
+import { CalendarDate } from '../../localDate.js';
 import { ServiceTypeCode } from '../../serviceType.js';
 import { ApplicationId } from '../intake/applications.js';
 import { ClientId } from '../intake/clients.js';
@@ -61,7 +61,7 @@ export const WaitingListed = defineEvent({
     'An eligible application joined the waiting list of its municipality and service type, dated by its ' +
     'referral (or the application when no referral is needed).',
   schema: z
-    .object({ ...entry, listedOn: LocalDate, preferredSiteId: SiteId.optional() })
+    .object({ ...entry, listedOn: CalendarDate, preferredSiteId: SiteId.optional() })
     .meta({ id: 'WaitingListed' }),
 });
 
@@ -72,7 +72,7 @@ export const PriorityClassSet = defineEvent({
   published: true,
   description: 'A case manager put the entry in a priority class: crisis cases go first.',
   schema: z
-    .object({ ...entry, priorityClass: PriorityClass, crisis: CrisisKind.optional(), on: LocalDate })
+    .object({ ...entry, priorityClass: PriorityClass, crisis: CrisisKind.optional(), on: CalendarDate })
     .meta({ id: 'PriorityClassSet' }),
 });
 
@@ -82,7 +82,7 @@ export const EntryScored = defineEvent({
   version: 1,
   published: false,
   description: "The household's circumstances for the social-housing points of the municipal ordinance.",
-  schema: z.object({ ...entry, sheet: ScoringSheet, on: LocalDate }),
+  schema: z.object({ ...entry, sheet: ScoringSheet, on: CalendarDate }),
 });
 
 export const OfferMade = defineEvent({
@@ -99,9 +99,9 @@ export const OfferMade = defineEvent({
       ...entry,
       offerId: OfferId,
       siteId: SiteId,
-      from: LocalDate,
-      madeOn: LocalDate,
-      expiresAfter: LocalDate.meta({ description: 'The last working day to answer' }),
+      from: CalendarDate,
+      madeOn: CalendarDate,
+      expiresAfter: CalendarDate.meta({ description: 'The last working day to answer' }),
       outOfTurn: z.boolean(),
     })
     .meta({ id: 'OfferMade' }),
@@ -123,7 +123,7 @@ export const OfferAccepted = defineEvent({
   published: true,
   description: 'The person accepted the offer; the admission must follow by `admitBy`.',
   schema: z
-    .object({ ...entry, offerId: OfferId, siteId: SiteId, on: LocalDate, admitBy: LocalDate })
+    .object({ ...entry, offerId: OfferId, siteId: SiteId, on: CalendarDate, admitBy: CalendarDate })
     .meta({ id: 'OfferAccepted' }),
 });
 
@@ -149,7 +149,7 @@ export const OfferDeclined = defineEvent({
       ...entry,
       offerId: OfferId,
       siteId: SiteId,
-      on: LocalDate,
+      on: CalendarDate,
       reason: DeclineReason,
       validReason: z.boolean(),
       declinesWithoutValidReason: z.number().int().min(0),
@@ -168,7 +168,7 @@ export const OfferExpired = defineEvent({
       ...entry,
       offerId: OfferId,
       siteId: SiteId,
-      on: LocalDate,
+      on: CalendarDate,
       declinesWithoutValidReason: z.number().int().min(0),
     })
     .meta({ id: 'OfferExpired' }),
@@ -181,7 +181,9 @@ export const EntryMovedToEnd = defineEvent({
   published: true,
   description:
     'After the configured number of declines without a valid reason, the entry goes to the end of its class.',
-  schema: z.object({ ...entry, on: LocalDate, declines: z.number().int() }).meta({ id: 'EntryMovedToEnd' }),
+  schema: z
+    .object({ ...entry, on: CalendarDate, declines: z.number().int() })
+    .meta({ id: 'EntryMovedToEnd' }),
 });
 
 export const RemovalReason = z.enum(['admitted', 'eligibility_lapsed', 'withdrawn', 'closed', 'died']);
@@ -194,7 +196,7 @@ export const WaitingListEntryRemoved = defineEvent({
   description:
     'The entry left the waiting list: admitted, eligibility lapsed, application withdrawn or closed, death.',
   schema: z
-    .object({ ...entry, on: LocalDate, reason: RemovalReason })
+    .object({ ...entry, on: CalendarDate, reason: RemovalReason })
     .meta({ id: 'WaitingListEntryRemoved' }),
 });
 
