@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { LocalDate, MunicipalityCode } from '@casework/contracts';
+import { breaksRule, type LocalDate, type MunicipalityCode } from '@casework/contracts';
 import { z } from 'zod';
 
 /** A figure set that takes effect on a date, nationally (`municipality: null`) or for one municipality. */
@@ -37,7 +37,10 @@ export function parameterLookup<V extends Versioned>(
     .parse(JSON.parse(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8'))).versions;
   return (municipality, on) => {
     const v = versionInForce(versions, municipality, on);
-    if (!v) throw new Error(`no version of ${file} in force on ${on}`);
+    // a date before the first version is a question the data cannot answer, not a failure: 422
+    if (!v) {
+      throw breaksRule('NO_PARAMETER_IN_FORCE', `no version of ${file} in force on ${on}`, { on });
+    }
     return v;
   };
 }

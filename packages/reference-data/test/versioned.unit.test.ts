@@ -25,7 +25,11 @@ t.test('the shipped intake parameters give the DOMAIN.md defaults', async (t) =>
   const p = intakeParameters('BLG01', '2026-11-23');
   t.equal(p.assessmentDeadlineDays, 20);
   t.equal(p.reassessmentIntervalMonths, 12);
-  t.throws(() => intakeParameters('BLG01', '2019-01-01'), /no version of intake-parameters.json in force/);
+  t.throws(
+    () => intakeParameters('BLG01', '2019-01-01'),
+    { name: 'DomainError', kind: 'rule', code: 'NO_PARAMETER_IN_FORCE', message: /intake-parameters/ },
+    'a date before the first version is a 422, not a server error',
+  );
 });
 
 t.test('the shipped placement parameters give the DOMAIN.md defaults', async (t) => {
