@@ -193,6 +193,9 @@ const env = Config.parse({
   IDENTIFIER_HASH_KEY: 'bench-identifier-key-of-at-least-32-chars',
   LOG_LEVEL: 'warn',
   DATABASE_POOL_MAX: '10',
+  // a bench registers and searches in bulk as one caller: no per-caller limits
+  RATE_LIMIT_SEARCHES: '0',
+  RATE_LIMIT_REGISTRATIONS: '0',
 });
 const intake = await createPlatform(
   env,

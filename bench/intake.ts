@@ -177,7 +177,7 @@ const probes = Array.from({ length: 400 }, (_, i) => {
   const kind = i % 4;
   if (kind === 0) return `name=${encodeURIComponent(familyOf(n).slice(0, 3))}`;
   if (kind === 1) return `name=${encodeURIComponent(`${familyOf(n)} ${givenOf(n).slice(0, 2)}`)}`;
-  if (kind === 2) return `identifier=${syntheticEgn(n)}`;
+  if (kind === 2) return { identifier: syntheticEgn(n) }; // an identifier never travels in a URL
   return `caseNumber=SOF46-2026-${String(n).padStart(6, '0')}`;
 });
 const searchLat: number[] = [];
@@ -186,7 +186,14 @@ let found = 0;
 for (const q of probes) {
   helloLat.push((await timed(() => fetch(`${helloAddress}/hello`).then((r) => r.arrayBuffer())))[0]);
   const [ms, page] = await timed(async () =>
-    (await fetch(`${address}/v1/clients?${q}`, { headers: sofia })).json(),
+    (typeof q === 'string'
+      ? await fetch(`${address}/v1/clients?${q}`, { headers: sofia })
+      : await fetch(`${address}/v1/clients/search`, {
+          method: 'POST',
+          headers: { ...sofia, 'content-type': 'application/json' },
+          body: JSON.stringify(q),
+        })
+    ).json(),
   );
   if ((page as { items: unknown[] }).items.length > 0) found++;
   searchLat.push(ms);

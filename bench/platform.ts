@@ -25,6 +25,9 @@ export async function benchPlatform(service: string) {
     IDENTIFIER_HASH_KEY: 'bench-identifier-key-of-at-least-32-chars',
     LOG_LEVEL: 'warn',
     DATABASE_POOL_MAX: '20',
+    // a bench registers and searches in bulk as one caller: no per-caller limits
+    RATE_LIMIT_SEARCHES: '0',
+    RATE_LIMIT_REGISTRATIONS: '0',
   });
   const platform = await createPlatform(env, servicesNamed([service]));
   const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });

@@ -18,8 +18,8 @@ export type Intake = TestApp & {
 };
 
 /** Intake alone on PostgreSQL and JetStream, with a case manager and a supervisor of Bansko. */
-export async function setUp(t: Test): Promise<Intake> {
-  const h = await testApp(t, [intake]);
+export async function setUp(t: Test, options: Parameters<typeof testApp>[2] = {}): Promise<Intake> {
+  const h = await testApp(t, [intake], options);
   const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-bansko-1');
   const supervisor = await h.as(['supervisor'], { municipality: 'BLG01' }, 'sup-bansko');
   const { post, get } = requestsAs(h.app, cm);

@@ -204,30 +204,59 @@ export const ClientRecord = z
   .meta({ id: 'ClientRecord', example: exampleClientRecord });
 export type ClientRecord = z.infer<typeof ClientRecord>;
 
+const searchCriteria = {
+  name: z
+    .string()
+    .trim()
+    .min(2)
+    .max(100)
+    .optional()
+    .meta({ description: 'Start of the family name, optionally followed by the start of the given name' }),
+  caseNumber: z.string().trim().min(3).max(40).optional(),
+  municipality: MunicipalityCode.optional(),
+};
+
+/**
+ * A search in the query string: by name or case number. A personal identifier never travels in a URL
+ * (URLs end up in proxy and browser logs): `identifier` here is refused; POST /v1/clients/search takes it.
+ */
 export const ClientSearchQuery = z
+  .looseObject({
+    ...searchCriteria,
+    includeInactive: z.stringbool().default(false),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().optional().meta({ description: 'From `next` of the previous page' }),
+  })
+  .superRefine((q, ctx) => {
+    if ('identifier' in q) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['identifier'],
+        message: 'never in a URL: send the identifier in the body of POST /v1/clients/search',
+      });
+    } else if (!q.name && !q.caseNumber) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'search by name or case number' });
+    }
+  });
+
+/** The same search in a body (read-only; logged as a search), the only one that takes an identifier. */
+export const ClientSearchBody = z
   .object({
     identifier: z
       .string()
       .regex(/^\d{10}$/)
       .optional()
       .meta({ description: 'An exact ЕГН or ЛНЧ' }),
-    name: z
-      .string()
-      .trim()
-      .min(2)
-      .max(100)
-      .optional()
-      .meta({ description: 'Start of the family name, optionally followed by the start of the given name' }),
-    caseNumber: z.string().trim().min(3).max(40).optional(),
-    municipality: MunicipalityCode.optional(),
-    includeInactive: z.stringbool().default(false),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    ...searchCriteria,
+    includeInactive: z.boolean().default(false),
+    limit: z.number().int().min(1).max(100).default(20),
     cursor: z.string().optional().meta({ description: 'From `next` of the previous page' }),
   })
   .refine((q) => q.identifier || q.name || q.caseNumber, {
     path: ['name'],
     message: 'search by identifier, name or case number',
-  });
+  })
+  .meta({ id: 'ClientSearch', example: { identifier: EXAMPLE_EGN.value } });
 
 export const ClientSummary = z
   .object({

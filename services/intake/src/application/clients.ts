@@ -1,5 +1,6 @@
 import {
   type CorrectDetailsBody,
+  conflictWith,
   intakeEvents,
   type LocalDate,
   parseEgn,
@@ -33,6 +34,27 @@ export async function visibleClient(ctx: ServiceContext, j: Jurisdiction, client
   const { state, version } = await loadAggregate(ctx, clientStream(clientId), clientDecider);
   if (state.status === 'unknown' || !covers(j, state.municipality)) throw notFound(`client ${clientId}`);
   return { state, version };
+}
+
+/** Where a registration or correction would move the case if the identifier belongs to another scope. */
+export const REGISTERED_ELSEWHERE = 'CLIENT_REGISTERED_ELSEWHERE';
+
+/**
+ * An identifier is held by another client. Inside the caller's scope the answer links that record;
+ * outside it, it says only that the person is registered elsewhere and how to have the case
+ * transferred: no id, no link, no municipality (issue 14: no oracle across municipalities).
+ */
+async function refuseHeld(ctx: ServiceContext, j: Jurisdiction, holder: string): Promise<never> {
+  const { state } = await loadAggregate(ctx, clientStream(holder), clientDecider);
+  if (state.status !== 'unknown' && covers(j, state.municipality))
+    throw conflictWith('CLIENT_ALREADY_REGISTERED', 'this person is already registered', {
+      existing: { clientId: holder, href: `/v1/clients/${holder}` },
+    });
+  throw conflictWith(
+    REGISTERED_ELSEWHERE,
+    'this person is registered by another municipality; to take the case over, ask the municipality ' +
+      'that holds it to transfer the case to yours (it records the move of the client), or ask your supervisor',
+  );
 }
 
 /** An ЕГН encodes birth date and sex; otherwise the request states them. */
@@ -84,7 +106,12 @@ async function nextCaseNumber(ctx: ServiceContext, municipality: string, today: 
  * claim is first tried as a new stream (the usual case: one round trip); if it exists, it is read and
  * decided on. A provisional record (no identifier) claims nothing.
  */
-export async function registerClient(ctx: ServiceContext, input: RegisterClientBody, cause: Cause) {
+export async function registerClient(
+  ctx: ServiceContext,
+  j: Jurisdiction,
+  input: RegisterClientBody,
+  cause: Cause,
+) {
   const clientId = ctx.newId();
   const today = sofiaDate(ctx.clock());
   const facts = birthFacts(input.identifier, input);
@@ -109,6 +136,7 @@ export async function registerClient(ctx: ServiceContext, input: RegisterClientB
     input.identifier && identifierStream(identifierHash(ctx.secrets.identifierKey, input.identifier));
   let claim = claimId ? { streamId: claimId, state: claimDecider.initialState, version: 0 } : undefined;
   for (;;) {
+    if (claim?.state.holder) await refuseHeld(ctx, j, claim.state.holder);
     const claimed = claim ? claimDecider.decide({ type: 'Claim', clientId }, claim.state) : [];
     try {
       const result = await ctx.store.append([
@@ -167,6 +195,7 @@ export async function correctDetails(
   const claims = [];
   if (moved) {
     const next = await claimOf(ctx, input.identifier!);
+    if (next.state.holder && next.state.holder !== clientId) await refuseHeld(ctx, j, next.state.holder);
     claims.push({
       ...next,
       streamType: 'identifier',
@@ -208,6 +237,9 @@ export async function runClientCommand(
   cause: Cause,
 ) {
   const { state } = await visibleClient(ctx, j, clientId);
+  // a household member who is a client too must be one the caller can see
+  if (command.type === 'AddHouseholdMember' && command.memberClientId)
+    await visibleClient(ctx, j, command.memberClientId);
   const r = await execute(ctx, {
     streamId: clientStream(clientId),
     streamType: 'client',

@@ -1,3 +1,4 @@
+import { breaksRule } from '@casework/contracts';
 import { intakeParameters } from '@casework/reference-data';
 import {
   type Cause,
@@ -8,6 +9,7 @@ import {
 } from '@casework/service-kit';
 import { active } from '../domain/client.js';
 import { type NeedsCommand, needsDecider } from '../domain/needs.js';
+import { visibleApplication } from './applications.js';
 import { definitions, visibleClient } from './clients.js';
 
 export const needsStream = (clientId: string) => `needs-${clientId}`;
@@ -27,7 +29,18 @@ export async function runNeedsCommand(
   cause: Cause,
 ) {
   const { state } = await visibleClient(ctx, j, command.clientId);
+  // every id named is in scope (else 404) before any rule runs
+  const application =
+    command.type === 'RecordAssessment' && command.applicationId
+      ? (await visibleApplication(ctx, j, command.applicationId)).state
+      : undefined;
   const client = active(state);
+  if (
+    application &&
+    application.clientId !== client.clientId &&
+    !client.mergedClients.includes(application.clientId)
+  )
+    throw breaksRule('APPLICATION_OF_ANOTHER_CLIENT', 'the application named is of another client');
   const full: NeedsCommand =
     command.type === 'RecordAssessment'
       ? {

@@ -24,6 +24,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { runApplicationCommand, submitApplication, visibleApplication } from '../application/applications.js';
+import { visibleClient } from '../application/clients.js';
 import type { Application, ApplicationCommand } from '../domain/application.js';
 import { listApplications } from '../projections/applications.js';
 import { STAFF } from './clients.js';
@@ -82,13 +83,15 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         summary:
           'Applications in your municipality, newest first; filter those whose needs assessment is overdue',
         querystring: ApplicationsQuery,
-        response: { 200: ApplicationPage, 400: Problem, 401: Problem, 403: Problem },
+        response: { 200: ApplicationPage, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     },
     async (request) => {
       const j = scopeOf(request);
       const q = request.query;
       if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
+      // a client named in the filter is one the caller can see, else 404 as for any id
+      if (q.clientId) await visibleClient(ctx, j, q.clientId);
       return listApplications(ctx.store.db, ctx.store.schema, j, {
         ...q,
         ...(q.clientId ? { clientIds: [q.clientId] } : {}),

@@ -4,11 +4,13 @@ import {
   ClientIdParams,
   ClientPage,
   ClientRecord,
+  ClientSearchBody,
   ClientSearchQuery,
   ContactDetailsBody,
   CorrectDetailsBody,
   commandProblems,
   DeathBody,
+  DomainError,
   HouseholdMemberBody,
   MemberLeftBody,
   MergeBody,
@@ -22,6 +24,7 @@ import {
   assertMayAsk,
   causeOf,
   ifMatch,
+  type Jurisdiction,
   jurisdictionOf,
   loadAggregate,
   principalOf,
@@ -34,6 +37,7 @@ import { logAccess } from '../application/accessLog.js';
 import {
   correctDetails,
   mergeClients,
+  REGISTERED_ELSEWHERE,
   registerClient,
   runClientCommand,
   unmergeClients,
@@ -83,75 +87,167 @@ export const toRecord = (s: Registered, version: number): ClientRecord => ({
 
 const scopeOf = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
 
-export function sendRecord(reply: FastifyReply, result: { state: Registered; version: number }) {
+/**
+ * Answers with a client's record. Showing it is a read of personal data, whichever route shows it (a
+ * command's answer too): it is written to the access log first (issue 14, hole 5).
+ */
+export async function sendRecord(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: { state: Registered; version: number },
+) {
+  await logAccess(ctx, request, 'read', [result.state]);
   reply.header('etag', `"${result.version}"`);
   return toRecord(result.state, result.version);
 }
 
-export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  const schema = ctx.store.schema;
+/**
+ * Registering (or correcting to) an identifier held outside the caller's scope is answered without
+ * naming the record, logged without the identifier, and counted against the caller: after a few such
+ * probes in a window the caller gets 429 on registrations and corrections (issue 14, hole 2).
+ */
+async function probed<T>(request: FastifyRequest, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof DomainError && e.code === REGISTERED_ELSEWHERE) {
+      const p = principalOf(request);
+      request.log.warn(
+        {
+          actor: p.sub,
+          role: p.roles.join(','),
+          municipality: p.municipality ?? p.oblast ?? null,
+          correlationId: request.id,
+          route: request.routeOptions.url,
+        },
+        "registration of an identifier held outside the caller's scope",
+      );
+      await request.server.throttles.count(request, 'identifierProbe');
+    }
+    throw e;
+  }
+}
 
+type Search = {
+  identifier?: string | undefined;
+  name?: string | undefined;
+  caseNumber?: string | undefined;
+  municipality?: ClientRecord['municipality'] | undefined;
+  includeInactive: boolean;
+  limit: number;
+  cursor?: string | undefined;
+};
+
+/** A search within the caller's scope; each client shown is logged as a search. */
+async function search(ctx: ServiceContext, request: FastifyRequest, j: Jurisdiction, q: Search) {
+  if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
+  let clientIds: string[] | undefined;
+  if (q.identifier) {
+    // the identifier is never stored in a searchable column: its keyed hash names the claim
+    clientIds = [];
+    for (const kind of ['egn', 'lnch'] as const) {
+      const streamId = identifierStream(
+        identifierHash(ctx.secrets.identifierKey, { kind, value: q.identifier }),
+      );
+      const { state } = await loadAggregate(ctx, streamId, claimDecider);
+      if (state.holder) clientIds.push(state.holder);
+    }
+  }
+  const page = await searchClients(ctx.store.db, ctx.store.schema, j, {
+    ...(clientIds ? { clientIds } : {}),
+    ...(q.name ? { name: q.name } : {}),
+    ...(q.caseNumber ? { caseNumber: q.caseNumber } : {}),
+    ...(q.municipality ? { municipality: q.municipality } : {}),
+    includeInactive: q.includeInactive,
+    limit: q.limit,
+    cursor: q.cursor,
+  });
+  await logAccess(ctx, request, 'search', page.items);
+  return page;
+}
+
+const TOO_MANY = { 429: Problem };
+
+export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.post(
     '/v1/clients',
     {
-      config: { roles: STAFF },
+      config: { roles: STAFF, limit: 'registration' },
       schema: {
         tags: ['intake'],
         summary: 'Register a person',
         description:
           'ЕГН or ЛНЧ, or neither for a provisional record of a foreigner. The same person twice is 409 ' +
-          'with a link to the existing record; nothing is written.',
+          'with a link to the existing record; nothing is written. A person registered by a municipality ' +
+          'outside your scope is 409 `client-registered-elsewhere`, which names no record: ask that ' +
+          'municipality to transfer the case. Such attempts are logged and, repeated, answered 429. ' +
+          'Registrations are limited per caller (429 with Retry-After). Showing the record is a read, ' +
+          'and logged.',
         body: RegisterClientBody,
-        response: { 201: ClientRecord, ...commandProblems },
+        response: { 201: ClientRecord, ...commandProblems, ...TOO_MANY },
       },
     },
     async (request, reply) => {
-      assertMayAsk(scopeOf(request), { municipality: request.body.municipality });
-      const result = await registerClient(ctx, request.body, causeOf(request, request.body.municipality));
+      const j = scopeOf(request);
+      assertMayAsk(j, { municipality: request.body.municipality });
+      await app.throttles.check(request, reply, 'identifierProbe');
+      const result = await probed(request, () =>
+        registerClient(ctx, j, request.body, causeOf(request, request.body.municipality)),
+      );
       reply.status(201).header('location', `/v1/clients/${result.clientId}`);
-      return sendRecord(reply, result);
+      return sendRecord(ctx, request, reply, result);
     },
   );
 
   app.get(
     '/v1/clients',
     {
-      config: { roles: STAFF },
+      config: { roles: STAFF, limit: 'search' },
       schema: {
         tags: ['intake'],
-        summary: 'Search clients by identifier, name or case number, within your municipality',
+        summary: 'Search clients by name or case number, within your municipality',
+        description:
+          'An identifier never travels in a URL: search by ЕГН or ЛНЧ with POST /v1/clients/search ' +
+          '(`identifier` here is refused). Searches are limited per caller (429 with Retry-After); each ' +
+          'client shown is logged.',
         querystring: ClientSearchQuery,
-        response: { 200: ClientPage, 400: Problem, 401: Problem, 403: Problem },
+        response: { 200: ClientPage, 400: Problem, 401: Problem, 403: Problem, ...TOO_MANY },
       },
     },
     async (request) => {
-      const j = scopeOf(request);
-      const q = request.query;
-      if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
-      let clientIds: string[] | undefined;
-      if (q.identifier) {
-        // the identifier is never stored in a searchable column: its keyed hash names the claim
-        clientIds = [];
-        for (const kind of ['egn', 'lnch'] as const) {
-          const streamId = identifierStream(
-            identifierHash(ctx.secrets.identifierKey, { kind, value: q.identifier }),
-          );
-          const { state } = await loadAggregate(ctx, streamId, claimDecider);
-          if (state.holder) clientIds.push(state.holder);
-        }
-      }
-      const page = await searchClients(ctx.store.db, schema, j, {
-        ...(clientIds ? { clientIds } : {}),
-        ...(q.name ? { name: q.name } : {}),
-        ...(q.caseNumber ? { caseNumber: q.caseNumber } : {}),
-        ...(q.municipality ? { municipality: q.municipality } : {}),
-        includeInactive: q.includeInactive,
-        limit: q.limit,
-        cursor: q.cursor,
+      const { name, caseNumber, municipality, includeInactive, limit, cursor } = request.query;
+      return search(ctx, request, scopeOf(request), {
+        name,
+        caseNumber,
+        municipality,
+        includeInactive,
+        limit,
+        cursor,
       });
-      await logAccess(ctx, request, 'search', page.items);
-      return page;
     },
+  );
+
+  app.post(
+    '/v1/clients/search',
+    {
+      config: { roles: STAFF, limit: 'search' },
+      // a read: an Idempotency-Key means nothing here, and no search answer is stored for a replay
+      onRequest: async (request) => {
+        delete request.headers['idempotency-key'];
+      },
+      schema: {
+        tags: ['intake'],
+        summary: 'Search clients by identifier, name or case number, within your municipality',
+        description:
+          'The search of GET /v1/clients with its criteria in the body, so that an ЕГН or ЛНЧ never ' +
+          'travels in a URL. Read-only: nothing is written but the access log (each client shown, as a ' +
+          'search). Limited per caller together with the GET (429 with Retry-After).',
+        body: ClientSearchBody,
+        response: { 200: ClientPage, 400: Problem, 401: Problem, 403: Problem, ...TOO_MANY },
+      },
+    },
+    async (request) => search(ctx, request, scopeOf(request), request.body),
   );
 
   app.get(
@@ -167,9 +263,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     },
     async (request, reply) => {
       const result = await visibleClient(ctx, scopeOf(request), request.params.clientId);
-      const state = result.state as Registered;
-      await logAccess(ctx, request, 'read', [state]);
-      return sendRecord(reply, { state, version: result.version });
+      return sendRecord(ctx, request, reply, { state: result.state as Registered, version: result.version });
     },
   );
 
@@ -180,22 +274,21 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       schema: {
         tags: ['intake'],
         summary: 'Correct personal details, with a reason (history is kept; honours If-Match)',
+        description:
+          'Correcting to an identifier held outside your scope is answered as a registration is ' +
+          '(409 `client-registered-elsewhere`, logged, 429 when repeated).',
         params: ClientIdParams,
         body: CorrectDetailsBody,
-        response: { 200: ClientRecord, ...commandProblems },
+        response: { 200: ClientRecord, ...commandProblems, ...TOO_MANY },
       },
     },
     async (request, reply) => {
       const { clientId } = request.params;
-      const result = await correctDetails(
-        ctx,
-        scopeOf(request),
-        clientId,
-        request.body,
-        ifMatch(request),
-        causeOf(request),
+      await app.throttles.check(request, reply, 'identifierProbe');
+      const result = await probed(request, () =>
+        correctDetails(ctx, scopeOf(request), clientId, request.body, ifMatch(request), causeOf(request)),
       );
-      return sendRecord(reply, result);
+      return sendRecord(ctx, request, reply, result);
     },
   );
 
@@ -226,7 +319,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
           ...causeOf(request),
           ...('validFrom' in c ? { effectiveDate: c.validFrom } : {}),
         });
-        return sendRecord(reply, result);
+        return sendRecord(ctx, request, reply, result);
       },
     );
 
@@ -292,7 +385,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         ifMatch(request),
         causeOf(request),
       );
-      return sendRecord(reply, result);
+      return sendRecord(ctx, request, reply, result);
     },
   );
 
@@ -318,7 +411,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         ifMatch(request),
         causeOf(request),
       );
-      return sendRecord(reply, result);
+      return sendRecord(ctx, request, reply, result);
     },
   );
 
@@ -344,7 +437,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         ifMatch(request),
         causeOf(request),
       );
-      return sendRecord(reply, result);
+      return sendRecord(ctx, request, reply, result);
     },
   );
 };

@@ -41,6 +41,11 @@ const toRecord = (a: Assessment): AssessmentRecord => ({
 
 export const needsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const scopeOf = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
+  /** An assessment shown in a command's answer (health findings) is a read of the record: logged. */
+  const logShown = async (request: FastifyRequest, clientId: string) => {
+    const client = (await visibleClient(ctx, scopeOf(request), clientId)).state as Registered;
+    await logAccess(ctx, request, 'read', [client]);
+  };
 
   app.post(
     '/v1/clients/:clientId/needs-assessments',
@@ -72,6 +77,7 @@ export const needsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
         },
         { ...causeOf(request), effectiveDate: b.assessedOn },
       );
+      await logShown(request, clientId);
       reply.status(201).header('etag', `"${result.version}"`);
       return toRecord(result.state.assessments.find((a) => a.assessmentId === assessmentId)!);
     },
@@ -106,6 +112,7 @@ export const needsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
         },
         causeOf(request),
       );
+      await logShown(request, clientId);
       reply.status(201).header('etag', `"${result.version}"`);
       return toRecord(result.state.assessments.find((a) => a.assessmentId === b.assessmentId)!);
     },
