@@ -1,0 +1,79 @@
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
+type Transformed = ReturnType<typeof jsonSchemaTransform>;
+
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
+
+/** What each error status means, as the document says it. */
+const MEANING: Record<number, string> = {
+  400: 'Invalid request: a path, query, header or body value is wrong (each named in `errors[]`)',
+  401: 'No valid bearer token (missing, expired, wrongly signed, or with an impossible scope)',
+  403: "The caller's role may not do this, or the request names another jurisdiction explicitly",
+  404: "Not found, or outside the caller's jurisdiction (the two are not told apart)",
+  409: 'Conflicts with the current state (a concurrent change, a duplicate)',
+  412: 'If-Match names a version other than the current one',
+  413: 'The body is larger than the limit',
+  414: 'The request line is too long',
+  415: 'The body is not application/json',
+  422: 'A business rule refuses it, or the Idempotency-Key was used for another request',
+  429: 'Too many requests from this caller: retry after Retry-After seconds',
+  431: 'The request headers are too large',
+  500: 'Something failed on our side: the problem names only a correlation id',
+};
+
+const isProblem = (schema: unknown): boolean =>
+  typeof schema === 'object' &&
+  schema !== null &&
+  typeof (schema as { $ref?: unknown }).$ref === 'string' &&
+  /\/Problem$/.test((schema as { $ref: string }).$ref);
+
+/**
+ * The statuses the kit itself answers for a route, whatever the route declares: any route can meet a
+ * too-long request line or header (414/431, before routing) and an internal error (500); a route behind
+ * a token 401, one restricted to roles 403; one with inputs 400; one with path ids 404; a POST a body
+ * that is too large or not JSON (413/415) and a malformed Idempotency-Key (400).
+ */
+function kitStatuses(input: TransformInput): number[] {
+  const { route } = input;
+  const schema = (input.schema ?? {}) as Record<string, unknown>;
+  const roles = (route.config as { roles?: unknown } | undefined)?.roles;
+  const post = [route.method].flat().includes('POST');
+  const statuses = [414, 431, 500];
+  if (roles !== 'public') statuses.push(401);
+  if (Array.isArray(roles)) statuses.push(403);
+  if (post || schema.params || schema.querystring || schema.body || schema.headers) statuses.push(400);
+  if (schema.params) statuses.push(404);
+  if (post) statuses.push(413, 415);
+  return statuses;
+}
+
+/**
+ * The OpenAPI transform: zod schemas to JSON Schema (fastify-type-provider-zod), then every error a route
+ * can answer declared as `application/problem+json` (RFC 9457) with a description of what it means,
+ * so the document promises exactly the statuses and media types the API answers with; and the roles a
+ * route admits as `x-roles`.
+ */
+export function truthfulResponses(input: TransformInput): Transformed {
+  const out = jsonSchemaTransform(input);
+  const schema = out.schema as Record<string, unknown>;
+  if (schema.hide) return out;
+  const declared = { ...((schema.response ?? {}) as Record<string, unknown>) };
+  for (const status of kitStatuses(input)) declared[status] ??= PROBLEM_REF;
+  const response: Record<string, unknown> = {};
+  for (const [status, body] of Object.entries(declared).sort(([a], [b]) => a.localeCompare(b))) {
+    const code = Number(status);
+    response[status] =
+      code >= 400 && isProblem(body)
+        ? {
+            description: MEANING[code] ?? 'Problem details',
+            content: { [PROBLEM_MEDIA_TYPE]: { schema: body } },
+          }
+        : body;
+  }
+  // who may call it, as the route table says (absent: any authenticated caller)
+  const roles = (input.route.config as { roles?: unknown } | undefined)?.roles;
+  return { ...out, schema: { ...schema, response, ...(Array.isArray(roles) ? { 'x-roles': roles } : {}) } };
+}
