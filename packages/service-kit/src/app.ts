@@ -5,7 +5,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
-  jsonSchemaTransform,
   jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
@@ -21,6 +20,7 @@ import { healthRoutes } from './health.js';
 import { idempotency } from './idempotency.js';
 import { loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
+import { truthfulResponses } from './openapi.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import { type RateLimits, rateLimits } from './rateLimit.js';
 import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
@@ -119,7 +119,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: truthfulResponses,
     transformObject: jsonSchemaTransformObject,
   });
   // the docs UI (its page, assets and JSON/YAML documents under /docs) is public, like /openapi.json
