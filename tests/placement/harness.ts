@@ -17,6 +17,8 @@ export type Placement = TestApp & {
   register: (serial: number) => Promise<string>;
   /** Registers several people at once and waits until placement knows them all. */
   registerMany: (serials: number[]) => Promise<string[]>;
+  /** Registers a person in another municipality, by that municipality's case manager. */
+  registerIn: (serial: number, municipality: string, caller: Caller) => Promise<string>;
   /** Opens a site in Bansko (BLG01) and returns its id. */
   openSite: (serviceType: string, places: number, openedOn?: string) => Promise<string>;
   /**
@@ -27,7 +29,7 @@ export type Placement = TestApp & {
   makeEligible: (
     clientId: string,
     serviceType: string,
-    options?: { assessedOn?: string; listed?: boolean },
+    options?: { assessedOn?: string; listed?: boolean; municipality?: string; caller?: Caller },
   ) => Promise<string>;
   /** Waits until a waiting-list entry reads as `ready` says. */
   entry: (
@@ -52,22 +54,26 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
   const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-bansko-1');
   const supervisor = await h.as(['supervisor'], { municipality: 'BLG01' }, 'sup-bansko');
   const { post, get } = requestsAs(h.app, cm);
-  const known = (clientId: string) =>
+  const known = (clientId: string, caller: Caller = cm) =>
     eventually(async () =>
-      (await get(`/v1/placement/clients/${clientId}`)).statusCode === 200 ? true : undefined,
+      (await get(`/v1/placement/clients/${clientId}`, caller)).statusCode === 200 ? true : undefined,
     );
-  const registerOnly = async (serial: number) => {
-    const r = await post('/v1/clients', {
-      identifier: { kind: 'egn', value: composeEgn('1985-04-12', serial) },
-      givenName: 'Мария',
-      familyName: 'Примерова',
-      municipality: 'BLG01',
-    });
+  const registerOnly = async (serial: number, municipality = 'BLG01', caller: Caller = cm) => {
+    const r = await post(
+      '/v1/clients',
+      {
+        identifier: { kind: 'egn', value: composeEgn('1985-04-12', serial) },
+        givenName: 'Мария',
+        familyName: 'Примерова',
+        municipality,
+      },
+      caller,
+    );
     if (r.statusCode !== 201) throw new Error(`registration failed: ${r.statusCode} ${r.body}`);
     return r.json().clientId as string;
   };
   const registerMany = async (serials: number[]) => {
-    const ids = await Promise.all(serials.map(registerOnly));
+    const ids = await Promise.all(serials.map((n) => registerOnly(n)));
     for (const id of ids) if (!(await known(id))) throw new Error('placement did not learn of the client');
     return ids;
   };
@@ -84,8 +90,15 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
   const makeEligible = async (
     clientId: string,
     serviceType: string,
-    { assessedOn = '2026-09-10', listed = true }: { assessedOn?: string; listed?: boolean } = {},
+    {
+      assessedOn = '2026-09-10',
+      listed = true,
+      municipality = 'BLG01',
+      caller = cm,
+    }: { assessedOn?: string; listed?: boolean; municipality?: string; caller?: Caller } = {},
   ) => {
+    const post = (url: string, payload: object) => requestsAs(h.app, caller).post(url, payload);
+    const get = (url: string) => requestsAs(h.app, caller).get(url);
     await ok(
       post(`/v1/clients/${clientId}/facts/disability-assessments`, {
         degreePercent: 72,
@@ -98,7 +111,7 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
       }),
     );
     const { applicationId } = await ok(
-      post('/v1/applications', { clientId, serviceType, municipality: 'BLG01', submittedOn: '2026-09-01' }),
+      post('/v1/applications', { clientId, serviceType, municipality, submittedOn: '2026-09-01' }),
     );
     if (ASSESSED.has(serviceType))
       await ok(
@@ -113,7 +126,7 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
       await ok(
         post(`/v1/applications/${applicationId}/referral`, {
           issuer: 'municipality',
-          issuedBy: 'BLG01',
+          issuedBy: municipality,
           referralNumber: `Н-${applicationId.slice(0, 4)}`,
           issuedOn: '2026-09-14',
         }),
@@ -139,6 +152,11 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
     get,
     register: async (serial) => (await registerMany([serial]))[0]!,
     registerMany,
+    registerIn: async (serial, municipality, caller) => {
+      const id = await registerOnly(serial, municipality, caller);
+      if (!(await known(id, caller))) throw new Error('placement did not learn of the client');
+      return id;
+    },
     openSite: async (serviceType, places, openedOn = '2026-01-05') => {
       const r = await post(
         '/v1/sites',

@@ -7,11 +7,13 @@ import {
   ClientRegistered,
   ClientsMerged,
   ClientsUnmerged,
+  Problem,
 } from '@casework/contracts';
 import type { ConsumerSpec } from '@casework/messaging';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { principalOf, type Role } from './auth.js';
 import { notFound } from './problems.js';
 import { covers, jurisdictionOf } from './scope.js';
 import type { ServiceContext } from './serviceModule.js';
@@ -148,24 +150,41 @@ export async function findDirectoryEntry(ctx: ServiceContext, clientId: string) 
     : undefined;
 }
 
+/**
+ * Who reads a service's directory: the staff of the client's municipality whose work needs it (case
+ * managers and supervisors; in billing also its officers). A directory entry is a personal record
+ * (birth date, sex, municipality), so never the directorate's analysts (who see pseudonyms only) nor
+ * integrators (who read personal records from intake, where each read is logged).
+ */
+export const DIRECTORY_READERS = {
+  eligibility: ['case_manager', 'supervisor'],
+  placement: ['case_manager', 'supervisor'],
+  billing: ['case_manager', 'supervisor', 'billing_officer'],
+} as const satisfies Record<string, readonly Role[]>;
+
 /** `GET /v1/<service>/clients/{clientId}`: the service's own view of a client, within the caller's scope. */
 export const clientDirectoryRoutes =
-  (prefix: string): FastifyPluginAsyncZod<{ ctx: ServiceContext }> =>
+  (
+    prefix: keyof typeof DIRECTORY_READERS,
+    roles: readonly Role[] = DIRECTORY_READERS[prefix],
+  ): FastifyPluginAsyncZod<{ ctx: ServiceContext }> =>
   async (app, { ctx }) => {
     app.get(
       `/v1/${prefix}/clients/:clientId`,
       {
+        config: { roles },
         schema: {
           tags: [prefix],
           summary: `A client as ${prefix} knows them (from intake's events; no personal data)`,
           params: ClientIdParams,
-          response: { 200: ClientDirectoryEntry },
+          response: { 200: ClientDirectoryEntry, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
         },
       },
       async (request) => {
         const entry = await findDirectoryEntry(ctx, request.params.clientId);
-        if (!entry || !covers(jurisdictionOf(request.principal!), entry.municipality)) {
-          throw notFound(`client ${request.params.clientId}`);
+        // outside the caller's municipality a client reads exactly as one that does not exist
+        if (!entry || !covers(jurisdictionOf(principalOf(request)), entry.municipality)) {
+          throw notFound('the client');
         }
         return entry;
       },

@@ -1,23 +1,12 @@
 import type { LocalDate, Outcome } from '@casework/contracts';
 import { eligibilityParameters } from '@casework/reference-data';
-import { type Cause, execute, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
-import { type ClientEligibility, eligibilityDecider } from '../domain/clientEligibility.js';
+import { type Cause, execute, loadAggregate, type ServiceContext } from '@casework/service-kit';
+import { eligibilityDecider } from '../domain/clientEligibility.js';
 import { eligibilityStream } from './determine.js';
 import { definitions } from './ruleSets.js';
 
 export const loadEligibility = (ctx: ServiceContext, clientId: string) =>
   loadAggregate(ctx, eligibilityStream(clientId), eligibilityDecider);
-
-/** The determination, if its municipality is one the caller may see (else it reads as absent). */
-export function visibleDetermination(
-  state: ClientEligibility,
-  determinationId: string,
-  sees: (municipality: string) => boolean,
-) {
-  const d = state.determinations.get(determinationId);
-  if (!d || !sees(d.municipality)) throw notFound('the determination');
-  return d;
-}
 
 const run = (
   ctx: ServiceContext,

@@ -35,15 +35,10 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import {
-  loadEligibility,
-  lodgeAppeal,
-  override,
-  resolveAppeal,
-  visibleDetermination,
-} from '../application/decisions.js';
+import { loadEligibility, lodgeAppeal, override, resolveAppeal } from '../application/decisions.js';
 import { determineAll } from '../application/determine.js';
 import { type ClientEligibility, outcomeOn, type ServiceEligibility } from '../domain/clientEligibility.js';
+import { visible } from './visible.js';
 
 /** Only the owning municipality's staff (and national integrators) see determinations. */
 const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
@@ -94,8 +89,10 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     async (request, reply) => {
       const b = request.body;
       const j = jurisdiction(request);
-      const client = await findDirectoryEntry(ctx, b.clientId);
-      if (!client || !covers(j, client.municipality)) throw notFound('the client');
+      // every id the body names is the caller's, before any rule runs (else 404, as if absent)
+      const scope = visible(ctx, request);
+      const client = await scope.client(b.clientId);
+      if (b.applicationId) await scope.application(b.clientId, b.applicationId);
       const municipality = b.municipality ?? client.municipality;
       assertMayAsk(j, { municipality });
       const asOf = b.asOf ?? sofiaDate(ctx.clock());
@@ -227,8 +224,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     },
     async (request) => {
       const { clientId, determinationId } = request.params;
-      const { state } = await loadEligibility(ctx, clientId);
-      return visibleDetermination(state, determinationId, sees(request));
+      return (await visible(ctx, request).determination(clientId, determinationId)).determination;
     },
   );
 
@@ -247,8 +243,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     },
     async (request, reply) => {
       const { clientId, determinationId } = request.params;
-      const { state } = await loadEligibility(ctx, clientId);
-      const d = visibleDetermination(state, determinationId, sees(request));
+      const { determination: d } = await visible(ctx, request).determination(clientId, determinationId);
       const today = sofiaDate(ctx.clock());
       const result = await override(
         ctx,
@@ -282,8 +277,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     },
     async (request, reply) => {
       const { clientId, determinationId } = request.params;
-      const { state } = await loadEligibility(ctx, clientId);
-      const d = visibleDetermination(state, determinationId, sees(request));
+      const { determination: d } = await visible(ctx, request).determination(clientId, determinationId);
       const result = await lodgeAppeal(
         ctx,
         clientId,
@@ -310,10 +304,8 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     },
     async (request, reply) => {
       const { clientId, appealId } = request.params;
-      const { state } = await loadEligibility(ctx, clientId);
-      const appeal = state.appeals.get(appealId);
-      if (!appeal) throw notFound('the appeal');
-      const d = visibleDetermination(state, appeal.determinationId, sees(request));
+      // an appeal against another municipality's determination reads as absent, like one that never was
+      const { determination: d } = await visible(ctx, request).appeal(clientId, appealId);
       const result = await resolveAppeal(
         ctx,
         clientId,

@@ -12,7 +12,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { recordAttendance } from '../application/attendance.js';
 import { asKnown } from '../projections/knownAt.js';
-import { visibleSite } from './visibleSite.js';
+import { visible, visibleSite } from './visible.js';
 
 const STAFF = ['case_manager', 'supervisor'] as const;
 
@@ -31,7 +31,10 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
       },
     },
     async (request) => {
-      await visibleSite(ctx, request, request.params.siteId);
+      const scope = visible(ctx, request);
+      await scope.site(request.params.siteId);
+      // each placement named is the caller's, or it reads as absent (never NOT_AT_SITE)
+      for (const r of request.body.records) await scope.placement(r.placementId);
       const days = await recordAttendance(
         ctx,
         request.params.siteId,

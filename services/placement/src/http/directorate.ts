@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import {
   DirectorateFlows,
   DirectorateFlowsQuery,
@@ -20,6 +19,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
+import { pseudonymiser, reportingYear } from '../application/pseudonyms.js';
 import { asKnown, recordedBy } from '../projections/knownAt.js';
 import { figuresOn } from './sites.js';
 
@@ -32,7 +32,8 @@ function sendCsv(reply: FastifyReply, name: string, rows: readonly Record<string
     header: true,
     columns: rows[0] ? Object.keys(rows[0]) : [],
   });
-  reply
+  // the reply itself goes back to Fastify, so it does not try to send the handler's result a second time
+  return reply
     .type('text/csv; charset=utf-8')
     .header('content-disposition', `attachment; filename="${name}.csv"`)
     .send(csv);
@@ -40,9 +41,9 @@ function sendCsv(reply: FastifyReply, name: string, rows: readonly Record<string
 
 export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const s = (t: string) => sql.id(ctx.store.schema, t);
-  // stable across requests and services' restarts, keyed so no one can go back from it to the client
-  const pseudonym = (clientId: string) =>
-    `P-${createHmac('sha256', ctx.secrets.identifierKey).update(`pseudonym:${clientId}`).digest('base64url').slice(0, 12)}`;
+  // stable within an oblast and a reporting year, across requests and restarts; keyed with a key of their
+  // own so no one can go back from them to the client, nor link them across oblasts or years
+  const pseudonym = pseudonymiser(ctx.secrets.identifierKey);
 
   app.get(
     '/v1/directorate/occupancy',
@@ -154,8 +155,10 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
           FROM current WHERE valid_to BETWEEN ${q.from}::date AND ${q.to}::date
             AND end_reason <> 'moved_to_other_service'
         ORDER BY 2, 9, 3`.execute(ctx.store.db);
+      // the report's year is that of the last day it covers
+      const year = reportingYear(q.to);
       const movements = rows.map((r) => ({
-        client: pseudonym(r.client_id),
+        client: pseudonym(q.oblast, year, r.client_id),
         on: r.on_date,
         kind: r.kind,
         municipality: r.municipality,

@@ -16,12 +16,10 @@ import {
 } from '@casework/contracts';
 import {
   causeOf,
-  covers,
   decodeCursor,
   forbidden,
   inJurisdiction,
   jurisdictionOf,
-  notFound,
   pageOf,
   principalOf,
   type ServiceContext,
@@ -31,11 +29,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import { recordAbsence } from '../application/absences.js';
-import { clientOfPlacement } from '../application/lookups.js';
-import { admit, discharge, loadPlacements, renew, transfer } from '../application/stays.js';
+import { admit, discharge, renew, transfer } from '../application/stays.js';
 import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
 import { recordedBy } from '../projections/knownAt.js';
-import { visibleSite } from './visibleSite.js';
+import { visible } from './visible.js';
 
 /** Placements name a person: the owning municipality's staff and national integrators read them. */
 const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
@@ -69,13 +66,8 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
   const today = () => sofiaDate(ctx.clock());
   const jurisdiction = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
   /** The placement with its client's stream, if the caller's jurisdiction covers its municipality. */
-  const visible = async (request: FastifyRequest, placementId: string) => {
-    const clientId = await clientOfPlacement(ctx, placementId);
-    const loaded = await loadPlacements(ctx, clientId);
-    const stay = loaded.state.stays.get(placementId);
-    if (!stay || !covers(jurisdiction(request), stay.municipality as never)) throw notFound('the placement');
-    return loaded;
-  };
+  const visiblePlacement = (request: FastifyRequest, placementId: string) =>
+    visible(ctx, request).placement(placementId);
   const send = (
     reply: FastifyReply,
     r: { placementId: string; state: ClientPlacements; version: number },
@@ -106,7 +98,11 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const caller = principalOf(request);
       if (emergency && !caller.roles.some((r) => r === 'supervisor' || r === 'admin'))
         throw forbidden('an emergency admission is for supervisors');
-      await visibleSite(ctx, request, b.siteId);
+      // every id the body names is the caller's, before any rule runs (else 404, as if absent)
+      const scope = visible(ctx, request);
+      await scope.site(b.siteId);
+      await scope.client(b.clientId);
+      if (offerId) await scope.offer(offerId);
       const basis = emergency
         ? { kind: 'emergency' as const, ...emergency, supervisor: caller.sub }
         : { kind: 'offer' as const, offerId: offerId! };
@@ -126,7 +122,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       },
     },
     async (request, reply) => {
-      const { state, version } = await visible(request, request.params.placementId);
+      const { state, version } = await visiblePlacement(request, request.params.placementId);
       return send(reply, { placementId: request.params.placementId, state, version });
     },
   );
@@ -144,8 +140,10 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       },
     },
     async (request, reply) => {
-      await visible(request, request.params.placementId);
-      await visibleSite(ctx, request, request.body.toSiteId);
+      const scope = visible(ctx, request);
+      await scope.placement(request.params.placementId);
+      await scope.site(request.body.toSiteId);
+      if (request.body.offerId) await scope.offer(request.body.offerId);
       const r = await transfer(
         ctx,
         { placementId: request.params.placementId, ...request.body },
@@ -169,7 +167,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       },
     },
     async (request, reply) => {
-      await visible(request, request.params.placementId);
+      await visiblePlacement(request, request.params.placementId);
       return send(
         reply,
         await renew(ctx, { placementId: request.params.placementId, ...request.body }, causeOf(request)),
@@ -190,7 +188,10 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       },
     },
     async (request, reply) => {
-      await visible(request, request.params.placementId);
+      const scope = visible(ctx, request);
+      await scope.placement(request.params.placementId);
+      const { destination } = request.body;
+      if (destination.kind === 'site') await scope.site(destination.siteId);
       const r = await discharge(
         ctx,
         { placementId: request.params.placementId, ...request.body },
@@ -213,7 +214,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       },
     },
     async (request, reply) => {
-      await visible(request, request.params.placementId);
+      await visiblePlacement(request, request.params.placementId);
       const r = await recordAbsence(
         ctx,
         request.params.placementId,
@@ -237,7 +238,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       },
     },
     async (request, reply) => {
-      await visible(request, request.params.placementId);
+      await visiblePlacement(request, request.params.placementId);
       const r = await recordAbsence(
         ctx,
         request.params.placementId,

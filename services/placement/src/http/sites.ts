@@ -35,7 +35,7 @@ import type { z } from 'zod';
 import { runSiteCommand } from '../application/sites.js';
 import { capacityOn, occupancyOn, reservedOn, type Site, type SiteCommand } from '../domain/site.js';
 import { knownBy } from '../projections/knownAt.js';
-import { visibleSite } from './visibleSite.js';
+import { visibleSite } from './visible.js';
 
 const READERS = ['case_manager', 'supervisor', 'integrator', 'directorate_analyst'] as const;
 const MANAGERS = ['supervisor'] as const;

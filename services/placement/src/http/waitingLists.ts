@@ -19,7 +19,6 @@ import {
   assertMayAsk,
   badRequest,
   causeOf,
-  covers,
   decodeCursor,
   encodeCursor,
   execute,
@@ -33,12 +32,11 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { entryOfOffer } from '../application/lookups.js';
 import { definitions, entryStream } from '../application/streams.js';
-import { answerOffer, loadEntry, makeOffer, rankedList } from '../application/waitingList.js';
+import { answerOffer, makeOffer, rankedList } from '../application/waitingList.js';
 import { pointsOf } from '../domain/ranking.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
-import { visibleSite } from './visibleSite.js';
+import { visible } from './visible.js';
 
 /** Waiting lists name people: the owning municipality's staff read and run them. */
 const STAFF = ['case_manager', 'supervisor'] as const;
@@ -67,13 +65,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
   const jurisdiction = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
 
   /** The entry, if the caller's jurisdiction covers its municipality (else 404). */
-  const visibleEntry = async (request: FastifyRequest, entryId: string) => {
-    const loaded = await loadEntry(ctx, entryId);
-    const listed = loaded.state.listed;
-    if (!listed || !covers(jurisdiction(request), listed.municipality))
-      throw notFound('the waiting-list entry');
-    return { ...loaded, listed };
-  };
+  const visibleEntry = (request: FastifyRequest, entryId: string) => visible(ctx, request).entry(entryId);
 
   const entryView = async (entry: Entry, version: number): Promise<z.infer<typeof WaitingListEntry>> => {
     const l = entry.listed!;
@@ -267,7 +259,10 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       },
     },
     async (request, reply) => {
-      await visibleSite(ctx, request, request.params.siteId);
+      const scope = visible(ctx, request);
+      await scope.site(request.params.siteId);
+      // an entry named out of turn is the caller's, or it reads as absent (never WRONG_LIST)
+      if (request.body.entryId) await scope.entry(request.body.entryId);
       const caller = principalOf(request);
       const { justification, ...b } = request.body;
       if (justification && !caller.roles.some((r) => r === 'supervisor' || r === 'admin'))
@@ -286,11 +281,8 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
     },
   );
 
-  /** The offer's entry, if the caller's jurisdiction covers it (else 404). */
-  const visibleOffer = async (request: FastifyRequest, offerId: string) => {
-    const entryId = await entryOfOffer(ctx, ctx.store.db, offerId);
-    return visibleEntry(request, entryId);
-  };
+  /** The offer's entry, if the caller's jurisdiction covers it (else 404, the offer's own). */
+  const visibleOffer = (request: FastifyRequest, offerId: string) => visible(ctx, request).offer(offerId);
 
   app.get(
     '/v1/offers/:offerId',

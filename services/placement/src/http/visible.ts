@@ -1,0 +1,76 @@
+import type { MunicipalityCode } from '@casework/contracts';
+import {
+  covers,
+  findDirectoryEntry,
+  jurisdictionOf,
+  notFound,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import type { FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import { clientOfPlacement } from '../application/lookups.js';
+import { loadSite } from '../application/sites.js';
+import { loadPlacements } from '../application/stays.js';
+import { loadEntry } from '../application/waitingList.js';
+
+/**
+ * The lookups of every kind of id a request may name (in its path, query or body), each within the
+ * caller's jurisdiction: a record outside it throws exactly the 404 of a record that does not exist
+ * (same code, same detail), so no later rule, conflict or detail can tell a caller anything about it.
+ * Routes look up each id they are given through these before any rule runs (DESIGN §6).
+ */
+export function visible(ctx: ServiceContext, request: FastifyRequest) {
+  const j = jurisdictionOf(principalOf(request));
+  const sees = (municipality: string) => covers(j, municipality as MunicipalityCode);
+  return {
+    sees,
+    /** A site, if its municipality is the caller's. */
+    async site(siteId: string) {
+      const loaded = await loadSite(ctx, siteId);
+      const opened = loaded.state.opened;
+      if (!opened || !sees(opened.municipality)) throw notFound('the site');
+      return { ...loaded, opened };
+    },
+    /** A client, as the directory kept from intake's events has them, if their municipality is the caller's. */
+    async client(clientId: string) {
+      const entry = await findDirectoryEntry(ctx, clientId);
+      if (!entry || !sees(entry.municipality)) throw notFound('the client');
+      return entry;
+    },
+    /** A waiting-list entry, if its list is the caller's municipality's. */
+    async entry(entryId: string) {
+      const loaded = await loadEntry(ctx, entryId);
+      const listed = loaded.state.listed;
+      if (!listed || !sees(listed.municipality)) throw notFound('the waiting-list entry');
+      return { ...loaded, listed };
+    },
+    /** An offer, with its entry, if the entry's list is the caller's municipality's. */
+    async offer(offerId: string) {
+      const { rows } = await sql<{ entry_id: string }>`SELECT entry_id::text
+        FROM ${sql.id(ctx.store.schema, 'offer_index')} WHERE offer_id = ${offerId}::uuid`.execute(
+        ctx.store.db,
+      );
+      const entryId = rows[0]?.entry_id;
+      const loaded = entryId ? await loadEntry(ctx, entryId) : undefined;
+      const listed = loaded?.state.listed;
+      if (!loaded || !listed || !sees(listed.municipality) || !loaded.state.offers.has(offerId))
+        throw notFound('the offer');
+      return { ...loaded, listed };
+    },
+    /** A placement, with its client's stream, if the stay is in the caller's municipality. */
+    async placement(placementId: string) {
+      const clientId = await clientOfPlacement(ctx, placementId);
+      const loaded = await loadPlacements(ctx, clientId);
+      const stay = loaded.state.stays.get(placementId);
+      if (!stay || !sees(stay.municipality)) throw notFound('the placement');
+      return { ...loaded, clientId, stay };
+    },
+  };
+}
+
+export type Visible = ReturnType<typeof visible>;
+
+/** The site as its stream has it, if the caller's jurisdiction covers its municipality (else 404). */
+export const visibleSite = (ctx: ServiceContext, request: FastifyRequest, siteId: string) =>
+  visible(ctx, request).site(siteId);

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { composeEgn } from '@casework/contracts';
+import type { LightMyRequestResponse } from 'fastify';
+import t from 'tap';
+import { setUp } from './harness.js';
+
+/** A problem as a caller sees it, without the parts that differ per request. */
+const problem = (r: LightMyRequestResponse) => {
+  const { instance: _i, correlationId: _c, traceId: _t, ...rest } = r.json();
+  return { status: r.statusCode, contentType: r.headers['content-type'], ...rest };
+};
+
+/**
+ * Every id a request names — the client, the application, the determination, the appeal — is looked up
+ * within the caller's jurisdiction before any rule runs: another municipality's record answers exactly
+ * as one that does not exist, and nothing is recorded.
+ */
+t.test('ids of another municipality are 404, like ids that do not exist', async (t) => {
+  const h = await setUp(t);
+  const montanaCm = await h.as(['case_manager'], { municipality: 'MON29' }, 'cm-montana');
+  const montana = await h.as(['supervisor'], { municipality: 'MON29' }, 'sup-montana');
+
+  // Bansko: a client with an application, a refusal and an appeal against it
+  const clientId = await h.register(41);
+  await h.post(`/v1/clients/${clientId}/facts/disability-assessments`, {
+    degreePercent: 35,
+    outsideAssistanceNeeded: false,
+    commission: 'TELK',
+    decisionNumber: '0941/2026',
+    decidedOn: '2026-01-10',
+    validFrom: '2026-01-10',
+  });
+  const application = await h.post('/v1/applications', {
+    clientId,
+    serviceType: 'day_centre_adults_disabilities',
+    municipality: 'BLG01',
+    submittedOn: '2026-11-20',
+  });
+  t.equal(application.statusCode, 201, application.body);
+  const applicationId = application.json().applicationId as string;
+  await h.settled();
+  const refused = await h.post('/v1/eligibility/determinations', {
+    clientId,
+    serviceType: 'day_centre_adults_disabilities',
+  });
+  t.equal(refused.json().outcome, 'ineligible');
+  const determinationId = refused.json().determinationId as string;
+  const lodged = await h.post(
+    `/v1/eligibility/clients/${clientId}/determinations/${determinationId}/appeals`,
+    { notifiedOn: '2026-11-01', lodgedOn: '2026-11-10' },
+  );
+  t.equal(lodged.statusCode, 201, lodged.body);
+  const appealId = lodged.json().appeals[0].appealId as string;
+
+  // Montana: a client of its own
+  const local = await h.post(
+    '/v1/clients',
+    {
+      identifier: { kind: 'egn', value: composeEgn('1980-05-20', 42) },
+      givenName: 'Иван',
+      familyName: 'Тестов',
+      municipality: 'MON29',
+    },
+    montanaCm,
+  );
+  t.equal(local.statusCode, 201, local.body);
+  const localId = local.json().clientId as string;
+  await h.settled();
+  const recorded = async () =>
+    Number(
+      (
+        (await h.database.db
+          .selectFrom('eligibility.events' as never)
+          .select(({ fn }) => fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()) as { n: string }
+      ).n,
+    );
+  const before = await recorded();
+
+  const alike = async (
+    what: string,
+    send: (id: string) => Promise<LightMyRequestResponse>,
+    outOfScope: string,
+  ) => {
+    const theirs = await send(outOfScope);
+    const none = await send(randomUUID());
+    t.equal(theirs.statusCode, 404, `${what}: 404 (${theirs.body})`);
+    t.same(problem(theirs), problem(none), `${what}: answers as if it did not exist`);
+  };
+
+  await alike(
+    'an application of another municipality in a determination',
+    (id) =>
+      h.post(
+        '/v1/eligibility/determinations',
+        { clientId: localId, serviceType: 'day_centre_adults_disabilities', applicationId: id },
+        montanaCm,
+      ),
+    applicationId,
+  );
+  await alike(
+    'a client of another municipality in a determination',
+    (id) =>
+      h.post(
+        '/v1/eligibility/determinations',
+        { clientId: id, serviceType: 'day_centre_adults_disabilities' },
+        montanaCm,
+      ),
+    clientId,
+  );
+  await alike(
+    'an appeal of another municipality',
+    (id) =>
+      h.post(
+        `/v1/eligibility/clients/${clientId}/appeals/${id}/resolve`,
+        { resolution: 'overturned', resolvedOn: '2026-11-23' },
+        montana,
+      ),
+    appealId,
+  );
+  await alike(
+    'a determination of another municipality',
+    (id) => h.get(`/v1/eligibility/clients/${clientId}/determinations/${id}`, montana),
+    determinationId,
+  );
+  await alike(
+    'an override of another municipality’s determination',
+    (id) =>
+      h.post(
+        `/v1/eligibility/clients/${clientId}/determinations/${id}/override`,
+        { outcome: 'eligible', reason: 'A synthetic override from elsewhere' },
+        montana,
+      ),
+    determinationId,
+  );
+  await alike('a client', (id) => h.get(`/v1/eligibility/clients/${id}/eligibility`, montana), clientId);
+  await alike('a client in the directory', (id) => h.get(`/v1/eligibility/clients/${id}`, montana), clientId);
+  t.equal(await recorded(), before, 'nothing was recorded');
+
+  // an application of the caller's own client is taken
+  const ownApplication = await h.post(
+    '/v1/applications',
+    {
+      clientId: localId,
+      serviceType: 'day_centre_adults_disabilities',
+      municipality: 'MON29',
+      submittedOn: '2026-11-20',
+    },
+    montanaCm,
+  );
+  await h.settled();
+  const own = await h.post(
+    '/v1/eligibility/determinations',
+    {
+      clientId: localId,
+      serviceType: 'day_centre_adults_disabilities',
+      applicationId: ownApplication.json().applicationId,
+    },
+    montanaCm,
+  );
+  t.equal(own.statusCode, 201, own.body);
+  t.equal(own.json().applicationId, ownApplication.json().applicationId);
+
+  // the directory is for municipal staff, not for the directorate
+  const analyst = await h.as(['directorate_analyst'], { oblast: 'BG-01' }, 'analyst-blg');
+  t.equal((await h.get(`/v1/eligibility/clients/${clientId}`, analyst)).statusCode, 403, 'no analyst');
+  t.equal((await h.get(`/v1/eligibility/clients/${clientId}`)).statusCode, 200, 'its own case manager');
+});
