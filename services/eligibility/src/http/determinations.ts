@@ -26,6 +26,7 @@ import {
   ifMatch,
   inJurisdiction,
   jurisdictionOf,
+  logAccess,
   notFound,
   pageOf,
   principalOf,
@@ -167,6 +168,12 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         FROM ${sql.id(ctx.store.schema, 'determinations')} AS d WHERE ${sql.join(where, sql` AND `)}
         ORDER BY d.client_id, d.service_type LIMIT ${q.limit + 1}`.execute(ctx.store.db);
       const page = pageOf(rows, q.limit, (r) => [r.client_id, r.service_type]);
+      await logAccess(
+        ctx,
+        request,
+        'search',
+        page.items.map((r) => ({ clientId: r.client_id, municipality: r.municipality })),
+      );
       return {
         items: page.items.map((r) => ({
           clientId: r.client_id,
@@ -206,6 +213,12 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         if (!client || !covers(jurisdiction(request), client.municipality)) throw notFound('the client');
       }
       const today = sofiaDate(ctx.clock());
+      await logAccess(
+        ctx,
+        request,
+        'read',
+        visible.map((s) => ({ clientId, municipality: s.current.municipality })),
+      );
       reply.header('etag', `"${version}"`);
       return { clientId, services: visible.map((s) => view(state, s, today)), version };
     },
@@ -224,7 +237,9 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     },
     async (request) => {
       const { clientId, determinationId } = request.params;
-      return (await visible(ctx, request).determination(clientId, determinationId)).determination;
+      const { determination } = await visible(ctx, request).determination(clientId, determinationId);
+      await logAccess(ctx, request, 'read', [{ clientId, municipality: determination.municipality }]);
+      return determination;
     },
   );
 

@@ -20,6 +20,7 @@ import {
   forbidden,
   inJurisdiction,
   jurisdictionOf,
+  logAccess,
   pageOf,
   principalOf,
   type ServiceContext,
@@ -123,7 +124,9 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
     },
     async (request, reply) => {
       const { state, version } = await visiblePlacement(request, request.params.placementId);
-      return send(reply, { placementId: request.params.placementId, state, version });
+      const record = send(reply, { placementId: request.params.placementId, state, version });
+      await logAccess(ctx, request, 'read', [record]); // a read of a client's record, by any role
+      return record;
     },
   );
 
@@ -299,6 +302,12 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         FROM ${sql.id(ctx.store.schema, 'stays')} AS stays WHERE ${sql.join(where, sql` AND `)}
         ORDER BY stays.valid_from, stays.placement_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
       const page = pageOf(rows, q.limit, (r) => [r.valid_from, r.placement_id]);
+      await logAccess(
+        ctx,
+        request,
+        'search',
+        page.items.map((r) => ({ clientId: r.client_id, municipality: r.municipality })),
+      );
       const t = today();
       return {
         items: page.items.map((r) => ({
