@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Problem } from '@casework/contracts';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -55,13 +55,20 @@ export function callerKey(request: FastifyRequest): string {
   return p ? `sub:${p.sub}|${p.municipality ?? p.oblast ?? '-'}` : `ip:${request.ip}`;
 }
 
-const exempt = new AsyncLocalStorage<true>();
+const BULK_HEADER = 'x-casework-bulk-load';
+const bulkToken = Buffer.from(randomBytes(32).toString('base64url'));
 
 /**
- * Runs in-process work (the demo seed, through `app.inject`) without per-caller limits: an operator's
- * bulk load, not a caller. Requests from outside the process never carry this context.
+ * Headers for in-process bulk work (the demo seed, through `app.inject`): an operator's load, not a
+ * caller, so the per-caller limits do not count it. The value is a random secret of this process,
+ * never written anywhere; a request from outside cannot carry it.
  */
-export const withoutRateLimits = <T>(fn: () => Promise<T>): Promise<T> => exempt.run(true, fn);
+export const bulkLoadHeaders = (): Record<string, string> => ({ [BULK_HEADER]: bulkToken.toString() });
+
+const isBulkLoad = (request: FastifyRequest) => {
+  const v = request.headers[BULK_HEADER];
+  return typeof v === 'string' && v.length === bulkToken.length && timingSafeEqual(Buffer.from(v), bulkToken);
+};
 
 const tooMany = (reply: FastifyReply, ttlInSeconds: number, detail: string) => {
   reply.header('retry-after', String(Math.max(1, ttlInSeconds)));
@@ -78,7 +85,7 @@ export async function rateLimits(app: FastifyInstance, settings: Partial<RateLim
           max,
           timeWindow,
           keyGenerator: callerKey,
-          allowList: () => exempt.getStore() === true,
+          allowList: isBulkLoad,
         })
       : undefined;
   const limits = { search: limiter(s.search, s.windowMs), registration: limiter(s.registration, s.windowMs) };

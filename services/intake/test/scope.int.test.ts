@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { composeEgn } from '@casework/contracts';
+import { bulkLoadHeaders } from '@casework/service-kit';
 import { eventually } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
@@ -240,6 +241,23 @@ t.test('hole 5: every answer that shows a personal record is logged', async (t) 
     rows.every((r) => r.actor === 'cm-bansko-1' && r.municipality === 'BLG01'),
     'by actor and municipality',
   );
+
+  const keyed = { ...h.cm, 'idempotency-key': 'contact-1' };
+  const first = await h.post(
+    `/v1/clients/${clientId}/contact-details`,
+    { email: 'a@example.invalid' },
+    keyed,
+  );
+  const replay = await h.post(
+    `/v1/clients/${clientId}/contact-details`,
+    { email: 'a@example.invalid' },
+    keyed,
+  );
+  t.equal(first.statusCode, 200);
+  t.equal(replay.statusCode, 200);
+  t.equal(replay.headers['idempotent-replayed'], 'true', 'a replay');
+  const replayed = (await accessLog(h)).filter((r) => r.client_id === clientId).slice(rows.length);
+  t.equal(replayed.length, 2, 'the replay that shows the record again is logged too');
 });
 
 t.test('hole 9: an identifier search is a POST; no identifier travels in a URL', async (t) => {
@@ -293,6 +311,18 @@ t.test('hole 11: registrations and searches are limited per caller', async (t) =
     (await h.post('/v1/clients', person(511, 'BLG01'), colleague)).statusCode,
     201,
     'another caller is unaffected',
+  );
+  t.equal(
+    (await h.post('/v1/clients', person(513, 'BLG01'), { ...h.cm, ...bulkLoadHeaders() })).statusCode,
+    201,
+    'in-process bulk work (the demo seed) is exempt',
+  );
+  t.equal((await h.post('/v1/clients', person(514, 'BLG01'))).statusCode, 429, 'callers are not');
+  const forged = { ...h.cm, 'x-casework-bulk-load': 'guess' };
+  t.equal(
+    (await h.post('/v1/clients', person(515, 'BLG01'), forged)).statusCode,
+    429,
+    'nor a guessed header',
   );
   const sameSubOtherScope = await h.as(['case_manager'], { municipality: 'MON29' }, 'cm-bansko-1');
   t.equal(

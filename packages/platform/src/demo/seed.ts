@@ -7,7 +7,7 @@ import {
   sofiaDate,
 } from '@casework/contracts';
 import { oblastOf, serviceType } from '@casework/reference-data';
-import { type Principal, withoutRateLimits } from '@casework/service-kit';
+import { bulkLoadHeaders, type Principal } from '@casework/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { syntheticPerson } from './people.js';
 import { type DemoSite, demoSites } from './sites.js';
@@ -57,11 +57,6 @@ export async function isEmpty(app: FastifyInstance, token: string): Promise<bool
  * and open offers to the next in line.
  */
 export async function seedDemo(app: FastifyInstance, o: SeedOptions): Promise<SeedSummary> {
-  // an operator's bulk load in this process, not a caller: the per-caller limits do not apply to it
-  return withoutRateLimits(() => seed(app, o));
-}
-
-async function seed(app: FastifyInstance, o: SeedOptions): Promise<SeedSummary> {
   const today = o.today ?? sofiaDate(new Date());
   const log = o.log ?? (() => {});
   const summary: SeedSummary = {
@@ -81,7 +76,8 @@ async function seed(app: FastifyInstance, o: SeedOptions): Promise<SeedSummary> 
         const r = await app.inject({
           method,
           url,
-          headers: { authorization },
+          // an operator's bulk load in this process, not a caller: the per-caller limits do not count it
+          headers: { authorization, ...bulkLoadHeaders() },
           ...(body ? { payload: body } : {}),
         });
         if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
