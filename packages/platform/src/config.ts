@@ -55,5 +55,11 @@ export const Config = z.object({
     .max(720)
     .default(24)
     .describe('How long a completed Idempotency-Key is replayed before it is deleted'),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .describe(
+      "Reverse proxies whose X-Forwarded-* headers are believed: 'true', or their addresses/CIDRs comma-separated (HSTS is sent when they say https)",
+    ),
 });
 export type Config = z.infer<typeof Config>;

@@ -61,6 +61,9 @@ export async function createPlatform(
       },
       identifierKey,
       idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
+      ...(config.TRUST_PROXY
+        ? { trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY }
+        : {}),
       logLevel: config.LOG_LEVEL,
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),

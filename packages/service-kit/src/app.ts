@@ -15,9 +15,12 @@ import { accessLogMigrations } from './accessLog.js';
 import { adminRoutes } from './admin.js';
 import { type AuthConfig, createVerifier, type Role, TokenRejected } from './auth.js';
 import { correlationId } from './correlation.js';
+import { useCursorSecret } from './cursor.js';
 import { errorHandler } from './errorHandler.js';
+import { securityHeaders } from './headers.js';
 import { healthRoutes } from './health.js';
 import { idempotency } from './idempotency.js';
+import { clientErrorHandler, inputChecks } from './inputChecks.js';
 import { loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { truthfulResponses } from './openapi.js';
@@ -44,6 +47,8 @@ export type AppOptions = {
   rateLimits?: Partial<RateLimits>;
   /** How long a completed Idempotency-Key is replayed, then deleted (default 24; ADR 8). */
   idempotencyTtlHours?: number;
+  /** Proxies whose X-Forwarded-* headers are believed (Fastify `trustProxy`); HSTS needs to see TLS. */
+  trustProxy?: boolean | string;
 };
 
 /** A running service inside the app: its context and background workers. */
@@ -73,6 +78,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     genReqId: correlationId,
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },
+    // what the HTTP parser refuses (headers over 16 KiB) is problem+json too
+    clientErrorHandler,
+    trustProxy: o.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -82,13 +90,16 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       404,
       'NOT_FOUND',
       'Not found',
-      `no route ${request.method} ${request.url.split('?')[0]}`,
+      // never the path: it may hold an identifier
+      `no route answers ${request.method} at this path`,
     );
   });
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-correlation-id', request.id);
     return payload;
   });
+  securityHeaders(app);
+  useCursorSecret(o.identifierKey);
 
   const verify = createVerifier(o.auth);
   app.addHook('preValidation', async (request) => {
@@ -107,6 +118,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
 
   await rateLimits(app, o.rateLimits);
+  inputChecks(app);
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

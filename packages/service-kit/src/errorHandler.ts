@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { DomainError } from '@casework/contracts';
 import { ConcurrencyError } from '@casework/eventstore';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -5,6 +6,9 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ProblemError, problemType } from './problems.js';
 
 type FieldError = { field: string; message: string };
+
+const titleOf = (status: number) =>
+  status === 400 ? 'Bad request' : (STATUS_CODES[status] ?? 'Bad request');
 
 function send(
   reply: FastifyReply,
@@ -17,7 +21,37 @@ function send(
   return reply
     .status(status)
     .type('application/problem+json')
-    .send({ type: problemType(code), title, status, instance: request.url.split('?')[0], code, ...rest });
+    .send({ type: problemType(code), title, status, instance: instanceOf(request), code, ...rest });
+}
+
+/**
+ * The occurrence: the route's template (`/v1/clients/{clientId}`), never the concrete path, which may
+ * hold an identifier; a request that matched no route is named by its correlation id.
+ */
+export const instanceOf = (request: FastifyRequest): string => {
+  const route = request.routeOptions?.url;
+  return route ? route.replace(/:([A-Za-z0-9_]+)/g, '{$1}') : `urn:casework:request:${request.id}`;
+};
+
+/** SQLSTATE codes of a value the database cannot take (from the request): a client error, 400. */
+const BAD_VALUE_SQLSTATES: Record<string, string> = {
+  '22P02': 'a value has the wrong form for its type',
+  '22008': 'a date or time is out of range',
+  '22007': 'a date or time has the wrong form',
+  '22003': 'a number is out of range',
+  '22P05': 'a text holds a character the database cannot store',
+  '22021': 'a text holds a character the database cannot store',
+  '22001': 'a text is too long',
+  '54000': 'a value is too large',
+};
+
+/** A PostgreSQL error (node-postgres or PGlite): a five-character SQLSTATE beside its message. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const e = error as { code?: unknown; severity?: unknown; routine?: unknown; file?: unknown };
+  if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) return undefined;
+  return 'severity' in (e as object) || 'routine' in (e as object) || 'file' in (e as object)
+    ? e.code
+    : undefined;
 }
 
 /**
@@ -27,7 +61,8 @@ function send(
  */
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const where = (error as FastifyError).validationContext ?? 'body';
+    const context = (error as FastifyError).validationContext ?? 'body';
+    const where = context === 'querystring' ? 'query' : context;
     const errors: FieldError[] = error.validation.map((v) => {
       const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
       return { field: path ? `${where}.${path}` : where, message: v.message ?? 'invalid' };
@@ -68,18 +103,31 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       detail: 'the resource was changed by another request; read it again and retry',
     });
   }
+  // a database error's message may quote the request (`invalid input syntax for type uuid: "…"`): it
+  // never reaches a log or an answer; its SQLSTATE does, and a value the database refuses is a 400
+  const sqlState = sqlStateOf(error);
+  if (sqlState && BAD_VALUE_SQLSTATES[sqlState]) {
+    request.log.warn({ sqlState }, 'the database refused a value from the request');
+    return send(reply, request, 400, 'INVALID_VALUE', 'Invalid request', {
+      detail: `${BAD_VALUE_SQLSTATES[sqlState]} (SQLSTATE ${sqlState})`,
+    });
+  }
   const status = (error as FastifyError).statusCode;
-  if (status && status >= 400 && status < 500) {
+  if (!sqlState && status && status >= 400 && status < 500) {
     const code = (error as FastifyError).code ?? 'BAD_REQUEST';
-    const field =
-      code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'body' : undefined;
-    return send(reply, request, status, code.replace(/^FST_ERR_/, ''), 'Bad request', {
-      detail: error.message,
-      ...(field ? { errors: [{ field, message: error.message }] } : {}),
+    const json = code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
+    // the JSON parser's message quotes the body: say what is wrong without repeating it
+    const message =
+      code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'the body is not valid JSON' : (error as Error).message;
+    return send(reply, request, status, code.replace(/^FST_ERR_/, ''), titleOf(status), {
+      detail: message,
+      ...(json ? { errors: [{ field: 'body', message }] } : {}),
     });
   }
   request.log.error(
-    { err: { type: error.name, message: error.message, code: (error as FastifyError).code } },
+    sqlState
+      ? { err: { type: 'DatabaseError', sqlState } }
+      : { err: { type: error.name, message: error.message, code: (error as FastifyError).code } },
     'request failed',
   );
   return send(reply, request, 500, 'INTERNAL', 'Internal error', {

@@ -1,17 +1,77 @@
 import type { FastifyServerOptions } from 'fastify';
 
-/** Paths pino must never print: credentials and personal data, wherever they appear in a log object. */
+/** Paths pino's own redaction removes (credentials in the request headers, should a raw req be logged). */
 export const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
-  '*.identifier',
-  '*.givenName',
-  '*.familyName',
-  '*.name',
-  '*.address',
-  '*.egn',
-  '*.lnch',
+  'headers.authorization',
+  'headers.cookie',
 ];
+
+/**
+ * Keys whose values are never printed, at any depth of a log object: credentials and personal data
+ * (identifiers, names, addresses, contact details). Compared without case, `-` or `_`.
+ */
+export const SENSITIVE_KEYS = [
+  'authorization',
+  'cookie',
+  'setCookie',
+  'identifier',
+  'identifiers',
+  'egn',
+  'lnch',
+  'personalIdentifier',
+  'givenName',
+  'familyName',
+  'name',
+  'names',
+  'fullName',
+  'address',
+  'addresses',
+  'line',
+  'street',
+  'phone',
+  'email',
+  'url',
+  'query',
+  'body',
+  'password',
+  'secret',
+  'token',
+];
+
+const normal = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
+const SENSITIVE = new Set(SENSITIVE_KEYS.map(normal));
+const CENSOR = '[redacted]';
+/** Ten digits in a row: the shape of an ЕГН or ЛНЧ, masked in any logged string. */
+const TEN_DIGITS = /(?<!\d)\d{10}(?!\d)/g;
+
+const maskText = (s: string) => (TEN_DIGITS.test(s) ? s.replace(TEN_DIGITS, CENSOR) : s);
+
+/** A copy of a log object with sensitive keys censored and identifier-shaped digits masked, at any depth. */
+export function censor(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return maskText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 32 || seen.has(value)) return CENSOR;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => censor(v, depth + 1, seen));
+  if (value instanceof Date) return value;
+  if (value instanceof Error) {
+    // an error's message may quote input (a database error does): its type and code only
+    return { type: value.name, ...('code' in value ? { code: (value as { code: unknown }).code } : {}) };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value))
+    out[k] = SENSITIVE.has(normal(k)) ? CENSOR : censor(v, depth + 1, seen);
+  return out;
+}
+
+/** The request as logged: method, route template and id; never the concrete URL, which may hold an id. */
+export const requestSerializer = (req: { method: string; routeOptions?: { url?: string }; id: string }) => ({
+  method: req.method,
+  route: req.routeOptions?.url ?? '(no route)',
+  id: req.id,
+});
 
 export function loggerOptions(
   level: string,
@@ -19,15 +79,30 @@ export function loggerOptions(
 ): FastifyServerOptions['logger'] {
   return {
     level,
-    redact: { paths: REDACT, censor: '[redacted]' },
+    redact: { paths: REDACT, censor: CENSOR },
     ...(destination ? { stream: destination } : {}),
+    formatters: {
+      // runs on every log object before it is written (and before the serializers, whose output for
+      // req and res is already safe): the censor walks the rest to any depth
+      log: (object) => {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(object)) {
+          out[k] = k === 'req' || k === 'res' ? v : SENSITIVE.has(normal(k)) ? CENSOR : censor(v);
+        }
+        return out;
+      },
+    },
+    hooks: {
+      // the message strings too: an identifier-shaped run of digits never reaches the log
+      logMethod(args, method) {
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? maskText(a) : a)) as Parameters<typeof method>,
+        );
+      },
+    },
     serializers: {
-      // the route template, never the concrete URL: a query string may carry a search term
-      req: (req: { method: string; routeOptions?: { url?: string }; url: string; id: string }) => ({
-        method: req.method,
-        route: req.routeOptions?.url ?? req.url.split('?')[0],
-        id: req.id,
-      }),
+      req: requestSerializer,
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };

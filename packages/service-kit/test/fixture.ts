@@ -113,6 +113,15 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx
       return pageOf(rows, request.query.limit, (r) => [r.stream_id]);
     },
   );
+  // a query that trusts its input, as a forgotten cast would: the database refuses the value
+  app.get(
+    '/v1/things/cast',
+    { schema: { querystring: z.object({ value: z.string() }) } },
+    async (request) => {
+      await sql`SELECT ${request.query.value}::uuid AS id`.execute(ctx.store.db);
+      return {};
+    },
+  );
   app.get(
     '/v1/things/:thingId',
     { schema: { params: z.object({ thingId: z.uuid() }), response: { 200: Thing } } },
@@ -174,7 +183,12 @@ export type KitApp = {
 
 export async function kitApp(
   t: Teardown,
-  options: { clock?: () => Date; idempotencyTtlHours?: number; logStream?: Writable } = {},
+  options: {
+    clock?: () => Date;
+    idempotencyTtlHours?: number;
+    logStream?: Writable;
+    trustProxy?: boolean | string;
+  } = {},
 ): Promise<KitApp> {
   const database = await testPostgres(t, { max: 10 });
   const transport = new InProcessTransport({ maxDeliver: 5 });
@@ -191,6 +205,7 @@ export async function kitApp(
     ...(options.idempotencyTtlHours !== undefined
       ? { idempotencyTtlHours: options.idempotencyTtlHours }
       : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
   t.teardown(async () => {
     await app.close();

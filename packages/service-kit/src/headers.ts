@@ -1,0 +1,34 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** The docs UI loads its own scripts and styles; everything else is data and frames nothing. */
+const isDocs = (request: FastifyRequest) => {
+  const path = request.url.split('?')[0] ?? '';
+  return path === '/docs' || path.startsWith('/docs/');
+};
+
+/** Sent over TLS only (RFC 6797): two years, subdomains included. */
+export const HSTS = 'max-age=63072000; includeSubDomains';
+
+/**
+ * Security headers on every response (issue 14, hardening), as one onSend hook rather than a
+ * dependency: the API needs five fixed headers and one exception (the docs UI), no per-route policy.
+ * - `X-Content-Type-Options: nosniff` everywhere.
+ * - `Cache-Control: no-store` on every answer but the docs UI: API answers hold personal records, and a
+ *   shared or browser cache must not keep them.
+ * - `Strict-Transport-Security` when the request came over TLS: `request.protocol` is https directly, or
+ *   by `X-Forwarded-Proto` from a proxy the app trusts (`trustProxy`).
+ * - `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`, `X-Frame-Options: DENY` and
+ *   `Referrer-Policy: no-referrer` except on /docs, whose page needs its scripts.
+ */
+export function securityHeaders(app: FastifyInstance): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
+    if (isDocs(request)) return payload;
+    reply.header('cache-control', 'no-store');
+    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    return payload;
+  });
+}
