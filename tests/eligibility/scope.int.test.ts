@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { composeEgn } from '@casework/contracts';
+import { eventually } from '@casework/testkit';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { setUp } from './harness.js';
@@ -160,6 +161,47 @@ t.test('ids of another municipality are 404, like ids that do not exist', async 
   );
   t.equal(own.statusCode, 201, own.body);
   t.equal(own.json().applicationId, ownApplication.json().applicationId);
+
+  // a municipality's draft rule set is its own work in progress; what it published is anyone's to read
+  const ruleSet = '/v1/eligibility/rule-sets/protected_housing:BLG01';
+  const draft = await h.post(
+    `${ruleSet}/versions`,
+    {
+      criteria: [
+        { kind: 'age', min: 18 },
+        { kind: 'disability_degree', minPercent: 50 },
+      ],
+      validityMonths: 12,
+    },
+    h.supervisor,
+  );
+  t.equal(draft.statusCode, 201, draft.body);
+  t.same(
+    (await h.get(ruleSet)).json().versions.map((v: { status: string }) => v.status),
+    ['draft'],
+    'Bansko sees its draft',
+  );
+  t.same((await h.get(ruleSet, montana)).json().versions, [], 'Montana does not');
+  const listedFor = async (caller?: object) =>
+    (await h.get('/v1/eligibility/rule-sets?serviceType=protected_housing', caller)).json() as {
+      items: { ruleSetId: string }[];
+    };
+  t.ok(
+    await eventually(async () =>
+      (await listedFor()).items.some((i) => i.ruleSetId === 'protected_housing:BLG01') ? true : undefined,
+    ),
+    'Bansko lists its draft',
+  );
+  const listed = await listedFor(montana);
+  t.notOk(
+    listed.items.some((i: { ruleSetId: string }) => i.ruleSetId === 'protected_housing:BLG01'),
+    'nor in the list',
+  );
+  t.equal(
+    (await h.post(`${ruleSet}/versions/1/publish`, { effectiveFrom: '2027-01-01' }, montana)).statusCode,
+    403,
+    'nor may it publish it',
+  );
 
   // the directory is for municipal staff, not for the directorate
   const analyst = await h.as(['directorate_analyst'], { oblast: 'BG-01' }, 'analyst-blg');

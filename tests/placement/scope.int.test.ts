@@ -167,7 +167,7 @@ t.test('ids of another municipality in a body are 404, like ids that do not exis
     );
   });
 
-  t.test('path ids of another municipality', async () => {
+  t.test('path and query ids of another municipality', async () => {
     await alike('an offer', (id) => h.get(`/v1/offers/${id}`, montana), offerId);
     await alike('accepting an offer', (id) => h.post(`/v1/offers/${id}/accept`, {}, montana), offerId);
     await alike('an entry', (id) => h.get(`/v1/waiting-lists/entries/${id}`, montana), entry);
@@ -179,6 +179,12 @@ t.test('ids of another municipality in a body are 404, like ids that do not exis
       bansko,
     );
     await alike('a client', (id) => h.get(`/v1/placement/clients/${id}`, montana), waiting!);
+    await alike('a site in a query', (id) => h.get(`/v1/placements?siteId=${id}`, montana), bansko);
+    await alike(
+      'a site in a waiting-list query',
+      (id) => h.get(`/v1/waiting-lists?serviceType=${DAY}&siteId=${id}`, montana),
+      bansko,
+    );
   });
 
   t.test('the client directory is for municipal staff', async () => {

@@ -1,6 +1,7 @@
 import {
   commandProblems,
   DraftRuleSetBody,
+  type MunicipalityCode,
   Problem,
   PublishRuleSetBody,
   RetireRuleSetBody,
@@ -19,6 +20,7 @@ import {
   assertMayAsk,
   badRequest,
   causeOf,
+  covers,
   forbidden,
   ifMatch,
   jurisdictionOf,
@@ -56,6 +58,13 @@ function assertMayWrite(request: FastifyRequest, municipality: string | null) {
     throw forbidden("a municipality's rule sets are changed by its supervisors");
   assertMayAsk(jurisdictionOf(p), { municipality: municipality as never });
 }
+
+/**
+ * Published and retired versions are the law of a municipality and anyone may read them; a draft is its
+ * own work in progress, shown only to callers whose jurisdiction covers it (national drafts to everyone).
+ */
+const showsDrafts = (request: FastifyRequest, municipality: string | null) =>
+  municipality === null || covers(jurisdictionOf(principalOf(request)), municipality as MunicipalityCode);
 
 export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const record = async (ruleSetId: string) => {
@@ -105,6 +114,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
         ORDER BY rule_set_id, version`.execute(ctx.store.db);
       const items = new Map<string, z.infer<typeof RuleSetList>['items'][number]>();
       for (const r of rows) {
+        if (r.status === 'draft' && !showsDrafts(request, r.municipality)) continue;
         const item = items.get(r.rule_set_id) ?? {
           ruleSetId: r.rule_set_id,
           serviceType: r.service_type as never,
@@ -137,7 +147,8 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       const r = await record(request.params.ruleSetId);
       if (r.versions.length === 0 && r.municipality === null) throw notFound('the rule set');
       reply.header('etag', `"${r.version}"`);
-      return r;
+      if (showsDrafts(request, r.municipality)) return r;
+      return { ...r, versions: r.versions.filter((v) => v.status !== 'draft') };
     },
   );
 

@@ -266,6 +266,9 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
     async (request) => {
       const q = request.query;
       const j = jurisdiction(request);
+      // a site named is the caller's (else 404); a client named only narrows rows already in scope (a
+      // client who moved away keeps their stays with the municipality that holds them)
+      if (q.siteId) await visible(ctx, request).site(q.siteId);
       const after = decodeCursor(q.cursor, 2);
       const where = [
         // a stay's record as it stood at a time: its current version, or the one current then

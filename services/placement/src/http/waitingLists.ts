@@ -128,6 +128,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       const municipality = q.municipality ?? principalOf(request).municipality;
       if (!municipality) throw badRequest('query.municipality', 'name the municipality of the list');
       assertMayAsk(j, { municipality });
+      if (q.siteId) await visible(ctx, request).site(q.siteId);
       const ranked = await rankedList(
         ctx,
         ctx.store.db,
