@@ -26,4 +26,4 @@ export const normalise = (detail: string) =>
   detail
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
     .replace(/\b(BLG01|MON29)\b/g, '<municipality>')
-    .replace(/\d+/g, 'N');
+    .replace(/\d{5,}/g, 'N');

@@ -6,7 +6,7 @@ import { type CheckContext, check, FAILURE_CLASSES, type FailureClass } from './
 import { normalise, writeFindings } from './findings.js';
 import { type Caller, type Pools, planRequest } from './generate.js';
 import { operationsOf, resolver, responseValidator } from './openapi.js';
-import { MUNICIPALITIES, type Municipality, seedInstance } from './seed.js';
+import { MUNICIPALITIES, rehome, seedInstance } from './seed.js';
 
 /**
  * The fuzz suite of issue 14: valid and mutated requests for every operation of the published OpenAPI
@@ -120,7 +120,10 @@ t.test(
         }
         if (res.statusCode === 200 && op.path.endsWith('/move')) {
           const { clientId, municipality } = res.json() as { clientId?: string; municipality?: string };
-          if (clientId && municipality) owner.set(clientId.toLowerCase(), municipality);
+          if (clientId && municipality) {
+            rehome(s, clientId, municipality);
+            for (const [id, m] of s.owner) owner.set(id, m);
+          }
         }
       }
     }

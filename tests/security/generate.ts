@@ -42,7 +42,7 @@ export type Planned = {
 };
 
 /** The field names that carry each kind of id. */
-const ID_FIELDS: Record<string, IdKind> = {
+export const ID_FIELDS: Record<string, IdKind> = {
   clientId: 'clientId',
   duplicateId: 'clientId',
   mergedId: 'clientId',
@@ -62,8 +62,11 @@ const ID_FIELDS: Record<string, IdKind> = {
   memberId: 'memberId',
   taskId: 'taskId',
 };
-const MUNICIPALITY_FIELDS = new Set(['municipality', 'issuedBy', 'to']);
-const DATE_FIELD =
+export const MUNICIPALITY_FIELDS = new Set(['municipality', 'issuedBy', 'to']);
+/** A municipality code, by its name and pattern (a flow's `to` is a date, a move's `to` a code). */
+export const isMunicipalityField = (name: string, s: Schema) =>
+  MUNICIPALITY_FIELDS.has(name) && typeof s.pattern === 'string' && s.pattern.includes('[A-Z]{3}');
+export const DATE_FIELD =
   /^(on|from|to|asOf|since|by|date|activeOn)$|(On|Date|From|To|End|Due|By)$|^(validFrom|validTo|termEnd)$/;
 const DATETIME_FIELD = /^(knownAt|at)$/;
 
@@ -195,6 +198,15 @@ export function planRequest(
         },
       ),
     );
+  /** A seeded person's ЕГН (own or another scope's), or one no one holds. */
+  const identifier = () =>
+    g(() =>
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...pools.scopes[home].identifiers) },
+        { weight: 3, arbitrary: fc.constantFrom(...pools.scopes[other(home)].identifiers) },
+        { weight: 1, arbitrary: fc.constantFrom('8001010008', '0000000000', '12345') },
+      ),
+    );
   const cursor = () =>
     g(() =>
       fc.oneof(
@@ -211,7 +223,8 @@ export function planRequest(
     const s = resolve(schema) ?? {};
     if (ID_FIELDS[name] && (s.type === 'string' || s.format === 'uuid' || s.pattern))
       return idOf(ID_FIELDS[name]!);
-    if (MUNICIPALITY_FIELDS.has(name) && s.type === 'string' && !s.enum) return municipality();
+    if (isMunicipalityField(name, s)) return municipality();
+    if (name === 'identifier' || name === 'value') return identifier();
     if (name === 'oblast' && s.type === 'string')
       return g(() => fc.constantFrom(pools.scopes[home].oblast, pools.scopes[other(home)].oblast, 'BG-99'));
     if (name === 'cursor') return cursor();
@@ -323,6 +336,7 @@ export function planRequest(
         if (typeof v !== 'string') return v;
         if (ID_FIELDS[key]) return idOf(ID_FIELDS[key]!);
         if (MUNICIPALITY_FIELDS.has(key) && /^[A-Z]{3}\d{2}$/.test(v)) return municipality();
+        if ((key === 'identifier' || key === 'value') && /^\d{10}$/.test(v)) return identifier();
         if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return date();
         return v;
       };

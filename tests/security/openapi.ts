@@ -18,6 +18,8 @@ export type Operation = {
   responses: Record<string, Record<string, Schema | undefined>>;
   /** Whether the operation needs no token. */
   public: boolean;
+  /** The roles the route admits (`x-roles`); absent: any authenticated caller. */
+  roles?: readonly string[];
 };
 
 type Doc = {
@@ -71,6 +73,7 @@ export function operationsOf(document: unknown): Operation[] {
         };
         responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>;
         security?: unknown[];
+        'x-roles'?: string[];
       };
       const json = o.requestBody?.content?.['application/json'];
       const bodySchema = resolve(json?.schema);
@@ -98,6 +101,7 @@ export function operationsOf(document: unknown): Operation[] {
           ]),
         ),
         public: Array.isArray(o.security) && o.security.length === 0,
+        ...(o['x-roles'] ? { roles: o['x-roles'] } : {}),
       });
     }
   }

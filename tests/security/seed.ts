@@ -1,8 +1,8 @@
 import { addDays, composeEgn, type LocalDate, sofiaDate } from '@casework/contracts';
 import { allServices } from '@casework/platform/services';
-import type { Principal } from '@casework/service-kit';
+import type { Principal, ServiceModule } from '@casework/service-kit';
 import { eventually, type TestApp, testApp } from '@casework/testkit';
-import type { LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse, RouteOptions } from 'fastify';
 import type { Test } from 'tap';
 
 /** The kinds of record a request can name, by the name its id goes by in paths, queries and bodies. */
@@ -33,6 +33,8 @@ export type Scope = {
   ids: Record<IdKind, string[]>;
   /** A rule set of the municipality's own (drafted by its supervisor). */
   ruleSetId: string;
+  /** The ЕГН of its people (synthetic), for searches and registrations naming them. */
+  identifiers: string[];
 };
 
 export type Seeded = TestApp & {
@@ -69,8 +71,22 @@ export function scopeClaim(
  * (which eligibility decides and placement lists), two sites each, an admission with absences (one over
  * the yearly limit, which opens a task), an offer, an appeal and a rule set of the municipality's own.
  */
-export async function seedInstance(t: Test): Promise<Seeded> {
-  const h = await testApp(t, [...allServices], {
+export async function seedInstance(
+  t: Test,
+  options: { onRoute?: (route: RouteOptions) => void } = {},
+): Promise<Seeded> {
+  // the services' routes as Fastify registers them, for a route table
+  const { onRoute } = options;
+  const services: ServiceModule[] = onRoute
+    ? allServices.map((m) => ({
+        ...m,
+        routes: async (scope, opts) => {
+          scope.addHook('onRoute', onRoute);
+          await scope.register(m.routes, opts);
+        },
+      }))
+    : [...allServices];
+  const h = await testApp(t, services, {
     transport: 'in-process',
     logLevel: process.env.SECURITY_LOG_LEVEL ?? 'silent',
   });
@@ -103,12 +119,13 @@ export async function seedInstance(t: Test): Promise<Seeded> {
       return id;
     };
 
+    const identifiers: string[] = [];
     const register = async (givenName: string) =>
       keep(
         'clientId',
         (
           await call('POST', '/v1/clients', {
-            identifier: { kind: 'egn', value: composeEgn('1970-03-15', serial++) },
+            identifier: { kind: 'egn', value: egn(identifiers) },
             givenName,
             familyName: `Синтетичен-${municipality}`,
             municipality,
@@ -296,7 +313,32 @@ export async function seedInstance(t: Test): Promise<Seeded> {
       },
       sup,
     );
-    scopes[municipality] = { municipality, oblast: OBLAST[municipality], ids, ruleSetId };
+    scopes[municipality] = { municipality, oblast: OBLAST[municipality], ids, ruleSetId, identifiers };
   }
   return { ...h, today, scopes, caller, owner, parent };
+
+  function egn(into: string[]) {
+    const value = composeEgn('1970-03-15', serial++);
+    into.push(value);
+    return value;
+  }
+}
+
+/**
+ * A client whose case moved (POST /move answered 2xx): its id now belongs to the other municipality, so
+ * later requests and checks see it where it is. A move by a caller outside the client's scope is a
+ * finding of its own; what follows it is not counted again.
+ */
+export function rehome(s: Pick<Seeded, 'scopes' | 'owner' | 'parent'>, clientId: string, to: string) {
+  const from = s.owner.get(clientId);
+  if (!from || from === to || !(to in s.scopes)) return;
+  // the client and what hangs on it (facts, members, determinations, appeals)
+  for (const kind of ID_KINDS) {
+    const list = s.scopes[from].ids[kind];
+    for (const id of list.filter((x) => x === clientId || s.parent.get(x) === clientId)) {
+      list.splice(list.indexOf(id), 1);
+      s.scopes[to as Municipality].ids[kind].push(id);
+      s.owner.set(id, to as Municipality);
+    }
+  }
 }
