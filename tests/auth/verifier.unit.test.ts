@@ -53,7 +53,7 @@ t.test('JWKS tokens: RS256 and ES256 by default, a configured list otherwise, ne
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => server.close());
   const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
-  const signed = (alg: string, kid: string, key: CryptoKey) =>
+  const signed = (alg: string, kid: string, key: Parameters<SignJWT['sign']>[0]) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg, kid })
       .setIssuer('casework')

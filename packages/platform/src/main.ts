@@ -2,51 +2,70 @@
 /**
  * Runs Casework. `node dist/main.js` hosts all four services (embedded by default);
  * `--service <name>` hosts one (distributed mode: DATABASE_URL and NATS_URL set).
- * `mint-token` prints a bearer token signed with the local key.
+ * `mint-token` prints a bearer token signed with the local key (`pnpm run mint-token --role …`).
  * `projections:rebuild [name] --service <name>` empties read models and replays them from the first
  * event; in the distributed mode this is safe while the service runs.
  */
-import { parseArgs } from 'node:util';
-import { loadConfig, mintToken, Principal, rebuildProjections } from '@casework/service-kit';
+import { resolve } from 'node:path';
+import { loadConfig, mintToken, rebuildProjections } from '@casework/service-kit';
 import closeWithGrace from 'close-with-grace';
-import { Config } from './config.js';
-import { offerDemo } from './demo/offer.js';
-import { createPlatform } from './platform.js';
-import { localSecret } from './secrets.js';
-import { allServices, servicesNamed } from './services.js';
+import { parseCommandLine, principalFromFlags } from './args.js';
+import { Config, productionReason } from './config.js';
+import { existingLocalSecret, localSecretFile } from './secrets.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    service: { type: 'string', multiple: true },
-    sub: { type: 'string', default: 'demo-case-manager' },
-    role: { type: 'string', multiple: true },
-    municipality: { type: 'string' },
-    oblast: { type: 'string' },
-    demo: { type: 'boolean' },
-  },
-});
+const stop = (message: string, code = 2): never => {
+  console.error(message);
+  process.exit(code);
+};
 
-let config: Config;
-try {
-  config = loadConfig(Config);
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(2);
-}
+const attempt = <T>(fn: () => T): T => {
+  try {
+    return fn();
+  } catch (e) {
+    return stop((e as Error).message);
+  }
+};
+const { values, positionals, command } = attempt(() => parseCommandLine(process.argv.slice(2)));
+const config = attempt(() => loadConfig(Config));
+const tokenOptions = { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE };
 
-if (positionals[0] === 'mint-token') {
-  const key = config.AUTH_SIGNING_KEY ?? localSecret(config.DATA_DIR, 'signing');
-  const principal = Principal.parse({
-    sub: values.sub,
-    roles: values.role ?? ['case_manager'],
-    ...(values.oblast ? { oblast: values.oblast } : { municipality: values.municipality ?? 'BLG01' }),
-  });
-  console.log(await mintToken(key, principal));
+if (command === 'mint-token') {
+  if (config.AUTH_JWKS_URL) {
+    stop(
+      'mint-token: AUTH_JWKS_URL is set, so tokens come from the identity provider; nothing is minted here',
+    );
+  }
+  const distributed = Boolean(config.DATABASE_URL && config.NATS_URL) || productionReason(config);
+  const keyFile = localSecretFile(config.DATA_DIR, 'signing');
+  const key =
+    config.AUTH_SIGNING_KEY ?? (distributed ? undefined : existingLocalSecret(config.DATA_DIR, 'signing'));
+  if (!key) {
+    stop(
+      distributed
+        ? 'mint-token: set AUTH_SIGNING_KEY (the distributed mode keeps no local key)'
+        : `mint-token: no signing key at ${keyFile}: start the platform first (pnpm start), with the same DATA_DIR`,
+    );
+  }
+  const asked = principalFromFlags(values);
+  if ('error' in asked) stop(`mint-token: ${asked.error}`);
+  const { principal } = asked as Extract<typeof asked, { principal: unknown }>;
+  console.log(await mintToken(key as string, principal, { ...tokenOptions, expiresIn: '8h' }));
+  const scope = principal.municipality ?? principal.oblast ?? 'national';
+  const signer = config.AUTH_SIGNING_KEY ? 'AUTH_SIGNING_KEY' : keyFile;
+  console.error(
+    `mint-token: ${principal.roles.join(', ')} of ${scope} as ${principal.sub}, valid 8 h, key ${signer}`,
+  );
   process.exit(0);
 }
 
-if (positionals[0] === 'projections:rebuild') {
+if (command !== undefined && command !== 'projections:rebuild') {
+  stop(`unknown command ${command}: the commands are mint-token and projections:rebuild`);
+}
+// the services are loaded only to run them (mint-token answers without them)
+const { createPlatform } = await import('./platform.js');
+const { allServices, servicesNamed } = await import('./services.js');
+
+if (command === 'projections:rebuild') {
   const platform = await createPlatform(
     config,
     values.service ? servicesNamed(values.service) : allServices,
@@ -68,7 +87,9 @@ if (positionals[0] === 'projections:rebuild') {
 }
 
 const services = values.service ? servicesNamed(values.service) : [...allServices];
-const platform = await createPlatform(config, services);
+const platform = await createPlatform(config, services).catch((e: Error) =>
+  stop(`Casework did not start: ${e.message}`, 1),
+);
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {
   if (err)
     platform.app.log.error({ err: { type: err.name, message: err.message } }, 'stopping after an error');
@@ -76,13 +97,24 @@ closeWithGrace({ delay: 10_000 }, async ({ err }) => {
 });
 const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
 const names = services.map((s) => s.name).join(', ');
+// the token hint names DATA_DIR when it is not the default: mint-token reads the key from there
+const dataDir =
+  config.DATA_DIR === Config.shape.DATA_DIR.parse(undefined) ? '' : `DATA_DIR=${resolve(config.DATA_DIR)} `;
+const mint = 'pnpm --silent run mint-token --role case_manager --municipality BLG01';
+const tokenHint = !platform.signingKey
+  ? '  Tokens:     from the identity provider (AUTH_JWKS_URL)'
+  : `  A token:    export TOKEN=$(${config.AUTH_SIGNING_KEY ? '' : dataDir}${mint})
+              then send it as "Authorization: Bearer $TOKEN"${config.AUTH_SIGNING_KEY ? ' (mint-token needs the same AUTH_SIGNING_KEY)' : ''}`;
 console.log(`
 Casework (${platform.mode}: ${names}) is listening on ${address}
   API docs:   ${address}/docs   (OpenAPI document: ${address}/openapi.json)
   Health:     ${address}/health/ready
-  A token:    pnpm --silent token -- --role case_manager --municipality BLG01
-              then send it as "Authorization: Bearer <token>"
+${tokenHint}
 `);
 
-const signingKey = config.AUTH_SIGNING_KEY ?? localSecret(config.DATA_DIR, 'signing');
-await offerDemo(platform.app, (p) => mintToken(signingKey, p), values.demo === true);
+// the demo is the embedded mode's (or asked for with --demo where a local key can sign its requests)
+const signingKey = platform.signingKey;
+if (signingKey && (platform.mode === 'embedded' || values.demo === true)) {
+  const { offerDemo } = await import('./demo/offer.js');
+  await offerDemo(platform.app, (p) => mintToken(signingKey, p, tokenOptions), values.demo === true);
+}

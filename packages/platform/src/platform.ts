@@ -5,7 +5,7 @@ import { connectPGlite, connectPostgres, type Database } from '@casework/eventst
 import { InProcessTransport, JetStreamTransport, type Transport } from '@casework/messaging';
 import { buildApp, type ServiceModule } from '@casework/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { type Config, productionReason, rateLimitsOf, tokenRules } from './config.js';
 import { localSecret } from './secrets.js';
 
 export type Platform = {
@@ -25,6 +25,10 @@ export async function createPlatform(
   options: { logStream?: Writable; workers?: boolean } = {},
 ): Promise<Platform> {
   const distributed = Boolean(config.DATABASE_URL && config.NATS_URL);
+  const production = productionReason(config);
+  if (production && !distributed) {
+    throw new Error(`${production}: set DATABASE_URL and NATS_URL (the embedded mode is not for production)`);
+  }
   if (Boolean(config.DATABASE_URL) !== Boolean(config.NATS_URL)) {
     throw new Error(
       'set both DATABASE_URL and NATS_URL for the distributed mode, or neither for the embedded one',
@@ -45,7 +49,10 @@ export async function createPlatform(
           maxDeliver: config.CONSUMER_MAX_DELIVER,
         })
       : new InProcessTransport({ maxDeliver: config.CONSUMER_MAX_DELIVER });
-    const signingKey = config.AUTH_SIGNING_KEY ?? (distributed ? undefined : localSecret(dataDir, 'signing'));
+    // a local key only for the embedded mode without an identity provider; distributed writes no key file
+    const signingKey = config.AUTH_JWKS_URL
+      ? undefined
+      : (config.AUTH_SIGNING_KEY ?? (distributed ? undefined : localSecret(dataDir, 'signing')));
     const identifierKey =
       config.IDENTIFIER_HASH_KEY ?? (distributed ? undefined : localSecret(dataDir, 'identifier-hash'));
     if (!identifierKey) throw new Error('IDENTIFIER_HASH_KEY must be set in the distributed mode');
@@ -58,8 +65,10 @@ export async function createPlatform(
       auth: {
         ...(signingKey ? { signingKey } : {}),
         ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
+        ...tokenRules(config),
       },
       identifierKey,
+      rateLimits: rateLimitsOf(config),
       idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
       ...(config.TRUST_PROXY
         ? { trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY }

@@ -30,6 +30,11 @@ export async function offerDemo(
     return;
   }
   console.log('  Seeding the demo through the API (a minute or two)…');
+  const started = Date.now();
+  const ticker = setInterval(
+    () => console.log(`    … ${Math.round((Date.now() - started) / 1000)} s`),
+    15_000,
+  ).unref();
   const summary = await seedDemo(app, { token, log: (line) => console.log(`    ${line}`) }).catch(
     (e: Error) => {
       // the platform keeps running with what was seeded; the store is no longer empty, so no second try
@@ -37,6 +42,7 @@ export async function offerDemo(
       return undefined;
     },
   );
+  clearInterval(ticker);
   if (!summary) return;
   console.log(
     `  Demo ready: ${summary.sites} sites, ${summary.clients} people, ${summary.admitted} admitted, ` +
