@@ -57,8 +57,13 @@ export function censor(value: unknown, depth = 0, seen = new WeakSet<object>()):
   if (Array.isArray(value)) return value.map((v) => censor(v, depth + 1, seen));
   if (value instanceof Date) return value;
   if (value instanceof Error) {
-    // an error's message may quote input (a database error does): its type and code only
-    return { type: value.name, ...('code' in value ? { code: (value as { code: unknown }).code } : {}) };
+    // an error's message may quote input (a database error does): its type, code and frames only
+    const frames = (value.stack ?? '').split('\n').filter((l) => l.startsWith('    at '));
+    return {
+      type: value.name,
+      ...('code' in value ? { code: (value as { code: unknown }).code } : {}),
+      ...(frames.length > 0 ? { stack: frames.join('\n') } : {}),
+    };
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value))

@@ -235,8 +235,11 @@ t.test('the log redacts personal data at any depth', async (t) => {
     },
     'a deeply nested record 7501010014',
   );
+  k.app.log.error({ err: new Error('invalid input syntax for type uuid: "Петрова"') }, 'failed');
   const text = log.text();
   t.match(text, /a deeply nested record/);
+  t.notMatch(text, /invalid input syntax/, 'an error is logged by its type, never its message');
+  t.match(text, /"err":\{"type":"Error","stack":"\s+at /);
   for (const secret of [
     '7501010010',
     '7501010011',
