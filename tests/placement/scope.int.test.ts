@@ -199,4 +199,31 @@ t.test('ids of another municipality in a body are 404, like ids that do not exis
     t.equal(await admissions(), before, 'no admission or transfer was recorded');
     t.equal((await h.get(`/v1/waiting-lists/entries/${entry}`)).json().status, 'waiting');
   });
+
+  t.test('a clash with a stay the caller cannot see names nothing of it', async (t) => {
+    // the placed client's case moves to Montana; their day-centre stay stays with Bansko
+    const moved = await h.post(`/v1/clients/${placed}/move`, { to: 'MON29', movedOn: '2026-11-20' });
+    t.equal(moved.statusCode, 200, moved.body);
+    t.ok(
+      await eventually(async () =>
+        (await h.get(`/v1/placement/clients/${placed}`, montana)).statusCode === 200 ? true : undefined,
+      ),
+      'Montana knows the client now',
+    );
+    const clash = await h.post(
+      '/v1/placements',
+      {
+        clientId: placed,
+        siteId: mon,
+        on: '2026-11-23',
+        emergency: { justification: 'Synthetic emergency' },
+      },
+      montana,
+    );
+    t.equal(clash.statusCode, 409, clash.body);
+    t.equal(clash.json().code, 'SAME_SERVICE_OVERLAP', 'refused, and why');
+    t.notOk(clash.body.includes(blgPlacementId), 'without the other municipality’s placement');
+    t.notOk(clash.body.includes('2026-11-02'), 'nor its dates');
+    t.notOk(clash.json().placementId);
+  });
 });

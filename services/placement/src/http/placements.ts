@@ -33,7 +33,7 @@ import { recordAbsence } from '../application/absences.js';
 import { admit, discharge, renew, transfer } from '../application/stays.js';
 import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
 import { recordedBy } from '../projections/knownAt.js';
-import { visible } from './visible.js';
+import { namingOnlyVisibleStays, visible } from './visible.js';
 
 /** Placements name a person: the owning municipality's staff and national integrators read them. */
 const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
@@ -107,7 +107,8 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const basis = emergency
         ? { kind: 'emergency' as const, ...emergency, supervisor: caller.sub }
         : { kind: 'offer' as const, offerId: offerId! };
-      return send(reply, await admit(ctx, { ...b, basis }, causeOf(request)), 201);
+      const r = await namingOnlyVisibleStays(scope, () => admit(ctx, { ...b, basis }, causeOf(request)));
+      return send(reply, r, 201);
     },
   );
 
@@ -147,10 +148,8 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       await scope.placement(request.params.placementId);
       await scope.site(request.body.toSiteId);
       if (request.body.offerId) await scope.offer(request.body.offerId);
-      const r = await transfer(
-        ctx,
-        { placementId: request.params.placementId, ...request.body },
-        causeOf(request),
+      const r = await namingOnlyVisibleStays(scope, () =>
+        transfer(ctx, { placementId: request.params.placementId, ...request.body }, causeOf(request)),
       );
       return send(reply, r, 201);
     },

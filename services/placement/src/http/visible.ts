@@ -1,4 +1,4 @@
-import type { MunicipalityCode } from '@casework/contracts';
+import { DomainError, type MunicipalityCode } from '@casework/contracts';
 import {
   covers,
   findDirectoryEntry,
@@ -74,3 +74,28 @@ export type Visible = ReturnType<typeof visible>;
 /** The site as its stream has it, if the caller's jurisdiction covers its municipality (else 404). */
 export const visibleSite = (ctx: ServiceContext, request: FastifyRequest, siteId: string) =>
   visible(ctx, request).site(siteId);
+
+/**
+ * Runs a command whose refusal may name another stay of the client (a clash with a stay the client
+ * holds elsewhere, say from before a move): a stay outside the caller's jurisdiction is not named, and
+ * nothing of it (id, dates) is told; the refusal says only that there is one in another municipality.
+ */
+export async function namingOnlyVisibleStays<T>(scope: Visible, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const named = e instanceof DomainError ? e.extra.placementId : undefined;
+    if (typeof named !== 'string') throw e;
+    const seen = await scope.placement(named).then(
+      () => true,
+      () => false,
+    );
+    if (seen) throw e;
+    const { kind, code } = e as DomainError;
+    throw new DomainError(
+      kind,
+      code,
+      'the client already has a placement of this kind in another municipality',
+    );
+  }
+}
