@@ -37,7 +37,7 @@ export async function testApp(
     clock?: () => Date;
     logStream?: NodeJS.WritableStream;
     logLevel?: string;
-    /** Per-caller limits; tests that register or search in bulk run without them unless they ask. */
+    /** Per-caller limits and the identifier-probe throttle: off unless a test asks (bulk and matrix tests). */
     rateLimits?: Partial<RateLimits>;
   } = {},
 ): Promise<TestApp> {
@@ -53,7 +53,7 @@ export async function testApp(
     auth: { signingKey: TEST_SIGNING_KEY },
     identifierKey: TEST_IDENTIFIER_KEY,
     logLevel: options.logLevel ?? 'warn',
-    rateLimits: options.rateLimits ?? { search: 0, registration: 0 },
+    rateLimits: options.rateLimits ?? { search: 0, registration: 0, identifierProbes: 0 },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logStream ? { logStream: options.logStream as never } : {}),
   });
