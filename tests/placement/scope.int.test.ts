@@ -225,5 +225,19 @@ t.test('ids of another municipality in a body are 404, like ids that do not exis
     t.notOk(clash.body.includes(blgPlacementId), 'without the other municipality’s placement');
     t.notOk(clash.body.includes('2026-11-02'), 'nor its dates');
     t.notOk(clash.json().placementId);
+
+    // the move opened a task for Bansko's case managers: Montana cannot close it, nor tell it exists
+    const task = await eventually(async () => {
+      const r = await h.get(`/v1/tasks?clientId=${placed}`);
+      return (r.json().items as { taskId: string }[])[0];
+    });
+    t.ok(task, 'a task in Bansko');
+    await alike(
+      'a task',
+      (id) => h.post(`/v1/tasks/${id}/close`, { note: 'Synthetic: closed from elsewhere' }, montana),
+      task!.taskId,
+    );
+    const still = (await h.get(`/v1/tasks?clientId=${placed}&open=true`)).json().items;
+    t.equal(still.length, 1, 'still open');
   });
 });

@@ -11,13 +11,10 @@ import {
 import {
   assertMayAsk,
   causeOf,
-  covers,
   decodeCursor,
   execute,
   inJurisdiction,
   jurisdictionOf,
-  loadAggregate,
-  notFound,
   pageOf,
   principalOf,
   type ServiceContext,
@@ -28,6 +25,7 @@ import type { z } from 'zod';
 import { definitions, taskStream } from '../application/streams.js';
 import { type Task, taskDecider } from '../domain/task.js';
 import { asKnown } from '../projections/knownAt.js';
+import { visible } from './visible.js';
 
 const STAFF = ['case_manager', 'supervisor'] as const;
 
@@ -121,9 +119,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       },
     },
     async (request) => {
-      const { state } = await loadAggregate(ctx, taskStream(request.params.taskId), taskDecider);
-      if (!state.opened || !covers(jurisdictionOf(principalOf(request)), state.opened.municipality))
-        throw notFound('the task');
+      await visible(ctx, request).task(request.params.taskId);
       const r = await execute(ctx, {
         streamId: taskStream(request.params.taskId),
         streamType: 'task',

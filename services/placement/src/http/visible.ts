@@ -3,6 +3,7 @@ import {
   covers,
   findDirectoryEntry,
   jurisdictionOf,
+  loadAggregate,
   notFound,
   principalOf,
   type ServiceContext,
@@ -12,7 +13,9 @@ import { sql } from 'kysely';
 import { clientOfPlacement } from '../application/lookups.js';
 import { loadSite } from '../application/sites.js';
 import { loadPlacements } from '../application/stays.js';
+import { taskStream } from '../application/streams.js';
 import { loadEntry } from '../application/waitingList.js';
+import { taskDecider } from '../domain/task.js';
 
 /**
  * The lookups of every kind of id a request may name (in its path, query or body), each within the
@@ -65,6 +68,13 @@ export function visible(ctx: ServiceContext, request: FastifyRequest) {
       const stay = loaded.state.stays.get(placementId);
       if (!stay || !sees(stay.municipality)) throw notFound('the placement');
       return { ...loaded, clientId, stay };
+    },
+    /** A task, if it was opened in the caller's municipality. */
+    async task(taskId: string) {
+      const loaded = await loadAggregate(ctx, taskStream(taskId), taskDecider);
+      const opened = loaded.state.opened;
+      if (!opened || !sees(opened.municipality)) throw notFound('the task');
+      return { ...loaded, opened };
     },
   };
 }
