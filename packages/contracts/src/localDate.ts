@@ -18,8 +18,9 @@ export const EARLIEST_DATE = '1900-01-01';
 export const LATEST_DATE = '2100-12-31';
 
 /**
- * Any calendar date PostgreSQL can hold (years 0001–9999), as recorded in events. Events are read for
- * ever, so their dates are not narrowed after the fact; what the API accepts is `LocalDate`.
+ * Any calendar date PostgreSQL can hold (years 0001–9999), as recorded in events, and the dates an
+ * answer derives (a deadline, a term's end, a validity: they may pass 2100 from a date near it). Events
+ * are read for ever, so their dates are not narrowed after the fact; what the API accepts is `LocalDate`.
  */
 export const CalendarDate = z
   .string()

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import t from 'tap';
+import { ApplicationRecord } from '../src/http/applications.js';
+import { OfferRecord } from '../src/http/placement.js';
 import {
   addDays,
   addMonths,
@@ -103,3 +105,12 @@ t.test(
     }
   },
 );
+
+t.test('a date an answer derives may pass 2100 (a deadline from a date near it)', async (t) => {
+  t.ok(ApplicationRecord.shape.assessmentDueBy.safeParse('2101-01-20').success);
+  t.ok(OfferRecord.shape.expiresAfter.safeParse('2101-01-08').success);
+  t.notOk(
+    ApplicationRecord.shape.submittedOn.safeParse('2101-01-01').success,
+    'what was asked stays bounded',
+  );
+});

@@ -7,7 +7,7 @@ import {
   ReferralIssuer,
 } from '../events/intake/applications.js';
 import { ClientId } from '../events/intake/clients.js';
-import { LocalDate } from '../localDate.js';
+import { CalendarDate, LocalDate } from '../localDate.js';
 import { ServiceTypeCode } from '../serviceType.js';
 import { exampleApplication } from './examples.js';
 
@@ -79,7 +79,7 @@ export const ApplicationRecord = z
     municipality: MunicipalityCode,
     status: ApplicationStatus,
     submittedOn: LocalDate,
-    assessmentDueBy: LocalDate,
+    assessmentDueBy: CalendarDate,
     referralRequired: z.boolean(),
     referral: z
       .object({

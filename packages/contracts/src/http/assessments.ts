@@ -3,7 +3,7 @@ import { MunicipalityCode } from '../codes.js';
 import { ApplicationId } from '../events/intake/applications.js';
 import { Finding, NeedDomain } from '../events/intake/assessments.js';
 import { ClientId } from '../events/intake/clients.js';
-import { LocalDate } from '../localDate.js';
+import { CalendarDate, LocalDate } from '../localDate.js';
 import { ServiceTypeCode } from '../serviceType.js';
 import { exampleAssessment, exampleOverdue } from './examples.js';
 
@@ -59,7 +59,7 @@ export const AssessmentRecord = z
     applicationId: ApplicationId.optional(),
     assessedOn: LocalDate,
     recommendedServiceType: ServiceTypeCode.optional(),
-    reassessmentDue: LocalDate,
+    reassessmentDue: CalendarDate,
     findings: z.array(Finding),
     plan: z
       .object({
@@ -94,7 +94,7 @@ export const OverdueReassessment = z
     municipality: MunicipalityCode,
     caseManager: z.string().optional(),
     lastAssessedOn: LocalDate,
-    reassessmentDue: LocalDate,
+    reassessmentDue: CalendarDate,
     daysOverdue: z.number().int(),
   })
   .meta({ id: 'OverdueReassessment', example: exampleOverdue });

@@ -5,7 +5,7 @@ import { EligibilityDetermined } from '../events/eligibility/determinations.js';
 import { RuleSetBody, RuleSetId } from '../events/eligibility/ruleSets.js';
 import { ApplicationId } from '../events/intake/applications.js';
 import { ClientId } from '../events/intake/clients.js';
-import { LocalDate } from '../localDate.js';
+import { CalendarDate, LocalDate } from '../localDate.js';
 import { ServiceTypeCode } from '../serviceType.js';
 import {
   exampleCriteria,
@@ -167,7 +167,7 @@ const Appeal = z.object({
   appealId: z.uuid(),
   determinationId: z.uuid(),
   status: z.enum(['open', 'upheld', 'overturned']),
-  deadline: LocalDate,
+  deadline: CalendarDate,
 });
 
 export const ServiceEligibility = z
@@ -176,7 +176,9 @@ export const ServiceEligibility = z
     effectiveOutcome: Outcome.meta({
       description: 'What applies: an override or appeal in force, else computed',
     }),
-    decreed: z.object({ by: z.enum(['override', 'appeal']), outcome: Outcome, until: LocalDate }).optional(),
+    decreed: z
+      .object({ by: z.enum(['override', 'appeal']), outcome: Outcome, until: CalendarDate })
+      .optional(),
     current: EligibilityDetermined.schema,
     appeals: z.array(Appeal),
   })
@@ -223,7 +225,7 @@ export const DeterminationSummary = z.object({
   outcome: Outcome,
   effectiveOutcome: Outcome,
   decreedBy: z.enum(['override', 'appeal']).optional(),
-  validUntil: LocalDate,
+  validUntil: CalendarDate,
   ruleSet: z.object({ ruleSetId: RuleSetId, version: z.number().int() }),
   missing: z.array(z.string()),
 });

@@ -21,7 +21,7 @@ import {
   RemovalReason,
   ScoringSheet,
 } from '../events/placement/waitingList.js';
-import { Instant, LocalDate } from '../localDate.js';
+import { CalendarDate, Instant, LocalDate } from '../localDate.js';
 import { ServiceTypeCode } from '../serviceType.js';
 import { exampleOpenSite, examplePlacementRecord, exampleSiteRecord } from './placementExamples.js';
 
@@ -189,7 +189,7 @@ export const PlacementRecord = z
     ...StayPlace.shape,
     clientId: ClientId,
     from: LocalDate,
-    termEnd: LocalDate.optional(),
+    termEnd: CalendarDate.optional(),
     renewals: z.number().int().min(0).optional().meta({ description: 'How often the term was renewed' }),
     respite: z.literal(true).optional(),
     weekdays: Weekdays.optional(),
@@ -268,8 +268,8 @@ const Position = z.object({
       offerId: OfferId,
       siteId: SiteId,
       status: z.enum(['open', 'accepted']),
-      expiresAfter: LocalDate.optional(),
-      admitBy: LocalDate.optional(),
+      expiresAfter: CalendarDate.optional(),
+      admitBy: CalendarDate.optional(),
     })
     .optional(),
   reasons: z.array(z.string()).meta({ description: 'Why the entry stands where it does, in order' }),
@@ -353,9 +353,9 @@ export const OfferRecord = z
     siteId: SiteId,
     from: LocalDate,
     madeOn: LocalDate,
-    expiresAfter: LocalDate,
+    expiresAfter: CalendarDate,
     status: z.enum(['open', 'accepted', 'declined', 'expired', 'taken_up', 'withdrawn']),
-    admitBy: LocalDate.optional(),
+    admitBy: CalendarDate.optional(),
     declinesWithoutValidReason: z.number().int(),
     version: z.number().int(),
   })
