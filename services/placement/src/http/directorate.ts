@@ -120,7 +120,8 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         tags: ['placement'],
         summary:
           'Admissions, transfers and discharges in an oblast over a period: the flows between housing types ' +
-          'and each movement with the client as a pseudonym (CSV of the movements with format=csv)',
+          'and each movement with the client as a pseudonym, one per oblast and reporting year (the year of ' +
+          '`to`), so a person cannot be linked across oblasts or years (CSV of the movements with format=csv)',
         querystring: DirectorateFlowsQuery,
         response: { 200: DirectorateFlows, 400: Problem, 401: Problem, 403: Problem },
       },
