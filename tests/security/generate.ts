@@ -130,6 +130,8 @@ export const MUTATIONS = [
   'bad-token',
 ] as const;
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
 const other = (m: Municipality): Municipality => (m === 'BLG01' ? 'MON29' : 'BLG01');
 
 /** Builds requests for an operation, drawing every choice from `g`. */
@@ -149,7 +151,8 @@ export function planRequest(
   const caller: Caller = { role, where };
   const home: Municipality =
     where === 'none' ? g(() => fc.constantFrom<Municipality>('BLG01', 'MON29')) : where;
-  const named: string[] = [];
+  // a national caller's request stays in one municipality: links across them would be its own doing
+  const national = role === 'admin' || role === 'integrator';
 
   const idOf = (kind: IdKind, force?: 'own' | 'foreign' | 'random'): string => {
     const pick =
@@ -162,17 +165,17 @@ export function planRequest(
         ),
       );
     if (pick === 'random') return g(fc.uuid);
+    if (national && pick === 'foreign') return idOf(kind, 'own');
     const ids = pools.scopes[pick === 'own' ? home : other(home)].ids[kind];
     if (ids.length === 0) return g(fc.uuid);
     const id = g(() => fc.constantFrom(...ids));
-    named.push(id);
     return id;
   };
   const municipality = () =>
     g(() =>
       fc.oneof(
         { weight: 6, arbitrary: fc.constant(home) },
-        { weight: 2, arbitrary: fc.constant(other(home)) },
+        { weight: national ? 0 : 2, arbitrary: fc.constant(other(home)) },
         { weight: 1, arbitrary: fc.constantFrom('XXX99', 'ZZZ00', 'SOF46', 'blg01') },
       ),
     );
@@ -321,7 +324,6 @@ export function planRequest(
     const parent = path[child] && pools.parent.get(path[child]!);
     if (parent && path[parentName] && g(fc.integer, { min: 0, max: 4 }) > 0) {
       path[parentName] = parent;
-      named.push(parent);
     }
   }
   let body: unknown;
@@ -528,5 +530,16 @@ export function planRequest(
       : '');
   const payload = rawPayload ?? (body !== undefined ? JSON.stringify(body) : undefined);
   if (payload !== undefined) headers['content-type'] ??= 'application/json';
-  return { caller, method: op.method, url, headers, payload, body, mutation, named } as Omit<Planned, 'op'>;
+  // the ids the request names as sent (a drawn id may have been replaced since)
+  const sent = `${url} ${payload ?? ''}`.toLowerCase().match(UUID) ?? [];
+  return {
+    caller,
+    method: op.method,
+    url,
+    headers,
+    payload,
+    body,
+    mutation,
+    named: [...new Set(sent)],
+  } as Omit<Planned, 'op'>;
 }

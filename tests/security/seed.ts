@@ -325,20 +325,17 @@ export async function seedInstance(
 }
 
 /**
- * A client whose case moved (POST /move answered 2xx): its id now belongs to the other municipality, so
- * later requests and checks see it where it is. A move by a caller outside the client's scope is a
- * finding of its own; what follows it is not counted again.
+ * A client whose case moved (POST /move answered 2xx): the records of both municipalities may now name
+ * it, so it and what hangs on it (facts, members, determinations, appeals) are no longer drawn nor
+ * judged by owner. A move by a caller outside the client's scope is a finding of its own.
  */
-export function rehome(s: Pick<Seeded, 'scopes' | 'owner' | 'parent'>, clientId: string, to: string) {
-  const from = s.owner.get(clientId);
-  if (!from || from === to || !(to in s.scopes)) return;
-  // the client and what hangs on it (facts, members, determinations, appeals)
-  for (const kind of ID_KINDS) {
-    const list = s.scopes[from].ids[kind];
-    for (const id of list.filter((x) => x === clientId || s.parent.get(x) === clientId)) {
-      list.splice(list.indexOf(id), 1);
-      s.scopes[to as Municipality].ids[kind].push(id);
-      s.owner.set(id, to as Municipality);
+export function forgetMoved(s: Pick<Seeded, 'scopes' | 'owner' | 'parent'>, clientId: string) {
+  for (const m of MUNICIPALITIES)
+    for (const kind of ID_KINDS) {
+      const list = s.scopes[m].ids[kind];
+      for (const id of list.filter((x) => x === clientId || s.parent.get(x) === clientId)) {
+        list.splice(list.indexOf(id), 1);
+        s.owner.delete(id);
+      }
     }
-  }
 }

@@ -24,6 +24,12 @@ const MEANING: Record<number, string> = {
   500: 'Something failed on our side: the problem names only a correlation id',
 };
 
+/** Whether a (JSON) query schema has a uuid among its properties. */
+const namesRecords = (schema: unknown) =>
+  Object.values(
+    (schema as { properties?: Record<string, { format?: string }> } | undefined)?.properties ?? {},
+  ).some((p) => p.format === 'uuid');
+
 const isProblem = (schema: unknown): boolean =>
   typeof schema === 'object' &&
   schema !== null &&
@@ -36,7 +42,7 @@ const isProblem = (schema: unknown): boolean =>
  * a token 401, one restricted to roles 403; one with inputs 400; one with path ids 404; a POST a body
  * that is too large or not JSON (413/415) and a malformed Idempotency-Key (400).
  */
-function kitStatuses(input: TransformInput): number[] {
+function kitStatuses(input: TransformInput, out: Transformed): number[] {
   const { route } = input;
   const schema = (input.schema ?? {}) as Record<string, unknown>;
   const roles = (route.config as { roles?: unknown } | undefined)?.roles;
@@ -45,7 +51,8 @@ function kitStatuses(input: TransformInput): number[] {
   if (roles !== 'public') statuses.push(401);
   if (Array.isArray(roles)) statuses.push(403);
   if (post || schema.params || schema.querystring || schema.body || schema.headers) statuses.push(400);
-  if (schema.params) statuses.push(404);
+  // an id in the path, or a filter naming a record (`?siteId=`), that is absent or outside the scope
+  if (schema.params || namesRecords(out.schema.querystring)) statuses.push(404);
   if (post) statuses.push(413, 415);
   return statuses;
 }
@@ -61,7 +68,7 @@ export function truthfulResponses(input: TransformInput): Transformed {
   const schema = out.schema as Record<string, unknown>;
   if (schema.hide) return out;
   const declared = { ...((schema.response ?? {}) as Record<string, unknown>) };
-  for (const status of kitStatuses(input)) declared[status] ??= PROBLEM_REF;
+  for (const status of kitStatuses(input, out)) declared[status] ??= PROBLEM_REF;
   const response: Record<string, unknown> = {};
   for (const [status, body] of Object.entries(declared).sort(([a], [b]) => a.localeCompare(b))) {
     const code = Number(status);
