@@ -50,7 +50,8 @@ const files = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 t.test(
   'production settings without DATABASE_URL and NATS_URL stop the process, writing nothing',
   async (t) => {
-    for (const setting of [{ NODE_ENV: 'production' }, { CASEWORK_MODE: 'distributed' }]) {
+    const settings: Record<string, string>[] = [{ NODE_ENV: 'production' }, { CASEWORK_MODE: 'distributed' }];
+    for (const setting of settings) {
       const dataDir = join(t.testdir({}), 'data');
       const r = await launcher([], { DATA_DIR: dataDir, ...setting });
       const name = Object.entries(setting)[0]!.join('=');
