@@ -47,6 +47,17 @@ const CENSOR = '[redacted]';
 const TEN_DIGITS = /(?<!\d)\d{10}(?!\d)/g;
 
 const maskText = (s: string) => (TEN_DIGITS.test(s) ? s.replace(TEN_DIGITS, CENSOR) : s);
+/** Keys that hold an error message as text: PostgreSQL quotes the offending value in it (`"…"`). */
+const ERROR_KEYS = new Set(['err', 'error', 'reason']);
+const QUOTED = /"(?:[^"\\]|\\.)*"/g;
+
+/** One entry of a log object: censored by its key, an error text without its quoted values. */
+function entry(key: string, value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  const k = normal(key);
+  if (SENSITIVE.has(k)) return CENSOR;
+  if (ERROR_KEYS.has(k) && typeof value === 'string') return maskText(value.replace(QUOTED, '"…"'));
+  return censor(value, depth, seen);
+}
 
 /** A copy of a log object with sensitive keys censored and identifier-shaped digits masked, at any depth. */
 export function censor(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
@@ -66,8 +77,7 @@ export function censor(value: unknown, depth = 0, seen = new WeakSet<object>()):
     };
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value))
-    out[k] = SENSITIVE.has(normal(k)) ? CENSOR : censor(v, depth + 1, seen);
+  for (const [k, v] of Object.entries(value)) out[k] = entry(k, v, depth + 1, seen);
   return out;
 }
 
@@ -92,7 +102,7 @@ export function loggerOptions(
       log: (object) => {
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(object)) {
-          out[k] = k === 'req' || k === 'res' ? v : SENSITIVE.has(normal(k)) ? CENSOR : censor(v);
+          out[k] = k === 'req' || k === 'res' ? v : entry(k, v, 0, new WeakSet());
         }
         return out;
       },
