@@ -152,9 +152,10 @@ export async function findDirectoryEntry(ctx: ServiceContext, clientId: string) 
 
 /**
  * Who reads a service's directory: the staff of the client's municipality whose work needs it (case
- * managers and supervisors; in billing also its officers). A directory entry is a personal record
- * (birth date, sex, municipality), so never the directorate's analysts (who see pseudonyms only) nor
- * integrators (who read personal records from intake, where each read is logged).
+ * managers and supervisors; in billing also its officers). An entry holds no name or identifier, but
+ * a birth date, sex and municipality with a client id still single a person out: never the directorate's
+ * analysts (who see pseudonyms only), nor integrators (who read clients from intake, where each read is
+ * logged).
  */
 export const DIRECTORY_READERS = {
   eligibility: ['case_manager', 'supervisor'],
