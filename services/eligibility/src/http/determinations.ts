@@ -20,14 +20,11 @@ import { ConcurrencyError } from '@casework/eventstore';
 import {
   assertMayAsk,
   causeOf,
-  covers,
   decodeCursor,
-  findDirectoryEntry,
   ifMatch,
   inJurisdiction,
   jurisdictionOf,
   logAccess,
-  notFound,
   pageOf,
   principalOf,
   type ServiceContext,
@@ -71,10 +68,6 @@ function view(
 
 export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const jurisdiction = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
-  const sees = (request: FastifyRequest) => {
-    const j = jurisdiction(request);
-    return (municipality: string) => covers(j, municipality as never);
-  };
 
   app.post(
     '/v1/eligibility/determinations',
@@ -206,21 +199,20 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     },
     async (request, reply) => {
       const { clientId } = request.params;
+      const scope = visible(ctx, request);
       const { state, version } = await loadEligibility(ctx, clientId);
-      const visible = [...state.byService.values()].filter((s) => sees(request)(s.current.municipality));
-      if (visible.length === 0) {
-        const client = await findDirectoryEntry(ctx, clientId);
-        if (!client || !covers(jurisdiction(request), client.municipality)) throw notFound('the client');
-      }
+      // the determinations made in the caller's jurisdiction; with none, the client must be the caller's
+      const shown = [...state.byService.values()].filter((s) => scope.sees(s.current.municipality));
+      if (shown.length === 0) await scope.client(clientId);
       const today = sofiaDate(ctx.clock());
       await logAccess(
         ctx,
         request,
         'read',
-        visible.map((s) => ({ clientId, municipality: s.current.municipality })),
+        shown.map((s) => ({ clientId, municipality: s.current.municipality })),
       );
       reply.header('etag', `"${version}"`);
-      return { clientId, services: visible.map((s) => view(state, s, today)), version };
+      return { clientId, services: shown.map((s) => view(state, s, today)), version };
     },
   );
 
