@@ -9,6 +9,7 @@ export const FAILURE_CLASSES = [
   'schema-violation',
   'scope-leak',
   'personal-data',
+  'token-accepted',
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 export type Failure = { class: FailureClass; detail: string };
@@ -26,6 +27,8 @@ export type Sent = {
   covers: readonly Municipality[] | 'all';
   /** Every seeded id the request names, in its path, query or body. */
   named: readonly string[];
+  /** A forged token the request carried (it must be refused). */
+  forged?: string;
 };
 
 export type Answer = { status: number; contentType: string | undefined; body: string };
@@ -175,6 +178,10 @@ export function check(sent: Sent, answer: Answer, ctx: CheckContext): Failure[] 
       }
     }
   }
+
+  // a forged token is refused on every route that wants one, before anything else is looked at
+  if (sent.forged && !sent.op.public && answer.status !== 401)
+    fail('token-accepted', `token with ${sent.forged} answered ${answer.status}`);
 
   if (sent.role === 'directorate_analyst' && answer.status < 400 && answer.body.length > 0) {
     if (json)

@@ -204,5 +204,19 @@ t.test('each failure class is caught', async (t) => {
     json(200, { clientId: own, municipality: 'BLG01' }),
     ['scope-leak'],
   );
+  expect(
+    'a forged token let through',
+    { ...read(own), forged: 'no exp' },
+    json(200, { clientId: own, municipality: 'BLG01' }),
+    ['token-accepted'],
+  );
+  t.same(
+    classes(
+      { ...read(own), forged: 'no exp' },
+      json(401, { type: 'x', title: 'Unauthorized', status: 401 }, 'application/problem+json'),
+    ),
+    ['undeclared-status'],
+    'a forged token refused (the small document declares no 401)',
+  );
   t.same([...found].sort(), [...FAILURE_CLASSES].sort(), 'every failure class can fail');
 });

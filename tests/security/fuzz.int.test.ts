@@ -7,6 +7,7 @@ import { normalise, writeFindings } from './findings.js';
 import { type Caller, type Pools, planRequest } from './generate.js';
 import { operationsOf, resolver, responseValidator } from './openapi.js';
 import { forgetMoved, MUNICIPALITIES, seedInstance } from './seed.js';
+import { forgedTokens } from './tokens.js';
 
 /**
  * The fuzz suite of issue 14: valid and mutated requests for every operation of the published OpenAPI
@@ -38,13 +39,21 @@ t.test(
       oblastOf: (m) => oblastOf(m as MunicipalityCode) ?? 'none',
       clientIds: new Set(MUNICIPALITIES.flatMap((m) => s.scopes[m].ids.clientId.map((x) => x.toLowerCase()))),
     };
-    const pools: Pools = { scopes: s.scopes, parent: s.parent, cursors: [], today: s.today };
-    const tokens = new Map<string, string>();
+    // forged tokens, and the forger's genuine one accepted: the forgeries fail for what they change
+    const tokens = forgedTokens();
+    const genuine = await s.app.inject({
+      url: '/v1/sites',
+      headers: { authorization: `Bearer ${tokens.find((x) => x.name === 'genuine')!.token}` },
+    });
+    t.equal(genuine.statusCode, 200, 'a token signed as the platform signs is accepted');
+    const forged = tokens.filter((x) => x.name !== 'genuine');
+    const pools: Pools = { scopes: s.scopes, parent: s.parent, cursors: [], today: s.today, forged };
+    const bearer = new Map<string, string>();
     const tokenOf = async (c: Caller) => {
       if (c.role === 'anonymous') return undefined;
       const key = `${c.role}@${c.where}`;
-      if (!tokens.has(key)) tokens.set(key, (await s.caller(c.role, c.where)).authorization);
-      return tokens.get(key);
+      if (!bearer.has(key)) bearer.set(key, (await s.caller(c.role, c.where)).authorization);
+      return bearer.get(key);
     };
     const coversOf = (c: Caller): readonly string[] | 'all' => {
       if (c.role === 'admin' || c.role === 'integrator') return 'all';
@@ -88,6 +97,7 @@ t.test(
             role: plan.caller.role,
             covers: plan.headers.authorization ? [] : coversOf(plan.caller),
             named: plan.named,
+            ...(plan.forged ? { forged: plan.forged } : {}),
           },
           {
             status: res.statusCode,

@@ -1,4 +1,4 @@
-import { addDays } from '@casework/contracts';
+import { addDays, composeEgn } from '@casework/contracts';
 import fc from 'fast-check';
 import type { Operation, Schema } from './openapi.js';
 import type { IdKind, Municipality, Role, Scope } from './seed.js';
@@ -24,6 +24,8 @@ export type Pools = {
   parent: ReadonlyMap<string, string>;
   cursors: string[];
   today: string;
+  /** Tokens every route must refuse (tokens.ts). */
+  forged: { name: string; token: string }[];
 };
 
 /** A request to send, and what it was made of (to count and to replay). */
@@ -37,6 +39,8 @@ export type Planned = {
   body?: unknown;
   /** The mutation applied, or 'valid'. */
   mutation: string;
+  /** The forged token sent, if any (it must be refused with 401). */
+  forged?: string;
   /** Every seeded id named in the path, query or body. */
   named: string[];
 };
@@ -128,6 +132,7 @@ export const MUTATIONS = [
   'bad-if-match',
   'bad-idempotency-key',
   'bad-token',
+  'forged-token',
 ] as const;
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -208,6 +213,12 @@ export function planRequest(
         { weight: 3, arbitrary: fc.constantFrom(...pools.scopes[home].identifiers) },
         { weight: 3, arbitrary: fc.constantFrom(...pools.scopes[other(home)].identifiers) },
         { weight: 1, arbitrary: fc.constantFrom('8001010008', '0000000000', '12345') },
+        {
+          weight: 3,
+          arbitrary: fc
+            .tuple(fc.integer({ min: 0, max: 25_000 }), fc.integer({ min: 1, max: 999 }))
+            .map(([d, n]) => composeEgn(addDays('1940-01-01', d), n)),
+        },
       ),
     );
   const cursor = () =>
@@ -349,6 +360,7 @@ export function planRequest(
     } else body = valueFor('', op.body.schema);
   }
   const headers: Record<string, string> = {};
+  let forged: string | undefined;
 
   // then, often, one mutation
   const mutation = g(() =>
@@ -498,6 +510,12 @@ export function planRequest(
         fc.constantFrom('', ' ', 'a'.repeat(500), 'ключ', 'k\u0000', 'same-key-1'),
       );
       break;
+    case 'forged-token': {
+      const f = g(() => fc.constantFrom(...pools.forged));
+      headers.authorization = `Bearer ${f.token}`;
+      forged = f.name;
+      break;
+    }
     case 'bad-token':
       headers.authorization = g(() =>
         fc.constantFrom(
@@ -541,5 +559,6 @@ export function planRequest(
     body,
     mutation,
     named: [...new Set(sent)],
+    ...(forged ? { forged } : {}),
   } as Omit<Planned, 'op'>;
 }
