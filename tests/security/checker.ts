@@ -151,13 +151,6 @@ export function check(sent: Sent, answer: Answer, ctx: CheckContext): Failure[] 
         'scope-leak',
         `${answer.status} to a request naming ${[...pathIds, ...bodyIds][0]} of another scope`,
       );
-    // a record made or moved into another municipality (a move's destination is the one code it may name)
-    const code = (sent.body as { municipality?: unknown } | undefined)?.municipality;
-    if (ok && sent.method === 'POST' && typeof code === 'string' && !covers.has(code))
-      fail(
-        'scope-leak',
-        `${answer.status} to a request for municipality ${code}, outside the caller's scope`,
-      );
     // an answer (any status: a refusal's detail too) holding ids of another scope the caller did not name
     const named = new Set(sent.named.map((x) => x.toLowerCase()));
     const shown = (answer.body.match(UUID) ?? []).filter((id) => foreign(id) && !named.has(id.toLowerCase()));

@@ -21,6 +21,16 @@ export function writeFindings(section: 'fuzz' | 'jurisdiction matrix', lines: st
   writeFileSync(FILE, next);
 }
 
+/** Text safe to print: control characters and lone surrogates escaped (requests carry them on purpose). */
+export const printable = (text: string) =>
+  [...text]
+    .map((c) => {
+      const code = c.codePointAt(0) ?? 0;
+      const unsafe = code < 0x20 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff);
+      return unsafe ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+    })
+    .join('');
+
 /** A finding's detail with ids, codes and numbers made alike, so one hole counts once. */
 export const normalise = (detail: string) =>
   detail

@@ -3,7 +3,7 @@ import { oblastOf } from '@casework/reference-data';
 import fc from 'fast-check';
 import t from 'tap';
 import { type CheckContext, check, FAILURE_CLASSES, type FailureClass } from './checker.js';
-import { normalise, writeFindings } from './findings.js';
+import { normalise, printable, writeFindings } from './findings.js';
 import { type Caller, type Pools, planRequest } from './generate.js';
 import { operationsOf, resolver, responseValidator } from './openapi.js';
 import { forgetMoved, MUNICIPALITIES, seedInstance } from './seed.js';
@@ -114,13 +114,15 @@ t.test(
           else
             findings.set(key, {
               count: 1,
-              repro: [
-                `as ${plan.caller.role}@${plan.caller.where} (${plan.mutation}): ${plan.method} ${plan.url.slice(0, 300)}`,
-                ...Object.entries(plan.headers).map(([k, v]) => `${k}: ${v.slice(0, 80)}`),
-                ...(plan.payload !== undefined ? [`body: ${plan.payload.slice(0, 400)}`] : []),
-                `→ ${res.statusCode} ${String(contentType)} ${res.body.slice(0, 400)}`,
-                `  ${f.detail}`,
-              ].join('\n    '),
+              repro: printable(
+                [
+                  `as ${plan.caller.role}@${plan.caller.where} (${plan.mutation}): ${plan.method} ${plan.url.slice(0, 300)}`,
+                  ...Object.entries(plan.headers).map(([k, v]) => `${k}: ${v.slice(0, 80)}`),
+                  ...(plan.payload !== undefined ? [`body: ${plan.payload.slice(0, 400)}`] : []),
+                  `→ ${res.statusCode} ${String(contentType)} ${res.body.slice(0, 400)}`,
+                  `  ${f.detail}`,
+                ].join('\n    '),
+              ),
             });
         }
         // cursors the API gives out feed later requests; a move hands the client to the other municipality
