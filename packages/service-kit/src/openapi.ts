@@ -38,19 +38,20 @@ const isProblem = (schema: unknown): boolean =>
 
 /**
  * The statuses the kit itself answers for a route, whatever the route declares: any route can meet a
- * too-long request line or header (414/431, before routing) and an internal error (500); a route behind
- * a token 401, one restricted to roles 403; one with inputs 400; one with path ids 404; a POST a body
- * that is too large or not JSON (413/415) and a malformed Idempotency-Key (400).
+ * too-long request line or headers (414/431), a control character in any input (400) and an internal
+ * error (500); a route behind a token 401, one restricted to roles 403; one naming records by id in its
+ * path or query 404; a POST a body that is too large or not JSON (413/415).
  */
 function kitStatuses(input: TransformInput, out: Transformed): number[] {
   const { route } = input;
   const schema = (input.schema ?? {}) as Record<string, unknown>;
   const roles = (route.config as { roles?: unknown } | undefined)?.roles;
   const post = [route.method].flat().includes('POST');
-  const statuses = [414, 431, 500];
+  // every request's path, query, headers and body are checked for control characters (inputChecks)
+  const statuses = [400, 414, 431, 500];
   if (roles !== 'public') statuses.push(401);
   if (Array.isArray(roles)) statuses.push(403);
-  if (post || schema.params || schema.querystring || schema.body || schema.headers) statuses.push(400);
+
   // an id in the path, or a filter naming a record (`?siteId=`), that is absent or outside the scope
   if (schema.params || namesRecords(out.schema.querystring)) statuses.push(404);
   if (post) statuses.push(413, 415);
