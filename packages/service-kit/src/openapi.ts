@@ -30,6 +30,12 @@ const namesRecords = (schema: unknown) =>
     (schema as { properties?: Record<string, { format?: string }> } | undefined)?.properties ?? {},
   ).some((p) => p.format === 'uuid');
 
+/** Whether a (JSON) query schema takes `format=csv`. */
+const offersCsv = (schema: unknown) =>
+  (
+    schema as { properties?: { format?: { enum?: unknown[] } } } | undefined
+  )?.properties?.format?.enum?.includes('csv') === true;
+
 const isProblem = (schema: unknown): boolean =>
   typeof schema === 'object' &&
   schema !== null &&
@@ -71,6 +77,8 @@ export function truthfulResponses(input: TransformInput): Transformed {
   const declared = { ...((schema.response ?? {}) as Record<string, unknown>) };
   for (const status of kitStatuses(input, out)) declared[status] ??= PROBLEM_REF;
   const response: Record<string, unknown> = {};
+  // a route that takes `format=csv` answers a spreadsheet as well as JSON
+  const csv = offersCsv(out.schema.querystring);
   for (const [status, body] of Object.entries(declared).sort(([a], [b]) => a.localeCompare(b))) {
     const code = Number(status);
     response[status] =
@@ -79,7 +87,12 @@ export function truthfulResponses(input: TransformInput): Transformed {
             description: MEANING[code] ?? 'Problem details',
             content: { [PROBLEM_MEDIA_TYPE]: { schema: body } },
           }
-        : body;
+        : csv && code >= 200 && code < 300
+          ? {
+              description: 'JSON, or CSV with `format=csv`',
+              content: { 'application/json': { schema: body }, 'text/csv': { schema: { type: 'string' } } },
+            }
+          : body;
   }
   // who may call it, as the route table says (absent: any authenticated caller)
   const roles = (input.route.config as { roles?: unknown } | undefined)?.roles;
