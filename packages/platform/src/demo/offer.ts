@@ -30,6 +30,9 @@ export async function offerDemo(
     return;
   }
   console.log('  Seeding the demo through the API (a minute or two)…');
+  // its thousands of requests would bury the progress lines: the request log is quiet until it is done
+  const level = app.log.level;
+  if (['trace', 'debug', 'info'].includes(level)) app.log.level = 'warn';
   const started = Date.now();
   const ticker = setInterval(
     () => console.log(`    … ${Math.round((Date.now() - started) / 1000)} s`),
@@ -43,6 +46,7 @@ export async function offerDemo(
     },
   );
   clearInterval(ticker);
+  app.log.level = level;
   if (!summary) return;
   console.log(
     `  Demo ready: ${summary.sites} sites, ${summary.clients} people, ${summary.admitted} admitted, ` +
