@@ -114,15 +114,15 @@ t.test(
           else
             findings.set(key, {
               count: 1,
-              repro: printable(
-                [
-                  `as ${plan.caller.role}@${plan.caller.where} (${plan.mutation}): ${plan.method} ${plan.url.slice(0, 300)}`,
-                  ...Object.entries(plan.headers).map(([k, v]) => `${k}: ${v.slice(0, 80)}`),
-                  ...(plan.payload !== undefined ? [`body: ${plan.payload.slice(0, 400)}`] : []),
-                  `→ ${res.statusCode} ${String(contentType)} ${res.body.slice(0, 400)}`,
-                  `  ${f.detail}`,
-                ].join('\n    '),
-              ),
+              repro: [
+                `as ${plan.caller.role}@${plan.caller.where} (${plan.mutation}): ${plan.method} ${plan.url.slice(0, 300)}`,
+                ...Object.entries(plan.headers).map(([k, v]) => `${k}: ${v.slice(0, 80)}`),
+                ...(plan.payload !== undefined ? [`body: ${plan.payload.slice(0, 400)}`] : []),
+                `→ ${res.statusCode} ${String(contentType)} ${res.body.slice(0, 400)}`,
+                `  ${f.detail}`,
+              ]
+                .map(printable)
+                .join('\n    '),
             });
         }
         // cursors the API gives out feed later requests; a move hands the client to the other municipality
