@@ -63,6 +63,7 @@ t.test(
 
     const sentPer = new Map<string, number>();
     const answered2xx = new Set<string>();
+    const okBy = new Map<string, number>();
     const statuses = new Map<number, number>();
     const mutations = new Map<string, number>();
     const counts = new Map<FailureClass, number>();
@@ -86,7 +87,10 @@ t.test(
         sentPer.set(op.key, (sentPer.get(op.key) ?? 0) + 1);
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
         mutations.set(plan.mutation, (mutations.get(plan.mutation) ?? 0) + 1);
-        if (res.statusCode < 300) answered2xx.add(op.key);
+        if (res.statusCode < 300) {
+          answered2xx.add(op.key);
+          okBy.set(plan.caller.role, (okBy.get(plan.caller.role) ?? 0) + 1);
+        }
         const contentType = res.headers['content-type'];
         const failures = check(
           {
@@ -149,6 +153,7 @@ t.test(
         .join(' ')}`,
       `mutations: ${[...mutations].map(([k, v]) => `${k}×${v}`).join(' ')}`,
       `failures by class: ${FAILURE_CLASSES.map((c) => `${c} ${counts.get(c) ?? 0}`).join(', ')}`,
+      `2xx by role: ${[...okBy].map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `distinct findings: ${findings.size}`,
       `never 2xx: ${
         ops

@@ -3,7 +3,7 @@ import { oblastOf } from '@casework/reference-data';
 import type { RouteOptions } from 'fastify';
 import t from 'tap';
 import { type CheckContext, check } from './checker.js';
-import { normalise, writeFindings } from './findings.js';
+import { normalise, printable, writeFindings } from './findings.js';
 import { DATE_FIELD, ID_FIELDS, isMunicipalityField, MUNICIPALITY_FIELDS, ROLES } from './generate.js';
 import { type Operation, operationsOf, resolver, responseValidator, type Schema } from './openapi.js';
 import {
@@ -181,6 +181,9 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
   };
   const failures = new Map<string, { count: number; repro: string }>();
   const counts = { cells: 0, allowed: 0, refused: 0, succeeded: 0 };
+  /** What admitted callers got for their own records, and which of their requests were invalid. */
+  const ownStatuses = new Map<number, number>();
+  const invalidOwn: string[] = [];
   const home: Municipality = 'MON29';
   // the caller's own ids last: refusals first, while every record is as seeded
   const routes = ops.filter((o) => !o.public);
@@ -222,6 +225,8 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
         if (status !== 403 && status !== 401) problems.push(`role not admitted, yet ${status} (wanted 403)`);
       } else if (inScope) {
         counts.allowed++;
+        ownStatuses.set(status, (ownStatuses.get(status) ?? 0) + 1);
+        if (status === 400) invalidOwn.push(`${op.key} as ${role}: ${res.body.slice(0, 160)}`);
         const unseeded = op.params.some((p) => p.in === 'path' && UNSEEDED_PATH.has(p.name));
         if (status === 401 || status === 403 || (status === 404 && !unseeded))
           problems.push(`own records refused with ${status}`);
@@ -269,7 +274,7 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
     }
   }
 
-  const size = `${routes.length} routes × ${ROLES.length} roles × ${VARIANTS.length} scopes (other-in-body only where a body names ids): ${counts.cells} cells`;
+  const size = `${routes.length} routes × ${ROLES.length} roles × ${VARIANTS.length} scopes (national roles: own and none; other-in-body where a body names ids): ${counts.cells} cells`;
   t.comment(
     `matrix: ${size}; ${counts.allowed} in scope, ${counts.refused} out of scope, ${counts.succeeded} answered 2xx`,
   );
@@ -277,6 +282,12 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
   writeFindings('jurisdiction matrix', [
     `- ${size}`,
     `- ${counts.allowed} cells in scope and admitted, ${counts.refused} out of scope; ${counts.succeeded} answered 2xx`,
+    `- own records, admitted roles: ${[...ownStatuses]
+      .sort(([a], [b]) => a - b)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ')}`,
+    `- own requests the API found invalid (400: the matrix tests less there): ${invalidOwn.length}`,
+    ...invalidOwn.map((x) => `  - ${printable(x)}`),
     `- failures: ${failures.size}`,
     '',
     ...[...failures]
