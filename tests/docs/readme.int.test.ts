@@ -105,11 +105,17 @@ t.test('the README first-run path works as written', async (t) => {
   const demoHint = /`(pnpm start[^`]*)` seeds the demo/.exec(printed);
   t.ok(demoHint && inlineCode.includes(demoHint[1]!), `the demo hint ${demoHint?.[1]} is the README's`);
 
-  // the README block: a token of the flags' claims, and a registration answered 201
-  const script = `${block!.replaceAll('http://127.0.0.1:3000', `http://127.0.0.1:${port}`)}\nprintf '\\n%s' "$TOKEN"`;
+  // the README's block on this platform's port (curl asked for the status code too, -w): a token of the
+  // flags' claims, and a registration answered 201
+  const onPort = block!.replace(
+    /http:\/\/127\.0\.0\.1:3000(\S*)/,
+    `http://127.0.0.1:${port}$1 -w '\\n%{http_code}'`,
+  );
+  const script = `${onPort}\nprintf '\\n%s' "$TOKEN"`;
   const ran = await bash(script, env);
   const lines = ran.stdout.split('\n');
   const token = lines.pop()!;
+  t.equal(lines.pop(), '201', 'the curl example registers a person: 201');
   t.match(claimsOf(token), {
     roles: ['case_manager'],
     municipality: 'BLG01',
