@@ -6,7 +6,7 @@ import { type CheckContext, check, FAILURE_CLASSES, type FailureClass } from './
 import { normalise, printable, writeFindings } from './findings.js';
 import { type Caller, type Pools, planRequest } from './generate.js';
 import { operationsOf, resolver, responseValidator } from './openapi.js';
-import { forgetMoved, MUNICIPALITIES, seedInstance } from './seed.js';
+import { coverage, forgetMoved, MUNICIPALITIES, seedInstance } from './seed.js';
 import { forgedTokens } from './tokens.js';
 
 /**
@@ -58,7 +58,7 @@ t.test(
     const coversOf = (c: Caller): readonly string[] | 'all' => {
       if (c.role === 'admin' || c.role === 'integrator') return 'all';
       if (c.role === 'anonymous' || c.where === 'none') return [];
-      return [c.where];
+      return coverage(c.role, c.where);
     };
 
     const sentPer = new Map<string, number>();

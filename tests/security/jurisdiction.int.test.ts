@@ -7,6 +7,7 @@ import { normalise, printable, writeFindings } from './findings.js';
 import { DATE_FIELD, ID_FIELDS, isMunicipalityField, MUNICIPALITY_FIELDS, ROLES } from './generate.js';
 import { type Operation, operationsOf, resolver, responseValidator, type Schema } from './openapi.js';
 import {
+  coverage,
   forgetMoved,
   MUNICIPALITIES,
   type Municipality,
@@ -218,7 +219,11 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
       const status = res.statusCode;
       // what the cell must answer
       const inScope = national || variant === 'own';
-      const covers: readonly string[] | 'all' = national ? 'all' : variant === 'none' ? [] : [home];
+      const covers: readonly string[] | 'all' = national
+        ? 'all'
+        : variant === 'none'
+          ? []
+          : coverage(role, home);
       const problems: string[] = [];
       if (status >= 500) problems.push(`server error ${status}`);
       if (!allowed) {

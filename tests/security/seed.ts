@@ -1,5 +1,6 @@
-import { addDays, composeEgn, type LocalDate, sofiaDate } from '@casework/contracts';
+import { addDays, composeEgn, type LocalDate, type OblastCode, sofiaDate } from '@casework/contracts';
 import { allServices } from '@casework/platform/services';
+import { municipalitiesOf } from '@casework/reference-data';
 import type { Principal, ServiceModule } from '@casework/service-kit';
 import { eventually, type TestApp, testApp } from '@casework/testkit';
 import type { LightMyRequestResponse, RouteOptions } from 'fastify';
@@ -50,6 +51,13 @@ export type Seeded = TestApp & {
 
 export const OBLAST: Record<Municipality, string> = { BLG01: 'BG-01', MON29: 'BG-12' };
 export const MUNICIPALITIES: Municipality[] = ['BLG01', 'MON29'];
+
+/** The municipalities a role's token covers in a municipality: its own, or its oblast's (an analyst). */
+export function coverage(role: Role, where: Municipality): string[] {
+  return role === 'directorate_analyst'
+    ? municipalitiesOf(OBLAST[where] as OblastCode).map((m) => m.code)
+    : [where];
+}
 
 const MUNICIPAL_ROLES: readonly Role[] = ['case_manager', 'supervisor', 'billing_officer'];
 
