@@ -52,7 +52,8 @@ t.test(
     const tokenOf = async (c: Caller) => {
       if (c.role === 'anonymous') return undefined;
       const key = `${c.role}@${c.where}`;
-      if (!bearer.has(key)) bearer.set(key, (await s.caller(c.role, c.where)).authorization);
+      // one subject per role in every scope: a key stored for one scope must never answer another (hole 7)
+      if (!bearer.has(key)) bearer.set(key, (await s.caller(c.role, c.where, c.role)).authorization);
       return bearer.get(key);
     };
     const coversOf = (c: Caller): readonly string[] | 'all' => {

@@ -186,8 +186,54 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
   const ownStatuses = new Map<number, number>();
   const invalidOwn: string[] = [];
   const home: Municipality = 'MON29';
-  // the caller's own ids last: refusals first, while every record is as seeded
   const routes = ops.filter((o) => !o.public);
+  const note = (key: string, repro: string) => {
+    const known = failures.get(key);
+    if (known) known.count++;
+    else failures.set(key, { count: 1, repro });
+  };
+
+  // an Idempotency-Key replay never crosses scopes (hole 7): one person (one `sub`) holding a post in each
+  // municipality repeats, from MON29, a command it made in BLG01 with the same key
+  let replays = 0;
+  for (const [i, op] of routes
+    .filter((o) => o.method === 'POST' && !o.path.startsWith('/v1/admin'))
+    .entries()) {
+    const req = requestFor(s, op, resolve, { path: other(home), body: other(home) });
+    const send = async (where: Municipality) =>
+      s.app.inject({
+        method: 'POST',
+        url: req.url,
+        headers: { ...(await s.caller('supervisor', where, 'one-person')), 'idempotency-key': `replay-${i}` },
+        ...(req.body !== undefined ? { payload: req.body as object } : {}),
+      });
+    const first = await send(other(home));
+    if (first.statusCode >= 300) continue;
+    if (op.path.endsWith('/move')) forgetMoved(s, (first.json() as { clientId: string }).clientId);
+    replays++;
+    const again = await send(home);
+    // the stored answer replayed, or any answer holding the other scope's records, crosses scopes
+    const leaks = check(
+      {
+        op,
+        method: 'POST',
+        url: req.url,
+        body: req.body,
+        role: 'supervisor',
+        covers: [home],
+        named: req.named,
+      },
+      { status: again.statusCode, contentType: String(again.headers['content-type']), body: again.body },
+      ctx,
+    ).filter((f) => f.class === 'scope-leak');
+    if (again.headers['idempotent-replayed'] || leaks.length > 0)
+      note(
+        `${op.key} | replay | supervisor | ${again.statusCode} ${again.headers['idempotent-replayed'] ? 'replayed' : 'answered'} across scopes`,
+        `as supervisor@${home} (sub one-person, key replay-${i}): ${op.method} ${req.url}\n    → ${again.statusCode} ${printable(again.body.slice(0, 300))}`,
+      );
+  }
+  t.comment(`idempotent replays tried across scopes: ${replays}`);
+  // the caller's own ids last: refusals first, while every record is as seeded
   const ordered = [
     ...VARIANTS.filter((v) => v !== 'own').flatMap((v) => routes.map((o) => [v, o] as const)),
     ...routes.filter((o) => o.method === 'GET').map((o) => ['own', o] as const),

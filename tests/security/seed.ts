@@ -42,7 +42,7 @@ export type Seeded = TestApp & {
   today: LocalDate;
   scopes: Record<Municipality, Scope>;
   /** A bearer header for a role in a municipality (its oblast for the analyst), or without scope. */
-  caller: (role: Role, where: Municipality | 'none') => Promise<{ authorization: string }>;
+  caller: (role: Role, where: Municipality | 'none', sub?: string) => Promise<{ authorization: string }>;
   /** Every seeded id with the municipality that owns it. */
   owner: Map<string, Municipality>;
   /** The record a seeded id belongs to (a fact, member, determination or appeal: its client; an absence: its placement). */
@@ -99,8 +99,8 @@ export async function seedInstance(
     logLevel: process.env.SECURITY_LOG_LEVEL ?? 'silent',
   });
   const today = sofiaDate(new Date());
-  const caller = (role: Role, where: Municipality | 'none') =>
-    h.as([role], scopeClaim(role, where), `${role}-${where}`);
+  const caller = (role: Role, where: Municipality | 'none', sub = `${role}-${where}`) =>
+    h.as([role], scopeClaim(role, where), sub);
   const scopes = {} as Record<Municipality, Scope>;
   const owner = new Map<string, Municipality>();
   const parent = new Map<string, string>();
