@@ -87,4 +87,10 @@ t.test('read models rebuild from zero to the same rows, by command and by the ad
     headers: admin,
   });
   t.equal(unknown.statusCode, 404);
+  const inherited = await platform.app.inject({
+    method: 'POST',
+    url: '/v1/admin/intake/projections/toString/rebuild',
+    headers: admin,
+  });
+  t.equal(inherited.statusCode, 404, 'a name every object answers to is no projection');
 });

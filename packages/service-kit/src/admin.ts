@@ -108,8 +108,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = a
     async (request) => {
       const { name } = request.params;
       const replayed = await rebuildProjections(find(request.params.service), name);
-      if (replayed[name] === undefined) throw notFound(`projection ${name}`);
-      return { projection: name, events: replayed[name] };
+      // own keys only: `toString` names no projection, though every object answers to it
+      if (!Object.hasOwn(replayed, name)) throw notFound(`projection ${name}`);
+      return { projection: name, events: replayed[name]! };
     },
   );
 };

@@ -20,7 +20,7 @@ import { errorHandler } from './errorHandler.js';
 import { securityHeaders } from './headers.js';
 import { healthRoutes } from './health.js';
 import { idempotency } from './idempotency.js';
-import { clientErrorHandler, inputChecks } from './inputChecks.js';
+import { clientErrorHandler, frameworkErrors, inputChecks } from './inputChecks.js';
 import { loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { truthfulResponses } from './openapi.js';
@@ -80,6 +80,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     // what the HTTP parser refuses (headers over 16 KiB) is problem+json too
     clientErrorHandler,
+    frameworkErrors,
     trustProxy: o.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

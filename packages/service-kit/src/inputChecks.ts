@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorHandler } from './errorHandler.js';
 import { ProblemError, problemType } from './problems.js';
 
 /** C0 control characters other than tab, LF and CR (NUL included): no text field of ours holds them. */
@@ -84,6 +85,28 @@ export function inputChecks(app: FastifyInstance): void {
     const problem = inputProblem(request);
     if (problem) throw problem;
   });
+}
+
+/**
+ * What the router refuses before any route is found: a path segment that is not valid percent-encoded
+ * UTF-8 (a lone surrogate, say) is a 400, one over the router's length limit a 414; both as
+ * problem+json through the error handler, and never quoting the path (it may hold an identifier).
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const problem =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new ProblemError(
+          414,
+          'URI_TOO_LONG',
+          'URI too long',
+          'a path segment is longer than the server accepts',
+        )
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new ProblemError(400, 'VALIDATION', 'Invalid request', 'path: not a valid URL component', {
+            errors: [{ field: 'path', message: 'not valid percent-encoded UTF-8' }],
+          })
+        : error;
+  return errorHandler(problem, request, reply);
 }
 
 /**

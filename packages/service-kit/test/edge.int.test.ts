@@ -151,6 +151,17 @@ t.test('the edge of every route', async (t) => {
     t.equal(problem(r).code, 'URI_TOO_LONG');
   });
 
+  t.test('what the router refuses is problem+json and never quotes the path', async (t) => {
+    const badUrl = await get('/v1/things/7501010010%ED%A0%80');
+    t.equal(badUrl.statusCode, 400, 'a lone surrogate percent-encoded in a path segment');
+    t.same(problem(badUrl).errors, [{ field: 'path', message: 'not valid percent-encoded UTF-8' }]);
+    t.notMatch(badUrl.payload, /7501010010/);
+    const long = await get(`/v1/things/${'7'.repeat(600)}`);
+    t.equal(long.statusCode, 414, 'a path segment over the router limit');
+    t.equal(problem(long).code, 'URI_TOO_LONG');
+    t.notMatch(long.payload, /7777777777/);
+  });
+
   t.test('a 404 names neither the path nor anything in it', async (t) => {
     const r = await get('/v1/people/7501010010?identifier=7501010010');
     t.equal(r.statusCode, 404);
