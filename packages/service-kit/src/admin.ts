@@ -1,3 +1,4 @@
+import { Problem } from '@casework/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HostedService } from './app.js';
@@ -71,6 +72,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = a
         params: ServiceParam.extend({ id: z.string().regex(/^\d+$/) }),
         response: {
           200: z.object({ result: z.literal('replayed') }).meta({ example: { result: 'replayed' } }),
+          // the consumer failed again (REPLAY_FAILED)
+          409: Problem,
         },
       },
     },
