@@ -1,6 +1,6 @@
 import { openApiDocument } from '@casework/platform/docs';
 import t from 'tap';
-import { isProblemSchema, operationsOf } from './openapi.js';
+import { isProblemSchema, operationsOf, responseValidator } from './openapi.js';
 
 /**
  * The published document promises what the kit answers on every route (issue 14): errors as
@@ -35,3 +35,15 @@ t.test(
     t.same(wrong, [], 'every operation declares what it can answer, errors as problem+json');
   },
 );
+
+t.test('answers are validated against the published schemas, not against anything', async (t) => {
+  const doc = await openApiDocument();
+  const validator = responseValidator(doc);
+  const read = operationsOf(doc).find((o) => o.key === 'GET /v1/clients/{clientId}')!;
+  const schema = read.responses['200']!['application/json']!;
+  t.notOk(validator(schema)({}), 'a client record without its fields is refused');
+  t.notOk(validator(schema)({ clientId: 'not-a-uuid' }), 'nor one with a malformed id');
+  const problem = read.responses['404']!['application/problem+json']!;
+  t.ok(validator(problem)({ type: 'x', title: 'Not found', status: 404 }), 'a problem document passes');
+  t.notOk(validator(problem)({ status: '404' }), 'a problem without type and title does not');
+});
