@@ -59,6 +59,14 @@ export const PERSONAL_FIELDS = new Set([
 /** Fields personal when they describe a person (an object naming a client), not a site. */
 const PERSONAL_IN_PERSON = new Set(['name', 'address', 'birthDate', 'sex']);
 
+/**
+ * Operations whose records every scope may read by design (path prefixes). Empty: DESIGN §6 scopes
+ * every query. A decision to publish some records to all (rule sets are policy, not people?) is one line
+ * here, and both the fuzz suite and the jurisdiction matrix follow it.
+ */
+export const SHARED_ACROSS_SCOPES: readonly string[] = [];
+export const sharedAcrossScopes = (path: string) => SHARED_ACROSS_SCOPES.some((p) => path.startsWith(p));
+
 const mediaOf = (contentType: string | undefined) => contentType?.split(';')[0]?.trim().toLowerCase();
 
 /** The declared answers of a status: exact, then `4XX`-style ranges, then `default`. */
@@ -136,7 +144,7 @@ export function check(sent: Sent, answer: Answer, ctx: CheckContext): Failure[] 
     }
   }
 
-  if (sent.covers !== 'all') {
+  if (sent.covers !== 'all' && !sharedAcrossScopes(sent.op.path)) {
     const covers = new Set(sent.covers);
     const foreign = (id: string) => {
       const o = ctx.owner.get(id.toLowerCase());
