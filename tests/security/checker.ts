@@ -10,6 +10,7 @@ export const FAILURE_CLASSES = [
   'scope-leak',
   'personal-data',
   'token-accepted',
+  'missing-header',
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 export type Failure = { class: FailureClass; detail: string };
@@ -31,7 +32,13 @@ export type Sent = {
   forged?: string;
 };
 
-export type Answer = { status: number; contentType: string | undefined; body: string };
+export type Answer = {
+  status: number;
+  contentType: string | undefined;
+  body: string;
+  /** The answer's headers, when they are to be checked (security headers). */
+  headers?: Record<string, unknown>;
+};
 
 export type CheckContext = {
   validator: (schema: Schema) => ValidateFunction;
@@ -75,6 +82,15 @@ function declaredFor(op: Operation, status: number) {
 }
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/** Whether a JSON value holds a personal field anywhere. */
+function hasPersonalField(value: unknown): boolean {
+  let found = false;
+  walk(value, (o) => {
+    found ||= Object.keys(o).some((k) => PERSONAL_FIELDS.has(k));
+  });
+  return found;
+}
 
 /** Walks a JSON value, calling `visit` on each object with its path. */
 function walk(value: unknown, visit: (o: Record<string, unknown>, path: string) => void, path = '$') {
@@ -178,6 +194,15 @@ export function check(sent: Sent, answer: Answer, ctx: CheckContext): Failure[] 
           fail('scope-leak', `${answer.status} answer holds a record of oblast ${r.oblast}`);
       }
     }
+  }
+
+  // security headers (issue 14, 11): never sniffed; a personal record never cached
+  if (answer.headers) {
+    if (answer.headers['x-content-type-options'] !== 'nosniff')
+      fail('missing-header', `${answer.status} without X-Content-Type-Options: nosniff`);
+    const personal = json && answer.status < 300 && hasPersonalField(parsed);
+    if (personal && !String(answer.headers['cache-control'] ?? '').includes('no-store'))
+      fail('missing-header', `${answer.status} personal record without Cache-Control: no-store`);
   }
 
   // a forged token is refused on every route that wants one, before anything else is looked at

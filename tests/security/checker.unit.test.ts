@@ -218,5 +218,29 @@ t.test('each failure class is caught', async (t) => {
     ['undeclared-status'],
     'a forged token refused (the small document declares no 401)',
   );
+  const secure = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
+  expect(
+    'an answer that may be sniffed',
+    read(own),
+    { ...json(200, { clientId: own, municipality: 'BLG01' }), headers: { 'cache-control': 'no-store' } },
+    ['missing-header'],
+  );
+  expect(
+    'a personal record that may be cached',
+    read(own),
+    {
+      ...json(200, { clientId: own, municipality: 'BLG01', givenName: 'Иван' }),
+      headers: { 'x-content-type-options': 'nosniff' },
+    },
+    ['missing-header'],
+  );
+  t.same(
+    classes(read(own), {
+      ...json(200, { clientId: own, municipality: 'BLG01', givenName: 'Иван' }),
+      headers: secure,
+    }),
+    [],
+    'with both headers, a personal record passes',
+  );
   t.same([...found].sort(), [...FAILURE_CLASSES].sort(), 'every failure class can fail');
 });

@@ -108,6 +108,7 @@ t.test(
             status: res.statusCode,
             contentType: typeof contentType === 'string' ? contentType : undefined,
             body: res.body,
+            headers: res.headers,
           },
           ctx,
         );
