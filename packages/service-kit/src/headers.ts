@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The docs UI loads its own scripts and styles; everything else is data and frames nothing. */
 const isDocs = (request: FastifyRequest) => {
@@ -22,13 +22,18 @@ export const HSTS = 'max-age=63072000; includeSubDomains';
  */
 export function securityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
-    if (isDocs(request)) return payload;
-    reply.header('cache-control', 'no-store');
-    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
+    withSecurityHeaders(request, reply);
     return payload;
   });
+}
+
+/** The headers above on one reply; also for answers given before any route or hook runs. */
+export function withSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff');
+  if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
+  if (isDocs(request)) return;
+  reply.header('cache-control', 'no-store');
+  reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  reply.header('x-frame-options', 'DENY');
+  reply.header('referrer-policy', 'no-referrer');
 }

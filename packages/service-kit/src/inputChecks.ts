@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorHandler } from './errorHandler.js';
+import { withSecurityHeaders } from './headers.js';
 import { ProblemError, problemType } from './problems.js';
 
 /** C0 control characters other than tab, LF and CR (NUL included): no text field of ours holds them. */
@@ -106,6 +107,8 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
             errors: [{ field: 'path', message: 'not valid percent-encoded UTF-8' }],
           })
         : error;
+  // no onSend hook runs for an answer given before routing
+  withSecurityHeaders(request, reply);
   return errorHandler(problem, request, reply);
 }
 

@@ -156,6 +156,8 @@ t.test('the edge of every route', async (t) => {
     t.equal(badUrl.statusCode, 400, 'a lone surrogate percent-encoded in a path segment');
     t.same(problem(badUrl).errors, [{ field: 'path', message: 'not valid percent-encoded UTF-8' }]);
     t.notMatch(badUrl.payload, /7501010010/);
+    t.equal(badUrl.headers['x-content-type-options'], 'nosniff', 'with the security headers');
+    t.equal(badUrl.headers['cache-control'], 'no-store');
     const long = await get(`/v1/things/${'7'.repeat(600)}`);
     t.equal(long.statusCode, 414, 'a path segment over the router limit');
     t.equal(problem(long).code, 'URI_TOO_LONG');
