@@ -60,7 +60,14 @@ export function planRequest(
   pools: Pools,
   resolve: (s?: Schema) => Schema | undefined,
 ) {
-  const role = g(() => fc.constantFrom<Role | 'anonymous'>(...ROLES, ...ROLES, 'anonymous'));
+  // mostly a role the operation admits (it gets past the role check), else anyone, or no one
+  const admitted = (op.roles ?? ROLES) as readonly Role[];
+  const role = g(() =>
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom<Role | 'anonymous'>(...admitted) },
+      { weight: 4, arbitrary: fc.constantFrom<Role | 'anonymous'>(...ROLES, 'anonymous') },
+    ),
+  );
   const where = g(() =>
     fc.oneof(
       { weight: 9, arbitrary: fc.constantFrom<Municipality>('BLG01', 'MON29') },
@@ -78,8 +85,9 @@ export function planRequest(
       force ??
       g(() =>
         fc.oneof(
-          { weight: 6, arbitrary: fc.constant('own' as const) },
-          { weight: 3, arbitrary: fc.constant('foreign' as const) },
+          // (another scope's ids also come from the other-scope-id mutation)
+          { weight: 7, arbitrary: fc.constant('own' as const) },
+          { weight: 2, arbitrary: fc.constant('foreign' as const) },
           { weight: 1, arbitrary: fc.constant('random' as const) },
         ),
       );
