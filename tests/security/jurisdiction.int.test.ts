@@ -63,6 +63,7 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
   const counts = { cells: 0, allowed: 0, refused: 0, succeeded: 0 };
   /** What admitted callers got for their own records, and which of their requests were invalid. */
   const ownStatuses = new Map<number, number>();
+  const refusedStatuses = new Map<number, number>();
   const invalidOwn: string[] = [];
   const home: Municipality = 'MON29';
   const routes = ops.filter((o) => !o.public);
@@ -162,6 +163,7 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
           problems.push(`own records refused with ${status}`);
       } else {
         counts.refused++;
+        refusedStatuses.set(status, (refusedStatuses.get(status) ?? 0) + 1);
         const foreign = other(home);
         const asksOther =
           req.named.some((x) => s.owner.get(x) === foreign) ||
@@ -213,6 +215,10 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
     `- ${size}`,
     `- ${counts.allowed} cells in scope and admitted, ${counts.refused} out of scope; ${counts.succeeded} answered 2xx`,
     `- own records, admitted roles: ${[...ownStatuses]
+      .sort(([a], [b]) => a - b)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ')}`,
+    `- another scope or none, admitted roles: ${[...refusedStatuses]
       .sort(([a], [b]) => a - b)
       .map(([k, v]) => `${k}×${v}`)
       .join(' ')}`,
