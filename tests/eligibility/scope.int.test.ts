@@ -162,7 +162,7 @@ t.test('ids of another municipality are 404, like ids that do not exist', async 
   t.equal(own.statusCode, 201, own.body);
   t.equal(own.json().applicationId, ownApplication.json().applicationId);
 
-  // a municipality's draft rule set is its own work in progress; what it published is anyone's to read
+  // a municipality's rule set, its draft above all, is its own: another municipality does not see it
   const ruleSet = '/v1/eligibility/rule-sets/protected_housing:BLG01';
   const draft = await h.post(
     `${ruleSet}/versions`,
@@ -181,7 +181,7 @@ t.test('ids of another municipality are 404, like ids that do not exist', async 
     ['draft'],
     'Bansko sees its draft',
   );
-  t.same((await h.get(ruleSet, montana)).json().versions, [], 'Montana does not');
+  t.equal((await h.get(ruleSet, montana)).statusCode, 404, 'Montana does not');
   const listedFor = async (caller?: object) =>
     (await h.get('/v1/eligibility/rule-sets?serviceType=protected_housing', caller)).json() as {
       items: { ruleSetId: string }[];
@@ -199,7 +199,7 @@ t.test('ids of another municipality are 404, like ids that do not exist', async 
   );
   t.equal(
     (await h.post(`${ruleSet}/versions/1/publish`, { effectiveFrom: '2027-01-01' }, montana)).statusCode,
-    403,
+    404,
     'nor may it publish it',
   );
 
@@ -207,4 +207,142 @@ t.test('ids of another municipality are 404, like ids that do not exist', async 
   const analyst = await h.as(['directorate_analyst'], { oblast: 'BG-01' }, 'analyst-blg');
   t.equal((await h.get(`/v1/eligibility/clients/${clientId}`, analyst)).statusCode, 403, 'no analyst');
   t.equal((await h.get(`/v1/eligibility/clients/${clientId}`)).statusCode, 200, 'its own case manager');
+});
+
+/**
+ * A municipality's rule sets are scoped like every other record (DESIGN §6): the list holds the national
+ * ones and those of the caller's jurisdiction, another municipality's rule set reads as absent (404 on
+ * every route, before any rule runs), an explicit filter of another municipality is 403; and the route
+ * table says who may change rule sets, so OpenAPI's `x-roles` tells the truth.
+ */
+t.test('rule sets of another municipality are 404, a filter naming one 403', async (t) => {
+  const h = await setUp(t);
+  const montana = await h.as(['supervisor'], { municipality: 'MON29' }, 'sup-montana');
+  const montanaCm = await h.as(['case_manager'], { municipality: 'MON29' }, 'cm-montana');
+  const analystBlagoevgrad = await h.as(['directorate_analyst'], { oblast: 'BG-01' }, 'analyst-blg');
+  const analystMontana = await h.as(['directorate_analyst'], { oblast: 'BG-12' }, 'analyst-mon');
+  const integrator = await h.as(['integrator'], {}, 'integrator');
+
+  const ruleSet = '/v1/eligibility/rule-sets/protected_housing:BLG01';
+  const criteria = {
+    criteria: [
+      { kind: 'age', min: 18 },
+      { kind: 'disability_degree', minPercent: 50 },
+    ],
+    validityMonths: 12,
+  };
+  t.equal((await h.post(`${ruleSet}/versions`, criteria, h.supervisor)).statusCode, 201, 'Bansko drafts');
+  const published = await h.post(
+    `${ruleSet}/versions/1/publish`,
+    { effectiveFrom: '2027-01-01' },
+    h.supervisor,
+  );
+  t.equal(published.statusCode, 200, published.body);
+  t.same(
+    (await h.get(ruleSet, h.supervisor)).json().versions.map((v: { status: string }) => v.status),
+    ['published'],
+    'Bansko reads its rule set',
+  );
+  t.equal((await h.get(ruleSet, analystBlagoevgrad)).statusCode, 200, 'so does its directorate');
+  t.equal((await h.get(ruleSet, integrator)).statusCode, 200, 'and an integrator');
+  // the list is a projection: wait until it holds the publication
+  t.ok(
+    await eventually(async () =>
+      (await h.get('/v1/eligibility/rule-sets?municipality=BLG01', h.supervisor))
+        .json()
+        .items.some(
+          (i: { ruleSetId: string; versions: { status: string }[] }) =>
+            i.ruleSetId === 'protected_housing:BLG01' && i.versions.some((v) => v.status === 'published'),
+        )
+        ? true
+        : undefined,
+    ),
+    'Bansko lists its rule set',
+  );
+
+  // Montana: as if Bansko had none, whether it has (protected housing) or not (social housing)
+  const theirs = await h.get(ruleSet, montana);
+  const none = await h.get('/v1/eligibility/rule-sets/social_housing:BLG01', montana);
+  t.equal(theirs.statusCode, 404, `another municipality's rule set (${theirs.body})`);
+  t.equal(theirs.headers['content-type'], 'application/problem+json; charset=utf-8');
+  t.same(problem(theirs), problem(none), 'answers alike whatever it holds');
+  t.equal((await h.get(ruleSet, analystMontana)).statusCode, 404, 'another oblast’s directorate');
+  t.equal((await h.get('/v1/eligibility/rule-sets/protected_housing:MON29', montana)).statusCode, 200);
+  t.equal(
+    (await h.get('/v1/eligibility/rule-sets/protected_housing:national', montana)).statusCode,
+    200,
+    'national rule sets are everyone’s',
+  );
+
+  const listed = async (query: string, caller: object) => {
+    const r = await h.get(`/v1/eligibility/rule-sets${query}`, caller);
+    t.equal(r.statusCode, 200, r.body);
+    return (r.json().items as { ruleSetId: string; municipality: string | null }[]).map((i) => i.ruleSetId);
+  };
+  const all = await listed('', montana);
+  t.ok(all.includes('protected_housing:national'), 'the list holds national rule sets');
+  t.notOk(all.includes('protected_housing:BLG01'), 'but no rule set of another municipality');
+  t.notOk(
+    (await listed('?serviceType=protected_housing', analystMontana)).includes('protected_housing:BLG01'),
+    'nor of another oblast',
+  );
+  t.ok(
+    (await listed('?serviceType=protected_housing', analystBlagoevgrad)).includes('protected_housing:BLG01'),
+    'a directorate lists its oblast’s',
+  );
+  t.ok((await listed('?municipality=BLG01', h.supervisor)).includes('protected_housing:BLG01'));
+  const filtered = await h.get('/v1/eligibility/rule-sets?municipality=BLG01', montana);
+  t.equal(filtered.statusCode, 403, 'an explicit filter of another municipality');
+  t.equal(filtered.headers['content-type'], 'application/problem+json; charset=utf-8');
+  t.equal(
+    (await h.get('/v1/eligibility/rule-sets?municipality=BLG01', analystMontana)).statusCode,
+    403,
+    'or of another oblast’s',
+  );
+
+  // every route: 404 before any rule runs, and nothing recorded
+  const before = (await h.get(ruleSet, h.supervisor)).json().version;
+  for (const [what, url, body] of [
+    ['a draft', `${ruleSet}/versions`, criteria],
+    ['a publication', `${ruleSet}/versions/1/publish`, { effectiveFrom: '2027-02-01' }],
+    ['a retirement', `${ruleSet}/versions/1/retire`, { retiredFrom: '2027-03-01' }],
+    ['a what-if', `${ruleSet}/versions/1/what-if`, {}],
+    ['a what-if of a version that does not exist', `${ruleSet}/versions/9/what-if`, {}],
+  ] as const) {
+    const r = await h.post(url, body, montana);
+    t.equal(r.statusCode, 404, `${what} of another municipality's rule set (${r.body})`);
+    t.same(problem(r), problem(none), `${what}: as if it did not exist`);
+  }
+  t.equal((await h.get(ruleSet, h.supervisor)).json().version, before, 'nothing was recorded');
+
+  // who may change a rule set is in the route table, and so in the document
+  const refused = await h.post(
+    '/v1/eligibility/rule-sets/protected_housing:MON29/versions',
+    criteria,
+    montanaCm,
+  );
+  t.equal(refused.statusCode, 403);
+  t.match(refused.json().detail, /needs one of the roles: supervisor/, 'refused by the route table');
+  const doc = (await h.app.inject({ url: '/openapi.json' })).json();
+  const base = '/v1/eligibility/rule-sets/{ruleSetId}/versions';
+  for (const path of [
+    base,
+    `${base}/{version}/publish`,
+    `${base}/{version}/retire`,
+    `${base}/{version}/what-if`,
+  ])
+    t.same(doc.paths[path].post['x-roles'], ['supervisor'], `x-roles of ${path}`);
+  t.ok(doc.paths['/v1/eligibility/rule-sets'].get.responses['403'], 'the list declares its 403');
+  t.equal(
+    (await h.post('/v1/eligibility/rule-sets/protected_housing:MON29/versions', criteria, montana))
+      .statusCode,
+    201,
+    'Montana’s supervisor drafts its own',
+  );
+  t.equal(
+    (await h.post('/v1/eligibility/rule-sets/protected_housing:national/versions', criteria, montana))
+      .statusCode,
+    403,
+    'but national rule sets are the administrators’',
+  );
 });

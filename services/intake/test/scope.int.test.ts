@@ -342,3 +342,54 @@ t.test('hole 11: registrations and searches are limited per caller', async (t) =
   t.ok(doc.paths['/v1/clients'].get.responses['429'], 'and for search');
   t.ok(doc.paths['/v1/clients/search'].post.responses['429']);
 });
+
+t.test('hole 1: a support plan naming an assessment outside scope is 404, like an unknown one', async (t) => {
+  const h = await setUp(t);
+  const montana = await h.as(['case_manager'], { municipality: 'MON29' }, 'cm-montana');
+  const bansko = await h.register(601);
+  const theirs = await h.post(`/v1/clients/${bansko.clientId}/needs-assessments`, {
+    assessedOn: '2026-11-02',
+    findings: [{ domain: 'mobility', level: 'high', finding: 'Needs help with stairs' }],
+  });
+  t.equal(theirs.statusCode, 201, theirs.body);
+  const local = (await h.post('/v1/clients', person(602, 'MON29'), montana)).json();
+  t.ok(local.clientId, 'Montana registered its own client');
+
+  const plan = (assessmentId: string, caller: object = montana) =>
+    h.post(
+      `/v1/clients/${local.clientId}/support-plans`,
+      {
+        assessmentId,
+        agreedOn: '2026-11-20',
+        reviewOn: '2027-05-20',
+        goals: [{ domain: 'mobility', goal: 'Moves about the home alone' }],
+      },
+      caller,
+    );
+  const answer = (r: Awaited<ReturnType<typeof plan>>) => {
+    const { instance: _i, correlationId: _c, traceId: _t, ...rest } = r.json();
+    return { status: r.statusCode, contentType: r.headers['content-type'], ...rest };
+  };
+  const before = await h.eventCount();
+  const outside = await plan(theirs.json().assessmentId);
+  const unknown = await plan('01900000-0000-7000-8000-0000000000ff');
+  t.equal(outside.statusCode, 404, `an assessment of another municipality (${outside.body})`);
+  t.equal(outside.headers['content-type'], PROBLEM);
+  t.same(answer(outside), answer(unknown), 'the same answer as for an assessment that does not exist');
+  t.notMatch(outside.body, theirs.json().assessmentId, 'the id is not echoed');
+  t.equal(await h.eventCount(), before, 'nothing written');
+
+  // rules still run for an assessment in scope
+  const own = await h.post(
+    `/v1/clients/${local.clientId}/needs-assessments`,
+    {
+      assessedOn: '2026-11-21',
+      findings: [{ domain: 'mobility', level: 'moderate', finding: 'Walks with a stick' }],
+    },
+    montana,
+  );
+  t.equal(own.statusCode, 201, own.body);
+  const early = await plan(own.json().assessmentId);
+  t.equal(early.statusCode, 422, 'a plan agreed before its assessment breaks a rule');
+  t.equal(early.json().code, 'PLAN_BEFORE_ASSESSMENT');
+});

@@ -23,6 +23,7 @@ import {
   covers,
   forbidden,
   ifMatch,
+  inJurisdiction,
   jurisdictionOf,
   loadAggregate,
   notFound,
@@ -47,21 +48,35 @@ function scopeOf(ruleSetId: string) {
   return { ruleSetId, serviceType: serviceType.data, municipality: where === 'national' ? null : where };
 }
 
-/** National rule sets are the administrators'; a municipality's are its supervisors'. */
-function assertMayWrite(request: FastifyRequest, municipality: string | null) {
-  const p = principalOf(request);
-  if (municipality === null) {
-    if (!p.roles.includes('admin')) throw forbidden('national rule sets are changed by administrators');
-    return;
-  }
-  if (!p.roles.includes('supervisor') && !p.roles.includes('admin'))
-    throw forbidden("a municipality's rule sets are changed by its supervisors");
-  assertMayAsk(jurisdictionOf(p), { municipality: municipality as never });
+/**
+ * National rule sets are everyone's to read; a municipality's are scoped like every other record
+ * (DESIGN §6): to a caller whose jurisdiction does not cover it, the id reads as absent (404, the same
+ * answer whether it holds versions or not), before any rule runs.
+ */
+function visibleScope(request: FastifyRequest, ruleSetId: string) {
+  const scope = scopeOf(ruleSetId);
+  if (
+    scope.municipality !== null &&
+    !covers(jurisdictionOf(principalOf(request)), scope.municipality as MunicipalityCode)
+  )
+    throw notFound('the rule set');
+  return scope;
 }
 
 /**
- * Published and retired versions are the law of a municipality and anyone may read them; a draft is its
- * own work in progress, shown only to callers whose jurisdiction covers it (national drafts to everyone).
+ * Who may change rule sets at all is the route table's (`WRITERS`); here the rest: national rule sets
+ * are the administrators', a municipality's its supervisors' (its scope was checked by `visibleScope`).
+ */
+const WRITERS = ['supervisor'] as const;
+function assertMayWrite(request: FastifyRequest, municipality: string | null) {
+  if (municipality === null && !principalOf(request).roles.includes('admin'))
+    throw forbidden('national rule sets are changed by administrators');
+}
+
+/**
+ * A draft is a municipality's work in progress: shown only to callers whose jurisdiction covers it
+ * (national drafts to everyone). Published and retired versions are shown to everyone who may see the
+ * rule set at all.
  */
 const showsDrafts = (request: FastifyRequest, municipality: string | null) =>
   municipality === null || covers(jurisdictionOf(principalOf(request)), municipality as MunicipalityCode);
@@ -94,11 +109,14 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
         tags: ['eligibility'],
         summary: 'Rule sets by service type and scope, with their versions',
         querystring: RuleSetsQuery,
-        response: { 200: RuleSetList, 400: Problem, 401: Problem },
+        response: { 200: RuleSetList, 400: Problem, 401: Problem, 403: Problem },
       },
     },
     async (request) => {
       const q = request.query;
+      const j = jurisdictionOf(principalOf(request));
+      // an explicit filter of another municipality is refused; otherwise national + the jurisdiction's
+      if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
       const { rows } = await sql<{
         rule_set_id: string;
         service_type: string;
@@ -111,6 +129,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
         FROM ${sql.id(ctx.store.schema, 'rule_sets')}
         WHERE ${q.serviceType ? sql`service_type = ${q.serviceType}` : sql`TRUE`}
           AND ${q.municipality ? sql`(municipality = ${q.municipality} OR municipality IS NULL)` : sql`TRUE`}
+          AND (municipality IS NULL OR ${inJurisdiction(j, sql.ref('municipality'))})
         ORDER BY rule_set_id, version`.execute(ctx.store.db);
       const items = new Map<string, z.infer<typeof RuleSetList>['items'][number]>();
       for (const r of rows) {
@@ -144,6 +163,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       },
     },
     async (request, reply) => {
+      visibleScope(request, request.params.ruleSetId);
       const r = await record(request.params.ruleSetId);
       if (r.versions.length === 0 && r.municipality === null) throw notFound('the rule set');
       reply.header('etag', `"${r.version}"`);
@@ -155,6 +175,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
   app.post(
     '/v1/eligibility/rule-sets/:ruleSetId/versions',
     {
+      config: { roles: WRITERS },
       schema: {
         tags: ['eligibility'],
         summary: 'Draft a new version (decides nothing until published); supervisors, or admins for national',
@@ -164,7 +185,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       },
     },
     async (request, reply) => {
-      const scope = scopeOf(request.params.ruleSetId);
+      const scope = visibleScope(request, request.params.ruleSetId);
       assertMayWrite(request, scope.municipality);
       await runRuleSetCommand(
         ctx,
@@ -184,6 +205,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     app.post(
       `/v1/eligibility/rule-sets/:ruleSetId/versions/:version/${action}`,
       {
+        config: { roles: WRITERS },
         schema: {
           tags: ['eligibility'],
           summary,
@@ -194,7 +216,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       },
       async (request, reply) => {
         const { ruleSetId, version } = request.params;
-        const scope = scopeOf(ruleSetId);
+        const scope = visibleScope(request, ruleSetId);
         assertMayWrite(request, scope.municipality);
         const today = sofiaDate(ctx.clock());
         const body = request.body as { effectiveFrom?: string; retiredFrom?: string };
@@ -214,6 +236,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
   app.post(
     '/v1/eligibility/rule-sets/:ruleSetId/versions/:version/what-if',
     {
+      config: { roles: WRITERS },
       schema: {
         tags: ['eligibility'],
         summary: 'Who would gain or lose eligibility under this version, with reasons; records nothing',
@@ -224,7 +247,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     },
     async (request) => {
       const { ruleSetId, version } = request.params;
-      const scope = scopeOf(ruleSetId);
+      const scope = visibleScope(request, ruleSetId);
       assertMayWrite(request, scope.municipality);
       const state = await new RuleSets(ctx).get(ruleSetId);
       const v = state.versions.find((x) => x.version === version);

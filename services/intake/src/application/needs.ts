@@ -5,6 +5,7 @@ import {
   execute,
   type Jurisdiction,
   loadAggregate,
+  notFound,
   type ServiceContext,
 } from '@casework/service-kit';
 import { active } from '../domain/client.js';
@@ -34,6 +35,13 @@ export async function runNeedsCommand(
     command.type === 'RecordAssessment' && command.applicationId
       ? (await visibleApplication(ctx, j, command.applicationId)).state
       : undefined;
+  // an assessment is named within the client's needs: one of another client, another municipality's
+  // included, answers exactly as one that does not exist (no 409 telling them apart)
+  if (command.type === 'AgreePlan') {
+    const needs = await loadAggregate(ctx, needsStream(command.clientId), needsDecider);
+    if (!needs.state.assessments.some((a) => a.assessmentId === command.assessmentId))
+      throw notFound('the needs assessment');
+  }
   const client = active(state);
   if (
     application &&
