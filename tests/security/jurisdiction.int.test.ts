@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { MunicipalityCode } from '@casework/contracts';
 import { oblastOf } from '@casework/reference-data';
 import type { RouteOptions } from 'fastify';
@@ -60,13 +61,50 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
     clientIds: new Set(MUNICIPALITIES.flatMap((m) => s.scopes[m].ids.clientId)),
   };
   const failures = new Map<string, { count: number; repro: string }>();
-  const counts = { cells: 0, allowed: 0, refused: 0, succeeded: 0 };
+  const counts = { cells: 0, allowed: 0, refused: 0, succeeded: 0, twins: 0 };
   /** What admitted callers got for their own records, and which of their requests were invalid. */
   const ownStatuses = new Map<number, number>();
   const refusedStatuses = new Map<number, number>();
   const invalidOwn: string[] = [];
   const home: Municipality = 'MON29';
   const routes = ops.filter((o) => !o.public);
+  /** A refusal as a caller sees it: status, code and detail, ids made alike. */
+  const refusalOf = (r: { statusCode: number; body: string }) => {
+    const p = (() => {
+      try {
+        return JSON.parse(r.body) as { code?: string; detail?: string };
+      } catch {
+        return {};
+      }
+    })();
+    return `${r.statusCode} ${p.code ?? ''} ${normalise(p.detail ?? '')}`;
+  };
+  /** The same request with every id of `foreign` swapped for one nobody holds; its refusal. */
+  const unknownTwin = async (
+    req: { url: string; body: unknown },
+    method: 'GET' | 'POST',
+    foreign: Municipality,
+    caller: { authorization: string },
+  ) => {
+    const swap = new Map<string, string>();
+    const replace = (text: string) =>
+      text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (id) => {
+        if (s.owner.get(id) !== foreign) return id;
+        if (!swap.has(id)) swap.set(id, randomUUID());
+        return swap.get(id)!;
+      });
+    const url = replace(req.url);
+    const body = req.body !== undefined ? JSON.parse(replace(JSON.stringify(req.body))) : undefined;
+    if (swap.size === 0) return undefined;
+    counts.twins++;
+    const r = await s.app.inject({
+      method,
+      url,
+      headers: caller,
+      ...(body !== undefined ? { payload: body as object } : {}),
+    });
+    return refusalOf(r);
+  };
   const note = (key: string, repro: string) => {
     const known = failures.get(key);
     if (known) known.count++;
@@ -173,6 +211,10 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
         if (variant !== 'none' && asksOther && !sharedAcrossScopes(op.path)) {
           if (status !== 403 && status !== 404)
             problems.push(`another scope's ids answered ${status} (wanted 403/404)`);
+          // and the refusal is the one an id nobody holds gets: no oracle (hole 9)
+          const twin = await unknownTwin(req, op.method, foreign, caller);
+          if (twin && twin !== refusalOf(res))
+            problems.push(`oracle: another scope's ids answered ${refusalOf(res)}, an unknown id ${twin}`);
         } else if (
           variant === 'none' &&
           (status === 409 || status === 422 || (op.method === 'POST' && status < 300))
@@ -210,7 +252,9 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
   t.comment(
     `matrix: ${size}; ${counts.allowed} in scope, ${counts.refused} out of scope, ${counts.succeeded} answered 2xx`,
   );
-  t.comment(`matrix failures: ${failures.size}`);
+  t.comment(
+    `refusals compared with the same request naming unknown ids (no oracle): ${counts.twins}; matrix failures: ${failures.size}`,
+  );
   writeFindings('jurisdiction matrix', [
     `- ${size}`,
     `- ${counts.allowed} cells in scope and admitted, ${counts.refused} out of scope; ${counts.succeeded} answered 2xx`,
@@ -224,6 +268,7 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
       .join(' ')}`,
     `- own requests the API found invalid (400: the matrix tests less there): ${invalidOwn.length}`,
     ...invalidOwn.map((x) => `  - ${printable(x)}`),
+    `- refusals compared with the same request naming unknown ids: ${counts.twins}`,
     `- failures: ${failures.size}`,
     '',
     ...[...failures]
