@@ -83,6 +83,16 @@ function declaredFor(op: Operation, status: number) {
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
+/** The clients whose personal fields a JSON value shows (objects naming a client beside such a field). */
+export function personalRecordsIn(value: unknown): string[] {
+  const ids = new Set<string>();
+  walk(value, (o) => {
+    if (typeof o.clientId === 'string' && Object.keys(o).some((k) => PERSONAL_FIELDS.has(k)))
+      ids.add(o.clientId);
+  });
+  return [...ids];
+}
+
 /** Whether a JSON value holds a personal field anywhere. */
 function hasPersonalField(value: unknown): boolean {
   let found = false;

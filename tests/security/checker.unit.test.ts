@@ -1,5 +1,12 @@
 import t from 'tap';
-import { type Answer, type CheckContext, check, FAILURE_CLASSES, type Sent } from './checker.js';
+import {
+  type Answer,
+  type CheckContext,
+  check,
+  FAILURE_CLASSES,
+  personalRecordsIn,
+  type Sent,
+} from './checker.js';
 import { operationsOf, responseValidator } from './openapi.js';
 
 // A small document in the shape the platform publishes: a client read and a directorate table.
@@ -243,4 +250,15 @@ t.test('each failure class is caught', async (t) => {
     'with both headers, a personal record passes',
   );
   t.same([...found].sort(), [...FAILURE_CLASSES].sort(), 'every failure class can fail');
+});
+
+t.test('personal records are found wherever an answer shows them', async (t) => {
+  t.same(personalRecordsIn({ clientId: own, givenName: 'Иван' }), [own], 'a client record');
+  t.same(
+    personalRecordsIn({ items: [{ clientId: foreign, identifier: { kind: 'egn' } }] }),
+    [foreign],
+    'a page',
+  );
+  t.same(personalRecordsIn({ clientId: own, version: 3 }), [], 'an id and a version only');
+  t.same(personalRecordsIn({ siteId: own, name: 'Home', address: 'Street 1' }), [], 'a site');
 });

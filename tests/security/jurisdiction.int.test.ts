@@ -3,7 +3,7 @@ import type { MunicipalityCode } from '@casework/contracts';
 import { oblastOf } from '@casework/reference-data';
 import type { RouteOptions } from 'fastify';
 import t from 'tap';
-import { type CheckContext, check, sharedAcrossScopes } from './checker.js';
+import { type CheckContext, check, personalRecordsIn, sharedAcrossScopes } from './checker.js';
 import { normalise, printable, writeFindings } from './findings.js';
 import { ROLES } from './generate.js';
 import { operationsOf, resolver, responseValidator } from './openapi.js';
@@ -105,6 +105,8 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
     });
     return refusalOf(r);
   };
+  /** Personal records an answer showed: which client, to which request. */
+  const shown: { clientId: string; correlationId: string; key: string; url: string }[] = [];
   const note = (key: string, repro: string) => {
     const known = failures.get(key);
     if (known) known.count++;
@@ -222,6 +224,15 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
           problems.push(`no scope, yet ${status}`);
       }
       if (status < 300) counts.succeeded++;
+      // a personal record shown is a read the access log keeps (hole 5)
+      if (status < 300 && String(res.headers['content-type']).startsWith('application/json'))
+        for (const clientId of personalRecordsIn(res.json()))
+          shown.push({
+            clientId,
+            correlationId: String(res.headers['x-correlation-id']),
+            key: `${op.key} | ${variant} | ${role}`,
+            url: req.url,
+          });
       if (status < 300 && op.path.endsWith('/move')) {
         const moved = res.json() as { clientId: string; municipality: string };
         forgetMoved(s, moved.clientId);
@@ -247,6 +258,26 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
       }
     }
   }
+
+  // every personal record shown has its access-log entry, by the request's correlation id
+  const auditor = await s.caller('supervisor', home, 'auditor');
+  const logged = new Map<string, Set<string>>();
+  for (const read of shown) {
+    if (!logged.has(read.clientId)) {
+      const page = await s.app.inject({
+        url: `/v1/access-log?clientId=${read.clientId}&limit=500`,
+        headers: auditor,
+      });
+      const items = page.statusCode === 200 ? (page.json().items as { correlationId: string }[]) : [];
+      logged.set(read.clientId, new Set(items.map((i) => i.correlationId)));
+    }
+    if (!logged.get(read.clientId)!.has(read.correlationId))
+      note(
+        `${read.key} | personal record shown without an access-log entry`,
+        `${read.url} (correlation id ${read.correlationId}) showed client ${read.clientId}; no access-log entry has that id`,
+      );
+  }
+  t.comment(`personal records shown and checked against the access log: ${shown.length}`);
 
   const size = `${routes.length} routes × ${ROLES.length} roles × ${VARIANTS.length} scopes (national roles: own and none; other-in-body where a body names ids): ${counts.cells} cells`;
   t.comment(
