@@ -124,10 +124,9 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       ...(json ? { errors: [{ field: 'body', message }] } : {}),
     });
   }
+  // the error itself, never its message: the logger keeps an error's type, code and stack frames only
   request.log.error(
-    sqlState
-      ? { err: { type: 'DatabaseError', sqlState } }
-      : { err: { type: error.name, message: error.message, code: (error as FastifyError).code } },
+    sqlState ? { err: { type: 'DatabaseError', sqlState } } : { err: error },
     'request failed',
   );
   return send(reply, request, 500, 'INTERNAL', 'Internal error', {

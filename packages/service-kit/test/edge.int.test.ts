@@ -164,6 +164,14 @@ t.test('the edge of every route', async (t) => {
     t.notMatch(long.payload, /7777777777/);
   });
 
+  t.test('a fault of our own is logged without its message, which may quote the request', async (t) => {
+    const r = await get(`/v1/things/fault?name=${encodeURIComponent('Петрова')}`);
+    t.equal(r.statusCode, 500);
+    t.notMatch(r.payload, /Петрова|could not file/, 'the answer says nothing but the correlation id');
+    t.match(log.text(), /"type":"Error"/, 'the fault is logged');
+    t.notMatch(log.text(), /Петрова|could not file/, 'without its message');
+  });
+
   t.test('a 404 names neither the path nor anything in it', async (t) => {
     const r = await get('/v1/people/7501010010?identifier=7501010010');
     t.equal(r.statusCode, 404);

@@ -122,6 +122,14 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx
       return {};
     },
   );
+  // a fault of our own whose message quotes a value from the request, as a careless one might
+  app.get(
+    '/v1/things/fault',
+    { schema: { querystring: z.object({ name: z.string() }) } },
+    async (request) => {
+      throw new Error(`could not file the record of ${request.query.name}`);
+    },
+  );
   app.get(
     '/v1/things/:thingId',
     { schema: { params: z.object({ thingId: z.uuid() }), response: { 200: Thing } } },
