@@ -1,46 +1,61 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { badRequest } from './problems.js';
 
 /**
- * Opaque, signed page cursors (DESIGN §6): the sort key of the last row of a page, so the next page
- * starts after it whatever was inserted meanwhile, with an HMAC so that only a cursor this API gave out
- * reaches a query (a crafted one was cast to uuid/date/bigint and failed in the database). Clients must
- * not build or parse them.
+ * Opaque, sealed page cursors (DESIGN §6): the sort key of the last row of a page, so the next page
+ * starts after it whatever was inserted meanwhile. The key is encrypted and authenticated (AES-256-GCM):
+ * only a cursor this API gave out reaches a query (a crafted one was cast to uuid/date/bigint and failed
+ * in the database), and a cursor shows nothing of the row it points after (a name search's cursor holds
+ * a family name, and cursors travel in URLs, which proxies log). Clients must not build or parse them.
  *
- * The key is derived from the app's identifier key (HKDF, label `page-cursor-v1`) when the app is built;
- * until then a random key of the process signs. Cursors are signed with the newest key and checked
- * against every key this process was given, so two apps in one process (tests) each accept their own.
+ * The key is derived from the app's identifier key (HKDF, label `page-cursor-v2`) when the app is built,
+ * so every instance of a deployment reads the others' cursors; until then a random key of the process
+ * seals. Cursors are sealed with the newest key and opened with any key this process was given, so two
+ * apps in one process (tests) each accept their own.
  */
 const keys: Buffer[] = [randomBytes(32)];
 
 export function useCursorSecret(secret: string): void {
-  const key = Buffer.from(hkdfSync('sha256', secret, 'casework', 'page-cursor-v1', 32));
+  const key = Buffer.from(hkdfSync('sha256', secret, 'casework', 'page-cursor-v2', 32));
   if (!keys.some((k) => k.equals(key))) keys.unshift(key);
 }
 
-const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(body).digest().subarray(0, 16);
-
+/** `<iv and ciphertext>.<tag>`, both base64url. */
 export const encodeCursor = (key: readonly (string | number)[]): string => {
-  const body = Buffer.from(JSON.stringify(key)).toString('base64url');
-  return `${body}.${mac(keys[0]!, body).toString('base64url')}`;
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keys[0]!, iv);
+  const sealed = Buffer.concat([iv, cipher.update(JSON.stringify(key), 'utf8'), cipher.final()]);
+  return `${sealed.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
 };
+
+function open(body: string, tag: string): string | undefined {
+  const sealed = Buffer.from(body, 'base64url');
+  const given = Buffer.from(tag, 'base64url');
+  if (sealed.length <= 12 || given.length !== 16) return undefined;
+  for (const k of keys) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', k, sealed.subarray(0, 12));
+      decipher.setAuthTag(given);
+      return Buffer.concat([decipher.update(sealed.subarray(12)), decipher.final()]).toString('utf8');
+    } catch {}
+  }
+  return undefined;
+}
 
 export function decodeCursor(cursor: string | undefined, length: number): (string | number)[] | undefined {
   if (cursor === undefined) return undefined;
   const [body, tag, extra] = cursor.split('.');
-  if (body && tag && extra === undefined) {
-    const given = Buffer.from(tag, 'base64url');
-    if (given.length === 16 && keys.some((k) => timingSafeEqual(mac(k, body), given))) {
-      try {
-        const key = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-        if (
-          Array.isArray(key) &&
-          key.length === length &&
-          key.every((k) => typeof k === 'string' || typeof k === 'number')
-        )
-          return key;
-      } catch {}
-    }
+  const text = body && tag && extra === undefined ? open(body, tag) : undefined;
+  if (text !== undefined) {
+    try {
+      const key = JSON.parse(text);
+      if (
+        Array.isArray(key) &&
+        key.length === length &&
+        key.every((k) => typeof k === 'string' || typeof k === 'number')
+      )
+        return key;
+    } catch {}
   }
   throw badRequest('query.cursor', 'not a cursor this API gave out');
 }
