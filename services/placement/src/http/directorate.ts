@@ -120,8 +120,9 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         tags: ['placement'],
         summary:
           'Admissions, transfers and discharges in an oblast over a period: the flows between housing types ' +
-          'and each movement with the client as a pseudonym, one per oblast and reporting year (the year of ' +
-          '`to`), so a person cannot be linked across oblasts or years (CSV of the movements with format=csv)',
+          'and each movement with the client as a pseudonym, one per oblast and year of the movement, whatever ' +
+          'period is asked, so a person cannot be linked across oblasts or years (CSV of the movements with ' +
+          'format=csv)',
         querystring: DirectorateFlowsQuery,
         response: { 200: DirectorateFlows, 400: Problem, 401: Problem, 403: Problem },
       },
@@ -156,10 +157,10 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
           FROM current WHERE valid_to BETWEEN ${q.from}::date AND ${q.to}::date
             AND end_reason <> 'moved_to_other_service'
         ORDER BY 2, 9, 3`.execute(ctx.store.db);
-      // the report's year is that of the last day it covers
-      const year = reportingYear(q.to);
+      // each movement under the pseudonym of its own year: a period spanning years (or two reports of
+      // overlapping periods) must not link a person's movements of one year with those of another
       const movements = rows.map((r) => ({
-        client: pseudonym(q.oblast, year, r.client_id),
+        client: pseudonym(q.oblast, reportingYear(r.on_date), r.client_id),
         on: r.on_date,
         kind: r.kind,
         municipality: r.municipality,
