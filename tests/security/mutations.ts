@@ -26,6 +26,7 @@ const NASTY = [
   "'; DROP TABLE events; --",
   '../../etc/passwd',
   '%00',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log-injection probe, meant literally
   '${jndi:ldap://x}',
   '<script>alert(1)</script>',
   'ё'.repeat(300),
