@@ -75,9 +75,36 @@ t.test(
         loadConfig(Config, { AUTH_SIGNING_KEY: TEST_SIGNING_KEY, AUTH_JWKS_URL: 'https://idp.example/jwks' }),
       /not both/,
     );
+    t.throws(
+      () =>
+        loadConfig(Config, {
+          NODE_ENV: 'production',
+          DATABASE_URL: 'postgres://db/cw',
+          NATS_URL: 'nats://n:4222',
+          IDENTIFIER_HASH_KEY: TEST_IDENTIFIER_KEY,
+          AUTH_JWKS_URL: 'http://idp.example/jwks',
+        }),
+      /AUTH_JWKS_URL: must be an https:\/\/ URL with NODE_ENV=production/,
+      'production fetches its keys over TLS only',
+    );
     t.ok(loadConfig(Config, {}), 'the embedded default still needs nothing');
   },
 );
+
+t.test('--demo refuses to seed a production platform', async (t) => {
+  const dataDir = join(t.testdir({}), 'data');
+  const r = await launcher(['--demo'], {
+    DATA_DIR: dataDir,
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://127.0.0.1:1/none',
+    NATS_URL: 'nats://127.0.0.1:1',
+    IDENTIFIER_HASH_KEY: TEST_IDENTIFIER_KEY,
+    AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
+  });
+  t.equal(r.code, 2, 'the process stops before connecting anywhere');
+  t.match(r.stderr, /--demo: NODE_ENV=production is set/);
+  t.notMatch(r.stdout, /listening/);
+});
 
 t.test(
   'mint-token refuses when tokens come from a JWKS, or when it has no key, and creates none',

@@ -27,6 +27,9 @@ const attempt = <T>(fn: () => T): T => {
 };
 const { values, positionals, command } = attempt(() => parseCommandLine(process.argv.slice(2)));
 const config = attempt(() => loadConfig(Config));
+if (values.demo && productionReason(config)) {
+  stop(`--demo: ${productionReason(config)} is set; the demo's synthetic people never go into production`);
+}
 const tokenOptions = { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE };
 
 if (command === 'mint-token') {
