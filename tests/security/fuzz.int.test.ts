@@ -47,7 +47,7 @@ t.test(
     });
     t.equal(genuine.statusCode, 200, 'a token signed as the platform signs is accepted');
     const forged = tokens.filter((x) => x.name !== 'genuine');
-    const pools: Pools = { scopes: s.scopes, parent: s.parent, cursors: [], today: s.today, forged };
+    const pools: Pools = { scopes: s.scopes, related: s.related, cursors: [], today: s.today, forged };
     const bearer = new Map<string, string>();
     const tokenOf = async (c: Caller) => {
       if (c.role === 'anonymous') return undefined;

@@ -23,7 +23,7 @@ export const ROLES: readonly Role[] = [
 /** What the fuzz may name: the seeded records by scope, cursors the API gave out, today. */
 export type Pools = {
   scopes: Record<Municipality, Scope>;
-  parent: ReadonlyMap<string, string>;
+  related: ReadonlyMap<string, Partial<Record<IdKind, string>>>;
   cursors: string[];
   today: string;
   /** Tokens every route must refuse (tokens.ts). */
@@ -246,19 +246,6 @@ export function planRequest(
     const v = p.name === 'version' ? String(g(fc.integer, { min: 1, max: 3 })) : valueFor(p.name, p.schema);
     (p.in === 'path' ? path : query)[p.name] = String(v);
   }
-  // a child and its parent named together (a client's determination), mostly
-  for (const [child, parentName] of [
-    ['determinationId', 'clientId'],
-    ['appealId', 'clientId'],
-    ['factId', 'clientId'],
-    ['memberId', 'clientId'],
-    ['absenceId', 'placementId'],
-  ] as const) {
-    const parent = path[child] && pools.parent.get(path[child]!);
-    if (parent && path[parentName] && g(fc.integer, { min: 0, max: 4 }) > 0) {
-      path[parentName] = parent;
-    }
-  }
   let body: unknown;
   if (op.body) {
     const examples = op.body.examples.filter((e) => e && typeof e === 'object');
@@ -281,6 +268,19 @@ export function planRequest(
       );
     } else body = valueFor('', op.body.schema);
   }
+  // ids named together belong together (an offer with its client and site, a determination with its
+  // client), mostly: where one named id has a related record of a kind another field names, that one
+  const top =
+    body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, string>) : {};
+  if (g(fc.integer, { min: 0, max: 4 }) > 0)
+    for (const source of [path, query, top])
+      for (const value of Object.values(source)) {
+        const rel = typeof value === 'string' ? pools.related.get(value) : undefined;
+        if (!rel) continue;
+        for (const target of [path, query, top])
+          for (const field of Object.keys(target))
+            if (field in rel && target[field] !== value) target[field] = rel[field as IdKind]!;
+      }
   const headers: Record<string, string> = {};
 
   // then, often, one mutation

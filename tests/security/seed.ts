@@ -47,6 +47,8 @@ export type Seeded = TestApp & {
   owner: Map<string, Municipality>;
   /** The record a seeded id belongs to (a fact, member, determination or appeal: its client; an absence: its placement). */
   parent: Map<string, string>;
+  /** The records a seeded id belongs with (an offer: its client, site and entry), to name them together. */
+  related: Map<string, Partial<Record<IdKind, string>>>;
 };
 
 export const OBLAST: Record<Municipality, string> = { BLG01: 'BG-01', MON29: 'BG-12' };
@@ -104,6 +106,9 @@ export async function seedInstance(
   const scopes = {} as Record<Municipality, Scope>;
   const owner = new Map<string, Municipality>();
   const parent = new Map<string, string>();
+  const related = new Map<string, Partial<Record<IdKind, string>>>();
+  const relate = (id: unknown, rel: Partial<Record<IdKind, unknown>>) =>
+    related.set(String(id), { ...related.get(String(id)), ...(rel as Partial<Record<IdKind, string>>) });
   let serial = 1;
   for (const municipality of MUNICIPALITIES) {
     const cm = await caller('case_manager', municipality);
@@ -121,7 +126,10 @@ export async function seedInstance(
     const ids = Object.fromEntries(ID_KINDS.map((k) => [k, [] as string[]])) as Record<IdKind, string[]>;
     const keep = (kind: IdKind, id: unknown, of?: string) => {
       if (typeof id !== 'string') throw new Error(`seed: no ${kind}`);
-      if (of) parent.set(id, of);
+      if (of) {
+        parent.set(id, of);
+        relate(id, { [kind === 'absenceId' ? 'placementId' : 'clientId']: of });
+      }
       ids[kind].push(id);
       owner.set(id, municipality);
       return id;
@@ -188,7 +196,8 @@ export async function seedInstance(
       });
       keep('applicationId', applicationId);
       keep('entryId', applicationId);
-      keep(
+      relate(applicationId, { clientId });
+      const assessmentId = keep(
         'assessmentId',
         (
           await call('POST', `/v1/clients/${clientId}/needs-assessments`, {
@@ -199,6 +208,7 @@ export async function seedInstance(
           })
         ).assessmentId,
       );
+      relate(assessmentId, { clientId, applicationId });
       await call('POST', `/v1/applications/${applicationId}/referral`, {
         issuer: 'municipality',
         issuedBy: municipality,
@@ -269,7 +279,8 @@ export async function seedInstance(
       `/v1/eligibility/clients/${refused}/determinations/${refusal}/appeals`,
       { notifiedOn: addDays(today, -5), lodgedOn: addDays(today, -2) },
     );
-    keep('appealId', (appealed.appeals as { appealId: string }[])[0]?.appealId, refused);
+    const appealId = keep('appealId', (appealed.appeals as { appealId: string }[])[0]?.appealId, refused);
+    relate(appealId, { determinationId: refusal });
 
     // an admission (emergency, backdated), an absence over the yearly limit (a task), an open absence
     const admitted = await call(
@@ -284,6 +295,7 @@ export async function seedInstance(
       sup,
     );
     const placementId = keep('placementId', admitted.placementId);
+    relate(placementId, { clientId: clients[0], siteId: home });
     const away = await call('POST', `/v1/placements/${placementId}/absences`, {
       from: addDays(today, -330),
       kind: 'holiday',
@@ -303,10 +315,15 @@ export async function seedInstance(
       return r.items?.length ? r.items : undefined;
     });
     if (!tasks) throw new Error(`seed: no task opened in ${municipality} for the absence over the limit`);
-    for (const task of tasks) keep('taskId', task.taskId);
+    for (const task of tasks) {
+      keep('taskId', task.taskId);
+      relate(task.taskId, { clientId: task.clientId, placementId: task.placementId });
+    }
 
     // an offer of the second home's place to the next in line
-    keep('offerId', (await call('POST', `/v1/sites/${second}/offers`, { from: addDays(today, 7) })).offerId);
+    const offer = await call('POST', `/v1/sites/${second}/offers`, { from: addDays(today, 7) });
+    keep('offerId', offer.offerId);
+    relate(offer.offerId, { clientId: offer.clientId, siteId: offer.siteId, entryId: offer.entryId });
 
     // a rule set of the municipality's own, drafted by its supervisor
     const ruleSetId = `protected_housing:${municipality}`;
@@ -324,7 +341,7 @@ export async function seedInstance(
     );
     scopes[municipality] = { municipality, oblast: OBLAST[municipality], ids, ruleSetId, identifiers };
   }
-  return { ...h, today, scopes, caller, owner, parent };
+  return { ...h, today, scopes, caller, owner, parent, related };
 
   function egn(into: string[]) {
     const value = composeEgn('1970-03-15', serial++);
