@@ -346,3 +346,127 @@ t.test('rule sets of another municipality are 404, a filter naming one 403', asy
     'but national rule sets are the administrators’',
   );
 });
+
+/**
+ * A client's case moves from Bansko to Montana, and Montana decides for itself; Bansko's old refusal
+ * stays Bansko's, and Bansko may still act on it (an appeal against it, its resolution, an override
+ * refused as superseded). Every answer Bansko gets is built from Bansko's records only: nothing of
+ * Montana's determination, its municipality or its appeal; and Montana's answers hold nothing of
+ * Bansko's appeal (DESIGN §6).
+ */
+t.test(
+  'a client moved: the old municipality acting on its own old record learns nothing of the new one',
+  async (t) => {
+    const h = await setUp(t);
+    const montanaCm = await h.as(['case_manager'], { municipality: 'MON29' }, 'cm-montana');
+    const montana = await h.as(['supervisor'], { municipality: 'MON29' }, 'sup-montana');
+    const serviceType = 'day_centre_adults_disabilities';
+
+    // Bansko refuses its client
+    const clientId = await h.register(43);
+    await h.post(`/v1/clients/${clientId}/facts/disability-assessments`, {
+      degreePercent: 35,
+      outsideAssistanceNeeded: false,
+      commission: 'TELK',
+      decisionNumber: '0943/2026',
+      decidedOn: '2026-01-10',
+      validFrom: '2026-01-10',
+    });
+    await h.settled();
+    const refused = await h.post('/v1/eligibility/determinations', { clientId, serviceType });
+    t.equal(refused.statusCode, 201, refused.body);
+    t.equal(refused.json().outcome, 'ineligible');
+    const banskoId = refused.json().determinationId as string;
+
+    // the case moves to Montana, which makes its own determination and has it appealed
+    const moved = await h.post(`/v1/clients/${clientId}/move`, { to: 'MON29', movedOn: '2026-11-20' });
+    t.equal(moved.statusCode, 200, moved.body);
+    await h.settled();
+    const theirs = await h.post('/v1/eligibility/determinations', { clientId, serviceType }, montanaCm);
+    t.equal(theirs.statusCode, 201, theirs.body);
+    t.equal(theirs.json().municipality, 'MON29');
+    const montanaId = theirs.json().determinationId as string;
+    const montanaAppeal = await h.post(
+      `/v1/eligibility/clients/${clientId}/determinations/${montanaId}/appeals`,
+      { notifiedOn: '2026-11-25', lodgedOn: '2026-11-26' },
+      montanaCm,
+    );
+    t.equal(montanaAppeal.statusCode, 201, montanaAppeal.body);
+    const montanaAppealId = (montanaAppeal.json().appeals as { appealId: string }[])[0]!.appealId;
+
+    /** Nothing of Montana's records: its determination, its municipality, its appeal. */
+    const nothingOfMontana = (what: string, r: LightMyRequestResponse) => {
+      t.notMatch(r.body, montanaId, `${what}: no Montana determination`);
+      t.notMatch(r.body, 'MON29', `${what}: no Montana municipality`);
+      t.notMatch(r.body, montanaAppealId, `${what}: no Montana appeal`);
+    };
+
+    // Bansko appeals its own old refusal
+    const lodged = await h.post(`/v1/eligibility/clients/${clientId}/determinations/${banskoId}/appeals`, {
+      notifiedOn: '2026-11-28',
+      lodgedOn: '2026-11-30',
+    });
+    t.equal(lodged.statusCode, 201, lodged.body);
+    nothingOfMontana('the lodged appeal', lodged);
+    // (the move itself re-evaluated Bansko's determination: Bansko's latest is shown, not Montana's)
+    t.equal(lodged.json().current.municipality, 'BLG01', 'the answer shows Bansko’s own determination');
+    const appeals = lodged.json().appeals as { appealId: string; determinationId: string }[];
+    t.equal(appeals.length, 1, 'and its own appeal only');
+    const banskoAppealId = appeals.find((a) => a.determinationId === banskoId)?.appealId ?? '';
+    t.ok(banskoAppealId, 'the appeal against Bansko’s refusal');
+
+    // and resolves it
+    const resolved = await h.post(
+      `/v1/eligibility/clients/${clientId}/appeals/${banskoAppealId}/resolve`,
+      { resolution: 'overturned', resolvedOn: '2026-12-01' },
+      h.supervisor,
+    );
+    t.equal(resolved.statusCode, 200, resolved.body);
+    nothingOfMontana('the resolved appeal', resolved);
+    t.equal(resolved.json().current.municipality, 'BLG01');
+    t.same(
+      (resolved.json().appeals as { appealId: string; status: string }[]).map((a) => [a.appealId, a.status]),
+      [[banskoAppealId, 'overturned']],
+    );
+
+    // an override of the old refusal is refused as superseded, without naming what superseded it
+    const overridden = await h.post(
+      `/v1/eligibility/clients/${clientId}/determinations/${banskoId}/override`,
+      { outcome: 'eligible', reason: 'A synthetic override of an old refusal' },
+      h.supervisor,
+    );
+    t.equal(overridden.statusCode, 409, overridden.body);
+    t.equal(overridden.json().code, 'DETERMINATION_SUPERSEDED');
+    nothingOfMontana('the refused override', overridden);
+
+    // Bansko's view of the client after the move
+    const banskoView = await h.get(`/v1/eligibility/clients/${clientId}/eligibility`, h.supervisor);
+    t.ok([200, 404].includes(banskoView.statusCode), banskoView.body);
+    nothingOfMontana('Bansko’s view', banskoView);
+
+    // Montana's view and answers hold nothing of Bansko's appeal
+    const nothingOfBansko = (what: string, r: LightMyRequestResponse) => {
+      t.notMatch(r.body, banskoId, `${what}: no Bansko determination`);
+      t.notMatch(r.body, banskoAppealId, `${what}: no Bansko appeal`);
+      t.notMatch(r.body, 'BLG01', `${what}: no Bansko municipality`);
+    };
+    const montanaView = await h.get(`/v1/eligibility/clients/${clientId}/eligibility`, montana);
+    t.equal(montanaView.statusCode, 200, montanaView.body);
+    nothingOfBansko('Montana’s view', montanaView);
+    const service = (
+      montanaView.json().services as { serviceType: string; appeals: { appealId: string }[] }[]
+    ).find((s) => s.serviceType === serviceType);
+    t.same(
+      service?.appeals.map((a) => a.appealId),
+      [montanaAppealId],
+      'Montana sees its own appeal',
+    );
+    const montanaOverride = await h.post(
+      `/v1/eligibility/clients/${clientId}/determinations/${montanaId}/override`,
+      { outcome: 'eligible', reason: 'A synthetic override in Montana' },
+      montana,
+    );
+    t.equal(montanaOverride.statusCode, 200, montanaOverride.body);
+    nothingOfBansko('Montana’s override', montanaOverride);
+  },
+);

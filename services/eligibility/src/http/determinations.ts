@@ -35,18 +35,15 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import { loadEligibility, lodgeAppeal, override, resolveAppeal } from '../application/decisions.js';
 import { determineAll } from '../application/determine.js';
-import { type ClientEligibility, outcomeOn, type ServiceEligibility } from '../domain/clientEligibility.js';
-import { visible } from './visible.js';
+import { outcomeOn } from '../domain/clientEligibility.js';
+import { namingOnlyVisibleDeterminations, type SeenService, visible } from './visible.js';
 
 /** Only the owning municipality's staff (and national integrators) see determinations. */
 const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
 const STAFF = ['case_manager', 'supervisor'] as const;
 
-function view(
-  state: ClientEligibility,
-  s: ServiceEligibility,
-  today: string,
-): z.infer<typeof ServiceEligibilitySchema> {
+/** A service type as the caller sees it: built only from what `eligibilitySeen` lets through. */
+function view(s: SeenService, today: string): z.infer<typeof ServiceEligibilitySchema> {
   const effective = outcomeOn(s, today);
   return {
     serviceType: s.current.serviceType,
@@ -55,14 +52,12 @@ function view(
       ? { decreed: { by: s.decreed.by, outcome: s.decreed.outcome, until: s.decreed.until } }
       : {}),
     current: s.current,
-    appeals: [...state.appeals.values()]
-      .filter((a) => a.serviceType === s.current.serviceType)
-      .map((a) => ({
-        appealId: a.appealId,
-        determinationId: a.determinationId,
-        status: a.status,
-        deadline: a.deadline,
-      })),
+    appeals: s.appeals.map((a) => ({
+      appealId: a.appealId,
+      determinationId: a.determinationId,
+      status: a.status,
+      deadline: a.deadline,
+    })),
   };
 }
 
@@ -201,8 +196,8 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
       const { clientId } = request.params;
       const scope = visible(ctx, request);
       const { state, version } = await loadEligibility(ctx, clientId);
-      // the determinations made in the caller's jurisdiction; with none, the client must be the caller's
-      const shown = [...state.byService.values()].filter((s) => scope.sees(s.current.municipality));
+      // the caller's determinations in force; with none, the client must be the caller's
+      const shown = [...scope.eligibility(state).values()].filter((s) => s.inForce);
       if (shown.length === 0) await scope.client(clientId);
       const today = sofiaDate(ctx.clock());
       await logAccess(
@@ -212,7 +207,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         shown.map((s) => ({ clientId, municipality: s.current.municipality })),
       );
       reply.header('etag', `"${version}"`);
-      return { clientId, services: shown.map((s) => view(state, s, today)), version };
+      return { clientId, services: shown.map((s) => view(s, today)), version };
     },
   );
 
@@ -250,23 +245,27 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     },
     async (request, reply) => {
       const { clientId, determinationId } = request.params;
-      const { determination: d } = await visible(ctx, request).determination(clientId, determinationId);
+      const scope = visible(ctx, request);
+      const { determination: d } = await scope.determination(clientId, determinationId);
       const today = sofiaDate(ctx.clock());
-      const result = await override(
-        ctx,
-        clientId,
-        {
-          determinationId,
-          outcome: request.body.outcome,
-          reason: request.body.reason,
-          supervisor: principalOf(request).sub,
-          on: today,
-        },
-        causeOf(request, d.municipality as never),
-        ifMatch(request),
+      // a refusal as superseded names the determination in force only if the caller sees it
+      const result = await namingOnlyVisibleDeterminations(scope, clientId, () =>
+        override(
+          ctx,
+          clientId,
+          {
+            determinationId,
+            outcome: request.body.outcome,
+            reason: request.body.reason,
+            supervisor: principalOf(request).sub,
+            on: today,
+          },
+          causeOf(request, d.municipality as never),
+          ifMatch(request),
+        ),
       );
       reply.header('etag', `"${result.version}"`);
-      return view(result.state, result.state.byService.get(d.serviceType)!, today);
+      return view(scope.eligibility(result.state).get(d.serviceType)!, today);
     },
   );
 
@@ -284,7 +283,8 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     },
     async (request, reply) => {
       const { clientId, determinationId } = request.params;
-      const { determination: d } = await visible(ctx, request).determination(clientId, determinationId);
+      const scope = visible(ctx, request);
+      const { determination: d } = await scope.determination(clientId, determinationId);
       const result = await lodgeAppeal(
         ctx,
         clientId,
@@ -292,7 +292,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         causeOf(request, d.municipality as never),
       );
       reply.status(201).header('etag', `"${result.version}"`);
-      return view(result.state, result.state.byService.get(d.serviceType)!, sofiaDate(ctx.clock()));
+      return view(scope.eligibility(result.state).get(d.serviceType)!, sofiaDate(ctx.clock()));
     },
   );
 
@@ -312,7 +312,8 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
     async (request, reply) => {
       const { clientId, appealId } = request.params;
       // an appeal against another municipality's determination reads as absent, like one that never was
-      const { determination: d } = await visible(ctx, request).appeal(clientId, appealId);
+      const scope = visible(ctx, request);
+      const { determination: d } = await scope.appeal(clientId, appealId);
       const result = await resolveAppeal(
         ctx,
         clientId,
@@ -320,7 +321,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         causeOf(request, d.municipality as never),
       );
       reply.header('etag', `"${result.version}"`);
-      return view(result.state, result.state.byService.get(d.serviceType)!, sofiaDate(ctx.clock()));
+      return view(scope.eligibility(result.state).get(d.serviceType)!, sofiaDate(ctx.clock()));
     },
   );
 

@@ -1,4 +1,4 @@
-import { ApplicationSubmitted, type MunicipalityCode } from '@casework/contracts';
+import { ApplicationSubmitted, DomainError, type MunicipalityCode } from '@casework/contracts';
 import {
   covers,
   findDirectoryEntry,
@@ -10,6 +10,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { loadEligibility } from '../application/decisions.js';
+import type { ClientEligibility, Determination, ServiceEligibility } from '../domain/clientEligibility.js';
 
 /**
  * The lookups of every kind of id a request may name (client, application, determination, appeal),
@@ -29,6 +30,8 @@ export function visible(ctx: ServiceContext, request: FastifyRequest) {
   };
   return {
     sees,
+    /** What of a client's eligibility the caller's jurisdiction covers (see `eligibilitySeen`). */
+    eligibility: (state: ClientEligibility) => eligibilitySeen(state, sees),
     /** A client, as the directory kept from intake's events has them, if their municipality is the caller's. */
     async client(clientId: string) {
       const entry = await findDirectoryEntry(ctx, clientId);
@@ -56,4 +59,81 @@ export function visible(ctx: ServiceContext, request: FastifyRequest) {
       return { ...loaded, appeal, determination: d };
     },
   };
+}
+
+export type Visible = ReturnType<typeof visible>;
+
+type Appeal = ClientEligibility['appeals'] extends Map<string, infer A> ? A : never;
+
+/** A service type of a client's eligibility as one caller may see it. */
+export type SeenService = ServiceEligibility & {
+  /** Whether `current` is the determination in force (else the caller's latest, since superseded). */
+  inForce: boolean;
+  /** The appeals against determinations the caller sees. */
+  appeals: Appeal[];
+};
+
+/**
+ * What of a client's eligibility a caller sees, per service type, built only from records of
+ * municipalities the caller's jurisdiction covers — the one filter every answer (views and command
+ * answers alike) is built from. For each service type with a determination the caller sees: the
+ * determination in force if it is the caller's, else the caller's latest one (the client's case has
+ * moved on and another municipality decided since; nothing of that is told); only the appeals against
+ * determinations the caller sees; and the decree (override or won appeal) only with the determination
+ * in force, since a superseded determination has none in effect.
+ */
+export function eligibilitySeen(state: ClientEligibility, sees: (municipality: string) => boolean) {
+  const latest = new Map<string, Determination>();
+  // a map keeps the order the determinations were recorded in: the last one seen is the latest
+  for (const d of state.determinations.values()) if (sees(d.municipality)) latest.set(d.serviceType, d);
+  const seenDetermination = (id: string) => {
+    const d = state.determinations.get(id);
+    return d !== undefined && sees(d.municipality);
+  };
+  const seen = new Map<string, SeenService>();
+  for (const [serviceType, current] of latest) {
+    const s = state.byService.get(serviceType)!;
+    const inForce = s.current.determinationId === current.determinationId;
+    const appeals = [...state.appeals.values()].filter(
+      (a) => a.serviceType === serviceType && seenDetermination(a.determinationId),
+    );
+    seen.set(
+      serviceType,
+      inForce ? { ...s, inForce, appeals } : { current, effective: current.outcome, inForce, appeals },
+    );
+  }
+  return seen;
+}
+
+/**
+ * Runs a command whose refusal may name another determination of the client (the one that superseded
+ * the determination acted on, say after the client's case moved): one outside the caller's jurisdiction
+ * is not named, and nothing of it is told; the refusal says only that one made elsewhere replaced it.
+ */
+export async function namingOnlyVisibleDeterminations<T>(
+  scope: Visible,
+  clientId: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const current = e instanceof DomainError ? e.extra.current : undefined;
+    const named =
+      current && typeof current === 'object'
+        ? (current as { determinationId?: unknown }).determinationId
+        : undefined;
+    if (typeof named !== 'string') throw e;
+    const seen = await scope.determination(clientId, named).then(
+      () => true,
+      () => false,
+    );
+    if (seen) throw e;
+    const { kind, code } = e as DomainError;
+    throw new DomainError(
+      kind,
+      code,
+      'a later determination, made in another municipality, replaced this one',
+    );
+  }
 }
