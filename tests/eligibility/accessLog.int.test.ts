@@ -53,3 +53,95 @@ t.test('reads of determinations, an integrator’s included, are access-logged',
   );
   t.equal(one.headers['x-correlation-id'], rows[0]!.correlation_id);
 });
+
+type LogRow = {
+  client_id: string;
+  municipality: string;
+  action: string;
+  route: string;
+  correlation_id: string;
+};
+
+/**
+ * Issue 14, hole 5: a command's answer shows the determination (disability percentages, income reasons):
+ * a read, logged; an Idempotency-Key replay of it (sealed: no route reads it back) is logged again; and
+ * supervisors read eligibility's access log, their own municipality's only.
+ */
+t.test('determination commands, their sealed replays, and the log supervisors read', async (t) => {
+  const h = await setUp(t);
+  const clientId = await h.register(72);
+  await h.settled();
+  const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-audited');
+  const sup = await h.as(['supervisor'], { municipality: 'BLG01' }, 'sup-audited');
+  const rowsOf = async (actor: string) =>
+    (
+      await sql<LogRow>`SELECT client_id::text, municipality, action, route, correlation_id
+        FROM eligibility.access_log WHERE actor = ${actor} ORDER BY id`.execute(h.database.db)
+    ).rows;
+
+  const body = { clientId, serviceType: 'day_centre_adults_disabilities' };
+  const keyed = { ...cm, 'idempotency-key': 'determine-once' };
+  const first = await h.post('/v1/eligibility/determinations', body, keyed);
+  t.equal(first.statusCode, 201, 'determined on request');
+  const replay = await h.post('/v1/eligibility/determinations', body, keyed);
+  t.equal(replay.statusCode, 201);
+  t.equal(replay.headers['idempotent-replayed'], 'true', 'the second answer is the first, replayed');
+  t.same(replay.json(), first.json());
+  const url = `/v1/eligibility/clients/${clientId}/determinations/${first.json().determinationId}`;
+  const overridden = await h.post(
+    `${url}/override`,
+    { outcome: 'eligible', reason: 'A synthetic override with a written reason' },
+    sup,
+  );
+  t.equal(overridden.statusCode, 200);
+
+  const determined = await rowsOf('cm-audited');
+  t.same(
+    determined.map((r) => `${r.action} ${r.route} ${r.client_id} ${r.municipality}`),
+    [
+      `read /v1/eligibility/determinations ${clientId} BLG01`,
+      `read /v1/eligibility/determinations ${clientId} BLG01`,
+    ],
+    'the answer and its replay, each a read of the client’s record',
+  );
+  t.same(
+    determined.map((r) => r.correlation_id),
+    [first.headers['x-correlation-id'], replay.headers['x-correlation-id']],
+    'each with its own request’s correlation id',
+  );
+  t.same(
+    (await rowsOf('sup-audited')).map((r) => `${r.action} ${r.route} ${r.client_id}`),
+    [`read /v1/eligibility/clients/:clientId/determinations/:determinationId/override ${clientId}`],
+    'an override’s answer is a read too',
+  );
+
+  // supervisors read eligibility's access log: their municipality's, newest first, page by page
+  const page = await h.get('/v1/eligibility/access-log?actor=cm-audited&limit=1', sup);
+  t.equal(page.statusCode, 200, 'a supervisor reads the log');
+  t.match(page.json().items, [
+    {
+      actor: 'cm-audited',
+      clientId,
+      municipality: 'BLG01',
+      action: 'read',
+      route: '/v1/eligibility/determinations',
+    },
+  ]);
+  t.equal(page.json().items[0].correlationId, replay.headers['x-correlation-id'], 'newest first');
+  const next = await h.get(
+    `/v1/eligibility/access-log?actor=cm-audited&limit=1&cursor=${encodeURIComponent(page.json().next)}`,
+    sup,
+  );
+  t.equal(next.json().items[0].correlationId, first.headers['x-correlation-id'], 'then the next page');
+  t.notOk(next.json().next, 'and no more');
+  t.equal(
+    (await h.get('/v1/eligibility/access-log?municipality=MON29', sup)).statusCode,
+    403,
+    'another municipality’s log is forbidden',
+  );
+  t.equal((await h.get('/v1/eligibility/access-log', cm)).statusCode, 403, 'case managers do not read it');
+  const montana = await h.as(['supervisor'], { municipality: 'MON29' }, 'sup-montana');
+  const theirs = await h.get('/v1/eligibility/access-log?limit=500', montana);
+  t.equal(theirs.statusCode, 200);
+  t.same(theirs.json().items, [], 'Montana’s supervisor sees nothing of Bansko’s');
+});

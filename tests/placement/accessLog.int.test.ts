@@ -48,3 +48,123 @@ t.test('reads of placements, an integrator’s included, are access-logged', asy
   );
   t.equal(one.headers['x-correlation-id'], rows[0]!.correlation_id);
 });
+
+type LogRow = {
+  client_id: string;
+  municipality: string;
+  action: string;
+  route: string;
+  correlation_id: string;
+};
+
+/**
+ * Issue 14, hole 5: waiting lists, tasks and command answers name people: each answer is logged, an
+ * Idempotency-Key replay of a sealed answer (a closed task: no route reads it back) too; and
+ * supervisors read placement's access log, their own municipality's only.
+ */
+t.test(
+  'waiting lists, tasks, command answers and sealed replays are logged; supervisors read the log',
+  async (t) => {
+    const h = await setUp(t);
+    const siteId = await h.openSite('protected_housing', 4);
+    const [resident, waiting] = await h.registerMany([82, 83]);
+    await h.makeEligible(resident!, 'protected_housing');
+    const entryId = await h.makeEligible(waiting!, 'protected_housing');
+    const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-audited');
+    const sup = await h.as(['supervisor'], { municipality: 'BLG01' }, 'sup-audited');
+    const rowsOf = async (actor: string) =>
+      (
+        await sql<LogRow>`SELECT client_id::text, municipality, action, route, correlation_id
+        FROM placement.access_log WHERE actor = ${actor} ORDER BY id`.execute(h.database.db)
+      ).rows;
+
+    const admitted = await h.post(
+      '/v1/placements',
+      {
+        clientId: resident,
+        siteId,
+        on: '2026-11-02',
+        emergency: { justification: 'No safe place to stay tonight (synthetic case)' },
+      },
+      sup,
+    );
+    t.equal(admitted.statusCode, 201, 'an admission');
+    t.same(
+      (await rowsOf('sup-audited')).map((r) => `${r.action} ${r.route} ${r.client_id} ${r.municipality}`),
+      [`read /v1/placements ${resident} BLG01`],
+      'its answer is a read of the resident’s placement',
+    );
+
+    t.equal((await h.get(`/v1/waiting-lists/entries/${entryId}`, cm)).statusCode, 200);
+    const list = await h.get('/v1/waiting-lists?serviceType=protected_housing', cm);
+    t.equal(list.statusCode, 200);
+    t.ok((list.json().items as { clientId: string }[]).some((i) => i.clientId === waiting));
+
+    // a move out of the municipality opens a task on the resident
+    t.equal(
+      (await h.post(`/v1/clients/${resident}/move`, { to: 'SOF46', movedOn: '2026-11-15' })).statusCode,
+      200,
+    );
+    const task = await eventually(async () => {
+      const items = (await h.get(`/v1/tasks?clientId=${resident}`)).json().items as { taskId: string }[];
+      return items[0];
+    });
+    t.ok(task, 'a task is open');
+    t.equal((await h.get(`/v1/tasks?clientId=${resident}`, cm)).statusCode, 200, 'the task list');
+    const keyed = { ...cm, 'idempotency-key': 'close-once' };
+    const closed = await h.post(`/v1/tasks/${task!.taskId}/close`, { note: 'Handed over' }, keyed);
+    t.equal(closed.statusCode, 200, 'the task closed');
+    const replay = await h.post(`/v1/tasks/${task!.taskId}/close`, { note: 'Handed over' }, keyed);
+    t.equal(replay.headers['idempotent-replayed'], 'true', 'and its answer replayed');
+    t.same(replay.json(), closed.json());
+
+    const read = await rowsOf('cm-audited');
+    t.same(
+      read.map((r) => `${r.action} ${r.route} ${r.client_id}`),
+      [
+        `read /v1/waiting-lists/entries/:entryId ${waiting}`,
+        ...(list.json().items as { clientId: string }[]).map((i) => `search /v1/waiting-lists ${i.clientId}`),
+        `search /v1/tasks ${resident}`,
+        `read /v1/tasks/:taskId/close ${resident}`,
+        `read /v1/tasks/:taskId/close ${resident}`,
+      ],
+      'an entry, the list, the tasks, the closing and its replay: one row per client shown',
+    );
+    t.ok(read.every((r) => r.municipality === 'BLG01'));
+    t.same(
+      read.slice(-2).map((r) => r.correlation_id),
+      [closed.headers['x-correlation-id'], replay.headers['x-correlation-id']],
+      'the replay under its own correlation id',
+    );
+
+    // supervisors read placement's access log: their municipality's, newest first, page by page
+    const page = await h.get('/v1/placement/access-log?actor=cm-audited&limit=2', sup);
+    t.equal(page.statusCode, 200, 'a supervisor reads the log');
+    t.same(
+      (page.json().items as { correlationId: string }[]).map((i) => i.correlationId),
+      [replay.headers['x-correlation-id'], closed.headers['x-correlation-id']],
+      'newest first',
+    );
+    const rest = await h.get(
+      `/v1/placement/access-log?actor=cm-audited&limit=500&cursor=${encodeURIComponent(page.json().next)}`,
+      sup,
+    );
+    t.equal(rest.json().items.length, read.length - 2, 'the next page holds the rest');
+    t.equal(
+      (await h.get(`/v1/placement/access-log?clientId=${resident}&actor=cm-audited`, sup)).json().items
+        .length,
+      read.filter((r) => r.client_id === resident).length,
+      'by client and actor: the task list, the closing and its replay (and the list, if it still held them)',
+    );
+    t.equal(
+      (await h.get('/v1/placement/access-log?municipality=MON29', sup)).statusCode,
+      403,
+      'another municipality’s log is forbidden',
+    );
+    t.equal((await h.get('/v1/placement/access-log', cm)).statusCode, 403, 'case managers do not read it');
+    const montana = await h.as(['supervisor'], { municipality: 'MON29' }, 'sup-montana');
+    const theirs = await h.get('/v1/placement/access-log?limit=500', montana);
+    t.equal(theirs.statusCode, 200);
+    t.same(theirs.json().items, [], 'Montana’s supervisor sees nothing of Bansko’s');
+  },
+);

@@ -116,6 +116,13 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
         await sql`CREATE INDEX idempotency_keys_expiry ON ${s}.idempotency_keys (expires_at)`.execute(db);
       },
     },
+    '0004_idempotency_shown': {
+      async up(db) {
+        // issue 14, hole 5: the clients (id and municipality) a sealed answer showed, sealed like it, so
+        // a replay of an answer no route reads back is logged as the read it is
+        await sql`ALTER TABLE ${s}.idempotency_keys ADD COLUMN shown bytea`.execute(db);
+      },
+    },
   };
 }
 

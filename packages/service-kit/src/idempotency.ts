@@ -10,6 +10,7 @@ import {
 import type { EventStore } from '@casework/eventstore';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
+import { logAccess, type Seen } from './accessLog.js';
 import { ProblemError } from './problems.js';
 
 export type IdempotencyOptions = {
@@ -32,6 +33,7 @@ type Row = {
   location: string | null;
   resource: string | null;
   sealed: Buffer | null;
+  shown: Buffer | null;
 };
 
 type Claim = { caller: string; keyHash: string; key: string; hash: string; claim: string; settled: boolean };
@@ -47,7 +49,9 @@ const KEY_FORMAT = /^[A-Za-z0-9_.:-]{1,200}$/;
  * resource; a replay reads the resource again through that GET route with the caller's own token, so
  * jurisdiction and the access log apply to it as to any read. Where no route reads the result back, the
  * response is kept sealed (AES-256-GCM under a key derived from the server secret and the client's
- * Idempotency-Key, which is itself kept only as an HMAC), and deleted at expiry like the rest.
+ * Idempotency-Key, which is itself kept only as an HMAC), and deleted at expiry like the rest; the
+ * clients that answer showed (as `logAccess` noted them) are sealed beside it, and a replay logs them
+ * as a read, as the first answer was.
  */
 export function idempotency(app: FastifyInstance, store: EventStore, o: IdempotencyOptions): void {
   const table = sql`${sql.id(store.schema)}.idempotency_keys`;
@@ -99,8 +103,8 @@ export function idempotency(app: FastifyInstance, store: EventStore, o: Idempote
           ${new Date(now.getTime() + leaseMs)})
         ON CONFLICT DO NOTHING RETURNING claim`.execute(store.db);
       if (inserted.rows.length === 1) return undefined;
-      const { rows } = await sql<Row>`SELECT request_hash, state, status, etag, location, resource, sealed
-        FROM ${table} WHERE caller = ${c.caller} AND key_hash = ${c.keyHash} AND expires_at > ${now}`.execute(
+      const { rows } = await sql<Row>`SELECT request_hash, state, status, etag, location, resource, sealed,
+          shown FROM ${table} WHERE caller = ${c.caller} AND key_hash = ${c.keyHash} AND expires_at > ${now}`.execute(
         store.db,
       );
       if (rows[0]) return rows[0];
@@ -180,6 +184,9 @@ export function idempotency(app: FastifyInstance, store: EventStore, o: Idempote
     }
     if (found.etag) headers.etag = found.etag;
     const body = found.sealed ? unseal(sealKey(c), found.sealed) : undefined;
+    // the stored answer shows its clients again: a read, logged as the first answer was
+    const shown = body !== undefined && found.shown ? unseal(sealKey(c), found.shown) : undefined;
+    if (shown !== undefined) await logAccess({ store }, request, 'read', JSON.parse(shown) as Seen[]);
     reply.status(found.status ?? 200).headers(headers);
     if (body === undefined) return reply.send();
     return reply.type('application/json; charset=utf-8').send(body);
@@ -202,10 +209,12 @@ export function idempotency(app: FastifyInstance, store: EventStore, o: Idempote
       resource === undefined && typeof payload === 'string' && payload.length > 0
         ? seal(sealKey(c), payload)
         : null;
+    const shown =
+      sealed && request.accessShown?.length ? seal(sealKey(c), JSON.stringify(request.accessShown)) : null;
     await sql`UPDATE ${table} SET state = 'done', status = ${status},
         etag = ${etag === undefined ? null : String(etag)},
         location = ${typeof location === 'string' ? location : null},
-        resource = ${resource ?? null}, sealed = ${sealed},
+        resource = ${resource ?? null}, sealed = ${sealed}, shown = ${shown},
         expires_at = ${new Date(now.getTime() + ttlMs)}
       WHERE caller = ${c.caller} AND key_hash = ${c.keyHash} AND claim = ${c.claim}`.execute(store.db);
     return payload;

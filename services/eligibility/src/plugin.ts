@@ -1,5 +1,10 @@
 import { eligibilityEvents } from '@casework/contracts';
-import { clientDirectoryRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
+import {
+  accessLogRoutes,
+  clientDirectoryRoutes,
+  type ServiceContext,
+  type ServiceModule,
+} from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { seedDefaultRuleSets } from './application/ruleSets.js';
 import { intakeConsumer } from './consumers/intake.js';
@@ -11,7 +16,12 @@ import { eligibilityProjection } from './projections/eligibility.js';
 import { Reevaluation } from './workers/reevaluation.js';
 
 const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
-  for (const r of [clientDirectoryRoutes('eligibility'), ruleSetRoutes, determinationRoutes])
+  for (const r of [
+    clientDirectoryRoutes('eligibility'),
+    accessLogRoutes('eligibility'),
+    ruleSetRoutes,
+    determinationRoutes,
+  ])
     await app.register(r, opts);
 };
 

@@ -1,5 +1,10 @@
 import { placementServiceEvents } from '@casework/contracts';
-import { clientDirectoryRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
+import {
+  accessLogRoutes,
+  clientDirectoryRoutes,
+  type ServiceContext,
+  type ServiceModule,
+} from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { eligibilityConsumer } from './consumers/eligibility.js';
 import { intakeConsumer } from './consumers/intake.js';
@@ -16,6 +21,7 @@ import { offerExpiryWorker } from './workers/offerExpiry.js';
 const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
   for (const r of [
     clientDirectoryRoutes('placement'),
+    accessLogRoutes('placement'),
     siteRoutes,
     placementRoutes,
     waitingListRoutes,

@@ -28,6 +28,7 @@ import {
   pageOf,
   principalOf,
   type ServiceContext,
+  shown,
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -63,6 +64,10 @@ function view(s: SeenService, today: string): z.infer<typeof ServiceEligibilityS
 
 export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const jurisdiction = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
+  /** A command's answer about a client's determination shows their record: logged as a read. */
+  const showing = (clientId: string, d: { municipality: string }) => ({
+    clients: [{ clientId, municipality: d.municipality }],
+  });
 
   app.post(
     '/v1/eligibility/determinations',
@@ -106,7 +111,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
             ),
           );
           reply.status(201);
-          return determinations[0]!;
+          return shown(ctx, request, determinations[0]!);
         } catch (e) {
           if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
         }
@@ -265,7 +270,12 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         ),
       );
       reply.header('etag', `"${result.version}"`);
-      return view(scope.eligibility(result.state).get(d.serviceType)!, today);
+      return shown(
+        ctx,
+        request,
+        view(scope.eligibility(result.state).get(d.serviceType)!, today),
+        showing(clientId, d),
+      );
     },
   );
 
@@ -292,7 +302,12 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         causeOf(request, d.municipality as never),
       );
       reply.status(201).header('etag', `"${result.version}"`);
-      return view(scope.eligibility(result.state).get(d.serviceType)!, sofiaDate(ctx.clock()));
+      return shown(
+        ctx,
+        request,
+        view(scope.eligibility(result.state).get(d.serviceType)!, sofiaDate(ctx.clock())),
+        showing(clientId, d),
+      );
     },
   );
 
@@ -321,7 +336,12 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         causeOf(request, d.municipality as never),
       );
       reply.header('etag', `"${result.version}"`);
-      return view(scope.eligibility(result.state).get(d.serviceType)!, sofiaDate(ctx.clock()));
+      return shown(
+        ctx,
+        request,
+        view(scope.eligibility(result.state).get(d.serviceType)!, sofiaDate(ctx.clock())),
+        showing(clientId, d),
+      );
     },
   );
 

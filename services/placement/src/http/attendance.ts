@@ -7,7 +7,7 @@ import {
   RecordAttendanceBody,
   SiteParams,
 } from '@casework/contracts';
-import { badRequest, causeOf, type ServiceContext } from '@casework/service-kit';
+import { badRequest, causeOf, type ServiceContext, shown } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { recordAttendance } from '../application/attendance.js';
@@ -15,6 +15,12 @@ import { asKnown } from '../projections/knownAt.js';
 import { visible, visibleSite } from './visible.js';
 
 const STAFF = ['case_manager', 'supervisor'] as const;
+
+/** A register shows the people of the site's municipality on it: a search of their records, logged. */
+const attendedAt = (municipality: string, days: readonly { clientId: string }[]) => ({
+  action: 'search' as const,
+  clients: days.map((d) => ({ clientId: d.clientId, municipality })),
+});
 
 /** A day centre's register: who came on each day, against their weekly pattern. */
 export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
@@ -32,7 +38,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
     },
     async (request) => {
       const scope = visible(ctx, request);
-      await scope.site(request.params.siteId);
+      const { opened } = await scope.site(request.params.siteId);
       // each placement named is the caller's, or it reads as absent (never NOT_AT_SITE)
       for (const r of request.body.records) await scope.placement(r.placementId);
       const days = await recordAttendance(
@@ -42,7 +48,12 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
         request.body.records,
         causeOf(request),
       );
-      return { siteId: request.params.siteId, days };
+      return shown(
+        ctx,
+        request,
+        { siteId: request.params.siteId, days },
+        attendedAt(opened.municipality, days),
+      );
     },
   );
 
@@ -62,7 +73,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
       const { from, to, knownAt } = request.query;
       if (to < from || daysBetween(from, to) > 92)
         throw badRequest('query.to', 'from 0 to 92 days after from');
-      await visibleSite(ctx, request, request.params.siteId);
+      const { opened } = await visibleSite(ctx, request, request.params.siteId);
       const { rows } = await sql<{
         day: string;
         placement_id: string;
@@ -73,16 +84,19 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
         FROM ${asKnown(ctx.store.schema, 'attendance', knownAt)} AS a
         WHERE site_id = ${request.params.siteId}::uuid AND day BETWEEN ${from}::date AND ${to}::date
         ORDER BY a.day, a.placement_id`.execute(ctx.store.db);
-      return {
-        siteId: request.params.siteId,
-        days: rows.map((r) => ({
-          date: r.day,
-          placementId: r.placement_id,
-          clientId: r.client_id,
-          attended: r.attended,
-          expected: r.expected,
-        })),
-      };
+      const days = rows.map((r) => ({
+        date: r.day,
+        placementId: r.placement_id,
+        clientId: r.client_id,
+        attended: r.attended,
+        expected: r.expected,
+      }));
+      return shown(
+        ctx,
+        request,
+        { siteId: request.params.siteId, days },
+        attendedAt(opened.municipality, days),
+      );
     },
   );
 };

@@ -24,6 +24,7 @@ import {
   pageOf,
   principalOf,
   type ServiceContext,
+  shown,
 } from '@casework/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -69,7 +70,9 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
   /** The placement with its client's stream, if the caller's jurisdiction covers its municipality. */
   const visiblePlacement = (request: FastifyRequest, placementId: string) =>
     visible(ctx, request).placement(placementId);
+  /** A placement as a command or a read answers it: a read of the client's record, logged (any role). */
   const send = (
+    request: FastifyRequest,
     reply: FastifyReply,
     r: { placementId: string; state: ClientPlacements; version: number },
     status = 200,
@@ -78,7 +81,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       .status(status)
       .header('etag', `"${r.version}"`)
       .header('location', `/v1/placements/${r.placementId}`);
-    return placementRecord(r.state, r.placementId, r.version, today());
+    return shown(ctx, request, placementRecord(r.state, r.placementId, r.version, today()));
   };
 
   app.post(
@@ -108,7 +111,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         ? { kind: 'emergency' as const, ...emergency, supervisor: caller.sub }
         : { kind: 'offer' as const, offerId: offerId! };
       const r = await namingOnlyVisibleStays(scope, () => admit(ctx, { ...b, basis }, causeOf(request)));
-      return send(reply, r, 201);
+      return send(request, reply, r, 201);
     },
   );
 
@@ -125,9 +128,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
     },
     async (request, reply) => {
       const { state, version } = await visiblePlacement(request, request.params.placementId);
-      const record = send(reply, { placementId: request.params.placementId, state, version });
-      await logAccess(ctx, request, 'read', [record]); // a read of a client's record, by any role
-      return record;
+      return send(request, reply, { placementId: request.params.placementId, state, version });
     },
   );
 
@@ -151,7 +152,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const r = await namingOnlyVisibleStays(scope, () =>
         transfer(ctx, { placementId: request.params.placementId, ...request.body }, causeOf(request)),
       );
-      return send(reply, r, 201);
+      return send(request, reply, r, 201);
     },
   );
 
@@ -171,6 +172,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
     async (request, reply) => {
       await visiblePlacement(request, request.params.placementId);
       return send(
+        request,
         reply,
         await renew(ctx, { placementId: request.params.placementId, ...request.body }, causeOf(request)),
       );
@@ -199,7 +201,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         { placementId: request.params.placementId, ...request.body },
         causeOf(request),
       );
-      return send(reply, r);
+      return send(request, reply, r);
     },
   );
 
@@ -223,7 +225,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         { type: 'start', ...request.body },
         causeOf(request),
       );
-      return send(reply, r, 201);
+      return send(request, reply, r, 201);
     },
   );
 
@@ -247,7 +249,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         { type: 'end', absenceId: request.params.absenceId, returnedOn: request.body.returnedOn },
         causeOf(request),
       );
-      return send(reply, r);
+      return send(request, reply, r);
     },
   );
 

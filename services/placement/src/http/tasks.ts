@@ -18,6 +18,7 @@ import {
   pageOf,
   principalOf,
   type ServiceContext,
+  shown,
 } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -89,7 +90,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
         FROM ${asKnown(ctx.store.schema, 'tasks', q.knownAt)} AS t WHERE ${sql.join(where, sql` AND `)}
         ORDER BY t.opened_on, t.task_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
       const page = pageOf(rows, q.limit, (r) => [r.opened_on, r.task_id]);
-      return {
+      return shown(ctx, request, {
         items: page.items.map((r) => ({
           taskId: r.task_id,
           kind: r.kind as never,
@@ -102,7 +103,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
           ...(r.closing_note ? { closingNote: r.closing_note } : {}),
         })),
         ...(page.next ? { next: page.next } : {}),
-      };
+      });
     },
   );
 
@@ -133,7 +134,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
         },
         cause: causeOf(request),
       });
-      return { ...view(r.state), closingNote: request.body.note };
+      return shown(ctx, request, { ...view(r.state), closingNote: request.body.note });
     },
   );
 };

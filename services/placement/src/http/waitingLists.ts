@@ -28,6 +28,7 @@ import {
   notFound,
   principalOf,
   type ServiceContext,
+  shown,
 } from '@casework/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -139,7 +140,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       // positions move as people join and leave: a page starts after the position the last one ended on
       const after = Number(decodeCursor(q.cursor, 1)?.[0] ?? 0);
       const page = ranked.slice(after, after + q.limit);
-      return {
+      return shown(ctx, request, {
         items: page.map((r) => ({
           position: r.position,
           entryId: r.entryId,
@@ -156,7 +157,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
           reasons: r.reasons,
         })),
         ...(after + q.limit < ranked.length ? { next: encodeCursor([after + q.limit]) } : {}),
-      };
+      });
     },
   );
 
@@ -174,7 +175,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
     async (request, reply) => {
       const { state, version } = await visibleEntry(request, request.params.entryId);
       reply.header('etag', `"${version}"`);
-      return entryView(state, version);
+      return shown(ctx, request, await entryView(state, version));
     },
   );
 
@@ -194,7 +195,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       expectedVersion: ifMatch(request),
     });
     reply.header('etag', `"${r.version}"`);
-    return entryView(r.state, r.version);
+    return shown(ctx, request, await entryView(r.state, r.version));
   };
 
   app.post(
@@ -244,6 +245,11 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       version,
     };
   };
+  /** An offer as a command or a read answers it: a read of the person's waiting-list entry, logged. */
+  const showOffer = (request: FastifyRequest, offerId: string, entry: Entry, version: number) =>
+    shown(ctx, request, offerRecord(offerId, entry, version), {
+      clients: [{ clientId: entry.listed!.clientId, municipality: entry.listed!.municipality }],
+    });
 
   app.post(
     '/v1/sites/:siteId/offers',
@@ -278,7 +284,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         causeOf(request),
       );
       reply.status(201).header('location', `/v1/offers/${r.offerId}`);
-      return offerRecord(r.offerId, r.entry, r.version);
+      return showOffer(request, r.offerId, r.entry, r.version);
     },
   );
 
@@ -298,7 +304,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
     },
     async (request) => {
       const { state, version } = await visibleOffer(request, request.params.offerId);
-      return offerRecord(request.params.offerId, state, version);
+      return showOffer(request, request.params.offerId, state, version);
     },
   );
 
@@ -316,7 +322,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
     async (request) => {
       await visibleOffer(request, request.params.offerId);
       const r = await answerOffer(ctx, request.params.offerId, { type: 'Accept' }, causeOf(request));
-      return offerRecord(request.params.offerId, r.entry, r.version);
+      return showOffer(request, request.params.offerId, r.entry, r.version);
     },
   );
 
@@ -340,7 +346,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
         { type: 'Decline', ...request.body },
         causeOf(request),
       );
-      return offerRecord(request.params.offerId, r.entry, r.version);
+      return showOffer(request, request.params.offerId, r.entry, r.version);
     },
   );
 };
