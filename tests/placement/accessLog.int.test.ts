@@ -47,6 +47,35 @@ t.test('reads of placements, an integrator’s included, are access-logged', asy
     'naming the client, the municipality, the role and the correlation id',
   );
   t.equal(one.headers['x-correlation-id'], rows[0]!.correlation_id);
+
+  // a day centre's register names its people: recording and reading it are logged, a replay too, which
+  // answers as the first time (no route reads a recorded day back without its dates: it is sealed)
+  const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-register');
+  const keyed = { ...cm, 'idempotency-key': 'register-once' };
+  const day = { date: '2026-11-04', records: [{ placementId, attended: true }] };
+  const recorded = await h.post(`/v1/sites/${siteId}/attendance`, day, keyed);
+  t.equal(recorded.statusCode, 200, 'a day recorded');
+  const again = await h.post(`/v1/sites/${siteId}/attendance`, day, keyed);
+  t.equal(again.statusCode, 200, 'its replay answers as the first time');
+  t.equal(again.headers['idempotent-replayed'], 'true');
+  t.same(again.json(), recorded.json());
+  // the register is a read model: an empty one shows nobody (and logs nothing) until it holds the day
+  const week = await eventually(async () => {
+    const r = await h.get(`/v1/sites/${siteId}/attendance?from=2026-11-02&to=2026-11-06`, cm);
+    return r.json().days.length > 0 ? r : undefined;
+  });
+  t.equal(week?.statusCode, 200, 'the register read');
+  const register = await sql<{ client_id: string; action: string; route: string }>`SELECT client_id::text,
+      action, route FROM placement.access_log WHERE actor = 'cm-register' ORDER BY id`.execute(h.database.db);
+  t.same(
+    register.rows.map((r) => `${r.action} ${r.route} ${r.client_id}`),
+    [
+      `search /v1/sites/:siteId/attendance ${clientId}`,
+      `read /v1/sites/:siteId/attendance ${clientId}`,
+      `search /v1/sites/:siteId/attendance ${clientId}`,
+    ],
+    'the day recorded, its replay and the register read',
+  );
 });
 
 type LogRow = {

@@ -69,6 +69,8 @@ export function idempotency(app: FastifyInstance, store: EventStore, o: Idempote
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.includes('GET')) return;
+    // a GET that cannot answer without its query (a register over dates) cannot read a result back
+    if (needsQuery((route.schema as { querystring?: unknown } | undefined)?.querystring)) return;
     const pattern = new RegExp(`^${route.url.replace(/:[A-Za-z0-9_]+/g, '[^/?#]+')}$`);
     const response = (route.schema as { response?: Record<string, unknown> } | undefined)?.response;
     reads.set(route.url, { schema: response?.[200] ?? response?.['2xx'], pattern });
@@ -257,6 +259,15 @@ const inProgress = () =>
     'a request with this Idempotency-Key is still running; retry when it has finished',
     {},
   );
+
+/** Whether a route's querystring schema (zod, or JSON Schema) refuses an empty query. */
+function needsQuery(schema: unknown): boolean {
+  if (!schema || typeof schema !== 'object') return false;
+  const zod = schema as { safeParse?: (v: unknown) => { success: boolean } };
+  if (typeof zod.safeParse === 'function') return !zod.safeParse({}).success;
+  const required = (schema as { required?: unknown }).required;
+  return Array.isArray(required) && required.length > 0;
+}
 
 function seal(key: Buffer, text: string): Buffer {
   const iv = randomBytes(12);
