@@ -1,3 +1,4 @@
+import { eventually } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from './harness.js';
@@ -21,6 +22,12 @@ t.test('reads of determinations, an integrator’s included, are access-logged',
   t.equal(one.statusCode, 200, 'an integrator reads a determination');
   const view = await h.get(`/v1/eligibility/clients/${clientId}/eligibility`, erp);
   t.equal(view.statusCode, 200, 'and the client’s eligibility');
+  // the list is a read model: wait until it holds the determination, then count only that read
+  await eventually(async () =>
+    (await h.get(`/v1/eligibility/determinations?clientId=${clientId}`)).json().items.length === 1
+      ? true
+      : undefined,
+  );
   const list = await h.get(`/v1/eligibility/determinations?clientId=${clientId}`, erp);
   t.equal(list.statusCode, 200, 'and lists determinations');
   t.equal(list.json().items.length, 1);
