@@ -120,7 +120,7 @@ export const Config = z
       .int()
       .min(0)
       .default(30)
-      .describe('Client registrations a minute per caller; 0: no limit'),
+      .describe('Client registrations and corrections a minute per caller; 0: no limit'),
     RATE_LIMIT_IDENTIFIER_PROBES: z.coerce
       .number()
       .int()

@@ -25,7 +25,7 @@ import { loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { truthfulResponses } from './openapi.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
-import { type RateLimits, rateLimits } from './rateLimit.js';
+import { type RateLimits, rateLimitMigrations, rateLimits } from './rateLimit.js';
 import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
 import { startWorkers } from './workers.js';
 
@@ -43,7 +43,10 @@ export type AppOptions = {
   clock?: () => Date;
   newId?: () => string;
   title?: string;
-  /** Per-caller limits on search and registration (defaults: DEFAULT_RATE_LIMITS; 0 switches one off). */
+  /**
+   * Per-caller limits on search and registration and the identifier-probe throttle, counted in each
+   * service's schema (defaults: DEFAULT_RATE_LIMITS; 0 switches one off).
+   */
   rateLimits?: Partial<RateLimits>;
   /** How long a completed Idempotency-Key is replayed, then deleted (default 24; ADR 8). */
   idempotencyTtlHours?: number;
@@ -118,7 +121,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  await rateLimits(app, o.rateLimits);
   inputChecks(app);
 
   await app.register(swagger, {
@@ -152,6 +154,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   for (const module of o.services) {
     await migrate(o.database.db, module.schema, {
       ...accessLogMigrations(module.schema),
+      ...rateLimitMigrations(module.schema),
       ...module.migrations,
     });
     const store = new EventStore(o.database, module.schema);
@@ -166,6 +169,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     };
     await module.seed?.(ctx);
     await app.register(async (scope) => {
+      // per-caller limits count in the service's schema: one budget for all its instances
+      await rateLimits(scope, o.rateLimits ?? {}, { db: o.database.db, schema: module.schema });
       idempotency(scope, store, {
         secret: o.identifierKey,
         ...(o.idempotencyTtlHours !== undefined ? { ttlHours: o.idempotencyTtlHours } : {}),

@@ -105,13 +105,27 @@ export async function sendRecord(
 /**
  * Registering (or correcting to) an identifier held outside the caller's scope is answered without
  * naming the record, logged without the identifier, and counted against the caller: after a few such
- * probes in a window the caller gets 429 on registrations and corrections (issue 14, hole 2).
+ * probes in a window the caller gets 429 on registrations and corrections (issue 14, hole 2). A
+ * request naming an identifier takes its probe slot before the command runs, so concurrent requests
+ * can never run more probes than the allowance, and gives it back when the command turns out not to
+ * be one; a request naming none cannot be a probe and is only refused once the allowance is used up.
  */
-async function probed<T>(request: FastifyRequest, run: () => Promise<T>): Promise<T> {
+async function probed<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  namesIdentifier: boolean,
+  run: () => Promise<T>,
+): Promise<T> {
+  const { throttles } = request.server;
+  const slot = namesIdentifier
+    ? await throttles.reserve(request, reply, 'identifierProbe')
+    : await throttles.check(request, reply, 'identifierProbe');
+  let probe = false;
   try {
     return await run();
   } catch (e) {
     if (e instanceof DomainError && e.code === REGISTERED_ELSEWHERE) {
+      probe = true;
       const p = principalOf(request);
       request.log.warn(
         {
@@ -123,9 +137,10 @@ async function probed<T>(request: FastifyRequest, run: () => Promise<T>): Promis
         },
         "registration of an identifier held outside the caller's scope",
       );
-      await request.server.throttles.count(request, 'identifierProbe');
     }
     throw e;
+  } finally {
+    await (probe ? slot.keep() : slot.release());
   }
 }
 
@@ -191,8 +206,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     async (request, reply) => {
       const j = scopeOf(request);
       assertMayAsk(j, { municipality: request.body.municipality });
-      await app.throttles.check(request, reply, 'identifierProbe');
-      const result = await probed(request, () =>
+      const result = await probed(request, reply, request.body.identifier !== undefined, () =>
         registerClient(ctx, j, request.body, causeOf(request, request.body.municipality)),
       );
       reply.status(201).header('location', `/v1/clients/${result.clientId}`);
@@ -270,13 +284,15 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
   app.post(
     '/v1/clients/:clientId/corrections',
     {
-      config: { roles: STAFF },
+      // a correction can change the identifier: limited per caller as registrations are
+      config: { roles: STAFF, limit: 'registration' },
       schema: {
         tags: ['intake'],
         summary: 'Correct personal details, with a reason (history is kept; honours If-Match)',
         description:
           'Correcting to an identifier held outside your scope is answered as a registration is ' +
-          '(409 `client-registered-elsewhere`, logged, 429 when repeated).',
+          '(409 `client-registered-elsewhere`, logged, 429 when repeated). Corrections count against ' +
+          'the registration limit per caller (429 with Retry-After).',
         params: ClientIdParams,
         body: CorrectDetailsBody,
         response: { 200: ClientRecord, ...commandProblems, ...TOO_MANY },
@@ -284,8 +300,7 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     },
     async (request, reply) => {
       const { clientId } = request.params;
-      await app.throttles.check(request, reply, 'identifierProbe');
-      const result = await probed(request, () =>
+      const result = await probed(request, reply, request.body.identifier !== undefined, () =>
         correctDetails(ctx, scopeOf(request), clientId, request.body, ifMatch(request), causeOf(request)),
       );
       return sendRecord(ctx, request, reply, result);
