@@ -42,9 +42,9 @@ t.test('ids of another municipality in a body are 404, like ids that do not exis
   // Bansko: a site, a waiting client with an entry, a client with an open offer, a placed client
   const bansko = await openIn('BLG01', h.supervisor);
   const [waiting, offered, placed] = await h.registerMany([301, 302, 303]);
-  const [entry, offeredEntry] = await Promise.all(
+  const [entry, offeredEntry] = (await Promise.all(
     [waiting!, offered!, placed!].map((c) => h.makeEligible(c, DAY)),
-  );
+  )) as [string, string, string];
   const offer = await h.post(
     `/v1/sites/${bansko}/offers`,
     { from: '2026-11-02', entryId: offeredEntry, justification: 'Synthetic: offered out of turn' },
