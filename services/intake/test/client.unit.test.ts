@@ -79,7 +79,12 @@ t.test('RegisterClient', async (t) => {
 t.test('CorrectDetails', async (t) => {
   spec(t)
     .given(active)
-    .when({ type: 'CorrectDetails', familyName: 'Тестов-Петров', reason: 'name changed by marriage' })
+    .when({
+      type: 'CorrectDetails',
+      familyName: 'Тестов-Петров',
+      reason: 'name changed by marriage',
+      today: '2026-11-23',
+    })
     .then(
       [
         {
@@ -129,11 +134,11 @@ t.test('CorrectDetails', async (t) => {
     );
   spec(t)
     .given(active)
-    .when({ type: 'CorrectDetails', givenName: 'Иван', reason: 'no change at all' })
+    .when({ type: 'CorrectDetails', givenName: 'Иван', reason: 'no change at all', today: '2026-11-23' })
     .then([], 'nothing changes, nothing is written');
   spec(t)
     .given([...active, died])
-    .when({ type: 'CorrectDetails', givenName: 'Ivan', reason: 'spelling' })
+    .when({ type: 'CorrectDetails', givenName: 'Ivan', reason: 'spelling', today: '2026-11-23' })
     .then(
       [
         {
@@ -153,12 +158,20 @@ t.test('CorrectDetails', async (t) => {
     );
   spec(t)
     .given([...active, mergedInto])
-    .when({ type: 'CorrectDetails', givenName: 'Ivan', reason: 'spelling' })
+    .when({ type: 'CorrectDetails', givenName: 'Ivan', reason: 'spelling', today: '2026-11-23' })
     .thenFails('CLIENT_MERGED');
   spec(t)
     .given([])
-    .when({ type: 'CorrectDetails', givenName: 'X', reason: 'x' })
+    .when({ type: 'CorrectDetails', givenName: 'X', reason: 'x', today: '2026-11-23' })
     .thenFails('CLIENT_NOT_REGISTERED');
+  spec(t)
+    .given(active)
+    .when({ type: 'CorrectDetails', birthDate: '2026-11-24', reason: 'typo', today: '2026-11-23' })
+    .thenFails('IN_FUTURE', 'a corrected birth date after today is refused, as at registration');
+  spec(t)
+    .given([...active, died])
+    .when({ type: 'CorrectDetails', birthDate: '2026-11-21', reason: 'typo', today: '2026-11-23' })
+    .thenFails('AFTER_DEATH', 'nor one after the recorded death');
 });
 
 t.test('contact details and addresses', async (t) => {

@@ -184,6 +184,7 @@ export async function correctDetails(
       ...(facts.birthDate ? { birthDate: facts.birthDate } : {}),
       ...(facts.sex ? { sex: facts.sex } : {}),
       reason: input.reason,
+      today: sofiaDate(ctx.clock()),
     },
     state,
   );

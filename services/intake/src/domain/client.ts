@@ -90,7 +90,7 @@ export type ClientCommand =
       /** The date in Sofia when the command was received: passed in, never read from a clock here. */
       today: LocalDate;
     } & Details)
-  | ({ type: 'CorrectDetails'; identifier?: Identifier; reason: string } & Partial<Details>)
+  | ({ type: 'CorrectDetails'; identifier?: Identifier; reason: string; today: LocalDate } & Partial<Details>)
   | { type: 'RecordContactDetails'; phone?: string; email?: string }
   | ({ type: 'RecordAddress' } & Omit<Address, 'clientId'>)
   | { type: 'RecordMove'; to: MunicipalityCode; movedOn: LocalDate }
@@ -290,6 +290,10 @@ function correct(c: Extract<ClientCommand, { type: 'CorrectDetails' }>, state: C
     birthDate: c.birthDate ?? state.birthDate,
     sex: c.sex ?? state.sex,
   };
+  // the rules a registration's birth date obeys hold for a corrected one too
+  if (next.birthDate > c.today) throw breaksRule('IN_FUTURE', 'the birth date is in the future');
+  if (state.diedOn !== undefined && next.birthDate > state.diedOn)
+    throw breaksRule('AFTER_DEATH', `the birth date is after the recorded death (${state.diedOn})`);
   const sameIdentifier =
     next.identifier?.kind === state.identifier?.kind && next.identifier?.value === state.identifier?.value;
   const sameShared = next.birthDate === state.birthDate && next.sex === state.sex;
