@@ -89,7 +89,10 @@ export const bulkLoadHeaders = (): Record<string, string> => ({ [BULK_HEADER]: b
 
 const isBulkLoad = (request: FastifyRequest) => {
   const v = request.headers[BULK_HEADER];
-  return typeof v === 'string' && v.length === bulkToken.length && timingSafeEqual(Buffer.from(v), bulkToken);
+  if (typeof v !== 'string') return false;
+  // bytes, not characters: a header of as many Latin-1 characters is longer in UTF-8
+  const given = Buffer.from(v);
+  return given.length === bulkToken.length && timingSafeEqual(given, bulkToken);
 };
 
 /**

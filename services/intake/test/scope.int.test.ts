@@ -324,6 +324,15 @@ t.test('hole 11: registrations and searches are limited per caller', async (t) =
     429,
     'nor a guessed header',
   );
+  const wide = {
+    ...h.cm,
+    'x-casework-bulk-load': 'é'.repeat(bulkLoadHeaders()['x-casework-bulk-load']!.length),
+  };
+  t.equal(
+    (await h.post('/v1/clients', person(516, 'BLG01'), wide)).statusCode,
+    429,
+    'nor one as long in characters and longer in bytes (not a 500)',
+  );
   const sameSubOtherScope = await h.as(['case_manager'], { municipality: 'MON29' }, 'cm-bansko-1');
   t.equal(
     (await h.post('/v1/clients', person(512, 'MON29'), sameSubOtherScope)).statusCode,
