@@ -461,6 +461,16 @@ t.test(
       [montanaAppealId],
       'Montana sees its own appeal',
     );
+    // Bansko's won appeal against its own old refusal decided nothing about Montana's determination
+    t.match(
+      montanaView.json().services.find((s: { serviceType: string }) => s.serviceType === serviceType),
+      { current: { determinationId: montanaId }, effectiveOutcome: 'ineligible' },
+      'Montana’s refusal stays in force',
+    );
+    t.notOk(
+      montanaView.json().services.find((s: { serviceType: string }) => s.serviceType === serviceType).decreed,
+      'no decree of Bansko’s on it',
+    );
     const montanaOverride = await h.post(
       `/v1/eligibility/clients/${clientId}/determinations/${montanaId}/override`,
       { outcome: 'eligible', reason: 'A synthetic override in Montana' },

@@ -179,6 +179,21 @@ t.test('overrides hold until their date, through later determinations', async (t
     .given([...history, determined(later)])
     .when(override)
     .thenFails('DETERMINATION_SUPERSEDED');
+  // after a move the new municipality decides afresh: the old one's override does not carry over
+  const montana = { ...determination(4, 'ineligible', '2027-01-10'), municipality: 'MON29' as never };
+  spec(t)
+    .given([...history, overridden])
+    .when({ type: 'Determine', determination: montana })
+    .then(
+      [
+        determined(montana),
+        {
+          ...changed(montana, 'eligible', 'ineligible'),
+          data: { ...changed(montana, 'eligible', 'ineligible').data, municipality: 'MON29' },
+        } as EligibilityEvent,
+      ],
+      'another municipality’s determination is not decided by this one’s override',
+    );
 });
 
 t.test('appeals: only against a refusal, within the deadline, once at a time', async (t) => {
@@ -263,4 +278,48 @@ t.test('appeals: only against a refusal, within the deadline, once at a time', a
       ],
       'an upheld refusal changes nothing in effect',
     );
+  // the client moved and Montana decided: Bansko's old refusal may still be appealed and the ruling
+  // recorded, but it decides nothing about Montana's determination in force
+  const montana = { ...determination(5, 'ineligible', '2027-01-10'), municipality: 'MON29' as never };
+  const moved = [...history, lodged, determined(montana)];
+  spec(t)
+    .given(moved)
+    .when({ type: 'ResolveAppeal', appealId: id(70), resolution: 'overturned', resolvedOn: '2027-01-20' })
+    .then(
+      [
+        {
+          type: 'AppealResolved',
+          data: {
+            clientId,
+            serviceType: 'protected_housing',
+            municipality: 'BLG01',
+            appealId: id(70),
+            determinationId: id(1),
+            resolution: 'overturned',
+            resolvedOn: '2027-01-20',
+            until: '2027-11-22',
+          },
+        },
+      ],
+      'no EligibilityChanged of Montana’s determination, and the ruling’s end is Bansko’s own',
+    );
+  const after = [
+    ...moved,
+    {
+      type: 'AppealResolved',
+      data: {
+        clientId,
+        serviceType: 'protected_housing',
+        municipality: 'BLG01',
+        appealId: id(70),
+        determinationId: id(1),
+        resolution: 'overturned',
+        resolvedOn: '2027-01-20',
+        until: '2027-11-22',
+      },
+    } as EligibilityEvent,
+  ].reduce(eligibilityDecider.evolve, eligibilityDecider.initialState);
+  const inForce = after.byService.get('protected_housing')!;
+  t.equal(inForce.effective, 'ineligible', 'Montana’s outcome stays in force');
+  t.notOk(inForce.decreed, 'with no decree of Bansko’s on it');
 });

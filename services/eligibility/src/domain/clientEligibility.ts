@@ -85,6 +85,20 @@ const effectiveOn = (computed: Outcome, decreed: Decreed | undefined, on: LocalD
 export const outcomeOn = (s: ServiceEligibility, on: LocalDate): Outcome =>
   effectiveOn(s.current.outcome, s.decreed, on);
 
+/**
+ * The decree that carries over to a new determination: one made on a determination of the same
+ * municipality. After a move the new municipality decides afresh; an override or an appeal won against
+ * the old one's determination never decides the new one's outcome.
+ */
+const decreeCarried = (
+  state: ClientEligibility,
+  before: ServiceEligibility | undefined,
+  municipality: string,
+) =>
+  before?.decreed && state.determinations.get(before.decreed.determinationId)?.municipality === municipality
+    ? before.decreed
+    : undefined;
+
 function currentFor(state: ClientEligibility, determinationId: string) {
   const d = state.determinations.get(determinationId);
   if (!d) throw conflictWith('DETERMINATION_NOT_FOUND', 'no such determination for this client');
@@ -161,7 +175,7 @@ export function decide(command: EligibilityCommand, state: ClientEligibility): E
       // a rule-set change is not among what ends a determination (DOMAIN §5): where the version now in
       // force answers alike, the determination in force stands and nothing is recorded
       if (d.trigger.kind === 'rule_set' && before && answersAlike(before.current, d)) return [];
-      const after = effectiveOn(d.outcome, before?.decreed, d.asOf);
+      const after = effectiveOn(d.outcome, decreeCarried(state, before, d.municipality), d.asOf);
       return [
         { type: 'EligibilityDetermined', data: d },
         ...changed(d, before?.effective ?? null, after, d.asOf, 'determination'),
@@ -241,8 +255,11 @@ export function decide(command: EligibilityCommand, state: ClientEligibility): E
       }
       const d = state.determinations.get(a.determinationId)!;
       const s = state.byService.get(a.serviceType)!;
+      // the ruling decides the outcome in force only while the determination in force is of the
+      // municipality whose refusal was appealed; after a move it is recorded and binds nothing here
+      const binding = s.current.municipality === d.municipality;
       // an overturned refusal holds as long as the determination in effect would have
-      const until = latest(s.current.validUntil, command.resolvedOn);
+      const until = latest(binding ? s.current.validUntil : d.validUntil, command.resolvedOn);
       return [
         {
           type: 'AppealResolved',
@@ -257,7 +274,7 @@ export function decide(command: EligibilityCommand, state: ClientEligibility): E
             until,
           },
         },
-        ...(command.resolution === 'overturned'
+        ...(command.resolution === 'overturned' && binding
           ? changed(s.current, s.effective, 'eligible', command.resolvedOn, 'appeal')
           : []),
       ];
@@ -270,11 +287,12 @@ export function evolve(state: ClientEligibility, event: EligibilityEvent): Clien
     case 'EligibilityDetermined': {
       const d = event.data;
       const before = state.byService.get(d.serviceType);
+      const decreed = decreeCarried(state, before, d.municipality);
       const byService = new Map(state.byService);
       byService.set(d.serviceType, {
         current: d,
-        ...(before?.decreed ? { decreed: before.decreed } : {}),
-        effective: effectiveOn(d.outcome, before?.decreed, d.asOf),
+        ...(decreed ? { decreed } : {}),
+        effective: effectiveOn(d.outcome, decreed, d.asOf),
       });
       const determinations = new Map(state.determinations).set(d.determinationId, d);
       return { ...state, byService, determinations };
@@ -310,8 +328,9 @@ export function evolve(state: ClientEligibility, event: EligibilityEvent): Clien
         ...state.appeals.get(d.appealId)!,
         status: d.resolution,
       });
-      if (d.resolution === 'upheld') return { ...state, appeals };
       const s = state.byService.get(d.serviceType)!;
+      if (d.resolution === 'upheld' || s.current.municipality !== d.municipality)
+        return { ...state, appeals };
       const decreed: Decreed = {
         outcome: 'eligible',
         until: d.until,

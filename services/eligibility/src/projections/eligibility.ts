@@ -49,6 +49,8 @@ export function patches(events: readonly EligibilityEvent[]): Patch[] {
         });
         break;
       }
+      // a won appeal decrees the outcome only where it binds (not after a move elsewhere), and says so
+      // with an EligibilityChanged by 'appeal': the resolution itself changes no row
       case 'EligibilityChanged':
         Object.assign(patch(e.data.clientId, e.data.serviceType), {
           effective_outcome: e.data.to,
@@ -57,10 +59,6 @@ export function patches(events: readonly EligibilityEvent[]): Patch[] {
         break;
       case 'EligibilityOverridden':
         Object.assign(patch(e.data.clientId, e.data.serviceType), { decreed_by: 'override' });
-        break;
-      case 'AppealResolved':
-        if (e.data.resolution === 'overturned')
-          Object.assign(patch(e.data.clientId, e.data.serviceType), { decreed_by: 'appeal' });
         break;
       default:
         break;
