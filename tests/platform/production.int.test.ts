@@ -87,6 +87,16 @@ t.test(
       /AUTH_JWKS_URL: must be an https:\/\/ URL with NODE_ENV=production/,
       'production fetches its keys over TLS only',
     );
+    t.ok(
+      loadConfig(Config, {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/cw',
+        NATS_URL: 'nats://n:4222',
+        IDENTIFIER_HASH_KEY: TEST_IDENTIFIER_KEY,
+        AUTH_JWKS_URL: 'HTTPS://idp.example/jwks',
+      }),
+      'whatever the scheme’s case',
+    );
     t.ok(loadConfig(Config, {}), 'the embedded default still needs nothing');
   },
 );

@@ -146,7 +146,7 @@ export const Config = z
       }
       if (!c.IDENTIFIER_HASH_KEY) fail('IDENTIFIER_HASH_KEY', `required with ${why}: no key is generated`);
       // keys fetched over plain HTTP could be swapped on the way: whoever did so would mint any token
-      if (c.AUTH_JWKS_URL && !c.AUTH_JWKS_URL.startsWith('https://')) {
+      if (c.AUTH_JWKS_URL && new URL(c.AUTH_JWKS_URL).protocol !== 'https:') {
         fail('AUTH_JWKS_URL', `must be an https:// URL with ${why}`);
       }
       if (!c.AUTH_JWKS_URL && !c.AUTH_SIGNING_KEY) {
