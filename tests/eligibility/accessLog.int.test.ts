@@ -152,3 +152,77 @@ t.test('determination commands, their sealed replays, and the log supervisors re
   t.equal(theirs.statusCode, 200);
   t.same(theirs.json().items, [], 'Montana’s supervisor sees nothing of Bansko’s');
 });
+
+/**
+ * Issue 14, hole 5: a rule set's what-if lists clients with their municipality and criterion outcomes
+ * (a disability degree not met): a search, one row per client listed; those it does not list, none.
+ */
+t.test('a what-if logs each client its changes list', async (t) => {
+  const h = await setUp(t, { clock: () => new Date('2026-11-23T10:00:00Z') });
+  const clients: string[] = [];
+  for (const [serial, degreePercent] of [
+    [73, 54],
+    [74, 55],
+    [75, 60],
+  ] as const) {
+    const clientId = await h.register(serial);
+    clients.push(clientId);
+    await h.post(`/v1/clients/${clientId}/facts/disability-assessments`, {
+      degreePercent,
+      outsideAssistanceNeeded: false,
+      commission: 'TELK',
+      decisionNumber: `${serial}/2026`,
+      decidedOn: '2026-01-01',
+      validFrom: '2026-01-01',
+    });
+    await h.post('/v1/applications', {
+      clientId,
+      serviceType: 'day_centre_adults_disabilities',
+      municipality: 'BLG01',
+      submittedOn: '2026-11-23',
+    });
+  }
+  for (const c of clients)
+    t.ok(
+      await h.eligibilityOf(c, 'day_centre_adults_disabilities', (s) => s.effectiveOutcome === 'eligible'),
+    );
+  // what-if covers the determinations as listed (a read model): wait until all three are
+  t.ok(
+    await eventually(async () =>
+      (await h.get('/v1/eligibility/determinations?serviceType=day_centre_adults_disabilities')).json().items
+        .length === 3
+        ? true
+        : undefined,
+    ),
+  );
+
+  const admin = await h.as(['admin'], {}, 'admin-audited');
+  const url = '/v1/eligibility/rule-sets/day_centre_adults_disabilities:national';
+  const draft = await h.post(
+    `${url}/versions`,
+    {
+      criteria: [
+        { kind: 'age', min: 18 },
+        { kind: 'disability_degree', minPercent: 56 },
+      ],
+      validityMonths: 12,
+    },
+    admin,
+  );
+  t.equal(draft.statusCode, 201);
+  const whatIf = await h.post(`${url}/versions/2/what-if`, { asOf: '2026-11-23' }, admin);
+  t.equal(whatIf.statusCode, 200);
+  t.match(whatIf.json(), { evaluated: 3, lost: 2, unchanged: 1 }, 'two would lose');
+  const listed = (whatIf.json().changes as { clientId: string }[]).map((c) => c.clientId).sort();
+  t.same(listed, clients.slice(0, 2).sort());
+
+  const { rows } = await sql<LogRow>`SELECT client_id::text, municipality, action, route, correlation_id
+    FROM eligibility.access_log WHERE actor = 'admin-audited' ORDER BY id`.execute(h.database.db);
+  t.same(
+    rows.map((r) => `${r.action} ${r.route} ${r.municipality}`).sort(),
+    Array(2).fill('search /v1/eligibility/rule-sets/:ruleSetId/versions/:version/what-if BLG01'),
+    'one search row per client listed, under the client’s municipality',
+  );
+  t.same(rows.map((r) => r.client_id).sort(), listed, 'the clients listed, not the one unchanged');
+  t.ok(rows.every((r) => r.correlation_id === whatIf.headers['x-correlation-id']));
+});

@@ -197,3 +197,29 @@ t.test(
     t.same(theirs.json().items, [], 'Montana’s supervisor sees nothing of Bansko’s');
   },
 );
+
+/**
+ * Issue 14, hole 5: the client directory answers with a birth date, sex and date of death under a client
+ * id: a read, logged with the client's municipality.
+ */
+t.test('a read of the client directory is access-logged', async (t) => {
+  const h = await setUp(t);
+  const clientId = await h.register(84);
+  const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-directory');
+  const entry = await h.get(`/v1/placement/clients/${clientId}`, cm);
+  t.equal(entry.statusCode, 200, 'the directory entry');
+  t.match(entry.json(), { clientId, municipality: 'BLG01', birthDate: String });
+  const elsewhere = await h.as(['case_manager'], { municipality: 'MON29' }, 'cm-directory-montana');
+  t.equal((await h.get(`/v1/placement/clients/${clientId}`, elsewhere)).statusCode, 404, 'out of scope');
+
+  const { rows } = await sql<LogRow>`SELECT client_id::text, municipality, action, route, correlation_id
+    FROM placement.access_log WHERE actor IN ('cm-directory', 'cm-directory-montana') ORDER BY id`.execute(
+    h.database.db,
+  );
+  t.same(
+    rows.map((r) => `${r.action} ${r.route} ${r.client_id} ${r.municipality}`),
+    [`read /v1/placement/clients/:clientId ${clientId} BLG01`],
+    'one row for the entry shown; none for the 404',
+  );
+  t.equal(rows[0]?.correlation_id, entry.headers['x-correlation-id']);
+});

@@ -13,6 +13,7 @@ import type { ConsumerSpec } from '@casework/messaging';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { shown } from './accessLog.js';
 import { principalOf, type Role } from './auth.js';
 import { notFound } from './problems.js';
 import { covers, jurisdictionOf } from './scope.js';
@@ -187,7 +188,8 @@ export const clientDirectoryRoutes =
         if (!entry || !covers(jurisdictionOf(principalOf(request)), entry.municipality)) {
           throw notFound('the client');
         }
-        return entry;
+        // a birth date, sex and date of death with the client id single a person out: a read, logged
+        return shown(ctx, request, entry);
       },
     );
   };

@@ -29,6 +29,7 @@ import {
   notFound,
   principalOf,
   type ServiceContext,
+  shown,
 } from '@casework/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -254,7 +255,16 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       if (!v) throw notFound(`version ${version} of the rule set`);
       const asOf = request.body.asOf ?? sofiaDate(ctx.clock());
       const result = await whatIf(ctx, scope, v, asOf, request.body.limit);
-      return { ruleSetId, version, asOf, ...result };
+      // the changes name clients with their outcomes and reasons: a search, one row per client listed
+      return shown(
+        ctx,
+        request,
+        { ruleSetId, version, asOf, ...result },
+        {
+          clients: result.changes,
+          action: 'search',
+        },
+      );
     },
   );
 };

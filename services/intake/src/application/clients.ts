@@ -238,6 +238,7 @@ export async function runClientCommand(
   cause: Cause,
 ) {
   const { state } = await visibleClient(ctx, j, clientId);
+  const { municipality } = state as Registered;
   // a household member who is a client too must be one the caller can see
   if (command.type === 'AddHouseholdMember' && command.memberClientId)
     await visibleClient(ctx, j, command.memberClientId);
@@ -248,9 +249,10 @@ export async function runClientCommand(
     definitions,
     command,
     expectedVersion,
-    cause: { municipality: (state as Registered).municipality, ...cause },
+    cause: { municipality, ...cause },
   });
-  return { state: r.state as Registered, version: r.version };
+  // the answer is read where the caller found the record: after a move, the municipality it left
+  return { state: r.state as Registered, version: r.version, readIn: municipality };
 }
 
 /**

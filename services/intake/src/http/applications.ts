@@ -19,6 +19,7 @@ import {
   jurisdictionOf,
   principalOf,
   type ServiceContext,
+  shown,
 } from '@casework/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -70,7 +71,8 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       const cause = causeOf(request, request.body.municipality);
       const result = await submitApplication(ctx, scopeOf(request), request.body, cause);
       reply.status(201).header('location', `/v1/applications/${(result.state as Open).applicationId}`);
-      return send(reply, result);
+      // the answer names the client and the service they asked for: a read of the record, logged
+      return shown(ctx, request, send(reply, result));
     },
   );
 
@@ -92,10 +94,12 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
       // a client named in the filter is one the caller can see, else 404 as for any id
       if (q.clientId) await visibleClient(ctx, j, q.clientId);
-      return listApplications(ctx.store.db, ctx.store.schema, j, {
+      const page = await listApplications(ctx.store.db, ctx.store.schema, j, {
         ...q,
         ...(q.clientId ? { clientIds: [q.clientId] } : {}),
       });
+      // a page of applications names its clients: a search, one row per client shown
+      return shown(ctx, request, page);
     },
   );
 
@@ -111,7 +115,11 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       },
     },
     async (request, reply) =>
-      send(reply, await visibleApplication(ctx, scopeOf(request), request.params.applicationId)),
+      shown(
+        ctx,
+        request,
+        send(reply, await visibleApplication(ctx, scopeOf(request), request.params.applicationId)),
+      ),
   );
 
   const command = <B extends z.ZodType>(
@@ -142,7 +150,7 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
           ifMatch(request),
           causeOf(request),
         );
-        return send(reply, result);
+        return shown(ctx, request, send(reply, result));
       },
     );
 

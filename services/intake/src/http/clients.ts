@@ -95,9 +95,11 @@ export async function sendRecord(
   ctx: ServiceContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  result: { state: Registered; version: number },
+  result: { state: Registered; version: number; readIn?: string },
 ) {
-  await logAccess(ctx, request, 'read', [result.state]);
+  // logged under the municipality whose staff read it (a move's answer: the one the client left)
+  const { clientId, municipality } = result.state;
+  await logAccess(ctx, request, 'read', [{ clientId, municipality: result.readIn ?? municipality }]);
   reply.header('etag', `"${result.version}"`);
   return toRecord(result.state, result.version);
 }

@@ -15,6 +15,7 @@ import {
   jurisdictionOf,
   principalOf,
   type ServiceContext,
+  shown,
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -156,7 +157,9 @@ export const needsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async
       const q = request.query;
       if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
       const asOf = q.asOf ?? sofiaDate(ctx.clock());
-      return { asOf, ...(await overdueReassessments(ctx.store.db, ctx.store.schema, j, { ...q, asOf })) };
+      const page = await overdueReassessments(ctx.store.db, ctx.store.schema, j, { ...q, asOf });
+      // the page names clients and their case managers: a search, one row per client shown
+      return shown(ctx, request, { asOf, ...page });
     },
   );
 };

@@ -9,10 +9,14 @@ export const oversightRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
   app.get(
     '/v1/caseload',
     {
-      config: { roles: STAFF },
+      // client summaries, 500 a page: limited per caller together with the client search
+      config: { roles: STAFF, limit: 'search' },
       schema: {
         tags: ['intake'],
         summary: "A case manager's active clients (yours unless you name another)",
+        description:
+          'Limited per caller together with the client search (429 with Retry-After); each client shown ' +
+          'is written to the access log.',
         querystring: CaseloadQuery,
         response: { 200: Caseload, 400: Problem, 401: Problem, 403: Problem },
       },
