@@ -110,6 +110,7 @@ t.test('CorrectDetails', async (t) => {
       birthDate: '1980-02-01',
       sex: 'male',
       reason: 'typo in the ЕГН',
+      today: '2026-11-23',
     })
     .then(
       [
