@@ -352,14 +352,18 @@ export async function seedInstance(
 
 /**
  * A client whose case moved (POST /move answered 2xx): the records of both municipalities may now name
- * it, so it and what hangs on it (facts, members, determinations, appeals) are no longer drawn nor
- * judged by owner. A move by a caller outside the client's scope is a finding of its own.
+ * it, so it and what hangs on it (facts, members, determinations, appeals, its applications and
+ * assessments, offers made to it) are no longer drawn nor judged by owner. A move by a caller outside
+ * the client's scope is a finding of its own.
  */
-export function forgetMoved(s: Pick<Seeded, 'scopes' | 'owner' | 'parent'>, clientId: string) {
+export function forgetMoved(s: Pick<Seeded, 'scopes' | 'owner' | 'parent' | 'related'>, clientId: string) {
+  // its own records (a fact, a member) and those that name it (an application, an assessment, an offer)
+  const hangsOn = (x: string) =>
+    x === clientId || s.parent.get(x) === clientId || s.related.get(x)?.clientId === clientId;
   for (const m of MUNICIPALITIES)
     for (const kind of ID_KINDS) {
       const list = s.scopes[m].ids[kind];
-      for (const id of list.filter((x) => x === clientId || s.parent.get(x) === clientId)) {
+      for (const id of list.filter(hangsOn)) {
         list.splice(list.indexOf(id), 1);
         s.owner.delete(id);
       }
