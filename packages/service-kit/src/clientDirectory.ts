@@ -16,7 +16,7 @@ import type { Migration } from 'kysely/migration';
 import { shown } from './accessLog.js';
 import { principalOf, type Role } from './auth.js';
 import { notFound } from './problems.js';
-import { covers, jurisdictionOf } from './scope.js';
+import { covers, type Jurisdiction, jurisdictionOf } from './scope.js';
 import type { ServiceContext } from './serviceModule.js';
 
 /**
@@ -152,6 +152,16 @@ export async function findDirectoryEntry(ctx: ServiceContext, clientId: string) 
 }
 
 /**
+ * The client as the directory has them, if the jurisdiction covers their municipality; else the 404 of a
+ * client that does not exist (the one lookup of a client id for every service keeping a directory).
+ */
+export async function visibleDirectoryEntry(ctx: ServiceContext, j: Jurisdiction, clientId: string) {
+  const entry = await findDirectoryEntry(ctx, clientId);
+  if (!entry || !covers(j, entry.municipality)) throw notFound('the client');
+  return entry;
+}
+
+/**
  * Who reads a service's directory: the staff of the client's municipality whose work needs it (case
  * managers and supervisors; in billing also its officers). An entry holds no name or identifier, but
  * a birth date, sex and municipality with a client id still single a person out: never the directorate's
@@ -183,11 +193,12 @@ export const clientDirectoryRoutes =
         },
       },
       async (request) => {
-        const entry = await findDirectoryEntry(ctx, request.params.clientId);
         // outside the caller's municipality a client reads exactly as one that does not exist
-        if (!entry || !covers(jurisdictionOf(principalOf(request)), entry.municipality)) {
-          throw notFound('the client');
-        }
+        const entry = await visibleDirectoryEntry(
+          ctx,
+          jurisdictionOf(principalOf(request)),
+          request.params.clientId,
+        );
         // a birth date, sex and date of death with the client id single a person out: a read, logged
         return shown(ctx, request, entry);
       },

@@ -1,11 +1,11 @@
 import { ApplicationSubmitted, DomainError, type MunicipalityCode } from '@casework/contracts';
 import {
   covers,
-  findDirectoryEntry,
   jurisdictionOf,
   notFound,
   principalOf,
   type ServiceContext,
+  visibleDirectoryEntry,
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
@@ -33,11 +33,7 @@ export function visible(ctx: ServiceContext, request: FastifyRequest) {
     /** What of a client's eligibility the caller's jurisdiction covers (see `eligibilitySeen`). */
     eligibility: (state: ClientEligibility) => eligibilitySeen(state, sees),
     /** A client, as the directory kept from intake's events has them, if their municipality is the caller's. */
-    async client(clientId: string) {
-      const entry = await findDirectoryEntry(ctx, clientId);
-      if (!entry || !sees(entry.municipality)) throw notFound('the client');
-      return entry;
-    },
+    client: (clientId: string) => visibleDirectoryEntry(ctx, j, clientId),
     /** The client's application, as intake's event told it, if it was made in the caller's municipality. */
     async application(clientId: string, applicationId: string) {
       const { rows } = await sql<{ municipality: string; service_type: string }>`SELECT

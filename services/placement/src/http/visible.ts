@@ -1,12 +1,12 @@
 import { DomainError, type MunicipalityCode } from '@casework/contracts';
 import {
   covers,
-  findDirectoryEntry,
   jurisdictionOf,
   loadAggregate,
   notFound,
   principalOf,
   type ServiceContext,
+  visibleDirectoryEntry,
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
@@ -36,11 +36,7 @@ export function visible(ctx: ServiceContext, request: FastifyRequest) {
       return { ...loaded, opened };
     },
     /** A client, as the directory kept from intake's events has them, if their municipality is the caller's. */
-    async client(clientId: string) {
-      const entry = await findDirectoryEntry(ctx, clientId);
-      if (!entry || !sees(entry.municipality)) throw notFound('the client');
-      return entry;
-    },
+    client: (clientId: string) => visibleDirectoryEntry(ctx, j, clientId),
     /** A waiting-list entry, if its list is the caller's municipality's. */
     async entry(entryId: string) {
       const loaded = await loadEntry(ctx, entryId);
