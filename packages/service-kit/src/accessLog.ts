@@ -147,20 +147,26 @@ export async function readAccessLog(
 }
 
 /**
- * `GET /v1/{service}/access-log`: who was shown which clients' records by this service, newest first,
- * for the supervisors of the municipality (intake's own log is `GET /v1/access-log`). One
- * implementation, registered by each service that logs reads.
+ * A service's access log for the supervisors of the municipality: who was shown which clients' records,
+ * newest first. Intake's, the log of personal records, keeps the path it has always had
+ * (`GET /v1/access-log`); the others' are `GET /v1/{service}/access-log`. One implementation, registered
+ * by each service that logs reads.
  */
 export const accessLogRoutes =
-  (prefix: 'eligibility' | 'placement' | 'billing'): FastifyPluginAsyncZod<{ ctx: ServiceContext }> =>
+  (
+    service: 'intake' | 'eligibility' | 'placement' | 'billing',
+  ): FastifyPluginAsyncZod<{ ctx: ServiceContext }> =>
   async (app, { ctx }) => {
+    const intake = service === 'intake';
     app.get(
-      `/v1/${prefix}/access-log`,
+      intake ? '/v1/access-log' : `/v1/${service}/access-log`,
       {
         config: { roles: ['supervisor'] },
         schema: {
-          tags: [prefix],
-          summary: `Who read which clients' ${prefix} records, newest first (supervisors of the municipality)`,
+          tags: [service],
+          summary: intake
+            ? 'Who read which personal records, newest first (supervisors of the municipality)'
+            : `Who read which clients' ${service} records, newest first (supervisors of the municipality)`,
           querystring: AccessLogQuery,
           response: { 200: AccessLogPage, 400: Problem, 401: Problem, 403: Problem },
         },

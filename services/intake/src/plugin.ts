@@ -1,5 +1,5 @@
 import { intakeEvents } from '@casework/contracts';
-import type { ServiceContext, ServiceModule } from '@casework/service-kit';
+import { accessLogRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { applicationRoutes } from './http/applications.js';
 import { clientRoutes } from './http/clients.js';
@@ -12,7 +12,14 @@ import { clientsProjection } from './projections/clients.js';
 import { reassessmentsProjection } from './projections/reassessments.js';
 
 const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
-  for (const r of [clientRoutes, factRoutes, applicationRoutes, needsRoutes, oversightRoutes])
+  for (const r of [
+    clientRoutes,
+    factRoutes,
+    applicationRoutes,
+    needsRoutes,
+    oversightRoutes,
+    accessLogRoutes('intake'),
+  ])
     await app.register(r, opts);
 };
 

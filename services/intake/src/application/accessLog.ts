@@ -1,5 +1,5 @@
 /**
  * Reads are written by service-kit's `logAccess`, as in every service that shows client records, and
- * read back by its `readAccessLog` (eligibility's and placement's logs through `accessLogRoutes`).
+ * read back through its `accessLogRoutes` (intake's at `GET /v1/access-log`).
  */
-export { logAccess, readAccessLog } from '@casework/service-kit';
+export { logAccess } from '@casework/service-kit';

@@ -1,7 +1,7 @@
-import { AccessLogPage, AccessLogQuery, Caseload, CaseloadQuery, Problem } from '@casework/contracts';
-import { assertMayAsk, jurisdictionOf, principalOf, type ServiceContext } from '@casework/service-kit';
+import { Caseload, CaseloadQuery, Problem } from '@casework/contracts';
+import { jurisdictionOf, principalOf, type ServiceContext } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { logAccess, readAccessLog } from '../application/accessLog.js';
+import { logAccess } from '../application/accessLog.js';
 import { searchClients } from '../projections/clients.js';
 import { STAFF } from './clients.js';
 
@@ -32,24 +32,6 @@ export const oversightRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       });
       await logAccess(ctx, request, 'search', page.items);
       return { caseManager, ...page };
-    },
-  );
-
-  app.get(
-    '/v1/access-log',
-    {
-      config: { roles: ['supervisor'] },
-      schema: {
-        tags: ['intake'],
-        summary: 'Who read which personal records, newest first (supervisors of the municipality)',
-        querystring: AccessLogQuery,
-        response: { 200: AccessLogPage, 400: Problem, 401: Problem, 403: Problem },
-      },
-    },
-    async (request) => {
-      const j = jurisdictionOf(principalOf(request));
-      if (request.query.municipality) assertMayAsk(j, { municipality: request.query.municipality });
-      return readAccessLog(ctx, j, request.query);
     },
   );
 };
