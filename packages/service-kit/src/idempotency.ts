@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { logAccess, type Seen } from './accessLog.js';
 import { ProblemError } from './problems.js';
+import { sweepEvery } from './sweep.js';
 
 export type IdempotencyOptions = {
   /** Server secret the key digests and the sealed responses derive from (HKDF, own labels). */
@@ -238,16 +239,9 @@ export function idempotency(app: FastifyInstance, store: EventStore, o: Idempote
 
   const sweepMs = o.sweepMs ?? 15 * 60_000;
   if (sweepMs > 0) {
-    const timer = setInterval(() => {
-      sql`DELETE FROM ${table} WHERE expires_at <= ${clock()}`.execute(store.db).catch((e: Error) => {
-        app.log.warn(
-          { err: { type: e.name, code: (e as { code?: string }).code } },
-          'idempotency sweep failed',
-        );
-      });
-    }, sweepMs);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
+    sweepEvery(app, sweepMs, 'idempotency', () =>
+      sql`DELETE FROM ${table} WHERE expires_at <= ${clock()}`.execute(store.db),
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { ProblemError } from './problems.js';
+import { sweepEvery } from './sweep.js';
 
 /**
  * Per-caller limits (issue 14): a route opts in with `config: { limit: 'search' | 'registration' }`;
@@ -336,15 +337,6 @@ export async function rateLimits(
   // ended windows are deleted by every instance now and then (a live window is never touched)
   const sweepMs = where.sweepMs ?? Math.max(s.windowMs, 60_000);
   if (sweepMs > 0 && (s.search > 0 || s.registration > 0 || s.identifierProbes > 0)) {
-    const timer = setInterval(() => {
-      counters.sweep().catch((e: Error) => {
-        app.log.warn(
-          { err: { type: e.name, code: (e as { code?: string }).code } },
-          'rate-limit sweep failed',
-        );
-      });
-    }, sweepMs);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
+    sweepEvery(app, sweepMs, 'rate-limit', () => counters.sweep());
   }
 }
