@@ -1,15 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { composeEgn } from '@casework/contracts';
-import { eventually } from '@casework/testkit';
+import { answersAsAbsent, eventually, problemSeen } from '@casework/testkit';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { setUp } from './harness.js';
-
-/** A problem as a caller sees it, without the parts that differ per request. */
-const problem = (r: LightMyRequestResponse) => {
-  const { instance: _i, correlationId: _c, traceId: _t, ...rest } = r.json();
-  return { status: r.statusCode, contentType: r.headers['content-type'], ...rest };
-};
 
 /**
  * Every id a request names — the client, the application, the determination, the appeal — is looked up
@@ -78,16 +71,8 @@ t.test('ids of another municipality are 404, like ids that do not exist', async 
     );
   const before = await recorded();
 
-  const alike = async (
-    what: string,
-    send: (id: string) => Promise<LightMyRequestResponse>,
-    outOfScope: string,
-  ) => {
-    const theirs = await send(outOfScope);
-    const none = await send(randomUUID());
-    t.equal(theirs.statusCode, 404, `${what}: 404 (${theirs.body})`);
-    t.same(problem(theirs), problem(none), `${what}: answers as if it did not exist`);
-  };
+  const alike = (what: string, send: (id: string) => Promise<LightMyRequestResponse>, outOfScope: string) =>
+    answersAsAbsent(t, what, send, outOfScope);
 
   await alike(
     'an application of another municipality in a determination',
@@ -265,7 +250,7 @@ t.test('rule sets of another municipality are 404, a filter naming one 403', asy
   const none = await h.get('/v1/eligibility/rule-sets/social_housing:BLG01', montana);
   t.equal(theirs.statusCode, 404, `another municipality's rule set (${theirs.body})`);
   t.equal(theirs.headers['content-type'], 'application/problem+json; charset=utf-8');
-  t.same(problem(theirs), problem(none), 'answers alike whatever it holds');
+  t.same(problemSeen(theirs), problemSeen(none), 'answers alike whatever it holds');
   t.equal((await h.get(ruleSet, analystMontana)).statusCode, 404, 'another oblast’s directorate');
   t.equal((await h.get('/v1/eligibility/rule-sets/protected_housing:MON29', montana)).statusCode, 200);
   t.equal(
@@ -311,7 +296,7 @@ t.test('rule sets of another municipality are 404, a filter naming one 403', asy
   ] as const) {
     const r = await h.post(url, body, montana);
     t.equal(r.statusCode, 404, `${what} of another municipality's rule set (${r.body})`);
-    t.same(problem(r), problem(none), `${what}: as if it did not exist`);
+    t.same(problemSeen(r), problemSeen(none), `${what}: as if it did not exist`);
   }
   t.equal((await h.get(ruleSet, h.supervisor)).json().version, before, 'nothing was recorded');
 

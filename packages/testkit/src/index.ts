@@ -1,3 +1,4 @@
+export * from './absent.js';
 export * from './app.js';
 export * from './decider.js';
 export * from './resources.js';
