@@ -1,3 +1,4 @@
+import type { NatsSecurity } from '@casework/messaging';
 import { z } from 'zod';
 
 const ASYMMETRIC = [
@@ -48,7 +49,34 @@ export const Config = z
       .string()
       .regex(/^[A-Z][A-Z0-9_]*$/)
       .default('CASEWORK')
-      .describe('JetStream stream name'),
+      .describe(
+        'Prefix of the JetStream stream names: one stream per publishing service, <NATS_STREAM>_<SERVICE>',
+      ),
+    NATS_USER: z.string().min(1).optional().describe('NATS user (with NATS_PASSWORD)'),
+    NATS_PASSWORD: z.string().min(1).optional().describe('NATS password of NATS_USER (secret)'),
+    NATS_TOKEN: z.string().min(1).optional().describe('NATS authentication token (secret)'),
+    NATS_NKEY_SEED: z
+      .string()
+      .regex(/^SU[A-Z2-7]{56}$/, 'must be a NATS user nkey seed (SU…, 58 characters)')
+      .optional()
+      .describe('NATS user nkey seed (secret; prefer NATS_NKEY_SEED_FILE)'),
+    NATS_NKEY_SEED_FILE: z.string().min(1).optional().describe('File holding the NATS user nkey seed'),
+    NATS_CREDS_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('NATS credentials file (user JWT and nkey seed, as nsc writes it)'),
+    NATS_TLS_CA_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("CA certificate(s) that signed the NATS servers' certificates; requires TLS"),
+    NATS_TLS_CERT_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Client certificate for NATS servers that verify clients (with NATS_TLS_KEY_FILE)'),
+    NATS_TLS_KEY_FILE: z.string().min(1).optional().describe('Private key of NATS_TLS_CERT_FILE'),
     NATS_REPLICAS: z.coerce
       .number()
       .int()
@@ -162,8 +190,62 @@ export const Config = z
     if (c.AUTH_JWKS_URL && c.AUTH_SIGNING_KEY) {
       fail('AUTH_SIGNING_KEY', 'set AUTH_SIGNING_KEY or AUTH_JWKS_URL, not both');
     }
+    natsSecurityIssues(c, fail);
   });
 export type Config = z.infer<typeof Config>;
+
+const NATS_SECURITY = [
+  'NATS_USER',
+  'NATS_PASSWORD',
+  'NATS_TOKEN',
+  'NATS_NKEY_SEED',
+  'NATS_NKEY_SEED_FILE',
+  'NATS_CREDS_FILE',
+  'NATS_TLS_CA_FILE',
+  'NATS_TLS_CERT_FILE',
+  'NATS_TLS_KEY_FILE',
+] as const;
+type NatsSettings = { NATS_URL?: string | undefined } & {
+  [K in (typeof NATS_SECURITY)[number]]?: string | undefined;
+};
+
+/** Incompatible NATS credentials and TLS settings, each named by its variable (never its value). */
+function natsSecurityIssues(c: NatsSettings, fail: (path: string, message: string) => void) {
+  if (c.NATS_USER && !c.NATS_PASSWORD) fail('NATS_PASSWORD', 'required with NATS_USER');
+  if (c.NATS_PASSWORD && !c.NATS_USER) fail('NATS_USER', 'required with NATS_PASSWORD');
+  const ways = (
+    ['NATS_USER', 'NATS_TOKEN', 'NATS_NKEY_SEED', 'NATS_NKEY_SEED_FILE', 'NATS_CREDS_FILE'] as const
+  ).filter((name) => c[name] || (name === 'NATS_USER' && c.NATS_PASSWORD));
+  for (const name of ways.slice(1)) {
+    fail(name, `set only one way to authenticate to NATS, not ${ways.join(' and ')}`);
+  }
+  if (c.NATS_TLS_CERT_FILE && !c.NATS_TLS_KEY_FILE)
+    fail('NATS_TLS_KEY_FILE', 'required with NATS_TLS_CERT_FILE');
+  if (c.NATS_TLS_KEY_FILE && !c.NATS_TLS_CERT_FILE)
+    fail('NATS_TLS_CERT_FILE', 'required with NATS_TLS_KEY_FILE');
+  if (!c.NATS_URL) {
+    for (const name of NATS_SECURITY) {
+      if (c[name]) fail(name, 'set without NATS_URL: the embedded mode connects to no NATS server');
+    }
+  }
+}
+
+/** The NATS credentials and TLS files of the configuration, for `natsConnectionOptions`. */
+export function natsSecurityOf(c: Config): NatsSecurity {
+  const tls = {
+    ...(c.NATS_TLS_CA_FILE ? { caFile: c.NATS_TLS_CA_FILE } : {}),
+    ...(c.NATS_TLS_CERT_FILE ? { certFile: c.NATS_TLS_CERT_FILE } : {}),
+    ...(c.NATS_TLS_KEY_FILE ? { keyFile: c.NATS_TLS_KEY_FILE } : {}),
+  };
+  return {
+    ...(c.NATS_USER ? { user: c.NATS_USER, password: c.NATS_PASSWORD } : {}),
+    ...(c.NATS_TOKEN ? { token: c.NATS_TOKEN } : {}),
+    ...(c.NATS_NKEY_SEED ? { nkeySeed: c.NATS_NKEY_SEED } : {}),
+    ...(c.NATS_NKEY_SEED_FILE ? { nkeySeedFile: c.NATS_NKEY_SEED_FILE } : {}),
+    ...(c.NATS_CREDS_FILE ? { credsFile: c.NATS_CREDS_FILE } : {}),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
+  };
+}
 
 /** Why this configuration must run distributed (NODE_ENV=production or CASEWORK_MODE=distributed), if it must. */
 export function productionReason(c: { NODE_ENV?: string | undefined; CASEWORK_MODE?: string | undefined }) {

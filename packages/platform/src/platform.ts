@@ -2,10 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { connectPGlite, connectPostgres, type Database } from '@casework/eventstore';
-import { InProcessTransport, JetStreamTransport, type Transport } from '@casework/messaging';
+import {
+  InProcessTransport,
+  type JetStreamOptions,
+  JetStreamTransport,
+  type NatsSecurity,
+  type Transport,
+} from '@casework/messaging';
 import { buildApp, type ServiceModule } from '@casework/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { type Config, productionReason, rateLimitsOf, tokenRules } from './config.js';
+import { type Config, natsSecurityOf, productionReason, rateLimitsOf, tokenRules } from './config.js';
 import { localSecret } from './secrets.js';
 
 export type Platform = {
@@ -41,13 +47,7 @@ export async function createPlatform(
   let transport: Transport | undefined;
   try {
     transport = distributed
-      ? await JetStreamTransport.connect({
-          url: config.NATS_URL!,
-          prefix: config.NATS_PREFIX,
-          stream: config.NATS_STREAM,
-          replicas: config.NATS_REPLICAS,
-          maxDeliver: config.CONSUMER_MAX_DELIVER,
-        })
+      ? await JetStreamTransport.connect(jetStreamOptionsOf(config))
       : new InProcessTransport({ maxDeliver: config.CONSUMER_MAX_DELIVER });
     // a local key only for the embedded mode without an identity provider; distributed writes no key file
     const signingKey = config.AUTH_JWKS_URL
@@ -99,4 +99,16 @@ export async function createPlatform(
 function ensureDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** The JetStream transport's settings, the NATS credentials and TLS files (NATS_USER, NATS_TLS_CA_FILE, …) included. */
+function jetStreamOptionsOf(config: Config): JetStreamOptions & { security?: NatsSecurity } {
+  return {
+    url: config.NATS_URL!,
+    prefix: config.NATS_PREFIX,
+    stream: config.NATS_STREAM,
+    replicas: config.NATS_REPLICAS,
+    maxDeliver: config.CONSUMER_MAX_DELIVER,
+    security: natsSecurityOf(config),
+  };
 }
