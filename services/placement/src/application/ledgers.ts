@@ -4,22 +4,46 @@ import { sql } from 'kysely';
 import { siteStream } from './streams.js';
 
 /**
+ * The lock a client's waiting-list entries are listed and taken off under (its open applications and
+ * the outcome in effect arrive through two consumers, in two transactions): taken before any site's
+ * ledger lock, by everyone who takes both, so the two never wait on each other in a cycle.
+ */
+const clientLock = (ctx: ServiceContext, clientId: string) => `${ctx.store.schema}:listing:${clientId}`;
+
+async function lockAll(tx: Tx, keys: string[]) {
+  if (keys.length === 0) return;
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(l.id, 0))
+    FROM unnest(${keys}::text[]) WITH ORDINALITY AS l(id, n) ORDER BY l.n`.execute(tx);
+}
+
+/** Takes clients' listing locks (held to commit), in one sorted order. */
+export const lockClients = (ctx: ServiceContext, tx: Tx, clientIds: string[]) =>
+  lockAll(
+    tx,
+    [...new Set(clientIds)].sort().map((c) => clientLock(ctx, c)),
+  );
+
+/** Takes site ledger locks (held to commit), in one sorted order. */
+export const lockSites = (tx: Tx, siteIds: string[]) =>
+  lockAll(tx, [...new Set(siteIds.map(siteStream))].sort());
+
+/**
  * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
  * one a consumer holds. It first takes each site's ledger lock (in a fixed order, so two transfers
  * never deadlock), so contending admissions queue and each sees the true vacancies instead of failing
- * on a stale version; the client's stream stays optimistic and a lost race is decided again.
+ * on a stale version; the client's stream stays optimistic and a lost race is decided again. Work that
+ * may take a client off the waiting list names the client too: its listing lock is taken first.
  */
 export async function withLedgers<T>(
   ctx: ServiceContext,
-  siteIds: string[],
+  locks: string[] | { sites: string[]; clients: string[] },
   work: (tx: Tx) => Promise<T>,
   within?: Tx,
 ): Promise<T> {
-  const locks = [...new Set(siteIds.map(siteStream))].sort();
+  const { sites, clients } = Array.isArray(locks) ? { sites: locks, clients: [] } : locks;
   const locked = async (tx: Tx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(${locks}::text[]) AS l(id)`.execute(
-      tx,
-    );
+    await lockClients(ctx, tx, clients);
+    await lockSites(tx, sites);
     return work(tx);
   };
   if (within) return locked(within);

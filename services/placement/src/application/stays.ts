@@ -181,7 +181,7 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
   const placementId = ctx.newId();
   const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
   const held = await offerSitesOf(ctx, input.clientId);
-  return withLedgers(ctx, [input.siteId, ...held], async (tx) => {
+  return withLedgers(ctx, { sites: [input.siteId, ...held], clients: [input.clientId] }, async (tx) => {
     await admissionRules(
       ctx,
       tx,
@@ -254,35 +254,39 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
   const placementId = ctx.newId();
   const fromSiteId = await siteOfStay(ctx, clientId, input.placementId);
   const held = await offerSitesOf(ctx, clientId);
-  return withLedgers(ctx, [fromSiteId, input.toSiteId, ...held], async (tx) => {
-    const { offerId } = input;
-    const serviceType = await serviceTypeOf(ctx, tx, input.toSiteId);
-    await admissionRules(
-      ctx,
-      tx,
-      { clientId, siteId: input.toSiteId, serviceType, on: input.on, offerId },
-      cause,
-    );
-    const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
-    const [from, to] = sites as [LoadedSite, LoadedSite];
-    const place = placeAt(to.state, placementId);
-    const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...termsOf(input) };
-    const result = await commit(
-      ctx,
-      tx,
-      cause,
-      {
-        ...client,
-        command: { type: 'Transfer', clientId, from: input.placementId, to: place, on: input.on, ...terms },
-      },
-      [
-        { ...to, command: { type: 'TakePlace', placementId, clientId, from: input.on, offerId } },
-        { ...from, command: { type: 'ReleasePlace', placementId: input.placementId, on: input.on } },
-      ],
-    );
-    await rememberPlacement(ctx, tx, placementId, clientId);
-    return { placementId, ...result };
-  });
+  return withLedgers(
+    ctx,
+    { sites: [fromSiteId, input.toSiteId, ...held], clients: [clientId] },
+    async (tx) => {
+      const { offerId } = input;
+      const serviceType = await serviceTypeOf(ctx, tx, input.toSiteId);
+      await admissionRules(
+        ctx,
+        tx,
+        { clientId, siteId: input.toSiteId, serviceType, on: input.on, offerId },
+        cause,
+      );
+      const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
+      const [from, to] = sites as [LoadedSite, LoadedSite];
+      const place = placeAt(to.state, placementId);
+      const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...termsOf(input) };
+      const result = await commit(
+        ctx,
+        tx,
+        cause,
+        {
+          ...client,
+          command: { type: 'Transfer', clientId, from: input.placementId, to: place, on: input.on, ...terms },
+        },
+        [
+          { ...to, command: { type: 'TakePlace', placementId, clientId, from: input.on, offerId } },
+          { ...from, command: { type: 'ReleasePlace', placementId: input.placementId, on: input.on } },
+        ],
+      );
+      await rememberPlacement(ctx, tx, placementId, clientId);
+      return { placementId, ...result };
+    },
+  );
 }
 
 export const loadPlacements = (ctx: ServiceContext, clientId: string, ex?: Executor) =>

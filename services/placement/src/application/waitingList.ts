@@ -7,7 +7,7 @@ import { rank, type Waiting } from '../domain/ranking.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
 import { asKnown } from '../projections/knownAt.js';
 import { decideIn } from './decideIn.js';
-import { withLedgers } from './ledgers.js';
+import { lockClients, lockSites, withLedgers } from './ledgers.js';
 import { entryOfOffer } from './lookups.js';
 import { decideSite, type LoadedSite, loadSites } from './siteState.js';
 import { entryStream } from './streams.js';
@@ -42,10 +42,9 @@ export async function listIfEligible(
   const s = (t: string) => sql.id(ctx.store.schema, t);
   // the application (intake's consumer) and the outcome (eligibility's) arrive in two transactions, each
   // writing its row then looking for the other's: without this lock, held to commit, both could look
-  // before the other commits and neither list the entry
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${ctx.store.schema}:listing:${clientId}:${type}`}, 0))`.execute(
-    tx,
-  );
+  // before the other commits and neither list the entry. A removal takes the same lock (see
+  // removeEntries), so a listing never reads an application or outcome a removal is changing.
+  await lockClients(ctx, tx, [clientId]);
   const { rows } = await sql<Application>`SELECT a.application_id::text, a.client_id::text, a.service_type,
       a.municipality, a.submitted_on::text, a.referral_required, a.referral_on::text
     FROM ${s('applications')} a JOIN ${s('eligibility')} e ON e.client_id = a.client_id AND e.service_type = a.service_type
@@ -72,7 +71,14 @@ export async function listIfEligible(
   }
 }
 
-/** Takes entries off their lists (and frees any place held for their open offer). */
+/**
+ * Takes entries off their lists (and frees any place held for their open offer). Under the client's
+ * listing lock, as listIfEligible: a withdrawal, a lapse or a death handled by one consumer while the
+ * other lists the same client either waits for the listing to commit (and then sees the entry listed)
+ * or makes the listing wait (which then sees the application closed or the outcome changed); without
+ * it each could read before the other commits and the entry stay listed. The offers' sites are locked
+ * next, before anything is appended, in the order every admission takes them.
+ */
 export async function removeEntries(
   ctx: ServiceContext,
   tx: Tx,
@@ -80,10 +86,17 @@ export async function removeEntries(
   removal: { on: LocalDate; reason: Extract<EntryCommand, { type: 'Remove' }>['reason'] },
   cause: Cause,
 ) {
+  await lockClients(ctx, tx, [where.clientId]);
   const { rows } = await sql<{ application_id: string }>`SELECT application_id::text
     FROM ${sql.id(ctx.store.schema, 'applications')} WHERE client_id = ${where.clientId}::uuid
       ${where.serviceType ? sql`AND service_type = ${where.serviceType}` : sql``}
       ${where.applicationId ? sql`AND application_id = ${where.applicationId}::uuid` : sql``}`.execute(tx);
+  const entries: Entry[] = [];
+  for (const { application_id } of rows) entries.push((await loadEntry(ctx, application_id, tx)).state);
+  await lockSites(
+    tx,
+    entries.flatMap((e) => (e.status === 'waiting' && e.offer ? [e.offer.siteId] : [])),
+  );
   for (const { application_id } of rows) {
     const r = await decideIn(
       ctx,

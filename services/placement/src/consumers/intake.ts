@@ -9,6 +9,7 @@ import {
 import type { ConsumerSpec } from '@casework/messaging';
 import { clientDirectoryConsumer, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
+import { lockClients } from '../application/ledgers.js';
 import { discharge, loadPlacements } from '../application/stays.js';
 import { openTask } from '../application/tasks.js';
 import { listIfEligible, removeEntries } from '../application/waitingList.js';
@@ -68,6 +69,9 @@ export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
         }
         case ClientDied.name: {
           const d = ClientDied.schema.parse(event.data);
+          // the listing lock before any site's (the discharges take those): removeEntries takes it
+          // too, and would otherwise take it after them, the other way round from an admission
+          await lockClients(ctx, tx, [d.clientId]);
           const { state } = await loadPlacements(ctx, d.clientId, tx);
           for (const [placementId, stay] of state.stays) {
             if (stay.to !== null && stay.to <= d.diedOn) continue;
