@@ -2,15 +2,18 @@ import { EventEmitter } from 'node:events';
 import { sql } from 'kysely';
 import type { Database, Executor, Tx } from './database.js';
 import { ConcurrencyError } from './errors.js';
+import { appendChannel } from './migrations.js';
 import type {
   AppendResult,
   EncodedEvent,
   ExpectedVersion,
+  LogPage,
+  LogRead,
   Position,
   RecordedEvent,
   StreamAppend,
 } from './types.js';
-import { START } from './types.js';
+import { positionOf, START } from './types.js';
 
 type EventRow = {
   event_id: string;
@@ -43,8 +46,6 @@ const columns = (data: string) =>
   );
 const EVENT_COLUMNS = columns('data');
 
-type LogRead = { limit?: number; executor?: Executor; types?: readonly string[] };
-
 function pgError(e: unknown): { code?: string; detail?: string; constraint?: string } {
   return (e ?? {}) as { code?: string; detail?: string; constraint?: string };
 }
@@ -57,14 +58,34 @@ const NEW_STREAM_RACE = new Set(['streams_pkey', 'events_stream_id_stream_positi
  * combine appends, reads and read-model writes in one transaction.
  */
 export class EventStore {
-  /** Emits 'appended' after a commit made through this instance (the embedded transport listens). */
+  /**
+   * Emits 'appended' after a commit that appended to this schema, made by any transaction of any
+   * process (append_events NOTIFYs at commit; the first 'appended' listener starts LISTENing), and
+   * once after a lost listening connection is back. Commits made through this instance also emit it
+   * at once. Followers still poll: a wake-up is a hint, never the only way to see an event.
+   */
   readonly notifications = new EventEmitter();
+  #listening: Promise<void> | undefined;
 
   constructor(
     readonly database: Database,
     readonly schema: string,
   ) {
     this.notifications.setMaxListeners(100);
+    this.notifications.on('newListener', (name) => {
+      if (name === 'appended') this.listen().catch(() => {});
+    });
+  }
+
+  /**
+   * Starts re-emitting the schema's commit notifications as 'appended' (once per instance; the
+   * listening connection ends with the Database). Resolves once LISTEN is in effect.
+   */
+  listen(): Promise<void> {
+    this.#listening ??= this.database
+      .listen(appendChannel(this.schema), () => this.notifications.emit('appended'))
+      .then(() => {});
+    return this.#listening;
   }
 
   get db() {
@@ -219,28 +240,56 @@ export class EventStore {
    * still in flight hold back every event of a later transaction, so no reader ever skips one.
    */
   async readAll(after: Position = START, options: LogRead = {}): Promise<RecordedEvent[]> {
-    return (await this.#readLog<EventRow>(after, options, EVENT_COLUMNS)).map(toRecorded);
+    return (await this.readLog(after, options)).events;
   }
 
   /** readAll with each event's data left as its JSON text, for a reader that passes it on unread. */
   async readAllEncoded(after: Position = START, options: LogRead = {}): Promise<EncodedEvent[]> {
-    const rows = await this.#readLog<EventRow & { data: string }>(
-      after,
-      options,
-      columns('data::text AS data'),
-    );
-    return rows.map(toRecorded);
+    return (await this.readLog(after, { ...options, encoded: true })).events;
   }
 
-  async #readLog<R>(after: Position, options: LogRead, select: ReturnType<typeof sql.raw>): Promise<R[]> {
-    // a reader that wants a few types lets the database skip the rest (they are never sent or parsed)
-    const { rows } = await sql<R>`SELECT ${select} FROM ${this.s}.events
-      WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
-        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}
-      ORDER BY events.transaction_id, events.global_position
-      LIMIT ${options.limit ?? 500}`.execute(options.executor ?? this.db);
-    return rows;
+  /**
+   * One page of the global log after `after` (events of `types` only, when given) and `through`, the
+   * position the reader may checkpoint: the last event's when the page is full, else the log's last
+   * position below the frontier whatever its type (or `after` when there is none past it). A filtered
+   * reader thus moves past the rows it skips instead of scanning them again at every read. Page, last
+   * position and frontier come from one statement, one snapshot: nothing can commit between them.
+   */
+  readLog(after: Position, options?: LogRead & { encoded?: false }): Promise<LogPage<RecordedEvent>>;
+  readLog(after: Position, options: LogRead & { encoded: true }): Promise<LogPage<EncodedEvent>>;
+  async readLog(
+    after: Position = START,
+    options: LogRead & { encoded?: boolean } = {},
+  ): Promise<LogPage<RecordedEvent | EncodedEvent>> {
+    const limit = options.limit ?? 500;
+    const past = sql`(transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
+      AND transaction_id < (SELECT frontier FROM f)`;
+    // a reader that wants a few types lets the database skip the rest (they are never sent or parsed).
+    // `last` walks the commit-order index backwards from the frontier: one probe, not a scan
+    const { rows } = await sql<EventRow & { through_tx: string; through_pos: string }>`
+      WITH f AS MATERIALIZED (SELECT ${this.s}.safe_frontier() AS frontier),
+      page AS (
+        SELECT ${options.encoded ? columns('data::text AS data') : EVENT_COLUMNS} FROM ${this.s}.events
+        WHERE ${past} ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}
+        ORDER BY events.transaction_id, events.global_position
+        LIMIT ${limit}
+      ),
+      last AS (
+        SELECT transaction_id::text AS through_tx, global_position::text AS through_pos
+        FROM ${this.s}.events WHERE ${past}
+        ORDER BY transaction_id DESC, global_position DESC
+        LIMIT 1
+      )
+      SELECT last.*, page.* FROM last LEFT JOIN page ON true
+      ORDER BY page.transaction_id::xid8, page.global_position::bigint`.execute(options.executor ?? this.db);
+    const events = rows.filter((r) => r.event_id !== null).map(toRecorded);
+    const end = events.length === limit ? events[events.length - 1] : undefined;
+    const through: Position = end
+      ? positionOf(end)
+      : rows[0]
+        ? { transactionId: rows[0].through_tx, globalPosition: rows[0].through_pos }
+        : after;
+    return { events, through };
   }
 
   /** How many committed events (of the given types) lie past a position (for lag metrics and readiness). */

@@ -123,6 +123,13 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
         await sql`ALTER TABLE ${s}.idempotency_keys ADD COLUMN shown bytea`.execute(db);
       },
     },
+    '0005_safe_frontier': {
+      async up(db) {
+        // ADR 1: the frontier only this database's writers can hold, and a NOTIFY at each append's commit
+        await sql.raw(safeFrontierFunction(schema)).execute(db);
+        await sql.raw(appendFunction(schema, { notify: true })).execute(db);
+      },
+    },
   };
 }
 
@@ -134,8 +141,11 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
  * appends touching the same streams queue rather than deadlock; two creating the same new stream meet
  * on the primary key (23505), which the store reports as a concurrency error too.
  */
-function appendFunction(schema: string): string {
+function appendFunction(schema: string, options: { notify?: boolean } = {}): string {
   const s = `"${schema}"`;
+  // NOTIFY is queued with the transaction and delivered at its commit (never on rollback); identical
+  // notifications of one transaction are coalesced, so a many-stream or many-append commit sends one
+  const notify = options.notify ? `PERFORM pg_notify('${appendChannel(schema)}', '');\n  ` : '';
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_events(p_streams jsonb)
 RETURNS TABLE (r_stream_id text, r_version bigint, r_first_position bigint, r_last_position bigint)
@@ -161,7 +171,7 @@ BEGIN
     RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'CW409',
       DETAIL = json_build_object('streamId', bad.id, 'expected', bad.expected, 'actual', bad.actual)::text;
   END IF;
-  RETURN QUERY
+  ${notify}RETURN QUERY
   WITH r AS (
     SELECT x.ord, x.value->>'streamId' AS id, x.value->>'streamType' AS stream_type, x.value->'events' AS events,
       jsonb_array_length(x.value->'events') AS n, (cur->>(x.value->>'streamId'))::bigint AS version
@@ -183,6 +193,36 @@ BEGIN
   FROM r LEFT JOIN inserted i ON i.stream_id = r.id
   GROUP BY r.ord, r.id, r.version, r.n ORDER BY r.ord;
 END
+$fn$`;
+}
+
+/**
+ * The channel append_events notifies at each commit (empty payload). Channel names are cut at 63
+ * characters like identifiers; two long schema names sharing a prefix would only wake each other's
+ * readers for nothing.
+ */
+export const appendChannel = (schema: string): string => `casework_events_${schema}`.slice(0, 63);
+
+/**
+ * The safe frontier of the global log (ADR 1): every transaction below it that could have written
+ * this database's events has finished, so a reader that reads `transaction_id < safe_frontier()` never
+ * skips an event committed later. It is the oldest transaction of the statement's snapshot still in
+ * flight (pg_snapshot_xip), except those known to run in another database of the server
+ * (pg_stat_activity.backend_xid with another datid): they can never write here. One in flight at the
+ * snapshot that has since finished has an unknown database and still holds (conservative). None left:
+ * the snapshot's xmax. STABLE, so it runs on the calling statement's snapshot (a VOLATILE function
+ * would take a fresh one per statement, newer than the read's).
+ */
+function safeFrontierFunction(schema: string): string {
+  return `
+CREATE OR REPLACE FUNCTION "${schema}".safe_frontier() RETURNS xid8
+LANGUAGE sql STABLE AS $fn$
+  SELECT coalesce(min(x.xid), pg_snapshot_xmax(pg_current_snapshot()))
+  FROM pg_snapshot_xip(pg_current_snapshot()) AS x(xid)
+  WHERE NOT EXISTS (
+    SELECT FROM pg_stat_activity a
+    WHERE a.backend_xid = xid(x.xid)
+      AND a.datid <> (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))
 $fn$`;
 }
 

@@ -1,4 +1,5 @@
 import type { EventMetadata } from '@casework/contracts';
+import type { Executor } from './database.js';
 
 /** A point in the global log, in commit order: (transaction id, global position). */
 export type Position = { transactionId: string; globalPosition: string };
@@ -34,6 +35,12 @@ export type RecordedEvent = {
 
 /** A recorded event with its data still the JSON text the database holds. */
 export type EncodedEvent = Omit<RecordedEvent, 'data'> & { data: string };
+
+/** A read of the global log (EventStore.readLog); `limit` defaults to 500. */
+export type LogRead = { limit?: number; executor?: Executor; types?: readonly string[] };
+
+/** A page of the global log and the position its reader may checkpoint (see EventStore.readLog). */
+export type LogPage<E> = { events: E[]; through: Position };
 
 export const positionOf = (e: Pick<RecordedEvent, 'transactionId' | 'globalPosition'>): Position => ({
   transactionId: e.transactionId,
