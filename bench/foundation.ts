@@ -179,7 +179,7 @@ report(
   all.length / (pubMs / 1000),
   '>= 5000 ev/s',
 );
-await transport.jsm.streams.delete(transport.streamName);
+await transport.deleteStreams();
 await transport.close();
 
 // 6. end to end, distributed: POST /v1/clients until the client is in placement's read model

@@ -40,7 +40,7 @@ export async function benchPlatform(service: string) {
     close: async () => {
       await platform.close();
       const nats = await JetStreamTransport.connect({ url: env.NATS_URL!, ...names });
-      await nats.jsm.streams.delete(nats.streamName);
+      await nats.deleteStreams();
       await nats.close();
       await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
       await admin.end();

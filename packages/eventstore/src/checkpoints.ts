@@ -1,38 +1,88 @@
 import { sql } from 'kysely';
-import type { Executor } from './database.js';
+import type { Executor, Tx } from './database.js';
 import { type Position, START } from './types.js';
 
-/** Checkpoints live in the service schema and are written in the same transaction as their effect. */
+/** A checkpoint with its lease: which follower instance is the active one, and until when. */
+export type CheckpointRow = Position & { holder: string | null; leased: boolean };
+
+/**
+ * Checkpoints live in the service schema and are written in the same transaction as their effect.
+ * Each also carries a lease (holder, lease_until): of all instances following one log under one name,
+ * only the holder works; the others stand by until the lease runs out (a killed holder) or is released.
+ */
 export class Checkpoints {
   constructor(private readonly schema: string) {}
 
-  /** Reads a checkpoint; `lock` takes the row for the rest of the transaction (one processor at a time). */
-  async read(ex: Executor, subscription: string, lock = false): Promise<Position> {
-    const s = sql.id(this.schema);
-    if (lock) {
-      await sql`INSERT INTO ${s}.checkpoints (subscription, transaction_id, global_position)
-        VALUES (${subscription}, '0'::xid8, 0) ON CONFLICT DO NOTHING`.execute(ex);
-    }
+  private get s() {
+    return sql.id(this.schema);
+  }
+
+  /**
+   * Serialises the followers of one checkpoint for the rest of the transaction. An advisory lock, not a
+   * row lock: it assigns no transaction id, so a follower's batch does not hold back the safe frontier
+   * until it writes, and a try-lock never waits, so it cannot take part in a deadlock.
+   */
+  async tryLock(tx: Tx, subscription: string): Promise<boolean> {
+    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(
+      hashtextextended(${`${this.schema}.checkpoint.${subscription}`}, 0)) AS locked`.execute(tx);
+    return rows[0]?.locked === true;
+  }
+
+  /** As tryLock, but waits for the current batch to end (a rebuild, which holds nothing yet). */
+  async lock(tx: Tx, subscription: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${this.schema}.checkpoint.${subscription}`}, 0))`.execute(
+      tx,
+    );
+  }
+
+  /** Reads a checkpoint (START when there is none yet). */
+  async read(ex: Executor, subscription: string): Promise<Position> {
+    const row = await this.readRow(ex, subscription);
+    return { transactionId: row.transactionId, globalPosition: row.globalPosition };
+  }
+
+  async readRow(ex: Executor, subscription: string): Promise<CheckpointRow> {
     const { rows } = await sql<{
       t: string;
       g: string;
-    }>`SELECT transaction_id::text AS t, global_position::text AS g
-      FROM ${s}.checkpoints WHERE subscription = ${subscription} ${lock ? sql`FOR UPDATE` : sql``}`.execute(
-      ex,
-    );
-    return rows[0] ? { transactionId: rows[0].t, globalPosition: rows[0].g } : START;
+      holder: string | null;
+      leased: boolean;
+    }>`SELECT transaction_id::text AS t, global_position::text AS g, holder,
+        coalesce(lease_until > now(), false) AS leased
+      FROM ${this.s}.checkpoints WHERE subscription = ${subscription}`.execute(ex);
+    const r = rows[0];
+    return r
+      ? { transactionId: r.t, globalPosition: r.g, holder: r.holder, leased: r.leased }
+      : { ...START, holder: null, leased: false };
   }
 
-  async write(ex: Executor, subscription: string, p: Position): Promise<void> {
-    await sql`INSERT INTO ${sql.id(this.schema)}.checkpoints (subscription, transaction_id, global_position)
-      VALUES (${subscription}, ${p.transactionId}::xid8, ${p.globalPosition}::bigint)
+  /** Moves a checkpoint (and, with a holder, renews that holder's lease for `leaseMs`). */
+  async write(
+    ex: Executor,
+    subscription: string,
+    p: Position,
+    lease?: { holder: string | null; ms: number },
+  ): Promise<void> {
+    const holder = lease?.holder ?? null;
+    const until = lease ? sql`now() + make_interval(secs => ${lease.ms / 1000})` : sql`NULL::timestamptz`;
+    await sql`INSERT INTO ${this.s}.checkpoints (subscription, transaction_id, global_position, holder, lease_until)
+      VALUES (${subscription}, ${p.transactionId}::xid8, ${p.globalPosition}::bigint, ${holder}, ${until})
       ON CONFLICT (subscription) DO UPDATE SET transaction_id = excluded.transaction_id,
-        global_position = excluded.global_position, updated_at = now()`.execute(ex);
+        global_position = excluded.global_position, updated_at = now()
+        ${lease ? sql`, holder = excluded.holder, lease_until = excluded.lease_until` : sql``}`.execute(ex);
   }
 
-  async reset(ex: Executor, subscription: string): Promise<void> {
-    await sql`DELETE FROM ${sql.id(this.schema)}.checkpoints WHERE subscription = ${subscription}`.execute(
-      ex,
-    );
+  /**
+   * Rewinds to the start for a rebuild, in the rebuild's transaction. The row is kept, never deleted: a
+   * follower waiting on it must find it rewound, not missing (it would read START without the lock).
+   */
+  async rewind(ex: Executor, subscription: string, lease: { holder: string; ms: number }): Promise<void> {
+    await this.write(ex, subscription, START, lease);
+  }
+
+  /** Gives a lease up, so a standby takes over at once instead of after it runs out. */
+  async release(ex: Executor, subscription: string, holder: string): Promise<void> {
+    await sql`UPDATE ${this.s}.checkpoints SET holder = NULL, lease_until = NULL
+      WHERE subscription = ${subscription} AND holder = ${holder}`.execute(ex);
   }
 }

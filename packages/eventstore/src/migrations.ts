@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type { Db } from './database.js';
+import { leaseMigrations } from './leaseMigrations.js';
 
 const ident = (schema: string) => {
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
@@ -238,7 +239,7 @@ export async function migrate(db: Db, schema: string, own: Record<string, Migrat
   await sql`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`.execute(db);
   const migrator = new Migrator({
     db,
-    provider: new StaticProvider({ ...eventStoreMigrations(schema), ...own }),
+    provider: new StaticProvider({ ...eventStoreMigrations(schema), ...leaseMigrations(schema), ...own }),
     migrationTableSchema: schema,
     // the event store's migrations (00xx) and the service's own (0100 on) are two sequences in one
     // table: a new event-store migration must run on a schema whose service is further along

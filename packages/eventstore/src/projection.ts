@@ -1,7 +1,7 @@
 import type { Db, Tx } from './database.js';
 import type { EventStore } from './eventStore.js';
 import { Subscription } from './subscription.js';
-import type { RecordedEvent } from './types.js';
+import { type RecordedEvent, START } from './types.js';
 
 /**
  * A read model: the events it reads, how they change its rows, and how to empty it for a rebuild. It
@@ -35,6 +35,7 @@ export class ProjectionRunner {
       /** Events per transaction when replaying from zero (default 2,000): fewer, larger batches. */
       rebuildBatchSize?: number;
       pollMs?: number;
+      leaseMs?: number;
       onError?: (e: unknown) => void;
     } = {},
   ) {
@@ -52,21 +53,24 @@ export class ProjectionRunner {
     });
   }
 
+  /**
+   * Empties the model and replays it from zero, safe while live instances run: in one transaction it
+   * waits for any batch in flight, empties the tables, rewinds the checkpoint and takes its lease; it
+   * then replays as the lease holder while every live instance stands by, and hands the lease back.
+   */
   async rebuild(): Promise<number> {
-    // this process's own loop pauses, so every replayed event is counted here (another process's loop
-    // waits on the checkpoint lock while the model is emptied, then shares the replay)
     const running = this.subscription.running;
     if (running) await this.subscription.stop();
     try {
       await this.target.db.transaction().execute(async (tx) => {
-        // lock the checkpoint so a running loop waits, then empty the model and rewind
-        await this.subscription.checkpoints.read(tx, this.subscription.name, true);
+        // the checkpoint lock first, as every live batch takes it first: no lock-order inversion
+        await this.subscription.takeOver(tx, START);
         await this.projection.reset(tx);
-        await this.subscription.checkpoints.reset(tx, this.subscription.name);
       });
       return await this.subscription.catchUp(this.#rebuildBatchSize);
     } finally {
       if (running) this.subscription.start();
+      else await this.subscription.release();
     }
   }
 }

@@ -5,9 +5,32 @@ import type { EventHandler, IncomingEvent } from './types.js';
 export type Outcome = { event: IncomingEvent; result: 'applied' | 'duplicate' | 'failed'; error?: unknown };
 
 /**
- * Applies a batch in the caller's transaction: each event is claimed in the inbox (a duplicate is
- * skipped) and handled behind a savepoint, so one failing event rolls back only its own effect.
+ * Applies one event in the caller's transaction: claimed in the inbox (a duplicate is skipped) and
+ * handled behind a savepoint, so a failure rolls back only this event's effect.
  */
+export async function applyOne(
+  target: EventStore,
+  consumer: string,
+  event: IncomingEvent,
+  handle: EventHandler,
+  tx: Tx,
+): Promise<Outcome> {
+  await sql`SAVEPOINT inbox_event`.execute(tx);
+  try {
+    const claimed =
+      await sql`INSERT INTO ${sql.id(target.schema)}.inbox (consumer, event_id) VALUES (${consumer}, ${event.eventId}::uuid)
+      ON CONFLICT DO NOTHING RETURNING event_id`.execute(tx);
+    const result = claimed.rows.length === 0 ? 'duplicate' : 'applied';
+    if (result === 'applied') await handle(event, tx);
+    await sql`RELEASE SAVEPOINT inbox_event`.execute(tx);
+    return { event, result };
+  } catch (error) {
+    await sql`ROLLBACK TO SAVEPOINT inbox_event`.execute(tx);
+    return { event, result: 'failed', error };
+  }
+}
+
+/** Applies events in order, stopping at the first that fails (stop the line: nothing after it runs). */
 export async function applyBatch(
   target: EventStore,
   consumer: string,
@@ -15,25 +38,11 @@ export async function applyBatch(
   handle: EventHandler,
   tx: Tx,
 ): Promise<Outcome[]> {
-  const s = sql.id(target.schema);
   const outcomes: Outcome[] = [];
   for (const event of events) {
-    await sql`SAVEPOINT inbox_event`.execute(tx);
-    try {
-      const claimed =
-        await sql`INSERT INTO ${s}.inbox (consumer, event_id) VALUES (${consumer}, ${event.eventId}::uuid)
-        ON CONFLICT DO NOTHING RETURNING event_id`.execute(tx);
-      if (claimed.rows.length === 0) {
-        outcomes.push({ event, result: 'duplicate' });
-      } else {
-        await handle(event, tx);
-        outcomes.push({ event, result: 'applied' });
-      }
-      await sql`RELEASE SAVEPOINT inbox_event`.execute(tx);
-    } catch (error) {
-      await sql`ROLLBACK TO SAVEPOINT inbox_event`.execute(tx);
-      outcomes.push({ event, result: 'failed', error });
-    }
+    const outcome = await applyOne(target, consumer, event, handle, tx);
+    outcomes.push(outcome);
+    if (outcome.result === 'failed') break;
   }
   return outcomes;
 }

@@ -165,17 +165,20 @@ cluster {
 export async function createPlatformStream(
   url: string,
   o: { prefix: string; stream: string; replicas: number },
+  services: readonly string[] = ['intake', 'eligibility', 'placement', 'billing'],
 ): Promise<void> {
   const nc = await connect({ servers: url.split(','), timeout: 5000 });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-    await jsm.streams.add({
-      name: o.stream,
-      subjects: [`${o.prefix}.>`],
-      storage: StorageType.File,
-      num_replicas: o.replicas,
-      duplicate_window: 10 * 60 * 1_000_000_000,
-    });
+    // one stream per publishing service, as the platform creates them (ADR 0010)
+    for (const service of services)
+      await jsm.streams.add({
+        name: `${o.stream}_${service.toUpperCase()}`,
+        subjects: [`${o.prefix}.${service}.>`],
+        storage: StorageType.File,
+        num_replicas: o.replicas,
+        duplicate_window: 10 * 60 * 1_000_000_000,
+      });
   } finally {
     await nc.close();
   }

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore, FollowerSource, Position } from '@casework/eventstore';
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { fromHeaders } from './cloudEventHeaders.js';
+import type { JetStreamTransport } from './connection.js';
+import { consumerFollower, MalformedEnvelope } from './consumerFollower.js';
+import type { Consumer } from './transport.js';
+import type { ConsumerSpec, ConsumerStats, IncomingEvent } from './types.js';
+
+/** A stream position as a checkpoint: the stream sequence, in the checkpoint's global position. */
+const atSequence = (seq: number): Position => ({ transactionId: '0', globalPosition: String(seq) });
+
+/**
+ * Reads one service's stream from the sequence after a checkpoint kept in the consumer's database.
+ * Only the follower holding the checkpoint's lease reads, so it pulls through a consumer of its own
+ * (acknowledged in bulk after each commit; the server sends at most `window` unacknowledged messages:
+ * backpressure). A gap in what arrives, or a checkpoint moved by another instance, starts the consumer
+ * again at the checkpoint: no message is ever applied out of order, and none waits out an ack timeout.
+ */
+class StreamFeed implements FollowerSource<JsMsg> {
+  #messages: ConsumerMessages | undefined;
+  #consumerName: string | undefined;
+  #buffer: JsMsg[] = [];
+  /** Everything up to this sequence has been handed out (or skipped); the feed continues after it. */
+  #after = -1;
+  /** The next sequence expected; undefined right after a (re)start (the first may lie beyond it). */
+  #next: number | undefined;
+  #restart: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    private readonly t: JetStreamTransport,
+    private readonly service: string,
+    private readonly name: string,
+    private readonly window: number,
+  ) {}
+
+  get stream() {
+    return this.t.streamOf(this.service);
+  }
+
+  positionOf = (m: JsMsg) => atSequence(m.seq);
+
+  subscribe(wake: () => void) {
+    this.#wake = wake;
+    return () => {
+      this.#wake = undefined;
+      this.#stop();
+    };
+  }
+
+  async read(after: Position, limit: number) {
+    const seq = Number(after.globalPosition);
+    if (seq !== this.#after || !this.#messages) await this.#startAt(seq + 1);
+    const items = this.#buffer.slice(0, limit);
+    return { items, through: items.length ? this.positionOf(items[items.length - 1]!) : after };
+  }
+
+  /** After a commit through `p`: those messages are done; acknowledging the last frees the window. */
+  committed(p: Position) {
+    const seq = Number(p.globalPosition);
+    let last: JsMsg | undefined;
+    while (this.#buffer[0] && this.#buffer[0].seq <= seq) last = this.#buffer.shift();
+    if (seq > this.#after) this.#after = seq;
+    last?.ack(); // AckPolicy.All: acknowledges everything up to it
+  }
+
+  reposition() {
+    this.#stop();
+  }
+
+  standby() {
+    this.#stop();
+  }
+
+  async #startAt(start: number): Promise<void> {
+    this.#stop();
+    this.#restart ??= (async () => {
+      try {
+        await this.t.ensureStream(this.service);
+        const info = await this.t.jsm.consumers.add(this.stream, {
+          name: `${this.name}_${randomUUID().slice(0, 8)}`,
+          ack_policy: AckPolicy.All,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: Math.max(1, start),
+          ack_wait: nanos(60_000),
+          max_ack_pending: this.window,
+          // a consumer left behind by a killed instance goes away on its own
+          inactive_threshold: nanos(60_000),
+          num_replicas: 1,
+          mem_storage: true,
+        });
+        this.#consumerName = info.name;
+        const consumer = this.t.js.consumers.getConsumerFromInfo(info);
+        const messages = await consumer.consume({ max_messages: this.window });
+        this.#messages = messages;
+        this.#after = start - 1;
+        this.#next = undefined;
+        this.#buffer = [];
+        void this.#pump(messages);
+        void this.#watch(messages);
+      } finally {
+        this.#restart = undefined;
+      }
+    })();
+    await this.#restart;
+  }
+
+  async #pump(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const m of messages) {
+        if (messages !== this.#messages) break;
+        if (this.#next !== undefined && m.seq < this.#next) continue; // a redelivery of one already here
+        if (this.#next !== undefined && m.seq > this.#next) {
+          // a message went missing in transit: start again where the checkpoint is
+          this.#stop();
+          break;
+        }
+        this.#buffer.push(m);
+        this.#next = m.seq + 1;
+        this.#wake?.();
+      }
+    } catch {
+      // the consumer went away (deleted, a node lost): the next read starts a new one
+    }
+    if (messages === this.#messages) this.#stop();
+  }
+
+  /**
+   * The client keeps pulling from a consumer that is gone (a server restarted, the node holding it
+   * lost): give it up, so the next read starts a new one at the checkpoint.
+   */
+  async #watch(messages: ConsumerMessages): Promise<void> {
+    for await (const s of messages.status()) {
+      if (messages !== this.#messages) return;
+      const gone =
+        s.type === 'consumer_deleted' ||
+        s.type === 'consumer_not_found' ||
+        s.type === 'stream_not_found' ||
+        (s.type === 'heartbeats_missed' && s.count >= 2);
+      if (gone) {
+        this.#stop();
+        this.#wake?.();
+        return;
+      }
+    }
+  }
+
+  #stop() {
+    const messages = this.#messages;
+    this.#messages = undefined;
+    this.#buffer = [];
+    this.#after = -1;
+    if (messages) {
+      messages.stop();
+      const name = this.#consumerName;
+      if (name) void this.t.jsm.consumers.delete(this.stream, name).catch(() => {});
+    }
+  }
+}
+
+/** The event a message carries; an unreadable envelope becomes a MalformedEnvelope (dead-lettered). */
+function toEvent(t: JetStreamTransport, m: JsMsg): IncomingEvent {
+  const [service = '', type = ''] = m.subject.slice(t.prefix.length + 1).split('.');
+  try {
+    const metadata = fromHeaders(m.headers);
+    return { eventId: metadata.id, type, source: service, data: m.json(), metadata };
+  } catch (e) {
+    const id = m.headers?.get('Nats-Msg-Id');
+    throw new MalformedEnvelope(`unreadable envelope: ${(e as Error).message}`, {
+      eventId: /^[0-9a-f-]{36}$/i.test(id ?? '') ? id! : randomUUID(),
+      type,
+      source: service,
+      data: { unreadable: m.string().slice(0, 10_000) },
+      metadata: {} as IncomingEvent['metadata'],
+    });
+  }
+}
+
+/** A consumer over JetStream: per source service, the follower loop over that service's stream. */
+export function startJetStreamConsumer(
+  t: JetStreamTransport,
+  target: EventStore,
+  spec: ConsumerSpec,
+): Consumer {
+  const stats: ConsumerStats = { processed: 0, duplicates: 0, retried: 0, deadLettered: 0 };
+  const batchSize = t.options.batchSize ?? 200;
+  const parts = Object.entries(spec.sources).map(([service, types]) => {
+    const name = `${target.schema}-${spec.name}-${service}`.replace(/[^A-Za-z0-9_-]/g, '_');
+    const stream = t.streamOf(service);
+    const feed = new StreamFeed(t, service, name, batchSize * 2);
+    const follower = consumerFollower<JsMsg>({
+      name: `nats:${spec.name}:${service}`,
+      target,
+      spec,
+      source: feed,
+      wanted: new Set(types),
+      toEvent: (m) => toEvent(t, m),
+      stats,
+      policy: {
+        batchSize,
+        pollMs: t.options.pollMs ?? 1000,
+        ...(t.options.maxDeliver ? { maxAttempts: t.options.maxDeliver } : {}),
+        ...(t.options.backoffBaseMs ? { backoffBaseMs: t.options.backoffBaseMs } : {}),
+        ...(t.options.leaseMs ? { leaseMs: t.options.leaseMs } : {}),
+        logger: t.log,
+      },
+    });
+    return { service, stream, follower };
+  });
+  for (const p of parts) p.follower.start();
+  return {
+    stop: async () => {
+      await Promise.all(parts.map((p) => p.follower.stop()));
+    },
+    stats: () => ({ ...stats }),
+    /** Messages in the source streams past each checkpoint (-1 when a stream cannot be asked). */
+    lag: async () => {
+      let total = 0;
+      for (const p of parts) {
+        try {
+          const at = await p.follower.checkpoints.read(target.db, p.follower.name);
+          const { state } = await t.jsm.streams.info(p.stream);
+          total += Math.max(0, state.last_seq - Math.max(Number(at.globalPosition), state.first_seq - 1));
+        } catch {
+          return -1;
+        }
+      }
+      return total;
+    },
+  };
+}

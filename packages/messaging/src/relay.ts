@@ -1,0 +1,127 @@
+import { subjectOf } from '@casework/contracts';
+import { type EncodedEvent, type EventStore, encodedLogSource, Follower } from '@casework/eventstore';
+import type { PubAck } from '@nats-io/jetstream';
+import { toHeaders } from './cloudEventHeaders.js';
+import type { JetStreamTransport } from './connection.js';
+import type { Relay } from './transport.js';
+
+const RELAY_CHECKPOINT = 'relay:jetstream';
+/** JetStream's answer when a publish's expected last sequence is not the stream's. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/**
+ * Publishes a service's events, in log order, into its own stream. Publishes are pipelined in a window,
+ * each expecting the stream's last sequence to be the one before it: if one is lost (a leader change, a
+ * dropped connection), every later one in flight is refused by the server instead of stored ahead of
+ * it, and the window is sent again from the lost one. A duplicate (already stored before a crash) is
+ * acknowledged as such. Returns how many of `events` are stored, in order, and the error that stopped it.
+ */
+export class OrderedPublisher {
+  /** The stream's last sequence as this publisher knows it; refreshed after any surprise. */
+  #last: number | undefined;
+
+  constructor(
+    private readonly t: JetStreamTransport,
+    private readonly service: string,
+  ) {}
+
+  async publish(events: EncodedEvent[]): Promise<{ stored: number; error?: unknown }> {
+    const stream = this.t.streamOf(this.service);
+    const timeout = this.t.options.publishTimeoutMs ?? 5000;
+    let stored = 0;
+    let stalls = 0;
+    while (stored < events.length) {
+      try {
+        this.#last ??= (await this.t.jsm.streams.info(stream)).state.last_seq;
+        const base = this.#last;
+        const window = events.slice(stored);
+        const acks = window.map((e, i) =>
+          this.t.js
+            .publish(subjectOf(this.t.prefix, this.service, e.type), e.data, {
+              msgID: e.eventId,
+              headers: toHeaders(e.metadata),
+              timeout,
+              expect: { lastSequence: base + i, streamName: stream },
+            })
+            .then(
+              (ack): { ack: PubAck } => ({ ack }),
+              (error: unknown) => ({ error }),
+            ),
+        );
+        let progress = 0;
+        let failure: unknown;
+        let repeats = false;
+        for (const pending of acks) {
+          const r = await pending;
+          if (failure !== undefined) continue; // refused behind the failure, or harmless repeats
+          if ('error' in r) {
+            const code = (r.error as { api_error?: { err_code?: number } }).api_error?.err_code;
+            // after a repeat the stream did not grow, so the next expectation was off by one
+            failure = repeats && code === WRONG_LAST_SEQUENCE ? 'resync' : r.error;
+            continue;
+          }
+          progress++;
+          // a repeat was stored before (a crash between publish and checkpoint): acknowledged as such
+          if (r.ack.duplicate) repeats = true;
+          else this.#last = r.ack.seq;
+        }
+        stored += progress;
+        if (repeats) this.#last = undefined;
+        if (failure === undefined || failure === 'resync') continue;
+        this.#last = undefined;
+        // after progress, the tail of the window was refused behind a lost publish: send it again
+        if (progress > 0 && ++stalls <= 3) continue;
+        return { stored, error: failure };
+      } catch (error) {
+        this.#last = undefined;
+        return { stored, error };
+      }
+    }
+    return { stored };
+  }
+}
+
+/**
+ * The relay: the follower loop over the service's own log (published types only), one active instance
+ * per service (the checkpoint's lease), its checkpoint moving only over events the stream has stored.
+ */
+export function startJetStreamRelay(
+  t: JetStreamTransport,
+  store: EventStore,
+  service: string,
+  published: ReadonlySet<string>,
+): Relay {
+  const publisher = new OrderedPublisher(t, service);
+  let failures = 0;
+  const follower = new Follower<EncodedEvent>({
+    name: RELAY_CHECKPOINT,
+    // the data goes out as the database holds it: never parsed here to be written out again
+    source: encodedLogSource(store, [...published]),
+    target: { db: store.db, schema: store.schema },
+    batchSize: t.options.batchSize ?? 1000,
+    pollMs: t.options.pollMs ?? 500,
+    ...(t.options.gatherMs !== undefined ? { gatherMs: t.options.gatherMs } : {}),
+    ...(t.options.leaseMs ? { leaseMs: t.options.leaseMs } : {}),
+    policy: { backoffMs: (n) => Math.min(5000, 100 * 2 ** n) },
+    onError: (error, { attempts }) => {
+      failures = attempts;
+      if (attempts === 1 || attempts % 20 === 0)
+        t.log.warn(
+          { service, err: (error as Error).message, failures },
+          'relay could not publish; will retry',
+        );
+    },
+    handle: async (events) => {
+      await t.ensureStream(service);
+      const { stored, error } = await publisher.publish(events);
+      return error === undefined ? undefined : { applied: stored, error };
+    },
+  });
+  follower.start();
+  return {
+    publishBatch: () => follower.processBatch(),
+    stop: () => follower.stop(),
+    lag: async () =>
+      store.countAfter(await follower.checkpoints.read(store.db, RELAY_CHECKPOINT), store.db, [...published]),
+  };
+}
