@@ -158,6 +158,8 @@ report(
 const names = natsNames();
 const transport = await JetStreamTransport.connect({ url: await natsUrl(), ...names, batchSize: 1000 });
 const all = await store.readAll(undefined, { limit: 1_000_000 });
+await transport.ensureStream('raw'); // the baseline's own stream, as the relay has its service's
+await transport.ensureStream('bench');
 const [pubMs] = await timed(() =>
   Promise.all(
     all.map((e) =>

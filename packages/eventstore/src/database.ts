@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import {
+  type AbortableOperationOptions,
+  type CompiledQuery,
   type DatabaseConnection,
   type Dialect,
   type Driver,
@@ -10,6 +12,7 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import { appendChannel } from './migrations.js';
 
 /** The event store's tables are addressed with raw SQL per schema, so the typed surface stays open. */
 // biome-ignore lint/complexity/noBannedTypes: services add their own read-model tables with withTables<T>()
@@ -171,6 +174,138 @@ class PgListener {
   }
 }
 
+/** `"schema".append_events(` in a statement: an append to that schema's log. */
+const APPEND = /"([a-z][a-z0-9_]{0,62})"\.append_events\(/;
+
+/**
+ * Signals each committed append, whatever transaction made it (a command, a consumer, a job): the
+ * driver notes which schemas a connection appended to, and calls `committed` once its transaction
+ * commits (at once for a statement outside a transaction); nothing on rollback. Outside the appending
+ * transaction, so no lock is held across its commit.
+ */
+class SignallingDriver implements Driver {
+  readonly #inner = new WeakMap<DatabaseConnection, DatabaseConnection>();
+  readonly #pending = new WeakMap<DatabaseConnection, Set<string>>();
+  readonly #inTransaction = new WeakSet<DatabaseConnection>();
+
+  constructor(
+    private readonly driver: Driver,
+    private readonly committed: (schemas: ReadonlySet<string>) => void,
+  ) {}
+
+  #of(outer: DatabaseConnection): DatabaseConnection {
+    return this.#inner.get(outer) ?? outer;
+  }
+
+  init() {
+    return this.driver.init();
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const inner = await this.driver.acquireConnection();
+    const outer: DatabaseConnection = {
+      executeQuery: async <R>(query: CompiledQuery, options?: AbortableOperationOptions) => {
+        const result = await inner.executeQuery<R>(query, options);
+        const schema = APPEND.exec(query.sql)?.[1];
+        if (schema) {
+          if (!this.#inTransaction.has(outer)) this.committed(new Set([schema]));
+          else {
+            const pending = this.#pending.get(outer) ?? new Set<string>();
+            pending.add(schema);
+            this.#pending.set(outer, pending);
+          }
+        }
+        return result;
+      },
+      streamQuery: (query, chunkSize, options) => inner.streamQuery(query, chunkSize, options),
+    };
+    this.#inner.set(outer, inner);
+    return outer;
+  }
+  releaseConnection(c: DatabaseConnection) {
+    this.#pending.delete(c);
+    this.#inTransaction.delete(c);
+    return this.driver.releaseConnection(this.#of(c));
+  }
+  async beginTransaction(c: DatabaseConnection, settings: Parameters<Driver['beginTransaction']>[1]) {
+    await this.driver.beginTransaction(this.#of(c), settings);
+    this.#inTransaction.add(c);
+  }
+  async commitTransaction(c: DatabaseConnection) {
+    this.#inTransaction.delete(c);
+    const pending = this.#pending.get(c);
+    this.#pending.delete(c);
+    await this.driver.commitTransaction(this.#of(c));
+    if (pending) this.committed(pending);
+  }
+  async rollbackTransaction(c: DatabaseConnection) {
+    this.#inTransaction.delete(c);
+    this.#pending.delete(c);
+    await this.driver.rollbackTransaction(this.#of(c));
+  }
+  savepoint: Driver['savepoint'] = (c, n, q) => this.driver.savepoint!(this.#of(c), n, q);
+  rollbackToSavepoint: Driver['rollbackToSavepoint'] = (c, n, q) =>
+    this.driver.rollbackToSavepoint!(this.#of(c), n, q);
+  releaseSavepoint: Driver['releaseSavepoint'] = (c, n, q) => this.driver.releaseSavepoint!(this.#of(c), n, q);
+  destroy() {
+    return this.driver.destroy();
+  }
+}
+
+/** Listeners of this process, by channel: told of this process's commits without a round trip. */
+class LocalSignals {
+  readonly #channels = new Map<string, Set<() => void>>();
+
+  add(channel: string, fn: () => void): () => void {
+    const set = this.#channels.get(channel) ?? new Set();
+    set.add(fn);
+    this.#channels.set(channel, set);
+    return () => set.delete(fn);
+  }
+
+  fire(channel: string) {
+    for (const fn of this.#channels.get(channel) ?? []) callSafely(fn);
+  }
+}
+
+/**
+ * Tells other processes: one NOTIFY per channel in flight at a time on a pooled connection, and one
+ * more after it if commits came meanwhile (a NOTIFY-only transaction writes no WAL, so the lock it
+ * takes at commit is held for microseconds).
+ */
+class Notifier {
+  readonly #inFlight = new Set<string>();
+  readonly #again = new Set<string>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  notify(channel: string) {
+    if (this.#inFlight.has(channel)) {
+      this.#again.add(channel);
+      return;
+    }
+    this.#inFlight.add(channel);
+    this.pool
+      .query(`NOTIFY "${checkChannel(channel)}"`)
+      .catch(() => {}) // a wake-up is a hint: followers poll too
+      .finally(() => {
+        this.#inFlight.delete(channel);
+        if (this.#again.delete(channel)) this.notify(channel);
+      });
+  }
+}
+
+class SignallingPostgresDialect extends PostgresDialect {
+  constructor(
+    config: ConstructorParameters<typeof PostgresDialect>[0],
+    private readonly committed: (schemas: ReadonlySet<string>) => void,
+  ) {
+    super(config);
+  }
+  override createDriver(): Driver {
+    return new SignallingDriver(super.createDriver(), this.committed);
+  }
+}
+
 export function connectPostgres(url: string, options: { max?: number } = {}): Database {
   // JIT compilation costs tens of milliseconds per statement and pays off only for long analytical
   // queries; ours are short, and a batch statement with a high estimated cost would pay it every time
@@ -179,7 +314,16 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Da
   // one (a relay's transaction awaiting its acks, say) fails its next query, and is discarded on release
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  const local = new LocalSignals();
+  const notifier = new Notifier(pool);
+  const db: Db = new Kysely({
+    dialect: new SignallingPostgresDialect({ pool }, (schemas) => {
+      for (const schema of schemas) {
+        local.fire(appendChannel(schema));
+        notifier.notify(appendChannel(schema));
+      }
+    }),
+  });
   const listener = new PgListener({
     connectionString: url,
     application_name: 'casework-listener',
@@ -189,7 +333,16 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Da
   return {
     db,
     backend: 'pg',
-    listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    listen: async (channel, onNotify) => {
+      // this process's commits at once, other processes' by NOTIFY (this one's come back that way too:
+      // a second wake-up, harmless)
+      const unlocal = local.add(checkChannel(channel), onNotify);
+      const unlisten = await listener.listen(channel, onNotify);
+      return async () => {
+        unlocal();
+        await unlisten();
+      };
+    },
     close: async () => {
       await listener.close();
       await db.destroy();
@@ -239,26 +392,33 @@ class QueuedDriver implements Driver {
 }
 
 class QueuedPGliteDialect extends PGliteDialect implements Dialect {
+  constructor(
+    config: ConstructorParameters<typeof PGliteDialect>[0],
+    private readonly committed: (schemas: ReadonlySet<string>) => void,
+  ) {
+    super(config);
+  }
   override createDriver(): Driver {
-    return new QueuedDriver(super.createDriver());
+    return new SignallingDriver(new QueuedDriver(super.createDriver()), this.committed);
   }
 }
 
 /** An embedded PostgreSQL (PGlite). `dataDir` undefined keeps it in memory. */
 export async function connectPGlite(dataDir?: string): Promise<Database> {
   const pglite = await PGlite.create(dataDir);
-  const db: Db = new Kysely({ dialect: new QueuedPGliteDialect({ pglite }) });
+  const local = new LocalSignals();
+  const db: Db = new Kysely({
+    dialect: new QueuedPGliteDialect({ pglite }, (schemas) => {
+      for (const schema of schemas) local.fire(appendChannel(schema));
+    }),
+  });
   return {
     db,
     backend: 'pglite',
-    // PGlite delivers a NOTIFY in-process after the notifying statement's commit. LISTEN goes through
-    // the queue: issued while another caller's transaction is open, it would join (and could roll back
-    // with) that transaction
+    // one process holds the database: its own commits are all there is to hear
     listen: async (channel, onNotify) => {
-      const stop = await db
-        .connection()
-        .execute(() => pglite.listen(checkChannel(channel), () => callSafely(onNotify)));
-      return () => db.connection().execute(() => stop());
+      const unlocal = local.add(checkChannel(channel), onNotify);
+      return async () => unlocal();
     },
     close: () => db.destroy(),
   };

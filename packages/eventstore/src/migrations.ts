@@ -131,6 +131,14 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
         await sql.raw(appendFunction(schema, { notify: true })).execute(db);
       },
     },
+    '0007_append_signalled_after_commit': {
+      async up(db) {
+        // a NOTIFY inside the appending transaction serialises the commits of every appender (PostgreSQL
+        // takes a cluster-wide lock from pre-commit to the end of commit, across the WAL flush), halving
+        // the throughput of 16 writers; the driver now signals after commit instead (database.ts)
+        await sql.raw(appendFunction(schema)).execute(db);
+      },
+    },
   };
 }
 
@@ -144,8 +152,7 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
  */
 function appendFunction(schema: string, options: { notify?: boolean } = {}): string {
   const s = `"${schema}"`;
-  // NOTIFY is queued with the transaction and delivered at its commit (never on rollback); identical
-  // notifications of one transaction are coalesced, so a many-stream or many-append commit sends one
+  // (0005 only) NOTIFY queued with the transaction, delivered at its commit; replaced by 0007
   const notify = options.notify ? `PERFORM pg_notify('${appendChannel(schema)}', '');\n  ` : '';
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_events(p_streams jsonb)
