@@ -245,7 +245,8 @@ class SignallingDriver implements Driver {
   savepoint: Driver['savepoint'] = (c, n, q) => this.driver.savepoint!(this.#of(c), n, q);
   rollbackToSavepoint: Driver['rollbackToSavepoint'] = (c, n, q) =>
     this.driver.rollbackToSavepoint!(this.#of(c), n, q);
-  releaseSavepoint: Driver['releaseSavepoint'] = (c, n, q) => this.driver.releaseSavepoint!(this.#of(c), n, q);
+  releaseSavepoint: Driver['releaseSavepoint'] = (c, n, q) =>
+    this.driver.releaseSavepoint!(this.#of(c), n, q);
   destroy() {
     return this.driver.destroy();
   }

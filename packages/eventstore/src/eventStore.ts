@@ -266,7 +266,7 @@ export class EventStore {
       AND transaction_id < (SELECT frontier FROM f)`;
     // a reader that wants a few types lets the database skip the rest (they are never sent or parsed).
     // `last` walks the commit-order index backwards from the frontier: one probe, not a scan
-    const { rows } = await sql<EventRow & { through_tx: string; through_pos: string }>`
+    const { rows } = await sql<EventRow & { through_tx: string | null; through_pos: string; held: boolean }>`
       WITH f AS MATERIALIZED (SELECT ${this.s}.safe_frontier() AS frontier),
       page AS (
         SELECT ${options.encoded ? columns('data::text AS data') : EVENT_COLUMNS} FROM ${this.s}.events
@@ -279,17 +279,23 @@ export class EventStore {
         FROM ${this.s}.events WHERE ${past}
         ORDER BY transaction_id DESC, global_position DESC
         LIMIT 1
+      ),
+      -- committed or not, events past the frontier wait behind an older writer still in flight
+      held AS (
+        SELECT EXISTS (SELECT 1 FROM ${this.s}.events
+          WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
+            AND transaction_id >= (SELECT frontier FROM f)) AS held
       )
-      SELECT last.*, page.* FROM last LEFT JOIN page ON true
+      SELECT held.held, last.*, page.* FROM held LEFT JOIN last ON true LEFT JOIN page ON true
       ORDER BY page.transaction_id::xid8, page.global_position::bigint`.execute(options.executor ?? this.db);
     const events = rows.filter((r) => r.event_id !== null).map(toRecorded);
     const end = events.length === limit ? events[events.length - 1] : undefined;
     const through: Position = end
       ? positionOf(end)
-      : rows[0]
+      : rows[0]?.through_tx
         ? { transactionId: rows[0].through_tx, globalPosition: rows[0].through_pos }
         : after;
-    return { events, through };
+    return { events, through, held: rows[0]?.held === true };
   }
 
   /** How many committed events (of the given types) lie past a position (for lag metrics and readiness). */

@@ -107,6 +107,11 @@ export class Follower<I> {
   #unsubscribe: (() => void) | undefined;
   /** The checkpoint as this instance last committed or saw it; re-read when the fence says it moved. */
   #at: Position | undefined;
+  /**
+   * Where to read from: past #at when pages came back empty but moved past rows of other types
+   * (a filtered reader); that move is written with the next batch or lease renewal, not once per read.
+   */
+  #readFrom: Position | undefined;
   #failures = 0;
   /** Attempts at the item at the head of the line (by its position). */
   #attempts = { at: '', n: 0 };
@@ -177,11 +182,6 @@ export class Follower<I> {
     this.#wake?.();
   }
 
-  /** Forgets what this instance thought the checkpoint was (after a rebuild rewound it). */
-  forgetPosition(): void {
-    this.#at = undefined;
-  }
-
   /**
    * Takes the checkpoint over in the caller's transaction, waiting for a batch in flight elsewhere:
    * a rebuild rewinds, then replays as the holder while the live instances stand by.
@@ -190,6 +190,7 @@ export class Follower<I> {
     await this.checkpoints.lock(tx, this.name);
     await this.checkpoints.write(tx, this.name, to, { holder: this.holder, ms: this.#leaseMs });
     this.#at = to;
+    this.#readFrom = undefined;
     this.o.source.reposition?.(to);
   }
 
@@ -211,9 +212,13 @@ export class Follower<I> {
       this.#standingBy = false;
     }
     const at = await this.#position();
-    const batch = await this.o.source.read(at, this.#isolate ? 1 : (limit ?? this.o.batchSize ?? 500));
+    const from = this.#readFrom ?? at;
+    const batch = await this.o.source.read(from, this.#isolate ? 1 : (limit ?? this.o.batchSize ?? 500));
     const renew = Date.now() - this.#renewedAt > this.#leaseMs / 3;
-    if (batch.items.length === 0 && samePosition(batch.through, at) && !renew) return batch.held ? 'held' : 0;
+    if (batch.items.length === 0 && !renew) {
+      this.#readFrom = batch.through;
+      return batch.held ? 'held' : 0;
+    }
     let failure: { item: I; error: unknown } | undefined;
     const outcome = await this.o.target.db.transaction().execute(async (tx): Promise<Step> => {
       if (!(await this.checkpoints.tryLock(tx, this.name))) return 'busy';
@@ -224,6 +229,7 @@ export class Follower<I> {
       }
       if (!samePosition(row, at)) {
         this.#at = { transactionId: row.transactionId, globalPosition: row.globalPosition };
+        this.#readFrom = undefined;
         this.o.source.reposition?.(this.#at);
         return 'moved';
       }
@@ -232,7 +238,7 @@ export class Follower<I> {
       let applied = batch.items.length;
       if (result) {
         applied = result.applied;
-        through = applied ? this.o.source.positionOf(batch.items[applied - 1]!) : at;
+        through = applied ? this.o.source.positionOf(batch.items[applied - 1]!) : from;
         const item = batch.items[applied]!;
         if (this.#countAttempt(item, result.error)) {
           // given up on: recorded, and the line moves past it in the same transaction
@@ -244,6 +250,7 @@ export class Follower<I> {
       }
       await this.checkpoints.write(tx, this.name, through, { holder: this.holder, ms: this.#leaseMs });
       this.#at = through;
+      this.#readFrom = undefined;
       return applied;
     });
     if (typeof outcome === 'number') {

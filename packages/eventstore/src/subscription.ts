@@ -23,26 +23,23 @@ export type SubscriptionOptions = {
 
 /** An event store's global log as a follower reads it: in commit order, below the safe frontier. */
 export function logSource(store: EventStore, types?: readonly string[]): FollowerSource<RecordedEvent> {
-  return follow(store, types, (after, limit) => store.readLog(after, { limit, ...(types ? { types } : {}) }));
+  return follow(store, (after, limit) => store.readLog(after, { limit, ...(types ? { types } : {}) }));
 }
 
 /** The same, each event's data left as the JSON text the database holds (for a relay). */
 export function encodedLogSource(store: EventStore, types?: readonly string[]): FollowerSource<EncodedEvent> {
-  return follow(store, types, (after, limit) =>
+  return follow(store, (after, limit) =>
     store.readLog(after, { limit, encoded: true, ...(types ? { types } : {}) }),
   );
 }
 
 function follow<E extends RecordedEvent | EncodedEvent>(
   store: EventStore,
-  types: readonly string[] | undefined,
   read: (after: Position, limit: number) => Promise<LogPage<E>>,
 ): FollowerSource<E> {
   return {
     read: async (after, limit) => {
-      const { events, through } = await read(after, limit);
-      // nothing readable, yet committed events wait past it: an older transaction holds the frontier
-      const held = events.length === 0 && (await store.countAfter(through, store.db, types)) > 0;
+      const { events, through, held } = await read(after, limit);
       return { items: events, through, held };
     },
     positionOf,

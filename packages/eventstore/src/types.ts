@@ -40,7 +40,12 @@ export type EncodedEvent = Omit<RecordedEvent, 'data'> & { data: string };
 export type LogRead = { limit?: number; executor?: Executor; types?: readonly string[] };
 
 /** A page of the global log and the position its reader may checkpoint (see EventStore.readLog). */
-export type LogPage<E> = { events: E[]; through: Position };
+export type LogPage<E> = {
+  events: E[];
+  through: Position;
+  /** Events past `after` wait behind the frontier (an older writer still in flight). */
+  held: boolean;
+};
 
 export const positionOf = (e: Pick<RecordedEvent, 'transactionId' | 'globalPosition'>): Position => ({
   transactionId: e.transactionId,

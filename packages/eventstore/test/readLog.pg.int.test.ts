@@ -37,7 +37,11 @@ t.test('through never passes a slower writer still in flight', async (t) => {
   await didAppend;
   await appendMany(store, 'A', 50);
   const held = await store.readLog(START, { types: ['B'] });
-  t.same(held, { events: [], through: START }, 'the open writer holds through back');
+  t.same(
+    held,
+    { events: [], through: START, held: true },
+    'the open writer holds through back (50 committed A wait behind it)',
+  );
   commit();
   await slow;
   let page = held;

@@ -78,7 +78,12 @@ class StreamFeed implements FollowerSource<JsMsg> {
     this.#stop();
     this.#restart ??= (async () => {
       try {
-        await this.t.ensureStream(this.service);
+        // the source's stream is its relay's to create: a reader waits for it (and may not change it)
+        const exists = await this.t.jsm.streams.info(this.stream).then(
+          () => true,
+          () => false,
+        );
+        if (!exists) return;
         const info = await this.t.jsm.consumers.add(this.stream, {
           name: `${this.name}_${randomUUID().slice(0, 8)}`,
           ack_policy: AckPolicy.All,

@@ -211,41 +211,27 @@ t.test(
       );
       return rows.map((r) => r.n);
     };
-    // TODO(ADR 10): StreamFeed (src/consumer.ts) calls ensureStream(<source service>) before it creates
-    // its consumer, which updates the source's stream (creates it, when missing): placement may not
-    // change intake's stream, and must not be let. Drop `pending` once the feed only reads the source.
-    const pending = {
-      todo: "the consumer asks for $JS.API.STREAM.UPDATE on its source's stream (ensureStream)",
-    };
     const ofPlacement = () => violations.filter((v) => v.startsWith('placement:'));
     t.ok(await eventually(async () => (await applied()).length >= 50, 8000), 'placement applied them', {
-      ...pending,
       refused: ofPlacement().slice(0, 3),
     });
     t.same(
       await applied(),
       Array.from({ length: 50 }, (_, n) => n),
       'every event once, in the order intake appended them',
-      pending,
     );
     t.same(
       consumer.stats(),
       { processed: 50, duplicates: 0, retried: 0, deadLettered: 0 },
       'no retries, no dead letters',
-      pending,
     );
-    t.equal(await consumer.lag(), 0, 'placement reads the lag from the stream info', pending);
+    t.equal(await consumer.lag(), 0, 'placement reads the lag from the stream info');
     const consumers = async () => {
       const names: string[] = [];
       for await (const c of await admin.jsm.consumers.list('CASEWORK_INTAKE')) names.push(c.name);
       return names;
     };
-    t.match(
-      await consumers(),
-      [/^placement-permissions-intake_/],
-      'through a pull consumer of its own',
-      pending,
-    );
+    t.match(await consumers(), [/^placement-permissions-intake_/], 'through a pull consumer of its own');
     await consumer.stop();
     t.ok(await eventually(async () => (await consumers()).length === 0, 5000), 'deleted when it stops');
     await relay.stop();
@@ -254,7 +240,7 @@ t.test(
       [],
       'nothing the relay did was refused',
     );
-    t.same(ofPlacement(), [], 'nothing the consumer did was refused', pending);
+    t.same(ofPlacement(), [], 'nothing the consumer did was refused');
 
     // every other service creates its own stream and publishes its own events into it
     const clients = Object.fromEntries(
