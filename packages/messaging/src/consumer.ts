@@ -8,6 +8,9 @@ import { consumerFollower, MalformedEnvelope } from './consumerFollower.js';
 import type { Consumer } from './transport.js';
 import type { ConsumerSpec, ConsumerStats, IncomingEvent } from './types.js';
 
+/** Silence after which a feed asks the server whether its consumer still exists and sends. */
+const STALL_MS = 5000;
+
 /** A stream position as a checkpoint: the stream sequence, in the checkpoint's global position. */
 const atSequence = (seq: number): Position => ({ transactionId: '0', globalPosition: String(seq) });
 
@@ -27,6 +30,9 @@ class StreamFeed implements FollowerSource<JsMsg> {
   /** The next sequence expected; undefined right after a (re)start (the first may lie beyond it). */
   #next: number | undefined;
   #restart: Promise<void> | undefined;
+  /** When a message last arrived (or the consumer started), and when its health was last asked. */
+  #heardAt = 0;
+  #checkedAt = 0;
   #wake: (() => void) | undefined;
 
   constructor(
@@ -53,6 +59,7 @@ class StreamFeed implements FollowerSource<JsMsg> {
   async read(after: Position, limit: number) {
     const seq = Number(after.globalPosition);
     if (seq !== this.#after || !this.#messages) await this.#startAt(seq + 1);
+    else if (this.#buffer.length === 0) await this.#checkAlive();
     const items = this.#buffer.slice(0, limit);
     return { items, through: items.length ? this.positionOf(items[items.length - 1]!) : after };
   }
@@ -97,6 +104,7 @@ class StreamFeed implements FollowerSource<JsMsg> {
           mem_storage: true,
         });
         this.#consumerName = info.name;
+        this.#heardAt = Date.now();
         const consumer = this.t.js.consumers.getConsumerFromInfo(info);
         const messages = await consumer.consume({ max_messages: this.window });
         this.#messages = messages;
@@ -123,6 +131,7 @@ class StreamFeed implements FollowerSource<JsMsg> {
           break;
         }
         this.#buffer.push(m);
+        this.#heardAt = Date.now();
         this.#next = m.seq + 1;
         this.#wake?.();
       }
@@ -130,6 +139,19 @@ class StreamFeed implements FollowerSource<JsMsg> {
       // the consumer went away (deleted, a node lost): the next read starts a new one
     }
     if (messages === this.#messages) this.#stop();
+  }
+
+  /**
+   * A last resort when nothing arrives: after a whole cluster restarted, the client may keep waiting on a
+   * consumer the servers no longer have without saying so. Every few seconds of silence, ask the server:
+   * a consumer it does not know, or one with messages pending that sends none, is started again.
+   */
+  async #checkAlive(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#heardAt < STALL_MS || now - this.#checkedAt < STALL_MS || !this.#consumerName) return;
+    this.#checkedAt = now;
+    const info = await this.t.jsm.consumers.info(this.stream, this.#consumerName).catch(() => undefined);
+    if (!info || info.num_pending > 0) this.#stop();
   }
 
   /**
