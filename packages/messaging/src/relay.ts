@@ -41,7 +41,7 @@ export class OrderedPublisher {
               msgID: e.eventId,
               headers: toHeaders(e.metadata),
               timeout,
-              expect: { lastSequence: base + i, streamName: stream },
+              expect: { lastSequence: base + i },
             })
             .then(
               (ack): { ack: PubAck } => ({ ack }),
