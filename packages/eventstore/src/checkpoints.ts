@@ -48,7 +48,7 @@ export class Checkpoints {
       holder: string | null;
       leased: boolean;
     }>`SELECT transaction_id::text AS t, global_position::text AS g, holder,
-        coalesce(lease_until > now(), false) AS leased
+        coalesce(lease_until > clock_timestamp(), false) AS leased
       FROM ${this.s}.checkpoints WHERE subscription = ${subscription}`.execute(ex);
     const r = rows[0];
     return r
@@ -64,7 +64,11 @@ export class Checkpoints {
     lease?: { holder: string | null; ms: number },
   ): Promise<void> {
     const holder = lease?.holder ?? null;
-    const until = lease ? sql`now() + make_interval(secs => ${lease.ms / 1000})` : sql`NULL::timestamptz`;
+    // the lease runs from the write, not from the transaction's start (now()): a long batch would
+    // otherwise commit a lease already run out
+    const until = lease
+      ? sql`clock_timestamp() + make_interval(secs => ${lease.ms / 1000})`
+      : sql`NULL::timestamptz`;
     await sql`INSERT INTO ${this.s}.checkpoints (subscription, transaction_id, global_position, holder, lease_until)
       VALUES (${subscription}, ${p.transactionId}::xid8, ${p.globalPosition}::bigint, ${holder}, ${until})
       ON CONFLICT (subscription) DO UPDATE SET transaction_id = excluded.transaction_id,

@@ -15,7 +15,17 @@ export class ConcurrencyError extends Error {
 export const isDeadlock = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === '40P01';
 
 /** SQLSTATE classes and codes that say nothing about the work itself: trying again later is right. */
-const TRANSIENT_CODES = new Set(['40P01', '40001', '55P03', '57P01', '57P02', '57P03', '53300', '53400']);
+const TRANSIENT_CODES = new Set([
+  '40P01',
+  '40001',
+  '55P03',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '53400',
+]);
 const TRANSIENT_NODE = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
 /**

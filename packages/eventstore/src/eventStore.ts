@@ -284,7 +284,8 @@ export class EventStore {
       held AS (
         SELECT EXISTS (SELECT 1 FROM ${this.s}.events
           WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
-            AND transaction_id >= (SELECT frontier FROM f)) AS held
+            AND transaction_id >= (SELECT frontier FROM f)
+            ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}) AS held
       )
       SELECT held.held, last.*, page.* FROM held LEFT JOIN last ON true LEFT JOIN page ON true
       ORDER BY page.transaction_id::xid8, page.global_position::bigint`.execute(options.executor ?? this.db);

@@ -143,13 +143,23 @@ export class Follower<I> {
 
   #lastError: unknown;
 
-  /** Processes until nothing is left to read (tests, rebuilds). Stops at a failing item (throws). */
+  /**
+   * Processes until nothing is left to read (tests, rebuilds). Stops at a failing item (throws), and
+   * when another instance holds the lease. Events held back by the frontier are waited for a moment: a
+   * rebuild that returned before them would report a model it has not finished.
+   */
   async catchUp(batchSize?: number): Promise<number> {
     let total = 0;
-    for (;;) {
+    // a writer's transaction lasts milliseconds; one left open (a test's, an operator's) is not waited
+    // for past a second
+    for (let waits = 0; ; ) {
       const step = await this.#step(batchSize);
       if (step === 'failed') throw this.#lastError;
       if (step === 'moved') continue;
+      if ((step === 'held' || step === 'busy') && waits++ < 40) {
+        await sleep(25);
+        continue;
+      }
       if (typeof step !== 'number' || step === 0) return total;
       total += step;
     }
@@ -300,12 +310,16 @@ export class Follower<I> {
       }
       if (step === 'failed') {
         this.#failures++;
-        this.o.onError?.(this.#lastError, {
-          attempts: this.#failures,
-          transient: isTransient(this.#lastError),
-        });
+        try {
+          this.o.onError?.(this.#lastError, {
+            attempts: this.#failures,
+            transient: isTransient(this.#lastError),
+          });
+        } catch {
+          // a failing logger must not stop the line for good
+        }
         const backoff = this.o.policy?.backoffMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** n));
-        await this.#idle(backoff(this.#failures), false);
+        await this.#backOff(backoff(this.#failures));
         continue;
       }
       this.#failures = 0;
@@ -325,6 +339,27 @@ export class Follower<I> {
       const pause = pauseAfter(step, this.#woken, gatherMs);
       if (pause !== undefined) await sleep(pause);
       else await this.#idle(Math.min(pollMs, this.#leaseMs / 3));
+    }
+  }
+
+  /**
+   * Waits before retrying, keeping the lease meanwhile: a backoff longer than the lease would otherwise
+   * hand the failing item to a standby, which would start counting its attempts afresh.
+   */
+  async #backOff(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.#running && Date.now() < until) {
+      await this.#idle(Math.min(until - Date.now(), this.#leaseMs / 3), false);
+      if (!this.#running || Date.now() >= until) return;
+      await this.o.target.db
+        .transaction()
+        .execute(async (tx) => {
+          if (!(await this.checkpoints.tryLock(tx, this.name))) return;
+          const row = await this.checkpoints.readRow(tx, this.name);
+          if (row.holder === this.holder)
+            await this.checkpoints.write(tx, this.name, row, { holder: this.holder, ms: this.#leaseMs });
+        })
+        .catch(() => {}); // the retry will tell
     }
   }
 

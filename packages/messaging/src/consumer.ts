@@ -8,6 +8,9 @@ import { consumerFollower, MalformedEnvelope } from './consumerFollower.js';
 import type { Consumer } from './transport.js';
 import type { ConsumerSpec, ConsumerStats, IncomingEvent } from './types.js';
 
+/** JetStream's answer when a sequence holds no message (deleted, or before the first). */
+const NO_MESSAGE_FOUND = 10037;
+
 /** Silence after which a feed asks the server whether its consumer still exists and sends. */
 const STALL_MS = 5000;
 
@@ -27,8 +30,11 @@ class StreamFeed implements FollowerSource<JsMsg> {
   #buffer: JsMsg[] = [];
   /** Everything up to this sequence has been handed out (or skipped); the feed continues after it. */
   #after = -1;
-  /** The next sequence expected; undefined right after a (re)start (the first may lie beyond it). */
+  /** The next sequence expected; right after a (re)start, the one the consumer starts at. */
   #next: number | undefined;
+  #start = 1;
+  /** Stopped for good (the follower stopped): a consumer started meanwhile is stopped at once. */
+  #closed = false;
   #restart: Promise<void> | undefined;
   /** When a message last arrived (or the consumer started), and when its health was last asked. */
   #heardAt = 0;
@@ -50,8 +56,10 @@ class StreamFeed implements FollowerSource<JsMsg> {
 
   subscribe(wake: () => void) {
     this.#wake = wake;
+    this.#closed = false;
     return () => {
       this.#wake = undefined;
+      this.#closed = true;
       this.#stop();
     };
   }
@@ -107,8 +115,14 @@ class StreamFeed implements FollowerSource<JsMsg> {
         this.#heardAt = Date.now();
         const consumer = this.t.js.consumers.getConsumerFromInfo(info);
         const messages = await consumer.consume({ max_messages: this.window });
+        if (this.#closed) {
+          messages.stop();
+          await this.t.jsm.consumers.delete(this.stream, info.name).catch(() => {});
+          return;
+        }
         this.#messages = messages;
         this.#after = start - 1;
+        this.#start = Math.max(1, start);
         this.#next = undefined;
         this.#buffer = [];
         void this.#pump(messages);
@@ -124,12 +138,15 @@ class StreamFeed implements FollowerSource<JsMsg> {
     try {
       for await (const m of messages) {
         if (messages !== this.#messages) break;
-        if (this.#next !== undefined && m.seq < this.#next) continue; // a redelivery of one already here
-        if (this.#next !== undefined && m.seq > this.#next) {
-          // a message went missing in transit: start again where the checkpoint is
+        const expected = this.#next ?? this.#start;
+        if (m.seq < expected) continue; // a redelivery of one already here
+        if (m.seq > expected && (await this.#storedBetween(expected, m.seq))) {
+          // a delivery went missing in transit (the server redelivers it only after the ack wait):
+          // start again where the checkpoint is rather than apply this one first
           this.#stop();
           break;
         }
+        if (messages !== this.#messages) break;
         this.#buffer.push(m);
         this.#heardAt = Date.now();
         this.#next = m.seq + 1;
@@ -174,6 +191,27 @@ class StreamFeed implements FollowerSource<JsMsg> {
     }
   }
 
+  /**
+   * Whether the stream holds a message in [from, to): a jump in what arrives is either deleted messages
+   * (nothing to wait for) or a lost delivery. Asked message by message, as jumps are rare and short;
+   * when the stream cannot be asked, assume the worst (start again).
+   */
+  async #storedBetween(from: number, to: number): Promise<boolean> {
+    try {
+      const { state } = await this.t.jsm.streams.info(this.stream);
+      for (let seq = Math.max(from, state.first_seq); seq < to && seq < from + 1000; seq++) {
+        const found = await this.t.jsm.streams.getMessage(this.stream, { seq }).then(
+          (m) => m !== null,
+          (e: { api_error?: { err_code?: number } }) => e.api_error?.err_code !== NO_MESSAGE_FOUND,
+        );
+        if (found) return true;
+      }
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
   #stop() {
     const messages = this.#messages;
     this.#messages = undefined;
@@ -199,7 +237,8 @@ function toEvent(t: JetStreamTransport, m: JsMsg): IncomingEvent {
       eventId: /^[0-9a-f-]{36}$/i.test(id ?? '') ? id! : randomUUID(),
       type,
       source: service,
-      data: { unreadable: m.string().slice(0, 10_000) },
+      // jsonb holds no NUL: a payload that carries one must still fit the dead letter
+      data: { unreadable: m.string().slice(0, 10_000).replaceAll('\u0000', '\uFFFD') },
       metadata: {} as IncomingEvent['metadata'],
     });
   }

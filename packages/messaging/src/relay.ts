@@ -17,7 +17,7 @@ const WRONG_LAST_SEQUENCE = 10071;
  * acknowledged as such. Returns how many of `events` are stored, in order, and the error that stopped it.
  */
 export class OrderedPublisher {
-  /** The stream's last sequence as this publisher knows it; refreshed after any surprise. */
+  /** The stream's last sequence as this publisher knows it: read at each batch, followed within it. */
   #last: number | undefined;
 
   constructor(
@@ -30,10 +30,13 @@ export class OrderedPublisher {
     const timeout = this.t.options.publishTimeoutMs ?? 5000;
     let stored = 0;
     let stalls = 0;
+    // read afresh for every batch: another instance may have published since this one last did (it
+    // held the lease meanwhile), and a stale base would let the window's tail be stored ahead of it
+    this.#last = undefined;
     while (stored < events.length) {
       try {
-        this.#last ??= (await this.t.jsm.streams.info(stream)).state.last_seq;
-        const base = this.#last;
+        const base: number = this.#last ?? (await this.t.jsm.streams.info(stream)).state.last_seq;
+        this.#last = base;
         const window = events.slice(stored);
         const acks = window.map((e, i) =>
           this.t.js

@@ -88,7 +88,12 @@ for (const kind of ['jetstream', 'in-process'] as const) {
     await appendNumbered(producer, 0, 300);
     t.ok(await eventually(async () => (await audit(targets.c1!)).total >= 300, 60_000), 'all applied');
     await new Promise((r) => setTimeout(r, 300));
-    t.same(await audit(targets.c1!), { total: 300, doubled: 0, inversions: 0 }, 'once each, in stream order');
+    const seen = await audit(targets.c1!);
+    t.same(seen, { total: 300, doubled: 0, inversions: 0 }, 'once each, in stream order');
+    const dead = (await new DeadLetters(targets.c1!).list()).length;
+    console.log(
+      `scenario ${kind} 7th-event faults: sent 300 applied ${seen.total} duplicates ${seen.doubled} order-violations ${seen.inversions} dead-letters ${dead}`,
+    );
     t.same([failed.size, new Set(failed.values())], [43, new Set([2])], 'every 7th event failed twice');
     t.same(await new DeadLetters(targets.c1!).list(), [], 'nothing dead-lettered');
     t.equal(consumer.stats().deadLettered, 0);
@@ -118,10 +123,11 @@ for (const kind of ['jetstream', 'in-process'] as const) {
       await appending;
       t.ok(await eventually(async () => (await audit(targets.c1!)).total >= 400, 60_000), 'all applied');
       await new Promise((r) => setTimeout(r, 300));
-      t.same(
-        await audit(targets.c1!),
-        { total: 400, doubled: 0, inversions: 0 },
-        'once each, in stream order',
+      const seen = await audit(targets.c1!);
+      t.same(seen, { total: 400, doubled: 0, inversions: 0 }, 'once each, in stream order');
+      const dead = (await new DeadLetters(targets.c1!).list()).length;
+      console.log(
+        `scenario ${kind} two instances: sent 400 applied ${seen.total} duplicates ${seen.doubled} order-violations ${seen.inversions} dead-letters ${dead}`,
       );
     },
   );

@@ -241,6 +241,25 @@ t.test('a death while a listing of the same client is in flight', async (t) => {
   t.not(state.status, 'waiting', `died while being listed: not on the list (second ${how})`);
 });
 
+t.test('an eligible outcome that arrives after the death lists nothing', async (t) => {
+  const { database, ctx } = await setUp();
+  const intake = intakeConsumer(ctx);
+  const eligibility = eligibilityConsumer(ctx);
+  const a = ids();
+  await seed(ctx, a, { application: true, outcome: 'ineligible' });
+  await database.db
+    .transaction()
+    .execute((tx) =>
+      intake.handle(recorded('ClientDied', { clientId: a.clientId, diedOn: '2026-06-01' }), tx),
+    );
+  // two consumers, two sources: eligibility's outcome may come in after intake's death
+  await database.db
+    .transaction()
+    .execute((tx) => eligibility.handle(changed(a, 'ineligible', 'eligible'), tx));
+  const { state } = await loadEntry(ctx, a.applicationId);
+  t.not(state.status, 'waiting', 'a client who died is never listed');
+});
+
 t.test('a withdrawal while the offer it holds expires: no deadlock, the place freed once', async (t) => {
   const { database, ctx } = await setUp();
   const intake = intakeConsumer(ctx);

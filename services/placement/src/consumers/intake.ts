@@ -83,6 +83,10 @@ export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
             );
           }
           await removeEntries(ctx, tx, { clientId: d.clientId }, { on: d.diedOn, reason: 'died' }, cause);
+          // a death ends every application: an eligible outcome arriving later lists nothing
+          await sql`UPDATE ${applications} SET open = false WHERE client_id = ${d.clientId}::uuid`.execute(
+            tx,
+          );
           return;
         }
         case ClientMoved.name: {

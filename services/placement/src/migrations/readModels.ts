@@ -281,11 +281,17 @@ function versioned(schema: string, table: string) {
   ];
 }
 
-/** Empties the read models and rewinds the projection, which fills them again from the log on start. */
+/**
+ * Empties the read models and rewinds the projection, which fills them again from the log on start.
+ * The checkpoint's lock first, as a live instance's batch takes it (ADR 10): the emptying waits for a
+ * batch in flight, and the next batch finds the checkpoint rewound (never deleted) and replays.
+ */
 function rebuildOnStart(schema: string, tables: string[]) {
   return [
+    sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${schema}.checkpoint.projection:placement`}, 0))`,
     sql`TRUNCATE ${sql.join(tables.map((t) => sql.id(schema, t)))}`,
-    sql`DELETE FROM ${sql.id(schema, 'checkpoints')} WHERE subscription = 'projection:placement'`,
+    sql`UPDATE ${sql.id(schema, 'checkpoints')} SET transaction_id = '0'::xid8, global_position = 0
+      WHERE subscription = 'projection:placement'`,
   ];
 }
 
