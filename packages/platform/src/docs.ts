@@ -67,9 +67,10 @@ export function asyncApiDocument(): unknown {
       title: 'Casework events',
       version: '1.0.0',
       description:
-        'Domain events published to the NATS JetStream stream CASEWORK. Delivery is at least once; ' +
-        'consumers de-duplicate by the ce-id header (the event id). Events never carry a personal ' +
-        'identifier, a name or an address.',
+        'Domain events published to NATS JetStream, one stream per publishing service (CASEWORK_INTAKE ' +
+        'holds casework.intake.>, and so on), each in the order its service committed them. Delivery is ' +
+        'at least once; consumers de-duplicate by the ce-id header (the event id) and read a stream in ' +
+        'sequence order. Events never carry a personal identifier, a name or an address.',
     },
     defaultContentType: 'application/json',
     servers: { nats: { host: 'localhost:4222', protocol: 'nats', description: 'JetStream enabled' } },
