@@ -88,6 +88,11 @@ export class JetStreamTransport implements Transport {
     return p;
   }
 
+  /** Makes the next ensureStream ask the server again. */
+  forgetStream(service: string): void {
+    this.#ensured.delete(service);
+  }
+
   async #ensure(service: string): Promise<void> {
     const name = this.streamOf(service);
     const subjects = [`${this.prefix}.${service}.>`];

@@ -117,7 +117,12 @@ export function startJetStreamRelay(
     handle: async (events) => {
       await t.ensureStream(service);
       const { stored, error } = await publisher.publish(events);
-      return error === undefined ? undefined : { applied: stored, error };
+      if (error === undefined) return undefined;
+      // nobody answers for the stream (deleted by hand, or the servers lost it; the client reports it
+      // as "jetstream is not enabled", caused by "no responders"): create it again next time
+      const said = `${String(error)} ${String((error as { cause?: unknown }).cause)}`;
+      if (/no responders|not enabled|stream not found/i.test(said)) t.forgetStream(service);
+      return { applied: stored, error };
     },
   });
   follower.start();

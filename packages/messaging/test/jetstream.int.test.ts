@@ -178,3 +178,21 @@ t.test('NATS down while 1,000 events are appended: all arrive once after it retu
     t.same(await applied(targets[c]!), { total: 1010, distinct: 1010 }, `${c}: once each`);
   t.equal(await relay.lag(), 0);
 });
+
+t.test('a stream deleted by hand is created again by its relay, which carries on', async (t) => {
+  const database = await testPostgres(t);
+  const { producer } = await stores(database, []);
+  const transport = await JetStreamTransport.connect({ url: await natsUrl(), ...natsNames() });
+  t.teardown(async () => {
+    await transport.deleteStreams();
+    await transport.close();
+  });
+  const relay = transport.startRelay(producer, 'producer', PUBLISHED);
+  await appendNumbered(producer, 0, 5);
+  t.ok(await eventually(async () => (await relay.lag()) === 0), 'the first five published');
+  await transport.jsm.streams.delete(transport.streamOf('producer'));
+  await appendNumbered(producer, 5, 5);
+  t.ok(await eventually(async () => (await relay.lag()) === 0, 30_000), 'the next five published');
+  const { state } = await transport.jsm.streams.info(transport.streamOf('producer'));
+  t.equal(state.messages, 5, 'into a stream created again');
+});
