@@ -62,14 +62,15 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
     },
     settled: async () => {
       const [producer, consumer] = h.app.hosted;
+      let lags: number[] = [];
       const done = await eventually(async () => {
-        const lags = [
+        lags = [
           await producer!.relay!.lag(),
           ...(await Promise.all(consumer!.consumers.map((c) => c.consumer.lag()))),
         ];
         return lags.every((l) => l === 0) ? true : undefined;
       });
-      if (!done) throw new Error('intake’s events did not reach eligibility in time');
+      if (!done) throw new Error(`intake’s events did not reach eligibility in time (lags ${lags.join(', ')})`);
     },
     eligibilityOf: (clientId, serviceType, ready) =>
       eventually(async () => {

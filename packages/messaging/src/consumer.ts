@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore, FollowerSource, Position } from '@casework/eventstore';
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { apiCode } from './apiCode.js';
 import { fromHeaders } from './cloudEventHeaders.js';
 import type { JetStreamTransport } from './connection.js';
 import { consumerFollower, MalformedEnvelope } from './consumerFollower.js';
 import type { Consumer } from './transport.js';
 import type { ConsumerSpec, ConsumerStats, IncomingEvent } from './types.js';
-
-/** JetStream's answer when a sequence holds no message (deleted, or before the first). */
-const NO_MESSAGE_FOUND = 10037;
 
 /** Silence after which a feed asks the server whether its consumer still exists and sends. */
 const STALL_MS = 5000;
@@ -202,7 +206,7 @@ class StreamFeed implements FollowerSource<JsMsg> {
       for (let seq = Math.max(from, state.first_seq); seq < to && seq < from + 1000; seq++) {
         const found = await this.t.jsm.streams.getMessage(this.stream, { seq }).then(
           (m) => m !== null,
-          (e: { api_error?: { err_code?: number } }) => e.api_error?.err_code !== NO_MESSAGE_FOUND,
+          (e) => apiCode(e) !== JetStreamApiCodes.NoMessageFound,
         );
         if (found) return true;
       }
@@ -287,7 +291,13 @@ export function startJetStreamConsumer(
       for (const p of parts) {
         try {
           const at = await p.follower.checkpoints.read(target.db, p.follower.name);
-          const { state } = await t.jsm.streams.info(p.stream);
+          const info = await t.jsm.streams.info(p.stream).catch((e: unknown) => {
+            // a source that has published nothing yet has no stream: nothing to read
+            if (apiCode(e) === JetStreamApiCodes.StreamNotFound) return undefined;
+            throw e;
+          });
+          if (!info) continue;
+          const { state } = info;
           total += Math.max(0, state.last_seq - Math.max(Number(at.globalPosition), state.first_seq - 1));
         } catch {
           return -1;

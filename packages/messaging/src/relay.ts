@@ -1,13 +1,12 @@
 import { subjectOf } from '@casework/contracts';
 import { type EncodedEvent, type EventStore, encodedLogSource, Follower } from '@casework/eventstore';
-import type { PubAck } from '@nats-io/jetstream';
+import { JetStreamApiCodes, type PubAck } from '@nats-io/jetstream';
+import { apiCode } from './apiCode.js';
 import { toHeaders } from './cloudEventHeaders.js';
 import type { JetStreamTransport } from './connection.js';
 import type { Relay } from './transport.js';
 
 const RELAY_CHECKPOINT = 'relay:jetstream';
-/** JetStream's answer when a publish's expected last sequence is not the stream's. */
-const WRONG_LAST_SEQUENCE = 10071;
 
 /**
  * Publishes a service's events, in log order, into its own stream. Publishes are pipelined in a window,
@@ -58,9 +57,9 @@ export class OrderedPublisher {
           const r = await pending;
           if (failure !== undefined) continue; // refused behind the failure, or harmless repeats
           if ('error' in r) {
-            const code = (r.error as { api_error?: { err_code?: number } }).api_error?.err_code;
+            const code = apiCode(r.error);
             // after a repeat the stream did not grow, so the next expectation was off by one
-            failure = repeats && code === WRONG_LAST_SEQUENCE ? 'resync' : r.error;
+            failure = repeats && code === JetStreamApiCodes.StreamWrongLastSequence ? 'resync' : r.error;
             continue;
           }
           progress++;
