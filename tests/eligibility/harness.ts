@@ -70,7 +70,8 @@ export async function setUp(t: Test, options: { clock?: () => Date } = {}): Prom
         ];
         return lags.every((l) => l === 0) ? true : undefined;
       });
-      if (!done) throw new Error(`intake’s events did not reach eligibility in time (lags ${lags.join(', ')})`);
+      if (!done)
+        throw new Error(`intake’s events did not reach eligibility in time (lags ${lags.join(', ')})`);
     },
     eligibilityOf: (clientId, serviceType, ready) =>
       eventually(async () => {
