@@ -181,6 +181,53 @@ report(
   all.length / (pubMs / 1000),
   '>= 5000 ev/s',
 );
+
+// 5b. a consumer applying those events from the stream (inbox, effect and checkpoint per batch) vs a
+// plain loop that pulls the same messages and inserts their ids in batches of the same size
+await migrate(database.db, 'benchc');
+await sql`CREATE TABLE benchc.applied (event_id uuid PRIMARY KEY)`.execute(database.db);
+await sql`CREATE TABLE bench.raw_applied (event_id uuid PRIMARY KEY)`.execute(database.db);
+const [rawConsumeMs] = await timed(async () => {
+  const c = await transport.js.consumers.get(transport.streamOf('bench'));
+  const messages = await c.consume({ max_messages: 2000 });
+  let ids: string[] = [];
+  let n = 0;
+  for await (const m of messages) {
+    ids.push(m.headers!.get('ce-id'));
+    if (++n % 1000 === 0 || n === all.length) {
+      const batch = ids;
+      ids = [];
+      await database.db
+        .transaction()
+        .execute((tx) => sql`INSERT INTO bench.raw_applied SELECT unnest(${batch}::uuid[])`.execute(tx));
+    }
+    if (n === all.length) break;
+  }
+  messages.stop();
+});
+const applied = async () =>
+  Number(
+    (await sql<{ n: string }>`SELECT count(*)::text AS n FROM benchc.applied`.execute(database.db)).rows[0]!
+      .n,
+  );
+const [consumeMs] = await timed(async () => {
+  const consumer = transport.startConsumer(new EventStore(database, 'benchc'), {
+    name: 'bench',
+    sources: { bench: ['Happened'] },
+    handle: async (e, tx) => {
+      await sql`INSERT INTO benchc.applied VALUES (${e.eventId}::uuid)`.execute(tx);
+    },
+  });
+  while ((await applied()) < all.length) await new Promise((r) => setTimeout(r, 20));
+  await consumer.stop();
+});
+report(
+  'consumer from JetStream (events/s)',
+  all.length / (consumeMs / 1000),
+  'ev/s',
+  all.length / (rawConsumeMs / 1000),
+  '(plain pull + batch insert)',
+);
 await transport.deleteStreams();
 await transport.close();
 
