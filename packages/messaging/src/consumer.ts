@@ -79,8 +79,10 @@ class StreamFeed implements FollowerSource<JsMsg> {
   /** After a commit through `p`: those messages are done; acknowledging the last frees the window. */
   committed(p: Position) {
     const seq = Number(p.globalPosition);
-    let last: JsMsg | undefined;
-    while (this.#buffer[0] && this.#buffer[0].seq <= seq) last = this.#buffer.shift();
+    let done = 0;
+    while (done < this.#buffer.length && this.#buffer[done]!.seq <= seq) done++;
+    const last = done ? this.#buffer[done - 1] : undefined;
+    this.#buffer.splice(0, done);
     if (seq > this.#after) this.#after = seq;
     last?.ack(); // AckPolicy.All: acknowledges everything up to it
   }
@@ -271,6 +273,8 @@ export function startJetStreamConsumer(
       policy: {
         batchSize,
         pollMs: t.options.pollMs ?? 1000,
+        // messages gather in the feed's buffer while a batch is applied: no pause needed to let them
+        gatherMs: 0,
         ...(t.options.maxDeliver ? { maxAttempts: t.options.maxDeliver } : {}),
         ...(t.options.backoffBaseMs ? { backoffBaseMs: t.options.backoffBaseMs } : {}),
         ...(t.options.leaseMs ? { leaseMs: t.options.leaseMs } : {}),

@@ -29,6 +29,8 @@ export type DeliveryPolicy = {
   backoffBaseMs?: number;
   batchSize?: number;
   pollMs?: number;
+  /** Pause after a partial batch, letting more gather (the follower's default, 100 ms, when absent). */
+  gatherMs?: number;
   leaseMs?: number;
   logger?: Logger;
 };
@@ -59,6 +61,7 @@ export function consumerFollower<I>(o: {
     target: { db: target.db, schema: target.schema },
     ...(policy.batchSize ? { batchSize: policy.batchSize } : {}),
     ...(policy.pollMs ? { pollMs: policy.pollMs } : {}),
+    ...(policy.gatherMs !== undefined ? { gatherMs: policy.gatherMs } : {}),
     ...(policy.leaseMs ? { leaseMs: policy.leaseMs } : {}),
     policy: {
       maxAttempts: policy.maxAttempts ?? 5,
