@@ -76,14 +76,6 @@ export class Checkpoints {
         ${lease ? sql`, holder = excluded.holder, lease_until = excluded.lease_until` : sql``}`.execute(ex);
   }
 
-  /**
-   * Rewinds to the start for a rebuild, in the rebuild's transaction. The row is kept, never deleted: a
-   * follower waiting on it must find it rewound, not missing (it would read START without the lock).
-   */
-  async rewind(ex: Executor, subscription: string, lease: { holder: string; ms: number }): Promise<void> {
-    await this.write(ex, subscription, START, lease);
-  }
-
   /** Gives a lease up, so a standby takes over at once instead of after it runs out. */
   async release(ex: Executor, subscription: string, holder: string): Promise<void> {
     await sql`UPDATE ${this.s}.checkpoints SET holder = NULL, lease_until = NULL

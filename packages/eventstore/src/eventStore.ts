@@ -60,9 +60,9 @@ const NEW_STREAM_RACE = new Set(['streams_pkey', 'events_stream_id_stream_positi
 export class EventStore {
   /**
    * Emits 'appended' after a commit that appended to this schema, made by any transaction of any
-   * process (append_events NOTIFYs at commit; the first 'appended' listener starts LISTENing), and
-   * once after a lost listening connection is back. Commits made through this instance also emit it
-   * at once. Followers still poll: a wake-up is a hint, never the only way to see an event.
+   * process (the driver signals this process's commits at once and NOTIFYs the others; the first
+   * 'appended' listener starts listening), and once after a lost listening connection is back.
+   * Followers still poll: a wake-up is a hint, never the only way to see an event.
    */
   readonly notifications = new EventEmitter();
   #listening: Promise<void> | undefined;
@@ -97,13 +97,7 @@ export class EventStore {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.db
-      .transaction()
-      .execute(fn)
-      .then((r) => {
-        this.notifications.emit('appended');
-        return r;
-      });
+    return this.db.transaction().execute(fn);
   }
 
   /** Appends to one or more streams atomically; throws ConcurrencyError on a version mismatch. */
@@ -123,7 +117,6 @@ export class EventStore {
         r_first_position: string;
         r_last_position: string;
       }>`SELECT * FROM ${this.s}.append_events(${JSON.stringify(payload)}::jsonb)`.execute(executor);
-      if (executor === this.db) this.notifications.emit('appended');
       return {
         streams: rows.map((r) => ({
           streamId: r.r_stream_id,

@@ -16,7 +16,7 @@ export class InProcessTransport implements Transport {
 
   startRelay(store: EventStore, service: string, published: ReadonlySet<string>): Relay {
     this.#sources.set(service, { store, published });
-    return { stop: async () => {}, lag: async () => 0, publishBatch: async () => 0 };
+    return { stop: async () => {}, lag: async () => 0 };
   }
 
   startConsumer(target: EventStore, spec: ConsumerSpec): Consumer {

@@ -126,7 +126,6 @@ export function startJetStreamRelay(
   });
   follower.start();
   return {
-    publishBatch: () => follower.processBatch(),
     stop: () => follower.stop(),
     lag: async () =>
       store.countAfter(await follower.checkpoints.read(store.db, RELAY_CHECKPOINT), store.db, [...published]),

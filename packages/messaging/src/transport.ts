@@ -1,11 +1,7 @@
 import type { EventStore } from '@casework/eventstore';
 import type { ConsumerSpec, ConsumerStats } from './types.js';
 
-export type Relay = {
-  stop: () => Promise<void>;
-  lag: () => Promise<number>;
-  publishBatch: () => Promise<number>;
-};
+export type Relay = { stop: () => Promise<void>; lag: () => Promise<number> };
 export type Consumer = { stop: () => Promise<void>; stats: () => ConsumerStats; lag: () => Promise<number> };
 
 /** How events leave one service and reach another: JetStream, or in-process in the embedded mode. */
