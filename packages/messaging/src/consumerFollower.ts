@@ -1,6 +1,6 @@
 import { type EventStore, Follower, type FollowerSource } from '@casework/eventstore';
 import { DeadLetters } from './deadLetters.js';
-import { applyOne } from './inbox.js';
+import { applyInOrder } from './inbox.js';
 import {
   backoffMs,
   type ConsumerSpec,
@@ -37,7 +37,7 @@ export type DeliveryPolicy = {
 
 /**
  * A consumer on the follower loop, the same in both transports: events of one source applied in order,
- * each claimed in the inbox and applied behind a savepoint; a failure stops the line at that event and
+ * claimed in the inbox and applied behind a savepoint (`applyInOrder`); a failure stops the line at that event and
  * retries it in place; after `maxAttempts` it is dead-lettered (with its error and attempts) in the
  * transaction that moves past it. Only the source differs: the producer's log, or its JetStream stream.
  */
@@ -85,20 +85,27 @@ export function consumerFollower<I>(o: {
         );
     },
     handle: async (items, tx) => {
-      for (const [i, item] of items.entries()) {
+      // the events to apply, each with its item's index, up to the first unreadable envelope
+      const events: IncomingEvent[] = [];
+      const at: number[] = [];
+      let unreadable: { index: number; error: unknown } | undefined;
+      for (const [index, item] of items.entries()) {
         let event: IncomingEvent;
         try {
           event = o.toEvent(item);
         } catch (error) {
-          return { applied: i, error };
+          unreadable = { index, error };
+          break;
         }
         if (!o.wanted.has(event.type)) continue;
-        const outcome = await applyOne(target, spec.name, event, spec.handle, tx);
-        if (outcome.result === 'failed') return { applied: i, error: outcome.error };
-        if (outcome.result === 'applied') stats.processed++;
-        else stats.duplicates++;
+        events.push(event);
+        at.push(index);
       }
-      return undefined;
+      const outcome = await applyInOrder(target, spec.name, events, spec.handle, tx);
+      stats.processed += outcome.applied;
+      stats.duplicates += outcome.duplicates;
+      if (outcome.failed) return { applied: at[outcome.failed.index]!, error: outcome.failed.error };
+      return unreadable ? { applied: unreadable.index, error: unreadable.error } : undefined;
     },
   });
 }

@@ -1,6 +1,6 @@
 import type { EventStore, Executor } from '@casework/eventstore';
 import { sql } from 'kysely';
-import { applyBatch } from './inbox.js';
+import { applyOne } from './inbox.js';
 import type { EventHandler, IncomingEvent } from './types.js';
 
 export type DeadLetter = {
@@ -92,8 +92,8 @@ export class DeadLetters {
         data: row.data,
         metadata: row.metadata,
       };
-      const [outcome] = await applyBatch(this.target, row.consumer, [event], handle, tx);
-      if (outcome?.result === 'failed') {
+      const outcome = await applyOne(this.target, row.consumer, event, handle, tx);
+      if (outcome.result === 'failed') {
         await sql`UPDATE ${this.s}.dead_letters SET error = ${describeError(outcome.error)}, deliveries = deliveries + 1
           WHERE id = ${id}::bigint`.execute(tx);
         return 'failed';

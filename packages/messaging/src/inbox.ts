@@ -30,19 +30,66 @@ export async function applyOne(
   }
 }
 
-/** Applies events in order, stopping at the first that fails (stop the line: nothing after it runs). */
-export async function applyBatch(
+/** What applying events in order did: how many took effect or were duplicates, and the first failure. */
+export type BatchOutcome = {
+  applied: number;
+  duplicates: number;
+  failed?: { index: number; error: unknown };
+};
+
+/**
+ * Applies events in order in the caller's transaction, stopping at the first that fails (stop the
+ * line: nothing after it runs, everything before it stays). Optimistic: the whole batch is claimed in
+ * one statement and handled behind one savepoint; only when something in it fails is it rolled back and
+ * applied again event by event (`applyOne`), to find the failing event and keep the ones before it.
+ */
+export async function applyInOrder(
   target: EventStore,
   consumer: string,
   events: IncomingEvent[],
   handle: EventHandler,
   tx: Tx,
-): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
-  for (const event of events) {
-    const outcome = await applyOne(target, consumer, event, handle, tx);
-    outcomes.push(outcome);
-    if (outcome.result === 'failed') break;
+): Promise<BatchOutcome> {
+  if (events.length > 1) {
+    await sql`SAVEPOINT inbox_batch`.execute(tx);
+    try {
+      const outcome = await claimAndHandle(target, consumer, events, handle, tx);
+      await sql`RELEASE SAVEPOINT inbox_batch`.execute(tx);
+      return outcome;
+    } catch {
+      // the failure is found and reported by the careful pass below
+      await sql`ROLLBACK TO SAVEPOINT inbox_batch`.execute(tx);
+    }
   }
-  return outcomes;
+  const outcome: BatchOutcome = { applied: 0, duplicates: 0 };
+  for (const [index, event] of events.entries()) {
+    const one = await applyOne(target, consumer, event, handle, tx);
+    if (one.result === 'failed') return { ...outcome, failed: { index, error: one.error } };
+    outcome[one.result === 'applied' ? 'applied' : 'duplicates']++;
+  }
+  return outcome;
+}
+
+/** Claims every event in one statement and handles those claimed, in order; throws on any failure. */
+async function claimAndHandle(
+  target: EventStore,
+  consumer: string,
+  events: IncomingEvent[],
+  handle: EventHandler,
+  tx: Tx,
+): Promise<BatchOutcome> {
+  const { rows } = await sql<{
+    event_id: string;
+  }>`INSERT INTO ${sql.id(target.schema)}.inbox (consumer, event_id)
+    SELECT ${consumer}, unnest(${events.map((e) => e.eventId)}::uuid[])
+    ON CONFLICT DO NOTHING RETURNING event_id::text`.execute(tx);
+  // an id met twice in one batch is claimed once: the first time it is met is the one applied
+  const claimed = new Set(rows.map((r) => r.event_id));
+  let applied = 0;
+  for (const event of events) {
+    if (!claimed.delete(event.eventId.toLowerCase())) continue;
+    await handle(event, tx);
+    applied++;
+  }
+  return { applied, duplicates: events.length - applied };
 }

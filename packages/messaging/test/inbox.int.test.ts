@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMetadata } from '@casework/contracts';
+import type { EventStore } from '@casework/eventstore';
+import { testPostgres } from '@casework/testkit';
+import { sql } from 'kysely';
+import t from 'tap';
+import { applyInOrder, type EventHandler, type IncomingEvent } from '../src/index.js';
+import { stores } from './harness.js';
+
+const event = (n: number, eventId = randomUUID()): IncomingEvent => ({
+  eventId,
+  type: 'Numbered',
+  source: 'producer',
+  data: { n },
+  metadata: { id: eventId, source: 'producer' } as EventMetadata,
+});
+
+const rows = async (store: EventStore) => {
+  const applied = await sql<{ n: number }>`SELECT n FROM c.applied ORDER BY n`.execute(store.db);
+  const inbox = await sql<{ n: string }>`SELECT count(*)::text AS n FROM c.inbox`.execute(store.db);
+  return { applied: applied.rows.map((r) => r.n), inbox: Number(inbox.rows[0]!.n) };
+};
+
+const recording =
+  (failOn?: number): EventHandler =>
+  async (e, tx) => {
+    const n = (e.data as { n: number }).n;
+    await sql`INSERT INTO c.applied VALUES (${e.eventId}::uuid, ${n})`.execute(tx);
+    if (n === failOn) throw new Error(`cannot handle ${n}`);
+  };
+
+t.test('a batch applies in order; duplicates, within it or from before, are claimed once', async (t) => {
+  const { targets } = await stores(await testPostgres(t), ['c']);
+  const store = targets.c!;
+  const seen = event(0);
+  await store.transaction((tx) => applyInOrder(store, 'x', [seen], recording(), tx));
+  const again = event(2);
+  // an upper-case id is the same event as its lower-case form
+  const batch = [event(1), seen, again, event(3), { ...again, eventId: again.eventId.toUpperCase() }];
+  const order: number[] = [];
+  const outcome = await store.transaction((tx) =>
+    applyInOrder(
+      store,
+      'x',
+      batch,
+      async (e, tx) => {
+        order.push((e.data as { n: number }).n);
+        await recording()(e, tx);
+      },
+      tx,
+    ),
+  );
+  t.same(outcome, { applied: 3, duplicates: 2 });
+  t.same(order, [1, 2, 3], 'handled in the order given, each once');
+  t.same(await rows(store), { applied: [0, 1, 2, 3], inbox: 4 });
+});
+
+t.test(
+  'a failure stops the line: the events before it stay, it and those after leave no trace',
+  async (t) => {
+    const { targets } = await stores(await testPostgres(t), ['c']);
+    const store = targets.c!;
+    const batch = [1, 2, 3, 4, 5].map((n) => event(n));
+    const outcome = await store.transaction((tx) => applyInOrder(store, 'x', batch, recording(3), tx));
+    t.equal(outcome.applied, 2);
+    t.equal(outcome.failed?.index, 2, 'the third event is the one that failed');
+    t.match(String(outcome.failed?.error), /cannot handle 3/);
+    t.same(await rows(store), { applied: [1, 2], inbox: 2 }, 'nothing of the failing event or later ones');
+    // retried without the fault: the rest applies, the first two are duplicates now
+    const retry = await store.transaction((tx) => applyInOrder(store, 'x', batch, recording(), tx));
+    t.same(retry, { applied: 3, duplicates: 2 });
+    t.same(await rows(store), { applied: [1, 2, 3, 4, 5], inbox: 5 });
+  },
+);
