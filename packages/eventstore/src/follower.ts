@@ -28,6 +28,11 @@ export type FollowerSource<I> = {
   standby?(): void;
   /** Calls `wake` when there may be something new to read; returns how to stop listening. */
   subscribe?(wake: () => void): () => void;
+  /**
+   * Reads are plain queries (no state in the source): after a full batch the follower reads the next
+   * one while it handles this one, and uses it if the checkpoint then stands where that read began.
+   */
+  readAhead?: boolean;
 };
 
 /**
@@ -120,6 +125,8 @@ export class Follower<I> {
   #renewedAt = 0;
   /** Another instance held the lease at the last look: check it before reading anything. */
   #standingBy = true;
+  /** The next batch, being read while this one is handled (sources that allow it). */
+  #ahead: { from: Position; limit: number; batch: Promise<Batch<I> | undefined> } | undefined;
 
   constructor(private readonly o: FollowerOptions<I>) {
     this.name = o.name;
@@ -201,6 +208,7 @@ export class Follower<I> {
     await this.checkpoints.write(tx, this.name, to, { holder: this.holder, ms: this.#leaseMs });
     this.#at = to;
     this.#readFrom = undefined;
+    this.#ahead = undefined;
     this.o.source.reposition?.(to);
   }
 
@@ -223,7 +231,13 @@ export class Follower<I> {
     }
     const at = await this.#position();
     const from = this.#readFrom ?? at;
-    const batch = await this.o.source.read(from, this.#isolate ? 1 : (limit ?? this.o.batchSize ?? 500));
+    const size = this.#isolate ? 1 : (limit ?? this.o.batchSize ?? 500);
+    const batch = await this.#read(from, size);
+    if (this.o.source.readAhead && batch.items.length === size && size > 1) {
+      const next = batch.through;
+      // a failed read ahead is only a lost head start: the next step reads again
+      this.#ahead = { from: next, limit: size, batch: this.o.source.read(next, size).catch(() => undefined) };
+    }
     const renew = Date.now() - this.#renewedAt > this.#leaseMs / 3;
     if (batch.items.length === 0 && !renew) {
       this.#readFrom = batch.through;
@@ -278,6 +292,15 @@ export class Follower<I> {
       return 'failed';
     }
     return outcome;
+  }
+
+  /** The batch after `from`: the one read ahead if it began there, else read now. */
+  async #read(from: Position, limit: number): Promise<Batch<I>> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    const batch =
+      ahead && ahead.limit === limit && samePosition(ahead.from, from) ? await ahead.batch : undefined;
+    return batch ?? this.o.source.read(from, limit);
   }
 
   /** Counts a failed attempt at an item; true when it is to be given up on now. */

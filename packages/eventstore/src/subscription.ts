@@ -43,6 +43,7 @@ function follow<E extends RecordedEvent | EncodedEvent>(
       return { items: events, through, held };
     },
     positionOf,
+    readAhead: true,
     subscribe: (wake) => {
       store.notifications.on('appended', wake);
       return () => store.notifications.off('appended', wake);

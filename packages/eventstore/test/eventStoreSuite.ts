@@ -274,6 +274,68 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
     t.same(await rows(), incremental);
   });
 
+  t.test(
+    'a subscription reads the next batch while it applies one, and still applies each event once, in order',
+    async (t) => {
+      await sql`CREATE TABLE es.ahead (seq serial, n int UNIQUE NOT NULL)`.execute(store.db);
+      for (let n = 0; n < 25; n++)
+        await store.append([
+          {
+            streamId: `a-${n % 3}`,
+            streamType: 'a',
+            expectedVersion: 'any',
+            events: [event('Ahead', { n })],
+          },
+        ]);
+      await settled(t);
+      // the store the subscription reads through, counting the reads it asks for
+      const watched = new EventStore(store.database, 'es');
+      let reads = 0;
+      let applying = 0;
+      let readsWhenApplyingSecond = 0;
+      const readLog = watched.readLog.bind(watched) as (...a: unknown[]) => Promise<unknown>;
+      (watched as { readLog: unknown }).readLog = (...a: unknown[]) => {
+        reads++;
+        return readLog(...a);
+      };
+      let failOn: number | undefined = 17;
+      const sub = new Subscription({
+        name: 'ahead',
+        source: watched,
+        types: ['Ahead'],
+        batchSize: 5,
+        target: { db: store.db, schema: 'es' },
+        handle: async (events, tx) => {
+          if (++applying === 2) readsWhenApplyingSecond = reads;
+          for (const e of events) {
+            const { n } = e.data as { n: number };
+            if (n === failOn) {
+              failOn = undefined;
+              throw new Error(`cannot apply ${n} yet`);
+            }
+            await sql`INSERT INTO es.ahead (n) VALUES (${n})`.execute(tx);
+          }
+        },
+      });
+      const applied = async () =>
+        (await sql<{ n: number }>`SELECT n FROM es.ahead ORDER BY seq`.execute(store.db)).rows.map(
+          (r) => r.n,
+        );
+      const all = Array.from({ length: 25 }, (_, n) => n);
+      await t.rejects(sub.catchUp(), /cannot apply 17 yet/);
+      t.same(await applied(), all.slice(0, 15), 'the batches before the failing one, nothing of it');
+      await sub.catchUp();
+      t.same(await applied(), all, 'then the rest, once each and in order');
+      // (PGlite, one connection, serves that read before the batch's transaction; PostgreSQL meanwhile)
+      t.equal(readsWhenApplyingSecond, 3, 'the third batch was asked for before the second was applied');
+      // a rewind drops what was read ahead: the replay starts at the beginning
+      await sql`TRUNCATE es.ahead RESTART IDENTITY`.execute(store.db);
+      await store.db.transaction().execute((tx) => sub.takeOver(tx, START));
+      await sub.catchUp();
+      t.same(await applied(), all, 'replayed from the start, in order');
+    },
+  );
+
   t.test('a running subscription wakes on appends', async (t) => {
     let seen = 0;
     const sub = new Subscription({
