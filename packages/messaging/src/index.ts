@@ -5,6 +5,7 @@ export * from './deadLetters.js';
 export * from './inbox.js';
 export * from './inProcess.js';
 export * from './natsOptions.js';
+export * from './publishWindow.js';
 export * from './relay.js';
 export * from './transport.js';
 export * from './types.js';

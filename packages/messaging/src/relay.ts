@@ -1,9 +1,10 @@
 import { subjectOf } from '@casework/contracts';
 import { type EncodedEvent, type EventStore, encodedLogSource, Follower } from '@casework/eventstore';
-import { JetStreamApiCodes, type PubAck } from '@nats-io/jetstream';
+import { JetStreamApiCodes } from '@nats-io/jetstream';
 import { apiCode } from './apiCode.js';
 import { toHeaders } from './cloudEventHeaders.js';
 import type { JetStreamTransport } from './connection.js';
+import { publishWindow } from './publishWindow.js';
 import type { Relay } from './transport.js';
 
 const RELAY_CHECKPOINT = 'relay:jetstream';
@@ -37,24 +38,21 @@ export class OrderedPublisher {
         const base: number = this.#last ?? (await this.t.jsm.streams.info(stream)).state.last_seq;
         this.#last = base;
         const window = events.slice(stored);
-        const acks = window.map((e, i) =>
-          this.t.js
-            .publish(subjectOf(this.t.prefix, this.service, e.type), e.data, {
-              msgID: e.eventId,
-              headers: toHeaders(e.metadata),
-              timeout,
-              expect: { lastSequence: base + i },
-            })
-            .then(
-              (ack): { ack: PubAck } => ({ ack }),
-              (error: unknown) => ({ error }),
-            ),
+        const acks = await publishWindow(
+          this.t.nc,
+          window.map((e, i) => ({
+            subject: subjectOf(this.t.prefix, this.service, e.type),
+            data: e.data,
+            headers: toHeaders(e.metadata),
+            msgId: e.eventId,
+            expectLastSequence: base + i,
+          })),
+          timeout,
         );
         let progress = 0;
         let failure: unknown;
         let repeats = false;
-        for (const pending of acks) {
-          const r = await pending;
+        for (const r of acks) {
           if (failure !== undefined) continue; // refused behind the failure, or harmless repeats
           if ('error' in r) {
             const code = apiCode(r.error);

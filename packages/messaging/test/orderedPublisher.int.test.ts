@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EncodedEvent } from '@casework/eventstore';
 import { natsNames, natsUrl } from '@casework/testkit';
+import { JetStreamApiCodes } from '@nats-io/jetstream';
 import t from 'tap';
-import { JetStreamTransport, OrderedPublisher } from '../src/index.js';
+import { apiCode } from '../src/apiCode.js';
+import { JetStreamTransport, OrderedPublisher, publishWindow, toHeaders } from '../src/index.js';
 
 const encoded = (n: number): EncodedEvent => {
   const id = randomUUID();
@@ -74,3 +76,49 @@ t.test('a repeat of events already stored is acknowledged, and what follows land
   const last = await tr.jsm.streams.getMessage(tr.streamOf('producer'), { seq: 20 });
   t.equal((last!.json() as { n: number }).n, 19);
 });
+
+t.test(
+  'a window is answered message by message: stored, refused with its API code, or nobody there',
+  async (t) => {
+    const names = natsNames();
+    const tr = await JetStreamTransport.connect({ url: await natsUrl(), ...names });
+    t.teardown(async () => {
+      await tr.deleteStreams();
+      await tr.close();
+    });
+    await tr.ensureStream('producer');
+    const message = (n: number, expectLastSequence: number) => {
+      const e = encoded(n);
+      return {
+        subject: `${names.prefix}.producer.Numbered`,
+        data: e.data,
+        headers: toHeaders(e.metadata),
+        msgId: e.eventId,
+        expectLastSequence,
+      };
+    };
+    const first = message(0, 0);
+    const replies = await publishWindow(
+      tr.nc,
+      [first, message(1, 1), message(2, 7), { ...first, headers: toHeaders(encoded(0).metadata) }],
+      5000,
+    );
+    t.same(replies[0], { ack: { seq: 1, duplicate: false } });
+    t.same(replies[1], { ack: { seq: 2, duplicate: false } });
+    t.equal(apiCode((replies[2] as { error: unknown }).error), JetStreamApiCodes.StreamWrongLastSequence);
+    t.same(
+      replies[3],
+      { ack: { seq: 1, duplicate: true } },
+      'a repeat of a stored id is acknowledged as one',
+    );
+
+    const started = Date.now();
+    const [nobody] = await publishWindow(
+      tr.nc,
+      [{ ...message(3, 0), subject: `${names.prefix}.nostream.X` }],
+      10_000,
+    );
+    t.match(String((nobody as { error: unknown }).error), /no responders/);
+    t.ok(Date.now() - started < 2000, 'answered at once, not after the timeout');
+  },
+);
