@@ -174,8 +174,11 @@ const [relayMs] = await timed(async () => {
   // watch the stream fill (a cheap question to NATS), then the checkpoint: counting the events still to
   // relay every few milliseconds would cost the database more than the relay's own reads
   const stream = transport.streamOf('bench');
-  while ((await transport.jsm.streams.info(stream)).state.messages < all.length)
+  const deadline = Date.now() + 120_000;
+  while ((await transport.jsm.streams.info(stream)).state.messages < all.length) {
+    if (Date.now() > deadline) throw new Error('the relay did not publish every event within 2 minutes');
     await new Promise((r) => setTimeout(r, 5));
+  }
   while ((await relay.lag()) > 0) await new Promise((r) => setTimeout(r, 5));
 });
 await relay.stop();

@@ -57,7 +57,8 @@ export async function applyInOrder(
       await sql`RELEASE SAVEPOINT inbox_batch`.execute(tx);
       return outcome;
     } catch {
-      // the failure is found and reported by the careful pass below
+      // the failure is found and reported by the careful pass below (if even the rollback fails, the
+      // connection is gone and the batch's transaction fails as a whole)
       await sql`ROLLBACK TO SAVEPOINT inbox_batch`.execute(tx);
     }
   }
@@ -69,6 +70,8 @@ export async function applyInOrder(
   }
   return outcome;
 }
+
+const hex = (uuid: string) => uuid.toLowerCase().replace(/[^0-9a-f]/g, '');
 
 /** Claims every event in one statement and handles those claimed, in order; throws on any failure. */
 async function claimAndHandle(
@@ -83,13 +86,16 @@ async function claimAndHandle(
   }>`INSERT INTO ${sql.id(target.schema)}.inbox (consumer, event_id)
     SELECT ${consumer}, unnest(${events.map((e) => e.eventId)}::uuid[])
     ON CONFLICT DO NOTHING RETURNING event_id::text`.execute(tx);
-  // an id met twice in one batch is claimed once: the first time it is met is the one applied
-  const claimed = new Set(rows.map((r) => r.event_id));
+  // an id met twice in one batch is claimed once: the first time it is met is the one applied. Ids are
+  // compared by their hex digits: PostgreSQL answers in its canonical form whatever form it was given
+  const claimed = new Set(rows.map((r) => hex(r.event_id)));
   let applied = 0;
   for (const event of events) {
-    if (!claimed.delete(event.eventId.toLowerCase())) continue;
+    if (!claimed.delete(hex(event.eventId))) continue;
     await handle(event, tx);
     applied++;
   }
+  // a claim matched to no event would commit an event as seen without its effect: never let it
+  if (claimed.size > 0) throw new Error('an inbox claim matched no event of the batch');
   return { applied, duplicates: events.length - applied };
 }

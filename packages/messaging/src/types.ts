@@ -12,7 +12,11 @@ export type IncomingEvent = {
   metadata: EventMetadata;
 };
 
-/** A consumer's effect: runs inside the transaction that also records the event in the inbox. */
+/**
+ * A consumer's effect: runs inside the transaction that also records the event in the inbox. Only its
+ * effects through `tx` are kept exactly once: when an event of a batch fails, the handlers of the events
+ * before it run again in the same attempt (their first effects rolled back).
+ */
 export type EventHandler = (event: IncomingEvent, tx: Tx) => Promise<void>;
 
 export type ConsumerSpec = {

@@ -7,7 +7,7 @@ import t from 'tap';
 import { applyInOrder, type EventHandler, type IncomingEvent } from '../src/index.js';
 import { stores } from './harness.js';
 
-const event = (n: number, eventId = randomUUID()): IncomingEvent => ({
+const event = (n: number, eventId: string = randomUUID()): IncomingEvent => ({
   eventId,
   type: 'Numbered',
   source: 'producer',
@@ -72,3 +72,14 @@ t.test(
     t.same(await rows(store), { applied: [1, 2, 3, 4, 5], inbox: 5 });
   },
 );
+
+t.test('ids in any form PostgreSQL reads are claimed and handled, never claimed alone', async (t) => {
+  const { targets } = await stores(await testPostgres(t), ['c']);
+  const store = targets.c!;
+  const braced = randomUUID();
+  const bare = randomUUID();
+  const batch = [event(1, `{${braced}}`), event(2, bare.replaceAll('-', '').toUpperCase())];
+  const outcome = await store.transaction((tx) => applyInOrder(store, 'x', batch, recording(), tx));
+  t.same(outcome, { applied: 2, duplicates: 0 });
+  t.same(await rows(store), { applied: [1, 2], inbox: 2 });
+});

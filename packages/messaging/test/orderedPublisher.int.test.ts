@@ -122,3 +122,30 @@ t.test(
     t.ok(Date.now() - started < 2000, 'answered at once, not after the timeout');
   },
 );
+
+t.test(
+  'a message the connection refuses mid-window: those before it are stored and counted, none after it sent',
+  async (t) => {
+    const tr = await JetStreamTransport.connect({ url: await natsUrl(), ...natsNames() });
+    t.teardown(async () => {
+      await tr.deleteStreams();
+      await tr.close();
+    });
+    await tr.ensureStream('producer');
+    const events = range(0, 5);
+    // over the server's payload limit (1 MB by default): the client refuses it before sending
+    events[2] = {
+      ...events[2]!,
+      data: JSON.stringify({ n: 2, pad: 'x'.repeat(tr.nc.info!.max_payload + 1) }),
+    };
+    const p = new OrderedPublisher(tr, 'producer');
+    const outcome = await p.publish(events);
+    t.equal(outcome.stored, 2, 'the two before it are acknowledged and counted');
+    t.match(String(outcome.error), /max_payload|payload/i);
+    const { state } = await tr.jsm.streams.info(tr.streamOf('producer'));
+    t.equal(state.messages, 2, 'nothing after it was sent');
+    // sent again, the stored ones are recognised and nothing lands twice
+    t.same(await p.publish(events.slice(0, 2)), { stored: 2 });
+    t.equal((await tr.jsm.streams.info(tr.streamOf('producer'))).state.messages, 2);
+  },
+);
