@@ -1,0 +1,127 @@
+// One store under test, in a process of its own: runs the figure the parent names and sends back what it
+// measured. Started by bench/peers.ts as `worker.ts <ours|emmett> <database url>`.
+import { randomUUID } from 'node:crypto';
+import { emmett } from './emmett.js';
+import { ours } from './ours.js';
+import { Conflict, type PeerEvent, type PeerStore } from './store.js';
+
+export type Figure = 'prefill' | 'single' | 'writers' | 'batch' | 'read' | 'catchup' | 'race';
+export type Measured = {
+  latencies?: number[];
+  events?: number;
+  ms?: number;
+  winners?: number;
+  errors?: number;
+};
+export type Command = { figure: Figure; round: number; size: number };
+
+/** About 300 bytes of JSON, the same for both stores. */
+export const peerEvent = (type: string): PeerEvent => {
+  const id = randomUUID();
+  return {
+    type,
+    data: { clientId: randomUUID(), municipality: 'BLG01', note: 'x'.repeat(220) },
+    metadata: {
+      specversion: '1.0',
+      id,
+      type: `casework.peer.${type}.v1`,
+      source: 'peer',
+      subject: id,
+      time: new Date().toISOString(),
+      correlationid: randomUUID(),
+    },
+  };
+};
+
+const ms = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
+
+async function measure(store: PeerStore, { figure, round, size }: Command): Promise<Measured> {
+  const latencies: number[] = [];
+  const timed = async (fn: () => Promise<unknown>) => {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    latencies.push(ms(t0));
+  };
+  switch (figure) {
+    case 'prefill': {
+      // streams of 3 events, 16 at a time: tables the size a municipality's service reaches
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          for (let i = next++; i < size; i = next++)
+            await store.append(
+              `prefill-${i}`,
+              [peerEvent('Filled'), peerEvent('Filled'), peerEvent('Filled')],
+              'no_stream',
+            );
+        }),
+      );
+      return {};
+    }
+    case 'single':
+      for (let i = 0; i < size; i++)
+        await timed(() => store.append(`single-${round}-${i}`, [peerEvent('One')], 'no_stream'));
+      return { latencies };
+    case 'writers': {
+      const t0 = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, w) => {
+          let version = await store.append(`writer-${round}-${w}`, [peerEvent('Written')], 'no_stream');
+          for (let i = 1; i < size; i++)
+            version = await store.append(`writer-${round}-${w}`, [peerEvent('Written')], version);
+        }),
+      );
+      return { events: 16 * size, ms: ms(t0) };
+    }
+    case 'batch':
+      for (let i = 0; i < size; i++)
+        await timed(() =>
+          store.append(
+            `batch-${round}-${i}`,
+            Array.from({ length: 100 }, () => peerEvent('Batched')),
+            'no_stream',
+          ),
+        );
+      return { latencies };
+    case 'read': {
+      let errors = 0;
+      for (let i = 0; i < size; i++)
+        await timed(async () => {
+          if ((await store.readStream(`batch-${round}-${i % 50}`)) !== 100) errors++;
+        });
+      return { latencies, errors };
+    }
+    case 'catchup': {
+      const t0 = process.hrtime.bigint();
+      const events = await store.catchUp(size);
+      return { events, ms: ms(t0) };
+    }
+    case 'race': {
+      const id = `race-${round}`;
+      const version = await store.append(id, [peerEvent('Raced')], 'no_stream');
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: size }, () => store.append(id, [peerEvent('Raced')], version)),
+      );
+      const winners = outcomes.filter((o) => o.status === 'fulfilled').length;
+      const errors = outcomes.filter(
+        (o) => o.status === 'rejected' && !(o.reason instanceof Conflict),
+      ).length;
+      return { winners, errors };
+    }
+  }
+}
+
+const [kind, databaseUrl] = process.argv.slice(2);
+const store = await (kind === 'emmett' ? emmett : ours)(databaseUrl!);
+process.on('message', async (command: Command | 'close') => {
+  if (command === 'close') {
+    await store.close();
+    process.exit(0);
+  }
+  try {
+    process.send!({ ok: await measure(store, command) });
+  } catch (e) {
+    process.send!({ error: String((e as Error).stack ?? e) });
+  }
+});
+process.send!('ready');
