@@ -139,21 +139,35 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
         await sql.raw(appendFunction(schema)).execute(db);
       },
     },
+    '0008_append_plans_independent_of_size': {
+      async up(db) {
+        // one stream appended by primary-key probes; several found through arrays, not a join the
+        // planner could turn into a scan of streams once the table has a few thousand rows (issue 16)
+        await sql.raw(appendFunction(schema)).execute(db);
+      },
+    },
   };
 }
 
 /**
- * One call appends to several streams atomically, each with its expected version: one round trip, a
- * handful of set-based statements whatever the number of streams. `expected` is a number (the stream's
- * current version, 0 for a new stream), 'any', 'no_stream' or 'stream_exists'. A mismatch raises
- * SQLSTATE CW409 with the details as JSON. Existing streams are locked in stream-id order, so two
- * appends touching the same streams queue rather than deadlock; two creating the same new stream meet
- * on the primary key (23505), which the store reports as a concurrency error too.
+ * One call appends to one or more streams atomically, each with its expected version: one round trip.
+ * `expected` is a number (the stream's current version, 0 for a new stream), 'any', 'no_stream' or
+ * 'stream_exists'. A mismatch raises SQLSTATE CW409 with the details as JSON. Two creating the same new
+ * stream meet on the primary key (23505), which the store reports as a concurrency error too.
+ *
+ * One stream (nearly every command) takes a path of primary-key probes. Several take a set-based path
+ * of a handful of statements whatever their number, the streams found through an array of ids (an
+ * index scan at any table size; a join with the JSON's rows, estimated at 100, let the planner scan the
+ * whole streams table) and locked in stream-id order, so two appends touching the same streams queue
+ * rather than deadlock.
  */
 function appendFunction(schema: string, options: { notify?: boolean } = {}): string {
   const s = `"${schema}"`;
   // (0005 only) NOTIFY queued with the transaction, delivered at its commit; replaced by 0007
   const notify = options.notify ? `PERFORM pg_notify('${appendChannel(schema)}', '');\n  ` : '';
+  const mismatch = (id: string, expected: string, actual: string) => `
+    RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'CW409',
+      DETAIL = json_build_object('streamId', ${id}, 'expected', ${expected}, 'actual', ${actual})::text;`;
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_events(p_streams jsonb)
 RETURNS TABLE (r_stream_id text, r_version bigint, r_first_position bigint, r_last_position bigint)
@@ -161,10 +175,44 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
   cur jsonb;
   bad record;
+  ids text[];
+  one jsonb;
+  v_id text;
+  v_expected text;
+  v_version bigint;
+  v_n bigint;
 BEGIN
+  ${notify}IF jsonb_array_length(p_streams) = 1 THEN
+    one := p_streams->0;
+    v_id := one->>'streamId';
+    v_expected := one->>'expected';
+    v_n := jsonb_array_length(one->'events');
+    SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id FOR UPDATE;
+    IF (v_expected = 'no_stream' AND v_version IS NOT NULL)
+       OR (v_expected = 'stream_exists' AND v_version IS NULL)
+       OR (v_expected ~ '^[0-9]+$' AND coalesce(v_version, 0) <> v_expected::bigint) THEN${mismatch('v_id', 'v_expected', 'v_version')}
+    END IF;
+    IF v_version IS NULL THEN
+      INSERT INTO ${s}.streams (stream_id, stream_type, version) VALUES (v_id, one->>'streamType', v_n);
+    ELSE
+      UPDATE ${s}.streams SET version = v_version + v_n, updated_at = now() WHERE stream_id = v_id;
+    END IF;
+    RETURN QUERY
+    WITH inserted AS (
+      INSERT INTO ${s}.events (stream_id, stream_position, event_id, type, data, metadata)
+      SELECT v_id, coalesce(v_version, 0) + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
+      FROM jsonb_array_elements(one->'events') WITH ORDINALITY AS e(value, ord)
+      ORDER BY e.ord
+      RETURNING global_position
+    )
+    SELECT v_id, coalesce(v_version, 0) + v_n, min(i.global_position), max(i.global_position) FROM inserted i;
+    RETURN;
+  END IF;
+
+  ids := ARRAY(SELECT x.value->>'streamId' FROM jsonb_array_elements(p_streams) x);
   WITH locked AS (
     SELECT st.stream_id, st.version FROM ${s}.streams st
-    WHERE st.stream_id IN (SELECT x.value->>'streamId' FROM jsonb_array_elements(p_streams) x)
+    WHERE st.stream_id = ANY(ids)
     ORDER BY st.stream_id FOR UPDATE
   )
   SELECT coalesce(jsonb_object_agg(locked.stream_id, locked.version), '{}') INTO cur FROM locked;
@@ -175,11 +223,9 @@ BEGIN
      OR (r.expected = 'stream_exists' AND NOT cur ? r.id)
      OR (r.expected ~ '^[0-9]+$' AND coalesce((cur->>r.id)::bigint, 0) <> r.expected::bigint)
   ORDER BY r.ord LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'CW409',
-      DETAIL = json_build_object('streamId', bad.id, 'expected', bad.expected, 'actual', bad.actual)::text;
+  IF FOUND THEN${mismatch('bad.id', 'bad.expected', 'bad.actual')}
   END IF;
-  ${notify}RETURN QUERY
+  RETURN QUERY
   WITH r AS (
     SELECT x.ord, x.value->>'streamId' AS id, x.value->>'streamType' AS stream_type, x.value->'events' AS events,
       jsonb_array_length(x.value->'events') AS n, (cur->>(x.value->>'streamId'))::bigint AS version
@@ -188,8 +234,10 @@ BEGIN
     INSERT INTO ${s}.streams (stream_id, stream_type, version)
     SELECT r.id, r.stream_type, r.n FROM r WHERE r.version IS NULL ORDER BY r.ord
   ), moved AS (
-    UPDATE ${s}.streams st SET version = r.version + r.n, updated_at = now()
-    FROM r WHERE r.version IS NOT NULL AND st.stream_id = r.id
+    UPDATE ${s}.streams st SET version = st.version + jsonb_array_length(
+        (SELECT x.value->'events' FROM jsonb_array_elements(p_streams) x WHERE x.value->>'streamId' = st.stream_id)),
+      updated_at = now()
+    WHERE st.stream_id = ANY(ids) AND cur ? st.stream_id
   ), inserted AS (
     INSERT INTO ${s}.events (stream_id, stream_position, event_id, type, data, metadata)
     SELECT r.id, coalesce(r.version, 0) + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
