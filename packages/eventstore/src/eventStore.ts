@@ -39,6 +39,11 @@ const toRecorded = <R extends EventRow>(r: R): Omit<RecordedEvent, 'data'> & { d
   recordedAt: new Date(r.recorded_at).toISOString(),
 });
 
+/** Orders rows by (transaction_id, global_position), both decimal text: by length, then by digits. */
+const inCommitOrder = (a: EventRow, b: EventRow): number =>
+  compareDecimal(a.transaction_id, b.transaction_id) || compareDecimal(a.global_position, b.global_position);
+const compareDecimal = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
 // text casts keep xid8/bigint exact in JavaScript; ORDER BY must name the table's columns, not these
 const columns = (data: string) =>
   sql.raw(
@@ -273,16 +278,25 @@ export class EventStore {
         ORDER BY transaction_id DESC, global_position DESC
         LIMIT 1
       ),
-      -- committed or not, events past the frontier wait behind an older writer still in flight
+      -- committed or not, events past the frontier wait behind an older writer still in flight. Looked
+      -- up in commit order from the frontier (the index's start): an EXISTS that finds nothing may be
+      -- planned as a scan of the whole table, and a row comparison starts at \`after\`, once per page
       held AS (
-        SELECT EXISTS (SELECT 1 FROM ${this.s}.events
-          WHERE (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
-            AND transaction_id >= (SELECT frontier FROM f)
-            ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}) AS held
+        SELECT (SELECT transaction_id FROM ${this.s}.events
+          WHERE transaction_id >= greatest((SELECT frontier FROM f), ${after.transactionId}::xid8)
+            AND (transaction_id > ${after.transactionId}::xid8 OR global_position > ${after.globalPosition}::bigint)
+            ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}
+          ORDER BY transaction_id, global_position LIMIT 1) IS NOT NULL AS held
       )
-      SELECT held.held, last.*, page.* FROM held LEFT JOIN last ON true LEFT JOIN page ON true
-      ORDER BY page.transaction_id::xid8, page.global_position::bigint`.execute(options.executor ?? this.db);
-    const events = rows.filter((r) => r.event_id !== null).map(toRecorded);
+      SELECT held.held, last.*, page.* FROM held LEFT JOIN last ON true LEFT JOIN page ON true`.execute(
+      options.executor ?? this.db,
+    );
+    // put in commit order here: an ORDER BY would sort the page's wide rows again in the database, though
+    // they come out of the index in that order (and this sort finds them so at once)
+    const events = rows
+      .filter((r) => r.event_id !== null)
+      .sort(inCommitOrder)
+      .map(toRecorded);
     const end = events.length === limit ? events[events.length - 1] : undefined;
     const through: Position = end
       ? positionOf(end)

@@ -146,6 +146,13 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
         await sql.raw(appendFunction(schema)).execute(db);
       },
     },
+    '0009_frontier_from_backend_status': {
+      async up(db) {
+        // the backends' status without the pg_stat_activity view (its joins cost a millisecond or more
+        // per call, paid by every page a follower reads while any transaction is in flight)
+        await sql.raw(safeFrontierFunction(schema)).execute(db);
+      },
+    },
   };
 }
 
@@ -264,7 +271,7 @@ export const appendChannel = (schema: string): string => `casework_events_${sche
  * this database's events has finished, so a reader that reads `transaction_id < safe_frontier()` never
  * skips an event committed later. It is the oldest transaction of the statement's snapshot still in
  * flight (pg_snapshot_xip), except those known to run in another database of the server
- * (pg_stat_activity.backend_xid with another datid): they can never write here. One in flight at the
+ * (the backend status's backend_xid with another datid): they can never write here. One in flight at the
  * snapshot that has since finished has an unknown database and still holds (conservative). None left:
  * the snapshot's xmax. STABLE, so it runs on the calling statement's snapshot (a VOLATILE function
  * would take a fresh one per statement, newer than the read's).
@@ -276,7 +283,7 @@ LANGUAGE sql STABLE AS $fn$
   SELECT coalesce(min(x.xid), pg_snapshot_xmax(pg_current_snapshot()))
   FROM pg_snapshot_xip(pg_current_snapshot()) AS x(xid)
   WHERE NOT EXISTS (
-    SELECT FROM pg_stat_activity a
+    SELECT FROM pg_stat_get_activity(NULL) a
     WHERE a.backend_xid = xid(x.xid)
       AND a.datid <> (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))
 $fn$`;
