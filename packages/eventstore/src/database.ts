@@ -269,29 +269,36 @@ class LocalSignals {
 }
 
 /**
- * Tells other processes: one NOTIFY per channel in flight at a time on a pooled connection, and one
- * more after it if commits came meanwhile (a NOTIFY-only transaction writes no WAL, so the lock it
- * takes at commit is held for microseconds).
+ * Tells other processes (another instance may hold a follower's lease): a NOTIFY on a pooled connection
+ * at the first commit, then at most one per channel every `intervalMs`, sent at the end of the interval
+ * when commits came meanwhile. A NOTIFY per append would cost each append another round trip's worth of
+ * database work (a quarter of a single append's time); followers in this process are told at once
+ * (LocalSignals), those elsewhere within the interval, and every follower polls too.
  */
 class Notifier {
-  readonly #inFlight = new Set<string>();
-  readonly #again = new Set<string>();
+  readonly #sentAt = new Map<string, number>();
+  readonly #due = new Set<string>();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly intervalMs = 10,
+  ) {}
 
   notify(channel: string) {
-    if (this.#inFlight.has(channel)) {
-      this.#again.add(channel);
-      return;
-    }
-    this.#inFlight.add(channel);
-    this.pool
-      .query(`NOTIFY "${checkChannel(channel)}"`)
-      .catch(() => {}) // a wake-up is a hint: followers poll too
-      .finally(() => {
-        this.#inFlight.delete(channel);
-        if (this.#again.delete(channel)) this.notify(channel);
-      });
+    if (this.#due.has(channel)) return;
+    const wait = (this.#sentAt.get(channel) ?? Number.NEGATIVE_INFINITY) + this.intervalMs - Date.now();
+    if (wait <= 0) return this.#send(channel);
+    this.#due.add(channel);
+    setTimeout(() => {
+      this.#due.delete(channel);
+      this.#send(channel);
+    }, wait).unref();
+  }
+
+  #send(channel: string) {
+    this.#sentAt.set(channel, Date.now());
+    // a wake-up is a hint: followers poll too
+    this.pool.query(`NOTIFY "${checkChannel(channel)}"`).catch(() => {});
   }
 }
 
