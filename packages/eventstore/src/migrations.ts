@@ -194,15 +194,32 @@ BEGIN
     v_id := one->>'streamId';
     v_expected := one->>'expected';
     v_n := jsonb_array_length(one->'events');
-    SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id FOR UPDATE;
-    IF (v_expected = 'no_stream' AND v_version IS NOT NULL)
-       OR (v_expected = 'stream_exists' AND v_version IS NULL)
-       OR (v_expected ~ '^[0-9]+$' AND coalesce(v_version, 0) <> v_expected::bigint) THEN${mismatch('v_id', 'v_expected', 'v_version')}
-    END IF;
-    IF v_version IS NULL THEN
-      INSERT INTO ${s}.streams (stream_id, stream_type, version) VALUES (v_id, one->>'streamType', v_n);
+    IF v_expected = 'no_stream' THEN
+      -- a new stream: the insert is the check (and a racing creator waits for it, then finds it there)
+      INSERT INTO ${s}.streams (stream_id, stream_type, version) VALUES (v_id, one->>'streamType', v_n)
+      ON CONFLICT (stream_id) DO NOTHING;
+      IF NOT FOUND THEN
+        SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id;${mismatch('v_id', 'v_expected', 'v_version')}
+      END IF;
+    ELSIF v_expected ~ '^[1-9][0-9]*$' THEN
+      -- the version a command read: the update is the check (a racing writer waits for the row, then
+      -- finds the version moved and updates nothing)
+      UPDATE ${s}.streams SET version = version + v_n, updated_at = now()
+      WHERE stream_id = v_id AND version = v_expected::bigint
+      RETURNING version - v_n INTO v_version;
+      IF NOT FOUND THEN
+        SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id;${mismatch('v_id', 'v_expected', 'v_version')}
+      END IF;
     ELSE
-      UPDATE ${s}.streams SET version = v_version + v_n, updated_at = now() WHERE stream_id = v_id;
+      SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id FOR UPDATE;
+      IF (v_expected = 'stream_exists' AND v_version IS NULL)
+         OR (v_expected ~ '^[0-9]+$' AND coalesce(v_version, 0) <> v_expected::bigint) THEN${mismatch('v_id', 'v_expected', 'v_version')}
+      END IF;
+      IF v_version IS NULL THEN
+        INSERT INTO ${s}.streams (stream_id, stream_type, version) VALUES (v_id, one->>'streamType', v_n);
+      ELSE
+        UPDATE ${s}.streams SET version = v_version + v_n, updated_at = now() WHERE stream_id = v_id;
+      END IF;
     END IF;
     RETURN QUERY
     WITH inserted AS (
