@@ -51,7 +51,7 @@ const run = (store: Store, command: Command) =>
   });
 
 console.log(
-  `Event stores side by side: ${ROUNDS} interleaved rounds after ${PREFILL} streams of 3 events each (PEERS_ROUNDS, PEERS_PREFILL)`,
+  `Event stores side by side: ${ROUNDS} interleaved rounds (after one to warm up) on ${PREFILL} streams of 3 events each (PEERS_ROUNDS, PEERS_PREFILL)`,
 );
 for (const store of STORES) await run(store, { figure: 'prefill', round: 0, size: PREFILL });
 
@@ -114,11 +114,13 @@ const values = Object.fromEntries(
 const winners = { ours: [] as number[], emmett: [] as number[] };
 let failures = 0;
 
-for (let round = 1; round <= ROUNDS; round++) {
+// round 0 warms both up (JIT, caches, plans) and is not counted
+for (let round = 0; round <= ROUNDS; round++) {
   const order: Store[] = round % 2 ? ['ours', 'emmett'] : ['emmett', 'ours'];
   for (const figure of Object.keys(SIZES) as (keyof typeof SIZES)[]) {
     for (const store of order) {
       const m = await run(store, { figure, round, size: SIZES[figure] });
+      if (round === 0) continue;
       if (m.errors) {
         failures++;
         console.log(`  ${store} ${figure} round ${round}: ${m.errors} unexpected results`);

@@ -162,11 +162,11 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
  * 'stream_exists'. A mismatch raises SQLSTATE CW409 with the details as JSON. Two creating the same new
  * stream meet on the primary key (23505), which the store reports as a concurrency error too.
  *
- * One stream (nearly every command) takes a path of primary-key probes. Several take a set-based path
- * of a handful of statements whatever their number, the streams found through an array of ids (an
- * index scan at any table size; a join with the JSON's rows, estimated at 100, let the planner scan the
- * whole streams table) and locked in stream-id order, so two appends touching the same streams queue
- * rather than deadlock.
+ * One stream (nearly every command) takes a path of primary-key probes, where the insert of a new
+ * stream or the update of a known version is itself the check. Several are locked in stream-id order
+ * through an array of ids (so two appends touching the same streams queue rather than deadlock), moved
+ * by primary key one by one, and their events inserted in one statement. Never a join of the streams
+ * table with the JSON's rows: estimated at 100, they let the planner scan the whole table.
  */
 function appendFunction(schema: string, options: { notify?: boolean } = {}): string {
   const s = `"${schema}"`;
@@ -249,6 +249,11 @@ BEGIN
   ORDER BY r.ord LIMIT 1;
   IF FOUND THEN${mismatch('bad.id', 'bad.expected', 'bad.actual')}
   END IF;
+  -- the existing streams move one by one, each by its primary key (they are locked already)
+  FOR one IN SELECT x.value FROM jsonb_array_elements(p_streams) x WHERE cur ? (x.value->>'streamId') LOOP
+    UPDATE ${s}.streams SET version = version + jsonb_array_length(one->'events'), updated_at = now()
+    WHERE stream_id = one->>'streamId';
+  END LOOP;
   RETURN QUERY
   WITH r AS (
     SELECT x.ord, x.value->>'streamId' AS id, x.value->>'streamType' AS stream_type, x.value->'events' AS events,
@@ -257,11 +262,6 @@ BEGIN
   ), created AS (
     INSERT INTO ${s}.streams (stream_id, stream_type, version)
     SELECT r.id, r.stream_type, r.n FROM r WHERE r.version IS NULL ORDER BY r.ord
-  ), moved AS (
-    UPDATE ${s}.streams st SET version = st.version + jsonb_array_length(
-        (SELECT x.value->'events' FROM jsonb_array_elements(p_streams) x WHERE x.value->>'streamId' = st.stream_id)),
-      updated_at = now()
-    WHERE st.stream_id = ANY(ids) AND cur ? st.stream_id
   ), inserted AS (
     INSERT INTO ${s}.events (stream_id, stream_position, event_id, type, data, metadata)
     SELECT r.id, coalesce(r.version, 0) + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
