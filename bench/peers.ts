@@ -44,9 +44,13 @@ for (const store of STORES) {
 
 const run = (store: Store, command: Command) =>
   new Promise<Measured>((resolve, reject) => {
-    workers[store].child.once('message', (m: { ok?: Measured; error?: string }) =>
-      m.ok ? resolve(m.ok) : reject(new Error(`${store} ${command.figure}: ${m.error}`)),
-    );
+    const { child } = workers[store];
+    const exited = (code: number | null) => reject(new Error(`the ${store} worker exited (${code})`));
+    child.once('exit', exited);
+    child.once('message', (m: { ok?: Measured; error?: string }) => {
+      child.off('exit', exited);
+      m.ok ? resolve(m.ok) : reject(new Error(`${store} ${command.figure}: ${m.error}`));
+    });
     workers[store].child.send(command);
   });
 
@@ -123,7 +127,9 @@ for (let round = 0; round <= ROUNDS; round++) {
       if (round === 0) continue;
       if (m.errors) {
         failures++;
-        console.log(`  ${store} ${figure} round ${round}: ${m.errors} unexpected results`);
+        console.log(
+          `  ${store} ${figure} round ${round}: ${m.errors} unexpected results${m.detail ? ` (${m.detail})` : ''}`,
+        );
       }
       if (figure === 'race') winners[store].push(m.winners!);
       for (const [k, row] of Object.entries(rows))

@@ -5,12 +5,14 @@ import pg from 'pg';
 import { Conflict, type PeerStore } from './store.js';
 
 /**
- * Emmett's PostgreSQL event store at its best settings: a pg pool of 20 like ours (its default is 10),
+ * Emmett's PostgreSQL event store at its best settings: a pg pool of 20 with JIT off like ours (its
+ * default pool is 10),
  * its schema created once up front and `autoMigration: 'None'` (its default checks the schema before
  * every call), and the global log read with `readMessagesBatch`, what its consumers pull with.
  */
 export async function emmett(databaseUrl: string): Promise<PeerStore> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
+  // the same session settings as ours (JIT off: short statements would pay for compiling their plans)
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 20, options: '-c jit=off' });
   await getPostgreSQLEventStore(databaseUrl, { connectionOptions: { pool } }).schema.migrate();
   const store = getPostgreSQLEventStore(databaseUrl, {
     connectionOptions: { pool },

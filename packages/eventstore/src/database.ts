@@ -286,7 +286,9 @@ class Notifier {
 
   notify(channel: string) {
     if (this.#due.has(channel)) return;
-    const wait = (this.#sentAt.get(channel) ?? Number.NEGATIVE_INFINITY) + this.intervalMs - Date.now();
+    // a monotonic clock: a wall clock stepped back would hold every NOTIFY for the length of the step
+    const wait =
+      (this.#sentAt.get(channel) ?? Number.NEGATIVE_INFINITY) + this.intervalMs - performance.now();
     if (wait <= 0) return this.#send(channel);
     this.#due.add(channel);
     setTimeout(() => {
@@ -296,7 +298,7 @@ class Notifier {
   }
 
   #send(channel: string) {
-    this.#sentAt.set(channel, Date.now());
+    this.#sentAt.set(channel, performance.now());
     // a wake-up is a hint: followers poll too
     this.pool.query(`NOTIFY "${checkChannel(channel)}"`).catch(() => {});
   }

@@ -109,6 +109,13 @@ export class EventStore {
   async append(streams: StreamAppend[], executor: Executor = this.db): Promise<AppendResult> {
     const ids = new Set(streams.map((s) => s.streamId));
     if (ids.size !== streams.length) throw new Error('an append names each stream once');
+    // an expectation the database does not recognise would append unchecked
+    for (const s of streams)
+      if (
+        typeof s.expectedVersion === 'number' &&
+        !(Number.isSafeInteger(s.expectedVersion) && s.expectedVersion >= 0)
+      )
+        throw new Error(`expected version of ${s.streamId} is not a version: ${s.expectedVersion}`);
     const payload = streams.map((s) => ({
       streamId: s.streamId,
       streamType: s.streamType,

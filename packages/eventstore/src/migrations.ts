@@ -164,8 +164,9 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
  *
  * One stream (nearly every command) takes a path of primary-key probes, where the insert of a new
  * stream or the update of a known version is itself the check. Several are locked in stream-id order
- * through an array of ids (so two appends touching the same streams queue rather than deadlock), moved
- * by primary key one by one, and their events inserted in one statement. Never a join of the streams
+ * through an array of ids, moved by primary key one by one, new ones claimed in stream-id order, and
+ * their events inserted in one statement: every path claims its stream rows before its events, in id
+ * order, so two appends touching the same streams queue rather than deadlock. Never a join of the streams
  * table with the JSON's rows: estimated at 100, they let the planner scan the whole table.
  */
 function appendFunction(schema: string, options: { notify?: boolean } = {}): string {
@@ -254,14 +255,17 @@ BEGIN
     UPDATE ${s}.streams SET version = version + jsonb_array_length(one->'events'), updated_at = now()
     WHERE stream_id = one->>'streamId';
   END LOOP;
+  -- new streams are claimed before any event is written, in stream-id order, as every path does: a
+  -- creator racing another (of one stream or several) waits on the stream row, never in a cycle
+  INSERT INTO ${s}.streams (stream_id, stream_type, version)
+  SELECT x.value->>'streamId', x.value->>'streamType', jsonb_array_length(x.value->'events')
+  FROM jsonb_array_elements(p_streams) x WHERE NOT cur ? (x.value->>'streamId')
+  ORDER BY x.value->>'streamId';
   RETURN QUERY
   WITH r AS (
-    SELECT x.ord, x.value->>'streamId' AS id, x.value->>'streamType' AS stream_type, x.value->'events' AS events,
+    SELECT x.ord, x.value->>'streamId' AS id, x.value->'events' AS events,
       jsonb_array_length(x.value->'events') AS n, (cur->>(x.value->>'streamId'))::bigint AS version
     FROM jsonb_array_elements(p_streams) WITH ORDINALITY AS x(value, ord)
-  ), created AS (
-    INSERT INTO ${s}.streams (stream_id, stream_type, version)
-    SELECT r.id, r.stream_type, r.n FROM r WHERE r.version IS NULL ORDER BY r.ord
   ), inserted AS (
     INSERT INTO ${s}.events (stream_id, stream_position, event_id, type, data, metadata)
     SELECT r.id, coalesce(r.version, 0) + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
