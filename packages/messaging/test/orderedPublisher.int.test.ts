@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EncodedEvent } from '@casework/eventstore';
 import { natsNames, natsUrl } from '@casework/testkit';
 import { JetStreamApiCodes } from '@nats-io/jetstream';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { apiCode } from '../src/apiCode.js';
 import { JetStreamTransport, OrderedPublisher, publishWindow, toHeaders } from '../src/index.js';
 
@@ -29,17 +29,23 @@ const encoded = (n: number): EncodedEvent => {
   };
 };
 
+/** A transport with the producer's stream, both gone at the end of the test. */
+async function producerStream(t: Test, names: ReturnType<typeof natsNames>) {
+  const tr = await JetStreamTransport.connect({ url: await natsUrl(), ...names });
+  t.teardown(async () => {
+    await tr.deleteStreams();
+    await tr.close();
+  });
+  await tr.ensureStream('producer');
+  return tr;
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => encoded(from + i));
 
 t.test(
   'a relay that published, lost its lease and got it back never stores a window ahead of the events published meanwhile',
   async (t) => {
-    const tr = await JetStreamTransport.connect({ url: await natsUrl(), ...natsNames() });
-    t.teardown(async () => {
-      await tr.deleteStreams();
-      await tr.close();
-    });
-    await tr.ensureStream('producer');
+    const tr = await producerStream(t, natsNames());
     const a = new OrderedPublisher(tr, 'producer');
     const b = new OrderedPublisher(tr, 'producer'); // the instance that held the lease meanwhile
     t.same(await a.publish(range(0, 5)), { stored: 5 });
@@ -60,12 +66,7 @@ t.test(
 );
 
 t.test('a repeat of events already stored is acknowledged, and what follows lands after them', async (t) => {
-  const tr = await JetStreamTransport.connect({ url: await natsUrl(), ...natsNames() });
-  t.teardown(async () => {
-    await tr.deleteStreams();
-    await tr.close();
-  });
-  await tr.ensureStream('producer');
+  const tr = await producerStream(t, natsNames());
   const p = new OrderedPublisher(tr, 'producer');
   const events = range(0, 20);
   t.same(await p.publish(events.slice(0, 10)), { stored: 10 });
@@ -81,12 +82,7 @@ t.test(
   'a window is answered message by message: stored, refused with its API code, or nobody there',
   async (t) => {
     const names = natsNames();
-    const tr = await JetStreamTransport.connect({ url: await natsUrl(), ...names });
-    t.teardown(async () => {
-      await tr.deleteStreams();
-      await tr.close();
-    });
-    await tr.ensureStream('producer');
+    const tr = await producerStream(t, names);
     const message = (n: number, expectLastSequence: number) => {
       const e = encoded(n);
       return {
@@ -126,12 +122,7 @@ t.test(
 t.test(
   'a message the connection refuses mid-window: those before it are stored and counted, none after it sent',
   async (t) => {
-    const tr = await JetStreamTransport.connect({ url: await natsUrl(), ...natsNames() });
-    t.teardown(async () => {
-      await tr.deleteStreams();
-      await tr.close();
-    });
-    await tr.ensureStream('producer');
+    const tr = await producerStream(t, natsNames());
     const events = range(0, 5);
     // over the server's payload limit (1 MB by default): the client refuses it before sending
     events[2] = {
