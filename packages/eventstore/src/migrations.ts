@@ -176,6 +176,9 @@ function appendFunction(schema: string, options: { notify?: boolean } = {}): str
   const mismatch = (id: string, expected: string, actual: string) => `
     RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'CW409',
       DETAIL = json_build_object('streamId', ${id}, 'expected', ${expected}, 'actual', ${actual})::text;`;
+  // one stream whose insert or update found it not as expected: its version, for the error, then refuse
+  const refuseOne = `
+        SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id;${mismatch('v_id', 'v_expected', 'v_version')}`;
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_events(p_streams jsonb)
 RETURNS TABLE (r_stream_id text, r_version bigint, r_first_position bigint, r_last_position bigint)
@@ -199,8 +202,7 @@ BEGIN
       -- a new stream: the insert is the check (and a racing creator waits for it, then finds it there)
       INSERT INTO ${s}.streams (stream_id, stream_type, version) VALUES (v_id, one->>'streamType', v_n)
       ON CONFLICT (stream_id) DO NOTHING;
-      IF NOT FOUND THEN
-        SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id;${mismatch('v_id', 'v_expected', 'v_version')}
+      IF NOT FOUND THEN${refuseOne}
       END IF;
     ELSIF v_expected ~ '^[1-9][0-9]*$' THEN
       -- the version a command read: the update is the check (a racing writer waits for the row, then
@@ -208,8 +210,7 @@ BEGIN
       UPDATE ${s}.streams SET version = version + v_n, updated_at = now()
       WHERE stream_id = v_id AND version = v_expected::bigint
       RETURNING version - v_n INTO v_version;
-      IF NOT FOUND THEN
-        SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id;${mismatch('v_id', 'v_expected', 'v_version')}
+      IF NOT FOUND THEN${refuseOne}
       END IF;
     ELSE
       SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id FOR UPDATE;

@@ -37,9 +37,10 @@ export type DeliveryPolicy = {
 
 /**
  * A consumer on the follower loop, the same in both transports: events of one source applied in order,
- * claimed in the inbox and applied behind a savepoint (`applyInOrder`); a failure stops the line at that event and
- * retries it in place; after `maxAttempts` it is dead-lettered (with its error and attempts) in the
- * transaction that moves past it. Only the source differs: the producer's log, or its JetStream stream.
+ * claimed in the inbox and applied behind a savepoint (`applyInOrder`); a failure stops the line at
+ * that event and retries it in place; after `maxAttempts` it is dead-lettered (with its error and
+ * attempts) in the transaction that moves past it. Only the source differs: the producer's log, or
+ * its JetStream stream.
  */
 export function consumerFollower<I>(o: {
   name: string;
