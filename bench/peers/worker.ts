@@ -1,6 +1,7 @@
 // One store under test, in a process of its own: runs the figure the parent names and sends back what it
 // measured. Started by bench/peers.ts as `worker.ts <ours|emmett> <database url>`.
 import { randomUUID } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
 import { emmett } from './emmett.js';
 import { ours } from './ours.js';
 import { Conflict, type PeerEvent, type PeerStore } from './store.js';
@@ -17,9 +18,12 @@ export type Measured = {
 };
 export type Command = { figure: Figure; round: number; size: number };
 
-/** About 300 bytes of JSON, the same for both stores. */
+/**
+ * About 300 bytes of JSON, the same for both stores. Its id is a UUIDv7, as the services mint event ids
+ * (Emmett mints its own message ids and keeps this one as metadata).
+ */
 export const peerEvent = (type: string): PeerEvent => {
-  const id = randomUUID();
+  const id = uuidv7();
   return {
     type,
     data: { clientId: randomUUID(), municipality: 'BLG01', note: 'x'.repeat(220) },

@@ -34,6 +34,11 @@ export type Database = {
    * Resolves once LISTEN is in effect (or its first attempt failed: it keeps trying in the background).
    */
   listen: (channel: string, onNotify: () => void) => Promise<Unlisten>;
+  /**
+   * Runs this exact statement text as a named prepared statement from now on: parsed and planned once
+   * per connection instead of at every call (PGlite, one connection in this process, runs it as it is).
+   */
+  prepare: (sql: string) => void;
   /** Ends the pool and the listening connection. */
   close: () => Promise<void>;
 };
@@ -174,8 +179,8 @@ class PgListener {
   }
 }
 
-/** `"schema".append_events(` in a statement: an append to that schema's log. */
-const APPEND = /"([a-z][a-z0-9_]{0,62})"\.append_events\(/;
+/** `"schema".append_events(` or `INSERT INTO "schema".events` in a statement: an append to that schema's log. */
+const APPEND = /"([a-z][a-z0-9_]{0,62})"\.append_events\(|INSERT INTO "([a-z][a-z0-9_]{0,62})"\.events\b/;
 
 /**
  * Signals each committed append, whatever transaction made it (a command, a consumer, a job): the
@@ -205,7 +210,8 @@ class SignallingDriver implements Driver {
     const outer: DatabaseConnection = {
       executeQuery: async <R>(query: CompiledQuery, options?: AbortableOperationOptions) => {
         const result = await inner.executeQuery<R>(query, options);
-        const schema = APPEND.exec(query.sql)?.[1];
+        const found = APPEND.exec(query.sql);
+        const schema = found?.[1] ?? found?.[2];
         if (schema) {
           if (!this.#inTransaction.has(outer)) this.committed(new Set([schema]));
           else {
@@ -316,10 +322,31 @@ class SignallingPostgresDialect extends PostgresDialect {
   }
 }
 
+/**
+ * A pg client that sends the statements of `named` (by their exact text) as named prepared statements;
+ * pg prepares each once per connection. Kysely passes text and values, never a statement name.
+ */
+const namingClient = (named: ReadonlyMap<string, string>): typeof pg.Client =>
+  class extends pg.Client {
+    // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; this forwards them all
+    override query(config: any, values?: any, callback?: any): any {
+      const name = typeof config === 'string' ? named.get(config) : undefined;
+      return name
+        ? super.query({ name, text: config, values }, callback)
+        : super.query(config, values, callback);
+    }
+  };
+
 export function connectPostgres(url: string, options: { max?: number } = {}): Database {
+  const named = new Map<string, string>();
   // JIT compilation costs tens of milliseconds per statement and pays off only for long analytical
   // queries; ours are short, and a batch statement with a high estimated cost would pay it every time
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 20, options: '-c jit=off' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 20,
+    options: '-c jit=off',
+    Client: namingClient(named),
+  });
   // a dropped connection must not crash the process: an idle one is replaced by the pool; a checked-out
   // one (a relay's transaction awaiting its acks, say) fails its next query, and is discarded on release
   pool.on('error', () => {});
@@ -343,6 +370,9 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Da
   return {
     db,
     backend: 'pg',
+    prepare: (text) => {
+      if (!named.has(text)) named.set(text, `casework_${named.size + 1}`);
+    },
     listen: async (channel, onNotify) => {
       // this process's commits at once, other processes' by NOTIFY (this one's come back that way too:
       // a second wake-up, harmless)
@@ -425,6 +455,7 @@ export async function connectPGlite(dataDir?: string): Promise<Database> {
   return {
     db,
     backend: 'pglite',
+    prepare: () => {},
     // one process holds the database: its own commits are all there is to hear
     listen: async (channel, onNotify) => {
       const unlocal = local.add(checkChannel(channel), onNotify);

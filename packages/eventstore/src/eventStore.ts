@@ -55,6 +55,22 @@ function pgError(e: unknown): { code?: string; detail?: string; constraint?: str
   return (e ?? {}) as { code?: string; detail?: string; constraint?: string };
 }
 
+/**
+ * One stream's append in one statement: `claim` (its stream row's insert or versioned update, returning
+ * the version before the append as `base`) gates the insert of the events ($4…$7: ids, types, data and
+ * metadata, in order). A claim that finds the stream not as expected returns no row, and nothing is
+ * written: `n` is 0.
+ */
+const oneStreamAppend = (s: string, claim: string) => `WITH claimed AS (${claim}),
+  inserted AS (
+    INSERT INTO ${s}.events (stream_id, stream_position, event_id, type, data, metadata)
+    SELECT $1, c.base + e.ord, e.id, e.type, e.data, e.metadata
+    FROM claimed c, unnest($4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, ord)
+    ORDER BY e.ord
+    RETURNING global_position
+  )
+  SELECT min(global_position)::text AS first, max(global_position)::text AS last, count(*)::int AS n FROM inserted`;
+
 /** The unique keys two appends creating the same new stream may meet on. */
 const NEW_STREAM_RACE = new Set(['streams_pkey', 'events_stream_id_stream_position_key']);
 
@@ -71,14 +87,28 @@ export class EventStore {
    */
   readonly notifications = new EventEmitter();
   #listening: Promise<void> | undefined;
-  /** The append, compiled once: the busiest statement of all skips the query builder. */
+  /** The appends, compiled once: the busiest statements of all skip the query builder. */
   readonly #appendSql: string;
+  readonly #createSql: string;
+  readonly #advanceSql: string;
 
   constructor(
     readonly database: Database,
     readonly schema: string,
   ) {
-    this.#appendSql = `SELECT * FROM ${sql.id(schema).compile(database.db).sql}.append_events($1::jsonb)`;
+    const s = sql.id(schema).compile(database.db).sql;
+    this.#appendSql = `SELECT * FROM ${s}.append_events($1::jsonb)`;
+    this.#createSql = oneStreamAppend(
+      s,
+      `INSERT INTO ${s}.streams (stream_id, stream_type, version)
+      VALUES ($1, $2, $3) ON CONFLICT (stream_id) DO NOTHING RETURNING 0::bigint AS base`,
+    );
+    this.#advanceSql = oneStreamAppend(
+      s,
+      `UPDATE ${s}.streams SET version = version + $3, updated_at = now()
+      WHERE stream_id = $1 AND version = $2::bigint RETURNING version - $3 AS base`,
+    );
+    for (const text of [this.#createSql, this.#advanceSql]) database.prepare(text);
     this.notifications.setMaxListeners(100);
     this.notifications.on('newListener', (name) => {
       if (name === 'appended') this.listen().catch(() => {});
@@ -119,6 +149,14 @@ export class EventStore {
         !(Number.isSafeInteger(s.expectedVersion) && s.expectedVersion >= 0)
       )
         throw new Error(`expected version of ${s.streamId} is not a version: ${s.expectedVersion}`);
+    const one = streams[0]!;
+    if (
+      streams.length === 1 &&
+      one.events.length > 0 &&
+      (one.expectedVersion === 'no_stream' ||
+        (typeof one.expectedVersion === 'number' && one.expectedVersion > 0))
+    )
+      return { streams: [await this.#appendOne(one, executor)] };
     const payload = streams.map((s) => ({
       streamId: s.streamId,
       streamType: s.streamType,
@@ -159,6 +197,38 @@ export class EventStore {
       }
       throw e;
     }
+  }
+
+  /**
+   * One stream, new or at a known version (nearly every command): one prepared statement whose insert or
+   * versioned update of the stream row is the check; a racing writer waits for that row, then finds it
+   * taken or moved, and its statement appends nothing.
+   */
+  async #appendOne(one: StreamAppend, executor: Executor): Promise<AppendResult['streams'][number]> {
+    const creating = one.expectedVersion === 'no_stream';
+    const { rows } = await executor.executeQuery<{ first: string | null; last: string | null; n: number }>(
+      CompiledQuery.raw(creating ? this.#createSql : this.#advanceSql, [
+        one.streamId,
+        creating ? one.streamType : String(one.expectedVersion),
+        one.events.length,
+        one.events.map((e) => e.metadata.id),
+        one.events.map((e) => e.type),
+        one.events.map((e) => JSON.stringify(e.data)),
+        one.events.map((e) => JSON.stringify(e.metadata)),
+      ]),
+    );
+    const row = rows[0]!;
+    if (row.n === 0) {
+      const actual = await this.streamVersion(one.streamId, executor);
+      throw new ConcurrencyError(one.streamId, String(one.expectedVersion), actual || undefined);
+    }
+    const base = creating ? 0 : (one.expectedVersion as number);
+    return {
+      streamId: one.streamId,
+      version: base + one.events.length,
+      firstPosition: row.first!,
+      lastPosition: row.last!,
+    };
   }
 
   /** The stream's events after `afterVersion` (0: all) and its current version (0: no stream). */

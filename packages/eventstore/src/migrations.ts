@@ -153,6 +153,18 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
         await sql.raw(safeFrontierFunction(schema)).execute(db);
       },
     },
+    '0010_events_keyed_by_stream': {
+      async up(db) {
+        // every read of the log goes by commit order (transaction_id, global_position) and every read of a
+        // stream by (stream_id, stream_position): an index on global_position alone served no query and
+        // cost each appended event one more index entry. The identity keeps positions unique; the stream
+        // key identifies a row for logical replication
+        await sql`ALTER TABLE ${s}.events DROP CONSTRAINT events_pkey`.execute(db);
+        await sql`ALTER TABLE ${s}.events REPLICA IDENTITY USING INDEX events_stream_id_stream_position_key`.execute(
+          db,
+        );
+      },
+    },
   };
 }
 

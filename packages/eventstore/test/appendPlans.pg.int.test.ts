@@ -2,48 +2,71 @@ import { randomUUID } from 'node:crypto';
 import { testDatabaseUrl } from '@casework/testkit';
 import pg from 'pg';
 import t from 'tap';
-import { connectPostgres, migrate } from '../src/index.js';
+import { connectPostgres, EventStore, migrate } from '../src/index.js';
 
-// The plans PostgreSQL runs inside append_events, read with auto_explain (every nested statement, sent
-// back as notices), at three sizes of the streams and events tables. Each shape runs eight times on one
-// connection: PL/pgSQL plans each statement for its first five calls, then may settle on a generic plan.
+// The plans PostgreSQL runs for an append, read with auto_explain (every statement, nested ones too, sent
+// back as notices), at three sizes of the streams and events tables: the store's prepared statements for
+// one stream, and append_events for several streams or another expectation. Each shape runs eight times
+// on one connection: a prepared statement, like PL/pgSQL's, is planned for each of its first five calls,
+// then may settle on a generic plan.
 
-type Shape = { name: string; streams: number; events: number; existing: boolean };
+type Shape = {
+  name: string;
+  streams: number;
+  events: number;
+  /** A prefilled stream at version 1, or a new one. */
+  existing: boolean;
+  /** The store's statement for one stream, else append_events with this expectation. */
+  via: 'prepared' | 'any' | 'version';
+};
 const SHAPES: Shape[] = [
-  { name: '1 event, new stream', streams: 1, events: 1, existing: false },
-  { name: '1 event, existing stream', streams: 1, events: 1, existing: true },
-  { name: '100 events, new stream', streams: 1, events: 100, existing: false },
-  { name: '100 events, existing stream', streams: 1, events: 100, existing: true },
-  { name: '3 streams, 1 event each', streams: 3, events: 1, existing: true },
+  { name: '1 event, new stream', streams: 1, events: 1, existing: false, via: 'prepared' },
+  { name: '1 event, existing stream', streams: 1, events: 1, existing: true, via: 'prepared' },
+  { name: '100 events, new stream', streams: 1, events: 100, existing: false, via: 'prepared' },
+  { name: '100 events, existing stream', streams: 1, events: 100, existing: true, via: 'prepared' },
+  { name: "1 event, existing stream, 'any'", streams: 1, events: 1, existing: true, via: 'any' },
+  { name: '3 streams, 1 event each', streams: 3, events: 1, existing: true, via: 'version' },
 ];
 
-/** An append's payload: existing streams are the prefilled `f-<n>` at version 1. */
-function payload(shape: Shape, size: number, used: Set<number>) {
-  return JSON.stringify(
-    Array.from({ length: shape.streams }, () => {
-      let n: number;
-      do n = 1 + Math.floor(Math.random() * size);
-      while (used.has(n));
-      used.add(n);
-      return {
-        streamId: shape.existing ? `f-${n}` : `n-${randomUUID()}`,
-        streamType: 'p',
-        expected: shape.existing ? '1' : 'no_stream',
-        events: Array.from({ length: shape.events }, () => ({
-          id: randomUUID(),
-          type: 'Planned',
-          data: { note: 'x'.repeat(200) },
-          metadata: { id: randomUUID() },
-        })),
-      };
-    }),
-  );
+type Planned = {
+  streamId: string;
+  expected: string;
+  events: { id: string; type: string; data: object; metadata: object }[];
+};
+
+/** An append's streams: existing ones are the prefilled `f-<n>` at version 1, each used once. */
+function planned(shape: Shape, size: number, used: Set<number>): Planned[] {
+  return Array.from({ length: shape.streams }, () => {
+    let n: number;
+    do n = 1 + Math.floor(Math.random() * size);
+    while (used.has(n));
+    used.add(n);
+    return {
+      streamId: shape.existing ? `f-${n}` : `n-${randomUUID()}`,
+      expected: !shape.existing ? 'no_stream' : shape.via === 'any' ? 'any' : '1',
+      events: Array.from({ length: shape.events }, () => ({
+        id: randomUUID(),
+        type: 'Planned',
+        data: { note: 'x'.repeat(200) },
+        metadata: { id: randomUUID() },
+      })),
+    };
+  });
 }
 
 t.test('an append of 1 or 100 events never scans streams or events, whatever their size', async (t) => {
   const url = await testDatabaseUrl(t);
   const database = connectPostgres(url);
   await migrate(database.db, 'es');
+  // the store's one-stream statements, exactly as it prepares them: the new stream's, then the known version's
+  const [create, advance] = ((texts: string[]) => {
+    new EventStore({ ...database, prepare: (text) => texts.push(text) }, 'es');
+    return texts;
+  })([]);
+  t.ok(
+    create?.includes('INSERT INTO') && advance?.includes('UPDATE'),
+    'the store prepares its two statements',
+  );
   await database.close();
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -75,10 +98,32 @@ t.test('an append of 1 or 100 events never scans streams or events, whatever the
       SET auto_explain.log_level = notice`);
     for (const shape of SHAPES) {
       plans.length = 0;
-      for (let call = 0; call < 8; call++)
-        await c.query('SELECT * FROM es.append_events($1::jsonb)', [payload(shape, size, used)]);
+      for (let call = 0; call < 8; call++) {
+        const streams = planned(shape, size, used);
+        const one = streams[0]!;
+        const { rows } =
+          shape.via === 'prepared'
+            ? await c.query({
+                name: one.expected === 'no_stream' ? 'create' : 'advance',
+                text: one.expected === 'no_stream' ? create! : advance!,
+                values: [
+                  one.streamId,
+                  one.expected === 'no_stream' ? 'p' : one.expected,
+                  one.events.length,
+                  one.events.map((e) => e.id),
+                  one.events.map((e) => e.type),
+                  one.events.map((e) => JSON.stringify(e.data)),
+                  one.events.map((e) => JSON.stringify(e.metadata)),
+                ],
+              })
+            : await c.query('SELECT * FROM es.append_events($1::jsonb)', [
+                JSON.stringify(streams.map((s) => ({ ...s, streamType: 'p' }))),
+              ]);
+        t.equal(rows.length, shape.via === 'prepared' ? 1 : shape.streams, 'appended');
+        if (shape.via === 'prepared') t.equal(rows[0].n, shape.events, `${shape.events} events appended`);
+      }
       const nested = plans.filter((p) => !p.includes('es.append_events($1::jsonb)'));
-      t.ok(nested.length >= 8, `${size} streams, ${shape.name}: the statements inside were explained`);
+      t.ok(nested.length >= 8, `${size} streams, ${shape.name}: the statements were explained`);
       const scans = nested.filter((p) => /Seq Scan on (streams|events)\b/.test(p));
       t.same(scans, [], `${size} streams, ${shape.name}: no sequential scan of streams or events`);
     }
