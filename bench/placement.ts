@@ -188,15 +188,16 @@ console.log(`  ledger events: ${LEDGER_EVENTS} appended in ${(insertMs / 1000).t
 const [rebuildMs, replayed] = await timed(() => rebuildProjections(hosted, 'placement'));
 // baseline: the same events read raw, page by page, in commit order
 const [readMs] = await timed(async () => {
-  let after = '0';
+  let after = { tx: '0', pos: '0' };
   for (;;) {
     const page = await raw.query(
-      `SELECT global_position, type, data, recorded_at FROM placement.events
-       WHERE global_position > $1 AND type = ANY($2) ORDER BY global_position LIMIT 1000`,
-      [after, ['Admitted', 'Discharged', 'Transferred']],
+      `SELECT transaction_id::text AS tx, global_position::text AS pos, type, data, recorded_at FROM placement.events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) AND type = ANY($3)
+       ORDER BY events.transaction_id, events.global_position LIMIT 1000`,
+      [after.tx, after.pos, ['Admitted', 'Discharged', 'Transferred']],
     );
     if (page.rows.length === 0) break;
-    after = page.rows[page.rows.length - 1].global_position;
+    after = page.rows[page.rows.length - 1];
   }
 });
 const perSecond = (replayed.placement! / rebuildMs) * 1000;

@@ -24,7 +24,8 @@ type EventRow = {
   transaction_id: string;
   data: unknown;
   metadata: RecordedEvent['metadata'];
-  recorded_at: Date | string;
+  /** The UTC timestamp's text, 'YYYY-MM-DD HH:MM:SS[.ffffff]' (a Date per event costs a reader dearly). */
+  recorded_at: string;
 };
 
 const toRecorded = <R extends EventRow>(r: R): Omit<RecordedEvent, 'data'> & { data: R['data'] } => ({
@@ -36,8 +37,11 @@ const toRecorded = <R extends EventRow>(r: R): Omit<RecordedEvent, 'data'> & { d
   transactionId: String(r.transaction_id),
   data: r.data,
   metadata: r.metadata,
-  recordedAt: new Date(r.recorded_at).toISOString(),
+  recordedAt: isoOf(r.recorded_at),
 });
+
+/** A UTC timestamp's text as ISO-8601 to the millisecond, as Date#toISOString writes it. */
+const isoOf = (t: string) => `${t.slice(0, 10)}T${t.slice(11, 19)}.${t.slice(20, 23).padEnd(3, '0')}Z`;
 
 /** Orders rows by (transaction_id, global_position), both decimal text: by length, then by digits. */
 const inCommitOrder = (a: EventRow, b: EventRow): number =>
@@ -45,11 +49,13 @@ const inCommitOrder = (a: EventRow, b: EventRow): number =>
 const compareDecimal = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 // text casts keep xid8/bigint exact in JavaScript; ORDER BY must name the table's columns, not these
-const columns = (data: string) =>
-  sql.raw(
-    `event_id::text, type, stream_id, stream_position::text, global_position::text, transaction_id::text, ${data}, metadata, recorded_at`,
-  );
-const EVENT_COLUMNS = columns('data');
+const columns = (data: string, none = false) =>
+  none
+    ? `NULL::text AS event_id, NULL::text AS type, NULL::text AS stream_id, NULL::text AS stream_position,
+    NULL::text AS global_position, NULL::text AS transaction_id, ${data}, NULL::jsonb AS metadata, NULL::text AS recorded_at`
+    : `event_id::text, type, stream_id, stream_position::text, global_position::text, transaction_id::text, ${data}, metadata,
+    (recorded_at AT TIME ZONE 'UTC')::text AS recorded_at`;
+const EVENT_COLUMNS = sql.raw(columns('data'));
 
 function pgError(e: unknown): { code?: string; detail?: string; constraint?: string } {
   return (e ?? {}) as { code?: string; detail?: string; constraint?: string };
@@ -71,6 +77,42 @@ const oneStreamAppend = (s: string, claim: string) => `WITH claimed AS (${claim}
   )
   SELECT min(global_position)::text AS first, max(global_position)::text AS last, count(*)::int AS n FROM inserted`;
 
+/**
+ * A page of the log after ($1, $2) in commit order, at most $3 events (of the types $4 when `typed`), the
+ * last position below the frontier (`last` walks the commit-order index backwards from the frontier: one
+ * probe, not a scan) and whether events wait behind the frontier (`held`). A reader that wants a few
+ * types lets the database skip the rest: they are never sent or parsed.
+ */
+const logPage = (s: string, encoded: boolean, typed: boolean) => {
+  const past = `(transaction_id, global_position) > ($1::xid8, $2::bigint) AND transaction_id < (SELECT frontier FROM f)`;
+  const ofTypes = typed ? 'AND type = ANY($4::text[])' : '';
+  // one head row (whether events are held, and the end of the log below the frontier), then the page's
+  // rows: a thousand events do not each carry the head again
+  return `WITH f AS MATERIALIZED (SELECT ${s}.safe_frontier() AS frontier)
+  SELECT
+    -- committed or not, events past the frontier wait behind an older writer still in flight. Looked up
+    -- in commit order from the frontier (the index's start): an EXISTS that finds nothing may be planned
+    -- as a scan of the whole table, and a row comparison starts at $1, once per page
+    (SELECT transaction_id FROM ${s}.events
+      WHERE transaction_id >= greatest((SELECT frontier FROM f), $1::xid8)
+        AND (transaction_id > $1::xid8 OR global_position > $2::bigint) ${ofTypes}
+      ORDER BY transaction_id, global_position LIMIT 1) IS NOT NULL AS held,
+    last.through_tx, last.through_pos,
+    ${columns(encoded ? 'NULL::text AS data' : 'NULL::jsonb AS data', true)}
+  FROM (SELECT) head LEFT JOIN LATERAL (
+    SELECT transaction_id::text AS through_tx, global_position::text AS through_pos
+    FROM ${s}.events WHERE ${past}
+    ORDER BY transaction_id DESC, global_position DESC
+    LIMIT 1
+  ) last ON true
+  UNION ALL (
+    SELECT NULL, NULL, NULL, ${columns(encoded ? 'data::text AS data' : 'data')} FROM ${s}.events
+    WHERE ${past} ${ofTypes}
+    ORDER BY events.transaction_id, events.global_position
+    LIMIT $3
+  )`;
+};
+
 /** The unique keys two appends creating the same new stream may meet on. */
 const NEW_STREAM_RACE = new Set(['streams_pkey', 'events_stream_id_stream_position_key']);
 
@@ -87,8 +129,9 @@ export class EventStore {
    */
   readonly notifications = new EventEmitter();
   #listening: Promise<void> | undefined;
-  /** The appends, compiled once: the busiest statements of all skip the query builder. */
+  /** The appends and the log's pages, compiled once: the busiest statements skip the query builder. */
   readonly #appendSql: string;
+  readonly #logSql = new Map<string, string>();
   readonly #createSql: string;
   readonly #advanceSql: string;
 
@@ -340,36 +383,15 @@ export class EventStore {
     options: LogRead & { encoded?: boolean } = {},
   ): Promise<LogPage<RecordedEvent | EncodedEvent>> {
     const limit = options.limit ?? 500;
-    const past = sql`(transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
-      AND transaction_id < (SELECT frontier FROM f)`;
-    // a reader that wants a few types lets the database skip the rest (they are never sent or parsed).
-    // `last` walks the commit-order index backwards from the frontier: one probe, not a scan
-    const { rows } = await sql<EventRow & { through_tx: string | null; through_pos: string; held: boolean }>`
-      WITH f AS MATERIALIZED (SELECT ${this.s}.safe_frontier() AS frontier),
-      page AS (
-        SELECT ${options.encoded ? columns('data::text AS data') : EVENT_COLUMNS} FROM ${this.s}.events
-        WHERE ${past} ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}
-        ORDER BY events.transaction_id, events.global_position
-        LIMIT ${limit}
-      ),
-      last AS (
-        SELECT transaction_id::text AS through_tx, global_position::text AS through_pos
-        FROM ${this.s}.events WHERE ${past}
-        ORDER BY transaction_id DESC, global_position DESC
-        LIMIT 1
-      ),
-      -- committed or not, events past the frontier wait behind an older writer still in flight. Looked
-      -- up in commit order from the frontier (the index's start): an EXISTS that finds nothing may be
-      -- planned as a scan of the whole table, and a row comparison starts at \`after\`, once per page
-      held AS (
-        SELECT (SELECT transaction_id FROM ${this.s}.events
-          WHERE transaction_id >= greatest((SELECT frontier FROM f), ${after.transactionId}::xid8)
-            AND (transaction_id > ${after.transactionId}::xid8 OR global_position > ${after.globalPosition}::bigint)
-            ${options.types ? sql`AND type = ANY(${[...options.types]}::text[])` : sql``}
-          ORDER BY transaction_id, global_position LIMIT 1) IS NOT NULL AS held
-      )
-      SELECT held.held, last.*, page.* FROM held LEFT JOIN last ON true LEFT JOIN page ON true`.execute(
-      options.executor ?? this.db,
+    const { rows } = await (options.executor ?? this.db).executeQuery<
+      EventRow & { through_tx: string | null; through_pos: string; held: boolean | null }
+    >(
+      CompiledQuery.raw(this.#logPageSql(options.encoded === true, options.types !== undefined), [
+        after.transactionId,
+        after.globalPosition,
+        limit,
+        ...(options.types ? [[...options.types]] : []),
+      ]),
     );
     // put in commit order here: an ORDER BY would sort the page's wide rows again in the database, though
     // they come out of the index in that order (and this sort finds them so at once)
@@ -377,13 +399,26 @@ export class EventStore {
       .filter((r) => r.event_id !== null)
       .sort(inCommitOrder)
       .map(toRecorded);
+    const head = rows.find((r) => r.held !== null);
     const end = events.length === limit ? events[events.length - 1] : undefined;
     const through: Position = end
       ? positionOf(end)
-      : rows[0]?.through_tx
-        ? { transactionId: rows[0].through_tx, globalPosition: rows[0].through_pos }
+      : head?.through_tx
+        ? { transactionId: head.through_tx, globalPosition: head.through_pos }
         : after;
-    return { events, through, held: rows[0]?.held === true };
+    return { events, through, held: head?.held === true };
+  }
+
+  /** The statement of a page of the log, prepared at its first use (four in all). */
+  #logPageSql(encoded: boolean, typed: boolean): string {
+    const key = `${encoded}/${typed}`;
+    let text = this.#logSql.get(key);
+    if (!text) {
+      text = logPage(sql.id(this.schema).compile(this.db).sql, encoded, typed);
+      this.#logSql.set(key, text);
+      this.database.prepare(text);
+    }
+    return text;
   }
 
   /** How many committed events (of the given types) lie past a position (for lag metrics and readiness). */

@@ -103,6 +103,44 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
     t.equal((await store.readStream('nothing')).version, 0);
   });
 
+  t.test(
+    'an event is read with its recording time in UTC to the millisecond, as toISOString writes it',
+    async (t) => {
+      const r = await store.append([
+        {
+          streamId: 'time-1',
+          streamType: 't',
+          expectedVersion: 'no_stream',
+          events: ['2026-03-29 00:59:59.999999+00', '2026-03-29 04:00:00+03', '2026-10-25 01:30:12.5+00'].map(
+            () => event('Timed', {}),
+          ),
+        },
+      ]);
+      // a whole second prints no fraction, a half second one digit: the text PostgreSQL writes varies
+      const times = ['2026-03-29 00:59:59.999999+00', '2026-03-29 04:00:00+03', '2026-10-25 01:30:12.5+00'];
+      for (const [i, time] of times.entries())
+        await sql`UPDATE es.events SET recorded_at = ${time}::timestamptz
+        WHERE stream_id = 'time-1' AND stream_position = ${i + 1}`.execute(store.db);
+      const expected = ['2026-03-29T00:59:59.999Z', '2026-03-29T01:00:00.000Z', '2026-10-25T01:30:12.500Z'];
+      const { events } = await store.readStream('time-1');
+      t.same(
+        events.map((e) => e.recordedAt),
+        expected,
+      );
+      t.same(
+        [...(await store.readStreams(['time-1'])).get('time-1')!.events.map((e) => e.recordedAt)],
+        expected,
+      );
+      await settled(t);
+      const log = await store.readAll(START, { limit: 100_000 });
+      t.same(
+        log.filter((e) => e.streamId === 'time-1').map((e) => e.recordedAt),
+        expected,
+        `read from the log too (through ${r.streams[0]!.lastPosition})`,
+      );
+    },
+  );
+
   t.test('reads several streams at once, each with its own version', async (t) => {
     await store.append([
       { streamId: 'm-1', streamType: 'm', expectedVersion: 'no_stream', events: [event('One', { i: 1 })] },
