@@ -106,18 +106,16 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
   t.test(
     'an event is read with its recording time in UTC to the millisecond, as toISOString writes it',
     async (t) => {
-      const r = await store.append([
+      // a whole second prints no fraction, a half second one digit: the text PostgreSQL writes varies
+      const times = ['2026-03-29 00:59:59.999999+00', '2026-03-29 04:00:00+03', '2026-10-25 01:30:12.5+00'];
+      await store.append([
         {
           streamId: 'time-1',
           streamType: 't',
           expectedVersion: 'no_stream',
-          events: ['2026-03-29 00:59:59.999999+00', '2026-03-29 04:00:00+03', '2026-10-25 01:30:12.5+00'].map(
-            () => event('Timed', {}),
-          ),
+          events: times.map(() => event('Timed', {})),
         },
       ]);
-      // a whole second prints no fraction, a half second one digit: the text PostgreSQL writes varies
-      const times = ['2026-03-29 00:59:59.999999+00', '2026-03-29 04:00:00+03', '2026-10-25 01:30:12.5+00'];
       for (const [i, time] of times.entries())
         await sql`UPDATE es.events SET recorded_at = ${time}::timestamptz
         WHERE stream_id = 'time-1' AND stream_position = ${i + 1}`.execute(store.db);
@@ -136,7 +134,7 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
       t.same(
         log.filter((e) => e.streamId === 'time-1').map((e) => e.recordedAt),
         expected,
-        `read from the log too (through ${r.streams[0]!.lastPosition})`,
+        'read from the log too',
       );
     },
   );
