@@ -1,0 +1,59 @@
+import { type Money, prorate, toEur } from '@casework/contracts';
+import type { BillableDays } from './billableDays.js';
+
+/** How a tariff sets the fee of a month in service (one version of a tariff holds one of these). */
+export type FeeBasis =
+  /** A share of the client's monthly income, in basis points (70% = 7000): never a float. */
+  | { kind: 'income_share'; basisPoints: number }
+  /** A fixed amount for a whole month (social-housing rent, say). */
+  | { kind: 'fixed_monthly'; amount: Money }
+  /** An amount per billable day. */
+  | { kind: 'daily'; amount: Money };
+
+/** Why a month's fee is what it is, beside the fee itself. */
+export type MonthlyFee = {
+  /** The fee for the whole month before days are counted, capped at the place's actual cost. */
+  fullMonth: Money;
+  /** The month's fee: the full month's × billable days ÷ days in the month (a daily rate: × days). */
+  due: Money;
+  capped: boolean;
+  /** Each euro figure made from a BGN amount says so. */
+  convertedFromBgn: boolean;
+};
+
+const share = (m: Money, basisPoints: number) => prorate(m, basisPoints, 10_000);
+
+/**
+ * The fee of a month: the tariff's amount (income share, fixed, or daily rate × days), never more than
+ * the place's actual monthly cost, prorated by billable days and rounded half-up to the cent. Amounts in
+ * BGN are converted to euro when they meet euro amounts, at the fixed rate, half-up.
+ */
+export function monthlyFee(
+  basis: FeeBasis,
+  days: Pick<BillableDays, 'billable' | 'daysInMonth'>,
+  inputs: { monthlyIncome?: Money; actualMonthlyCost: Money },
+): MonthlyFee {
+  const cost = toEur(inputs.actualMonthlyCost);
+  let convertedFromBgn = inputs.actualMonthlyCost.currency === 'BGN';
+  const euro = (m: Money) => {
+    if (m.currency === 'BGN') convertedFromBgn = true;
+    return toEur(m);
+  };
+  if (basis.kind === 'daily') {
+    const rate = euro(basis.amount).amountMinor;
+    const cap = prorate(cost, days.billable, days.daysInMonth).amountMinor;
+    return {
+      fullMonth: { amountMinor: Math.min(rate * days.daysInMonth, cost.amountMinor), currency: 'EUR' },
+      due: { amountMinor: Math.min(rate * days.billable, cap), currency: 'EUR' },
+      capped: rate * days.billable > cap,
+      convertedFromBgn,
+    };
+  }
+  const uncapped =
+    basis.kind === 'fixed_monthly'
+      ? euro(basis.amount)
+      : share(euro(inputs.monthlyIncome ?? { amountMinor: 0, currency: 'EUR' }), basis.basisPoints);
+  const capped = uncapped.amountMinor > cost.amountMinor;
+  const fullMonth = capped ? cost : uncapped;
+  return { fullMonth, due: prorate(fullMonth, days.billable, days.daysInMonth), capped, convertedFromBgn };
+}
