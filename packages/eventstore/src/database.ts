@@ -340,11 +340,13 @@ const namingClient = (named: ReadonlyMap<string, string>): typeof pg.Client =>
 export function connectPostgres(url: string, options: { max?: number } = {}): Database {
   const named = new Map<string, string>();
   // JIT compilation costs tens of milliseconds per statement and pays off only for long analytical
-  // queries; ours are short, and a batch statement with a high estimated cost would pay it every time
+  // queries; ours are short, and a batch statement with a high estimated cost would pay it every time.
+  // The store reads timestamps as text and takes them apart (eventStore.ts): ISO text whatever DateStyle
+  // the server or database was given
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 20,
-    options: '-c jit=off',
+    options: '-c jit=off -c DateStyle=ISO',
     Client: namingClient(named),
   });
   // a dropped connection must not crash the process: an idle one is replaced by the pool; a checked-out

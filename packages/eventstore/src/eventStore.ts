@@ -262,6 +262,8 @@ export class EventStore {
     );
     const row = rows[0]!;
     if (row.n === 0) {
+      // nothing was written and the caller's transaction is still usable: it decides whether to go on
+      // (every caller rethrows, so a unit of work rolls back and retries from a fresh read)
       const actual = await this.streamVersion(one.streamId, executor);
       throw new ConcurrencyError(one.streamId, String(one.expectedVersion), actual || undefined);
     }

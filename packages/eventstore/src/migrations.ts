@@ -157,12 +157,25 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
       async up(db) {
         // every read of the log goes by commit order (transaction_id, global_position) and every read of a
         // stream by (stream_id, stream_position): an index on global_position alone served no query and
-        // cost each appended event one more index entry. The identity keeps positions unique; the stream
-        // key identifies a row for logical replication
+        // cost each appended event one more index entry (0011 makes commit order the unique key). The
+        // stream key identifies a row for logical replication
         await sql`ALTER TABLE ${s}.events DROP CONSTRAINT events_pkey`.execute(db);
         await sql`ALTER TABLE ${s}.events REPLICA IDENTITY USING INDEX events_stream_id_stream_position_key`.execute(
           db,
         );
+      },
+    },
+    '0011_commit_order_unique': {
+      async up(db) {
+        // a reader's position is (transaction_id, global_position): two events at one position would let
+        // a reader skip one. The identity alone does not guarantee it (OVERRIDING SYSTEM VALUE, a reset
+        // sequence), so the commit-order index becomes unique. Built under a lock that holds appends
+        // back for the time the index takes to build (seconds for millions of events)
+        await sql`CREATE UNIQUE INDEX events_commit_order_key ON ${s}.events (transaction_id, global_position)`.execute(
+          db,
+        );
+        await sql`DROP INDEX ${s}.events_commit_order`.execute(db);
+        await sql`ALTER INDEX ${s}.events_commit_order_key RENAME TO events_commit_order`.execute(db);
       },
     },
   };

@@ -139,6 +139,31 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
     },
   );
 
+  t.test('no two events share a position in the log, whoever writes them', async (t) => {
+    const insert = (position: number) =>
+      sql`INSERT INTO es.events (global_position, stream_id, stream_position, event_id, type, data, metadata)
+        OVERRIDING SYSTEM VALUE
+        VALUES (${position}, ${`twin-${position}-${randomUUID()}`}, 1, ${randomUUID()}, 'Twin', '{}', '{}')`;
+    const twice = store.db.transaction().execute(async (tx) => {
+      await insert(900_000_001).execute(tx);
+      await insert(900_000_001).execute(tx);
+    });
+    const refused = await twice.then(
+      () => undefined,
+      (e: { constraint?: string }) => e.constraint,
+    );
+    t.equal(refused, 'events_commit_order', 'the second is refused by the commit-order key');
+    t.equal(
+      (
+        await sql<{ n: number }>`SELECT count(*)::int AS n FROM es.events WHERE type = 'Twin'`.execute(
+          store.db,
+        )
+      ).rows[0]?.n,
+      0,
+      'and neither is written',
+    );
+  });
+
   t.test('reads several streams at once, each with its own version', async (t) => {
     await store.append([
       { streamId: 'm-1', streamType: 'm', expectedVersion: 'no_stream', events: [event('One', { i: 1 })] },

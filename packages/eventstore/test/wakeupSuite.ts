@@ -1,5 +1,5 @@
 import type { Test } from 'tap';
-import { type Database, EventStore, migrate, Subscription } from '../src/index.js';
+import { type Database, EventStore, type ExpectedVersion, migrate, Subscription } from '../src/index.js';
 import { event } from './eventStoreSuite.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,10 +35,15 @@ export async function lazyFollower(store: EventStore, database: Database) {
 }
 
 /** Appends one event in a transaction of the database itself, not through store.transaction. */
-export async function appendInOwnTransaction(database: Database, store: EventStore, stream: string) {
+export async function appendInOwnTransaction(
+  database: Database,
+  store: EventStore,
+  stream: string,
+  expectedVersion: ExpectedVersion = 'any',
+) {
   const e = event('Woke', {});
   await database.db.transaction().execute(async (tx) => {
-    await store.append([{ streamId: stream, streamType: 's', expectedVersion: 'any', events: [e] }], tx);
+    await store.append([{ streamId: stream, streamType: 's', expectedVersion, events: [e] }], tx);
   });
   return e.metadata.id;
 }
@@ -49,9 +54,18 @@ export function wakeupSuite(t: Test, connect: (t: Test) => Promise<Database>) {
     await migrate(database.db, 'es');
     const store = new EventStore(database, 'es');
     const follower = await lazyFollower(store, database);
-    for (let i = 0; i < 3; i++) {
-      const took = await follower.sees(await appendInOwnTransaction(database, store, `s-${i}`));
-      t.ok(took !== undefined, `seen in ${took} ms, long before the 20 s poll`);
+    // each way an append is written: append_events ('any'), the prepared create and advance statements
+    const appends: [string, ExpectedVersion][] = [
+      ['s-0', 'any'],
+      ['s-1', 'no_stream'],
+      ['s-1', 1],
+      ['s-2', 'no_stream'],
+      ['s-2', 1],
+      ['s-2', 2],
+    ];
+    for (const [stream, expected] of appends) {
+      const took = await follower.sees(await appendInOwnTransaction(database, store, stream, expected));
+      t.ok(took !== undefined, `${stream} at ${expected}: seen in ${took} ms, long before the 20 s poll`);
     }
     await follower.stop();
   });
