@@ -3,6 +3,7 @@ import { testDatabaseUrl } from '@casework/testkit';
 import pg from 'pg';
 import t from 'tap';
 import { connectPostgres, EventStore, migrate } from '../src/index.js';
+import { explainingClient } from './autoExplain.js';
 
 // The plans PostgreSQL runs for an append, read with auto_explain (every statement, nested ones too, sent
 // back as notices), at three sizes of the streams and events tables: the store's prepared statements for
@@ -88,14 +89,7 @@ t.test('an append of 1 or 100 events never scans streams or events, whatever the
     filled = size;
     await admin.query('ANALYZE es.streams; ANALYZE es.events');
 
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    t.teardown(() => c.end().catch(() => {}));
-    const plans: string[] = [];
-    c.on('notice', (n) => plans.push(n.message ?? ''));
-    await c.query(`LOAD 'auto_explain'`);
-    await c.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on;
-      SET auto_explain.log_level = notice`);
+    const { c, plans } = await explainingClient(t, url);
     for (const shape of SHAPES) {
       plans.length = 0;
       for (let call = 0; call < 8; call++) {
