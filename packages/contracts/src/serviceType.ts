@@ -20,6 +20,7 @@ export const ServiceTypeCode = z.enum([
 export type ServiceTypeCode = z.infer<typeof ServiceTypeCode>;
 
 export const ServiceKind = z.enum(['residential', 'residential_household', 'day', 'community']);
+export type ServiceKind = z.infer<typeof ServiceKind>;
 export const Funding = z.enum(['state_delegated', 'municipal', 'mixed', 'programme']);
 
 export const ServiceType = z.object({

@@ -1,3 +1,5 @@
+export * from './billingDefaults.js';
+export * from './billingParameters.js';
 export * from './eligibilityDefaults.js';
 export * from './intakeParameters.js';
 export * from './placementParameters.js';

@@ -68,3 +68,13 @@ t.test('no income: an income share is nothing', async (t) => {
     eur(0),
   );
 });
+
+t.test('rent by floor area at a BGN rate: worked out in лева, then converted once', async (t) => {
+  // 0.46 лв × 45.50 m² = 20.93 лв; ÷ 1.95583 = 10.7013… → €10.70; all of April (30/30)
+  const fee = monthlyFee(
+    { kind: 'per_square_metre', ratePerSquareMetre: bgn(46) },
+    { billable: 30, daysInMonth: 30 },
+    { actualMonthlyCost: cost, floorAreaSquareMetres: 45.5 },
+  );
+  t.same(fee, { fullMonth: eur(1_070), due: eur(1_070), capped: false, convertedFromBgn: true });
+});

@@ -1,7 +1,4 @@
-import { addMonths, daysBetween, earliest, type LocalDate, latest } from '@casework/contracts';
-
-/** A calendar month, `YYYY-MM`. */
-export type Month = string;
+import { addMonths, daysBetween, earliest, type LocalDate, latest, type Month } from '@casework/contracts';
 
 /** A stay in one service: `[from, to)`, the admission day counts and the discharge day does not. */
 export type StayDays = { from: LocalDate; to?: LocalDate };

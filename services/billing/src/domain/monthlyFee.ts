@@ -1,14 +1,5 @@
-import { type Money, prorate, toEur } from '@casework/contracts';
+import { type FeeBasis, type Money, prorate, toEur } from '@casework/contracts';
 import type { BillableDays } from './billableDays.js';
-
-/** How a tariff sets the fee of a month in service (one version of a tariff holds one of these). */
-export type FeeBasis =
-  /** A share of the client's monthly income, in basis points (70% = 7000): never a float. */
-  | { kind: 'income_share'; basisPoints: number }
-  /** A fixed amount for a whole month (social-housing rent, say). */
-  | { kind: 'fixed_monthly'; amount: Money }
-  /** An amount per billable day. */
-  | { kind: 'daily'; amount: Money };
 
 /** Why a month's fee is what it is, beside the fee itself. */
 export type MonthlyFee = {
@@ -31,7 +22,7 @@ const share = (m: Money, basisPoints: number) => prorate(m, basisPoints, 10_000)
 export function monthlyFee(
   basis: FeeBasis,
   days: Pick<BillableDays, 'billable' | 'daysInMonth'>,
-  inputs: { monthlyIncome?: Money; actualMonthlyCost: Money },
+  inputs: { monthlyIncome?: Money; actualMonthlyCost: Money; floorAreaSquareMetres?: number },
 ): MonthlyFee {
   const cost = toEur(inputs.actualMonthlyCost);
   let convertedFromBgn = inputs.actualMonthlyCost.currency === 'BGN';
@@ -52,7 +43,11 @@ export function monthlyFee(
   const uncapped =
     basis.kind === 'fixed_monthly'
       ? euro(basis.amount)
-      : share(euro(inputs.monthlyIncome ?? { amountMinor: 0, currency: 'EUR' }), basis.basisPoints);
+      : basis.kind === 'per_square_metre'
+        ? // rate × area (in hundredths of a m²) in the rate's own currency, rounded once, then converted:
+          // converting a rate of a few stotinki first would multiply its rounding by the area
+          euro(prorate(basis.ratePerSquareMetre, Math.round((inputs.floorAreaSquareMetres ?? 0) * 100), 100))
+        : share(euro(inputs.monthlyIncome ?? { amountMinor: 0, currency: 'EUR' }), basis.basisPoints);
   const capped = uncapped.amountMinor > cost.amountMinor;
   const fullMonth = capped ? cost : uncapped;
   return { fullMonth, due: prorate(fullMonth, days.billable, days.daysInMonth), capped, convertedFromBgn };

@@ -1,6 +1,5 @@
 import {
   breaksRule,
-  byCodePoint,
   type Criterion,
   conflictWith,
   type Decider,
@@ -9,6 +8,7 @@ import {
   type RuleSetDrafted,
   type RuleSetPublished,
   type RuleSetRetired,
+  versionOn,
 } from '@casework/contracts';
 
 export type RuleSetEvent =
@@ -145,17 +145,6 @@ export const ruleSetDecider: Decider<RuleSet, RuleSetCommand, RuleSetEvent> = {
   evolve,
 };
 
-/**
- * The version in force on a date: published (or retired later than the date), taken effect by then;
- * the latest effective date wins, then the higher version.
- */
-export function versionInForce(state: RuleSet, on: LocalDate): Version | undefined {
-  return state.versions
-    .filter(
-      (v) =>
-        v.effectiveFrom !== undefined &&
-        v.effectiveFrom <= on &&
-        (v.status === 'published' || (v.retiredFrom !== undefined && v.retiredFrom > on)),
-    )
-    .sort((a, b) => byCodePoint(b.effectiveFrom!, a.effectiveFrom!) || b.version - a.version)[0];
-}
+/** The version in force on a date (see versionOn). */
+export const versionInForce = (state: RuleSet, on: LocalDate): Version | undefined =>
+  versionOn(state.versions, on);

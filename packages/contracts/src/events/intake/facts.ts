@@ -6,7 +6,13 @@ import { ClientId } from './clients.js';
 
 export const FactKind = z.enum(['income', 'disability', 'dwelling_ownership', 'consent']);
 export type FactKind = z.infer<typeof FactKind>;
-export const IncomeSource = z.enum(['pension', 'salary', 'benefit', 'other']);
+export const IncomeSource = z
+  .enum(['pension', 'salary', 'benefit', 'outside_assistance_supplement', 'other'])
+  .meta({
+    description:
+      '`outside_assistance_supplement`: the pension supplement for outside assistance, which fees never count ' +
+      'as income',
+  });
 export const Commission = z.enum(['TELK', 'NELK']).meta({ description: 'ТЕЛК or НЕЛК' });
 
 /**

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { MunicipalityCode } from '../../codes.js';
+import { defineEvent } from '../../eventCatalogue.js';
+import { Money } from '../../money.js';
+import { ServiceTypeCode } from '../../serviceType.js';
+import { SiteId } from '../placement/sites.js';
+
+/** A calendar month, `YYYY-MM`. */
+export const Month = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM')
+  .meta({ description: 'A calendar month', example: '2027-01' });
+export type Month = z.infer<typeof Month>;
+
+export const SiteCostSet = defineEvent({
+  service: 'billing',
+  name: 'SiteCostSet',
+  version: 1,
+  published: true,
+  description:
+    "A site's actual monthly cost of a place from a month on (until a later setting): no fee is ever " +
+    'more. A dwelling let by floor area carries its area.',
+  schema: z
+    .object({
+      siteId: SiteId,
+      municipality: MunicipalityCode,
+      serviceType: ServiceTypeCode,
+      from: Month,
+      monthlyCost: Money,
+      floorAreaSquareMetres: z
+        .number()
+        .multipleOf(0.01)
+        .positive()
+        .max(10_000)
+        .optional()
+        .meta({ description: 'Floor area of a dwelling, for rents by the square metre' }),
+    })
+    .meta({ id: 'SiteCostSet' }),
+});
+
+export const siteCostEvents = [SiteCostSet] as const;

@@ -1,0 +1,21 @@
+import { LocalDate, MunicipalityCode } from '@casework/contracts';
+import { z } from 'zod';
+import { parameterLookup } from './versioned.js';
+
+export const BillingParameters = z.object({
+  municipality: MunicipalityCode.nullable(),
+  effectiveFrom: LocalDate,
+  /** Statements are due by this day of the month after the one they state. */
+  statementDueDay: z.number().int().min(1).max(28),
+  /** How far back a run reassesses stated months for late corrections. */
+  adjustmentLookbackMonths: z.number().int().min(1).max(120),
+  /** Unpaid for more than this many months of a state-funded service: placement gets a task. */
+  arrearsMonths: z.number().int().min(1).max(24),
+  /** Fees collected for the state are remitted by this day of the next month. */
+  remittanceDay: z.number().int().min(1).max(28),
+  source: z.string(),
+});
+export type BillingParameters = z.infer<typeof BillingParameters>;
+
+/** Billing's figures in force in a municipality on a date (the national default unless it set its own). */
+export const billingParameters = parameterLookup('billing-parameters.json', BillingParameters);

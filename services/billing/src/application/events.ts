@@ -1,0 +1,11 @@
+import { billingEvents } from '@casework/contracts';
+import { byName } from '@casework/service-kit';
+
+/** Billing's event definitions by name, for appends. */
+export const definitions = byName(billingEvents);
+
+export const tariffStream = (tariffId: string) => `tariff-${tariffId}`;
+export const siteCostStream = (siteId: string) => `site-costs-${siteId}`;
+export const accountStream = (clientId: string, municipality: string) =>
+  `account-${municipality}-${clientId}`;
+export const periodStream = (municipality: string, month: string) => `period-${municipality}-${month}`;

@@ -1,0 +1,98 @@
+import {
+  AbsenceEnded,
+  AbsenceStarted,
+  Admitted,
+  ClientRegistered,
+  ClientsMerged,
+  DisabilityAssessed,
+  Discharged,
+  FactRetracted,
+  IncomeDeclared,
+  SiteOpened,
+  Transferred,
+} from '@casework/contracts';
+import type { Tx } from '@casework/eventstore';
+import type { ConsumerSpec } from '@casework/messaging';
+import type { ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
+
+/** The events a client's charges rest on, by the service that publishes them. */
+const FROM_PLACEMENT = [Admitted, Transferred, Discharged, AbsenceStarted, AbsenceEnded];
+const FROM_INTAKE = [ClientRegistered, IncomeDeclared, DisabilityAssessed, FactRetracted, ClientsMerged];
+const definitions = new Map<string, (typeof FROM_PLACEMENT | typeof FROM_INTAKE)[number]>(
+  [...FROM_PLACEMENT, ...FROM_INTAKE].map((d) => [d.name, d]),
+);
+
+/**
+ * Keeps an event about a client as an input row, once, and keeps the stays a run looks for. A merge is kept under the survivor (the merged record's
+ * inputs count as the survivor's from then on) and moves its stays.
+ */
+async function keep(ctx: ServiceContext, tx: Tx, event: { eventId: string; type: string; data: unknown }) {
+  const s = (table: string) => sql.id(ctx.store.schema, table);
+  const data = definitions.get(event.type)!.schema.parse(event.data) as Record<string, unknown>;
+  const clientId = String(event.type === ClientsMerged.name ? data.survivorId : data.clientId);
+  const { rows } = await sql<{
+    seq: string;
+  }>`INSERT INTO ${s('inputs')} (event_id, client_id, type, data, recorded_at)
+    VALUES (${event.eventId}::uuid, ${clientId}::uuid, ${event.type}, ${JSON.stringify(data)}::jsonb,
+      ${ctx.clock().toISOString()}::timestamptz)
+    ON CONFLICT (event_id) DO NOTHING RETURNING seq`.execute(tx);
+  if (rows.length === 0) return; // delivered before
+  const stay = (
+    p: { placementId: string; municipality: string; serviceType: string; siteId: string },
+    on: string,
+  ) =>
+    sql`INSERT INTO ${s('stays')} (placement_id, client_id, municipality, service_type, site_id, from_date)
+      VALUES (${p.placementId}::uuid, ${clientId}::uuid, ${p.municipality}, ${p.serviceType}, ${p.siteId}::uuid, ${on}::date)
+      ON CONFLICT (placement_id) DO NOTHING`.execute(tx);
+  const end = (placementId: string, on: string) =>
+    sql`UPDATE ${s('stays')} SET to_date = ${on}::date WHERE placement_id = ${placementId}::uuid`.execute(tx);
+  switch (event.type) {
+    case Admitted.name: {
+      const d = Admitted.schema.parse(data);
+      await stay(d, d.on);
+      break;
+    }
+    case Transferred.name: {
+      const d = Transferred.schema.parse(data);
+      await end(d.from.placementId, d.on);
+      await stay(d.to, d.on);
+      break;
+    }
+    case Discharged.name: {
+      const d = Discharged.schema.parse(data);
+      await end(d.placementId, d.on);
+      break;
+    }
+    case ClientsMerged.name: {
+      const d = ClientsMerged.schema.parse(data);
+      await sql`UPDATE ${s('stays')} SET client_id = ${d.survivorId}::uuid WHERE client_id = ${d.mergedId}::uuid`.execute(
+        tx,
+      );
+      break;
+    }
+  }
+}
+
+/** What billing learns from placement: stays, transfers, discharges and absences; and the sites. */
+export const placementInputs = (ctx: ServiceContext): ConsumerSpec => ({
+  name: 'placement-inputs',
+  sources: { placement: [...FROM_PLACEMENT.map((d) => d.name), SiteOpened.name] },
+  handle: async (event, tx) => {
+    if (event.type === SiteOpened.name) {
+      const d = SiteOpened.schema.parse(event.data);
+      await sql`INSERT INTO ${sql.id(ctx.store.schema, 'sites')} (site_id, municipality, service_type, name)
+        VALUES (${d.siteId}::uuid, ${d.municipality}, ${d.serviceType}, ${d.name})
+        ON CONFLICT (site_id) DO NOTHING`.execute(tx);
+      return;
+    }
+    await keep(ctx, tx, event);
+  },
+});
+
+/** What billing learns from intake: birth dates, incomes, disability decisions, retractions, merges. */
+export const intakeInputs = (ctx: ServiceContext): ConsumerSpec => ({
+  name: 'intake-inputs',
+  sources: { intake: FROM_INTAKE.map((d) => d.name) },
+  handle: (event, tx) => keep(ctx, tx, event),
+});
