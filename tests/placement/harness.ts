@@ -2,6 +2,7 @@ import { composeEgn } from '@casework/contracts';
 import { eligibility } from '@casework/eligibility';
 import { intake } from '@casework/intake';
 import { placement } from '@casework/placement';
+import type { ServiceModule } from '@casework/service-kit';
 import { eventually, requestsAs, type TestApp, testApp } from '@casework/testkit';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
@@ -48,9 +49,16 @@ const REFERRAL_NEEDED = new Set([
 /** Service types whose default rule set asks for a needs assessment recommending them. */
 const ASSESSED = new Set(['protected_housing', 'social_housing_special_status']);
 
-/** Intake, eligibility and placement in one app, talking through JetStream, as three services would. */
-export async function setUp(t: Test, options: { clock?: () => Date } = {}): Promise<Placement> {
-  const h = await testApp(t, [intake, eligibility, placement], options);
+/**
+ * Intake, eligibility and placement (and any service `also` names) in one app, talking through JetStream,
+ * as separate services would.
+ */
+export async function setUp(
+  t: Test,
+  options: { clock?: () => Date; also?: ServiceModule[] } = {},
+): Promise<Placement> {
+  const { also = [], ...appOptions } = options;
+  const h = await testApp(t, [intake, eligibility, placement, ...also], appOptions);
   const cm = await h.as(['case_manager'], { municipality: 'BLG01' }, 'cm-bansko-1');
   const supervisor = await h.as(['supervisor'], { municipality: 'BLG01' }, 'sup-bansko');
   const { post, get } = requestsAs(h.app, cm);

@@ -13,6 +13,10 @@ export const BillingParameters = z.object({
   arrearsMonths: z.number().int().min(1).max(24),
   /** Fees collected for the state are remitted by this day of the next month. */
   remittanceDay: z.number().int().min(1).max(28),
+  /** Respite care is free up to this many days a year … */
+  respiteFreeDaysPerYear: z.number().int().min(0).max(366),
+  /** … for a disability over this percentage with outside assistance. */
+  respiteDisabilityOverPercent: z.number().min(0).max(100),
   source: z.string(),
 });
 export type BillingParameters = z.infer<typeof BillingParameters>;

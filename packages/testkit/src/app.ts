@@ -88,11 +88,14 @@ export function requestsAs(
   caller: { authorization: string },
 ): {
   post: (url: string, payload: object, headers?: object) => Promise<LightMyRequestResponse>;
+  put: (url: string, payload: object, headers?: object) => Promise<LightMyRequestResponse>;
   get: (url: string, headers?: object) => Promise<LightMyRequestResponse>;
 } {
   return {
     post: (url: string, payload: object, headers: object = caller) =>
       app.inject({ method: 'POST', url, payload, headers: headers as Record<string, string> }),
+    put: (url: string, payload: object, headers: object = caller) =>
+      app.inject({ method: 'PUT', url, payload, headers: headers as Record<string, string> }),
     get: (url: string, headers: object = caller) =>
       app.inject({ url, headers: headers as Record<string, string> }),
   };

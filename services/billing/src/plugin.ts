@@ -1,17 +1,50 @@
+import { billingEvents } from '@casework/contracts';
 import {
+  accessLogRoutes,
   clientDirectoryConsumer,
-  clientDirectoryMigration,
   clientDirectoryRoutes,
+  type ServiceContext,
   type ServiceModule,
 } from '@casework/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { seedDefaultTariffs } from './application/tariffs.js';
+import { intakeInputs, placementInputs } from './consumers/inputs.js';
+import { periodRoutes } from './http/periods.js';
+import { siteCostRoutes } from './http/siteCosts.js';
+import { statementRoutes } from './http/statements.js';
+import { tariffRoutes } from './http/tariffs.js';
+import { billingMigrations } from './migrations/readModels.js';
+import { siteCostsProjection } from './projections/siteCosts.js';
+import { statementsProjection } from './projections/statements.js';
+import { tariffsProjection } from './projections/tariffs.js';
 
-/** Billing: for now it keeps its client directory from intake's events (issue 3's walking skeleton). */
+const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
+  for (const r of [
+    clientDirectoryRoutes('billing'),
+    accessLogRoutes('billing'),
+    tariffRoutes,
+    siteCostRoutes,
+    periodRoutes,
+    statementRoutes,
+  ])
+    await app.register(r, opts);
+};
+
+/**
+ * Billing: tariffs as versioned data, site costs, monthly statements assessed from placement's and
+ * intake's events, adjustments for what is learned late, closed periods, statements as PDF.
+ */
 export const billing: ServiceModule = {
   name: 'billing',
   schema: 'billing',
-  migrations: clientDirectoryMigration('billing'),
-  events: [],
-  routes: clientDirectoryRoutes('billing'),
-  projections: () => [],
-  consumers: (ctx) => [clientDirectoryConsumer(ctx)],
+  migrations: billingMigrations('billing'),
+  events: billingEvents,
+  routes,
+  projections: (ctx) => [
+    tariffsProjection(ctx.store.schema),
+    siteCostsProjection(ctx.store.schema),
+    statementsProjection(ctx.store.schema),
+  ],
+  consumers: (ctx) => [clientDirectoryConsumer(ctx), placementInputs(ctx), intakeInputs(ctx)],
+  seed: seedDefaultTariffs,
 };

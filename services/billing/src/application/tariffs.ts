@@ -38,17 +38,6 @@ export class Tariffs {
     for (const id of ids) this.#loaded.set(id, fold(read.get(tariffStream(id))!.events));
   }
 
-  async get(tariffId: string): Promise<Tariff> {
-    if (!this.#loaded.has(tariffId)) {
-      const { events } = await this.ctx.store.readStream(
-        tariffStream(tariffId),
-        this.executor ? { executor: this.executor } : undefined,
-      );
-      this.#loaded.set(tariffId, fold(events));
-    }
-    return this.#loaded.get(tariffId)!;
-  }
-
   /** The municipality's own version in force on the date, else the national one (prepared first). */
   inForce(serviceType: string, municipality: string, on: LocalDate): AppliedTariff | undefined {
     for (const tariffId of candidates(serviceType, municipality)) {

@@ -5,6 +5,8 @@ import {
   addMonths,
   ageOn,
   breaksRule,
+  daysBetween,
+  earliest,
   eur,
   type LocalDate,
   latest,
@@ -14,7 +16,7 @@ import {
   type TariffBody,
 } from '@casework/contracts';
 import { billableDays, monthEnd, monthStart } from './billableDays.js';
-import type { ClientFacts, Stay } from './clientFacts.js';
+import type { ClientFacts, Income, Stay } from './clientFacts.js';
 import { monthlyFee } from './monthlyFee.js';
 
 /** A tariff version as an assessment applies it. */
@@ -22,10 +24,14 @@ export type AppliedTariff = { tariffId: string; version: number; body: TariffBod
 /** A site's actual monthly cost of a place, and its floor area when it is a dwelling. */
 export type SiteCost = { monthlyCost: Money; floorAreaSquareMetres?: number };
 
-/** What an assessment looks up beside the client's facts: tariffs and site costs in force. */
+/** The law's respite rule: free days a year for a disability over the percentage with outside assistance. */
+export type RespiteRule = { freeDaysPerYear: number; disabilityOverPercent: number };
+
+/** What an assessment looks up beside the client's facts: tariffs, site costs and rules in force. */
 export type Lookups = {
   tariff(serviceType: string, municipality: string, on: LocalDate): AppliedTariff | undefined;
   cost(siteId: string, month: Month): SiteCost | undefined;
+  respite(on: LocalDate): RespiteRule;
 };
 
 /** Residential services for children: a young person who was in one before 18 is exempt until 21. */
@@ -49,6 +55,49 @@ function exemptionOn(facts: ClientFacts, on: LocalDate): AssessmentLine['exempti
     if (inCare) return { reason: 'care_leaver', eventId: inCare.events[0]! };
   }
   return null;
+}
+
+/**
+ * The client's own incomes counted on a date: of each source the one in force that started last (a new
+ * declaration replaces an open-ended older one, as intake shows them); the outside-assistance
+ * supplement is never income.
+ */
+function incomesOn(facts: ClientFacts, on: LocalDate): Income[] {
+  const bySource = new Map<string, Income>();
+  for (const i of facts.incomes) {
+    if (i.source === 'outside_assistance_supplement' || !inForce(i, on)) continue;
+    const before = bySource.get(i.source);
+    if (!before || i.validFrom > before.validFrom) bySource.set(i.source, i);
+  }
+  return [...bySource.values()];
+}
+
+/**
+ * Respite care is free for a disability over the rule's percentage with outside assistance, up to the
+ * rule's days a calendar year: the days still free after the respite days of the year's earlier months
+ * (taken off the month's billable days, which the line still shows), and the decision that grants them.
+ */
+function respiteFree(
+  facts: ClientFacts,
+  stay: Stay,
+  month: Month,
+  first: LocalDate,
+  rule: RespiteRule,
+): { days: number; eventId: string } | undefined {
+  const decision = facts.disabilities.find(
+    (d) => inForce(d, first) && d.degreePercent > rule.disabilityOverPercent && d.outsideAssistanceNeeded,
+  );
+  if (!decision) return undefined;
+  const yearStart = `${month.slice(0, 4)}-01-01`;
+  const used = facts.stays
+    .filter((s) => s.respite)
+    .reduce((n, s) => {
+      const from = latest(s.from, yearStart);
+      const to = earliest(s.to ?? monthStart(month), monthStart(month));
+      return from < to ? n + daysBetween(from, to) : n;
+    }, 0);
+  const days = Math.max(rule.freeDaysPerYear - used, 0);
+  return days > 0 ? { days, eventId: decision.eventId } : undefined;
 }
 
 /**
@@ -101,19 +150,27 @@ function lineOf(month: Month, stay: Stay, facts: ClientFacts, lookups: Lookups):
       siteId: stay.siteId,
       month,
     });
-  const incomes = facts.incomes.filter(
-    (i) => i.source !== 'outside_assistance_supplement' && inForce(i, first),
+  const incomes = incomesOn(facts, first);
+  // added in their own currency, so leva are converted once, when they meet euro
+  const monthlyIncome = incomes.reduce<Money | undefined>(
+    (sum, i) => (sum ? addMoney(sum, i.monthlyAmount) : i.monthlyAmount),
+    undefined,
   );
-  const monthlyIncome = incomes.reduce<Money>((sum, i) => addMoney(sum, i.monthlyAmount), eur(0));
-  const fee = monthlyFee(tariff.body.fee, days, {
-    monthlyIncome,
+  const respite = stay.respite ? respiteFree(facts, stay, month, first, lookups.respite(first)) : undefined;
+  const charged = respite
+    ? { ...days, billable: days.billable - Math.min(respite.days, days.billable) }
+    : days;
+  const fee = monthlyFee(tariff.body.fee, charged, {
+    monthlyIncome: monthlyIncome ?? eur(0),
     actualMonthlyCost: cost.monthlyCost,
     ...(cost.floorAreaSquareMetres !== undefined
       ? { floorAreaSquareMetres: cost.floorAreaSquareMetres }
       : {}),
   });
-  const exemption = exemptionOn(facts, first);
-  const amount = exemption ? eur(0) : fee.due;
+  const legal = exemptionOn(facts, first);
+  const exemption =
+    legal ?? (respite ? { reason: 'respite_severe_disability' as const, eventId: respite.eventId } : null);
+  const amount = legal ? eur(0) : fee.due;
   return {
     ...base,
     tariff: { tariffId: tariff.tariffId, version: tariff.version },

@@ -77,10 +77,18 @@ export function decide(command: TariffCommand, state: Tariff): TariffEvent[] {
   if (v.status !== 'published') throw conflictWith('NOT_PUBLISHED', `version ${v.version} is a draft`);
   if (command.retiredFrom < command.today)
     throw breaksRule('RETIREMENT_DATE_PAST', 'retiredFrom must be today or later');
-  if (state.scope.municipality === null && !state.versions.some((x) => x.status === 'published' && x !== v))
+  // nationally, another published version must be in force by the retirement date: no gap without a tariff
+  const successor = state.versions.some(
+    (x) =>
+      x !== v &&
+      x.status === 'published' &&
+      x.effectiveFrom !== undefined &&
+      x.effectiveFrom <= command.retiredFrom,
+  );
+  if (state.scope.municipality === null && !successor)
     throw breaksRule(
       'NATIONAL_TARIFF_REQUIRED',
-      'the last national version cannot be retired; publish its successor',
+      'a national version is retired only once its successor is in force by then; publish the successor first',
     );
   return [{ type: 'TariffRetired', data: { ...scoped, retiredFrom: command.retiredFrom } }];
 }

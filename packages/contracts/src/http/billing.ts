@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { MunicipalityCode } from '../codes.js';
+import { Month } from '../events/billing/siteCosts.js';
+import { AssessmentLine } from '../events/billing/statements.js';
+import { TariffBody, TariffId } from '../events/billing/tariffs.js';
+import { ClientId } from '../events/intake/clients.js';
+import { SiteId } from '../events/placement/sites.js';
+import { CalendarDate, LocalDate } from '../localDate.js';
+import { Money } from '../money.js';
+import { ServiceTypeCode } from '../serviceType.js';
+
+const Limit = z.coerce.number().int().min(1).max(100).default(20);
+const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const });
+
+export const TariffParams = z.object({ tariffId: TariffId });
+export const TariffVersionParams = z.object({ tariffId: TariffId, version: z.coerce.number().int().min(1) });
+
+const exampleTariffBody = {
+  fee: { kind: 'income_share' as const, basisPoints: 7000 },
+  groupFees: [
+    {
+      group: 'intellectual_or_mental_disability' as const,
+      fee: { kind: 'income_share' as const, basisPoints: 8000 },
+    },
+  ],
+  absenceExemptAfterDays: 3,
+  fullCostRule: {
+    savingsOver: { amountMinor: 50_000, currency: 'BGN' as const },
+    dwellingDisposedWithinYears: 5,
+  },
+  stateShareBasisPoints: 10_000,
+};
+export const DraftTariffBody = TariffBody.meta({ id: 'DraftTariffVersion', example: exampleTariffBody });
+export const PublishTariffBody = z
+  .object({ effectiveFrom: LocalDate })
+  .meta({ id: 'PublishTariffVersion', example: { effectiveFrom: '2027-01-01' } });
+export const RetireTariffBody = z
+  .object({ retiredFrom: LocalDate })
+  .meta({ id: 'RetireTariffVersion', example: { retiredFrom: '2027-07-01' } });
+
+export const TariffRecord = z
+  .object({
+    tariffId: TariffId,
+    serviceType: ServiceTypeCode,
+    municipality: MunicipalityCode.nullable(),
+    versions: z.array(
+      z.object({
+        version: z.number().int(),
+        status: z.enum(['draft', 'published', 'retired']),
+        ...TariffBody.shape,
+        effectiveFrom: LocalDate.optional(),
+        retiredFrom: LocalDate.optional(),
+      }),
+    ),
+    inForce: z
+      .object({ tariffId: TariffId, version: z.number().int() })
+      .nullable()
+      .meta({ description: "Today's version: the municipality's own, else the national one; null if none" }),
+    version: z.number().int().meta({ description: 'Stream version, the ETag' }),
+  })
+  .meta({
+    id: 'TariffRecord',
+    example: {
+      tariffId: 'protected_housing:national',
+      serviceType: 'protected_housing',
+      municipality: null,
+      versions: [{ version: 1, status: 'published', ...exampleTariffBody, effectiveFrom: '2020-07-01' }],
+      inForce: { tariffId: 'protected_housing:national', version: 1 },
+      version: 2,
+    },
+  });
+export const TariffsQuery = z.object({
+  serviceType: ServiceTypeCode.optional(),
+  municipality: MunicipalityCode.optional().meta({
+    description: "A municipality's own tariffs beside the national ones",
+  }),
+});
+export const TariffList = z
+  .object({ items: z.array(TariffRecord.omit({ version: true, inForce: true })) })
+  .meta({ id: 'TariffList' });
+
+export const SiteCostParams = z.object({ siteId: SiteId, month: Month });
+export const SiteCostBody = z
+  .object({
+    monthlyCost: Money,
+    floorAreaSquareMetres: z.number().multipleOf(0.01).positive().max(10_000).optional(),
+  })
+  .meta({ id: 'SiteCostBody', example: { monthlyCost: eur(150_000) } });
+export const SiteCostRecord = z
+  .object({
+    siteId: SiteId,
+    municipality: MunicipalityCode,
+    serviceType: ServiceTypeCode,
+    settings: z.array(
+      z.object({ from: Month, monthlyCost: Money, floorAreaSquareMetres: z.number().optional() }),
+    ),
+    version: z.number().int(),
+  })
+  .meta({ id: 'SiteCostRecord' });
+
+export const PeriodParams = z.object({ municipality: MunicipalityCode, month: Month });
+export const RunResult = z
+  .object({
+    municipality: MunicipalityCode,
+    month: Month,
+    statements: z.number().int().meta({ description: 'Statements issued by this run' }),
+    adjustments: z.number().int().meta({ description: 'Adjustments of earlier months they carry' }),
+    assessed: Money,
+    totalDue: Money,
+  })
+  .meta({
+    id: 'StatementRun',
+    example: {
+      municipality: 'BLG01',
+      month: '2027-01',
+      statements: 42,
+      adjustments: 1,
+      assessed: eur(1_234_500),
+      totalDue: eur(1_230_000),
+    },
+  });
+export const PeriodRecord = z
+  .object({
+    municipality: MunicipalityCode,
+    month: Month,
+    statements: z.number().int(),
+    status: z.enum(['open', 'closed']),
+    closedOn: CalendarDate.optional(),
+    totalDue: Money,
+  })
+  .meta({ id: 'BillingPeriod' });
+
+export const StatementParams = z.object({ statementId: z.uuid() });
+export const StatementsQuery = z.object({
+  municipality: MunicipalityCode.optional(),
+  month: Month.optional(),
+  clientId: ClientId.optional(),
+  limit: Limit,
+  cursor: z.string().optional(),
+});
+export const StatementSummary = z.object({
+  statementId: z.uuid(),
+  statementNumber: z.string(),
+  clientId: ClientId,
+  municipality: MunicipalityCode,
+  month: Month,
+  issuedOn: CalendarDate,
+  dueOn: CalendarDate,
+  paymentReference: z.string(),
+  assessed: Money,
+  adjusted: Money.meta({ description: 'The sum of the adjustments of earlier months on this statement' }),
+  creditApplied: Money,
+  totalDue: Money,
+});
+export const StatementPage = z
+  .object({ items: z.array(StatementSummary), nextCursor: z.string().optional() })
+  .meta({ id: 'StatementPage' });
+export const StatementAdjustmentView = z.object({
+  adjustmentId: z.uuid(),
+  correctsMonth: Month,
+  placementId: z.uuid(),
+  serviceType: ServiceTypeCode,
+  billed: Money,
+  corrected: Money,
+  amount: Money,
+  causedBy: z.array(z.uuid()).meta({ description: 'The late events behind the difference' }),
+});
+export const StatementRecord = StatementSummary.extend({
+  lines: z.array(AssessmentLine),
+  adjustments: z.array(StatementAdjustmentView),
+}).meta({ id: 'StatementRecord' });

@@ -1,0 +1,308 @@
+import {
+  addMonths,
+  breaksRule,
+  conflictWith,
+  eur,
+  type LocalDate,
+  type Money,
+  type Month,
+  type MunicipalityCode,
+  ServiceTypeCode,
+} from '@casework/contracts';
+import { ConcurrencyError, type RecordedEvent, type Tx } from '@casework/eventstore';
+import { billingParameters } from '@casework/reference-data';
+import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
+import { paymentReferenceFor } from '../bank/paymentReference.js';
+import { type Account, type AccountEvent, accountDecider, type Reassessment } from '../domain/account.js';
+import { assessMonth, type Lookups } from '../domain/assessMonth.js';
+import { monthEnd, monthStart } from '../domain/billableDays.js';
+import { type ClientFacts, foldInputs, type InputRow } from '../domain/clientFacts.js';
+import { type Period, type PeriodEvent, periodDecider } from '../domain/period.js';
+import { costFor, type SiteCostEvent, type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
+import { accountStream, definitions, periodStream, siteCostStream } from './events.js';
+import { Tariffs } from './tariffs.js';
+
+/** Clients per transaction: one read of their inputs and accounts, one append of their statements. */
+const CHUNK = 200;
+
+export type RunSummary = {
+  municipality: string;
+  month: Month;
+  statements: number;
+  adjustments: number;
+  assessed: Money;
+  totalDue: Money;
+};
+
+type Evolved<S, E> = { evolve: (s: S, e: E) => S; initialState: S };
+/** A stream's state, folded from events this service wrote with the decider that reads them. */
+const fold = <S, E>(d: Evolved<S, E>, events: readonly RecordedEvent[]) =>
+  events.reduce((s, e) => d.evolve(s, { type: e.type, data: e.data } as E), d.initialState);
+
+const monthsBefore = (month: Month, count: number): Month[] =>
+  Array.from({ length: count }, (_, i) => addMonths(monthStart(month), i - count).slice(0, 7));
+
+/** An input can change a month only if something in it happens before the month ends. */
+function touches(row: InputRow, month: Month): boolean {
+  const dates = Object.values(row.data).filter(
+    (v): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
+  );
+  return dates.length === 0 || dates.some((d) => d < monthEnd(month));
+}
+
+/**
+ * Issues a municipality's statements for a month that has ended: for every client with a stay in its
+ * services that month, and every account stated within the lookback (a late discharge may concern a
+ * client gone since), the month is assessed and earlier months stated or closed are assessed again with
+ * everything known now: a difference is an adjustment on this statement. A client with nothing to state
+ * gets none. Numbers run on from the month's last, in client order; a retried run states no month twice.
+ */
+export async function issueStatements(
+  ctx: ServiceContext,
+  input: { municipality: MunicipalityCode; month: Month; today: LocalDate; cause: Cause },
+): Promise<RunSummary> {
+  const { municipality, month, today } = input;
+  if (today < monthEnd(month))
+    throw breaksRule('MONTH_NOT_ENDED', 'statements are issued only after the month ends');
+  const params = billingParameters(municipality, today);
+  const lookback = monthsBefore(month, params.adjustmentLookbackMonths);
+  const db = ctx.store.db;
+
+  const periods = await ctx.store.readStreams([...lookback, month].map((m) => periodStream(municipality, m)));
+  const closed = new Set(
+    lookback.filter(
+      (m) =>
+        fold<Period, PeriodEvent>(periodDecider, periods.get(periodStream(municipality, m))!.events).closedOn,
+    ),
+  );
+  if (
+    fold<Period, PeriodEvent>(periodDecider, periods.get(periodStream(municipality, month))!.events).closedOn
+  )
+    throw conflictWith(
+      'PERIOD_CLOSED',
+      `${month} is closed: late charges come as adjustments on the next statement`,
+    );
+
+  const { rows: candidates } = await sql<{ client_id: string }>`
+    SELECT client_id FROM ${sql.id(ctx.store.schema, 'stays')}
+    WHERE municipality = ${municipality} AND from_date < ${monthEnd(month)}::date
+      AND (to_date IS NULL OR to_date > ${monthStart(month)}::date)
+    UNION
+    SELECT client_id FROM ${sql.id(ctx.store.schema, 'accounts')}
+    WHERE municipality = ${municipality} AND last_month >= ${lookback[0] ?? month}
+    ORDER BY client_id`.execute(db);
+
+  const tariffs = new Tariffs(ctx);
+  await tariffs.prepare(ServiceTypeCode.options.map((serviceType) => ({ serviceType, municipality })));
+  const siteCosts = new Map<string, SiteCosts>();
+  const lookups: Lookups = {
+    tariff: (serviceType, m, on) => tariffs.inForce(serviceType, m, on),
+    cost: (siteId, m) => costFor(siteCosts.get(siteId) ?? siteCostDecider.initialState, m),
+    respite: (on) => {
+      const p = billingParameters(municipality, on);
+      return {
+        freeDaysPerYear: p.respiteFreeDaysPerYear,
+        disabilityOverPercent: p.respiteDisabilityOverPercent,
+      };
+    },
+  };
+
+  const summary: RunSummary = {
+    municipality,
+    month,
+    statements: 0,
+    adjustments: 0,
+    assessed: eur(0),
+    totalDue: eur(0),
+  };
+  for (let i = 0; i < candidates.length; i += CHUNK) {
+    const clients = candidates.slice(i, i + CHUNK).map((r) => r.client_id);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const done = await db.transaction().execute((tx) =>
+          issueChunk(ctx, tx, {
+            ...input,
+            clients,
+            lookback,
+            closed,
+            dueDay: params.statementDueDay,
+            siteCosts,
+            lookups,
+          }),
+        );
+        summary.statements += done.statements;
+        summary.adjustments += done.adjustments;
+        summary.assessed = eur(summary.assessed.amountMinor + done.assessed);
+        summary.totalDue = eur(summary.totalDue.amountMinor + done.totalDue);
+        break;
+      } catch (e) {
+        // an account moved meanwhile (a payment, another run): read it again
+        if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
+      }
+    }
+  }
+  return summary;
+}
+
+/** Each client's inputs in the order billing learned them, a merged record's counted as its survivor's. */
+async function inputsOf(
+  ctx: ServiceContext,
+  tx: Tx,
+  clients: readonly string[],
+): Promise<Map<string, InputRow[]>> {
+  const read = async (ids: readonly string[]) =>
+    (
+      await sql<{
+        seq: string;
+        event_id: string;
+        client_id: string;
+        type: string;
+        data: Record<string, unknown>;
+      }>`
+        SELECT seq::text, event_id, client_id, type, data FROM ${sql.id(ctx.store.schema, 'inputs')}
+        WHERE client_id = ANY(${ids}::uuid[]) ORDER BY seq`.execute(tx)
+    ).rows;
+  const rows = await read(clients);
+  const survivorOf = new Map<string, string>();
+  for (const r of rows) if (r.type === 'ClientsMerged') survivorOf.set(String(r.data.mergedId), r.client_id);
+  const merged = survivorOf.size ? await read([...survivorOf.keys()]) : [];
+  const out = new Map<string, InputRow[]>(clients.map((c) => [c, []]));
+  for (const r of [...rows, ...merged].sort((a, b) => Number(a.seq) - Number(b.seq))) {
+    const owner = survivorOf.get(r.client_id) ?? r.client_id;
+    // rows were validated against their event's schema when consumed
+    out.get(owner)?.push({ seq: Number(r.seq), eventId: r.event_id, type: r.type, data: r.data } as InputRow);
+  }
+  return out;
+}
+
+type Chunk = {
+  municipality: string;
+  month: Month;
+  today: LocalDate;
+  cause: Cause;
+  clients: string[];
+  lookback: Month[];
+  closed: ReadonlySet<Month>;
+  dueDay: number;
+  siteCosts: Map<string, SiteCosts>;
+  lookups: Lookups;
+};
+
+async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
+  const inputs = await inputsOf(ctx, tx, c.clients);
+  const facts = new Map<string, ClientFacts>([...inputs].map(([id, rows]) => [id, foldInputs(rows)]));
+  // the sites of these clients' stays whose costs are not loaded yet
+  const sites = [...new Set([...facts.values()].flatMap((f) => f.stays.map((s) => s.siteId)))].filter(
+    (id) => !c.siteCosts.has(id),
+  );
+  const costStreams = await ctx.store.readStreams(sites.map(siteCostStream), tx);
+  for (const id of sites)
+    c.siteCosts.set(
+      id,
+      fold<SiteCosts, SiteCostEvent>(siteCostDecider, costStreams.get(siteCostStream(id))!.events),
+    );
+  const accounts = await ctx.store.readStreams(
+    c.clients.map((id) => accountStream(id, c.municipality)),
+    tx,
+  );
+  const periodId = periodStream(c.municipality, c.month);
+  const { version: periodVersion, events: periodEvents } = await ctx.store.readStream(periodId, {
+    executor: tx,
+  });
+  const period = fold<Period, PeriodEvent>(periodDecider, periodEvents);
+
+  const yyyymm = c.month.replace('-', '');
+  const dueOn = `${monthEnd(c.month).slice(0, 7)}-${String(c.dueDay).padStart(2, '0')}`;
+  // what each client's statement would be, numbered later: only those with something to state are issued
+  const drafts = c.clients.flatMap((clientId) => {
+    const rows = inputs.get(clientId)!;
+    const f = facts.get(clientId)!;
+    const stream = accounts.get(accountStream(clientId, c.municipality))!;
+    const account = fold<Account, AccountEvent>(accountDecider, stream.events);
+    const reassessed: Reassessment[] = c.lookback
+      .filter(
+        (m) =>
+          account.stated[m] || (c.closed.has(m) && assessMonth(m, c.municipality, f, c.lookups).length > 0),
+      )
+      .map((m) => {
+        const knew = account.stated[m]?.knownThrough ?? 0;
+        return {
+          month: m,
+          lines: assessMonth(m, c.municipality, f, c.lookups),
+          learned: rows.filter((r) => r.seq > knew && touches(r, m)).map((r) => r.eventId),
+        };
+      });
+    const lines = assessMonth(c.month, c.municipality, f, c.lookups);
+    const command = (statementNumber: string) => ({
+      type: 'IssueStatement' as const,
+      clientId,
+      municipality: c.municipality,
+      month: c.month,
+      statementId: ctx.newId(),
+      statementNumber,
+      paymentReference: paymentReferenceFor(statementNumber),
+      issuedOn: c.today,
+      dueOn,
+      lines,
+      knownThrough: rows.length ? rows[rows.length - 1]!.seq : 0,
+      reassessed,
+      adjustmentIds: reassessed
+        .flatMap((r) => r.lines.map(() => ctx.newId()))
+        .concat(Object.keys(account.charged).map(() => ctx.newId())),
+    });
+    const trial = accountDecider.decide(command(`${c.municipality}-${yyyymm}-000000`), account);
+    const issued = trial.find((e) => e.type === 'StatementIssued');
+    if (!issued || (lines.length === 0 && issued.data.adjustments.length === 0)) return [];
+    return [{ clientId, account, version: stream.version, command }];
+  });
+  if (drafts.length === 0) return { statements: 0, adjustments: 0, assessed: 0, totalDue: 0 };
+
+  const allocated = periodDecider.decide(
+    { type: 'Allocate', municipality: c.municipality, month: c.month, count: drafts.length, today: c.today },
+    period,
+  );
+  const first = period.numbered + 1;
+  let adjustments = 0;
+  let assessed = 0;
+  let totalDue = 0;
+  const appends = drafts.map((d, n) => {
+    const events = accountDecider.decide(
+      d.command(`${c.municipality}-${yyyymm}-${String(first + n).padStart(6, '0')}`),
+      d.account,
+    );
+    for (const e of events) {
+      if (e.type === 'AdjustmentRaised') adjustments++;
+      if (e.type === 'StatementIssued') {
+        assessed += e.data.assessed.amountMinor;
+        totalDue += e.data.totalDue.amountMinor;
+      }
+    }
+    return appendOf(
+      ctx,
+      { streamId: accountStream(d.clientId, c.municipality), streamType: 'account', version: d.version },
+      events,
+      definitions,
+      c.cause,
+    );
+  });
+  await ctx.store.append(
+    [
+      appendOf(
+        ctx,
+        { streamId: periodId, streamType: 'period', version: periodVersion },
+        allocated,
+        definitions,
+        c.cause,
+      ),
+      ...appends,
+    ],
+    tx,
+  );
+  await sql`INSERT INTO ${sql.id(ctx.store.schema, 'accounts')} (client_id, municipality, last_month)
+    SELECT unnest(${drafts.map((d) => d.clientId)}::uuid[]), ${c.municipality}, ${c.month}
+    ON CONFLICT (client_id, municipality) DO UPDATE SET last_month = greatest(accounts.last_month, EXCLUDED.last_month)`.execute(
+    tx,
+  );
+  return { statements: drafts.length, adjustments, assessed, totalDue };
+}

@@ -1,0 +1,78 @@
+import {
+  commandProblems,
+  type MunicipalityCode,
+  ServiceTypeCode,
+  SiteCostBody,
+  SiteCostParams,
+  SiteCostRecord,
+} from '@casework/contracts';
+import {
+  causeOf,
+  covers,
+  execute,
+  ifMatch,
+  jurisdictionOf,
+  notFound,
+  principalOf,
+  type ServiceContext,
+} from '@casework/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { definitions, siteCostStream } from '../application/events.js';
+import { siteCostDecider } from '../domain/siteCost.js';
+
+/**
+ * A site's actual monthly cost of a place, set by its municipality's billing officers: the cap on every
+ * fee there from that month on. A site another municipality runs reads as absent.
+ */
+export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.put(
+    '/v1/billing/sites/:siteId/costs/:month',
+    {
+      config: { roles: ['billing_officer'] },
+      schema: {
+        tags: ['billing'],
+        summary: "Set a site's actual monthly cost of a place from a month on (and a dwelling's floor area)",
+        params: SiteCostParams,
+        body: SiteCostBody,
+        response: { 200: SiteCostRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      const { siteId, month } = request.params;
+      const { rows } = await sql<{ municipality: MunicipalityCode; service_type: string }>`
+        SELECT municipality, service_type FROM ${sql.id(ctx.store.schema, 'sites')} WHERE site_id = ${siteId}::uuid`.execute(
+        ctx.store.db,
+      );
+      const site = rows[0] && { ...rows[0], service_type: ServiceTypeCode.parse(rows[0].service_type) };
+      if (!site || !covers(jurisdictionOf(principalOf(request)), site.municipality))
+        throw notFound('the site');
+      const r = await execute(ctx, {
+        streamId: siteCostStream(siteId),
+        streamType: 'site-costs',
+        decider: siteCostDecider,
+        definitions,
+        command: {
+          type: 'SetCost',
+          siteId,
+          municipality: site.municipality,
+          serviceType: site.service_type,
+          from: month,
+          ...request.body,
+        },
+        cause: causeOf(request, site.municipality),
+        ...(ifMatch(request) !== undefined ? { expectedVersion: ifMatch(request)! } : {}),
+      });
+      reply.header('etag', `"${r.version}"`);
+      return {
+        siteId,
+        municipality: site.municipality,
+        serviceType: site.service_type,
+        settings: Object.entries(r.state.from)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([from, c]) => ({ from, ...c })),
+        version: r.version,
+      };
+    },
+  );
+};
