@@ -8,6 +8,14 @@ import { SiteId } from '../events/placement/sites.js';
 import { CalendarDate, LocalDate } from '../localDate.js';
 import { Money } from '../money.js';
 import { ServiceTypeCode } from '../serviceType.js';
+import {
+  exampleAssessmentLine,
+  examplePeriod,
+  exampleSiteCost,
+  exampleStatementSummary,
+  exampleTariffBody,
+  exampleTariffVersion,
+} from './billingExamples.js';
 
 const Limit = z.coerce.number().int().min(1).max(100).default(20);
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const });
@@ -15,21 +23,6 @@ const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const })
 export const TariffParams = z.object({ tariffId: TariffId });
 export const TariffVersionParams = z.object({ tariffId: TariffId, version: z.coerce.number().int().min(1) });
 
-const exampleTariffBody = {
-  fee: { kind: 'income_share' as const, basisPoints: 7000 },
-  groupFees: [
-    {
-      group: 'intellectual_or_mental_disability' as const,
-      fee: { kind: 'income_share' as const, basisPoints: 8000 },
-    },
-  ],
-  absenceExemptAfterDays: 3,
-  fullCostRule: {
-    savingsOver: { amountMinor: 50_000, currency: 'BGN' as const },
-    dwellingDisposedWithinYears: 5,
-  },
-  stateShareBasisPoints: 10_000,
-};
 export const DraftTariffBody = TariffBody.meta({ id: 'DraftTariffVersion', example: exampleTariffBody });
 export const PublishTariffBody = z
   .object({ effectiveFrom: LocalDate })
@@ -64,7 +57,7 @@ export const TariffRecord = z
       tariffId: 'protected_housing:national',
       serviceType: 'protected_housing',
       municipality: null,
-      versions: [{ version: 1, status: 'published', ...exampleTariffBody, effectiveFrom: '2020-07-01' }],
+      versions: [exampleTariffVersion],
       inForce: { tariffId: 'protected_housing:national', version: 1 },
       version: 2,
     },
@@ -77,7 +70,19 @@ export const TariffsQuery = z.object({
 });
 export const TariffList = z
   .object({ items: z.array(TariffRecord.omit({ version: true, inForce: true })) })
-  .meta({ id: 'TariffList' });
+  .meta({
+    id: 'TariffList',
+    example: {
+      items: [
+        {
+          tariffId: 'protected_housing:national',
+          serviceType: 'protected_housing',
+          municipality: null,
+          versions: [exampleTariffVersion],
+        },
+      ],
+    },
+  });
 
 export const SiteCostParams = z.object({ siteId: SiteId, month: Month });
 export const SiteCostBody = z
@@ -96,7 +101,7 @@ export const SiteCostRecord = z
     ),
     version: z.number().int(),
   })
-  .meta({ id: 'SiteCostRecord' });
+  .meta({ id: 'SiteCostRecord', example: exampleSiteCost });
 
 export const PeriodParams = z.object({ municipality: MunicipalityCode, month: Month });
 export const RunResult = z
@@ -128,7 +133,7 @@ export const PeriodRecord = z
     closedOn: CalendarDate.optional(),
     totalDue: Money,
   })
-  .meta({ id: 'BillingPeriod' });
+  .meta({ id: 'BillingPeriod', example: examplePeriod });
 
 export const StatementParams = z.object({ statementId: z.uuid() });
 export const StatementsQuery = z.object({
@@ -154,7 +159,7 @@ export const StatementSummary = z.object({
 });
 export const StatementPage = z
   .object({ items: z.array(StatementSummary), nextCursor: z.string().optional() })
-  .meta({ id: 'StatementPage' });
+  .meta({ id: 'StatementPage', example: { items: [exampleStatementSummary] } });
 export const StatementAdjustmentView = z.object({
   adjustmentId: z.uuid(),
   correctsMonth: Month,
@@ -168,4 +173,7 @@ export const StatementAdjustmentView = z.object({
 export const StatementRecord = StatementSummary.extend({
   lines: z.array(AssessmentLine),
   adjustments: z.array(StatementAdjustmentView),
-}).meta({ id: 'StatementRecord' });
+}).meta({
+  id: 'StatementRecord',
+  example: { ...exampleStatementSummary, lines: [exampleAssessmentLine], adjustments: [] },
+});
