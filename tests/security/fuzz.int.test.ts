@@ -79,7 +79,7 @@ t.test(
         const authorization = plan.headers.authorization ?? (await tokenOf(plan.caller));
         const headers = { ...plan.headers, ...(authorization ? { authorization } : {}) };
         const res = await s.app.inject({
-          method: plan.method as 'GET' | 'POST',
+          method: plan.method as 'GET' | 'POST' | 'PUT',
           url: plan.url,
           headers,
           ...(plan.payload !== undefined ? { payload: plan.payload } : {}),

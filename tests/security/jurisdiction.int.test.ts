@@ -82,7 +82,7 @@ t.test('the jurisdiction matrix: every route × role × own, other and no scope'
   /** The same request with every id of `foreign` swapped for one nobody holds; its refusal. */
   const unknownTwin = async (
     req: { url: string; body: unknown },
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     foreign: Municipality,
     caller: { authorization: string },
   ) => {

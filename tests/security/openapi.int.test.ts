@@ -19,7 +19,7 @@ t.test(
       if (!op.public) want.push(401);
       if (op.roles) want.push(403);
       if (op.params.some((p) => p.in === 'path')) want.push(404);
-      if (op.method === 'POST') want.push(413, 415);
+      if (op.method === 'POST' || op.method === 'PUT') want.push(413, 415);
       for (const status of want) if (!declares(status)) wrong.push(`${op.key}: ${status} not declared`);
       for (const [status, content] of Object.entries(op.responses)) {
         if (Number(status) < 400) continue;

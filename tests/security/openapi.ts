@@ -9,7 +9,7 @@ export type Parameter = { in: 'path' | 'query' | 'header'; name: string; require
 /** One operation of the published document, with what it takes and every answer it declares. */
 export type Operation = {
   key: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** The path template, `{id}` style. */
   path: string;
   params: Parameter[];

@@ -26,6 +26,9 @@ export function requestFor(
     if (isMunicipalityField(name, x)) return m;
     if (name === 'oblast') return s.scopes[m].oblast;
     if (name === 'identifier') return s.scopes[m].identifiers[0];
+    // a calendar month (billing's periods): the one before today's, which has ended
+    if (typeof x.pattern === 'string' && x.pattern.endsWith('-(0[1-9]|1[0-2])$'))
+      return addDays(`${s.today.slice(0, 7)}-01`, -1).slice(0, 7);
     if (x.const !== undefined) return x.const;
     if (Array.isArray(x.enum)) return x.enum[0];
     const alternatives = (x.oneOf ?? x.anyOf) as Schema[] | undefined;

@@ -1,21 +1,9 @@
-import { LocalDate, Money } from '@casework/contracts';
+import { LocalDate, Money, Month } from '@casework/contracts';
 import { z } from 'zod';
+import { mod97 } from '../bank/paymentReference.js';
 
-/** ISO 7064 MOD 97-10, the check of both an IBAN and an RF creditor reference: letters count 10–35. */
-function mod97IsOne(code: string): boolean {
-  const rearranged = code.slice(4) + code.slice(0, 4);
-  let remainder = 0;
-  for (const char of rearranged) {
-    const value = Number.parseInt(char, 36);
-    remainder = (value < 10 ? remainder * 10 + value : remainder * 100 + value) % 97;
-  }
-  return remainder === 1;
-}
-
-const Month = z
-  .string()
-  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM')
-  .meta({ description: 'Calendar month', example: '2027-01' });
+/** ISO 7064 MOD 97-10, the check of both an IBAN and an RF creditor reference: the first four last. */
+const mod97IsOne = (code: string) => mod97(code.slice(4) + code.slice(0, 4)) === 1;
 
 /** An ISO 11649 creditor reference, without spaces: `RF18539007547034`. */
 export const RfReference = z

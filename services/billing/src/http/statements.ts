@@ -10,6 +10,7 @@ import {
   StatementsQuery,
 } from '@casework/contracts';
 import {
+  assertMayAsk,
   decodeCursor,
   inJurisdiction,
   jurisdictionOf,
@@ -123,6 +124,8 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
     async (request) => {
       const q = request.query;
       const j = jurisdictionOf(principalOf(request));
+      // another municipality named is refused; a client named only narrows statements already in scope
+      if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
       const after = decodeCursor(q.cursor, 3);
       const where = [
         inJurisdiction(j, sql.ref('municipality')),
