@@ -79,7 +79,6 @@ function incomesOn(facts: ClientFacts, on: LocalDate): Income[] {
  */
 function respiteFree(
   facts: ClientFacts,
-  stay: Stay,
   month: Month,
   first: LocalDate,
   rule: RespiteRule,
@@ -156,7 +155,7 @@ function lineOf(month: Month, stay: Stay, facts: ClientFacts, lookups: Lookups):
     (sum, i) => (sum ? addMoney(sum, i.monthlyAmount) : i.monthlyAmount),
     undefined,
   );
-  const respite = stay.respite ? respiteFree(facts, stay, month, first, lookups.respite(first)) : undefined;
+  const respite = stay.respite ? respiteFree(facts, month, first, lookups.respite(first)) : undefined;
   const charged = respite
     ? { ...days, billable: days.billable - Math.min(respite.days, days.billable) }
     : days;
