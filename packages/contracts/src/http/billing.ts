@@ -87,7 +87,7 @@ export const TariffList = z
 export const SiteCostParams = z.object({ siteId: SiteId, month: Month });
 export const SiteCostBody = z
   .object({
-    monthlyCost: Money,
+    monthlyCost: Money.refine((m) => m.amountMinor > 0, { message: 'must be more than zero' }),
     floorAreaSquareMetres: z.number().multipleOf(0.01).positive().max(10_000).optional(),
   })
   .meta({ id: 'SiteCostBody', example: { monthlyCost: eur(150_000) } });

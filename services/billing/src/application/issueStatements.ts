@@ -91,6 +91,9 @@ export async function issueStatements(
     UNION
     SELECT client_id FROM ${sql.id(ctx.store.schema, 'accounts')}
     WHERE municipality = ${municipality} AND last_month >= ${lookback[0] ?? month}
+    EXCEPT
+    -- a record merged into another is billed as its survivor (whose inputs include it), never itself
+    SELECT client_id FROM ${sql.id(ctx.store.schema, 'client_directory')} WHERE merged_into IS NOT NULL
     ORDER BY client_id`.execute(db);
 
   const tariffs = new Tariffs(ctx);

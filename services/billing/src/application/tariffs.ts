@@ -1,6 +1,6 @@
-import { type LocalDate, type TariffBody, tariffIdOf } from '@casework/contracts';
+import { type LocalDate, ServiceTypeCode, type TariffBody, tariffIdOf } from '@casework/contracts';
 import type { Executor, RecordedEvent } from '@casework/eventstore';
-import { defaultTariffs } from '@casework/reference-data';
+import { defaultTariffs, serviceType } from '@casework/reference-data';
 import { type Cause, execute, type ServiceContext } from '@casework/service-kit';
 import type { AppliedTariff } from '../domain/assessMonth.js';
 import {
@@ -48,10 +48,12 @@ export class Tariffs {
   }
 }
 
-const candidates = (serviceType: string, municipality: string) => [
-  tariffIdOf(serviceType, municipality),
-  tariffIdOf(serviceType, null),
-];
+/** A municipality's own tariff first, then the national one; state-funded services have only the national. */
+const candidates = (type: string, municipality: string) =>
+  ServiceTypeCode.safeParse(type).success &&
+  serviceType(type as ServiceTypeCode).defaultFunding === 'state_delegated'
+    ? [tariffIdOf(type, null)]
+    : [tariffIdOf(type, municipality), tariffIdOf(type, null)];
 
 /** Adopts the reference data's default tariffs as version 1 of each national tariff, once. */
 export async function seedDefaultTariffs(ctx: ServiceContext): Promise<void> {

@@ -1,4 +1,5 @@
 import {
+  breaksRule,
   commandProblems,
   DraftTariffBody,
   type MunicipalityCode,
@@ -13,7 +14,7 @@ import {
   TariffsQuery,
   TariffVersionParams,
 } from '@casework/contracts';
-import { findMunicipality } from '@casework/reference-data';
+import { findMunicipality, serviceType } from '@casework/reference-data';
 import {
   assertMayAsk,
   badRequest,
@@ -69,6 +70,16 @@ function visibleScope(request: FastifyRequest, tariffId: string, writing = false
     throw notFound('the tariff');
   if (writing && scope.municipality === null && !principal.roles.includes('admin'))
     throw forbidden('national tariffs are changed by administrators');
+  // state-funded services follow the national tariff (DOMAIN §7): a municipality cannot set its own
+  if (
+    writing &&
+    scope.municipality !== null &&
+    serviceType(scope.serviceType).defaultFunding === 'state_delegated'
+  )
+    throw breaksRule(
+      'NATIONAL_TARIFF_ONLY',
+      `${scope.serviceType} is state-funded: its tariff is the national one`,
+    );
   return scope;
 }
 

@@ -66,7 +66,7 @@ export const MonthAssessed = defineEvent({
   service: 'billing',
   name: 'MonthAssessed',
   version: 1,
-  published: true,
+  published: false,
   description:
     "A client's month in a municipality's services, assessed line by line when its statement was " +
     'issued. Later knowledge never changes it: it raises adjustments.',
@@ -90,7 +90,7 @@ export const AdjustmentRaised = defineEvent({
   service: 'billing',
   name: 'AdjustmentRaised',
   version: 1,
-  published: true,
+  published: false,
   description:
     'A month already stated (or closed) was reassessed with what is known now and came out different: ' +
     'the difference goes on the next statement, pointing to the events that caused it. The stated ' +

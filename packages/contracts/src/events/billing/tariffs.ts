@@ -3,6 +3,10 @@ import { MunicipalityCode } from '../../codes.js';
 import { defineEvent } from '../../eventCatalogue.js';
 import { CalendarDate } from '../../localDate.js';
 import { Money } from '../../money.js';
+
+/** A tariff's amount: never negative (a fee below zero would be credit nobody decided). */
+const Amount = Money.refine((m) => m.amountMinor >= 0, { message: 'must not be negative' });
+
 import { ServiceTypeCode } from '../../serviceType.js';
 
 /** `<serviceType>:<municipality>` or `<serviceType>:national`: one tariff per service type and scope. */
@@ -22,12 +26,12 @@ export const FeeBasis = z
       kind: z.literal('income_share'),
       basisPoints: z.number().int().min(0).max(10_000).meta({ description: '70% = 7000' }),
     }),
-    z.object({ kind: z.literal('fixed_monthly'), amount: Money }),
+    z.object({ kind: z.literal('fixed_monthly'), amount: Amount }),
     z.object({
       kind: z.literal('per_square_metre'),
-      ratePerSquareMetre: Money.meta({ description: "A month's rent per m² of the dwelling's floor area" }),
+      ratePerSquareMetre: Amount.meta({ description: "A month's rent per m² of the dwelling's floor area" }),
     }),
-    z.object({ kind: z.literal('daily'), amount: Money }),
+    z.object({ kind: z.literal('daily'), amount: Amount }),
   ])
   .meta({ id: 'FeeBasis' });
 export type FeeBasis = z.infer<typeof FeeBasis>;
