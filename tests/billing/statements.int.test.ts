@@ -183,5 +183,20 @@ t.test(
     );
     const again = await bill.post('/v1/billing/periods/BLG01/2027-01/statements', {});
     t.match(again.json(), { statements: 0 }, 'a second run states nothing twice');
+
+    // tariffs: a state-funded service follows the national tariff only; a municipal one may have its own
+    const body = {
+      fee: { kind: 'income_share', basisPoints: 2500 },
+      groupFees: [],
+      absenceExemptAfterDays: 3,
+      fullCostRule: null,
+      stateShareBasisPoints: 0,
+    };
+    const own = await bill.post('/v1/billing/tariffs/protected_housing:BLG01/versions', body);
+    t.match([own.statusCode, own.json().code], [422, 'NATIONAL_TARIFF_ONLY']);
+    const elderly = await bill.post('/v1/billing/tariffs/day_centre_elderly:BLG01/versions', body);
+    t.match([elderly.statusCode, elderly.json().versions], [201, [{ version: 1, status: 'draft' }]]);
+    const national = await bill.post('/v1/billing/tariffs/day_centre_elderly:national/versions', body);
+    t.equal(national.statusCode, 403, 'national tariffs are changed by administrators');
   },
 );
