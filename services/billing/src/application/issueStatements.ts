@@ -9,7 +9,7 @@ import {
   type MunicipalityCode,
   ServiceTypeCode,
 } from '@casework/contracts';
-import { ConcurrencyError, type RecordedEvent, type Tx } from '@casework/eventstore';
+import { ConcurrencyError, type Tx } from '@casework/eventstore';
 import { billingParameters } from '@casework/reference-data';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
@@ -20,7 +20,7 @@ import { monthEnd, monthStart } from '../domain/billableDays.js';
 import { type ClientFacts, foldInputs, type InputRow } from '../domain/clientFacts.js';
 import { type Period, type PeriodEvent, periodDecider } from '../domain/period.js';
 import { costFor, type SiteCostEvent, type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
-import { accountStream, definitions, periodStream, siteCostStream } from './events.js';
+import { accountStream, definitions, fold, periodStream, siteCostStream } from './events.js';
 import { Tariffs } from './tariffs.js';
 
 /** Clients per transaction: one read of their inputs and accounts, one append of their statements. */
@@ -34,11 +34,6 @@ export type RunSummary = {
   assessed: Money;
   totalDue: Money;
 };
-
-type Evolved<S, E> = { evolve: (s: S, e: E) => S; initialState: S };
-/** A stream's state, folded from events this service wrote with the decider that reads them. */
-const fold = <S, E>(d: Evolved<S, E>, events: readonly RecordedEvent[]) =>
-  events.reduce((s, e) => d.evolve(s, { type: e.type, data: e.data } as E), d.initialState);
 
 const monthsBefore = (month: Month, count: number): Month[] =>
   Array.from({ length: count }, (_, i) => addMonths(monthStart(month), i - count).slice(0, 7));
@@ -223,19 +218,16 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
     const f = facts.get(clientId)!;
     const stream = accounts.get(accountStream(clientId, c.municipality))!;
     const account = fold<Account, AccountEvent>(accountDecider, stream.events);
-    const reassessed: Reassessment[] = c.lookback
-      .filter(
-        (m) =>
-          account.stated[m] || (c.closed.has(m) && assessMonth(m, c.municipality, f, c.lookups).length > 0),
-      )
-      .map((m) => {
-        const knew = account.stated[m]?.knownThrough ?? 0;
-        return {
-          month: m,
-          lines: assessMonth(m, c.municipality, f, c.lookups),
-          learned: rows.filter((r) => r.seq > knew && touches(r, m)).map((r) => r.eventId),
-        };
-      });
+    // months stated, and months closed with stays but no statement: each assessed once, with all known now
+    const reassessed: Reassessment[] = c.lookback.flatMap((m) => {
+      if (!account.stated[m] && !c.closed.has(m)) return [];
+      const lines = assessMonth(m, c.municipality, f, c.lookups);
+      if (!account.stated[m] && lines.length === 0) return [];
+      const knew = account.stated[m]?.knownThrough ?? 0;
+      return [
+        { month: m, lines, learned: rows.filter((r) => r.seq > knew && touches(r, m)).map((r) => r.eventId) },
+      ];
+    });
     const lines = assessMonth(c.month, c.municipality, f, c.lookups);
     const command = (statementNumber: string) => ({
       type: 'IssueStatement' as const,

@@ -1,5 +1,5 @@
 import { type LocalDate, ServiceTypeCode, type TariffBody, tariffIdOf } from '@casework/contracts';
-import type { Executor, RecordedEvent } from '@casework/eventstore';
+import type { Executor } from '@casework/eventstore';
 import { defaultTariffs, serviceType } from '@casework/reference-data';
 import { type Cause, execute, type ServiceContext } from '@casework/service-kit';
 import type { AppliedTariff } from '../domain/assessMonth.js';
@@ -10,14 +10,7 @@ import {
   tariffDecider,
   tariffInForce,
 } from '../domain/tariff.js';
-import { definitions, tariffStream } from './events.js';
-
-const fold = (events: readonly RecordedEvent[]): Tariff =>
-  events.reduce(
-    // events of billing's own store, written by this decider
-    (s, e) => tariffDecider.evolve(s, { type: e.type, data: e.data } as TariffEvent),
-    tariffDecider.initialState,
-  );
+import { definitions, fold, tariffStream } from './events.js';
 
 /** Tariffs read straight from their streams (a handful per service type), for one unit of work. */
 export class Tariffs {
@@ -35,7 +28,8 @@ export class Tariffs {
     );
     if (ids.length === 0) return;
     const read = await this.ctx.store.readStreams(ids.map(tariffStream), this.executor);
-    for (const id of ids) this.#loaded.set(id, fold(read.get(tariffStream(id))!.events));
+    for (const id of ids)
+      this.#loaded.set(id, fold<Tariff, TariffEvent>(tariffDecider, read.get(tariffStream(id))!.events));
   }
 
   /** The municipality's own version in force on the date, else the national one (prepared first). */
