@@ -6,6 +6,7 @@ import t from 'tap';
 import { paymentReferenceFor } from '../src/bank/paymentReference.js';
 import {
   type Account,
+  type AccountCommand,
   type AccountEvent,
   accountDecider,
   type IssueStatement,
@@ -81,7 +82,7 @@ function issue(
 }
 
 /** What deciding a command on the state the given events make comes to. */
-const decided = (given: AccountEvent[], command: IssueStatement) =>
+const decided = (given: AccountEvent[], command: AccountCommand) =>
   accountDecider.decide(command, given.reduce(accountDecider.evolve, accountDecider.initialState));
 const stateOf = (events: AccountEvent[]): Account =>
   events.reduce(accountDecider.evolve, accountDecider.initialState);
@@ -335,6 +336,14 @@ const amountsOf = (e: AccountEvent): Money[] => {
         e.data.stateShare,
         ...e.data.adjustments.map((a) => a.amount),
       ];
+    case 'PaymentRecorded':
+      return [e.data.amount, e.data.toCredit, ...e.data.allocations.map((a) => a.amount)];
+    case 'PaymentReversed':
+      return [e.data.fromCredit, ...e.data.reinstated.map((a) => a.amount)];
+    case 'ArrearsThresholdReached':
+      return [e.data.owed];
+    case 'ArrearsSettled':
+      return [];
   }
 };
 

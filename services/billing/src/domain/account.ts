@@ -1,6 +1,10 @@
 import {
   type AdjustmentRaised,
+  type ArrearsSettled,
+  type ArrearsThresholdReached,
   type AssessmentLine,
+  breaksRule,
+  conflictWith,
   type Decider,
   type EventOf,
   eur,
@@ -8,14 +12,23 @@ import {
   type Money,
   type Month,
   type MonthAssessed,
+  type PaymentMethod,
+  type PaymentRecorded,
+  type PaymentReversed,
+  type ReversalReason,
   type StatementIssued,
 } from '@casework/contracts';
+import type { z } from 'zod';
 import { totalOf } from './assessMonth.js';
 
 export type AccountEvent =
   | EventOf<typeof MonthAssessed>
   | EventOf<typeof AdjustmentRaised>
-  | EventOf<typeof StatementIssued>;
+  | EventOf<typeof StatementIssued>
+  | EventOf<typeof PaymentRecorded>
+  | EventOf<typeof PaymentReversed>
+  | EventOf<typeof ArrearsThresholdReached>
+  | EventOf<typeof ArrearsSettled>;
 
 /** A month assessed again with everything known now, and the events learned since it was stated. */
 export type Reassessment = { month: Month; lines: AssessmentLine[]; learned: string[] };
@@ -37,7 +50,27 @@ export type IssueStatement = {
   /** Fresh ids for the adjustments this statement may raise (one per reassessed line at most). */
   adjustmentIds: string[];
 };
-export type AccountCommand = IssueStatement;
+export type RecordPayment = {
+  type: 'RecordPayment';
+  paymentId: string;
+  statementId: string;
+  amount: Money;
+  receivedOn: LocalDate;
+  method: z.infer<typeof PaymentMethod>;
+  /** The bank statement line it came from; a line already recorded records nothing. */
+  bankLineKey: string | null;
+};
+export type ReversePayment = {
+  type: 'ReversePayment';
+  paymentId: string;
+  reversedOn: LocalDate;
+  reason: z.infer<typeof ReversalReason>;
+};
+/** Compare what is overdue on a date with the months the law allows (a parameter). */
+export type ReviewArrears = { type: 'ReviewArrears'; on: LocalDate; allowedMonths: number };
+export type AccountCommand = IssueStatement | RecordPayment | ReversePayment | ReviewArrears;
+
+type Allocation = { statementId: string; amount: Money };
 
 /** A client's account with one municipality: what each month was stated and charged, and what is pending. */
 export type Account = {
@@ -49,9 +82,38 @@ export type Account = {
   pending: { adjustmentId: string; amount: Money }[];
   /** Euro cents owed to the client, set against the next statements. */
   credit: number;
+  /** Each statement issued and what of it is still owed (euro cents). */
+  statements: Record<
+    string,
+    { month: Month; dueOn: LocalDate; totalDue: number; outstanding: number; stateFunded: boolean }
+  >;
+  payments: Record<
+    string,
+    { statementId: string; allocations: Allocation[]; toCredit: number; reversed: boolean }
+  >;
+  /** Bank statement lines recorded as payments. */
+  bankLines: Record<string, true>;
+  /** Arrears past the months allowed, reported and not settled since. */
+  inArrears: boolean;
+  /** Whose account it is, from its first statement. */
+  owner?: { clientId: string; municipality: string };
 };
 
-export const initialState: Account = { stated: {}, charged: {}, pending: [], credit: 0 };
+function accountOf(state: Account) {
+  if (!state.owner) throw conflictWith('ACCOUNT_NOT_FOUND', 'the account has no statement');
+  return state.owner;
+}
+
+export const initialState: Account = {
+  stated: {},
+  charged: {},
+  pending: [],
+  credit: 0,
+  statements: {},
+  payments: {},
+  bankLines: {},
+  inArrears: false,
+};
 
 const key = (month: Month, placementId: string) => `${month} ${placementId}`;
 
@@ -101,6 +163,126 @@ function adjustments(command: IssueStatement, state: Account): EventOf<typeof Ad
  * not stated again (a retried run changes nothing).
  */
 export function decide(command: AccountCommand, state: Account): AccountEvent[] {
+  switch (command.type) {
+    case 'IssueStatement':
+      return issue(command, state);
+    case 'RecordPayment':
+      return record(command, state);
+    case 'ReversePayment':
+      return reverse(command, state);
+    case 'ReviewArrears':
+      return review(command, state);
+  }
+}
+
+/** Statements still owed, the oldest due first (then by month). */
+const owedStatements = (state: Account) =>
+  Object.entries(state.statements)
+    .filter(([, s]) => s.outstanding > 0)
+    .sort(([, a], [, b]) => a.dueOn.localeCompare(b.dueOn) || a.month.localeCompare(b.month));
+
+/**
+ * A payment settles the statement it was made for, then the oldest statements owed; the rest is
+ * credit. A bank line already recorded on the account records nothing (a file imported again).
+ */
+function record(c: RecordPayment, state: Account): AccountEvent[] {
+  if (c.bankLineKey !== null && state.bankLines[c.bankLineKey]) return [];
+  if (state.payments[c.paymentId]) return [];
+  const target = state.statements[c.statementId];
+  if (!target) throw conflictWith('STATEMENT_NOT_FOUND', 'the statement is not on this account');
+  if (c.amount.currency !== 'EUR')
+    throw breaksRule('PAYMENT_NOT_IN_EUR', 'payments are recorded in euro', { currency: c.amount.currency });
+  if (c.amount.amountMinor <= 0) throw breaksRule('PAYMENT_NOT_POSITIVE', 'a payment is above zero');
+  let left = c.amount.amountMinor;
+  const allocations: Allocation[] = [];
+  const order = [
+    [c.statementId, target] as const,
+    ...owedStatements(state).filter(([id]) => id !== c.statementId),
+  ];
+  for (const [statementId, s] of order) {
+    const amount = Math.min(left, s.outstanding);
+    if (amount <= 0) continue;
+    allocations.push({ statementId, amount: eur(amount) });
+    left -= amount;
+  }
+  const { clientId, municipality } = accountOf(state);
+  return [
+    {
+      type: 'PaymentRecorded',
+      data: {
+        clientId,
+        municipality,
+        paymentId: c.paymentId,
+        statementId: c.statementId,
+        amount: c.amount,
+        receivedOn: c.receivedOn,
+        method: c.method,
+        bankLineKey: c.bankLineKey,
+        allocations,
+        toCredit: eur(left),
+      },
+    },
+  ];
+}
+
+/**
+ * What a payment settled is owed again; its credit comes back from what is unspent, and what was
+ * already spent on later statements is owed again on the statement the payment was for.
+ */
+function reverse(c: ReversePayment, state: Account): AccountEvent[] {
+  const payment = state.payments[c.paymentId];
+  if (!payment) throw conflictWith('PAYMENT_NOT_FOUND', 'no such payment on this account');
+  if (payment.reversed) throw conflictWith('PAYMENT_REVERSED', 'the payment was reversed already');
+  const fromCredit = Math.min(Math.max(state.credit, 0), payment.toCredit);
+  const spent = payment.toCredit - fromCredit;
+  const reinstated = new Map(payment.allocations.map((a) => [a.statementId, a.amount.amountMinor]));
+  if (spent > 0) reinstated.set(payment.statementId, (reinstated.get(payment.statementId) ?? 0) + spent);
+  const { clientId, municipality } = accountOf(state);
+  return [
+    {
+      type: 'PaymentReversed',
+      data: {
+        clientId,
+        municipality,
+        paymentId: c.paymentId,
+        reversedOn: c.reversedOn,
+        reason: c.reason,
+        reinstated: [...reinstated].map(([statementId, amount]) => ({ statementId, amount: eur(amount) })),
+        fromCredit: eur(fromCredit),
+      },
+    },
+  ];
+}
+
+/**
+ * More months of state-funded services overdue than allowed is reported once, until the arrears are
+ * back within the allowance (then settled, and a later relapse is reported again).
+ */
+function review(c: ReviewArrears, state: Account): AccountEvent[] {
+  const overdue = owedStatements(state)
+    .filter(([, s]) => s.stateFunded && s.dueOn < c.on)
+    .sort(([, a], [, b]) => a.month.localeCompare(b.month));
+  const months = [...new Set(overdue.map(([, s]) => s.month))];
+  const over = months.length > c.allowedMonths;
+  if (over === state.inArrears || Object.keys(state.statements).length === 0) return [];
+  const { clientId, municipality } = accountOf(state);
+  if (!over) return [{ type: 'ArrearsSettled', data: { clientId, municipality, on: c.on } }];
+  return [
+    {
+      type: 'ArrearsThresholdReached',
+      data: {
+        clientId,
+        municipality,
+        on: c.on,
+        months,
+        owed: eur(overdue.reduce((n, [, s]) => n + s.outstanding, 0)),
+        oldestDueOn: overdue.map(([, s]) => s.dueOn).sort()[0]!,
+      },
+    },
+  ];
+}
+
+function issue(command: IssueStatement, state: Account): AccountEvent[] {
   if (state.stated[command.month]) return [];
   const raised = adjustments(command, state);
   const assessed = totalOf(command.lines);
@@ -180,11 +362,64 @@ export function evolve(state: Account, event: AccountEvent): Account {
       const net = d.assessed.amountMinor + d.adjustments.reduce((n, a) => n + a.amount.amountMinor, 0);
       return {
         ...state,
+        owner: { clientId: d.clientId, municipality: d.municipality },
         pending: [],
         credit: state.credit - d.creditApplied.amountMinor + Math.max(-net, 0),
+        statements: {
+          ...state.statements,
+          [d.statementId]: {
+            month: d.month,
+            dueOn: d.dueOn,
+            totalDue: d.totalDue.amountMinor,
+            outstanding: d.totalDue.amountMinor,
+            stateFunded: d.stateShare.amountMinor > 0,
+          },
+        },
       };
     }
+    case 'PaymentRecorded': {
+      const d = event.data;
+      return {
+        ...state,
+        statements: settle(state.statements, d.allocations, -1),
+        credit: state.credit + d.toCredit.amountMinor,
+        payments: {
+          ...state.payments,
+          [d.paymentId]: {
+            statementId: d.statementId,
+            allocations: d.allocations,
+            toCredit: d.toCredit.amountMinor,
+            reversed: false,
+          },
+        },
+        bankLines: d.bankLineKey ? { ...state.bankLines, [d.bankLineKey]: true } : state.bankLines,
+      };
+    }
+    case 'PaymentReversed': {
+      const d = event.data;
+      const payment = state.payments[d.paymentId]!;
+      return {
+        ...state,
+        statements: settle(state.statements, d.reinstated, 1),
+        credit: state.credit - d.fromCredit.amountMinor,
+        payments: { ...state.payments, [d.paymentId]: { ...payment, reversed: true } },
+      };
+    }
+    case 'ArrearsThresholdReached':
+      return { ...state, inArrears: true };
+    case 'ArrearsSettled':
+      return { ...state, inArrears: false };
   }
+}
+
+/** Statements with allocations taken off (−1) or put back (+1) what is owed. */
+function settle(statements: Account['statements'], allocations: readonly Allocation[], sign: 1 | -1) {
+  const next = { ...statements };
+  for (const a of allocations) {
+    const s = next[a.statementId]!;
+    next[a.statementId] = { ...s, outstanding: s.outstanding + sign * a.amount.amountMinor };
+  }
+  return next;
 }
 
 export const accountDecider: Decider<Account, AccountCommand, AccountEvent> = {
