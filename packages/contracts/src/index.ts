@@ -11,6 +11,7 @@ export * from './events/placement/index.js';
 export * from './http/applications.js';
 export * from './http/assessments.js';
 export * from './http/billing.js';
+export * from './http/billingPayments.js';
 export * from './http/clients.js';
 export * from './http/directorate.js';
 export * from './http/eligibility.js';

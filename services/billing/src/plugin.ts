@@ -9,6 +9,9 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { seedDefaultTariffs } from './application/tariffs.js';
 import { intakeInputs, placementInputs } from './consumers/inputs.js';
+import { arrearsRoutes } from './http/arrears.js';
+import { bankRoutes } from './http/bank.js';
+import { paymentRoutes } from './http/payments.js';
 import { periodRoutes } from './http/periods.js';
 import { siteCostRoutes } from './http/siteCosts.js';
 import { statementRoutes } from './http/statements.js';
@@ -17,6 +20,7 @@ import { billingMigrations } from './migrations/readModels.js';
 import { siteCostsProjection } from './projections/siteCosts.js';
 import { statementsProjection } from './projections/statements.js';
 import { tariffsProjection } from './projections/tariffs.js';
+import { arrearsReviewWorker } from './workers/arrearsReview.js';
 
 const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
   for (const r of [
@@ -26,6 +30,9 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts)
     siteCostRoutes,
     periodRoutes,
     statementRoutes,
+    paymentRoutes,
+    arrearsRoutes,
+    bankRoutes,
   ])
     await app.register(r, opts);
 };
@@ -46,5 +53,6 @@ export const billing: ServiceModule = {
     statementsProjection(ctx.store.schema),
   ],
   consumers: (ctx) => [clientDirectoryConsumer(ctx), placementInputs(ctx), intakeInputs(ctx)],
+  workers: (ctx) => [arrearsReviewWorker(ctx)],
   seed: seedDefaultTariffs,
 };

@@ -1,6 +1,7 @@
 import { DomainError } from '@casework/contracts';
 import { deciderSpec } from '@casework/testkit';
 import t from 'tap';
+import { dueDate } from '../src/domain/dueDate.js';
 import { type PeriodCommand, type PeriodEvent, periodDecider } from '../src/domain/period.js';
 
 // Given a municipality's billing month, when statement numbers are allocated or the month is closed,
@@ -84,4 +85,15 @@ t.test('closing twice changes nothing; closing before the month ends is refused'
     .when(close('2027-05-15'))
     .then([]);
   t.strictSame(refusal([], close('2027-03-31')), ['rule', 'MONTH_NOT_ENDED']);
+});
+
+t.test('a statement is due by the 20th of the next month, and never before it is issued', async (t) => {
+  // January 2027 issued on 3 February: due 20 February
+  t.equal(dueDate('2027-01', '2027-02-03', 20), '2027-02-20');
+  // issued on the due day itself or later (a late run): the next 20th after issue
+  t.equal(dueDate('2027-01', '2027-02-20', 20), '2027-03-20');
+  // September 2026 issued only on 3 February 2027: due 20 February 2027, not 20 October 2026
+  t.equal(dueDate('2026-09', '2027-02-03', 20), '2027-02-20');
+  // December issued on 28 January: the next 20th is in February
+  t.equal(dueDate('2026-12', '2027-01-28', 20), '2027-02-20');
 });

@@ -6,6 +6,7 @@ import {
   type ServiceModule,
 } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { billingConsumer } from './consumers/billing.js';
 import { eligibilityConsumer } from './consumers/eligibility.js';
 import { intakeConsumer } from './consumers/intake.js';
 import { attendanceRoutes } from './http/attendance.js';
@@ -43,6 +44,6 @@ export const placement: ServiceModule = {
   events: placementServiceEvents,
   routes,
   projections: (ctx) => [placementProjection(ctx.store.schema)],
-  consumers: (ctx) => [intakeConsumer(ctx), eligibilityConsumer(ctx)],
+  consumers: (ctx) => [intakeConsumer(ctx), eligibilityConsumer(ctx), billingConsumer(ctx)],
   workers: (ctx) => [offerExpiryWorker(ctx)],
 };

@@ -156,9 +156,10 @@ export const StatementSummary = z.object({
   adjusted: Money.meta({ description: 'The sum of the adjustments of earlier months on this statement' }),
   creditApplied: Money,
   totalDue: Money,
+  outstanding: Money.meta({ description: 'What is still owed on it after the payments recorded' }),
 });
 export const StatementPage = z
-  .object({ items: z.array(StatementSummary), nextCursor: z.string().optional() })
+  .object({ items: z.array(StatementSummary), next: z.string().optional() })
   .meta({ id: 'StatementPage', example: { items: [exampleStatementSummary] } });
 export const StatementAdjustmentView = z.object({
   adjustmentId: z.uuid(),

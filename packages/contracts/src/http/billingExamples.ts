@@ -54,6 +54,7 @@ export const exampleStatementSummary = {
   adjusted: eur(0),
   creditApplied: eur(0),
   totalDue: eur(21_677),
+  outstanding: eur(0),
 };
 
 /** 22 days in service, a 6-day absence exempt: 70% of €600.00 × 16 ÷ 31 = €216.77. */

@@ -18,6 +18,7 @@ import { type Account, type AccountEvent, accountDecider, type Reassessment } fr
 import { assessMonth, type Lookups } from '../domain/assessMonth.js';
 import { monthEnd, monthStart } from '../domain/billableDays.js';
 import { type ClientFacts, foldInputs, type InputRow } from '../domain/clientFacts.js';
+import { dueDate } from '../domain/dueDate.js';
 import { type Period, type PeriodEvent, periodDecider } from '../domain/period.js';
 import { costFor, type SiteCostEvent, type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
 import { accountStream, definitions, fold, periodStream, siteCostStream } from './events.js';
@@ -211,7 +212,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
   const period = fold<Period, PeriodEvent>(periodDecider, periodEvents);
 
   const yyyymm = c.month.replace('-', '');
-  const dueOn = `${monthEnd(c.month).slice(0, 7)}-${String(c.dueDay).padStart(2, '0')}`;
+  const dueOn = dueDate(c.month, c.today, c.dueDay);
   // what each client's statement would be, numbered later: only those with something to state are issued
   const drafts = c.clients.flatMap((clientId) => {
     const rows = inputs.get(clientId)!;

@@ -43,11 +43,12 @@ type Row = {
   adjusted: string;
   credit_applied: string;
   total_due: string;
+  outstanding: string;
 };
 /** A statement row's columns, of the table aliased `st`. */
 const COLUMNS = sql`st.statement_id::text, st.statement_number, st.client_id::text, st.municipality, st.month,
   st.issued_on::text, st.due_on::text, st.payment_reference, st.assessed::text, st.adjusted::text,
-  st.credit_applied::text, st.total_due::text`;
+  st.credit_applied::text, st.total_due::text, st.outstanding::text`;
 
 const summaryOf = (r: Row) => ({
   statementId: r.statement_id,
@@ -62,6 +63,7 @@ const summaryOf = (r: Row) => ({
   adjusted: eur(Number(r.adjusted)),
   creditApplied: eur(Number(r.credit_applied)),
   totalDue: eur(Number(r.total_due)),
+  outstanding: eur(Number(r.outstanding)),
 });
 
 export const statementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {

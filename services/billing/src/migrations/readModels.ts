@@ -1,6 +1,7 @@
 import { clientDirectoryMigration } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { paymentsMigration } from './0201_payments.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -118,4 +119,5 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
         await statement.execute(db);
     },
   },
+  '0201_payments': paymentsMigration(schema),
 });

@@ -7,6 +7,7 @@ import {
 } from '@casework/contracts';
 import type { Projection } from '@casework/eventstore';
 import { sql } from 'kysely';
+import { applyPaymentEvent, paymentEventTypes } from './payments.js';
 
 /**
  * Statements as issued, each month's assessment line by line, the adjustments raised, and each
@@ -22,6 +23,7 @@ export const statementsProjection = (schema: string): Projection => {
       AdjustmentRaised.name,
       StatementNumbersAllocated.name,
       PeriodClosed.name,
+      ...paymentEventTypes,
     ],
     apply: async (e, tx) => {
       switch (e.type) {
@@ -38,11 +40,11 @@ export const statementsProjection = (schema: string): Projection => {
           const adjusted = d.adjustments.reduce((n, a) => n + a.amount.amountMinor, 0);
           await sql`INSERT INTO ${s('statements')} (statement_id, statement_number, payment_reference, client_id,
               municipality, month, issued_on, due_on, assessed, adjusted, credit_applied, total_due, state_share,
-              adjustments, recorded_at)
+              adjustments, recorded_at, outstanding)
             VALUES (${d.statementId}::uuid, ${d.statementNumber}, ${d.paymentReference}, ${d.clientId}::uuid,
               ${d.municipality}, ${d.month}, ${d.issuedOn}::date, ${d.dueOn}::date, ${d.assessed.amountMinor}, ${adjusted},
               ${d.creditApplied.amountMinor}, ${d.totalDue.amountMinor}, ${d.stateShare.amountMinor},
-              ${d.adjustments.map((a) => a.adjustmentId)}::uuid[], ${e.recordedAt}::timestamptz)
+              ${d.adjustments.map((a) => a.adjustmentId)}::uuid[], ${e.recordedAt}::timestamptz, ${d.totalDue.amountMinor})
             ON CONFLICT (statement_id) DO NOTHING`.execute(tx);
           break;
         }
@@ -70,12 +72,13 @@ export const statementsProjection = (schema: string): Projection => {
             ON CONFLICT (municipality, month) DO UPDATE SET closed_on = EXCLUDED.closed_on`.execute(tx);
           break;
         }
+        default:
+          await applyPaymentEvent(schema, e, tx);
       }
     },
     reset: async (tx) => {
-      await sql`TRUNCATE ${s('statements')}, ${s('assessments')}, ${s('adjustments')}, ${s('periods')}`.execute(
-        tx,
-      );
+      await sql`TRUNCATE ${s('statements')}, ${s('assessments')}, ${s('adjustments')}, ${s('periods')},
+        ${s('payments')}, ${s('bank_imports')}, ${s('bank_lines')}, ${s('arrears')}`.execute(tx);
     },
   };
 };

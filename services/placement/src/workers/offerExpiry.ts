@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServiceContext, Worker } from '@casework/service-kit';
+import { pollingWorker, type ServiceContext, type Worker } from '@casework/service-kit';
 import { answerOffer, expiredOffers } from '../application/waitingList.js';
 
 /**
@@ -21,31 +20,5 @@ export async function expireOffers(ctx: ServiceContext): Promise<number> {
   return lapsed;
 }
 
-export function offerExpiryWorker(ctx: ServiceContext, options: { pollMs?: number } = {}): Worker {
-  const pollMs = options.pollMs ?? 60_000;
-  let running = false;
-  let loop: Promise<void> | undefined;
-  const controller = new AbortController();
-  const sweep = () => expireOffers(ctx);
-  return {
-    name: 'offer-expiry',
-    start: () => {
-      running = true;
-      loop = (async () => {
-        while (running) {
-          try {
-            await sweep();
-          } catch (e) {
-            ctx.log.warn({ err: (e as Error).message }, 'offer expiry failed; will retry');
-          }
-          await sleep(pollMs, undefined, { signal: controller.signal }).catch(() => undefined);
-        }
-      })();
-    },
-    stop: async () => {
-      running = false;
-      controller.abort();
-      await loop;
-    },
-  };
-}
+export const offerExpiryWorker = (ctx: ServiceContext, options: { pollMs?: number } = {}): Worker =>
+  pollingWorker(ctx, 'offer-expiry', options.pollMs ?? 60_000, () => expireOffers(ctx));

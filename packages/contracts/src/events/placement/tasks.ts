@@ -11,6 +11,7 @@ export const TaskKind = z.enum([
   'moved_out_of_municipality',
   'absence_limit_exceeded',
   'offer_admission_overdue',
+  'fees_in_arrears',
 ]);
 
 export const TaskOpened = defineEvent({
@@ -20,7 +21,7 @@ export const TaskOpened = defineEvent({
   published: false,
   description:
     "Something a case manager must act on: a resident's eligibility lapsed, they moved out of the " +
-    'municipality, an absence passed the yearly limit. Placement never acts on these by itself.',
+    'municipality, an absence passed the yearly limit, fees unpaid past the months the law allows. Placement never acts on these by itself.',
   schema: z.object({
     taskId: TaskId,
     kind: TaskKind,

@@ -1,0 +1,95 @@
+import type { LocalDate, Money, MunicipalityCode, PaymentMethod, ReversalReason } from '@casework/contracts';
+import { ConcurrencyError, type Tx } from '@casework/eventstore';
+import { appendOf, type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import { type Account, type AccountCommand, type AccountEvent, accountDecider } from '../domain/account.js';
+import { accountStream, definitions } from './events.js';
+
+export type AccountRef = { clientId: string; municipality: MunicipalityCode };
+
+/**
+ * Decides a command on a client's account inside `tx` and appends what it decides. The caller runs it
+ * in `inTransaction`, so a lost race is decided again on the new state.
+ */
+export async function decideOnAccount(
+  ctx: ServiceContext,
+  tx: Tx,
+  account: AccountRef,
+  command: AccountCommand,
+  cause: Cause,
+): Promise<{ state: Account; events: AccountEvent[] }> {
+  const streamId = accountStream(account.clientId, account.municipality);
+  const { state, version } = await loadAggregate(ctx, streamId, accountDecider, tx);
+  const events = accountDecider.decide(command, state);
+  if (events.length > 0)
+    await ctx.store.append(
+      [appendOf(ctx, { streamId, streamType: 'account', version }, events, definitions, cause)],
+      tx,
+    );
+  return { state: events.reduce(accountDecider.evolve, state), events };
+}
+
+/** Runs `work` in a transaction, again (a few times) when an append lost a race. */
+export async function inTransaction<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.store.db.transaction().execute(work);
+    } catch (e) {
+      if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
+    }
+  }
+}
+
+/**
+ * Claims a bank line for one payment, whichever account it goes to; false when it was recorded before.
+ * Written in the payment's transaction: two officers, or two overlapping files, cannot both record it.
+ */
+export async function claimBankLine(ctx: ServiceContext, tx: Tx, lineKey: string, paymentId: string) {
+  const { rows } =
+    await sql`INSERT INTO ${sql.id(ctx.store.schema, 'bank_line_payments')} (line_key, payment_id)
+    VALUES (${lineKey}, ${paymentId}::uuid) ON CONFLICT (line_key) DO NOTHING RETURNING line_key`.execute(tx);
+  return rows.length === 1;
+}
+
+export type PaymentInput = {
+  statementId: string;
+  amount: Money;
+  receivedOn: LocalDate;
+  method: z.infer<typeof PaymentMethod>;
+  bankLineKey: string | null;
+};
+
+/** Records a payment on the account a statement belongs to; null when its bank line was recorded before. */
+export async function recordPayment(
+  ctx: ServiceContext,
+  tx: Tx,
+  account: AccountRef,
+  payment: PaymentInput,
+  cause: Cause,
+) {
+  const paymentId = ctx.newId();
+  if (payment.bankLineKey !== null && !(await claimBankLine(ctx, tx, payment.bankLineKey, paymentId)))
+    return null;
+  const { events } = await decideOnAccount(
+    ctx,
+    tx,
+    account,
+    { type: 'RecordPayment', paymentId, ...payment },
+    cause,
+  );
+  const recorded = events.find((e) => e.type === 'PaymentRecorded');
+  return recorded ? recorded.data : null;
+}
+
+export async function reversePayment(
+  ctx: ServiceContext,
+  account: AccountRef,
+  r: { paymentId: string; reversedOn: LocalDate; reason: z.infer<typeof ReversalReason> },
+  cause: Cause,
+) {
+  return inTransaction(
+    ctx,
+    async (tx) => (await decideOnAccount(ctx, tx, account, { type: 'ReversePayment', ...r }, cause)).state,
+  );
+}

@@ -1,0 +1,197 @@
+import {
+  AccountParams,
+  AccountRecord,
+  commandProblems,
+  eur,
+  type MunicipalityCode,
+  PaymentPage,
+  PaymentParams,
+  PaymentRecord,
+  PaymentsQuery,
+  Problem,
+  RecordPaymentBody,
+  ReversePaymentBody,
+  StatementParams,
+} from '@casework/contracts';
+import {
+  assertMayAsk,
+  causeOf,
+  covers,
+  decodeCursor,
+  inJurisdiction,
+  jurisdictionOf,
+  loadAggregate,
+  notFound,
+  principalOf,
+  type ServiceContext,
+  shown,
+} from '@casework/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import { accountStream } from '../application/events.js';
+import { inTransaction, recordPayment, reversePayment } from '../application/payments.js';
+import { accountDecider } from '../domain/account.js';
+import { paymentsOf } from '../projections/paymentQueries.js';
+
+const OFFICERS = ['billing_officer'] as const;
+const READERS = ['billing_officer', 'case_manager', 'supervisor'] as const;
+
+/** A statement's account, or 404 when it is not in the caller's jurisdiction. */
+export async function statementAccount(ctx: ServiceContext, request: FastifyRequest, statementId: string) {
+  const { rows } = await sql<{ client_id: string; municipality: MunicipalityCode }>`
+    SELECT client_id::text, municipality FROM ${sql.id(ctx.store.schema, 'statements')}
+    WHERE statement_id = ${statementId}::uuid`.execute(ctx.store.db);
+  const row = rows[0];
+  if (!row || !covers(jurisdictionOf(principalOf(request)), row.municipality))
+    throw notFound('the statement');
+  return { clientId: row.client_id, municipality: row.municipality };
+}
+
+/** Payments against statements, their reversals, and a client's account with a municipality. */
+export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const record = async (paymentId: string) => (await paymentsOf(ctx, { paymentId }, 1)).items[0]!;
+
+  app.post(
+    '/v1/billing/statements/:statementId/payments',
+    {
+      config: { roles: OFFICERS },
+      schema: {
+        tags: ['billing'],
+        summary:
+          'Record a payment against a statement: it settles the statement, then the oldest still owed; ' +
+          'the rest is credit for the next statements',
+        params: StatementParams,
+        body: RecordPaymentBody,
+        response: { 201: PaymentRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      const { statementId } = request.params;
+      const account = await statementAccount(ctx, request, statementId);
+      const recorded = await inTransaction(ctx, (tx) =>
+        recordPayment(
+          ctx,
+          tx,
+          account,
+          { statementId, ...request.body, bankLineKey: null },
+          causeOf(request, account.municipality),
+        ),
+      );
+      reply.status(201);
+      return PaymentRecord.parse({
+        ...recorded!,
+        fromBank: false,
+        reversed: null,
+      } satisfies z.input<typeof PaymentRecord>);
+    },
+  );
+
+  app.post(
+    '/v1/billing/payments/:paymentId/reversal',
+    {
+      config: { roles: OFFICERS },
+      schema: {
+        tags: ['billing'],
+        summary:
+          'Reverse a payment (returned by the bank, recorded in error, refunded): what it settled is owed again',
+        params: PaymentParams,
+        body: ReversePaymentBody,
+        response: { 200: PaymentRecord, ...commandProblems },
+      },
+    },
+    async (request) => {
+      const { paymentId } = request.params;
+      const { rows } = await sql<{ client_id: string; municipality: MunicipalityCode }>`
+        SELECT client_id::text, municipality FROM ${sql.id(ctx.store.schema, 'payments')}
+        WHERE payment_id = ${paymentId}::uuid`.execute(ctx.store.db);
+      const row = rows[0];
+      if (!row || !covers(jurisdictionOf(principalOf(request)), row.municipality))
+        throw notFound('the payment');
+      const state = await reversePayment(
+        ctx,
+        { clientId: row.client_id, municipality: row.municipality },
+        { paymentId, ...request.body },
+        causeOf(request, row.municipality),
+      );
+      const before = await record(paymentId);
+      const payment = state.payments[paymentId]!;
+      return {
+        ...before,
+        toCredit: eur(payment.toCredit),
+        reversed: { on: request.body.reversedOn, reason: request.body.reason },
+      };
+    },
+  );
+
+  app.get(
+    '/v1/billing/payments',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['billing'],
+        summary: "Payments in the caller's jurisdiction, by municipality, client or statement, newest first",
+        querystring: PaymentsQuery,
+        response: { 200: PaymentPage, 400: Problem, 401: Problem, 403: Problem },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const j = jurisdictionOf(principalOf(request));
+      if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
+      const page = await paymentsOf(
+        ctx,
+        {
+          jurisdiction: inJurisdiction(j, sql.ref('municipality')),
+          ...(q.municipality ? { municipality: q.municipality } : {}),
+          ...(q.clientId ? { clientId: q.clientId } : {}),
+          ...(q.statementId ? { statementId: q.statementId } : {}),
+          ...(q.cursor ? { after: decodeCursor(q.cursor, 2)!.map(String) } : {}),
+        },
+        q.limit,
+      );
+      return shown(ctx, request, page);
+    },
+  );
+
+  app.get(
+    '/v1/billing/accounts/:municipality/:clientId',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['billing'],
+        summary: "A client's account with a municipality: what each statement still owes, credit, arrears",
+        params: AccountParams,
+        response: { 200: AccountRecord, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const { municipality, clientId } = request.params;
+      assertMayAsk(jurisdictionOf(principalOf(request)), { municipality });
+      const { state, version } = await loadAggregate(
+        ctx,
+        accountStream(clientId, municipality),
+        accountDecider,
+      );
+      if (version === 0 || !state.owner) throw notFound('the account');
+      const statements = Object.entries(state.statements)
+        .sort(([, a], [, b]) => a.month.localeCompare(b.month))
+        .map(([statementId, s]) => ({
+          statementId,
+          month: s.month,
+          dueOn: s.dueOn,
+          totalDue: eur(s.totalDue),
+          outstanding: eur(s.outstanding),
+        }));
+      return shown(ctx, request, {
+        clientId,
+        municipality,
+        owed: eur(statements.reduce((n, s) => n + s.outstanding.amountMinor, 0)),
+        credit: eur(state.credit),
+        inArrears: state.inArrears,
+        statements,
+      });
+    },
+  );
+};
