@@ -52,22 +52,24 @@ export const arrearsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
         q.cursor ? String(decodeCursor(q.cursor, 1)![0]) : undefined,
       );
       const page = pageOf(rows, q.limit, (r) => [r.client_id]);
-      return shown(ctx, request, {
-        asOf,
-        ...page,
-        items: page.items.map((r) => {
-          const daysOverdue = Math.round((Date.parse(asOf) - Date.parse(r.oldest_due_on)) / DAY_MS);
-          return {
-            clientId: r.client_id,
-            months: r.months,
-            owed: eur(Number(r.owed)),
-            oldestDueOn: r.oldest_due_on,
-            daysOverdue,
-            age: ageOf(daysOverdue),
-            reported: r.reported,
-          };
-        }),
+      const items = page.items.map((r) => {
+        const daysOverdue = Math.round((Date.parse(asOf) - Date.parse(r.oldest_due_on)) / DAY_MS);
+        return {
+          clientId: r.client_id,
+          months: r.months,
+          owed: eur(Number(r.owed)),
+          oldestDueOn: r.oldest_due_on,
+          daysOverdue,
+          age: ageOf(daysOverdue),
+          reported: r.reported,
+        };
       });
+      return shown(
+        ctx,
+        request,
+        { asOf, ...page, items },
+        { clients: items.map((i) => ({ clientId: i.clientId, municipality: q.municipality })) },
+      );
     },
   );
 
