@@ -13,6 +13,20 @@ const statementId = '0190a3c2-9d5e-7f60-b172-4d5e6f708192';
 const clientId = '0190a3c2-6a2b-7c3d-8e4f-1a2b3c4d5e6f';
 const paymentId = '0190a3c3-1a2b-7c3d-8e4f-5a6b7c8d9e0f';
 
+const examplePayment = {
+  paymentId,
+  statementId,
+  clientId,
+  municipality: 'BLG01',
+  amount: eur(25_000),
+  receivedOn: '2027-01-15',
+  method: 'cash' as const,
+  fromBank: false,
+  allocations: [{ statementId, amount: eur(21_677) }],
+  toCredit: eur(3_323),
+  reversed: null,
+};
+
 export const PaymentParams = z.object({ paymentId: PaymentId });
 
 export const RecordPaymentBody = z
@@ -48,19 +62,7 @@ export const PaymentRecord = z
   })
   .meta({
     id: 'Payment',
-    example: {
-      paymentId,
-      statementId,
-      clientId,
-      municipality: 'BLG01',
-      amount: eur(25_000),
-      receivedOn: '2027-01-15',
-      method: 'cash',
-      fromBank: false,
-      allocations: [{ statementId, amount: eur(21_677) }],
-      toCredit: eur(3_323),
-      reversed: null,
-    },
+    example: examplePayment,
   });
 
 export const PaymentsQuery = z.object({
@@ -72,7 +74,7 @@ export const PaymentsQuery = z.object({
 });
 export const PaymentPage = z
   .object({ items: z.array(PaymentRecord), next: z.string().optional() })
-  .meta({ id: 'PaymentPage' });
+  .meta({ id: 'PaymentPage', example: { items: [examplePayment] } });
 
 export const AccountParams = z.object({ municipality: MunicipalityCode, clientId: ClientId });
 export const AccountRecord = z
@@ -226,9 +228,22 @@ export const BankLinesQuery = z.object({
   limit: Limit,
   cursor: z.string().optional(),
 });
-export const BankLinePage = z
-  .object({ items: z.array(BankLineView), next: z.string().optional() })
-  .meta({ id: 'BankLinePage' });
+export const BankLinePage = z.object({ items: z.array(BankLineView), next: z.string().optional() }).meta({
+  id: 'BankLinePage',
+  example: {
+    items: [
+      {
+        lineId: '9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d',
+        bookedOn: '2027-01-15',
+        amount: eur(5_000),
+        references: [],
+        outcome: 'unmatched',
+        statementId: null,
+        paymentId: null,
+      },
+    ],
+  },
+});
 export const BankLineParams = z.object({ lineId: z.string().regex(/^[0-9a-f]{32}$/) });
 export const AssignBankLineBody = z
   .object({ statementId: z.uuid() })
