@@ -84,7 +84,8 @@ t.test(
       municipality: 'BLG01',
       month: '2026-12',
       statementNumber: 'BLG01-202612-000001',
-      dueOn: '2027-01-20',
+      // issued on 3 February, after the nominal 20 January: due by the next 20th, never before it is issued
+      dueOn: '2027-02-20',
       totalDue: { amountMinor: 21_677, currency: 'EUR' },
     });
     t.match(
