@@ -76,6 +76,7 @@ function issue(
     dueOn: `${nextMonth}-20`,
     lines,
     knownThrough: more.knownThrough ?? 7,
+    siteCostVersions: { [siteId]: 1 },
     reassessed: more.reassessed ?? [],
     adjustmentIds: more.adjustmentIds ?? [randomUUID(), randomUUID()],
   };
@@ -103,6 +104,7 @@ const marchStated: AccountEvent[] = [
       lines: march.lines,
       total: eur(60_000),
       knownThrough: 7,
+      siteCostVersions: { [siteId]: 1 },
     },
   },
   {

@@ -20,6 +20,7 @@ import { monthEnd, monthStart } from '../domain/billableDays.js';
 import { type ClientFacts, foldInputs, type InputRow } from '../domain/clientFacts.js';
 import { dueDate } from '../domain/dueDate.js';
 import { type Period, type PeriodEvent, periodDecider } from '../domain/period.js';
+import { touches, unchangedSince } from '../domain/reassessment.js';
 import { costFor, type SiteCostEvent, type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
 import { accountStream, definitions, fold, periodStream, siteCostStream } from './events.js';
 import { Tariffs } from './tariffs.js';
@@ -38,14 +39,6 @@ export type RunSummary = {
 
 const monthsBefore = (month: Month, count: number): Month[] =>
   Array.from({ length: count }, (_, i) => addMonths(monthStart(month), i - count).slice(0, 7));
-
-/** An input can change a month only if something in it happens before the month ends. */
-function touches(row: InputRow, month: Month): boolean {
-  const dates = Object.values(row.data).filter(
-    (v): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
-  );
-  return dates.length === 0 || dates.some((d) => d < monthEnd(month));
-}
 
 /**
  * Issues a municipality's statements for a month that has ended: for every client with a stay in its
@@ -95,6 +88,7 @@ export async function issueStatements(
   const tariffs = new Tariffs(ctx);
   await tariffs.prepare(ServiceTypeCode.options.map((serviceType) => ({ serviceType, municipality })));
   const siteCosts = new Map<string, SiteCosts>();
+  const siteCostVersions = new Map<string, number>();
   const lookups: Lookups = {
     tariff: (serviceType, m, on) => tariffs.inForce(serviceType, m, on),
     cost: (siteId, m) => costFor(siteCosts.get(siteId) ?? siteCostDecider.initialState, m),
@@ -127,6 +121,7 @@ export async function issueStatements(
             closed,
             dueDay: params.statementDueDay,
             siteCosts,
+            siteCostVersions,
             lookups,
           }),
         );
@@ -185,6 +180,8 @@ type Chunk = {
   closed: ReadonlySet<Month>;
   dueDay: number;
   siteCosts: Map<string, SiteCosts>;
+  /** The version of each site's cost stream read: the run's costs are those versions'. */
+  siteCostVersions: Map<string, number>;
   lookups: Lookups;
 };
 
@@ -196,11 +193,11 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
     (id) => !c.siteCosts.has(id),
   );
   const costStreams = await ctx.store.readStreams(sites.map(siteCostStream), tx);
-  for (const id of sites)
-    c.siteCosts.set(
-      id,
-      fold<SiteCosts, SiteCostEvent>(siteCostDecider, costStreams.get(siteCostStream(id))!.events),
-    );
+  for (const id of sites) {
+    const stream = costStreams.get(siteCostStream(id))!;
+    c.siteCosts.set(id, fold<SiteCosts, SiteCostEvent>(siteCostDecider, stream.events));
+    c.siteCostVersions.set(id, stream.version);
+  }
   const accounts = await ctx.store.readStreams(
     c.clients.map((id) => accountStream(id, c.municipality)),
     tx,
@@ -219,9 +216,17 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
     const f = facts.get(clientId)!;
     const stream = accounts.get(accountStream(clientId, c.municipality))!;
     const account = fold<Account, AccountEvent>(accountDecider, stream.events);
-    // months stated, and months closed with stays but no statement: each assessed once, with all known now
+    const siteCostVersions = Object.fromEntries(
+      f.stays
+        .filter((s) => s.municipality === c.municipality)
+        .map((s) => [s.siteId, c.siteCostVersions.get(s.siteId) ?? 0]),
+    );
+    const unchanged = unchangedSince(account.assessedWith, rows, siteCostVersions);
+    // months stated, and months closed with stays but no statement: each assessed again with all known
+    // now, unless nothing it rests on changed since the last statement's run assessed it
     const reassessed: Reassessment[] = c.lookback.flatMap((m) => {
       if (!account.stated[m] && !c.closed.has(m)) return [];
+      if (unchanged(m)) return [];
       const lines = assessMonth(m, c.municipality, f, c.lookups);
       if (!account.stated[m] && lines.length === 0) return [];
       const knew = account.stated[m]?.knownThrough ?? 0;
@@ -242,6 +247,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
       dueOn,
       lines,
       knownThrough: rows.length ? rows[rows.length - 1]!.seq : 0,
+      siteCostVersions,
       reassessed,
       adjustmentIds: reassessed
         .flatMap((r) => r.lines.map(() => ctx.newId()))

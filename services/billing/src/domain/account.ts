@@ -45,6 +45,8 @@ export type IssueStatement = {
   dueOn: LocalDate;
   lines: AssessmentLine[];
   knownThrough: number;
+  /** The version of each of the client's sites' cost settings the run knew. */
+  siteCostVersions: Record<string, number>;
   /** Earlier months stated or closed, assessed again; a difference per stay is an adjustment. */
   reassessed: Reassessment[];
   /** Fresh ids for the adjustments this statement may raise (one per reassessed line at most). */
@@ -97,6 +99,11 @@ export type Account = {
   inArrears: boolean;
   /** Whose account it is, from its first statement. */
   owner?: { clientId: string; municipality: string };
+  /**
+   * What the last statement's run knew (every month it reassessed, it reassessed with this): the last
+   * input and the sites' cost versions. Absent before the first statement, or from a run that kept none.
+   */
+  assessedWith?: { knownThrough: number; siteCostVersions: Record<string, number> };
 };
 
 function accountOf(state: Account) {
@@ -302,6 +309,7 @@ function issue(command: IssueStatement, state: Account): AccountEvent[] {
         lines: command.lines,
         total: assessed,
         knownThrough: command.knownThrough,
+        siteCostVersions: command.siteCostVersions,
       },
     },
     {
@@ -345,6 +353,14 @@ export function evolve(state: Account, event: AccountEvent): Account {
           ...state.stated,
           [event.data.month]: { statementId: event.data.statementId, knownThrough: event.data.knownThrough },
         },
+        ...(event.data.siteCostVersions
+          ? {
+              assessedWith: {
+                knownThrough: event.data.knownThrough,
+                siteCostVersions: event.data.siteCostVersions,
+              },
+            }
+          : {}),
       };
     }
     case 'AdjustmentRaised': {

@@ -82,6 +82,14 @@ export const MonthAssessed = defineEvent({
         .int()
         .min(0)
         .meta({ description: "The last of billing's inputs for the client that the assessment knew" }),
+      siteCostVersions: z
+        .record(z.uuid(), z.number().int().min(0))
+        .optional()
+        .meta({
+          description:
+            "The version of each of the client's sites' cost settings the run knew: with `knownThrough`, what " +
+            'a later run compares to reassess only the months something changed for',
+        }),
     })
     .meta({ id: 'MonthAssessed' }),
 });

@@ -1,0 +1,31 @@
+import type { Month } from '@casework/contracts';
+import type { Account } from './account.js';
+import { monthEnd } from './billableDays.js';
+import type { InputRow } from './clientFacts.js';
+
+/** An input can change a month only if something in it happens before the month ends. */
+export function touches(row: InputRow, month: Month): boolean {
+  const dates = Object.values(row.data).filter(
+    (v): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
+  );
+  return dates.length === 0 || dates.some((d) => d < monthEnd(month));
+}
+
+/**
+ * Whether a month's assessment would come out as the last statement's run left it: no input learned
+ * since touches the month, and no site of the client's has a new cost setting. Tariffs are not looked at:
+ * a version is published from today or later, so a month that has ended never gains one.
+ */
+export function unchangedSince(
+  before: Account['assessedWith'],
+  rows: readonly InputRow[],
+  siteCostVersions: Record<string, number>,
+): (month: Month) => boolean {
+  if (!before) return () => false;
+  const costsMoved = Object.entries(siteCostVersions).some(
+    ([site, version]) => (before.siteCostVersions[site] ?? 0) !== version,
+  );
+  if (costsMoved) return () => false;
+  const learned = rows.filter((r) => r.seq > before.knownThrough);
+  return (month) => !learned.some((r) => touches(r, month));
+}
