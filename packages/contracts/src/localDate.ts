@@ -67,8 +67,10 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const daysIn = (y: number, m: number) => (m === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[m - 1]!);
 
 export function addDays(date: LocalDate, days: number): LocalDate {
-  const d = new Date(Date.UTC(field(date, 0, 4), field(date, 5, 7) - 1, field(date, 8, 10) + days));
-  return formatted(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+  const d = field(date, 8, 10) + days;
+  // within the month: no calendar needed (most additions in an assessment are)
+  if (d >= 1 && d <= 28) return `${date.slice(0, 8)}${two(d)}`;
+  return civil(epochDay(date) + days);
 }
 
 /** The same day `months` later; a day the month lacks becomes its last day (31 Jan + 1 month = 28/29 Feb). */
@@ -79,15 +81,42 @@ export function addMonths(date: LocalDate, months: number): LocalDate {
   return formatted(y, m, Math.min(field(date, 8, 10), daysIn(y, m)));
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (the civil-days algorithm of H. Hinnant). */
+function epochDay(date: LocalDate): number {
+  const m = field(date, 5, 7);
+  const y = field(date, 0, 4) - (m <= 2 ? 1 : 0);
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + field(date, 8, 10) - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** The date `days` after 1970-01-01 (the inverse of `epochDay`). */
+function civil(days: number): LocalDate {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return formatted(yoe + era * 400 + (m <= 2 ? 1 : 0), m, d);
+}
+
 export function daysBetween(from: LocalDate, to: LocalDate): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+  return epochDay(to) - epochDay(from);
 }
 
 /** Age in whole years on `on` for someone born on `birthDate`. */
 export function ageOn(birthDate: LocalDate, on: LocalDate): number {
-  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
-  const [y, m, d] = on.split('-').map(Number) as [number, number, number];
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  const bm = field(birthDate, 5, 7);
+  const m = field(on, 5, 7);
+  return (
+    field(on, 0, 4) -
+    field(birthDate, 0, 4) -
+    (m < bm || (m === bm && field(on, 8, 10) < field(birthDate, 8, 10)) ? 1 : 0)
+  );
 }
 
 /**

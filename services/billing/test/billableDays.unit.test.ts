@@ -79,6 +79,30 @@ t.test('an absence not ended yet is as long as it is by the month end', async (t
   );
 });
 
+t.test(
+  'an absence ends with the stay: away on 28 October, discharged on the 30th, 2 days away',
+  async (t) => {
+    // in service 1–29 October = 29 days; away 28–29 (2 days, not more than 3): nothing exempt, 29 bill
+    const days = billableDays(
+      '2026-10',
+      { from: '2026-01-01', to: '2026-10-30' },
+      [{ absenceId: 'a', from: '2026-10-28' }],
+      rule,
+    );
+    t.equal(days.billable, 29);
+    // discharged on 2 November instead: away 28 October – 1 November, 5 days, exempt 28–31 October
+    t.equal(
+      billableDays(
+        '2026-10',
+        { from: '2026-01-01', to: '2026-11-02' },
+        [{ absenceId: 'a', from: '2026-10-28' }],
+        rule,
+      ).billable,
+      27,
+    );
+  },
+);
+
 t.test('overlapping absences exempt a day once; absences outside the stay change nothing', async (t) => {
   // 5–14 and 10–19 March overlap: exempt 5–19 = 15 days; 31 − 15 = 16. An absence before the admission
   // on the 20th exempts nothing of 20–31 (12 days)

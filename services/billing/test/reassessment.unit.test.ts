@@ -37,8 +37,8 @@ t.test('nothing learned, the same site costs: the month stands', async (t) => {
   t.ok(unchanged('2026-09'));
 });
 
-t.test('an income corrected from July: July on are assessed again, June stands', async (t) => {
-  const corrected = row(3, 'IncomeDeclared', { factId: 'g', supersedes: 'f', validFrom: '2026-07-01' });
+t.test('a second income from July: July on are assessed again, June stands', async (t) => {
+  const corrected = row(3, 'IncomeDeclared', { factId: 'g', validFrom: '2026-07-01' });
   const unchanged = unchangedSince(
     { knownThrough: 2, siteCostVersions: { [site]: 1 } },
     [admitted, income, corrected],
@@ -47,6 +47,16 @@ t.test('an income corrected from July: July on are assessed again, June stands',
   t.ok(unchanged('2026-06'));
   t.notOk(unchanged('2026-07'));
   t.notOk(unchanged('2026-08'));
+});
+
+t.test('the first income corrected to start in December: every month is assessed again', async (t) => {
+  const corrected = row(3, 'IncomeDeclared', { factId: 'g', supersedes: 'f', validFrom: '2026-12-01' });
+  const unchanged = unchangedSince(
+    { knownThrough: 2, siteCostVersions: { [site]: 1 } },
+    [admitted, income, corrected],
+    { [site]: 1 },
+  );
+  t.notOk(unchanged('2026-05'), 'May had the income the correction takes back');
 });
 
 t.test("a site's cost set again since: every month is assessed again", async (t) => {

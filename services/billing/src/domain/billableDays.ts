@@ -46,8 +46,12 @@ export function billableDays(
   const to = earliest(stay.to ?? end, end);
   if (from >= to) return { daysInMonth, billable: 0, lines: [] };
 
+  // an absence lasts until the return (or by the month's end, not ended yet), never past the stay's end
   const exempt = absences
-    .filter((a) => daysBetween(a.from, a.returnedOn ?? end) > rule.exemptAbsenceOverDays)
+    .filter((a) => {
+      const back = a.returnedOn ?? end;
+      return daysBetween(a.from, stay.to ? earliest(back, stay.to) : back) > rule.exemptAbsenceOverDays;
+    })
     .map((a) => ({
       absenceId: a.absenceId,
       from: latest(a.from, from),
