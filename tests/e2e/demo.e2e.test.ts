@@ -5,6 +5,7 @@ import { isEmpty, seedDemo } from '@casework/platform/demo';
 import { createPlatform } from '@casework/platform/platform';
 import { allServices } from '@casework/platform/services';
 import { mintToken, type Principal } from '@casework/service-kit';
+import { eventually } from '@casework/testkit';
 import t from 'tap';
 
 t.test('the demo seeds Bansko through the API, on the embedded default', async (t) => {
@@ -53,4 +54,25 @@ t.test('the demo seeds Bansko through the API, on the embedded default', async (
   );
   const client = await get(`/v1/clients/${active[0]!.clientId}`);
   t.match(client, { identifier: { kind: 'egn' } }, 'registered with a generated ЕГН');
+
+  // billing: the last four months stated (everyone in service in the last of them at least), all paid but
+  // one resident's
+  t.ok(summary.statements >= residents, `${summary.statements} statements of the last four months`);
+  t.ok(summary.payments > 0, `${summary.payments} payments`);
+  const officer = await token({ sub: 'billing', roles: ['billing_officer'], municipality: 'BLG01' });
+  const owing = async () => {
+    const owed = new Set<string>();
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = (
+        await platform.app.inject({
+          url: `/v1/billing/statements?municipality=BLG01&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+          headers: { authorization: `Bearer ${officer}` },
+        })
+      ).json() as { items: { clientId: string; outstanding: { amountMinor: number } }[]; next?: string };
+      for (const s of page.items) if (s.outstanding.amountMinor > 0) owed.add(s.clientId);
+      cursor = page.next;
+    }
+    return owed.size === 1 ? owed : undefined;
+  };
+  t.ok(await eventually(owing), 'one client owes: the demo of arrears once the statements come due');
 });

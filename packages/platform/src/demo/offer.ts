@@ -50,6 +50,7 @@ export async function offerDemo(
   if (!summary) return;
   console.log(
     `  Demo ready: ${summary.sites} sites, ${summary.clients} people, ${summary.admitted} admitted, ` +
-      `${summary.transferred} moved to special-status flats, ${summary.discharged} discharged, ${summary.offers} open offers`,
+      `${summary.transferred} moved to special-status flats, ${summary.discharged} discharged, ${summary.offers} open offers, ` +
+      `${summary.statements} statements of the last four months (${summary.payments} paid)`,
   );
 }

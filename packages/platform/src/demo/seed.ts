@@ -9,6 +9,7 @@ import {
 import { oblastOf, serviceType } from '@casework/reference-data';
 import { bulkLoadHeaders, type Principal } from '@casework/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { seedBilling } from './billing.js';
 import { syntheticPerson } from './people.js';
 import { type DemoSite, demoSites } from './sites.js';
 
@@ -34,9 +35,11 @@ export type SeedSummary = {
   transferred: number;
   discharged: number;
   offers: number;
+  statements: number;
+  payments: number;
 };
 
-type Call = (method: 'GET' | 'POST', url: string, body?: object) => Promise<Record<string, unknown>>;
+type Call = (method: 'GET' | 'POST' | 'PUT', url: string, body?: object) => Promise<Record<string, unknown>>;
 
 /** Is there anything in the store? The demo is offered only on an empty one. */
 export async function isEmpty(app: FastifyInstance, token: string): Promise<boolean> {
@@ -66,11 +69,16 @@ export async function seedDemo(app: FastifyInstance, o: SeedOptions): Promise<Se
     transferred: 0,
     discharged: 0,
     offers: 0,
+    statements: 0,
+    payments: 0,
   };
   let serial = 0;
   for (const municipality of o.municipalities ?? (['BLG01', 'MON29'] as MunicipalityCode[])) {
     const sites = demoSites[municipality] ?? [];
-    const as = async (sub: string, role: 'case_manager' | 'supervisor'): Promise<Call> => {
+    const as = async (
+      sub: string,
+      role: 'case_manager' | 'supervisor' | 'billing_officer',
+    ): Promise<Call> => {
       const authorization = `Bearer ${await o.token({ sub, roles: [role], municipality })}`;
       return async (method, url, body) => {
         const r = await app.inject({
@@ -128,6 +136,7 @@ export async function seedDemo(app: FastifyInstance, o: SeedOptions): Promise<Se
           clientId: string;
         };
         await decision(cm, clientId, today);
+        await pension(cm, clientId, today, serial);
         const applicationId = await apply(cm, clientId, site.serviceType, municipality, today);
         people.push({ clientId, applicationId, site, resident: i < residents });
       }
@@ -236,9 +245,35 @@ export async function seedDemo(app: FastifyInstance, o: SeedOptions): Promise<Se
       summary.offers++;
     }
     log(`${municipality}: ${stays.length} stays, ${summary.transferred} transfers so far`);
+
+    const billed = await seedBilling(await as(`demo-billing-${municipality}`, 'billing_officer'), until, {
+      municipality,
+      today,
+      sites: opened.map((s) => ({
+        siteId: s.siteId,
+        serviceType: s.serviceType,
+        openedOn: addDays(today, -730),
+      })),
+      stays: stays.map((s) => ({
+        clientId: s.clientId,
+        from: s.from,
+        stateFunded: serviceType(s.site.serviceType).defaultFunding === 'state_delegated',
+      })),
+    });
+    summary.statements += billed.statements;
+    summary.payments += billed.payments;
+    log(`${municipality}: ${billed.statements} statements of the last four months, ${billed.payments} paid`);
   }
   return summary;
 }
+
+/** A pension from long before: what the fees of most services are a share of (synthetic amounts). */
+const pension = (cm: Call, clientId: string, today: LocalDate, n: number) =>
+  cm('POST', `/v1/clients/${clientId}/facts/incomes`, {
+    source: 'pension',
+    monthlyAmount: { amountMinor: 42_000 + (n % 12) * 2_500, currency: 'EUR' },
+    validFrom: addDays(today, -800),
+  });
 
 /** The ТЕЛК decision on the person's disability, valid for years around today. */
 const decision = (cm: Call, clientId: string, today: LocalDate) =>
