@@ -14,14 +14,14 @@ import { billingParameters } from '@casework/reference-data';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { paymentReferenceFor } from '../bank/paymentReference.js';
-import { type Account, type AccountEvent, accountDecider, type Reassessment } from '../domain/account.js';
-import { assessMonth, type Lookups } from '../domain/assessMonth.js';
+import { type Account, type AccountEvent, accountDecider } from '../domain/account.js';
+import type { Lookups } from '../domain/assessMonth.js';
 import { monthEnd, monthStart } from '../domain/billableDays.js';
 import { type ClientFacts, foldInputs, type InputRow } from '../domain/clientFacts.js';
 import { dueDate } from '../domain/dueDate.js';
 import { type Period, type PeriodEvent, periodDecider } from '../domain/period.js';
-import { touches, unchangedSince } from '../domain/reassessment.js';
 import { costFor, type SiteCostEvent, type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
+import { assessStatement } from '../domain/statementAssessment.js';
 import { accountStream, definitions, fold, periodStream, siteCostStream } from './events.js';
 import { Tariffs } from './tariffs.js';
 
@@ -216,25 +216,17 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
     const f = facts.get(clientId)!;
     const stream = accounts.get(accountStream(clientId, c.municipality))!;
     const account = fold<Account, AccountEvent>(accountDecider, stream.events);
-    const siteCostVersions = Object.fromEntries(
-      f.stays
-        .filter((s) => s.municipality === c.municipality)
-        .map((s) => [s.siteId, c.siteCostVersions.get(s.siteId) ?? 0]),
-    );
-    const unchanged = unchangedSince(account.assessedWith, rows, siteCostVersions);
-    // months stated, and months closed with stays but no statement: each assessed again with all known
-    // now, unless nothing it rests on changed since the last statement's run assessed it
-    const reassessed: Reassessment[] = c.lookback.flatMap((m) => {
-      if (!account.stated[m] && !c.closed.has(m)) return [];
-      if (unchanged(m)) return [];
-      const lines = assessMonth(m, c.municipality, f, c.lookups);
-      if (!account.stated[m] && lines.length === 0) return [];
-      const knew = account.stated[m]?.knownThrough ?? 0;
-      return [
-        { month: m, lines, learned: rows.filter((r) => r.seq > knew && touches(r, m)).map((r) => r.eventId) },
-      ];
+    const { lines, reassessed, siteCostVersions } = assessStatement({
+      municipality: c.municipality,
+      month: c.month,
+      rows,
+      facts: f,
+      account,
+      lookback: c.lookback,
+      closed: c.closed,
+      siteCostVersions: c.siteCostVersions,
+      lookups: c.lookups,
     });
-    const lines = assessMonth(c.month, c.municipality, f, c.lookups);
     const command = (statementNumber: string) => ({
       type: 'IssueStatement' as const,
       clientId,

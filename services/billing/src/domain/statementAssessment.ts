@@ -1,0 +1,54 @@
+import type { AssessmentLine, Month } from '@casework/contracts';
+import type { Account, Reassessment } from './account.js';
+import { assessMonth, type Lookups } from './assessMonth.js';
+import type { ClientFacts, InputRow } from './clientFacts.js';
+import { touches, unchangedSince } from './reassessment.js';
+
+export type StatementAssessment = {
+  lines: AssessmentLine[];
+  reassessed: Reassessment[];
+  /** The version of each of the client's sites' cost settings used. */
+  siteCostVersions: Record<string, number>;
+};
+
+/** Whether anything was charged for the month, on its statement or by an adjustment since. */
+const chargedIn = (account: Account, month: Month) =>
+  Object.keys(account.charged).some((k) => k.startsWith(`${month} `));
+
+/**
+ * What a client's statement of a month rests on, with everything known now: the month's lines, and the
+ * months stated before (or closed with stays but no statement) assessed again, unless nothing they rest
+ * on changed since the last statement's run assessed them, each with the inputs learned since.
+ */
+export function assessStatement(o: {
+  municipality: string;
+  month: Month;
+  /** The client's inputs in the order billing learned them; `facts` is their fold. */
+  rows: readonly InputRow[];
+  facts: ClientFacts;
+  account: Account;
+  lookback: readonly Month[];
+  closed: ReadonlySet<Month>;
+  siteCostVersions: ReadonlyMap<string, number>;
+  lookups: Lookups;
+}): StatementAssessment {
+  const { account, rows, facts } = o;
+  const siteCostVersions = Object.fromEntries(
+    facts.stays
+      .filter((s) => s.municipality === o.municipality)
+      .map((s) => [s.siteId, o.siteCostVersions.get(s.siteId) ?? 0]),
+  );
+  const unchanged = unchangedSince(account.assessedWith, rows, siteCostVersions);
+  const reassessed = o.lookback.flatMap((m): Reassessment[] => {
+    if (!account.stated[m] && !o.closed.has(m)) return [];
+    if (unchanged(m)) return [];
+    const lines = assessMonth(m, o.municipality, facts, o.lookups);
+    // a closed month never stated and never charged, with nothing in it now, has nothing to correct
+    if (!account.stated[m] && lines.length === 0 && !chargedIn(account, m)) return [];
+    const knew = account.stated[m]?.knownThrough ?? 0;
+    return [
+      { month: m, lines, learned: rows.filter((r) => r.seq > knew && touches(r, m)).map((r) => r.eventId) },
+    ];
+  });
+  return { lines: assessMonth(o.month, o.municipality, facts, o.lookups), reassessed, siteCostVersions };
+}
