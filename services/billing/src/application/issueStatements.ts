@@ -245,9 +245,13 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
         .flatMap((r) => r.lines.map(() => ctx.newId()))
         .concat(Object.keys(account.charged).map(() => ctx.newId())),
     });
-    const trial = accountDecider.decide(command(`${c.municipality}-${yyyymm}-000000`), account);
-    const issued = trial.find((e) => e.type === 'StatementIssued');
-    if (!issued || (lines.length === 0 && issued.data.adjustments.length === 0)) return [];
+    // stated already (a retried run): nothing; with lines: a statement; without: only if it adjusts
+    if (account.stated[c.month]) return [];
+    if (lines.length === 0) {
+      const trial = accountDecider.decide(command(`${c.municipality}-${yyyymm}-000000`), account);
+      const issued = trial.find((e) => e.type === 'StatementIssued');
+      if (!issued || issued.data.adjustments.length === 0) return [];
+    }
     return [{ clientId, account, version: stream.version, command }];
   });
   if (drafts.length === 0) return { statements: 0, adjustments: 0, assessed: 0, totalDue: 0 };
