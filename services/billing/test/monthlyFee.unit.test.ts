@@ -60,6 +60,10 @@ t.test('a fixed monthly rent and a daily rate', async (t) => {
   // €60.00 a day × 17 = €1,020.00 > €1,500.00 × 17 ÷ 31 = 822.580… → capped at €822.58
   const capped = monthlyFee({ kind: 'daily', amount: eur(6_000) }, march(17), { actualMonthlyCost: cost });
   t.same([capped.due, capped.capped], [eur(82_258), true]);
+  // 6.25 лв a day × 17 = 106.25 лв ÷ 1.95583 = 54.3248… → €54.32 (converting the rate first, €3.20 × 17,
+  // would give €54.40)
+  const leva = monthlyFee({ kind: 'daily', amount: bgn(625) }, march(17), { actualMonthlyCost: cost });
+  t.same([leva.due, leva.convertedFromBgn], [eur(5_432), true]);
 });
 
 t.test('no income: an income share is nothing', async (t) => {

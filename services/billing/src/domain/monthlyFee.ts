@@ -31,12 +31,16 @@ export function monthlyFee(
     return toEur(m);
   };
   if (basis.kind === 'daily') {
-    const rate = euro(basis.amount).amountMinor;
+    // rate × days in the rate's own currency, converted once: converting a daily rate first would
+    // multiply its rounding by the days
+    const times = (n: number) =>
+      euro({ ...basis.amount, amountMinor: basis.amount.amountMinor * n }).amountMinor;
     const cap = prorate(cost, days.billable, days.daysInMonth).amountMinor;
+    const due = times(days.billable);
     return {
-      fullMonth: { amountMinor: Math.min(rate * days.daysInMonth, cost.amountMinor), currency: 'EUR' },
-      due: { amountMinor: Math.min(rate * days.billable, cap), currency: 'EUR' },
-      capped: rate * days.billable > cap,
+      fullMonth: { amountMinor: Math.min(times(days.daysInMonth), cost.amountMinor), currency: 'EUR' },
+      due: { amountMinor: Math.min(due, cap), currency: 'EUR' },
+      capped: due > cap,
       convertedFromBgn,
     };
   }
