@@ -4,6 +4,7 @@ import {
   bgn,
   DomainError,
   eur,
+  type FactKind,
   type Money,
   type ServiceKind,
   type ServiceTypeCode,
@@ -173,7 +174,28 @@ function client(birthDate = '1960-04-12') {
       });
       return { factId, eventId };
     },
-    retracted: (factId: string) => add({ type: 'FactRetracted', data: { clientId, factId, kind: 'income' } }),
+    retracted: (factId: string, kind: FactKind = 'income') =>
+      add({ type: 'FactRetracted', data: { clientId, factId, kind } }),
+    savings(amount: Money, validFrom: string, supersedes?: string) {
+      const factId = randomUUID();
+      const eventId = add({
+        type: 'SavingsDeclared',
+        data: { clientId, factId, validFrom, amount, ...(supersedes ? { supersedes } : {}) },
+      });
+      return { factId, eventId };
+    },
+    disposed: (validFrom: string, how: 'sold' | 'gifted' = 'sold') =>
+      add({ type: 'DwellingDisposed', data: { clientId, factId: randomUUID(), validFrom, how } }),
+    group(validFrom: string) {
+      const factId = randomUUID();
+      const eventId = add({
+        type: 'ClientGroupRecorded',
+        data: { clientId, factId, validFrom, group: 'intellectual_or_mental_disability' },
+      });
+      return { factId, eventId };
+    },
+    school: (validFrom: string, validTo: string) =>
+      add({ type: 'SchoolEnrolmentRecorded', data: { clientId, factId: randomUUID(), validFrom, validTo } }),
     respite: (p: Place, on: string) =>
       add({ type: 'Admitted', data: { clientId, ...p, on, basis: 'offer', respite: true } }),
     disability: (degreePercent: number, outsideAssistanceNeeded: boolean, validFrom: string) =>
@@ -598,4 +620,202 @@ t.test('respite for over 90% disability with outside assistance is free up to 14
     [line?.exemption, line?.amount],
     [{ reason: 'respite_severe_disability', eventId: decision }, eur(0)],
   );
+});
+
+t.test('(16) a pupil of 19 in secondary school is exempt; after school, the fee', async (t) => {
+  // born 20 January 2008: 19 on 1 March 2027, in secondary school 15 September 2026 – 30 June 2027.
+  // Protected housing from 4 January 2027, a benefit of €200.00: the tariff's 70% = €140.00 stays visible,
+  // charged 0 (and the state's share 0); the exemption rests on the school enrolment
+  const c = client('2008-01-20');
+  c.admitted(place('protected_housing', sites.protected), '2027-01-04');
+  c.income(eur(20_000), '2026-01-01', { source: 'benefit' });
+  const school = c.school('2026-09-15', '2027-06-30');
+  const [march] = assess('2027-03', c.facts());
+  t.strictSame(
+    [march?.exemption, march?.fullMonth, march?.amount, march?.stateShare],
+    [{ reason: 'pupil', eventId: school }, eur(14_000), eur(0), eur(0)],
+  );
+  t.ok(march?.events.includes(school));
+  // July 2027, school over on 30 June: 140.00 × 31 ÷ 31 = €140.00
+  const [july] = assess('2027-07', c.facts());
+  t.strictSame([july?.exemption, july?.amount], [null, eur(14_000)]);
+
+  // at 16 the same enrolment is not the reason: a child, by the birth date
+  const young = client('2010-06-01');
+  young.admitted(place('protected_housing', sites.protected), '2027-01-04');
+  young.school('2026-09-15', '2027-06-30');
+  const [child] = assess('2027-03', young.facts());
+  t.strictSame(child?.exemption, { reason: 'child', eventId: young.born });
+});
+
+t.test('(17) no income and no savings: exempt only on a declaration of no savings', async (t) => {
+  // rent of the special-status flat: 0.46 лв × 45.50 m² = 20.93 лв ÷ 1.95583 = 10.7013… → €10.70 a month
+  // (as in (14)), all 31 days of March 2027.
+  // Savings declared at zero, no income: exempt, the rent still shown, resting on the declaration
+  const flat = place('social_housing_special_status', sites.flat);
+  const none = client('1999-05-05');
+  none.admitted(flat, '2026-11-01');
+  const zero = none.savings(eur(0), '2026-11-01');
+  const [exempt] = assess('2027-03', none.facts());
+  t.strictSame(
+    [exempt?.exemption, exempt?.fullMonth, exempt?.amount],
+    [{ reason: 'no_income_no_savings', eventId: zero.eventId }, eur(1_070), eur(0)],
+  );
+  t.ok(exempt?.events.includes(zero.eventId));
+
+  // nothing declared at all: not knowing of savings exempts nobody; the rent €10.70
+  const unknown = client('1999-05-05');
+  unknown.admitted(flat, '2026-11-01');
+  const [pays] = assess('2027-03', unknown.facts());
+  t.strictSame([pays?.exemption, pays?.amount], [null, eur(1_070)]);
+
+  // no savings but a salary of €600.00: pays €10.70
+  const earns = client('1999-05-05');
+  earns.admitted(flat, '2026-11-01');
+  earns.savings(eur(0), '2026-11-01');
+  earns.income(eur(60_000), '2026-11-01', { source: 'salary' });
+  const [salaried] = assess('2027-03', earns.facts());
+  t.strictSame([salaried?.exemption, salaried?.amount], [null, eur(1_070)]);
+
+  // no savings and only the outside-assistance supplement (€150.00), which is not income: exempt
+  const supplement = client('1999-05-05');
+  supplement.admitted(flat, '2026-11-01');
+  const nothing = supplement.savings(eur(0), '2026-11-01');
+  supplement.income(eur(15_000), '2026-11-01', { source: 'outside_assistance_supplement' });
+  const [assisted] = assess('2027-03', supplement.facts());
+  t.strictSame(
+    [assisted?.exemption, assisted?.amount],
+    [{ reason: 'no_income_no_savings', eventId: nothing.eventId }, eur(0)],
+  );
+});
+
+t.test('(18) savings over 500 лв: the full actual cost instead of the fee', async (t) => {
+  // savings 1,200.00 лв declared in 2025 against the rule's 500.00 лв: both in leva, compared as they are,
+  // 1,200.00 > 500.00. Admitted 10 March 2027, 22 of 31 days: the place's €1,500.00 × 22 ÷ 31 =
+  // 33,000 ÷ 31 = 1,064.516… → €1,064.52 (the fee would be 70% of €600.00 = €420.00 × 22 ÷ 31 = €298.06)
+  const c = client();
+  const stay = place('protected_housing', sites.protected);
+  c.admitted(stay, '2027-03-10');
+  c.income(eur(60_000), '2027-01-01');
+  const savings = c.savings(bgn(120_000), '2025-06-01');
+  const [line] = assess('2027-03', c.facts());
+  t.strictSame(
+    [line?.fullCost, line?.fullMonth, line?.amount, line?.stateShare, line?.capped],
+    [{ reason: 'savings', eventId: savings.eventId }, eur(150_000), eur(106_452), eur(106_452), false],
+  );
+  t.strictSame([line?.incomeFactIds, line?.exemption], [[], null], 'no income used');
+  t.ok(line?.events.includes(savings.eventId));
+
+  // corrected to 400.00 лв: not over 500.00 лв, the fee again: €298.06
+  c.savings(bgn(40_000), '2025-06-01', savings.factId);
+  const [corrected] = assess('2027-03', c.facts());
+  t.strictSame([corrected?.fullCost, corrected?.amount], [null, eur(29_806)]);
+
+  // the edge, in leva: 500.00 лв is not over 500.00 лв (fee 70% of 600.00 = €420.00, whole March);
+  // 500.01 лв is (€1,500.00). In euro both would be €255.65 (500.00 ÷ 1.95583 = 255.6459…,
+  // 500.01 ÷ 1.95583 = 255.6510…), so leva meet leva unconverted
+  const edge = (amount: ReturnType<typeof bgn>) => {
+    const d = client();
+    d.admitted(place('protected_housing', sites.protected), '2027-01-04');
+    d.income(eur(60_000), '2027-01-01');
+    d.savings(amount, '2025-06-01');
+    const [l] = assess('2027-03', d.facts());
+    return [l?.fullCost?.reason ?? null, l?.amount];
+  };
+  t.strictSame(edge(bgn(50_000)), [null, eur(42_000)]);
+  t.strictSame(edge(bgn(50_001)), ['savings', eur(150_000)]);
+
+  // euro savings of 2026 against the rule's leva: 500.00 лв ÷ 1.95583 = 255.6459… → €255.65 (half-up).
+  // €255.65 is not over it (€420.00); €255.66 is (€1,500.00, and the line says a BGN figure was converted)
+  const inEuro = (cents: number) => {
+    const d = client();
+    d.admitted(place('protected_housing', sites.protected), '2027-01-04');
+    d.income(eur(60_000), '2027-01-01');
+    d.savings(eur(cents), '2026-02-01');
+    const [l] = assess('2027-03', d.facts());
+    return [l?.fullCost?.reason ?? null, l?.amount, l?.convertedFromBgn];
+  };
+  t.strictSame(inEuro(25_565), [null, eur(42_000), false]);
+  t.strictSame(inEuro(25_566), ['savings', eur(150_000), true]);
+
+  // an exemption comes first: a pupil of 19 with the same 1,200.00 лв pays nothing
+  const pupil = client('2008-01-20');
+  pupil.admitted(place('protected_housing', sites.protected), '2027-01-04');
+  pupil.savings(bgn(120_000), '2025-06-01');
+  const school = pupil.school('2026-09-15', '2027-06-30');
+  const [exempt] = assess('2027-03', pupil.facts());
+  t.strictSame(
+    [exempt?.exemption, exempt?.fullCost, exempt?.amount],
+    [{ reason: 'pupil', eventId: school }, null, eur(0)],
+  );
+
+  // a tariff without the rule (supervised housing here): 50% of 600.00 = €300.00, whole March
+  const other = client();
+  other.admitted(place('supervised_housing', sites.supervised), '2027-01-04');
+  other.income(eur(60_000), '2027-01-01');
+  other.savings(bgn(120_000), '2025-06-01');
+  const [plain] = assess('2027-03', other.facts());
+  t.strictSame([plain?.fullCost, plain?.amount], [null, eur(30_000)]);
+});
+
+t.test('(19) a dwelling sold or given away in the last 5 years: the full actual cost', async (t) => {
+  // given away on 15 March 2022: counts while the first day in service is before 15 March 2027.
+  // March 2027 (first day 1 March): €1,500.00 × 31 ÷ 31 = €1,500.00. April (first day 1 April, past the
+  // 5 years): the fee, 70% of 600.00 = €420.00 × 30 ÷ 30 = €420.00
+  const c = client();
+  c.admitted(place('protected_housing', sites.protected), '2027-01-04');
+  c.income(eur(60_000), '2027-01-01');
+  const gift = c.disposed('2022-03-15', 'gifted');
+  const [march] = assess('2027-03', c.facts());
+  t.strictSame(
+    [march?.fullCost, march?.amount],
+    [{ reason: 'dwelling_disposed', eventId: gift }, eur(150_000)],
+  );
+  const [april] = assess('2027-04', c.facts());
+  t.strictSame([april?.fullCost, april?.amount], [null, eur(42_000)]);
+
+  // sold on 10 March 2027: not yet on 1 March (the fee, €420.00), the full cost from April (€1,500.00)
+  const d = client();
+  d.admitted(place('protected_housing', sites.protected), '2027-01-04');
+  d.income(eur(60_000), '2027-01-01');
+  const sale = d.disposed('2027-03-10');
+  t.strictSame(
+    [assess('2027-03', d.facts())[0]?.amount, assess('2027-04', d.facts())[0]?.fullCost],
+    [eur(42_000), { reason: 'dwelling_disposed', eventId: sale }],
+  );
+  // recorded in error and retracted: the fee again, €420.00
+  d.retracted(d.facts().dwellingDisposals[0]!.factId, 'dwelling_disposal');
+  t.strictSame(assess('2027-04', d.facts())[0]?.amount, eur(42_000));
+});
+
+t.test('(20) adults with intellectual disabilities or mental disorders: the group fee, 80%', async (t) => {
+  // in the group from 10 March 2026: 80% of €600.00 = €480.00, the whole of March 2027
+  const c = client();
+  c.admitted(place('protected_housing', sites.protected), '2027-01-04');
+  const pension = c.income(eur(60_000), '2027-01-01');
+  const group = c.group('2026-03-10');
+  const [line] = assess('2027-03', c.facts());
+  t.strictSame(
+    [line?.fee, line?.fullMonth, line?.amount, line?.incomeFactIds],
+    [{ kind: 'income_share', basisPoints: 8000 }, eur(48_000), eur(48_000), [pension.factId]],
+  );
+  t.ok(line?.events.includes(group.eventId), 'the line rests on the group');
+  // retracted: 70% again, €420.00
+  c.retracted(group.factId, 'client_group');
+  const [after] = assess('2027-03', c.facts());
+  t.strictSame([after?.fee, after?.amount], [{ kind: 'income_share', basisPoints: 7000 }, eur(42_000)]);
+
+  // in the group only from 15 March: on the first day in service (1 March) not yet, 70%: €420.00
+  const later = client();
+  later.admitted(place('protected_housing', sites.protected), '2027-01-04');
+  later.income(eur(60_000), '2027-01-01');
+  later.group('2027-03-15');
+  t.strictSame(assess('2027-03', later.facts())[0]?.amount, eur(42_000));
+
+  // a tariff with no group fees (supervised housing here, 50%): €300.00
+  const other = client();
+  other.admitted(place('supervised_housing', sites.supervised), '2027-01-04');
+  other.income(eur(60_000), '2027-01-01');
+  other.group('2026-03-10');
+  t.strictSame(assess('2027-03', other.facts())[0]?.amount, eur(30_000));
 });

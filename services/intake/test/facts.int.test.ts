@@ -202,3 +202,101 @@ t.test('household members’ incomes stand beside the client’s own, for member
     'two pensions of the same source, one per person, both in force',
   );
 });
+
+t.test('savings, dwelling disposals, client groups and school enrolments over HTTP', async (t) => {
+  const h = await setUp(t);
+  const { clientId } = await h.register(141);
+  const url = `/v1/clients/${clientId}/facts`;
+  const recorded = async (path: string, body: object, kind: string) => {
+    const r = await h.post(`${url}/${path}`, body);
+    t.equal(r.statusCode, 201, `${path}: ${r.body}`);
+    t.match(r.json(), { clientId, kind });
+    return r.json().factId as string;
+  };
+
+  const savings = await recorded(
+    'savings',
+    { amount: { amountMinor: 120_000, currency: 'BGN' }, validFrom: '2025-10-01' },
+    'savings',
+  );
+  const none = await recorded(
+    'savings',
+    { amount: eur(0), validFrom: '2026-02-01', supersedes: savings },
+    'savings',
+  );
+  const disposal = await recorded(
+    'dwelling-disposals',
+    { disposedOn: '2023-05-10', how: 'gifted' },
+    'dwelling_disposal',
+  );
+  const group = await recorded(
+    'client-groups',
+    { group: 'intellectual_or_mental_disability', validFrom: '2026-03-10', validTo: '2029-03-31' },
+    'client_group',
+  );
+  await recorded('school-enrolments', { validFrom: '2026-09-15', validTo: '2027-06-30' }, 'school_enrolment');
+
+  const facts = (await h.get(`${url}?asOf=2026-10-01`)).json();
+  const byKind = Object.fromEntries(
+    facts.inForce.map((f: { kind: string; factId: string; validFrom: string; data: object }) => [
+      f.kind,
+      { factId: f.factId, validFrom: f.validFrom, data: f.data },
+    ]),
+  );
+  t.match(byKind, {
+    savings: { factId: none, data: { amount: eur(0) } },
+    dwelling_disposal: { factId: disposal, validFrom: '2023-05-10', data: { how: 'gifted' } },
+    client_group: { factId: group, data: { group: 'intellectual_or_mental_disability' } },
+    school_enrolment: { validFrom: '2026-09-15', data: {} },
+  });
+  const then = (await h.get(`${url}?asOf=2025-12-01&kind=savings`)).json();
+  t.same(
+    then.inForce.map((f: { data: { amount: object } }) => f.data.amount),
+    [],
+    'a correction replaces the fact it corrects over its whole period',
+  );
+  t.same(
+    (await h.get(`${url}?asOf=2027-07-01&kind=school_enrolment`)).json().inForce,
+    [],
+    'school over at the end of June',
+  );
+
+  // 400: the body breaks its schema
+  const invalid = async (path: string, body: object, field: string) => {
+    const r = await h.post(`${url}/${path}`, body);
+    t.equal(r.statusCode, 400, `${path}: ${field}`);
+    t.ok(
+      r.json().errors.some((e: { field: string }) => e.field.startsWith(`body.${field}`)),
+      `names body.${field}: ${r.body}`,
+    );
+  };
+  await invalid('savings', { amount: eur(-1), validFrom: '2026-01-01' }, 'amount');
+  await invalid('dwelling-disposals', { disposedOn: '2023-05-10', how: 'lost' }, 'how');
+  await invalid('client-groups', { group: 'dementia', validFrom: '2026-01-01' }, 'group');
+  await invalid('school-enrolments', { validFrom: '2026-09-15', validTo: '2026-06-30' }, 'validTo');
+
+  // 409: a fact is corrected once; 422: a fact corrects only a fact of its kind
+  const twice = await h.post(`${url}/savings`, {
+    amount: eur(5),
+    validFrom: '2026-02-01',
+    supersedes: savings,
+  });
+  t.match([twice.statusCode, twice.json().code], [409, 'FACT_ALREADY_CORRECTED']);
+  const other = await h.post(`${url}/school-enrolments`, { validFrom: '2026-09-15', supersedes: group });
+  t.match([other.statusCode, other.json().code], [422, 'FACT_KIND_MISMATCH']);
+  const retracted = await h.post(`${url}/${group}/retract`, { reason: 'recorded for the wrong client' });
+  t.match([retracted.statusCode, retracted.json()], [200, { kind: 'client_group' }]);
+  t.same((await h.get(`${url}?asOf=2026-10-01&kind=client_group`)).json().inForce, [], 'retracted');
+
+  // 404 for a client of another municipality, 403 for a role that records no facts
+  const montana = await h.as(['case_manager'], { municipality: 'MON29' }, 'cm-montana');
+  const foreign = await h.post(`${url}/savings`, { amount: eur(0), validFrom: '2026-01-01' }, montana);
+  t.equal(foreign.statusCode, 404, 'another municipality’s client reads as absent');
+  const officer = await h.as(['billing_officer'], { municipality: 'BLG01' }, 'billing-bansko');
+  const billingOfficer = await h.post(
+    `${url}/client-groups`,
+    { group: 'intellectual_or_mental_disability', validFrom: '2026-01-01' },
+    officer,
+  );
+  t.equal(billingOfficer.statusCode, 403, 'billing reads facts from events; it records none');
+});

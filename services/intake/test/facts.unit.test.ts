@@ -155,6 +155,131 @@ t.test('dwelling ownership and consent', async (t) => {
     ]);
 });
 
+t.test(
+  'savings, dwelling disposals, client groups and school enrolments: facts like the others',
+  async (t) => {
+    const savings: FactEvent = {
+      type: 'SavingsDeclared',
+      data: {
+        clientId,
+        factId: f1,
+        validFrom: '2025-10-01',
+        amount: { amountMinor: 120_000, currency: 'BGN' },
+      },
+    };
+    const declare = {
+      type: 'DeclareSavings',
+      clientId,
+      factId: f1,
+      validFrom: '2025-10-01',
+      amount: { amountMinor: 120_000, currency: 'BGN' },
+    } as const;
+    spec(t).given([]).when(declare).then([savings], 'savings in leva, declared in 2025');
+    spec(t).given([savings]).when(declare).then([], 'the same fact id twice is recorded once');
+    spec(t)
+      .given([])
+      .when({ ...declare, validTo: '2025-09-30' })
+      .thenFails('PERIOD_REVERSED');
+    spec(t)
+      .given([savings])
+      .when({ ...declare, factId: f2, supersedes: f1, amount: eur(0), validFrom: '2026-02-01' })
+      .then(
+        [
+          {
+            type: 'SavingsDeclared',
+            data: { clientId, factId: f2, validFrom: '2026-02-01', supersedes: f1, amount: eur(0) },
+          },
+        ],
+        'corrected to none',
+      );
+
+    spec(t)
+      .given([])
+      .when({ type: 'RecordDwellingDisposal', clientId, factId: f1, validFrom: '2023-05-10', how: 'gifted' })
+      .then(
+        [
+          {
+            type: 'DwellingDisposed',
+            data: { clientId, factId: f1, validFrom: '2023-05-10', how: 'gifted' },
+          },
+        ],
+        'the day of the deed and how; nothing of the dwelling or the other party',
+      );
+    spec(t)
+      .given([savings])
+      .when({
+        type: 'RecordDwellingDisposal',
+        clientId,
+        factId: f2,
+        supersedes: f1,
+        validFrom: '2023-05-10',
+        how: 'sold',
+      })
+      .thenFails('FACT_KIND_MISMATCH', 'a disposal does not correct savings');
+
+    const group = {
+      type: 'RecordClientGroup',
+      clientId,
+      factId: f1,
+      validFrom: '2026-03-10',
+      validTo: '2029-03-31',
+      group: 'intellectual_or_mental_disability',
+    } as const;
+    const grouped: FactEvent = {
+      type: 'ClientGroupRecorded',
+      data: {
+        clientId,
+        factId: f1,
+        validFrom: '2026-03-10',
+        validTo: '2029-03-31',
+        group: 'intellectual_or_mental_disability',
+      },
+    };
+    spec(t).given([]).when(group).then([grouped], 'only the group is published, no diagnosis');
+    const retracted: FactEvent[] = [
+      { type: 'FactRetracted', data: { clientId, factId: f1, kind: 'client_group' } },
+      { type: 'FactRetractionReasonRecorded', data: { clientId, factId: f1, reason: 'wrong client' } },
+    ];
+    spec(t)
+      .given([grouped])
+      .when({ type: 'RetractFact', clientId, factId: f1, reason: 'wrong client' })
+      .then(retracted, 'retracted with its kind');
+    spec(t)
+      .given([grouped, ...retracted])
+      .when({ ...group, factId: f2, supersedes: f1 })
+      .thenFails('FACT_RETRACTED');
+
+    const school = {
+      type: 'RecordSchoolEnrolment',
+      clientId,
+      factId: f1,
+      validFrom: '2026-09-15',
+      validTo: '2027-06-30',
+    } as const;
+    const enrolled: FactEvent = {
+      type: 'SchoolEnrolmentRecorded',
+      data: { clientId, factId: f1, validFrom: '2026-09-15', validTo: '2027-06-30' },
+    };
+    spec(t).given([]).when(school).then([enrolled], 'only the period; the school is not published');
+    const leftEarly: FactEvent = {
+      type: 'SchoolEnrolmentRecorded',
+      data: { clientId, factId: f2, validFrom: '2026-09-15', validTo: '2027-02-28', supersedes: f1 },
+    };
+    spec(t)
+      .given([enrolled])
+      .when({ ...school, factId: f2, supersedes: f1, validTo: '2027-02-28' })
+      .then([leftEarly], 'left school early: a correction of the period');
+    spec(t)
+      .given([enrolled, leftEarly])
+      .when({ ...school, factId: f3, supersedes: f1 })
+      .thenFails('FACT_ALREADY_CORRECTED');
+    spec(t)
+      .given([])
+      .when({ ...school, factId: f2, supersedes: f1 })
+      .thenFails('FACT_NOT_FOUND');
+  },
+);
+
 t.test('RetractFact', async (t) => {
   const retracted: FactEvent[] = [
     { type: 'FactRetracted', data: { clientId, factId: f1, kind: 'income' } },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Commission, FactKind, IncomeSource } from '../events/intake/facts.js';
+import { ClientGroup, Commission, DisposalKind, FactKind, IncomeSource } from '../events/intake/facts.js';
 import { Instant, LocalDate } from '../localDate.js';
 import { Money } from '../money.js';
 import { exampleFact } from './examples.js';
@@ -60,6 +60,44 @@ export const DwellingOwnershipBody = z
   .object({ ...period, ownsDwelling: z.boolean() })
   .refine(periodInOrder, ORDER)
   .meta({ id: 'RecordDwellingOwnership', example: { ownsDwelling: false, validFrom: '2026-01-01' } });
+
+export const SavingsBody = z
+  .object({
+    ...period,
+    amount: Money.refine((m) => m.amountMinor >= 0, { message: 'must not be negative' }).meta({
+      description: 'All the savings on validFrom; zero for none',
+    }),
+  })
+  .refine(periodInOrder, ORDER)
+  .meta({
+    id: 'DeclareSavings',
+    example: { amount: { amountMinor: 120_000, currency: 'BGN' }, validFrom: '2025-10-01' },
+  });
+
+export const DwellingDisposalBody = z
+  .object({
+    disposedOn: LocalDate.meta({ description: 'The day of the deed' }),
+    how: DisposalKind,
+    supersedes: period.supersedes,
+  })
+  .meta({ id: 'RecordDwellingDisposal', example: { disposedOn: '2023-05-10', how: 'gifted' } });
+
+export const ClientGroupBody = z
+  .object({ ...period, group: ClientGroup })
+  .refine(periodInOrder, ORDER)
+  .meta({
+    id: 'RecordClientGroup',
+    example: { group: 'intellectual_or_mental_disability', validFrom: '2026-03-10', validTo: '2029-03-31' },
+  });
+
+export const SchoolEnrolmentBody = z
+  .object(period)
+  .refine(periodInOrder, ORDER)
+  .meta({
+    id: 'RecordSchoolEnrolment',
+    description: 'A pupil in secondary school from validFrom; validTo the day they finish or leave',
+    example: { validFrom: '2026-09-15', validTo: '2027-06-30' },
+  });
 
 export const ConsentBody = z
   .object({ status: z.enum(['given', 'withdrawn']), validFrom: LocalDate })

@@ -2,12 +2,16 @@ import {
   AbsenceEnded,
   AbsenceStarted,
   Admitted,
+  ClientGroupRecorded,
   ClientRegistered,
   ClientsMerged,
   DisabilityAssessed,
   Discharged,
+  DwellingDisposed,
   FactRetracted,
   IncomeDeclared,
+  SavingsDeclared,
+  SchoolEnrolmentRecorded,
   SiteOpened,
   Transferred,
 } from '@casework/contracts';
@@ -18,7 +22,17 @@ import { sql } from 'kysely';
 
 /** The events a client's charges rest on, by the service that publishes them. */
 const FROM_PLACEMENT = [Admitted, Transferred, Discharged, AbsenceStarted, AbsenceEnded];
-const FROM_INTAKE = [ClientRegistered, IncomeDeclared, DisabilityAssessed, FactRetracted, ClientsMerged];
+const FROM_INTAKE = [
+  ClientRegistered,
+  IncomeDeclared,
+  DisabilityAssessed,
+  SavingsDeclared,
+  DwellingDisposed,
+  ClientGroupRecorded,
+  SchoolEnrolmentRecorded,
+  FactRetracted,
+  ClientsMerged,
+];
 const definitions = new Map<string, (typeof FROM_PLACEMENT | typeof FROM_INTAKE)[number]>(
   [...FROM_PLACEMENT, ...FROM_INTAKE].map((d) => [d.name, d]),
 );
@@ -90,7 +104,10 @@ export const placementInputs = (ctx: ServiceContext): ConsumerSpec => ({
   },
 });
 
-/** What billing learns from intake: birth dates, incomes, disability decisions, retractions, merges. */
+/**
+ * What billing learns from intake: birth dates, incomes, disability decisions, savings, dwellings
+ * disposed of, client groups, school enrolments, retractions, merges.
+ */
 export const intakeInputs = (ctx: ServiceContext): ConsumerSpec => ({
   name: 'intake-inputs',
   sources: { intake: FROM_INTAKE.map((d) => d.name) },

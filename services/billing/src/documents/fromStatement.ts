@@ -6,6 +6,7 @@ import type { StatementDocument } from './statementDocument.js';
 
 const EXEMPTIONS: Record<NonNullable<AssessmentLine['exemption']>['reason'], string> = {
   child: 'освободен от такса: дете',
+  pupil: 'освободен от такса: учащ до завършване на средното образование',
   care_leaver: 'освободен от такса: младеж до 21 г., отгледан в резидентна грижа',
   no_income_no_savings: 'освободен от такса: без доходи и спестявания',
   respite_severe_disability: 'освободен от такса: временна грижа при над 90% увреждане с чужда помощ',
@@ -25,9 +26,17 @@ const feeText = (fee: FeeBasis): string => {
 };
 
 /** How a line's amount was reached, in words a person reads on the statement. */
+/** Why the full cost is due instead of the fee (DOMAIN §7). */
+const FULL_COST: Record<NonNullable<AssessmentLine['fullCost']>['reason'], string> = {
+  savings: 'спестявания над прага',
+  dwelling_disposed: 'жилище, продадено или дарено в последните години',
+};
+
 function basisOf(line: AssessmentLine): string {
   if (!line.fee) return 'няма тарифа в сила: не се дължи такса';
-  const parts = [feeText(line.fee)];
+  const parts = line.fullCost
+    ? [`пълната действителна месечна издръжка (${FULL_COST[line.fullCost.reason]})`]
+    : [feeText(line.fee)];
   if (line.capped) parts.push('до действителната месечна издръжка');
   const away = line.exempted.length ? line.inService - line.billable : 0;
   if (away > 0) parts.push(`без ${away} дни отсъствие над прага на тарифата`);

@@ -8,15 +8,17 @@ import {
   daysBetween,
   earliest,
   eur,
+  type FeeBasis,
   type LocalDate,
   latest,
   type Money,
   type Month,
   prorate,
   type TariffBody,
+  toEur,
 } from '@casework/contracts';
 import { billableDays, monthEnd, monthStart } from './billableDays.js';
-import type { ClientFacts, Income, Stay } from './clientFacts.js';
+import type { ClientFacts, Fact, Income, Stay } from './clientFacts.js';
 import { monthlyFee } from './monthlyFee.js';
 
 /** A tariff version as an assessment applies it. */
@@ -43,18 +45,88 @@ const inForce = (f: { validFrom: LocalDate; validTo?: LocalDate }, on: LocalDate
 /** Inclusive day ranges from the half-open runs billableDays returns. */
 const inclusive = (r: { from: LocalDate; to: LocalDate }) => ({ from: r.from, to: addDays(r.to, -1) });
 
-/** Why the law exempts the client on a date, and the event that shows it. */
-function exemptionOn(facts: ClientFacts, on: LocalDate): AssessmentLine['exemption'] {
+/**
+ * Of facts of one kind, in the order billing learned them, the one in force on a date that started last
+ * (of two from the same day, the later learned), as intake shows them: a new declaration replaces an
+ * open-ended older one.
+ */
+function latestOn<F extends Fact>(facts: readonly F[], on: LocalDate): F | undefined {
+  return facts
+    .filter((f) => inForce(f, on))
+    .reduce<F | undefined>((last, f) => (!last || f.validFrom >= last.validFrom ? f : last), undefined);
+}
+
+/**
+ * Why the law exempts the client on a date, and the event that shows it: a child (under 18, by the birth
+ * date); a pupil (a secondary-school enrolment in force); a young person under 21 who was in a
+ * children's residential service before 18; or no income and no savings. The last rests on knowledge,
+ * never on its absence: savings declared in force that day at zero (an undeclared client is not exempt)
+ * and no own income in force above zero (the outside-assistance supplement is not income); the savings
+ * declaration is the event it rests on.
+ */
+function exemptionOn(
+  facts: ClientFacts,
+  on: LocalDate,
+  incomes: readonly Income[],
+): AssessmentLine['exemption'] {
   const birth = facts.birthDate;
-  if (!birth) return null;
-  const age = ageOn(birth.value, on);
-  if (age < 18) return { reason: 'child', eventId: birth.eventId };
-  if (age < 21) {
+  if (birth && ageOn(birth.value, on) < 18) return { reason: 'child', eventId: birth.eventId };
+  const school = latestOn(facts.schooling, on);
+  if (school) return { reason: 'pupil', eventId: school.eventId };
+  if (birth && ageOn(birth.value, on) < 21) {
     const eighteen = addMonths(birth.value, 18 * 12);
     const inCare = facts.stays.find((s) => CHILDREN_RESIDENTIAL.has(s.serviceType) && s.from < eighteen);
     if (inCare) return { reason: 'care_leaver', eventId: inCare.events[0]! };
   }
+  const savings = latestOn(facts.savings, on);
+  if (savings?.amount.amountMinor === 0 && incomes.every((i) => i.monthlyAmount.amountMinor === 0))
+    return { reason: 'no_income_no_savings', eventId: savings.eventId };
   return null;
+}
+
+/** Whether `a` is more than `b`: in their currency when they share it, else in euro (leva at 1.95583, half-up). */
+function exceeds(a: Money, b: Money): { over: boolean; converted: boolean } {
+  if (a.currency === b.currency) return { over: a.amountMinor > b.amountMinor, converted: false };
+  return { over: toEur(a).amountMinor > toEur(b).amountMinor, converted: true };
+}
+
+/**
+ * Why the tariff's full-cost rule charges the place's actual cost instead of the fee on a date, and the
+ * fact it rests on: the savings in force that day over the rule's amount, else a dwelling sold or given
+ * away on or before the day and less than the rule's years before it (the latest such disposal).
+ */
+function fullCostOn(
+  rule: TariffBody['fullCostRule'],
+  facts: ClientFacts,
+  on: LocalDate,
+): { fullCost: NonNullable<AssessmentLine['fullCost']>; convertedFromBgn: boolean } | undefined {
+  if (!rule) return undefined;
+  const savings = latestOn(facts.savings, on);
+  const compared = savings && exceeds(savings.amount, rule.savingsOver);
+  if (savings && compared?.over)
+    return {
+      fullCost: { reason: 'savings', eventId: savings.eventId },
+      convertedFromBgn: compared.converted,
+    };
+  const within = facts.dwellingDisposals.filter(
+    (d) => on < addMonths(d.validFrom, 12 * rule.dwellingDisposedWithinYears),
+  );
+  const disposal = latestOn(within, on);
+  return disposal
+    ? { fullCost: { reason: 'dwelling_disposed', eventId: disposal.eventId }, convertedFromBgn: false }
+    : undefined;
+}
+
+/** The tariff's fee for the client on a date: the first group fee whose group the client is in, else its fee. */
+function feeFor(body: TariffBody, facts: ClientFacts, on: LocalDate): { fee: FeeBasis; eventId?: string } {
+  for (const g of body.groupFees) {
+    const member = latestOn(
+      facts.groups.filter((m) => m.group === g.group),
+      on,
+    );
+    if (member) return { fee: g.fee, eventId: member.eventId };
+  }
+  return { fee: body.fee };
 }
 
 /**
@@ -102,9 +174,11 @@ function respiteFree(
 /**
  * One stay's line for a month: the days it bills (the admission day counts, the discharge day does
  * not, whole days of absences longer than the tariff allows are exempt), the tariff in force on its first
- * day in service that month, the client's own income in force that day (the outside-assistance
- * supplement is not income), the legal exemptions, and the fee × billable days ÷ days in the month,
- * never above the place's actual cost, rounded half-up to the cent.
+ * day in service that month and its fee for the client's group that day, the client's own income in
+ * force that day (the outside-assistance supplement is not income), the legal exemptions, and the fee ×
+ * billable days ÷ days in the month, never above the place's actual cost, rounded half-up to the cent.
+ * Where the tariff's full-cost rule holds (and no exemption), the place's actual cost × billable days ÷
+ * days in the month instead.
  */
 function lineOf(month: Month, stay: Stay, facts: ClientFacts, lookups: Lookups): AssessmentLine | undefined {
   const first = latest(stay.from, monthStart(month));
@@ -116,21 +190,24 @@ function lineOf(month: Month, stay: Stay, facts: ClientFacts, lookups: Lookups):
     exemptAbsenceOverDays: rule ?? 0,
   });
   const inService = days.lines.reduce((n, l) => n + l.days, 0);
-  const base = {
-    placementId: stay.placementId,
-    siteId: stay.siteId,
-    serviceType: stay.serviceType,
-    municipality: stay.municipality,
-    daysInMonth: days.daysInMonth,
-    inService,
-    billable: days.billable,
-    counted: days.lines.filter((l) => l.billed).map(inclusive),
-    exempted: days.lines.filter((l) => !l.billed).map((l) => ({ ...inclusive(l), absenceId: l.absenceId! })),
-  };
+  // written out in full below, not spread: a line is made for every client and month of a run, and an
+  // object literal built at once is far cheaper than one grown from a spread
+  const counted = days.lines.filter((l) => l.billed).map(inclusive);
+  const exempted = days.lines
+    .filter((l) => !l.billed)
+    .map((l) => ({ ...inclusive(l), absenceId: l.absenceId! }));
   const events = [...stay.events, ...absences.flatMap((a) => a.events)];
   if (!tariff)
     return {
-      ...base,
+      placementId: stay.placementId,
+      siteId: stay.siteId,
+      serviceType: stay.serviceType,
+      municipality: stay.municipality,
+      daysInMonth: days.daysInMonth,
+      inService,
+      billable: days.billable,
+      counted,
+      exempted,
       tariff: null,
       fee: null,
       incomeFactIds: [],
@@ -159,35 +236,50 @@ function lineOf(month: Month, stay: Stay, facts: ClientFacts, lookups: Lookups):
   const charged = respite
     ? { ...days, billable: days.billable - Math.min(respite.days, days.billable) }
     : days;
-  const fee = monthlyFee(tariff.body.fee, charged, {
+  const applied = feeFor(tariff.body, facts, first);
+  const fee = monthlyFee(applied.fee, charged, {
     monthlyIncome: monthlyIncome ?? eur(0),
     actualMonthlyCost: cost.monthlyCost,
     ...(cost.floorAreaSquareMetres !== undefined
       ? { floorAreaSquareMetres: cost.floorAreaSquareMetres }
       : {}),
   });
-  const legal = exemptionOn(facts, first);
+  const legal = exemptionOn(facts, first, incomes);
   const exemption =
     legal ?? (respite ? { reason: 'respite_severe_disability' as const, eventId: respite.eventId } : null);
-  const amount = legal ? eur(0) : fee.due;
+  // the full actual cost instead of the fee, for the days the fee would have charged
+  const full = legal ? undefined : fullCostOn(tariff.body.fullCostRule, facts, first);
+  const fullMonth = full ? toEur(cost.monthlyCost) : fee.fullMonth;
+  const amount = legal ? eur(0) : full ? prorate(fullMonth, charged.billable, charged.daysInMonth) : fee.due;
+  const incomeUsed = applied.fee.kind === 'income_share' && !full ? incomes : [];
   return {
-    ...base,
+    placementId: stay.placementId,
+    siteId: stay.siteId,
+    serviceType: stay.serviceType,
+    municipality: stay.municipality,
+    daysInMonth: days.daysInMonth,
+    inService,
+    billable: days.billable,
+    counted,
+    exempted,
     tariff: { tariffId: tariff.tariffId, version: tariff.version },
-    fee: tariff.body.fee,
-    incomeFactIds: tariff.body.fee.kind === 'income_share' ? incomes.map((i) => i.factId) : [],
+    fee: applied.fee,
+    incomeFactIds: incomeUsed.map((i) => i.factId),
     exemption,
-    fullCost: null,
-    fullMonth: fee.fullMonth,
+    fullCost: full?.fullCost ?? null,
+    fullMonth,
     amount,
     stateShare: prorate(amount, tariff.body.stateShareBasisPoints, 10_000),
-    capped: fee.capped,
-    convertedFromBgn:
-      fee.convertedFromBgn ||
-      (tariff.body.fee.kind === 'income_share' && incomes.some((i) => i.monthlyAmount.currency === 'BGN')),
+    capped: !full && fee.capped,
+    convertedFromBgn: full
+      ? cost.monthlyCost.currency === 'BGN' || full.convertedFromBgn
+      : fee.convertedFromBgn || incomeUsed.some((i) => i.monthlyAmount.currency === 'BGN'),
     events: [
       ...events,
-      ...(tariff.body.fee.kind === 'income_share' ? incomes.map((i) => i.eventId) : []),
+      ...incomeUsed.map((i) => i.eventId),
+      ...(applied.eventId ? [applied.eventId] : []),
       ...(exemption ? [exemption.eventId] : []),
+      ...(full ? [full.fullCost.eventId] : []),
     ],
   };
 }

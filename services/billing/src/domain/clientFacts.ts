@@ -2,14 +2,19 @@ import type {
   AbsenceEnded,
   AbsenceStarted,
   Admitted,
+  ClientGroup,
+  ClientGroupRecorded,
   ClientRegistered,
   DisabilityAssessed,
   Discharged,
+  DwellingDisposed,
   EventOf,
   FactRetracted,
   IncomeDeclared,
   LocalDate,
   Money,
+  SavingsDeclared,
+  SchoolEnrolmentRecorded,
   ServiceKind,
   ServiceTypeCode,
   Transferred,
@@ -25,6 +30,10 @@ export type Input =
   | EventOf<typeof AbsenceEnded>
   | EventOf<typeof IncomeDeclared>
   | EventOf<typeof DisabilityAssessed>
+  | EventOf<typeof SavingsDeclared>
+  | EventOf<typeof DwellingDisposed>
+  | EventOf<typeof ClientGroupRecorded>
+  | EventOf<typeof SchoolEnrolmentRecorded>
   | EventOf<typeof FactRetracted>;
 
 /** One event billing consumed about a client, in the order billing learned of it (`seq`). */
@@ -49,9 +58,15 @@ export type Absence = {
   returnedOn?: LocalDate;
   events: string[];
 };
-type Fact = { factId: string; validFrom: LocalDate; validTo?: LocalDate; eventId: string };
+export type Fact = { factId: string; validFrom: LocalDate; validTo?: LocalDate; eventId: string };
 export type Income = Fact & { source: string; monthlyAmount: Money };
 export type Disability = Fact & { degreePercent: number; outsideAssistanceNeeded: boolean };
+export type Savings = Fact & { amount: Money };
+/** A dwelling sold or given away on `validFrom`. */
+export type DwellingDisposal = Fact;
+export type GroupMembership = Fact & { group: ClientGroup };
+/** A pupil in secondary school over the fact's period. */
+export type SchoolEnrolment = Fact;
 
 /** What billing knows of a client, each item traced to the event it came from. */
 export type ClientFacts = {
@@ -60,6 +75,10 @@ export type ClientFacts = {
   absences: Absence[];
   incomes: Income[];
   disabilities: Disability[];
+  savings: Savings[];
+  dwellingDisposals: DwellingDisposal[];
+  groups: GroupMembership[];
+  schooling: SchoolEnrolment[];
 };
 
 type PlaceData = Pick<Stay, 'placementId' | 'siteId' | 'serviceType' | 'kind' | 'municipality'>;
@@ -71,17 +90,39 @@ const placeOf = (d: PlaceData) => ({
   municipality: d.municipality,
 });
 
+/** A fact's id and period, and the event it came from. */
+const factOf = (
+  d: { factId: string; validFrom: LocalDate; validTo?: LocalDate | undefined },
+  eventId: string,
+): Fact => ({
+  factId: d.factId,
+  validFrom: d.validFrom,
+  ...(d.validTo ? { validTo: d.validTo } : {}),
+  eventId,
+});
+
+/** Keeps a fact; a correction replaces the fact it supersedes. */
+function keepFact<F extends Fact>(facts: Map<string, F>, fact: F, supersedes: string | undefined) {
+  if (supersedes) facts.delete(supersedes);
+  facts.set(fact.factId, fact);
+}
+
 /**
  * Folds a client's inputs, in the order billing received them, into what is known: stays opened by an
  * admission or a transfer and ended by a transfer or a discharge (a discharge recorded late, with an
- * earlier date, corrects the end), absences, and the own incomes and disability decisions in force
- * (a correction replaces the fact it supersedes; a retracted fact no longer counts).
+ * earlier date, corrects the end), absences, and the client's own facts: incomes, disability decisions,
+ * savings, dwellings disposed of, client groups and school enrolments (a correction replaces the fact it
+ * supersedes; a retracted fact no longer counts).
  */
 export function foldInputs(rows: readonly InputRow[]): ClientFacts {
   const stays = new Map<string, Stay>();
   const absences = new Map<string, Absence>();
   const incomes = new Map<string, Income>();
   const disabilities = new Map<string, Disability>();
+  const savings = new Map<string, Savings>();
+  const dwellingDisposals = new Map<string, DwellingDisposal>();
+  const groups = new Map<string, GroupMembership>();
+  const schooling = new Map<string, SchoolEnrolment>();
   let birthDate: ClientFacts['birthDate'];
   const open = (place: PlaceData, from: LocalDate, eventId: string, respite = false) =>
     stays.set(place.placementId, { ...placeOf(place), from, respite, events: [eventId] });
@@ -131,33 +172,35 @@ export function foldInputs(rows: readonly InputRow[]): ClientFacts {
         const d = row.data;
         // a household member's income is theirs, not the client's
         if (d.memberId !== undefined) break;
-        if (d.supersedes) incomes.delete(d.supersedes);
-        incomes.set(d.factId, {
-          factId: d.factId,
-          validFrom: d.validFrom,
-          ...(d.validTo ? { validTo: d.validTo } : {}),
-          eventId,
-          source: d.source,
-          monthlyAmount: d.monthlyAmount,
-        });
+        const income = { ...factOf(d, eventId), source: d.source, monthlyAmount: d.monthlyAmount };
+        keepFact(incomes, income, d.supersedes);
         break;
       }
       case 'DisabilityAssessed': {
         const d = row.data;
-        if (d.supersedes) disabilities.delete(d.supersedes);
-        disabilities.set(d.factId, {
-          factId: d.factId,
-          validFrom: d.validFrom,
-          ...(d.validTo ? { validTo: d.validTo } : {}),
-          eventId,
+        const decision = {
+          ...factOf(d, eventId),
           degreePercent: d.degreePercent,
           outsideAssistanceNeeded: d.outsideAssistanceNeeded,
-        });
+        };
+        keepFact(disabilities, decision, d.supersedes);
         break;
       }
+      case 'SavingsDeclared':
+        keepFact(savings, { ...factOf(row.data, eventId), amount: row.data.amount }, row.data.supersedes);
+        break;
+      case 'DwellingDisposed':
+        keepFact(dwellingDisposals, factOf(row.data, eventId), row.data.supersedes);
+        break;
+      case 'ClientGroupRecorded':
+        keepFact(groups, { ...factOf(row.data, eventId), group: row.data.group }, row.data.supersedes);
+        break;
+      case 'SchoolEnrolmentRecorded':
+        keepFact(schooling, factOf(row.data, eventId), row.data.supersedes);
+        break;
       case 'FactRetracted':
-        incomes.delete(row.data.factId);
-        disabilities.delete(row.data.factId);
+        for (const facts of [incomes, disabilities, savings, dwellingDisposals, groups, schooling])
+          facts.delete(row.data.factId);
         break;
     }
   }
@@ -167,5 +210,9 @@ export function foldInputs(rows: readonly InputRow[]): ClientFacts {
     absences: [...absences.values()],
     incomes: [...incomes.values()],
     disabilities: [...disabilities.values()],
+    savings: [...savings.values()],
+    dwellingDisposals: [...dwellingDisposals.values()],
+    groups: [...groups.values()],
+    schooling: [...schooling.values()],
   };
 }

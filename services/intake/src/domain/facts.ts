@@ -1,9 +1,13 @@
 import {
   breaksRule,
+  type ClientGroup,
+  type ClientGroupRecorded,
   type ConsentRecorded,
   conflictWith,
   type DisabilityAssessed,
   type DisabilityDecisionRecorded,
+  type DisposalKind,
+  type DwellingDisposed,
   type DwellingOwnershipRecorded,
   type EventOf,
   type FactKind,
@@ -11,6 +15,9 @@ import {
   type FactRetractionReasonRecorded,
   type IncomeDeclared,
   type LocalDate,
+  type Money,
+  type SavingsDeclared,
+  type SchoolEnrolmentRecorded,
 } from '@casework/contracts';
 
 /** The facts of one client (stream `facts-<clientId>`): effective-dated, corrected only by new facts. */
@@ -19,6 +26,10 @@ export type FactEvent =
   | EventOf<typeof DisabilityAssessed>
   | EventOf<typeof DisabilityDecisionRecorded>
   | EventOf<typeof DwellingOwnershipRecorded>
+  | EventOf<typeof SavingsDeclared>
+  | EventOf<typeof DwellingDisposed>
+  | EventOf<typeof ClientGroupRecorded>
+  | EventOf<typeof SchoolEnrolmentRecorded>
   | EventOf<typeof ConsentRecorded>
   | EventOf<typeof FactRetracted>
   | EventOf<typeof FactRetractionReasonRecorded>;
@@ -43,6 +54,10 @@ export type FactCommand =
     } & Base &
       Pick<DisabilityData, 'degreePercent' | 'outsideAssistanceNeeded'>)
   | ({ type: 'RecordDwellingOwnership'; ownsDwelling: boolean } & Base)
+  | ({ type: 'DeclareSavings'; amount: Money } & Base)
+  | ({ type: 'RecordDwellingDisposal'; how: DisposalKind } & Omit<Base, 'validTo'>)
+  | ({ type: 'RecordClientGroup'; group: ClientGroup } & Base)
+  | ({ type: 'RecordSchoolEnrolment' } & Base)
   | ({ type: 'RecordConsent'; status: 'given' | 'withdrawn' } & Omit<Base, 'validTo' | 'supersedes'>)
   | { type: 'RetractFact'; clientId: string; factId: string; reason: string };
 
@@ -51,10 +66,15 @@ type DisabilityData = EventOf<typeof DisabilityAssessed>['data'];
 
 export const initialState: Facts = { facts: new Map() };
 
-const KIND_OF = {
+/** The kind of fact each event records. */
+export const KIND_OF = {
   IncomeDeclared: 'income',
   DisabilityAssessed: 'disability',
   DwellingOwnershipRecorded: 'dwelling_ownership',
+  SavingsDeclared: 'savings',
+  DwellingDisposed: 'dwelling_disposal',
+  ClientGroupRecorded: 'client_group',
+  SchoolEnrolmentRecorded: 'school_enrolment',
   ConsentRecorded: 'consent',
 } as const;
 
@@ -127,6 +147,18 @@ export function decide(command: FactCommand, state: Facts): FactEvent[] {
           data: { ...period(command), ownsDwelling: command.ownsDwelling },
         },
       ];
+    case 'DeclareSavings':
+      checkCorrection(state, 'savings', command);
+      return [{ type: 'SavingsDeclared', data: { ...period(command), amount: command.amount } }];
+    case 'RecordDwellingDisposal':
+      checkCorrection(state, 'dwelling_disposal', command);
+      return [{ type: 'DwellingDisposed', data: { ...period(command), how: command.how } }];
+    case 'RecordClientGroup':
+      checkCorrection(state, 'client_group', command);
+      return [{ type: 'ClientGroupRecorded', data: { ...period(command), group: command.group } }];
+    case 'RecordSchoolEnrolment':
+      checkCorrection(state, 'school_enrolment', command);
+      return [{ type: 'SchoolEnrolmentRecorded', data: period(command) }];
     case 'RecordConsent':
       return [{ type: 'ConsentRecorded', data: { ...period(command), status: command.status } }];
     case 'RetractFact': {
@@ -161,6 +193,10 @@ export function evolve(state: Facts, event: FactEvent): Facts {
     case 'IncomeDeclared':
     case 'DisabilityAssessed':
     case 'DwellingOwnershipRecorded':
+    case 'SavingsDeclared':
+    case 'DwellingDisposed':
+    case 'ClientGroupRecorded':
+    case 'SchoolEnrolmentRecorded':
     case 'ConsentRecorded': {
       const d = event.data;
       facts.set(d.factId, { kind: KIND_OF[event.type], validFrom: d.validFrom, retracted: false });

@@ -1,7 +1,9 @@
 import {
+  ClientGroupBody,
   ClientIdParams,
   ConsentBody,
   DisabilityBody,
+  DwellingDisposalBody,
   DwellingOwnershipBody,
   FactParams,
   FactRecorded,
@@ -10,6 +12,8 @@ import {
   IncomeBody,
   Problem,
   RetractFactBody,
+  SavingsBody,
+  SchoolEnrolmentBody,
   sofiaDate,
 } from '@casework/contracts';
 import { causeOf, jurisdictionOf, principalOf, type ServiceContext } from '@casework/service-kit';
@@ -29,6 +33,10 @@ const KIND_OF = {
   DeclareIncome: 'income',
   RecordDisability: 'disability',
   RecordDwellingOwnership: 'dwelling_ownership',
+  DeclareSavings: 'savings',
+  RecordDwellingDisposal: 'dwelling_disposal',
+  RecordClientGroup: 'client_group',
+  RecordSchoolEnrolment: 'school_enrolment',
   RecordConsent: 'consent',
 } as const;
 
@@ -96,6 +104,33 @@ export const factRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
     ...base(b),
     ownsDwelling: b.ownsDwelling,
   }));
+  record('savings', "Declare the client's savings on a date (zero for none)", SavingsBody, (b) => ({
+    type: 'DeclareSavings',
+    ...base(b),
+    amount: b.amount,
+  }));
+  record(
+    'dwelling-disposals',
+    'Record a dwelling the client sold or gave away',
+    DwellingDisposalBody,
+    (b) => ({
+      type: 'RecordDwellingDisposal',
+      ...base({ validFrom: b.disposedOn, supersedes: b.supersedes }),
+      how: b.how,
+    }),
+  );
+  record(
+    'client-groups',
+    'Record a client group a tariff charges differently, over a period',
+    ClientGroupBody,
+    (b) => ({ type: 'RecordClientGroup', ...base(b), group: b.group }),
+  );
+  record(
+    'school-enrolments',
+    'Record that the client is a pupil in secondary school over a period',
+    SchoolEnrolmentBody,
+    (b) => ({ type: 'RecordSchoolEnrolment', ...base(b) }),
+  );
   record('consents', 'Record consent to data processing given or withdrawn', ConsentBody, (b) => ({
     type: 'RecordConsent',
     validFrom: b.validFrom,

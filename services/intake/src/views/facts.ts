@@ -1,13 +1,6 @@
 import type { Fact } from '@casework/contracts';
 import type { RecordedEvent } from '@casework/eventstore';
-import type { FactEvent } from '../domain/facts.js';
-
-const KIND = {
-  IncomeDeclared: 'income',
-  DisabilityAssessed: 'disability',
-  DwellingOwnershipRecorded: 'dwelling_ownership',
-  ConsentRecorded: 'consent',
-} as const;
+import { type FactEvent, KIND_OF } from '../domain/facts.js';
 
 export type StoredFact = Omit<Fact, 'supersededBy' | 'retracted'> & {
   variant: string;
@@ -19,8 +12,8 @@ export type StoredFact = Omit<Fact, 'supersededBy' | 'retracted'> & {
 /**
  * What was known at `knownAt` and in force on `asOf`. A fact counts when it was recorded by then and
  * neither corrected nor retracted by then; of the facts of one kind (and, for incomes, of one person and
- * source) whose period covers the date, the one with the latest `validFrom` wins (then the later
- * recorded).
+ * source; for client groups, of one group) whose period covers the date, the one with the latest
+ * `validFrom` wins (then the later recorded).
  */
 export function factsAsOf(all: readonly StoredFact[], asOf: string, knownAt: string) {
   const at = Date.parse(knownAt);
@@ -70,14 +63,23 @@ export function storedFacts(events: readonly RecordedEvent[]): StoredFact[] {
       case 'IncomeDeclared':
       case 'DisabilityAssessed':
       case 'DwellingOwnershipRecorded':
+      case 'SavingsDeclared':
+      case 'DwellingDisposed':
+      case 'ClientGroupRecorded':
+      case 'SchoolEnrolmentRecorded':
       case 'ConsentRecorded': {
         const { clientId, factId, validFrom, validTo, supersedes, ...data } = e.data;
         facts.set(factId, {
           factId,
           clientId,
-          kind: KIND[e.type],
-          // incomes stand side by side per person and source
-          variant: e.type === 'IncomeDeclared' ? `${e.data.memberId ?? 'client'}:${e.data.source}` : '',
+          kind: KIND_OF[e.type],
+          // incomes stand side by side per person and source, client groups per group
+          variant:
+            e.type === 'IncomeDeclared'
+              ? `${e.data.memberId ?? 'client'}:${e.data.source}`
+              : e.type === 'ClientGroupRecorded'
+                ? e.data.group
+                : '',
           validFrom,
           ...(validTo ? { validTo } : {}),
           data,

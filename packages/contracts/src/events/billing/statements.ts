@@ -13,12 +13,12 @@ import { FeeBasis, TariffId } from './tariffs.js';
 export const DayRange = z.object({ from: CalendarDate, to: CalendarDate });
 
 export const ExemptionReason = z
-  .enum(['child', 'care_leaver', 'no_income_no_savings', 'respite_severe_disability'])
+  .enum(['child', 'pupil', 'care_leaver', 'no_income_no_savings', 'respite_severe_disability'])
   .meta({
     description:
-      'Why the law exempts the month: a child or pupil, a young person 18–21 who grew up in care, no ' +
-      'income and no savings, respite within 14 days a year for over 90% disability with outside ' +
-      'assistance',
+      'Why the law exempts the month: a child, a pupil of 18 or over until they finish secondary school, a ' +
+      'young person 18–21 who grew up in care, no income and no savings, respite within 14 days a year for ' +
+      'over 90% disability with outside assistance',
   });
 export const FullCostReason = z.enum(['savings', 'dwelling_disposed']);
 

@@ -3,6 +3,7 @@ import { MunicipalityCode } from '../../codes.js';
 import { defineEvent } from '../../eventCatalogue.js';
 import { CalendarDate } from '../../localDate.js';
 import { Money } from '../../money.js';
+import { ClientGroup } from '../intake/facts.js';
 
 /** A tariff's amount: never negative (a fee below zero would be credit nobody decided). */
 const Amount = Money.refine((m) => m.amountMinor >= 0, { message: 'must not be negative' });
@@ -35,10 +36,6 @@ export const FeeBasis = z
   ])
   .meta({ id: 'FeeBasis' });
 export type FeeBasis = z.infer<typeof FeeBasis>;
-
-/** Clients a tariff may charge differently (DOMAIN §7: 80% for adults with intellectual disabilities). */
-export const ClientGroup = z.enum(['intellectual_or_mental_disability']);
-export type ClientGroup = z.infer<typeof ClientGroup>;
 
 /** What one version of a tariff says. */
 export const TariffBody = z

@@ -4,7 +4,16 @@ import { CalendarDate } from '../../localDate.js';
 import { Money } from '../../money.js';
 import { ClientId } from './clients.js';
 
-export const FactKind = z.enum(['income', 'disability', 'dwelling_ownership', 'consent']);
+export const FactKind = z.enum([
+  'income',
+  'disability',
+  'dwelling_ownership',
+  'consent',
+  'savings',
+  'dwelling_disposal',
+  'client_group',
+  'school_enrolment',
+]);
 export type FactKind = z.infer<typeof FactKind>;
 export const IncomeSource = z
   .enum(['pension', 'salary', 'benefit', 'outside_assistance_supplement', 'other'])
@@ -14,6 +23,11 @@ export const IncomeSource = z
       'as income',
   });
 export const Commission = z.enum(['TELK', 'NELK']).meta({ description: 'ТЕЛК or НЕЛК' });
+/** Clients a tariff may charge differently (DOMAIN §7: 80% for adults with intellectual disabilities). */
+export const ClientGroup = z.enum(['intellectual_or_mental_disability']);
+export type ClientGroup = z.infer<typeof ClientGroup>;
+export const DisposalKind = z.enum(['sold', 'gifted']).meta({ description: 'Sold, or given away' });
+export type DisposalKind = z.infer<typeof DisposalKind>;
 
 /**
  * What every fact carries: its id, the period it holds for (`validTo` inclusive, open when absent) and,
@@ -88,6 +102,52 @@ export const DwellingOwnershipRecorded = defineEvent({
   schema: z.object({ ...factBase, ownsDwelling: z.boolean() }).meta({ id: 'DwellingOwnershipRecorded' }),
 });
 
+export const SavingsDeclared = defineEvent({
+  service: 'intake',
+  name: 'SavingsDeclared',
+  version: 1,
+  published: true,
+  description:
+    "The client's savings as declared on `validFrom`, holding until `validTo` or a later declaration; zero " +
+    'when the client declares none. An amount declared before 2026 may be in BGN, as incomes are.',
+  schema: z.object({ ...factBase, amount: Money }).meta({ id: 'SavingsDeclared' }),
+});
+
+export const DwellingDisposed = defineEvent({
+  service: 'intake',
+  name: 'DwellingDisposed',
+  version: 1,
+  published: true,
+  description:
+    'The client sold or gave away a dwelling: `validFrom` is the day of the deed, and the fact holds from ' +
+    'then on (a tariff decides for how many years it counts). The dwelling and the other party are not ' +
+    'published.',
+  schema: z.object({ ...factBase, how: DisposalKind }).meta({ id: 'DwellingDisposed' }),
+});
+
+export const ClientGroupRecorded = defineEvent({
+  service: 'intake',
+  name: 'ClientGroupRecorded',
+  version: 1,
+  published: true,
+  description:
+    'The client belongs, over a period, to a group a tariff charges differently (adults with intellectual ' +
+    'disabilities or mental disorders). Health data kept to the least a fee needs: only the group, never ' +
+    'the diagnosis or the document it rests on, which stay in the case file.',
+  schema: z.object({ ...factBase, group: ClientGroup }).meta({ id: 'ClientGroupRecorded' }),
+});
+
+export const SchoolEnrolmentRecorded = defineEvent({
+  service: 'intake',
+  name: 'SchoolEnrolmentRecorded',
+  version: 1,
+  published: true,
+  description:
+    'The client is a pupil in secondary school over the period (`validTo`: the day they finish or leave, ' +
+    'open while not known). Only the period is published, not the school.',
+  schema: z.object(factBase).meta({ id: 'SchoolEnrolmentRecorded' }),
+});
+
 export const ConsentRecorded = defineEvent({
   service: 'intake',
   name: 'ConsentRecorded',
@@ -120,6 +180,10 @@ export const factEvents = [
   DisabilityAssessed,
   DisabilityDecisionRecorded,
   DwellingOwnershipRecorded,
+  SavingsDeclared,
+  DwellingDisposed,
+  ClientGroupRecorded,
+  SchoolEnrolmentRecorded,
   ConsentRecorded,
   FactRetracted,
   FactRetractionReasonRecorded,
