@@ -47,7 +47,7 @@ const REFERRAL_NEEDED = new Set([
   'day_centre_adults_disabilities',
 ]);
 /** Service types whose default rule set asks for a needs assessment recommending them. */
-const ASSESSED = new Set(['protected_housing', 'social_housing_special_status']);
+const ASSESSED = new Set(['protected_housing', 'social_housing_special_status', 'day_centre_elderly']);
 
 /**
  * Intake, eligibility and placement (and any service `also` names) in one app, talking through JetStream,

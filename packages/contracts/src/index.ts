@@ -12,6 +12,7 @@ export * from './http/applications.js';
 export * from './http/assessments.js';
 export * from './http/billing.js';
 export * from './http/billingPayments.js';
+export * from './http/billingReports.js';
 export * from './http/clients.js';
 export * from './http/directorate.js';
 export * from './http/eligibility.js';

@@ -17,6 +17,11 @@ export const BillingParameters = z.object({
   respiteFreeDaysPerYear: z.number().int().min(0).max(366),
   /** … for a disability over this percentage with outside assistance. */
   respiteDisabilityOverPercent: z.number().min(0).max(100),
+  /**
+   * A report shows someone outside the municipality (a directorate analyst, an integrator) no money figure
+   * of a group of fewer clients than this: a group of one would be one person's fee.
+   */
+  reportMinimumClients: z.number().int().min(1).max(100),
   source: z.string(),
 });
 export type BillingParameters = z.infer<typeof BillingParameters>;

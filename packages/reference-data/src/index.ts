@@ -1,6 +1,7 @@
 export * from './billingDefaults.js';
 export * from './billingParameters.js';
 export * from './eligibilityDefaults.js';
+export * from './fundingStandards.js';
 export * from './intakeParameters.js';
 export * from './placementParameters.js';
 export * from './places.js';

@@ -1,6 +1,13 @@
 import { MunicipalityCode, OblastCode, ServiceTypeCode } from '@casework/contracts';
 import t from 'tap';
-import { findMunicipality, municipalities, municipalitiesOf, oblasts, serviceTypes } from '../src/index.js';
+import {
+  findMunicipality,
+  fundingStandard,
+  municipalities,
+  municipalitiesOf,
+  oblasts,
+  serviceTypes,
+} from '../src/index.js';
 
 t.test('28 oblasts and 265 municipalities, every code well-formed and linked', async (t) => {
   t.equal(oblasts.length, 28);
@@ -27,3 +34,24 @@ t.test('known places', async (t) => {
 t.test('the service catalogue covers every code once', async (t) => {
   t.same(serviceTypes.map((s) => s.code).sort(), [...ServiceTypeCode.options].sort());
 });
+
+t.test(
+  'a funding standard for every state-delegated service type in each year of the file, and no other',
+  async (t) => {
+    const delegated = serviceTypes.filter((s) => s.defaultFunding === 'state_delegated').map((s) => s.code);
+    for (const year of [2025, 2026]) {
+      t.same(
+        serviceTypes.map((s) => s.code).filter((code) => fundingStandard(code, year) !== undefined),
+        delegated,
+        `${year}`,
+      );
+    }
+    t.equal(
+      fundingStandard('protected_housing', 2025)?.perPlace.currency,
+      'BGN',
+      'set in leva before the euro',
+    );
+    t.equal(fundingStandard('protected_housing', 2026)?.perPlace.currency, 'EUR');
+    t.equal(fundingStandard('protected_housing', 2019), undefined, 'a year with no standard has none');
+  },
+);

@@ -5,6 +5,7 @@ export * from './clientDirectory.js';
 export * from './commands.js';
 export * from './config.js';
 export * from './correlation.js';
+export * from './csv.js';
 export * from './cursor.js';
 export * from './events.js';
 export * from './logger.js';

@@ -13,6 +13,7 @@ import { arrearsRoutes } from './http/arrears.js';
 import { bankRoutes } from './http/bank.js';
 import { paymentRoutes } from './http/payments.js';
 import { periodRoutes } from './http/periods.js';
+import { reportRoutes } from './http/reports.js';
 import { siteCostRoutes } from './http/siteCosts.js';
 import { statementRoutes } from './http/statements.js';
 import { tariffRoutes } from './http/tariffs.js';
@@ -33,13 +34,15 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts)
     paymentRoutes,
     arrearsRoutes,
     bankRoutes,
+    reportRoutes,
   ])
     await app.register(r, opts);
 };
 
 /**
  * Billing: tariffs as versioned data, site costs, monthly statements assessed from placement's and
- * intake's events, adjustments for what is learned late, closed periods, statements as PDF.
+ * intake's events, adjustments for what is learned late, closed periods, statements as PDF, payments and arrears, and the
+ * fees, remittance and delegated-funding reports.
  */
 export const billing: ServiceModule = {
   name: 'billing',

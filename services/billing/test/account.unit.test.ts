@@ -171,6 +171,8 @@ t.test('a reassessed month that comes out lower: a credit adjustment on the next
       billed: eur(42_000),
       corrected: eur(35_000),
       amount: eur(-7_000),
+      // the housing's tariff gives the state all of it: its share falls by the same 70.00
+      stateShare: eur(-7_000),
       causedBy: learned,
     },
   ]);

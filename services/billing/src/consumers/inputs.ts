@@ -2,6 +2,7 @@ import {
   AbsenceEnded,
   AbsenceStarted,
   Admitted,
+  CapacityChanged,
   ClientGroupRecorded,
   ClientRegistered,
   ClientsMerged,
@@ -12,6 +13,7 @@ import {
   IncomeDeclared,
   SavingsDeclared,
   SchoolEnrolmentRecorded,
+  SiteClosed,
   SiteOpened,
   Transferred,
 } from '@casework/contracts';
@@ -88,20 +90,43 @@ async function keep(ctx: ServiceContext, tx: Tx, event: { eventId: string; type:
   }
 }
 
+/** A site's funding and capacity over time, for the place-days report. */
+async function keepSite(ctx: ServiceContext, tx: Tx, event: { type: string; data: unknown }) {
+  const s = (table: string) => sql.id(ctx.store.schema, table);
+  const places = (siteId: string, from: string, n: number) =>
+    sql`INSERT INTO ${s('site_capacities')} (site_id, from_date, places) VALUES (${siteId}::uuid, ${from}::date, ${n})
+      ON CONFLICT (site_id, from_date) DO UPDATE SET places = EXCLUDED.places`.execute(tx);
+  switch (event.type) {
+    case SiteOpened.name: {
+      const d = SiteOpened.schema.parse(event.data);
+      await sql`INSERT INTO ${s('sites')} (site_id, municipality, service_type, name, funding, opened_on)
+        VALUES (${d.siteId}::uuid, ${d.municipality}, ${d.serviceType}, ${d.name}, ${d.funding}, ${d.openedOn}::date)
+        ON CONFLICT (site_id) DO NOTHING`.execute(tx);
+      await places(d.siteId, d.openedOn, d.places);
+      return;
+    }
+    case CapacityChanged.name: {
+      const d = CapacityChanged.schema.parse(event.data);
+      await places(d.siteId, d.from, d.places);
+      return;
+    }
+    case SiteClosed.name: {
+      const d = SiteClosed.schema.parse(event.data);
+      await sql`UPDATE ${s('sites')} SET closed_on = ${d.on}::date WHERE site_id = ${d.siteId}::uuid`.execute(
+        tx,
+      );
+      return;
+    }
+  }
+}
+
+const SITE_EVENTS = new Set<string>([SiteOpened.name, CapacityChanged.name, SiteClosed.name]);
+
 /** What billing learns from placement: stays, transfers, discharges and absences; and the sites. */
 export const placementInputs = (ctx: ServiceContext): ConsumerSpec => ({
   name: 'placement-inputs',
-  sources: { placement: [...FROM_PLACEMENT.map((d) => d.name), SiteOpened.name] },
-  handle: async (event, tx) => {
-    if (event.type === SiteOpened.name) {
-      const d = SiteOpened.schema.parse(event.data);
-      await sql`INSERT INTO ${sql.id(ctx.store.schema, 'sites')} (site_id, municipality, service_type, name)
-        VALUES (${d.siteId}::uuid, ${d.municipality}, ${d.serviceType}, ${d.name})
-        ON CONFLICT (site_id) DO NOTHING`.execute(tx);
-      return;
-    }
-    await keep(ctx, tx, event);
-  },
+  sources: { placement: [...FROM_PLACEMENT.map((d) => d.name), ...SITE_EVENTS] },
+  handle: (event, tx) => (SITE_EVENTS.has(event.type) ? keepSite(ctx, tx, event) : keep(ctx, tx, event)),
 });
 
 /**

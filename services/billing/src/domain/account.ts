@@ -79,7 +79,7 @@ export type Account = {
   /** Months with a statement, and the last input their assessment knew. */
   stated: Record<Month, { statementId: string; knownThrough: number }>;
   /** Per `<month> <placementId>`: what the stay has been charged for the month, adjustments included. */
-  charged: Record<string, { amount: number; serviceType: AssessmentLine['serviceType'] }>;
+  charged: Record<string, { amount: number; stateShare: number; serviceType: AssessmentLine['serviceType'] }>;
   /** Adjustments raised and not yet on a statement. */
   pending: { adjustmentId: string; amount: Money }[];
   /** Euro cents owed to the client, set against the next statements. */
@@ -142,6 +142,7 @@ function adjustments(command: IssueStatement, state: Account): EventOf<typeof Ad
       const billed = before?.amount ?? 0;
       const corrected = line?.amount.amountMinor ?? 0;
       if (billed === corrected) continue;
+      const stateShare = (line?.stateShare.amountMinor ?? 0) - (before?.stateShare ?? 0);
       const adjustmentId = ids.shift();
       if (!adjustmentId) throw new RangeError('IssueStatement: too few adjustment ids');
       raised.push({
@@ -156,6 +157,7 @@ function adjustments(command: IssueStatement, state: Account): EventOf<typeof Ad
           billed: eur(billed),
           corrected: eur(corrected),
           amount: eur(corrected - billed),
+          stateShare: eur(stateShare),
           causedBy: r.learned,
         },
       });
@@ -344,6 +346,7 @@ export function evolve(state: Account, event: AccountEvent): Account {
       for (const l of event.data.lines)
         charged[key(event.data.month, l.placementId)] = {
           amount: l.amount.amountMinor,
+          stateShare: l.stateShare.amountMinor,
           serviceType: l.serviceType,
         };
       return {
@@ -367,9 +370,11 @@ export function evolve(state: Account, event: AccountEvent): Account {
       const d = event.data;
       const k = key(d.correctsMonth, d.placementId);
       const amount = (state.charged[k]?.amount ?? 0) + d.amount.amountMinor;
+      // adjustments raised before they carried the state's share: the part the month had
+      const stateShare = (state.charged[k]?.stateShare ?? 0) + (d.stateShare?.amountMinor ?? 0);
       return {
         ...state,
-        charged: { ...state.charged, [k]: { amount, serviceType: d.serviceType } },
+        charged: { ...state.charged, [k]: { amount, stateShare, serviceType: d.serviceType } },
         pending: [...state.pending, { adjustmentId: d.adjustmentId, amount: d.amount }],
       };
     }

@@ -2,6 +2,7 @@ import { clientDirectoryMigration } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { paymentsMigration } from './0201_payments.js';
+import { reportsMigration } from './0202_reports.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -120,4 +121,5 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
     },
   },
   '0201_payments': paymentsMigration(schema),
+  '0202_reports': reportsMigration(schema),
 });

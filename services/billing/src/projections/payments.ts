@@ -31,6 +31,19 @@ export async function applyPaymentEvent(schema: string, e: RecordedEvent, tx: Tx
       FROM unnest(${allocations.map((a) => a.statementId)}::uuid[], ${allocations.map((a) => a.amount.amountMinor)}::bigint[])
         AS a(statement_id, amount)
       WHERE st.statement_id = a.statement_id`.execute(tx);
+  /** The allocations as settlements of their statements on a date (taken back: negative). */
+  const settle = (
+    d: { paymentId: string; municipality: string; clientId: string },
+    kind: 'payment' | 'reversal',
+    on: string,
+    allocations: readonly { statementId: string; amount: { amountMinor: number } }[],
+  ) =>
+    sql`INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date, amount)
+      SELECT a.statement_id, ${d.paymentId}::uuid, ${kind}, ${d.municipality}, ${d.clientId}::uuid, ${on}::date,
+        ${kind === 'payment' ? 1 : -1}::int * a.amount
+      FROM unnest(${allocations.map((a) => a.statementId)}::uuid[], ${allocations.map((a) => a.amount.amountMinor)}::bigint[])
+        AS a(statement_id, amount)
+      ON CONFLICT DO NOTHING`.execute(tx);
   switch (e.type) {
     case PaymentRecorded.name: {
       const d = PaymentRecorded.schema.parse(e.data);
@@ -43,6 +56,7 @@ export async function applyPaymentEvent(schema: string, e: RecordedEvent, tx: Tx
       // applied once: a replayed event finds its payment row and leaves the statements alone
       if (numAffectedRows === 0n) return;
       await owe(d.allocations, -1);
+      await settle(d, 'payment', d.receivedOn, d.allocations);
       if (d.bankLineKey)
         await sql`UPDATE ${s('bank_lines')} SET payment_id = ${d.paymentId}::uuid
           WHERE line_key = ${d.bankLineKey}`.execute(tx);
@@ -51,10 +65,12 @@ export async function applyPaymentEvent(schema: string, e: RecordedEvent, tx: Tx
     case PaymentReversed.name: {
       const d = PaymentReversed.schema.parse(e.data);
       const { numAffectedRows } = await sql`UPDATE ${s('payments')}
-        SET reversed_on = ${d.reversedOn}::date, reversal_reason = ${d.reason}
+        SET reversed_on = ${d.reversedOn}::date, reversal_reason = ${d.reason},
+          reinstated = ${JSON.stringify(d.reinstated)}::jsonb
         WHERE payment_id = ${d.paymentId}::uuid AND reversed_on IS NULL`.execute(tx);
       if (numAffectedRows === 0n) return;
       await owe(d.reinstated, 1);
+      await settle(d, 'reversal', d.reversedOn, d.reinstated);
       return;
     }
     case ArrearsThresholdReached.name: {

@@ -31,7 +31,7 @@ export const statementsProjection = (schema: string): Projection => {
           e.data ->> 'month', ${amount('total')}, e.data -> 'lines'
         FROM ${s('events')} e WHERE e.event_id = ANY(${assessed}::uuid[])
         ON CONFLICT (statement_id) DO NOTHING`.execute(tx);
-    if (issued.length > 0)
+    if (issued.length > 0) {
       await sql`INSERT INTO ${s('statements')} (statement_id, statement_number, payment_reference, client_id,
           municipality, month, issued_on, due_on, assessed, adjusted, credit_applied, total_due, state_share,
           adjustments, recorded_at, outstanding)
@@ -45,12 +45,22 @@ export const statementsProjection = (schema: string): Projection => {
           e.recorded_at, ${amount('totalDue')}
         FROM ${s('events')} e WHERE e.event_id = ANY(${issued}::uuid[])
         ON CONFLICT (statement_id) DO NOTHING`.execute(tx);
+      // settled at issue: by credit carried from earlier, or (below zero) by the credit it leaves
+      await sql`INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date, amount)
+        SELECT statement_id, statement_id, k.kind, municipality, client_id, issued_on, k.amount
+        FROM ${s('statements')} st,
+          LATERAL (VALUES ('credit', st.credit_applied), ('below_zero', st.assessed + st.adjusted)) AS k(kind, amount)
+        WHERE st.statement_id IN (SELECT (e.data ->> 'statementId')::uuid FROM ${s('events')} e
+            WHERE e.event_id = ANY(${issued}::uuid[]))
+          AND CASE k.kind WHEN 'credit' THEN k.amount > 0 ELSE k.amount < 0 END
+        ON CONFLICT DO NOTHING`.execute(tx);
+    }
     if (raised.length > 0)
       await sql`INSERT INTO ${s('adjustments')} (adjustment_id, client_id, municipality, corrects_month,
-          placement_id, service_type, billed, corrected, amount, caused_by)
+          placement_id, service_type, billed, corrected, amount, state_share, caused_by)
         SELECT (e.data ->> 'adjustmentId')::uuid, (e.data ->> 'clientId')::uuid, e.data ->> 'municipality',
           e.data ->> 'correctsMonth', (e.data ->> 'placementId')::uuid, e.data ->> 'serviceType',
-          ${amount('billed')}, ${amount('corrected')}, ${amount('amount')},
+          ${amount('billed')}, ${amount('corrected')}, ${amount('amount')}, coalesce(${amount('stateShare')}, 0),
           ARRAY(SELECT jsonb_array_elements_text(e.data -> 'causedBy'))::uuid[]
         FROM ${s('events')} e WHERE e.event_id = ANY(${raised}::uuid[])
         ON CONFLICT (adjustment_id) DO NOTHING`.execute(tx);
@@ -96,7 +106,9 @@ export const statementsProjection = (schema: string): Projection => {
     },
     reset: async (tx) => {
       await sql`TRUNCATE ${s('statements')}, ${s('assessments')}, ${s('adjustments')}, ${s('periods')},
-        ${s('payments')}, ${s('bank_imports')}, ${s('bank_lines')}, ${s('arrears')}`.execute(tx);
+        ${s('payments')}, ${s('settlements')}, ${s('bank_imports')}, ${s('bank_lines')}, ${s('arrears')}`.execute(
+        tx,
+      );
     },
   };
 };

@@ -13,9 +13,8 @@ import {
   jurisdictionOf,
   principalOf,
   type ServiceContext,
+  sendCsv,
 } from '@casework/service-kit';
-import { stringify } from 'csv-stringify/sync';
-import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -25,19 +24,6 @@ import { figuresOn } from './sites.js';
 
 /** The regional view is the Directorate's (and national integrators'); it never names a person. */
 const ANALYSTS = ['directorate_analyst', 'integrator'] as const;
-
-/** Sends the same rows as CSV (a header row, RFC 4180 quoting) when asked for it. */
-function sendCsv(reply: FastifyReply, name: string, rows: readonly Record<string, unknown>[]) {
-  const csv = stringify(rows as Record<string, unknown>[], {
-    header: true,
-    columns: rows[0] ? Object.keys(rows[0]) : [],
-  });
-  // the reply itself goes back to Fastify, so it does not try to send the handler's result a second time
-  return reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${name}.csv"`)
-    .send(csv);
-}
 
 export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const s = (t: string) => sql.id(ctx.store.schema, t);

@@ -113,6 +113,10 @@ export const AdjustmentRaised = defineEvent({
       billed: Money.meta({ description: 'What the month had been charged for the stay so far' }),
       corrected: Money.meta({ description: 'What it comes to with everything known now' }),
       amount: Money.meta({ description: 'corrected − billed: owed (positive) or credited (negative)' }),
+      stateShare: Money.optional().meta({
+        description:
+          "Of the amount, the difference in the state's share (absent on adjustments raised before it was kept)",
+      }),
       causedBy: z.array(z.uuid()).meta({ description: 'The late events behind the difference' }),
     })
     .meta({ id: 'AdjustmentRaised' }),

@@ -1,0 +1,278 @@
+import {
+  addDays,
+  eur,
+  FeesReport,
+  FeesReportQuery,
+  type Money,
+  PlaceDaysReport,
+  Problem,
+  RemittanceReport,
+  ReportQuery,
+  type ServiceTypeCode,
+  sofiaDate,
+} from '@casework/contracts';
+import {
+  billingParameters,
+  findMunicipality,
+  findOblast,
+  fundingStandard,
+  municipalitiesOf,
+  serviceType,
+} from '@casework/reference-data';
+import {
+  assertMayAsk,
+  badRequest,
+  covers,
+  forbidden,
+  jurisdictionOf,
+  MUNICIPAL_ROLES,
+  principalOf,
+  type ServiceContext,
+  sendCsv,
+} from '@casework/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { monthEnd, monthStart } from '../domain/billableDays.js';
+import { withheld } from '../domain/disclosure.js';
+import { collectedBetween, feesOfMonth, siteFiguresOfMonth } from '../projections/reportQueries.js';
+
+/** Billing officers report on their municipality; directorate analysts on their oblast; integrators on any. */
+const REPORTERS = ['billing_officer', 'directorate_analyst', 'integrator'] as const;
+const problems = { 400: Problem, 401: Problem, 403: Problem };
+
+/**
+ * The municipalities a report covers, checked against the caller's jurisdiction (403 for one outside
+ * it), and the smallest group it may show figures of: none for a municipality's own officers, the
+ * strictest of the area's municipalities for anyone else.
+ */
+function areaOf(request: FastifyRequest, q: z.infer<typeof ReportQuery>) {
+  const principal = principalOf(request);
+  const j = jurisdictionOf(principal);
+  const inside = principal.roles.some((r) => MUNICIPAL_ROLES.includes(r));
+  let codes: string[];
+  if (q.municipality !== undefined) {
+    // outside the municipality a report is by oblast only: an oblast's figures less those of its
+    // municipalities would give away the groups withheld from either
+    if (!inside) throw forbidden('reports outside a municipality are by oblast');
+    if (!findMunicipality(q.municipality)) throw badRequest('query.municipality', 'no such municipality');
+    assertMayAsk(j, { municipality: q.municipality });
+    codes = [q.municipality];
+  } else {
+    if (!findOblast(q.oblast!)) throw badRequest('query.oblast', 'no such oblast');
+    codes = municipalitiesOf(q.oblast!).map((m) => m.code);
+    // an oblast's figures are for those who see all of it, never for one of its municipalities
+    if (!codes.every((c) => covers(j, c))) throw forbidden(`no access to oblast ${q.oblast}`);
+  }
+  const lastDay = addDays(monthEnd(q.month), -1);
+  const minimum = inside
+    ? null
+    : Math.max(...codes.map((c) => billingParameters(c, lastDay).reportMinimumClients));
+  const area = q.municipality !== undefined ? { municipality: q.municipality } : { oblast: q.oblast! };
+  return { codes, area, minimum, name: q.municipality ?? q.oblast! };
+}
+
+/**
+ * A report's rows by service type and its total (the query's row without a service type), each with its
+ * money figures, or none where the disclosure rule withholds them.
+ */
+function byServiceType<
+  R extends { service_type: string | null; clients: number },
+  F extends Record<string, Money>,
+>(found: readonly R[], minimum: number | null, figures: (r: R | undefined) => F) {
+  const rows = found.filter((r) => r.service_type !== null);
+  const total = found.find((r) => r.service_type === null);
+  const clients = total?.clients ?? 0;
+  const hidden =
+    minimum === null ? { rows: rows.map(() => false), total: false } : withheld(rows, { clients }, minimum);
+  const shown = (r: R | undefined, suppressed: boolean) => ({
+    clients: r?.clients ?? 0,
+    suppressed,
+    ...(Object.fromEntries(Object.entries(figures(r)).map(([k, v]) => [k, suppressed ? null : v])) as {
+      [K in keyof F]: Money | null;
+    }),
+  });
+  return {
+    rows: rows.map((r, i) => ({
+      serviceType: r.service_type as ServiceTypeCode,
+      ...shown(r, hidden.rows[i]!),
+    })),
+    total: shown(total, hidden.total),
+  };
+}
+
+/** A money figure for a spreadsheet: euros with two decimals, from the integer cents (never a float). */
+const decimal = (m: Money | null) => {
+  if (m === null) return '';
+  const sign = m.amountMinor < 0 ? '-' : '';
+  const cents = String(Math.abs(m.amountMinor)).padStart(3, '0');
+  return `${sign}${cents.slice(0, -2)}.${cents.slice(-2)}`;
+};
+const isMoney = (v: unknown): v is Money => v !== null && typeof v === 'object' && 'amountMinor' in v;
+/** A report's rows for a spreadsheet: money in decimal units with a currency column, no value empty. */
+const csvRows = (
+  rows: readonly Record<string, unknown>[],
+  currencyOf: (r: Record<string, unknown>) => string,
+) =>
+  rows.map((r) => ({
+    ...Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [
+        k,
+        isMoney(v) ? decimal(v) : typeof v === 'boolean' ? String(v) : (v ?? ''),
+      ]),
+    ),
+    currency: currencyOf(r),
+  }));
+/** The rows and the total of a report of euro figures. */
+const withTotal = (report: { rows: readonly Record<string, unknown>[]; total: Record<string, unknown> }) =>
+  csvRows([...report.rows, { serviceType: 'total', ...report.total }], () => 'EUR');
+
+export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.get(
+    '/v1/billing/reports/fees',
+    {
+      config: { roles: REPORTERS },
+      schema: {
+        tags: ['billing'],
+        summary:
+          "Fees due, collected and uncollected on a month's statements, by service type, for a municipality " +
+          'or an oblast (figures of groups too small to show a person withheld outside the municipality; CSV ' +
+          'with format=csv)',
+        querystring: FeesReportQuery,
+        response: { 200: FeesReport, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const { codes, area, minimum, name } = areaOf(request, q);
+      const asOf = q.asOf ?? sofiaDate(ctx.clock());
+      const found = await feesOfMonth(ctx, { codes, month: q.month, asOf });
+      const shown = byServiceType(found, minimum, (r) => {
+        const [assessed, adjusted, collected] = [r?.assessed, r?.adjusted, r?.collected].map((v) =>
+          Number(v ?? 0),
+        ) as [number, number, number];
+        return {
+          assessed: eur(assessed),
+          adjusted: eur(adjusted),
+          due: eur(assessed + adjusted),
+          collected: eur(collected),
+          uncollected: eur(assessed + adjusted - collected),
+          overdue: eur(Number(r?.overdue ?? 0)),
+        };
+      });
+      const report: FeesReport = {
+        month: q.month,
+        area,
+        asOf,
+        minimumClients: minimum,
+        ...shown,
+      };
+      if (q.format === 'csv') return sendCsv(reply, `fees-${name}-${q.month}`, withTotal(report));
+      return report;
+    },
+  );
+
+  app.get(
+    '/v1/billing/reports/remittance',
+    {
+      config: { roles: REPORTERS },
+      schema: {
+        tags: ['billing'],
+        summary:
+          "Fees collected in a month by service type and the state's share of them, to remit by the " +
+          'remittance day of the next month (mixed services: only the state-funded part; CSV with format=csv)',
+        querystring: ReportQuery,
+        response: { 200: RemittanceReport, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const { codes, area, minimum, name } = areaOf(request, q);
+      const next = monthEnd(q.month);
+      const found = await collectedBetween(ctx, { codes, from: monthStart(q.month), to: addDays(next, -1) });
+      const shown = byServiceType(found, minimum, (r) => ({
+        collected: eur(Number(r?.collected ?? 0)),
+        stateShare: eur(Number(r?.state ?? 0)),
+        municipalShare: eur(Number(r?.collected ?? 0) - Number(r?.state ?? 0)),
+      }));
+      // an oblast's municipalities may each set their own day: the earliest of them
+      const day = Math.min(...codes.map((c) => billingParameters(c, next).remittanceDay));
+      const report: RemittanceReport = {
+        month: q.month,
+        area,
+        remitBy: `${next.slice(0, 7)}-${String(day).padStart(2, '0')}`,
+        minimumClients: minimum,
+        ...shown,
+      };
+      if (q.format === 'csv') return sendCsv(reply, `remittance-${name}-${q.month}`, withTotal(report));
+      return report;
+    },
+  );
+
+  app.get(
+    '/v1/billing/reports/place-days',
+    {
+      config: { roles: REPORTERS },
+      schema: {
+        tags: ['billing'],
+        summary:
+          'State-delegated services in a month: place-days used against capacity by service type, and the ' +
+          'funding figure (places × the yearly standard per place for the year; CSV with format=csv)',
+        querystring: ReportQuery,
+        response: { 200: PlaceDaysReport, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const { codes, area, name } = areaOf(request, q);
+      const sites = await siteFiguresOfMonth(ctx, {
+        codes,
+        from: monthStart(q.month),
+        until: monthEnd(q.month),
+      });
+      const byType = new Map<
+        ServiceTypeCode,
+        { sites: number; places: number; capacity: number; used: number }
+      >();
+      for (const site of sites) {
+        const type = site.service_type as ServiceTypeCode;
+        // a site billing learned of before it kept funding is funded as its service type by default
+        const funding = site.funding ?? serviceType(type).defaultFunding;
+        if (funding !== 'state_delegated' && funding !== 'mixed') continue;
+        const t = byType.get(type) ?? { sites: 0, places: 0, capacity: 0, used: 0 };
+        byType.set(type, {
+          sites: t.sites + 1,
+          places: t.places + site.places,
+          capacity: t.capacity + site.capacity_days,
+          used: t.used + site.used_days,
+        });
+      }
+      const year = Number(q.month.slice(0, 4));
+      const rows = [...byType]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([type, t]) => {
+          const standard = fundingStandard(type, year)?.perPlace ?? null;
+          return {
+            serviceType: type,
+            sites: t.sites,
+            places: t.places,
+            capacityPlaceDays: t.capacity,
+            usedPlaceDays: t.used,
+            occupancyPercent: t.capacity === 0 ? null : Math.round((t.used * 10_000) / t.capacity) / 100,
+            standardPerPlace: standard,
+            fundingFigure: standard && {
+              amountMinor: t.places * standard.amountMinor,
+              currency: standard.currency,
+            },
+          };
+        });
+      if (q.format === 'csv')
+        return sendCsv(
+          reply,
+          `place-days-${name}-${q.month}`,
+          csvRows(rows, (r) => (r.standardPerPlace as Money | null)?.currency ?? ''),
+        );
+      return { month: q.month, area, rows } satisfies PlaceDaysReport;
+    },
+  );
+};
