@@ -121,6 +121,19 @@ t.test('fees due and collected, the state share to remit, place-days against cap
   };
   // the first pays in full, the second €100.00 of €248.39, the third nothing; the day-centre client pays
   // €90.00 and the bank returns it the same day
+  const tomorrow = await bill.post(
+    `/v1/billing/statements/${(await statementOf(third)).statementId}/payments`,
+    {
+      amount: eur(28_000),
+      receivedOn: '2027-02-04',
+      method: 'cash',
+    },
+  );
+  t.match(
+    [tomorrow.statusCode, tomorrow.json().code],
+    [422, 'RECEIVED_IN_FUTURE'],
+    'not recorded before it is received (the reports below show nothing of it)',
+  );
   await pay(first, 42_000);
   await pay(second, 10_000);
   const returned = await pay(visitor, 9_000);

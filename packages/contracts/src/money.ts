@@ -40,6 +40,20 @@ export function addMoney(a: Money, b: Money): Money {
   return eur(toEur(a).amountMinor + toEur(b).amountMinor);
 }
 
+/**
+ * `m × numerator ÷ denominator` in euro cents, a BGN amount converted in the same single rounding (a share
+ * of a leva income, say): taking the share of an amount already converted would round twice.
+ */
+export function prorateToEur(m: Money, numerator: number, denominator: number): Money {
+  if (m.currency === 'EUR') return prorate(m, numerator, denominator);
+  if (!Number.isInteger(numerator) || !Number.isInteger(denominator) || denominator <= 0) {
+    throw new RangeError('prorate takes whole numbers and a positive denominator');
+  }
+  return eur(
+    Number(divHalfUp(BigInt(m.amountMinor) * BigInt(numerator) * RATE_DEN, BigInt(denominator) * RATE_NUM)),
+  );
+}
+
 /** `m × numerator ÷ denominator`, rounded half-up to the minor unit (e.g. fee × billable days ÷ days). */
 export function prorate(m: Money, numerator: number, denominator: number): Money {
   if (!Number.isInteger(numerator) || !Number.isInteger(denominator) || denominator <= 0) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { addMoney, bgn, eur, prorate, toEur } from '../src/money.js';
+import { addMoney, bgn, eur, prorate, prorateToEur, toEur } from '../src/money.js';
 
 t.test('BGN converts at 1.95583, half-up to the cent', async (t) => {
   t.same(toEur(bgn(195_583)), eur(100_000), '1955.83 лв = 1000.00 €');
@@ -32,4 +32,14 @@ t.test('prorate rounds half-up', async (t) => {
   t.same(prorate(eur(1000), 2, 3), eur(667));
   t.same(prorate(eur(5), 1, 2), eur(3), '2.5 cents → 3');
   t.throws(() => prorate(eur(5), 1, 0));
+});
+
+t.test('a share of a leva amount in euro, rounded once', async (t) => {
+  // 70% of 500.00 лв = 350.00 лв ÷ 1.95583 = 178.9521… → €178.95 (not 70% of €255.65 = €178.96)
+  t.same(prorateToEur(bgn(50_000), 7_000, 10_000), eur(17_895));
+  // 1 stotinka ÷ 2 = 0.5 st. ÷ 1.95583 = 0.2556… cents → 0
+  t.same(prorateToEur(bgn(1), 1, 2), eur(0));
+  // euro amounts are only prorated: €10.01 × 1 ÷ 2 = 5.005 → €5.01 (half-up)
+  t.same(prorateToEur(eur(1_001), 1, 2), eur(501));
+  t.same(prorateToEur(bgn(-50_000), 7_000, 10_000), eur(-17_895), 'symmetric below zero');
 });

@@ -25,7 +25,7 @@ t.test('rounding half-up to the cent', async (t) => {
 });
 
 t.test('a BGN income from 2025 used for a 2026 fee', async (t) => {
-  // 1,000.00 лв ÷ 1.95583 = 511.2919… → €511.29; 80% = 409.032 → €409.03; all of February 2026 (28/28)
+  // 80% of 1,000.00 лв = 800.00 лв ÷ 1.95583 = 409.0335… → €409.03, rounded once; all of February 2026 (28/28)
   const fee = monthlyFee(
     { kind: 'income_share', basisPoints: 8000 },
     { billable: 28, daysInMonth: 28 },
@@ -35,6 +35,14 @@ t.test('a BGN income from 2025 used for a 2026 fee', async (t) => {
     },
   );
   t.same(fee, { fullMonth: eur(40_903), due: eur(40_903), capped: false, convertedFromBgn: true });
+  // 70% of 500.00 лв = 350.00 лв ÷ 1.95583 = 178.9521… → €178.95; converting first and then taking the
+  // share would round twice: 500.00 лв → €255.65, × 70% = 178.955 → €178.96
+  const half = monthlyFee(
+    { kind: 'income_share', basisPoints: 7000 },
+    { billable: 28, daysInMonth: 28 },
+    { monthlyIncome: bgn(50_000), actualMonthlyCost: cost },
+  );
+  t.same(half.due, eur(17_895));
 });
 
 t.test('never more than the place costs', async (t) => {
@@ -73,8 +81,8 @@ t.test('no income: an income share is nothing', async (t) => {
   );
 });
 
-t.test('rent by floor area at a BGN rate: worked out in лева, then converted once', async (t) => {
-  // 0.46 лв × 45.50 m² = 20.93 лв; ÷ 1.95583 = 10.7013… → €10.70; all of April (30/30)
+t.test('rent by floor area at a BGN rate: rate × area converted in one rounding', async (t) => {
+  // 0.46 лв × 45.50 m² = 20.93 лв ÷ 1.95583 = 10.7013… → €10.70; all of April (30/30)
   const fee = monthlyFee(
     { kind: 'per_square_metre', ratePerSquareMetre: bgn(46) },
     { billable: 30, daysInMonth: 30 },

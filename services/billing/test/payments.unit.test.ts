@@ -153,16 +153,22 @@ t.test('the same bank line twice: recorded once', async (t) => {
     .then([]);
 });
 
-t.test('refused: an unknown statement, a payment not in euro, nothing paid', async (t) => {
-  const refused = (command: RecordPayment, code: string) =>
-    t.throws(() => decided(march.events, command), { code }, code);
-  refused(pay(randomUUID(), 100), 'STATEMENT_NOT_FOUND');
-  refused(
-    { ...pay(march.statementId, 100), amount: { amountMinor: 100, currency: 'BGN' } },
-    'PAYMENT_NOT_IN_EUR',
-  );
-  refused(pay(march.statementId, 0), 'PAYMENT_NOT_POSITIVE');
-});
+t.test(
+  'refused: an unknown statement, a payment not in euro, nothing paid, a slip of the keyboard',
+  async (t) => {
+    const refused = (command: RecordPayment, code: string) =>
+      t.throws(() => decided(march.events, command), { code }, code);
+    refused(pay(randomUUID(), 100), 'STATEMENT_NOT_FOUND');
+    refused(
+      { ...pay(march.statementId, 100), amount: { amountMinor: 100, currency: 'BGN' } },
+      'PAYMENT_NOT_IN_EUR',
+    );
+    refused(pay(march.statementId, 0), 'PAYMENT_NOT_POSITIVE');
+    // €1,000,000.00 is the most one payment may be; a cent more is refused
+    refused(pay(march.statementId, 100_000_001), 'PAYMENT_TOO_LARGE');
+    t.equal(decided(march.events, pay(march.statementId, 100_000_000))[0]?.type, 'PaymentRecorded');
+  },
+);
 
 t.test('a reversal puts back what the payment settled and takes back its unspent credit', async (t) => {
   // €700.00 on €600.00 (credit €100.00), reversed: March owed €600.00 again, €100.00 from credit
@@ -199,6 +205,17 @@ t.test('a reversal puts back what the payment settled and takes back its unspent
     () => decided(paid, { ...reversal, paymentId: randomUUID() }),
     { code: 'PAYMENT_NOT_FOUND' },
     'an unknown payment',
+  );
+  // received on 10 April: not reversed on the 9th
+  t.throws(
+    () => decided(paid, { ...reversal, reversedOn: '2027-04-09' }),
+    { code: 'REVERSED_BEFORE_RECEIVED' },
+    'not before it was received',
+  );
+  t.equal(
+    decided(paid, { ...reversal, reversedOn: '2027-04-10' })[0]?.type,
+    'PaymentReversed',
+    'the same day',
   );
 });
 

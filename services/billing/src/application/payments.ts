@@ -1,4 +1,12 @@
-import type { LocalDate, Money, MunicipalityCode, PaymentMethod, ReversalReason } from '@casework/contracts';
+import {
+  breaksRule,
+  type LocalDate,
+  type Money,
+  type MunicipalityCode,
+  type PaymentMethod,
+  type ReversalReason,
+  sofiaDate,
+} from '@casework/contracts';
 import { ConcurrencyError, type Tx } from '@casework/eventstore';
 import { appendOf, type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
@@ -68,6 +76,10 @@ export async function recordPayment(
   payment: PaymentInput,
   cause: Cause,
 ) {
+  if (payment.receivedOn > sofiaDate(ctx.clock()))
+    throw breaksRule('RECEIVED_IN_FUTURE', 'a payment is recorded once received, not before', {
+      receivedOn: payment.receivedOn,
+    });
   const paymentId = ctx.newId();
   if (payment.bankLineKey !== null && !(await claimBankLine(ctx, tx, payment.bankLineKey, paymentId)))
     return null;
@@ -88,6 +100,10 @@ export async function reversePayment(
   r: { paymentId: string; reversedOn: LocalDate; reason: z.infer<typeof ReversalReason> },
   cause: Cause,
 ) {
+  if (r.reversedOn > sofiaDate(ctx.clock()))
+    throw breaksRule('REVERSED_IN_FUTURE', 'a payment is reversed once it is, not before', {
+      reversedOn: r.reversedOn,
+    });
   return inTransaction(
     ctx,
     async (tx) => (await decideOnAccount(ctx, tx, account, { type: 'ReversePayment', ...r }, cause)).state,

@@ -74,6 +74,9 @@ export type AccountCommand = IssueStatement | RecordPayment | ReversePayment | R
 
 type Allocation = { statementId: string; amount: Money };
 
+/** Euro cents: the most one payment may be. */
+const LARGEST_PAYMENT = 100_000_000;
+
 /** A client's account with one municipality: what each month was stated and charged, and what is pending. */
 export type Account = {
   /** Months with a statement, and the last input their assessment knew. */
@@ -91,7 +94,14 @@ export type Account = {
   >;
   payments: Record<
     string,
-    { statementId: string; allocations: Allocation[]; toCredit: number; reversed: boolean }
+    {
+      statementId: string;
+      allocations: Allocation[];
+      toCredit: number;
+      reversed: boolean;
+      /** Absent in snapshots taken before it was kept. */
+      receivedOn?: LocalDate;
+    }
   >;
   /** Bank statement lines recorded as payments. */
   bankLines: Record<string, true>;
@@ -202,6 +212,9 @@ function record(c: RecordPayment, state: Account): AccountEvent[] {
   if (c.amount.currency !== 'EUR')
     throw breaksRule('PAYMENT_NOT_IN_EUR', 'payments are recorded in euro', { currency: c.amount.currency });
   if (c.amount.amountMinor <= 0) throw breaksRule('PAYMENT_NOT_POSITIVE', 'a payment is above zero');
+  // far above any fee: a slip of the keyboard, and what keeps an account's sums within safe integers
+  if (c.amount.amountMinor > LARGEST_PAYMENT)
+    throw breaksRule('PAYMENT_TOO_LARGE', 'a payment is at most €1,000,000.00', { amount: c.amount });
   let left = c.amount.amountMinor;
   const allocations: Allocation[] = [];
   const order = [
@@ -242,6 +255,14 @@ function reverse(c: ReversePayment, state: Account): AccountEvent[] {
   const payment = state.payments[c.paymentId];
   if (!payment) throw conflictWith('PAYMENT_NOT_FOUND', 'no such payment on this account');
   if (payment.reversed) throw conflictWith('PAYMENT_REVERSED', 'the payment was reversed already');
+  if (payment.receivedOn && c.reversedOn < payment.receivedOn)
+    throw breaksRule(
+      'REVERSED_BEFORE_RECEIVED',
+      'a payment is reversed on or after the day it was received',
+      {
+        receivedOn: payment.receivedOn,
+      },
+    );
   const fromCredit = Math.min(Math.max(state.credit, 0), payment.toCredit);
   const spent = payment.toCredit - fromCredit;
   const reinstated = new Map(payment.allocations.map((a) => [a.statementId, a.amount.amountMinor]));
@@ -411,6 +432,7 @@ export function evolve(state: Account, event: AccountEvent): Account {
             allocations: d.allocations,
             toCredit: d.toCredit.amountMinor,
             reversed: false,
+            receivedOn: d.receivedOn,
           },
         },
         bankLines: d.bankLineKey ? { ...state.bankLines, [d.bankLineKey]: true } : state.bankLines,

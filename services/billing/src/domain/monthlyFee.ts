@@ -1,4 +1,4 @@
-import { type FeeBasis, type Money, prorate, toEur } from '@casework/contracts';
+import { type FeeBasis, type Money, prorate, prorateToEur, toEur } from '@casework/contracts';
 import type { BillableDays } from './billableDays.js';
 
 /** Why a month's fee is what it is, beside the fee itself. */
@@ -11,8 +11,6 @@ export type MonthlyFee = {
   /** Each euro figure made from a BGN amount says so. */
   convertedFromBgn: boolean;
 };
-
-const share = (m: Money, basisPoints: number) => prorate(m, basisPoints, 10_000);
 
 /**
  * The fee of a month: the tariff's amount (income share, fixed, or daily rate × days), never more than
@@ -29,6 +27,11 @@ export function monthlyFee(
   const euro = (m: Money) => {
     if (m.currency === 'BGN') convertedFromBgn = true;
     return toEur(m);
+  };
+  /** m × n ÷ d in euro, a leva amount converted in the same rounding (not rounded in leva, then again). */
+  const part = (m: Money, n: number, d: number) => {
+    if (m.currency === 'BGN') convertedFromBgn = true;
+    return prorateToEur(m, n, d);
   };
   if (basis.kind === 'daily') {
     // rate × days in the rate's own currency, converted once: converting a daily rate first would
@@ -48,10 +51,12 @@ export function monthlyFee(
     basis.kind === 'fixed_monthly'
       ? euro(basis.amount)
       : basis.kind === 'per_square_metre'
-        ? // rate × area (in hundredths of a m²) in the rate's own currency, rounded once, then converted:
-          // converting a rate of a few stotinki first would multiply its rounding by the area
-          euro(prorate(basis.ratePerSquareMetre, Math.round((inputs.floorAreaSquareMetres ?? 0) * 100), 100))
-        : share(euro(inputs.monthlyIncome ?? { amountMinor: 0, currency: 'EUR' }), basis.basisPoints);
+        ? // rate × area (in hundredths of a m²), converted in one rounding: converting a rate of a few
+          // stotinki first would multiply its rounding by the area
+          part(basis.ratePerSquareMetre, Math.round((inputs.floorAreaSquareMetres ?? 0) * 100), 100)
+        : // the income's share, converted in the same rounding: 70% of 500.00 лв is €178.95 (350.00 лв ÷
+          // 1.95583 = 178.952…), not 70% of €255.65 = €178.96
+          part(inputs.monthlyIncome ?? { amountMinor: 0, currency: 'EUR' }, basis.basisPoints, 10_000);
   const capped = uncapped.amountMinor > cost.amountMinor;
   const fullMonth = capped ? cost : uncapped;
   return { fullMonth, due: prorate(fullMonth, days.billable, days.daysInMonth), capped, convertedFromBgn };
