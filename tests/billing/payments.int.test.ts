@@ -195,7 +195,7 @@ t.test(
     t.equal(again.statusCode, 200, 'the same file again');
     t.equal(again.json().alreadyImported, true);
     t.equal(again.json().importId, imported.json().importId);
-    // a later file overlapping the first (its first line again, keyed by the same bank reference)
+    // a later file overlapping the first (its first line again: same day, amount, reference and text)
     const overlap = await bill.post('/v1/billing/bank-statements', {
       municipality: 'BLG01',
       content: mt940([{ ref: 'PAY000001', cents: 32_000, text: `ТАКСА ${october!.paymentReference}` }]),
@@ -204,6 +204,24 @@ t.test(
     const { rows: recorded } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM billing.events
     WHERE type = 'PaymentRecorded'`.execute(p.database.db);
     t.equal(recorded[0]!.n, 2, 'two payments in all: the cash and the matched line, each once');
+    // Sofia's officer uploads the same file: Bansko's import does not make its lines Sofia's seen lines
+    // (nor Sofia's import Bansko's); they name none of Sofia's statements, so they wait for an officer
+    const inSofia = await sofia.post('/v1/billing/bank-statements', { municipality: 'SOF46', content: file });
+    t.equal(inSofia.statusCode, 201, inSofia.body);
+    t.equal(inSofia.json().alreadyImported, false);
+    t.match(
+      inSofia.json().lines.map((l: { outcome: string }) => l.outcome),
+      ['unmatched', 'unmatched', 'unmatched'],
+      "another municipality's import of the same lines leaves them open",
+    );
+    t.notOk(
+      inSofia
+        .json()
+        .lines.some((l: { lineId: string }) =>
+          imported.json().lines.some((m: { lineId: string }) => m.lineId === l.lineId),
+        ),
+      'each its own lines',
+    );
 
     // the officer assigns the €50.00 to December: December owes 420.00 − 50.00 = €370.00
     const open = await eventually(async () => {
@@ -253,7 +271,23 @@ t.test(
     t.match(account.json(), { owed: eur(0), credit: eur(9_000), inArrears: false });
     t.equal((await sofia.get(`/v1/billing/accounts/BLG01/${clientId}`)).statusCode, 403);
 
-    // returned by the bank: November, December and January owe 1,210.00 again; the 90.00 credit goes back
+    // today is 21 February: a return dated the 24th is not recorded before it happens, and changes nothing
+    const early = await eventually(async () => {
+      const r = await bill.post(`/v1/billing/payments/${big.json().paymentId}/reversal`, {
+        reversedOn: '2027-02-24',
+        reason: 'returned_by_bank',
+      });
+      return r.statusCode === 404 ? undefined : r;
+    });
+    t.match([early?.statusCode, early?.json().code], [422, 'REVERSED_IN_FUTURE']);
+    t.match((await bill.get(`/v1/billing/accounts/BLG01/${clientId}`)).json(), {
+      owed: eur(0),
+      credit: eur(9_000),
+    });
+
+    // 24 February, returned by the bank: November, December and January owe 1,210.00 again; the 90.00
+    // credit goes back
+    setToday('2027-02-24');
     const reversed = await eventually(async () => {
       const r = await bill.post(`/v1/billing/payments/${big.json().paymentId}/reversal`, {
         reversedOn: '2027-02-24',

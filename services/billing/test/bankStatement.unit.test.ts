@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { type BankLine, minorUnits, parseBankStatement } from '../src/bank/bankStatement.js';
+import { keyedFor } from '../src/domain/bankImport.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/bank/${name}`, import.meta.url), 'utf8');
 const camt02 = fixture('camt053-001-02.xml');
@@ -21,6 +22,12 @@ const unreadable = (message: RegExp) => ({
   code: 'BANK_STATEMENT_UNREADABLE',
   message,
 });
+
+/** A one-statement camt.053 file of the EUR account around the given `<Ntry>` elements. */
+const camtOf = (entries: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>
+  <Id>STMT-1</Id><Acct><Id><IBAN>${EUR_ACCOUNT}</IBAN></Id></Acct>${entries}
+</Stmt></BkToCstmrStmt></Document>`;
 
 /** A one-statement MT940 file around the given `:61:`/`:86:` fields. */
 const mt940With = (currency: string, fields: string[], closing: string) =>
@@ -95,22 +102,22 @@ t.test('given a camt.053.001.02 file', async (t) => {
   });
 
   t.test(
-    'when keyed, then by the bank’s reference under the account, a batch’s lines by ordinal',
+    'when keyed, then by the account servicer’s reference under the account, a batch’s lines by ordinal',
     async (t) => {
-      t.same(
-        statement!.lines.map((l) => l.lineKey),
-        [
-          `${EUR_ACCOUNT}:FAKE260302000001`,
-          `${EUR_ACCOUNT}:000002`,
-          statement!.lines[2]!.lineKey,
-          `${EUR_ACCOUNT}:FAKE260302000004`,
-          `${EUR_ACCOUNT}:FAKE260302000005#1`,
-          `${EUR_ACCOUNT}:FAKE260302000005#2`,
-          `${EUR_ACCOUNT}:FAKE260302000005#3`,
-          `${EUR_ACCOUNT}:FAKE260302000006`,
-        ],
-      );
-      t.match(statement!.lines[2]!.lineKey, /^sha256:[0-9a-f]{64}$/, 'without a bank reference, a digest');
+      const keys = statement!.lines.map((l) => l.lineKey);
+      t.same(keys, [
+        `${EUR_ACCOUNT}:FAKE260302000001`,
+        keys[1],
+        keys[2],
+        `${EUR_ACCOUNT}:FAKE260302000004`,
+        `${EUR_ACCOUNT}:FAKE260302000005#1`,
+        `${EUR_ACCOUNT}:FAKE260302000005#2`,
+        `${EUR_ACCOUNT}:FAKE260302000005#3`,
+        `${EUR_ACCOUNT}:FAKE260302000006`,
+      ]);
+      // NtryRef 000002 is unique only within this statement: it goes into the digest, not the key
+      t.match(keys[1], /^sha256:[0-9a-f]{64}$/, 'with only an entry reference, a digest');
+      t.match(keys[2], /^sha256:[0-9a-f]{64}$/, 'without any reference, a digest');
     },
   );
 });
@@ -159,7 +166,8 @@ t.test('given a camt.053.001.08 file with a namespace prefix and two statements'
         { bookedOn: '2026-03-03', direction: 'credit', amount: bgn(1_000), references: ['RF192026000124'] },
         { bookedOn: '2026-03-03', direction: 'credit', amount: bgn(2_000), references: [] },
       ]);
-      t.match(file.statements[1]!.lines[0]!.lineKey, `${BGN_ACCOUNT}:FAKE260303100001`);
+      // keyed by a digest: its NtryRef alone says nothing across days
+      t.match(file.statements[1]!.lines[0]!.lineKey, /^sha256:[0-9a-f]{64}$/);
     },
   );
 });
@@ -250,15 +258,61 @@ t.test('keys that survive re-imports', async (t) => {
   t.test('given a later file overlapping the first, then the lines in both have the same keys', async (t) => {
     const first = parseBankStatement(mt940).statements[0]!.lines;
     const later = parseBankStatement(mt940Overlap).statements[0]!.lines;
-    t.equal(later[0]!.lineKey, first[0]!.lineKey, 'keyed by the bank’s reference');
-    t.equal(later[1]!.lineKey, first[2]!.lineKey, 'keyed by a digest');
+    t.equal(later[0]!.lineKey, first[0]!.lineKey, 'a line with a bank reference');
+    t.equal(later[1]!.lineKey, first[2]!.lineKey, 'a line without one');
     t.notOk(keysOf(mt940).includes(later[2]!.lineKey), 'a new line has a new key');
   });
 
-  t.test('given a file where two lines share a bank reference, then it is refused', async (t) => {
-    const fields = [':61:2603020302C1,00NTRFNONREF//SAME', ':61:2603020302C2,00NTRFNONREF//SAME'];
-    t.throws(() => parseBankStatement(mt940With('EUR', fields, '3,00')), unreadable(/repeats the key/));
+  t.test(
+    'given a camt.053 file where two entries share the account servicer’s reference, then it is refused',
+    async (t) => {
+      const twice = camt02.replace(
+        '<AcctSvcrRef>FAKE260302000004</AcctSvcrRef>',
+        '<AcctSvcrRef>FAKE260302000001</AcctSvcrRef>',
+      );
+      t.throws(() => parseBankStatement(twice), unreadable(/line 4 repeats the key/));
+    },
+  );
+
+  t.test(
+    'given camt.053 files of two days, each numbering its entries from 1, then their lines have two keys',
+    async (t) => {
+      // The bank starts NtryRef again at 1 each day and gives no AcctSvcrRef: the second day's entry is
+      // another payment, not the first one seen again.
+      const day = (date: string, amount: string) =>
+        camtOf(`<Ntry><NtryRef>1</NtryRef><Amt Ccy="EUR">${amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+          <Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>${date}</Dt></BookgDt></Ntry>`);
+      const [monday] = keysOf(day('2026-03-02', '10.00'));
+      const [tuesday] = keysOf(day('2026-03-03', '20.00'));
+      t.not(monday, tuesday);
+      t.not(keysOf(day('2026-03-02', '10.00'))[0], keysOf(day('2026-03-03', '10.00'))[0], 'even alike');
+      t.equal(keysOf(day('2026-03-02', '10.00'))[0], monday, 'the same file again: the same key');
+    },
+  );
+
+  t.test('given the same file imported by two municipalities, then each has its own keys', async (t) => {
+    const file = parseBankStatement(camt02);
+    const keys = (municipality: string) =>
+      keyedFor(municipality, file).statements.flatMap((s) => s.lines.map((l) => l.lineKey));
+    t.same(
+      keys('BLG01'),
+      keysOf(camt02).map((k) => `BLG01:${k}`),
+    );
+    t.notOk(
+      keys('SOF46').some((k) => keys('BLG01').includes(k)),
+      'no key of one is a key of the other',
+    );
   });
+
+  t.test(
+    'given MT940 files of two days reusing a bank reference, then their lines have two keys',
+    async (t) => {
+      const monday = mt940With('EUR', [':61:2603020302C1,00NTRFNONREF//000001'], '1,00');
+      const tuesday = mt940With('EUR', [':61:2603030303C2,00NTRFNONREF//000001'], '2,00');
+      t.not(keysOf(monday)[0], keysOf(tuesday)[0]);
+      t.same(keysOf(monday), keysOf(monday), 'the same file again: the same key');
+    },
+  );
 });
 
 t.test('no personal data in what is read', async (t) => {
@@ -345,11 +399,48 @@ t.test('files that are not bank statements, or are malformed', async (t) => {
     ],
     ['an MT940 not adding up', mt940With('EUR', [':61:2603020302C1,00NTRFNONREF'], '2,00'), /do not add up/],
     ['an MT940 without a closing balance', mt940.replace(/:62F:[^\r]*\r\n/, ''), /lacks the field :62:/],
-    ['an MT940 with a zero amount', mt940With('EUR', [':61:2603020302C0,NTRFNONREF'], '0,00'), /positive/],
+    // nested past what the parser allows, or an element named like a prototype: the parser's own Error
+    [
+      'a camt.053 nested too deep',
+      camt02.replace('<Ustrd>', `${'<X>'.repeat(200)}${'</X>'.repeat(200)}<Ustrd>`),
+      /^the XML cannot be read as a bank statement$/,
+    ],
+    [
+      'a camt.053 with a <__proto__> element',
+      camt02.replace('<Ustrd>', '<__proto__><Ustrd>1</Ustrd></__proto__><Ustrd>'),
+      /^the XML cannot be read as a bank statement$/,
+    ],
+    [
+      'a camt.053 with a <constructor> element',
+      camt02.replace('<Ustrd>', '<constructor>1</constructor><Ustrd>'),
+      /^the XML cannot be read as a bank statement$/,
+    ],
   ];
   for (const [what, content, message] of refused) {
     t.throws(() => parseBankStatement(content), unreadable(message), what);
   }
+});
+
+t.test('lines of a zero amount move no money: they are left out, the rest of the file read', async (t) => {
+  const mt940Zero = mt940With(
+    'EUR',
+    [':61:2603020302C0,NTRFNONREF', ':61:2603020302C1,00NTRFNONREF//000001'],
+    '1,00',
+  );
+  t.match(
+    parseBankStatement(mt940Zero).statements[0]!.lines,
+    [{ amount: eur(100), bankReference: '000001' }],
+    'MT940',
+  );
+  t.equal(parseBankStatement(mt940Zero).statements[0]!.lines.length, 1);
+  const camtZero = camtOf(`
+    <Ntry><Amt Ccy="EUR">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-03-02</Dt></BookgDt></Ntry>
+    <Ntry><Amt Ccy="EUR">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-03-02</Dt></BookgDt></Ntry>`);
+  t.same(
+    parseBankStatement(camtZero).statements[0]!.lines.map((l) => l.amount),
+    [eur(500)],
+    'camt.053',
+  );
 });
 
 t.test('an unreadable file’s message never quotes what the file holds', async (t) => {

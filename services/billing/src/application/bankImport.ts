@@ -4,7 +4,7 @@ import type { Tx } from '@casework/eventstore';
 import { appendOf, type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { parseBankStatement } from '../bank/bankStatement.js';
-import { bankImportDecider, matchLines, type Named } from '../domain/bankImport.js';
+import { bankImportDecider, keyedFor, matchLines, type Named } from '../domain/bankImport.js';
 import { bankImportStream, definitions } from './events.js';
 import { inTransaction, recordPayment } from './payments.js';
 
@@ -12,13 +12,15 @@ import { inTransaction, recordPayment } from './payments.js';
  * Imports a bank's statement file for a municipality: lines whose payment reference names one of its
  * statements are recorded as payments on that statement; the others are kept for an officer to assign.
  * The same file again records nothing and answers what the first import did; a line already taken from
- * an overlapping file is not taken again.
+ * an overlapping file is not taken again. Lines are keyed per municipality: another municipality's import
+ * of the same lines neither marks them seen nor takes them.
  */
 export async function importBankStatement(
   ctx: ServiceContext,
   p: { municipality: MunicipalityCode; content: string; today: LocalDate; cause: Cause },
 ) {
-  const file = parseBankStatement(p.content);
+  // keyed under the municipality: the seen check and the claim of a line are the municipality's own
+  const file = keyedFor(p.municipality, parseBankStatement(p.content));
   const sha256 = createHash('sha256').update(p.content).digest('hex');
   const streamId = bankImportStream(p.municipality, sha256);
   return inTransaction(ctx, async (tx) => {

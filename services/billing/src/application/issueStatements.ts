@@ -21,7 +21,7 @@ import { type ClientFacts, foldInputs, type InputRow } from '../domain/clientFac
 import { dueDate } from '../domain/dueDate.js';
 import { type Period, type PeriodEvent, periodDecider } from '../domain/period.js';
 import { costFor, type SiteCostEvent, type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
-import { assessStatement } from '../domain/statementAssessment.js';
+import { assessStatement, type SiteCostChange } from '../domain/statementAssessment.js';
 import { accountStream, definitions, fold, periodStream, siteCostStream } from './events.js';
 import { Tariffs } from './tariffs.js';
 
@@ -89,6 +89,7 @@ export async function issueStatements(
   await tariffs.prepare(ServiceTypeCode.options.map((serviceType) => ({ serviceType, municipality })));
   const siteCosts = new Map<string, SiteCosts>();
   const siteCostVersions = new Map<string, number>();
+  const siteCostChanges = new Map<string, SiteCostChange[]>();
   const lookups: Lookups = {
     tariff: (serviceType, m, on) => tariffs.inForce(serviceType, m, on),
     cost: (siteId, m) => costFor(siteCosts.get(siteId) ?? siteCostDecider.initialState, m),
@@ -122,6 +123,7 @@ export async function issueStatements(
             dueDay: params.statementDueDay,
             siteCosts,
             siteCostVersions,
+            siteCostChanges,
             lookups,
           }),
         );
@@ -182,6 +184,8 @@ type Chunk = {
   siteCosts: Map<string, SiteCosts>;
   /** The version of each site's cost stream read: the run's costs are those versions'. */
   siteCostVersions: Map<string, number>;
+  /** Each site's cost settings: the event that set each, at which version, from which month. */
+  siteCostChanges: Map<string, SiteCostChange[]>;
   lookups: Lookups;
 };
 
@@ -197,6 +201,14 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
     const stream = costStreams.get(siteCostStream(id))!;
     c.siteCosts.set(id, fold<SiteCosts, SiteCostEvent>(siteCostDecider, stream.events));
     c.siteCostVersions.set(id, stream.version);
+    c.siteCostChanges.set(
+      id,
+      stream.events.map((e) => ({
+        version: e.streamPosition,
+        from: (e.data as SiteCostEvent['data']).from,
+        eventId: e.eventId,
+      })),
+    );
   }
   const accounts = await ctx.store.readStreams(
     c.clients.map((id) => accountStream(id, c.municipality)),
@@ -225,6 +237,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
       lookback: c.lookback,
       closed: c.closed,
       siteCostVersions: c.siteCostVersions,
+      siteCostChanges: c.siteCostChanges,
       lookups: c.lookups,
     });
     const command = (statementNumber: string) => ({

@@ -47,8 +47,12 @@ export class BankStatementUnreadable extends DomainError {
   }
 }
 
-/** A line as a format reader gives it: keyed by the bank's own reference when the file has one. */
-export type DraftLine = Omit<BankLine, 'lineKey'> & { bankKey?: string };
+/**
+ * A line as a format reader gives it: `bankKey` is the account servicer's reference, unique to the line
+ * under the account (camt.053 `AcctSvcrRef`); `entryRef` is a reference unique only within one statement
+ * (camt.053 `NtryRef`, MT940's bank reference), which banks may start again from 1 every day.
+ */
+export type DraftLine = Omit<BankLine, 'lineKey'> & { bankKey?: string; entryRef?: string };
 export type DraftStatement = Omit<BankStatement, 'lines'> & { lines: DraftLine[] };
 
 /**
@@ -75,7 +79,9 @@ export function parseBankStatement(content: string): BankStatementFile {
 function checked(format: BankStatementFile['format'], drafts: DraftStatement[]): BankStatementFile {
   if (drafts.length === 0) throw new BankStatementUnreadable(`the ${format} file holds no statement`);
   // Parsing through the schema also drops anything a reader might have carried beyond the shape.
-  const result = BankStatementFile.safeParse({ format, statements: withLineKeys(drafts) });
+  // A zero-amount line moves no money (a bank's notice, a fee waived): it is left out, not refused.
+  const moving = drafts.map((d) => ({ ...d, lines: d.lines.filter((l) => l.amount.amountMinor !== 0) }));
+  const result = BankStatementFile.safeParse({ format, statements: withLineKeys(moving) });
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = issue.path.map((p) => (typeof p === 'number' ? p + 1 : String(p))).join(' ');
@@ -85,16 +91,20 @@ function checked(format: BankStatementFile['format'], drafts: DraftStatement[]):
 }
 
 /**
- * The bank's reference under the account when the line has one; otherwise a digest of what the line
- * is, counting identical lines in file order so that two equal payments on one day stay two lines.
+ * The account servicer's reference under the account when the line has one; otherwise a digest of what
+ * the line is (its entry reference among it, which is unique only within a day's statement), counting
+ * identical lines in file order so that two equal payments on one day stay two lines. The same line in
+ * the same file, or in a later file that overlaps it, has the same key.
  */
 function withLineKeys(drafts: DraftStatement[]) {
   const seen = new Map<string, number>();
   const keys = new Set<string>();
   return drafts.map((statement, s) => ({
     ...statement,
-    lines: statement.lines.map(({ bankKey, ...line }, l) => {
-      const lineKey = bankKey ? `${statement.account}:${bankKey}` : digestKey(statement.account, line, seen);
+    lines: statement.lines.map(({ bankKey, entryRef, ...line }, l) => {
+      const lineKey = bankKey
+        ? `${statement.account}:${bankKey}`
+        : digestKey(statement.account, entryRef, line, seen);
       // Two lines under one key would make the second look already imported: refuse the file instead.
       if (keys.has(lineKey)) {
         throw new BankStatementUnreadable(
@@ -107,9 +117,22 @@ function withLineKeys(drafts: DraftStatement[]) {
   }));
 }
 
-function digestKey(account: string, line: Omit<DraftLine, 'bankKey'>, seen: Map<string, number>): string {
+function digestKey(
+  account: string,
+  entryRef: string | undefined,
+  line: Omit<DraftLine, 'bankKey' | 'entryRef'>,
+  seen: Map<string, number>,
+): string {
   const { bookedOn, direction, amount, references } = line;
-  const parts = [account, bookedOn, direction, amount.currency, amount.amountMinor, references.join(' ')];
+  const parts = [
+    account,
+    bookedOn,
+    direction,
+    amount.currency,
+    amount.amountMinor,
+    entryRef ?? '',
+    references.join(' '),
+  ];
   const what = parts.join('\n');
   const ordinal = (seen.get(what) ?? 0) + 1;
   seen.set(what, ordinal);

@@ -56,7 +56,7 @@ export function parseCamt053(xml: string): DraftStatement[] {
   // Bank statements declare no entities; a DOCTYPE could only make the parser expand some.
   if (/<!DOCTYPE/i.test(xml)) throw new BankStatementUnreadable('the XML declares a DOCTYPE');
   if (XMLValidator.validate(xml) !== true) throw new BankStatementUnreadable('the XML is not well formed');
-  const parsed: unknown = parser.parse(xml);
+  const parsed = parsedXml(xml);
   const document = Document.safeParse(parsed);
   if (!document.success) {
     const path = document.error.issues[0]!.path;
@@ -75,6 +75,19 @@ export function parseCamt053(xml: string): DraftStatement[] {
   }));
 }
 
+/**
+ * The parser refuses some well-formed XML with a plain `Error` (nesting past its limit, an element named
+ * `__proto__` or `constructor`): the file is unreadable then, and its message, which may quote the file,
+ * is not passed on.
+ */
+function parsedXml(xml: string): unknown {
+  try {
+    return parser.parse(xml);
+  } catch {
+    throw new BankStatementUnreadable('the XML cannot be read as a bank statement');
+  }
+}
+
 function isBooked(entry: Entry): boolean {
   const status = typeof entry.Sts === 'string' ? entry.Sts : entry.Sts?.Cd;
   return status === undefined || status === 'BOOK';
@@ -82,15 +95,24 @@ function isBooked(entry: Entry): boolean {
 
 /**
  * One line per entry, except a batch whose transactions each carry an amount: one line per
- * transaction then, keyed by the entry's reference and the transaction's ordinal.
+ * transaction then, keyed by the account servicer's reference and the transaction's ordinal. Only
+ * `AcctSvcrRef` keys a line: `NtryRef` is unique within one statement, and banks number each day's
+ * entries from 1 again, so it goes into the line's digest instead.
  */
 function entryLines(entry: Entry, where: string): DraftLine[] {
   const reversed = entry.RvslInd === 'true' || entry.RvslInd === '1';
   const bookedOn = dateOf(entry.BookgDt);
   if (!bookedOn) throw new BankStatementUnreadable(`${where}: the entry has no booking date`);
   const valueOn = dateOf(entry.ValDt);
-  const bankReference = entry.AcctSvcrRef?.trim() || entry.NtryRef?.trim() || undefined;
-  const base = { bookedOn, ...(valueOn && { valueOn }), ...(bankReference && { bankReference }) };
+  const servicerRef = entry.AcctSvcrRef?.trim() || undefined;
+  const entryRef = entry.NtryRef?.trim() || undefined;
+  const bankReference = servicerRef ?? entryRef;
+  const base = {
+    bookedOn,
+    ...(valueOn && { valueOn }),
+    ...(bankReference && { bankReference }),
+    ...(entryRef && { entryRef }),
+  };
   const entryAmount = money(entry.Amt, where);
   const direction = directionOf(entry.CdtDbtInd, reversed);
   const transactions = entry.NtryDtls?.flatMap((d) => d.TxDtls ?? []) ?? [];
@@ -100,7 +122,7 @@ function entryLines(entry: Entry, where: string): DraftLine[] {
     return [
       {
         ...base,
-        ...keyed(bankReference),
+        ...keyed(servicerRef),
         direction,
         amount: entryAmount,
         references: referencesIn(transactions),
@@ -109,7 +131,7 @@ function entryLines(entry: Entry, where: string): DraftLine[] {
   }
   const lines = transactions.map((tx, t) => ({
     ...base,
-    ...keyed(bankReference && `${bankReference}#${t + 1}`),
+    ...keyed(servicerRef && `${servicerRef}#${t + 1}`),
     direction: tx.CdtDbtInd ? directionOf(tx.CdtDbtInd, reversed) : direction,
     amount: money(amounts[t]!, `${where}, TxDtls ${t + 1}`),
     references: referencesIn([tx]),

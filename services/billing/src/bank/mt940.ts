@@ -45,7 +45,8 @@ export function parseMt940(text: string): DraftStatement[] {
         return {
           ...field,
           references: referencesIn(t.reference, t.details),
-          ...(hasBankReference && { bankReference, bankKey: bankReference }),
+          // Not a key on its own: a bank may give the same reference again on another day.
+          ...(hasBankReference && { bankReference, entryRef: bankReference }),
         };
       }),
     };

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { BankStatementImported, Decider, EventOf, ImportedBankLine } from '@casework/contracts';
+import type {
+  BankStatementImported,
+  Decider,
+  EventOf,
+  ImportedBankLine,
+  MunicipalityCode,
+} from '@casework/contracts';
 import type { z } from 'zod';
 import type { BankStatementFile } from '../bank/bankStatement.js';
 
@@ -9,6 +15,21 @@ export type Named = { statementId: string; clientId: string };
 
 /** A line's id for the API: its key is long and holds the account number. */
 export const lineIdOf = (lineKey: string) => createHash('sha256').update(lineKey).digest('hex').slice(0, 32);
+
+/**
+ * The file with each line's key under the municipality importing it: whether a line was seen, and which
+ * payment took it, is each municipality's own, so that one municipality's upload (of a file that is not
+ * its own, say) never makes another's lines look already imported.
+ */
+export function keyedFor(municipality: MunicipalityCode, file: BankStatementFile): BankStatementFile {
+  return {
+    ...file,
+    statements: file.statements.map((statement) => ({
+      ...statement,
+      lines: statement.lines.map((line) => ({ ...line, lineKey: `${municipality}:${line.lineKey}` })),
+    })),
+  };
+}
 
 /**
  * Each line of a file with what becomes of it: a credit in euro whose references name exactly one of

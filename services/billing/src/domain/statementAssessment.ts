@@ -11,6 +11,9 @@ export type StatementAssessment = {
   siteCostVersions: Record<string, number>;
 };
 
+/** A site's cost setting as recorded: the version of its stream that set it, from a month on. */
+export type SiteCostChange = { version: number; from: Month; eventId: string };
+
 /** Whether anything was charged for the month, on its statement or by an adjustment since. */
 const chargedIn = (account: Account, month: Month) =>
   Object.keys(account.charged).some((k) => k.startsWith(`${month} `));
@@ -30,6 +33,7 @@ export function assessStatement(o: {
   lookback: readonly Month[];
   closed: ReadonlySet<Month>;
   siteCostVersions: ReadonlyMap<string, number>;
+  siteCostChanges?: ReadonlyMap<string, readonly SiteCostChange[]>;
   lookups: Lookups;
 }): StatementAssessment {
   const { account, rows, facts } = o;
@@ -39,6 +43,16 @@ export function assessStatement(o: {
       .map((s) => [s.siteId, o.siteCostVersions.get(s.siteId) ?? 0]),
   );
   const unchanged = unchangedSince(account.assessedWith, rows, siteCostVersions);
+  /** The cost settings of the client's sites reaching month `m` that the last run did not know. */
+  const costsSetSince = (m: Month) => {
+    const knew = account.assessedWith?.siteCostVersions;
+    if (!knew) return []; // a run that kept no versions: what it knew of costs is not known
+    return Object.keys(siteCostVersions).flatMap((siteId) =>
+      (o.siteCostChanges?.get(siteId) ?? [])
+        .filter((c) => c.version > (knew[siteId] ?? 0) && c.from <= m)
+        .map((c) => c.eventId),
+    );
+  };
   const reassessed = o.lookback.flatMap((m): Reassessment[] => {
     if (!account.stated[m] && !o.closed.has(m)) return [];
     if (unchanged(m)) return [];
@@ -47,7 +61,14 @@ export function assessStatement(o: {
     if (!account.stated[m] && lines.length === 0 && !chargedIn(account, m)) return [];
     const knew = account.stated[m]?.knownThrough ?? 0;
     return [
-      { month: m, lines, learned: rows.filter((r) => r.seq > knew && touches(r, m)).map((r) => r.eventId) },
+      {
+        month: m,
+        lines,
+        learned: [
+          ...rows.filter((r) => r.seq > knew && touches(r, m)).map((r) => r.eventId),
+          ...costsSetSince(m),
+        ],
+      },
     ];
   });
   return { lines: assessMonth(o.month, o.municipality, facts, o.lookups), reassessed, siteCostVersions };

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { paymentsMigration } from './0201_payments.js';
 import { reportsMigration } from './0202_reports.js';
+import { paymentListsMigration } from './0203_payment_lists.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -122,4 +123,5 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
   },
   '0201_payments': paymentsMigration(schema),
   '0202_reports': reportsMigration(schema),
+  '0203_payment_lists': paymentListsMigration(schema),
 });
