@@ -45,6 +45,14 @@ t.test('fees due and collected, the state share to remit, place-days against cap
     return siteId;
   };
   const housing = await open('protected_housing', 'state_delegated', 4);
+  const leva = await bill.put(`/v1/billing/sites/${housing}/costs/2026-12`, {
+    monthlyCost: { amountMinor: 293_375, currency: 'BGN' },
+  });
+  t.match(
+    [leva.statusCode, leva.json().errors],
+    [400, [{ field: 'body.monthlyCost.currency' }]],
+    'a cost from January 2026 on is set in euro',
+  );
   const dayCentre = await open('day_centre_elderly', 'municipal', 20);
   const grown = await p.post(
     `/v1/sites/${housing}/capacity`,

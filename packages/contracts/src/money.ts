@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 /** Fixed conversion rate set by the Euro Introduction Act: 1 EUR = 1.95583 BGN. */
 export const BGN_PER_EUR = '1.95583';
+/** Bulgaria's first day in euro: amounts of days before it may be in leva, of days from it are in euro. */
+export const EURO_ADOPTED_ON = '2026-01-01';
+
 const RATE_NUM = 195_583n; // BGN per EUR × 100 000
 const RATE_DEN = 100_000n;
 

@@ -1,5 +1,6 @@
 import {
   commandProblems,
+  EURO_ADOPTED_ON,
   type MunicipalityCode,
   ServiceTypeCode,
   SiteCostBody,
@@ -7,6 +8,7 @@ import {
   SiteCostRecord,
 } from '@casework/contracts';
 import {
+  badRequest,
   causeOf,
   covers,
   execute,
@@ -25,6 +27,9 @@ import { siteCostDecider } from '../domain/siteCost.js';
  * A site's actual monthly cost of a place, set by its municipality's billing officers: the cap on every
  * fee there from that month on. A site another municipality runs reads as absent.
  */
+/** The first month in euro. */
+const EURO_FROM = EURO_ADOPTED_ON.slice(0, 7);
+
 export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.put(
     '/v1/billing/sites/:siteId/costs/:month',
@@ -47,6 +52,9 @@ export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
       const site = rows[0] && { ...rows[0], service_type: ServiceTypeCode.parse(rows[0].service_type) };
       if (!site || !covers(jurisdictionOf(principalOf(request)), site.municipality))
         throw notFound('the site');
+      // leva are for what was set before the euro; a cost from 2026 on is set in euro
+      if (request.body.monthlyCost.currency === 'BGN' && month >= EURO_FROM)
+        throw badRequest('body.monthlyCost.currency', `a cost from ${EURO_FROM} on is in EUR`);
       const r = await execute(ctx, {
         streamId: siteCostStream(siteId),
         streamType: 'site-costs',
