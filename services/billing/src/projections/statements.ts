@@ -45,14 +45,16 @@ export const statementsProjection = (schema: string): Projection => {
           e.recorded_at, ${amount('totalDue')}
         FROM ${s('events')} e WHERE e.event_id = ANY(${issued}::uuid[])
         ON CONFLICT (statement_id) DO NOTHING`.execute(tx);
-      // settled at issue: by credit carried from earlier, or (below zero) by the credit it leaves
+      // settled at issue: by credit carried from earlier, or (below zero) by the credit it leaves; from
+      // the events themselves, as the statements above (a join to the statements would grow with them)
       await sql`INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date, amount)
-        SELECT statement_id, statement_id, k.kind, municipality, client_id, issued_on, k.amount
-        FROM ${s('statements')} st,
-          LATERAL (VALUES ('credit', st.credit_applied), ('below_zero', st.assessed + st.adjusted)) AS k(kind, amount)
-        WHERE st.statement_id IN (SELECT (e.data ->> 'statementId')::uuid FROM ${s('events')} e
-            WHERE e.event_id = ANY(${issued}::uuid[]))
-          AND CASE k.kind WHEN 'credit' THEN k.amount > 0 ELSE k.amount < 0 END
+        SELECT (e.data ->> 'statementId')::uuid, (e.data ->> 'statementId')::uuid, k.kind, e.data ->> 'municipality',
+          (e.data ->> 'clientId')::uuid, (e.data ->> 'issuedOn')::date, k.amount
+        FROM ${s('events')} e,
+          LATERAL (VALUES ('credit', ${amount('creditApplied')}),
+            ('below_zero', ${amount('assessed')} + (SELECT coalesce(sum((a -> 'amount' ->> 'amountMinor')::bigint), 0)
+              FROM jsonb_array_elements(e.data -> 'adjustments') a))) AS k(kind, amount)
+        WHERE e.event_id = ANY(${issued}::uuid[]) AND CASE k.kind WHEN 'credit' THEN k.amount > 0 ELSE k.amount < 0 END
         ON CONFLICT DO NOTHING`.execute(tx);
     }
     if (raised.length > 0)
