@@ -342,6 +342,11 @@ t.test('fees due and collected, the state share to remit, place-days against cap
   await t.test('jurisdiction: 403 outside it, 400 for a place that is not one', async (t) => {
     const other = requestsAs(p.app, await p.as(['directorate_analyst'], { oblast: 'BG-02' }, 'rdsa-bgs'));
     const caseManager = requestsAs(p.app, p.cm);
+    // a case manager reads a client's statements and payments, not the municipality's books
+    t.equal((await caseManager.get('/v1/billing/statements?month=2026-12')).statusCode, 400);
+    t.equal((await caseManager.get('/v1/billing/payments')).statusCode, 400);
+    const own = await caseManager.get(`/v1/billing/statements?clientId=${first}`);
+    t.match([own.statusCode, own.json().items.length], [200, 1], "a client's own statements");
     for (const [who, caller, url, status] of [
       [
         'an officer of Bansko, for the oblast',

@@ -411,14 +411,18 @@ export class EventStore {
     return { events, through, held: head?.held === true };
   }
 
-  /** The statement of a page of the log, prepared at its first use (four in all). */
+  /**
+   * The statement of a page of the log (four in all), built once. Never a named prepared statement: the
+   * server would come to reuse a generic plan made without the position, and one made while the table was
+   * small (a bitmap scan and a sort of every event after the position) takes a second a page for a reader
+   * far behind, as a rebuild is; unnamed, each page is planned for where it starts.
+   */
   #logPageSql(encoded: boolean, typed: boolean): string {
     const key = `${encoded}/${typed}`;
     let text = this.#logSql.get(key);
     if (!text) {
       text = logPage(sql.id(this.schema).compile(this.db).sql, encoded, typed);
       this.#logSql.set(key, text);
-      this.database.prepare(text);
     }
     return text;
   }

@@ -34,6 +34,7 @@ import { accountStream } from '../application/events.js';
 import { inTransaction, recordPayment, reversePayment } from '../application/payments.js';
 import { accountDecider } from '../domain/account.js';
 import { paymentsOf } from '../projections/paymentQueries.js';
+import { assertClientNamed } from './clientReaders.js';
 
 const OFFICERS = ['billing_officer'] as const;
 const READERS = ['billing_officer', 'case_manager', 'supervisor'] as const;
@@ -138,6 +139,8 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     },
     async (request) => {
       const q = request.query;
+      // a statement is one client's too
+      assertClientNamed(request, q.clientId ?? q.statementId);
       const j = jurisdictionOf(principalOf(request));
       if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
       const page = await paymentsOf(

@@ -26,6 +26,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { statementDocument } from '../documents/fromStatement.js';
 import { renderStatementPdf } from '../documents/statementPdf.js';
+import { assertClientNamed } from './clientReaders.js';
 
 /** Billing officers work the statements; case managers and supervisors read their clients'. */
 const READERS = ['billing_officer', 'case_manager', 'supervisor'] as const;
@@ -125,6 +126,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
     },
     async (request) => {
       const q = request.query;
+      assertClientNamed(request, q.clientId);
       const j = jurisdictionOf(principalOf(request));
       // another municipality named is refused; a client named only narrows statements already in scope
       if (q.municipality) assertMayAsk(j, { municipality: q.municipality });

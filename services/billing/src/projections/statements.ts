@@ -31,32 +31,28 @@ export const statementsProjection = (schema: string): Projection => {
           e.data ->> 'month', ${amount('total')}, e.data -> 'lines'
         FROM ${s('events')} e WHERE e.event_id = ANY(${assessed}::uuid[])
         ON CONFLICT (statement_id) DO NOTHING`.execute(tx);
-    if (issued.length > 0) {
-      await sql`INSERT INTO ${s('statements')} (statement_id, statement_number, payment_reference, client_id,
-          municipality, month, issued_on, due_on, assessed, adjusted, credit_applied, total_due, state_share,
-          adjustments, recorded_at, outstanding)
-        SELECT (e.data ->> 'statementId')::uuid, e.data ->> 'statementNumber', e.data ->> 'paymentReference',
-          (e.data ->> 'clientId')::uuid, e.data ->> 'municipality', e.data ->> 'month',
-          (e.data ->> 'issuedOn')::date, (e.data ->> 'dueOn')::date, ${amount('assessed')},
-          (SELECT coalesce(sum((a -> 'amount' ->> 'amountMinor')::bigint), 0)
-            FROM jsonb_array_elements(e.data -> 'adjustments') a),
-          ${amount('creditApplied')}, ${amount('totalDue')}, ${amount('stateShare')},
-          ARRAY(SELECT (a ->> 'adjustmentId')::uuid FROM jsonb_array_elements(e.data -> 'adjustments') a),
-          e.recorded_at, ${amount('totalDue')}
-        FROM ${s('events')} e WHERE e.event_id = ANY(${issued}::uuid[])
-        ON CONFLICT (statement_id) DO NOTHING`.execute(tx);
-      // settled at issue: by credit carried from earlier, or (below zero) by the credit it leaves; from
-      // the events themselves, as the statements above (a join to the statements would grow with them)
-      await sql`INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date, amount)
-        SELECT (e.data ->> 'statementId')::uuid, (e.data ->> 'statementId')::uuid, k.kind, e.data ->> 'municipality',
-          (e.data ->> 'clientId')::uuid, (e.data ->> 'issuedOn')::date, k.amount
-        FROM ${s('events')} e,
-          LATERAL (VALUES ('credit', ${amount('creditApplied')}),
-            ('below_zero', ${amount('assessed')} + (SELECT coalesce(sum((a -> 'amount' ->> 'amountMinor')::bigint), 0)
-              FROM jsonb_array_elements(e.data -> 'adjustments') a))) AS k(kind, amount)
-        WHERE e.event_id = ANY(${issued}::uuid[]) AND CASE k.kind WHEN 'credit' THEN k.amount > 0 ELSE k.amount < 0 END
-        ON CONFLICT DO NOTHING`.execute(tx);
-    }
+    // each statement, and what settled it at issue: credit carried from earlier, or (below zero) the credit
+    // it leaves; in one pass over the events (the rows just inserted, so a replay adds neither)
+    if (issued.length > 0)
+      await sql`WITH added AS (
+          INSERT INTO ${s('statements')} (statement_id, statement_number, payment_reference, client_id,
+            municipality, month, issued_on, due_on, assessed, adjusted, credit_applied, total_due, state_share,
+            adjustments, recorded_at, outstanding)
+          SELECT (e.data ->> 'statementId')::uuid, e.data ->> 'statementNumber', e.data ->> 'paymentReference',
+            (e.data ->> 'clientId')::uuid, e.data ->> 'municipality', e.data ->> 'month',
+            (e.data ->> 'issuedOn')::date, (e.data ->> 'dueOn')::date, ${amount('assessed')},
+            (SELECT coalesce(sum((a -> 'amount' ->> 'amountMinor')::bigint), 0)
+              FROM jsonb_array_elements(e.data -> 'adjustments') a),
+            ${amount('creditApplied')}, ${amount('totalDue')}, ${amount('stateShare')},
+            ARRAY(SELECT (a ->> 'adjustmentId')::uuid FROM jsonb_array_elements(e.data -> 'adjustments') a),
+            e.recorded_at, ${amount('totalDue')}
+          FROM ${s('events')} e WHERE e.event_id = ANY(${issued}::uuid[])
+          ON CONFLICT (statement_id) DO NOTHING
+          RETURNING statement_id, client_id, municipality, issued_on, credit_applied, assessed + adjusted AS net)
+        INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date, amount)
+        SELECT statement_id, statement_id, k.kind, municipality, client_id, issued_on, k.amount
+        FROM added, LATERAL (VALUES ('credit', credit_applied), ('below_zero', net)) AS k(kind, amount)
+        WHERE CASE k.kind WHEN 'credit' THEN k.amount > 0 ELSE k.amount < 0 END`.execute(tx);
     if (raised.length > 0)
       await sql`INSERT INTO ${s('adjustments')} (adjustment_id, client_id, municipality, corrects_month,
           placement_id, service_type, billed, corrected, amount, state_share, caused_by)
