@@ -22,6 +22,13 @@ t.test(
       touches(row(4, 'FactRetracted', { factId: 'f', kind: 'income' }), '2024-01'),
       'undated: every month',
     );
+    t.ok(
+      touches(
+        row(5, 'ClientsUnmerged', { survivorId: 's', mergedId: 'm', unmergedOn: '2027-02-03' }),
+        '2026-12',
+      ),
+      'an unmerge in February changes December: whose stays they were',
+    );
   },
 );
 

@@ -141,7 +141,10 @@ export async function issueStatements(
   return summary;
 }
 
-/** Each client's inputs in the order billing learned them, a merged record's counted as its survivor's. */
+/**
+ * Each client's inputs in the order billing learned them, a merged record's counted as its survivor's
+ * while the merge stands (an unmerge gives the record its own history back).
+ */
 async function inputsOf(
   ctx: ServiceContext,
   tx: Tx,
@@ -161,7 +164,10 @@ async function inputsOf(
     ).rows;
   const rows = await read(clients);
   const survivorOf = new Map<string, string>();
-  for (const r of rows) if (r.type === 'ClientsMerged') survivorOf.set(String(r.data.mergedId), r.client_id);
+  for (const r of rows) {
+    if (r.type === 'ClientsMerged') survivorOf.set(String(r.data.mergedId), r.client_id);
+    if (r.type === 'ClientsUnmerged') survivorOf.delete(String(r.data.mergedId));
+  }
   const merged = survivorOf.size ? await read([...survivorOf.keys()]) : [];
   const out = new Map<string, InputRow[]>(clients.map((c) => [c, []]));
   for (const r of [...rows, ...merged].sort((a, b) => Number(a.seq) - Number(b.seq))) {

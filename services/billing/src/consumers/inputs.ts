@@ -3,9 +3,11 @@ import {
   AbsenceStarted,
   Admitted,
   CapacityChanged,
+  ClientDetailsCorrected,
   ClientGroupRecorded,
   ClientRegistered,
   ClientsMerged,
+  ClientsUnmerged,
   DisabilityAssessed,
   Discharged,
   DwellingDisposed,
@@ -26,6 +28,7 @@ import { sql } from 'kysely';
 const FROM_PLACEMENT = [Admitted, Transferred, Discharged, AbsenceStarted, AbsenceEnded];
 const FROM_INTAKE = [
   ClientRegistered,
+  ClientDetailsCorrected,
   IncomeDeclared,
   DisabilityAssessed,
   SavingsDeclared,
@@ -34,6 +37,7 @@ const FROM_INTAKE = [
   SchoolEnrolmentRecorded,
   FactRetracted,
   ClientsMerged,
+  ClientsUnmerged,
 ];
 const definitions = new Map<string, (typeof FROM_PLACEMENT | typeof FROM_INTAKE)[number]>(
   [...FROM_PLACEMENT, ...FROM_INTAKE].map((d) => [d.name, d]),
@@ -46,7 +50,8 @@ const definitions = new Map<string, (typeof FROM_PLACEMENT | typeof FROM_INTAKE)
 async function keep(ctx: ServiceContext, tx: Tx, event: { eventId: string; type: string; data: unknown }) {
   const s = (table: string) => sql.id(ctx.store.schema, table);
   const data = definitions.get(event.type)!.schema.parse(event.data) as Record<string, unknown>;
-  const clientId = String(event.type === ClientsMerged.name ? data.survivorId : data.clientId);
+  const merging = event.type === ClientsMerged.name || event.type === ClientsUnmerged.name;
+  const clientId = String(merging ? data.survivorId : data.clientId);
   const { rows } = await sql<{
     seq: string;
   }>`INSERT INTO ${s('inputs')} (event_id, client_id, type, data, recorded_at)
@@ -85,6 +90,15 @@ async function keep(ctx: ServiceContext, tx: Tx, event: { eventId: string; type:
       await sql`UPDATE ${s('stays')} SET client_id = ${d.survivorId}::uuid WHERE client_id = ${d.mergedId}::uuid`.execute(
         tx,
       );
+      break;
+    }
+    case ClientsUnmerged.name: {
+      // the merged record's own stays go back to it: those its own admissions and transfers began
+      const d = ClientsUnmerged.schema.parse(data);
+      await sql`UPDATE ${s('stays')} SET client_id = ${d.mergedId}::uuid
+        WHERE client_id = ${d.survivorId}::uuid AND placement_id IN (
+          SELECT coalesce(data -> 'to' ->> 'placementId', data ->> 'placementId')::uuid FROM ${s('inputs')}
+          WHERE client_id = ${d.mergedId}::uuid AND type IN ('Admitted', 'Transferred'))`.execute(tx);
       break;
     }
   }
@@ -130,8 +144,8 @@ export const placementInputs = (ctx: ServiceContext): ConsumerSpec => ({
 });
 
 /**
- * What billing learns from intake: birth dates, incomes, disability decisions, savings, dwellings
- * disposed of, client groups, school enrolments, retractions, merges.
+ * What billing learns from intake: birth dates (and their corrections), incomes, disability decisions,
+ * savings, dwellings disposed of, client groups, school enrolments, retractions, merges and unmerges.
  */
 export const intakeInputs = (ctx: ServiceContext): ConsumerSpec => ({
   name: 'intake-inputs',

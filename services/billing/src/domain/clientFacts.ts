@@ -2,6 +2,7 @@ import type {
   AbsenceEnded,
   AbsenceStarted,
   Admitted,
+  ClientDetailsCorrected,
   ClientGroup,
   ClientGroupRecorded,
   ClientRegistered,
@@ -23,6 +24,7 @@ import type {
 /** The events a client's facts are folded from (validated against their schemas when consumed). */
 export type Input =
   | EventOf<typeof ClientRegistered>
+  | EventOf<typeof ClientDetailsCorrected>
   | EventOf<typeof Admitted>
   | EventOf<typeof Transferred>
   | EventOf<typeof Discharged>
@@ -134,6 +136,7 @@ export function foldInputs(rows: readonly InputRow[]): ClientFacts {
     const { eventId } = row;
     switch (row.type) {
       case 'ClientRegistered':
+      case 'ClientDetailsCorrected':
         birthDate = { value: row.data.birthDate, eventId };
         break;
       case 'Admitted':

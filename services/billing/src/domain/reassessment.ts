@@ -3,11 +3,15 @@ import type { Account } from './account.js';
 import { monthEnd } from './billableDays.js';
 import type { InputRow } from './clientFacts.js';
 
+const MERGES = new Set(['ClientsMerged', 'ClientsUnmerged']);
+
 /**
  * An input can change a month only if something in it happens before the month ends. A correction
  * (`supersedes`) takes back the fact it replaces, whose dates it does not carry: it touches every month.
  */
 export function touches(row: InputRow, month: Month): boolean {
+  // a merge or an unmerge changes whose history every month rests on, whatever day it was made
+  if (MERGES.has((row as { type: string }).type)) return true;
   if ('supersedes' in row.data && row.data.supersedes !== undefined) return true;
   const dates = Object.values(row.data).filter(
     (v): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
