@@ -318,7 +318,8 @@ t.test('fees due and collected, the state share to remit, place-days against cap
     'the directorate sees its oblast, figures of groups too small withheld, never a person',
     async (t) => {
       // the day centre is one client (under 3): withheld; protected housing alone would then be the total
-      // less nothing hidden, so it is withheld with it; the oblast's total of 4 clients is shown
+      // less nothing hidden, so it is withheld with it; the oblast's total of 4 clients is shown, as of the
+      // fixed cut-off of the end of January, before anyone paid (on 3 February)
       const fees = (await analyst.get('/v1/billing/reports/fees?month=2026-12&oblast=BG-01')).json();
       t.match(fees, {
         area: { oblast: 'BG-01' },
@@ -327,8 +328,27 @@ t.test('fees due and collected, the state share to remit, place-days against cap
           { serviceType: 'day_centre_elderly', clients: 1, suppressed: true, due: null, collected: null },
           { serviceType: 'protected_housing', clients: 3, suppressed: true, due: null, collected: null },
         ],
-        total: { clients: 4, suppressed: false, due: eur(103_839), collected: eur(52_000) },
+        asOf: '2027-01-31',
+        total: { clients: 4, suppressed: false, due: eur(103_839), collected: eur(0) },
       });
+      // no other day outside the municipality, and no month not yet final: two days' figures subtracted
+      // would give one person's payment
+      const otherDay = await analyst.get(
+        '/v1/billing/reports/fees?month=2026-12&oblast=BG-01&asOf=2027-02-03',
+      );
+      t.match([otherDay.statusCode, otherDay.json().errors], [400, [{ field: 'query.asOf' }]]);
+      const january = await analyst.get('/v1/billing/reports/fees?month=2027-01&oblast=BG-01');
+      t.match(
+        [january.statusCode, january.json().code],
+        [422, 'REPORT_NOT_FINAL'],
+        'January is final after February',
+      );
+      const february = await analyst.get('/v1/billing/reports/remittance?month=2027-02&oblast=BG-01');
+      t.match(
+        [february.statusCode, february.json().code],
+        [422, 'REPORT_NOT_FINAL'],
+        'February has not ended',
+      );
       for (const path of ['fees', 'remittance', 'place-days']) {
         const r = await analyst.get(`/v1/billing/reports/${path}?month=2026-12&oblast=BG-01`);
         t.equal(r.statusCode, 200, path);
@@ -367,10 +387,10 @@ t.test('fees due and collected, the state share to remit, place-days against cap
         403,
       ],
       [
-        'an analyst of Blagoevgrad, for one of its municipalities',
+        'an analyst of Blagoevgrad, for one of its municipalities (reports outside are by oblast)',
         analyst,
         '/v1/billing/reports/fees?month=2026-12&municipality=BLG01',
-        403,
+        400,
       ],
       [
         'an analyst of Burgas, for Bansko',

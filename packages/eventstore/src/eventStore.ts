@@ -83,7 +83,7 @@ const oneStreamAppend = (s: string, claim: string) => `WITH claimed AS (${claim}
  * probe, not a scan) and whether events wait behind the frontier (`held`). A reader that wants a few
  * types lets the database skip the rest: they are never sent or parsed.
  */
-const logPage = (s: string, encoded: boolean, typed: boolean) => {
+export const logPage = (s: string, encoded: boolean, typed: boolean) => {
   const past = `(transaction_id, global_position) > ($1::xid8, $2::bigint) AND transaction_id < (SELECT frontier FROM f)`;
   const ofTypes = typed ? 'AND type = ANY($4::text[])' : '';
   // one head row (whether events are held, and the end of the log below the frontier), then the page's

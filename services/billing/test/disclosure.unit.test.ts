@@ -17,15 +17,16 @@ t.test(
   },
 );
 
-t.test('two small rows already hide each other; nothing more is withheld', async (t) => {
+t.test('two small rows of fewer clients together than the minimum take a third with them', async (t) => {
+  // 1 + 1 = 2 < 3: the total less the 30 would be two people's figures
+  t.same(withheld(rows(1, 1, 30, 40), { clients: 72 }, 3), { rows: [true, true, true, false], total: false });
+});
+
+t.test('small rows already enough together withhold nothing more', async (t) => {
   t.same(withheld(rows(1, 2, 30), { clients: 33 }, 3), { rows: [true, true, false], total: false });
 });
 
-t.test('a single small row with nothing to pair it with leaves only a total that is small too', async (t) => {
+t.test('a small total is withheld with every row', async (t) => {
   t.same(withheld(rows(2), { clients: 2 }, 3), { rows: [true], total: true });
-});
-
-t.test('a small total is withheld, and then one small row needs no partner', async (t) => {
-  t.same(withheld(rows(1, 1), { clients: 2 }, 3), { rows: [true, true], total: true });
   t.same(withheld(rows(1, 4), { clients: 5 }, 6), { rows: [true, true], total: true });
 });

@@ -10,21 +10,16 @@ const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const })
 
 /**
  * A report's area: one municipality (a billing officer's own) or one oblast (a directorate analyst's,
- * or any for a national integrator). Exactly one of the two.
+ * or any for a national integrator). Exactly one of the two (checked after the caller's scope, 400).
  */
-export const ReportQuery = z
-  .object({
-    month: Month,
-    municipality: MunicipalityCode.optional(),
-    oblast: OblastCode.optional(),
-    format: z.enum(['json', 'csv']).default('json').meta({ description: '`csv` for a spreadsheet' }),
-  })
-  .refine((q) => (q.municipality === undefined) !== (q.oblast === undefined), {
-    message: 'give either municipality or oblast',
-    path: ['municipality'],
-  });
+export const ReportQuery = z.object({
+  month: Month,
+  municipality: MunicipalityCode.optional().meta({ description: 'Either this or `oblast`' }),
+  oblast: OblastCode.optional().meta({ description: 'Either this or `municipality`' }),
+  format: z.enum(['json', 'csv']).default('json').meta({ description: '`csv` for a spreadsheet' }),
+});
 
-export const FeesReportQuery = ReportQuery.safeExtend({
+export const FeesReportQuery = ReportQuery.extend({
   asOf: LocalDate.optional().meta({
     description: 'What had been collected by the end of this day (default today)',
   }),
@@ -33,7 +28,9 @@ export const FeesReportQuery = ReportQuery.safeExtend({
 const ReportArea = z.object({ municipality: MunicipalityCode }).or(z.object({ oblast: OblastCode }));
 
 const suppression = {
-  clients: z.number().int().min(0).meta({ description: 'Clients the row is about' }),
+  clients: z.number().int().min(0).meta({
+    description: 'Clients with a figure in the row (charged, or settled, something other than nothing)',
+  }),
   suppressed: z.boolean().meta({
     description:
       'Its money figures are withheld (null): the row is about fewer clients than the smallest group a ' +

@@ -1,5 +1,6 @@
 import {
   addDays,
+  breaksRule,
   eur,
   FeesReport,
   FeesReportQuery,
@@ -39,7 +40,8 @@ import { collectedBetween, feesOfMonth, siteFiguresOfMonth } from '../projection
 
 /** Billing officers report on their municipality; directorate analysts on their oblast; integrators on any. */
 const REPORTERS = ['billing_officer', 'directorate_analyst', 'integrator'] as const;
-const problems = { 400: Problem, 401: Problem, 403: Problem };
+// 422: a month before billing's first parameters took effect
+const problems = { 400: Problem, 401: Problem, 403: Problem, 422: Problem };
 
 /**
  * The municipalities a report covers, checked against the caller's jurisdiction (403 for one outside
@@ -50,26 +52,47 @@ function areaOf(request: FastifyRequest, q: z.infer<typeof ReportQuery>) {
   const principal = principalOf(request);
   const j = jurisdictionOf(principal);
   const inside = principal.roles.some((r) => MUNICIPAL_ROLES.includes(r));
-  let codes: string[];
+  // every place named is checked against the caller's scope first (403), then whether the query is whole
   if (q.municipality !== undefined) {
-    // outside the municipality a report is by oblast only: an oblast's figures less those of its
-    // municipalities would give away the groups withheld from either
-    if (!inside) throw forbidden('reports outside a municipality are by oblast');
     if (!findMunicipality(q.municipality)) throw badRequest('query.municipality', 'no such municipality');
     assertMayAsk(j, { municipality: q.municipality });
-    codes = [q.municipality];
-  } else {
-    if (!findOblast(q.oblast!)) throw badRequest('query.oblast', 'no such oblast');
-    codes = municipalitiesOf(q.oblast!).map((m) => m.code);
-    // an oblast's figures are for those who see all of it, never for one of its municipalities
-    if (!codes.every((c) => covers(j, c))) throw forbidden(`no access to oblast ${q.oblast}`);
   }
+  if (q.oblast !== undefined) {
+    if (!findOblast(q.oblast)) throw badRequest('query.oblast', 'no such oblast');
+    assertMayAsk(j, { oblast: q.oblast });
+  }
+  if ((q.municipality === undefined) === (q.oblast === undefined))
+    throw badRequest('query.municipality', 'give either municipality or oblast');
+  // an oblast's figures are for those who see all of it, never for one of its municipalities
+  if (q.oblast !== undefined && !municipalitiesOf(q.oblast).every((m) => covers(j, m.code)))
+    throw forbidden(`no access to all of oblast ${q.oblast}`);
+  // outside the municipality a report is by oblast only: an oblast's figures less those of its
+  // municipalities would give away the groups withheld from either
+  if (q.municipality !== undefined && !inside)
+    throw badRequest('query.municipality', 'outside the municipality, reports are by oblast');
+  const codes = q.oblast !== undefined ? municipalitiesOf(q.oblast).map((m) => m.code) : [q.municipality!];
   const lastDay = addDays(monthEnd(q.month), -1);
   const minimum = inside
     ? null
     : Math.max(...codes.map((c) => billingParameters(c, lastDay).reportMinimumClients));
   const area = q.municipality !== undefined ? { municipality: q.municipality } : { oblast: q.oblast! };
   return { codes, area, minimum, name: q.municipality ?? q.oblast! };
+}
+
+/**
+ * The day a fees report counts collections by: any day the municipality's own officers ask for (today by
+ * default); outside it one fixed cut-off, the last day of the month after, and only once it has passed, so
+ * that two days' reports cannot be subtracted to give one person's payment.
+ */
+function asOfFor(month: string, asked: string | undefined, minimum: number | null, today: string) {
+  if (minimum === null) return asked ?? today;
+  if (asked !== undefined) throw badRequest('query.asOf', 'outside the municipality the cut-off is fixed');
+  const cutOff = addDays(monthEnd(monthEnd(month).slice(0, 7)), -1);
+  if (cutOff >= today)
+    throw breaksRule('REPORT_NOT_FINAL', `outside the municipality the month is reported after ${cutOff}`, {
+      cutOff,
+    });
+  return cutOff;
 }
 
 /**
@@ -145,7 +168,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     async (request, reply) => {
       const q = request.query;
       const { codes, area, minimum, name } = areaOf(request, q);
-      const asOf = q.asOf ?? sofiaDate(ctx.clock());
+      const asOf = asOfFor(q.month, q.asOf, minimum, sofiaDate(ctx.clock()));
       const found = await feesOfMonth(ctx, { codes, month: q.month, asOf });
       const shown = byServiceType(found, minimum, (r) => {
         const [assessed, adjusted, collected] = [r?.assessed, r?.adjusted, r?.collected].map((v) =>
@@ -189,6 +212,14 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       const q = request.query;
       const { codes, area, minimum, name } = areaOf(request, q);
       const next = monthEnd(q.month);
+      if (minimum !== null && next > sofiaDate(ctx.clock()))
+        throw breaksRule(
+          'REPORT_NOT_FINAL',
+          'outside the municipality a month is reported once it has ended',
+          {
+            month: q.month,
+          },
+        );
       const found = await collectedBetween(ctx, { codes, from: monthStart(q.month), to: addDays(next, -1) });
       const shown = byServiceType(found, minimum, (r) => ({
         collected: eur(Number(r?.collected ?? 0)),

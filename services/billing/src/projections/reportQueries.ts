@@ -1,10 +1,14 @@
 import type { ServiceContext } from '@casework/service-kit';
 import { type RawBuilder, sql } from 'kysely';
 
-/** Integer n ÷ d rounded half away from zero (the cent rounding of money), in SQL; n and d bigint. */
+/**
+ * Integer n ÷ d rounded half away from zero (the cent rounding of money), in SQL; n and d bigint, and
+ * integer arithmetic only (`sign()` would go through a float).
+ */
 const halfUp = (n: RawBuilder<unknown>, d: RawBuilder<unknown>) =>
   sql`(CASE WHEN ${d} = 0 THEN 0
-    ELSE sign(${n}) * sign(${d}) * ((2 * abs(${n}) + abs(${d})) / (2 * abs(${d}))) END)::bigint`;
+    WHEN (${n} < 0) <> (${d} < 0) THEN -((2 * abs(${n}) + abs(${d})) / (2 * abs(${d})))
+    ELSE (2 * abs(${n}) + abs(${d})) / (2 * abs(${d})) END)::bigint`;
 
 /**
  * Each statement's charges per service type (`parts`): its month's lines and the adjustments it carried,
@@ -63,7 +67,8 @@ export async function feesOfMonth(
         CASE WHEN st.net = 0 THEN 0 ELSE coalesce(paid.settled, 0) * p.due / st.net END AS raw
       FROM parts p JOIN st USING (statement_id) LEFT JOIN paid USING (statement_id)),
     ${shared(sql`statement_id`)}
-    SELECT service_type, count(DISTINCT client_id)::int AS clients, sum(assessed)::text AS assessed,
+    SELECT service_type, count(DISTINCT client_id) FILTER (WHERE due <> 0)::int AS clients,
+      sum(assessed)::text AS assessed,
       sum(adjusted)::text AS adjusted, sum(part)::text AS collected,
       sum(CASE WHEN due_on < ${q.asOf}::date THEN due - part ELSE 0 END)::text AS overdue
     FROM shares GROUP BY GROUPING SETS ((service_type), ())
@@ -99,7 +104,8 @@ export async function collectedBetween(
         CASE WHEN st.net = 0 THEN 0 ELSE x.amount * p.due / st.net END AS raw
       FROM settled x JOIN st USING (statement_id) JOIN parts p USING (statement_id)),
     ${shared(sql`statement_id, source_id, kind`)}
-    SELECT service_type, count(DISTINCT client_id)::int AS clients, sum(part)::text AS collected,
+    SELECT service_type, count(DISTINCT client_id) FILTER (WHERE part <> 0)::int AS clients,
+      sum(part)::text AS collected,
       sum(${halfUp(sql`part * state`, sql`due`)})::text AS state
     FROM shares GROUP BY GROUPING SETS ((service_type), ())
     ORDER BY service_type NULLS LAST`.execute(ctx.store.db);

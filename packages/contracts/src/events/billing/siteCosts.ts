@@ -8,7 +8,7 @@ import { SiteId } from '../placement/sites.js';
 /** A calendar month, `YYYY-MM`. */
 export const Month = z
   .string()
-  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM')
+  .regex(/^(19|20)\d{2}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM of 1900–2099')
   .meta({ description: 'A calendar month', example: '2027-01' });
 export type Month = z.infer<typeof Month>;
 
