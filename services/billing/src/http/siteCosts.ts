@@ -23,13 +23,13 @@ import { sql } from 'kysely';
 import { definitions, siteCostStream } from '../application/events.js';
 import { siteCostDecider } from '../domain/siteCost.js';
 
+/** The first month in euro. */
+const EURO_FROM = EURO_ADOPTED_ON.slice(0, 7);
+
 /**
  * A site's actual monthly cost of a place, set by its municipality's billing officers: the cap on every
  * fee there from that month on. A site another municipality runs reads as absent.
  */
-/** The first month in euro. */
-const EURO_FROM = EURO_ADOPTED_ON.slice(0, 7);
-
 export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.put(
     '/v1/billing/sites/:siteId/costs/:month',
