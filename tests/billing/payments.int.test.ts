@@ -328,5 +328,25 @@ t.test(
       4,
       'cash, the matched line, the assigned line, the reversed transfer',
     );
+
+    // the account as commands load it (its snapshot and the events after) is the fold of all its events
+    const { rows: snapshots } = await sql<{ snapshot_at: string; version: string }>`
+      SELECT n.version::text AS snapshot_at, s.version::text FROM billing.streams s
+      JOIN billing.snapshots n USING (stream_id) WHERE s.stream_id = ${`account-BLG01-${clientId}`}`.execute(
+      p.database.db,
+    );
+    t.ok(
+      snapshots.length === 1 && Number(snapshots[0]!.snapshot_at) < Number(snapshots[0]!.version),
+      'the account has events after its snapshot (payments since the last run)',
+    );
+    const fromSnapshot = await bill.get(`/v1/billing/accounts/BLG01/${clientId}`);
+    await sql`DELETE FROM billing.snapshots`.execute(p.database.db);
+    const fromEvents = await bill.get(`/v1/billing/accounts/BLG01/${clientId}`);
+    t.equal(fromSnapshot.statusCode, 200, fromSnapshot.body);
+    t.same(
+      fromSnapshot.json(),
+      fromEvents.json(),
+      'the same account from its snapshot as from all its events',
+    );
   },
 );

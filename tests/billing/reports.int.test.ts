@@ -53,6 +53,15 @@ t.test('fees due and collected, the state share to remit, place-days against cap
     [400, [{ field: 'body.monthlyCost.currency' }]],
     'a cost from January 2026 on is set in euro',
   );
+  const share = await bill.put(`/v1/billing/sites/${housing}/costs/2026-01`, {
+    monthlyCost: eur(150_000),
+    stateShareBasisPoints: 5000,
+  });
+  t.match(
+    [share.statusCode, share.json().code],
+    [422, 'STATE_SHARE_NOT_MIXED'],
+    "only a mixed site sets the state's part of its fees: a state-delegated one remits the tariff's",
+  );
   const dayCentre = await open('day_centre_elderly', 'municipal', 20);
   const grown = await p.post(
     `/v1/sites/${housing}/capacity`,

@@ -1,7 +1,8 @@
-import { composeEgn } from '@casework/contracts';
+import { composeEgn, ServiceTypeCode } from '@casework/contracts';
 import { eligibility } from '@casework/eligibility';
 import { intake } from '@casework/intake';
 import { placement } from '@casework/placement';
+import { serviceType as catalogued } from '@casework/reference-data';
 import type { ServiceModule } from '@casework/service-kit';
 import { eventually, requestsAs, type TestApp, testApp } from '@casework/testkit';
 import type { LightMyRequestResponse } from 'fastify';
@@ -174,7 +175,8 @@ export async function setUp(
           municipality: 'BLG01',
           address: 'Synthetic street 1, Bansko',
           provider: 'Synthetic provider',
-          funding: 'municipal',
+          // funded as its service type is by default (DOMAIN §3): billing remits the state's share of it
+          funding: catalogued(ServiceTypeCode.parse(serviceType)).defaultFunding,
           openedOn,
           places,
         },

@@ -22,6 +22,7 @@ export type ServiceTypeCode = z.infer<typeof ServiceTypeCode>;
 export const ServiceKind = z.enum(['residential', 'residential_household', 'day', 'community']);
 export type ServiceKind = z.infer<typeof ServiceKind>;
 export const Funding = z.enum(['state_delegated', 'municipal', 'mixed', 'programme']);
+export type Funding = z.infer<typeof Funding>;
 
 export const ServiceType = z.object({
   code: ServiceTypeCode,

@@ -23,6 +23,24 @@ t.test('calendar dates', async (t) => {
   t.ok(isValidCalendarDate('2024-02-29'));
   t.notOk(isValidCalendarDate('2026-02-29'));
   t.notOk(isValidCalendarDate('2026-1-01'));
+  t.notOk(isValidCalendarDate('2026-00-10'));
+  t.notOk(isValidCalendarDate('2026-04-31'));
+  t.notOk(isValidCalendarDate(' 2026-04-30'));
+  t.ok(isValidCalendarDate('2000-02-29'), 'divisible by 400: leap');
+  t.notOk(isValidCalendarDate('2100-02-29'), 'divisible by 100: not leap');
+  // the same answer as the calendar itself, for every day-shaped string of some telling years
+  const byCalendar = (v: string) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+  };
+  let differ = 0;
+  for (const year of ['0000', '0004', '1900', '1999', '2000', '2024', '2026', '2100', '9999'])
+    for (let month = 0; month <= 13; month++)
+      for (let day = 0; day <= 32; day++) {
+        const v = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+        if (isValidCalendarDate(v) !== byCalendar(v)) differ++;
+      }
+  t.equal(differ, 0, 'agrees with Date on every month and day of nine years');
   t.equal(addDays('2026-12-31', 1), '2027-01-01');
   t.equal(ageOn('2008-11-24', '2026-11-23'), 17);
   t.equal(ageOn('2008-11-23', '2026-11-23'), 18);

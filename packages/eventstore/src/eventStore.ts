@@ -83,9 +83,13 @@ const oneStreamAppend = (s: string, claim: string) => `WITH claimed AS (${claim}
  * probe, not a scan) and whether events wait behind the frontier (`held`). A reader that wants a few
  * types lets the database skip the rest: they are never sent or parsed.
  */
-export const logPage = (s: string, encoded: boolean, typed: boolean) => {
+export const logPage = (s: string, encoded: boolean, typed: boolean, dataless = false) => {
   const past = `(transaction_id, global_position) > ($1::xid8, $2::bigint) AND transaction_id < (SELECT frontier FROM f)`;
   const ofTypes = typed ? 'AND type = ANY($4::text[])' : '';
+  const data = encoded ? 'data::text' : 'data';
+  const withData = dataless
+    ? `CASE WHEN type = ANY($${typed ? 5 : 4}::text[]) THEN NULL ELSE ${data} END AS data`
+    : `${data} AS data`;
   // one head row (whether events are held, and the end of the log below the frontier), then the page's
   // rows: a thousand events do not each carry the head again
   return `WITH f AS MATERIALIZED (SELECT ${s}.safe_frontier() AS frontier)
@@ -106,7 +110,7 @@ export const logPage = (s: string, encoded: boolean, typed: boolean) => {
     LIMIT 1
   ) last ON true
   UNION ALL (
-    SELECT NULL, NULL, NULL, ${columns(encoded ? 'data::text AS data' : 'data')} FROM ${s}.events
+    SELECT NULL, NULL, NULL, ${columns(withData)} FROM ${s}.events
     WHERE ${past} ${ofTypes}
     ORDER BY events.transaction_id, events.global_position
     LIMIT $3
@@ -338,13 +342,23 @@ export class EventStore {
   }
 
   /** Keeps a stream's state at a version (a later one replaces it; an older one never does). */
-  async saveSnapshot(
+  saveSnapshot(
     streamId: string,
     snapshot: { version: number; codec: number; state: unknown },
     executor: Executor = this.db,
   ): Promise<void> {
+    return this.saveSnapshots([{ streamId, ...snapshot }], executor);
+  }
+
+  /** saveSnapshot for many streams in one statement (a batch of aggregates decided together). */
+  async saveSnapshots(
+    snapshots: readonly { streamId: string; version: number; codec: number; state: unknown }[],
+    executor: Executor = this.db,
+  ): Promise<void> {
+    if (snapshots.length === 0) return;
     await sql`INSERT INTO ${this.s}.snapshots (stream_id, version, codec, state)
-      VALUES (${streamId}, ${snapshot.version}, ${snapshot.codec}, ${JSON.stringify(snapshot.state)}::jsonb)
+      SELECT * FROM unnest(${snapshots.map((s) => s.streamId)}::text[], ${snapshots.map((s) => s.version)}::bigint[],
+        ${snapshots.map((s) => s.codec)}::int[], ${snapshots.map((s) => JSON.stringify(s.state))}::jsonb[])
       ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, codec = excluded.codec,
         state = excluded.state, taken_at = now()
       WHERE ${this.s}.snapshots.version < excluded.version OR ${this.s}.snapshots.codec <> excluded.codec`.execute(
@@ -388,12 +402,20 @@ export class EventStore {
     const { rows } = await (options.executor ?? this.db).executeQuery<
       EventRow & { through_tx: string | null; through_pos: string; held: boolean | null }
     >(
-      CompiledQuery.raw(this.#logPageSql(options.encoded === true, options.types !== undefined), [
-        after.transactionId,
-        after.globalPosition,
-        limit,
-        ...(options.types ? [[...options.types]] : []),
-      ]),
+      CompiledQuery.raw(
+        this.#logPageSql(
+          options.encoded === true,
+          options.types !== undefined,
+          options.withoutData !== undefined,
+        ),
+        [
+          after.transactionId,
+          after.globalPosition,
+          limit,
+          ...(options.types ? [[...options.types]] : []),
+          ...(options.withoutData ? [[...options.withoutData]] : []),
+        ],
+      ),
     );
     // put in commit order here: an ORDER BY would sort the page's wide rows again in the database, though
     // they come out of the index in that order (and this sort finds them so at once)
@@ -412,16 +434,16 @@ export class EventStore {
   }
 
   /**
-   * The statement of a page of the log (four in all), built once. Never a named prepared statement: the
+   * The statement of a page of the log (eight in all), built once. Never a named prepared statement: the
    * server would come to reuse a generic plan made without the position, and one made while the table was
    * small (a bitmap scan and a sort of every event after the position) takes a second a page for a reader
    * far behind, as a rebuild is; unnamed, each page is planned for where it starts.
    */
-  #logPageSql(encoded: boolean, typed: boolean): string {
-    const key = `${encoded}/${typed}`;
+  #logPageSql(encoded: boolean, typed: boolean, dataless: boolean): string {
+    const key = `${encoded}/${typed}/${dataless}`;
     let text = this.#logSql.get(key);
     if (!text) {
-      text = logPage(sql.id(this.schema).compile(this.db).sql, encoded, typed);
+      text = logPage(sql.id(this.schema).compile(this.db).sql, encoded, typed, dataless);
       this.#logSql.set(key, text);
     }
     return text;

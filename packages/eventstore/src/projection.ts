@@ -12,6 +12,11 @@ export type Projection = {
   name: string;
   /** Event types it applies: the only ones it reads from the log. */
   handles: readonly string[];
+  /**
+   * Of those, the types it reads in place, by event id, in its own SQL (`e.data` is null for them): their
+   * data is neither sent from the log nor parsed, only to be sent back.
+   */
+  readInPlace?: readonly string[];
   reset: (tx: Tx) => Promise<void>;
 } & (
   | { apply: (event: RecordedEvent, tx: Tx) => Promise<void>; applyBatch?: never }
@@ -46,6 +51,7 @@ export class ProjectionRunner {
       target,
       ...options,
       types: projection.handles,
+      ...(projection.readInPlace ? { withoutData: projection.readInPlace } : {}),
       handle: async (events, tx) => {
         if (projection.applyBatch) await projection.applyBatch(events, tx);
         else for (const e of events) await projection.apply(e, tx);

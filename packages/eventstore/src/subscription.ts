@@ -14,6 +14,8 @@ export type SubscriptionOptions = {
   handle: BatchHandler;
   /** Only these event types are read (and counted as lag); all when absent. */
   types?: readonly string[];
+  /** Of those, the types read without their data (the handler reads it in place, by event id). */
+  withoutData?: readonly string[];
   batchSize?: number;
   pollMs?: number;
   gatherMs?: number;
@@ -22,8 +24,14 @@ export type SubscriptionOptions = {
 };
 
 /** An event store's global log as a follower reads it: in commit order, below the safe frontier. */
-export function logSource(store: EventStore, types?: readonly string[]): FollowerSource<RecordedEvent> {
-  return follow(store, (after, limit) => store.readLog(after, { limit, ...(types ? { types } : {}) }));
+export function logSource(
+  store: EventStore,
+  types?: readonly string[],
+  withoutData?: readonly string[],
+): FollowerSource<RecordedEvent> {
+  return follow(store, (after, limit) =>
+    store.readLog(after, { limit, ...(types ? { types } : {}), ...(withoutData ? { withoutData } : {}) }),
+  );
 }
 
 /** The same, each event's data left as the JSON text the database holds (for a relay). */
@@ -59,7 +67,7 @@ export class Subscription extends Follower<RecordedEvent> {
   constructor(private readonly options: SubscriptionOptions) {
     super({
       name: options.name,
-      source: logSource(options.source, options.types),
+      source: logSource(options.source, options.types, options.withoutData),
       target: options.target,
       handle: async (events, tx) => {
         await options.handle(events, tx);

@@ -37,7 +37,13 @@ export type RecordedEvent = {
 export type EncodedEvent = Omit<RecordedEvent, 'data'> & { data: string };
 
 /** A read of the global log (EventStore.readLog); `limit` defaults to 500. */
-export type LogRead = { limit?: number; executor?: Executor; types?: readonly string[] };
+export type LogRead = {
+  limit?: number;
+  executor?: Executor;
+  types?: readonly string[];
+  /** Types whose data the reader does not want (it reads them where they lie): their events come with data null. */
+  withoutData?: readonly string[];
+};
 
 /** A page of the global log and the position its reader may checkpoint (see EventStore.readLog). */
 export type LogPage<E> = {

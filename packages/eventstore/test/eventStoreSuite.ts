@@ -186,6 +186,27 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
     t.same(await store.readStreams([]), new Map());
   });
 
+  t.test('snapshots: a later version replaces, an older never does, another codec is not read', async (t) => {
+    await store.saveSnapshots([
+      { streamId: 'snap-1', version: 3, codec: 1, state: { n: 3 } },
+      { streamId: 'snap-2', version: 5, codec: 1, state: { n: 5 } },
+    ]);
+    await store.saveSnapshots([
+      { streamId: 'snap-1', version: 2, codec: 1, state: { n: 2 } },
+      { streamId: 'snap-2', version: 7, codec: 1, state: { n: 7 } },
+    ]);
+    await store.saveSnapshot('snap-3', { version: 1, codec: 2, state: { n: 1 } });
+    await store.saveSnapshots([]);
+    t.same([...(await store.loadSnapshots(['snap-1', 'snap-2', 'snap-3', 'snap-none'], 1))].sort(), [
+      ['snap-1', { version: 3, state: { n: 3 } }],
+      ['snap-2', { version: 7, state: { n: 7 } }],
+    ]);
+    // a new codec replaces the old one's state, whatever its version
+    await store.saveSnapshot('snap-2', { version: 1, codec: 2, state: { m: 1 } });
+    t.same(await store.loadSnapshots(['snap-2'], 1), new Map());
+    t.same(await store.loadSnapshots(['snap-2'], 2), new Map([['snap-2', { version: 1, state: { m: 1 } }]]));
+  });
+
   t.test(
     'two writers with the same expected version: one wins, the other gets a ConcurrencyError',
     async (t) => {

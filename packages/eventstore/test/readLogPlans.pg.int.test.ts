@@ -30,15 +30,18 @@ t.test('a page of the log walks the commit-order index, whatever its position, l
     'es',
   );
   prepared.length = 0; // the appends' statements, prepared at once
-  for (const types of [undefined, ['Rare']]) {
-    const read = { limit: 1, ...(types ? { types } : {}) };
-    await store.readLog(START, read);
-    await store.readLog(START, { ...read, encoded: true });
-  }
+  for (const types of [undefined, ['Rare']])
+    for (const withoutData of [undefined, ['Common']]) {
+      const read = { limit: 1, ...(types ? { types } : {}), ...(withoutData ? { withoutData } : {}) };
+      await store.readLog(START, read);
+      await store.readLog(START, { ...read, encoded: true });
+    }
   await database.close();
   t.same(prepared, [], 'no page of the log is a named statement');
-  const texts = [false, true].flatMap((encoded) =>
-    [false, true].map((typed) => logPage('"es"', encoded, typed)),
+  const pages = [false, true].flatMap((encoded) =>
+    [false, true].flatMap((typed) =>
+      [false, true].map((dataless) => ({ typed, dataless, text: logPage('"es"', encoded, typed, dataless) })),
+    ),
   );
 
   const admin = new pg.Client({ connectionString: url });
@@ -63,9 +66,8 @@ t.test('a page of the log walks the commit-order index, whatever its position, l
 
   const { c, plans } = await explainingClient(t, url);
   for (const mode of ['force_custom_plan', 'force_generic_plan'])
-    for (const [i, text] of [...new Set(texts)].entries()) {
-      const typed = text.includes('$4');
-      const name = `${mode} ${i}${typed ? ' (typed)' : ''}`;
+    for (const [i, { typed, dataless, text }] of pages.entries()) {
+      const name = `${mode} ${i}${typed ? ' (typed)' : ''}${dataless ? ' (some without data)' : ''}`;
       await c.query(`SET plan_cache_mode = ${mode}`);
       plans.length = 0;
       // from the start, then from positions spread over the log; small and large pages
@@ -73,7 +75,13 @@ t.test('a page of the log walks the commit-order index, whatever its position, l
         const { rows } = await c.query({
           name: `log-${i}`,
           text,
-          values: [at.tx, at.pos, call % 2 ? 1000 : 10, ...(typed ? [['Rare']] : [])],
+          values: [
+            at.tx,
+            at.pos,
+            call % 2 ? 1000 : 10,
+            ...(typed ? [['Rare']] : []),
+            ...(dataless ? [['Common']] : []),
+          ],
         });
         t.ok(rows.length > 1, `${name}, call ${call}: a head row and events`);
       }

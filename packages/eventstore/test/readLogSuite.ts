@@ -63,6 +63,27 @@ export function readLogSuite(t: Test, connect: (t: Test) => Promise<Database>) {
     const encoded = await store.readLog(START, { types: ['B'], encoded: true });
     t.equal(typeof encoded.events[0]?.data, 'string', 'encoded: the data as JSON text');
     t.same(encoded.through, next.through);
+
+    // a reader that reads A's data in place gets A without it, B with it, the same events in the same order
+    for (const e of [false, true]) {
+      const page = await store.readLog(START, { limit: 10_000, withoutData: ['A'], encoded: e as true });
+      t.same(
+        page.events.map((x) => x.eventId),
+        [...all, ...next.events].map((x) => x.eventId),
+        `${e ? 'encoded: ' : ''}the same events without some data`,
+      );
+      t.same(
+        page.events.filter((x) => x.data !== null).map((x) => x.type),
+        ['B'],
+        `${e ? 'encoded: ' : ''}only B's data`,
+      );
+    }
+    const typedDataless = await store.readLog(START, { types: ['B'], withoutData: ['B'] });
+    t.same(
+      typedDataless.events.map((x) => [x.eventId, x.data]),
+      [[b.metadata.id, null]],
+      'typed and without data',
+    );
   });
 
   t.test('a full page: through is its last event, the rest is read from there', async (t) => {

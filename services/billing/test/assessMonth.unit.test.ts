@@ -5,11 +5,13 @@ import {
   DomainError,
   eur,
   type FactKind,
+  type Funding,
   type Money,
   type ServiceKind,
   type ServiceTypeCode,
   type TariffBody,
 } from '@casework/contracts';
+import { serviceType } from '@casework/reference-data';
 import t from 'tap';
 import { type AppliedTariff, assessMonth, type Lookups, type SiteCost } from '../src/domain/assessMonth.js';
 import { type ClientFacts, foldInputs, type Input, type InputRow } from '../src/domain/clientFacts.js';
@@ -86,7 +88,17 @@ const sites = {
   flat: randomUUID(),
   lunch: randomUUID(),
   noCost: randomUUID(),
+  // protected housing the municipality runs on its own budget, beyond the map's places
+  municipalHousing: randomUUID(),
+  // a mixed rehabilitation centre whose cost setting gives the state 40% of its fees
+  mixedOwnShare: randomUUID(),
 };
+/** Who funds each site; any other is funded as its service type is by default (DOMAIN §3). */
+const fundings = new Map<string, Funding>([
+  [sites.rehabilitation, 'mixed'],
+  [sites.mixedOwnShare, 'mixed'],
+  [sites.municipalHousing, 'municipal'],
+]);
 const costs = new Map<string, SiteCost>([
   [sites.protected, { monthlyCost: eur(150_000) }], // €1,500.00
   [sites.supervised, { monthlyCost: eur(120_000) }], // €1,200.00
@@ -95,6 +107,8 @@ const costs = new Map<string, SiteCost>([
   [sites.dayCentre, { monthlyCost: eur(40_000) }],
   [sites.rehabilitation, { monthlyCost: eur(50_000) }],
   [sites.flat, { monthlyCost: eur(25_000), floorAreaSquareMetres: 45.5 }], // €250.00, 45.50 m²
+  [sites.municipalHousing, { monthlyCost: eur(150_000) }],
+  [sites.mixedOwnShare, { monthlyCost: eur(50_000), stateShareBasisPoints: 4000 }],
 ]);
 
 /** The lookups, recording the date each tariff was looked up on. */
@@ -108,6 +122,7 @@ function lookups() {
     cost: (siteId) => costs.get(siteId),
     // the law's rule as billing-parameters.json has it
     respite: () => ({ freeDaysPerYear: 14, disabilityOverPercent: 90 }),
+    funding: (siteId, type) => fundings.get(siteId) ?? serviceType(type).defaultFunding,
   };
   return { stub, asked };
 }
@@ -572,6 +587,30 @@ t.test("(15) the state's share: all of it, none of it, a quarter", async (t) => 
   d.income(eur(60_000), '2027-01-01');
   const [line] = assess('2027-03', d.facts());
   t.strictSame([line?.amount, line?.stateShare], [eur(12_774), eur(3_194)]);
+});
+
+t.test("the state's share follows who funds the site, not only the tariff", async (t) => {
+  // protected housing the municipality funds itself: the national tariff still sets the fee, 70% of
+  // 600.00 = €420.00, but none of it is the state's (the tariff's 100% is for the state-delegated places)
+  const c = client();
+  c.admitted(place('protected_housing', sites.municipalHousing), '2027-01-04');
+  c.income(eur(60_000), '2027-01-01');
+  t.strictSame(
+    assess('2027-03', c.facts()).map((l) => [l.amount, l.stateShare]),
+    [[eur(42_000), eur(0)]],
+    'a municipal site: nothing to remit',
+  );
+
+  // a mixed centre whose cost setting gives the state 40% (the tariff says 25%): 30% of 600.00 =
+  // €180.00 for the whole of March; the state's 180.00 × 4,000 ÷ 10,000 = €72.00
+  const d = client();
+  d.admitted(place('rehabilitation_centre', sites.mixedOwnShare, 'day'), '2027-01-06');
+  d.income(eur(60_000), '2027-01-01');
+  t.strictSame(
+    assess('2027-03', d.facts()).map((l) => [l.amount, l.stateShare]),
+    [[eur(18_000), eur(7_200)]],
+    "a mixed site: its own part, in place of the tariff's",
+  );
 });
 
 t.test('a stay in another municipality is not on this one’s assessment', async (t) => {

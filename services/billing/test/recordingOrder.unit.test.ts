@@ -29,6 +29,7 @@ const lookups: Lookups = {
   tariff: () => ({ tariffId: 'protected_housing:national', version: 1, body }),
   cost: () => ({ monthlyCost: eur(90_000) }),
   respite: () => ({ freeDaysPerYear: 14, disabilityOverPercent: 90 }),
+  funding: () => 'state_delegated',
 };
 
 type Input = { type: string; data: Record<string, unknown> };

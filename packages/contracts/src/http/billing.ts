@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MunicipalityCode } from '../codes.js';
-import { Month } from '../events/billing/siteCosts.js';
+import { Month, SiteStateShare } from '../events/billing/siteCosts.js';
 import { AssessmentLine } from '../events/billing/statements.js';
 import { TariffBody, TariffId } from '../events/billing/tariffs.js';
 import { ClientId } from '../events/intake/clients.js';
@@ -89,6 +89,7 @@ export const SiteCostBody = z
   .object({
     monthlyCost: Money.refine((m) => m.amountMinor > 0, { message: 'must be more than zero' }),
     floorAreaSquareMetres: z.number().multipleOf(0.01).positive().max(10_000).optional(),
+    stateShareBasisPoints: SiteStateShare.optional(),
   })
   .meta({ id: 'SiteCostBody', example: { monthlyCost: eur(150_000) } });
 export const SiteCostRecord = z
@@ -97,7 +98,12 @@ export const SiteCostRecord = z
     municipality: MunicipalityCode,
     serviceType: ServiceTypeCode,
     settings: z.array(
-      z.object({ from: Month, monthlyCost: Money, floorAreaSquareMetres: z.number().optional() }),
+      z.object({
+        from: Month,
+        monthlyCost: Money,
+        floorAreaSquareMetres: z.number().optional(),
+        stateShareBasisPoints: SiteStateShare.optional(),
+      }),
     ),
     version: z.number().int(),
   })

@@ -3,6 +3,7 @@ import {
   breaksRule,
   conflictWith,
   eur,
+  type Funding,
   type LocalDate,
   type Money,
   type Month,
@@ -10,11 +11,11 @@ import {
   ServiceTypeCode,
 } from '@casework/contracts';
 import { ConcurrencyError, type Tx } from '@casework/eventstore';
-import { billingParameters } from '@casework/reference-data';
+import { billingParameters, serviceType } from '@casework/reference-data';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { paymentReferenceFor } from '../bank/paymentReference.js';
-import { type Account, type AccountEvent, accountDecider } from '../domain/account.js';
+import { type Account, accountDecider } from '../domain/account.js';
 import type { Lookups } from '../domain/assessMonth.js';
 import { monthEnd, monthStart } from '../domain/billableDays.js';
 import { type ClientFacts, foldInputs, type InputRow } from '../domain/clientFacts.js';
@@ -22,7 +23,8 @@ import { dueDate } from '../domain/dueDate.js';
 import { type Period, type PeriodEvent, periodDecider } from '../domain/period.js';
 import { costFor, type SiteCostEvent, type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
 import { assessStatement, type SiteCostChange } from '../domain/statementAssessment.js';
-import { accountStream, definitions, fold, periodStream, siteCostStream } from './events.js';
+import { type LoadedAccount, loadAccounts, snapshotAccountsDue } from './accountState.js';
+import { definitions, fold, periodStream, siteCostStream } from './events.js';
 import { Tariffs } from './tariffs.js';
 
 /** Clients per transaction: one read of their inputs and accounts, one append of their statements. */
@@ -85,6 +87,12 @@ export async function issueStatements(
     SELECT client_id FROM ${sql.id(ctx.store.schema, 'client_directory')} WHERE merged_into IS NOT NULL
     ORDER BY client_id`.execute(db);
 
+  // a site billing learned of before it kept funding is funded as its service type is by default
+  const { rows: sites } = await sql<{ site_id: string; funding: Funding | null }>`
+    SELECT site_id, funding FROM ${sql.id(ctx.store.schema, 'sites')} WHERE municipality = ${municipality}`.execute(
+    db,
+  );
+  const funding = new Map(sites.map((r) => [r.site_id, r.funding]));
   const tariffs = new Tariffs(ctx);
   await tariffs.prepare(ServiceTypeCode.options.map((serviceType) => ({ serviceType, municipality })));
   const siteCosts = new Map<string, SiteCosts>();
@@ -93,6 +101,7 @@ export async function issueStatements(
   const lookups: Lookups = {
     tariff: (serviceType, m, on) => tariffs.inForce(serviceType, m, on),
     cost: (siteId, m) => costFor(siteCosts.get(siteId) ?? siteCostDecider.initialState, m),
+    funding: (siteId, type) => funding.get(siteId) ?? serviceType(type).defaultFunding,
     respite: (on) => {
       const p = billingParameters(municipality, on);
       return {
@@ -216,9 +225,10 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
       })),
     );
   }
-  const accounts = await ctx.store.readStreams(
-    c.clients.map((id) => accountStream(id, c.municipality)),
+  const accounts = await loadAccounts(
+    ctx,
     tx,
+    c.clients.map((clientId) => ({ clientId, municipality: c.municipality })),
   );
   const periodId = periodStream(c.municipality, c.month);
   const { version: periodVersion, events: periodEvents } = await ctx.store.readStream(periodId, {
@@ -229,11 +239,11 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
   const yyyymm = c.month.replace('-', '');
   const dueOn = dueDate(c.month, c.today, c.dueDay);
   // what each client's statement would be, numbered later: only those with something to state are issued
-  const drafts = c.clients.flatMap((clientId) => {
+  const drafts = c.clients.flatMap((clientId, i) => {
     const rows = inputs.get(clientId)!;
     const f = facts.get(clientId)!;
-    const stream = accounts.get(accountStream(clientId, c.municipality))!;
-    const account = fold<Account, AccountEvent>(accountDecider, stream.events);
+    const loaded = accounts[i]!;
+    const account = loaded.state;
     const { lines, reassessed, siteCostVersions } = assessStatement({
       municipality: c.municipality,
       month: c.month,
@@ -271,7 +281,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
       const issued = trial.find((e) => e.type === 'StatementIssued');
       if (!issued || issued.data.adjustments.length === 0) return [];
     }
-    return [{ clientId, account, version: stream.version, command }];
+    return [{ clientId, account, loaded, command }];
   });
   if (drafts.length === 0) return { statements: 0, adjustments: 0, assessed: 0, totalDue: 0 };
 
@@ -283,6 +293,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
   let adjustments = 0;
   let assessed = 0;
   let totalDue = 0;
+  const decided: { loaded: LoadedAccount; state: Account; version: number }[] = [];
   const appends = drafts.map((d, n) => {
     const events = accountDecider.decide(
       d.command(`${c.municipality}-${yyyymm}-${String(first + n).padStart(6, '0')}`),
@@ -295,9 +306,14 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
         totalDue += e.data.totalDue.amountMinor;
       }
     }
+    decided.push({
+      loaded: d.loaded,
+      state: events.reduce(accountDecider.evolve, d.account),
+      version: d.loaded.version + events.length,
+    });
     return appendOf(
       ctx,
-      { streamId: accountStream(d.clientId, c.municipality), streamType: 'account', version: d.version },
+      { streamId: d.loaded.streamId, streamType: 'account', version: d.loaded.version },
       events,
       definitions,
       c.cause,
@@ -316,6 +332,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
     ],
     tx,
   );
+  await snapshotAccountsDue(ctx, tx, decided);
   await sql`INSERT INTO ${sql.id(ctx.store.schema, 'accounts')} (client_id, municipality, last_month)
     SELECT unnest(${drafts.map((d) => d.clientId)}::uuid[]), ${c.municipality}, ${c.month}
     ON CONFLICT (client_id, municipality) DO UPDATE SET last_month = greatest(accounts.last_month, EXCLUDED.last_month)`.execute(

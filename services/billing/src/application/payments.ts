@@ -8,11 +8,12 @@ import {
   sofiaDate,
 } from '@casework/contracts';
 import { ConcurrencyError, type Tx } from '@casework/eventstore';
-import { appendOf, type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
+import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import { type Account, type AccountCommand, type AccountEvent, accountDecider } from '../domain/account.js';
-import { accountStream, definitions } from './events.js';
+import { loadAccounts, snapshotAccountsDue } from './accountState.js';
+import { definitions } from './events.js';
 
 export type AccountRef = { clientId: string; municipality: MunicipalityCode };
 
@@ -27,15 +28,18 @@ export async function decideOnAccount(
   command: AccountCommand,
   cause: Cause,
 ): Promise<{ state: Account; events: AccountEvent[] }> {
-  const streamId = accountStream(account.clientId, account.municipality);
-  const { state, version } = await loadAggregate(ctx, streamId, accountDecider, tx);
-  const events = accountDecider.decide(command, state);
-  if (events.length > 0)
+  const [loaded] = await loadAccounts(ctx, tx, [account]);
+  const { streamId, version } = loaded!;
+  const events = accountDecider.decide(command, loaded!.state);
+  const state = events.reduce(accountDecider.evolve, loaded!.state);
+  if (events.length > 0) {
     await ctx.store.append(
       [appendOf(ctx, { streamId, streamType: 'account', version }, events, definitions, cause)],
       tx,
     );
-  return { state: events.reduce(accountDecider.evolve, state), events };
+    await snapshotAccountsDue(ctx, tx, [{ loaded: loaded!, state, version: version + events.length }]);
+  }
+  return { state, events };
 }
 
 /** Runs `work` in a transaction, again (a few times) when an append lost a race. */

@@ -121,6 +121,9 @@ function accountOf(state: Account) {
   return state.owner;
 }
 
+/** The shape of Account as kept in snapshots: bump it on any change to Account, and older ones are not read. */
+export const ACCOUNT_CODEC = 1;
+
 export const initialState: Account = {
   stated: {},
   charged: {},

@@ -9,11 +9,13 @@ import {
   earliest,
   eur,
   type FeeBasis,
+  type Funding,
   type LocalDate,
   latest,
   type Money,
   type Month,
   prorate,
+  type ServiceTypeCode,
   type TariffBody,
   toEur,
 } from '@casework/contracts';
@@ -23,8 +25,11 @@ import { monthlyFee } from './monthlyFee.js';
 
 /** A tariff version as an assessment applies it. */
 export type AppliedTariff = { tariffId: string; version: number; body: TariffBody };
-/** A site's actual monthly cost of a place, and its floor area when it is a dwelling. */
-export type SiteCost = { monthlyCost: Money; floorAreaSquareMetres?: number };
+/**
+ * A site's actual monthly cost of a place, its floor area when it is a dwelling, and a mixed site's
+ * state part of its fees.
+ */
+export type SiteCost = { monthlyCost: Money; floorAreaSquareMetres?: number; stateShareBasisPoints?: number };
 
 /** The law's respite rule: free days a year for a disability over the percentage with outside assistance. */
 export type RespiteRule = { freeDaysPerYear: number; disabilityOverPercent: number };
@@ -33,8 +38,21 @@ export type RespiteRule = { freeDaysPerYear: number; disabilityOverPercent: numb
 export type Lookups = {
   tariff(serviceType: string, municipality: string, on: LocalDate): AppliedTariff | undefined;
   cost(siteId: string, month: Month): SiteCost | undefined;
+  /** Who funds the site (placement's record of it, else its service type's default). */
+  funding(siteId: string, serviceType: ServiceTypeCode): Funding;
   respite(on: LocalDate): RespiteRule;
 };
+
+/**
+ * The state's part of a line's fee, in basis points: at a state-delegated site what the tariff gives it,
+ * at a mixed site the part set with the site's cost (the tariff's until one is set), at a municipal or
+ * programme site none: the municipality keeps what it funds.
+ */
+export function stateShareBasisPoints(funding: Funding, tariff: TariffBody, cost: SiteCost): number {
+  if (funding === 'state_delegated') return tariff.stateShareBasisPoints;
+  if (funding === 'mixed') return cost.stateShareBasisPoints ?? tariff.stateShareBasisPoints;
+  return 0;
+}
 
 /** Residential services for children: a young person who was in one before 18 is exempt until 21. */
 const CHILDREN_RESIDENTIAL = new Set(['family_type_centre_children']);
@@ -269,7 +287,11 @@ function lineOf(month: Month, stay: Stay, facts: ClientFacts, lookups: Lookups):
     fullCost: full?.fullCost ?? null,
     fullMonth,
     amount,
-    stateShare: prorate(amount, tariff.body.stateShareBasisPoints, 10_000),
+    stateShare: prorate(
+      amount,
+      stateShareBasisPoints(lookups.funding(stay.siteId, stay.serviceType), tariff.body, cost),
+      10_000,
+    ),
     capped: !full && fee.capped,
     convertedFromBgn: full
       ? cost.monthlyCost.currency === 'BGN' || full.convertedFromBgn

@@ -18,7 +18,8 @@ export function decide(command: SetSiteCost, state: SiteCosts): SiteCostEvent[] 
   if (
     now &&
     same(now.monthlyCost, data.monthlyCost) &&
-    now.floorAreaSquareMetres === data.floorAreaSquareMetres
+    now.floorAreaSquareMetres === data.floorAreaSquareMetres &&
+    now.stateShareBasisPoints === data.stateShareBasisPoints
   )
     return [];
   return [{ type: 'SiteCostSet', data }];
@@ -29,6 +30,7 @@ export function evolve(state: SiteCosts, event: SiteCostEvent): SiteCosts {
   const cost: SiteCost = {
     monthlyCost: d.monthlyCost,
     ...(d.floorAreaSquareMetres !== undefined ? { floorAreaSquareMetres: d.floorAreaSquareMetres } : {}),
+    ...(d.stateShareBasisPoints !== undefined ? { stateShareBasisPoints: d.stateShareBasisPoints } : {}),
   };
   return { from: { ...state.from, [d.from]: cost } };
 }

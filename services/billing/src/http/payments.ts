@@ -20,7 +20,6 @@ import {
   decodeCursor,
   inJurisdiction,
   jurisdictionOf,
-  loadAggregate,
   notFound,
   principalOf,
   type ServiceContext,
@@ -30,9 +29,8 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { accountStream } from '../application/events.js';
+import { type LoadedAccount, loadAccounts } from '../application/accountState.js';
 import { inTransaction, recordPayment, reversePayment } from '../application/payments.js';
-import { accountDecider } from '../domain/account.js';
 import { paymentsOf } from '../projections/paymentQueries.js';
 import { assertClientNamed } from './clientReaders.js';
 
@@ -172,11 +170,9 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     async (request) => {
       const { municipality, clientId } = request.params;
       assertMayAsk(jurisdictionOf(principalOf(request)), { municipality });
-      const { state, version } = await loadAggregate(
-        ctx,
-        accountStream(clientId, municipality),
-        accountDecider,
-      );
+      const [{ state, version }] = (await loadAccounts(ctx, ctx.store.db, [{ clientId, municipality }])) as [
+        LoadedAccount,
+      ];
       if (version === 0 || !state.owner) throw notFound('the account');
       const statements = Object.entries(state.statements)
         .sort(([, a], [, b]) => a.month.localeCompare(b.month))

@@ -1,4 +1,5 @@
 import {
+  breaksRule,
   commandProblems,
   EURO_ADOPTED_ON,
   type MunicipalityCode,
@@ -7,6 +8,7 @@ import {
   SiteCostParams,
   SiteCostRecord,
 } from '@casework/contracts';
+import { serviceType } from '@casework/reference-data';
 import {
   badRequest,
   causeOf,
@@ -37,7 +39,8 @@ export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
       config: { roles: ['billing_officer'] },
       schema: {
         tags: ['billing'],
-        summary: "Set a site's actual monthly cost of a place from a month on (and a dwelling's floor area)",
+        summary:
+          "Set a site's actual monthly cost of a place from a month on (and a dwelling's floor area, a mixed site's state share)",
         params: SiteCostParams,
         body: SiteCostBody,
         response: { 200: SiteCostRecord, ...commandProblems },
@@ -45,13 +48,25 @@ export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
     },
     async (request, reply) => {
       const { siteId, month } = request.params;
-      const { rows } = await sql<{ municipality: MunicipalityCode; service_type: string }>`
-        SELECT municipality, service_type FROM ${sql.id(ctx.store.schema, 'sites')} WHERE site_id = ${siteId}::uuid`.execute(
-        ctx.store.db,
-      );
+      const { rows } = await sql<{
+        municipality: MunicipalityCode;
+        service_type: string;
+        funding: string | null;
+      }>`
+        SELECT municipality, service_type, funding FROM ${sql.id(ctx.store.schema, 'sites')}
+        WHERE site_id = ${siteId}::uuid`.execute(ctx.store.db);
       const site = rows[0] && { ...rows[0], service_type: ServiceTypeCode.parse(rows[0].service_type) };
       if (!site || !covers(jurisdictionOf(principalOf(request)), site.municipality))
         throw notFound('the site');
+      const funding = site.funding ?? serviceType(site.service_type).defaultFunding;
+      if (request.body.stateShareBasisPoints !== undefined && funding !== 'mixed')
+        throw breaksRule(
+          'STATE_SHARE_NOT_MIXED',
+          "only a site of mixed funding sets the state's part of its fees",
+          {
+            funding,
+          },
+        );
       // leva are for what was set before the euro; a cost from 2026 on is set in euro
       if (request.body.monthlyCost.currency === 'BGN' && month >= EURO_FROM)
         throw badRequest('body.monthlyCost.currency', `a cost from ${EURO_FROM} on is in EUR`);

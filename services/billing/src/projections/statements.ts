@@ -88,6 +88,7 @@ export const statementsProjection = (schema: string): Projection => {
   return {
     name: 'statements',
     handles: [...ADDED, StatementNumbersAllocated.name, PeriodClosed.name, ...paymentEventTypes],
+    readInPlace: [...ADDED],
     async applyBatch(events, tx) {
       let run: RecordedEvent[] = [];
       for (const e of events) {

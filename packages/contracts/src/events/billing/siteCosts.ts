@@ -12,6 +12,19 @@ export const Month = z
   .meta({ description: 'A calendar month', example: '2027-01' });
 export type Month = z.infer<typeof Month>;
 
+/** Of a mixed site's fees, the state's part in basis points (10000 = all): what of them is remitted. */
+export const SiteStateShare = z
+  .number()
+  .int()
+  .min(0)
+  .max(10_000)
+  .meta({
+    description:
+      "For a site of mixed funding: the state's part of its fees in basis points (10000 = all), remitted by " +
+      "the 25th in place of the tariff's share. A state-delegated site remits the tariff's share, a municipal " +
+      'or programme site none.',
+  });
+
 export const SiteCostSet = defineEvent({
   service: 'billing',
   name: 'SiteCostSet',
@@ -19,7 +32,7 @@ export const SiteCostSet = defineEvent({
   published: true,
   description:
     "A site's actual monthly cost of a place from a month on (until a later setting): no fee is ever " +
-    'more. A dwelling let by floor area carries its area.',
+    "more. A dwelling let by floor area carries its area, a mixed site the state's part of its fees.",
   schema: z
     .object({
       siteId: SiteId,
@@ -34,6 +47,7 @@ export const SiteCostSet = defineEvent({
         .max(10_000)
         .optional()
         .meta({ description: 'Floor area of a dwelling, for rents by the square metre' }),
+      stateShareBasisPoints: SiteStateShare.optional(),
     })
     .meta({ id: 'SiteCostSet' }),
 });
