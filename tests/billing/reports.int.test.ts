@@ -287,6 +287,30 @@ t.test('fees due and collected, the state share to remit, place-days against cap
       await bill.get('/v1/billing/reports/remittance?month=2027-01&municipality=BLG01')
     ).json();
     t.same(january.total.collected, eur(0), 'nothing was collected in January');
+
+    // €10.00 the third resident paid on 31 December, recorded only today (3 February), after December's
+    // remittance day (25 January): December's report has gone, so it is remitted with January's (whose
+    // day, 25 February, is to come), once; February's is as before
+    const late = await bill.post(
+      `/v1/billing/statements/${(await statementOf(third)).statementId}/payments`,
+      { amount: eur(1_000), receivedOn: '2026-12-31', method: 'cash' },
+    );
+    t.equal(late.statusCode, 201, late.body);
+    const carried = await settled(
+      '/v1/billing/reports/remittance?month=2027-01&municipality=BLG01',
+      (b) => (b.total as { collected: { amountMinor: number } }).collected.amountMinor === 1_000,
+    );
+    t.match(
+      (carried as { rows: unknown[] } | undefined)?.rows,
+      [{ serviceType: 'protected_housing', clients: 1, collected: eur(1_000), stateShare: eur(1_000) }],
+      "January's remittance carries the payment recorded after December's was due",
+    );
+    const december = (
+      await bill.get('/v1/billing/reports/remittance?month=2026-12&municipality=BLG01')
+    ).json();
+    t.same(december.total.collected, eur(0), 'December, already remitted, is not changed by it');
+    const again = (await bill.get('/v1/billing/reports/remittance?month=2027-02&municipality=BLG01')).json();
+    t.same(again.total.collected, eur(52_000), 'nor is February');
   });
 
   await t.test('place-days used against capacity, and the delegated funding figure', async (t) => {

@@ -28,11 +28,11 @@ t.test(
 
     const clientId = await p.register(41);
     /** Waits until billing has consumed an event of the type about the client. */
-    const learned = async (type: string) =>
+    const learned = async (type: string, client = clientId) =>
       t.ok(
         await eventually(async () => {
           const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM billing.inputs
-          WHERE client_id = ${clientId}::uuid AND type = ${type}`.execute(p.database.db);
+          WHERE client_id = ${client}::uuid AND type = ${type}`.execute(p.database.db);
           return rows[0]!.n > 0 ? true : undefined;
         }),
         `billing learned of the ${type}`,
@@ -150,15 +150,55 @@ t.test(
     );
     t.equal(discharged.statusCode, 200, 'discharged on 25 December, recorded in February');
     await learned('Discharged');
+
+    // a whole stay learned after the close: admitted 1 December and discharged 20 December, both recorded
+    // in February, for a client with no statement and no stay in January. In service 1–19 = 19 days;
+    // 70% of €500.00 = €350.00 × 19 ÷ 31 = 214.516… → €214.52 for December, on January's statement
+    const late = await p.register(42);
+    const lateIncome = await p.post(`/v1/clients/${late}/facts/incomes`, {
+      validFrom: '2026-01-01',
+      source: 'pension',
+      monthlyAmount: { amountMinor: 50_000, currency: 'EUR' },
+    });
+    t.equal(lateIncome.statusCode, 201, lateIncome.body);
+    await p.makeEligible(late, 'protected_housing', { assessedOn: '2026-11-20' });
+    const lateStay = await p.admit(late, siteId, '2026-12-01');
+    t.equal(lateStay.statusCode, 201, `admitted on 1 December, recorded in February: ${lateStay.body}`);
+    const left = await p.post(
+      `/v1/placements/${lateStay.json().placementId}/discharge`,
+      { on: '2026-12-20', reason: 'returned_to_family', destination: { kind: 'family_home' } },
+      p.supervisor,
+    );
+    t.equal(left.statusCode, 200, left.body);
+    await learned('Discharged', late);
+
     const january = await eventually(async () => {
       const r = await bill.post('/v1/billing/periods/BLG01/2027-01/statements', {});
-      return r.statusCode === 200 && r.json().statements === 1 ? r.json() : undefined;
+      return r.statusCode === 200 && r.json().statements === 2 ? r.json() : undefined;
     });
     t.match(january, {
-      statements: 1,
-      adjustments: 1,
+      statements: 2,
+      adjustments: 2,
       assessed: { amountMinor: 0 },
-      totalDue: { amountMinor: 0 },
+      totalDue: { amountMinor: 21_452 },
+    });
+    const lateStatement = await eventually(async () => {
+      const r = await bill.get(`/v1/billing/statements?month=2027-01&clientId=${late}`);
+      return r.json().items?.[0];
+    });
+    const lateDetail = (await bill.get(`/v1/billing/statements/${lateStatement.statementId}`)).json();
+    t.match(lateDetail, {
+      lines: [],
+      adjustments: [
+        {
+          correctsMonth: '2026-12',
+          placementId: lateStay.json().placementId,
+          billed: { amountMinor: 0 },
+          corrected: { amountMinor: 21_452 },
+          amount: { amountMinor: 21_452 },
+        },
+      ],
+      totalDue: { amountMinor: 21_452 },
     });
     const janStatement = await eventually(async () => {
       const r = await bill.get(`/v1/billing/statements?month=2027-01&clientId=${clientId}`);

@@ -356,9 +356,11 @@ export class EventStore {
     executor: Executor = this.db,
   ): Promise<void> {
     if (snapshots.length === 0) return;
+    // one JSON document, not a jsonb[] of states: no array literal escaped and parsed again per state
     await sql`INSERT INTO ${this.s}.snapshots (stream_id, version, codec, state)
-      SELECT * FROM unnest(${snapshots.map((s) => s.streamId)}::text[], ${snapshots.map((s) => s.version)}::bigint[],
-        ${snapshots.map((s) => s.codec)}::int[], ${snapshots.map((s) => JSON.stringify(s.state))}::jsonb[])
+      SELECT x."streamId", x.version, x.codec, x.state
+      FROM jsonb_to_recordset(${JSON.stringify(snapshots)}::jsonb)
+        AS x("streamId" text, version bigint, codec int, state jsonb)
       ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, codec = excluded.codec,
         state = excluded.state, taken_at = now()
       WHERE ${this.s}.snapshots.version < excluded.version OR ${this.s}.snapshots.codec <> excluded.codec`.execute(

@@ -36,7 +36,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { monthEnd, monthStart } from '../domain/billableDays.js';
 import { withheld } from '../domain/disclosure.js';
-import { collectedBetween, feesOfMonth, siteFiguresOfMonth } from '../projections/reportQueries.js';
+import { feesOfMonth, remittedFor, siteFiguresOfMonth } from '../projections/reportQueries.js';
 
 /** Billing officers report on their municipality; directorate analysts on their oblast; integrators on any. */
 const REPORTERS = ['billing_officer', 'directorate_analyst', 'integrator'] as const;
@@ -150,6 +150,10 @@ const csvRows = (
 const withTotal = (report: { rows: readonly Record<string, unknown>[]; total: Record<string, unknown> }) =>
   csvRows([...report.rows, { serviceType: 'total', ...report.total }], () => 'EUR');
 
+/** The day a municipality remits the state's share of the month before `monthStartOn`'s month. */
+const remittanceDay = (municipality: string, monthStartOn: string) =>
+  `${monthStartOn.slice(0, 7)}-${String(billingParameters(municipality, monthStartOn).remittanceDay).padStart(2, '0')}`;
+
 export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.get(
     '/v1/billing/reports/fees',
@@ -169,7 +173,14 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       const q = request.query;
       const { codes, area, minimum, name } = areaOf(request, q);
       const asOf = asOfFor(q.month, q.asOf, minimum, sofiaDate(ctx.clock()));
-      const found = await feesOfMonth(ctx, { codes, month: q.month, asOf });
+      // outside the municipality, what was known by the cut-off too: a payment recorded later, though
+      // received before, would change a final report and show itself in the difference
+      const found = await feesOfMonth(ctx, {
+        codes,
+        month: q.month,
+        asOf,
+        ...(minimum !== null ? { knownBy: asOf } : {}),
+      });
       const shown = byServiceType(found, minimum, (r) => {
         const [assessed, adjusted, collected] = [r?.assessed, r?.adjusted, r?.collected].map((v) =>
           Number(v ?? 0),
@@ -212,26 +223,34 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       const q = request.query;
       const { codes, area, minimum, name } = areaOf(request, q);
       const next = monthEnd(q.month);
-      if (minimum !== null && next > sofiaDate(ctx.clock()))
+      // each municipality's remittance day of the month after (and of this one: the previous window's end)
+      const windows = codes.map((municipality) => ({
+        municipality,
+        from: monthStart(q.month),
+        to: addDays(next, -1),
+        after: remittanceDay(municipality, monthStart(q.month)),
+        through: remittanceDay(municipality, next),
+      }));
+      // what is recorded until the remittance day still counts: outside the municipality a month is shown
+      // only once it is final, so two days' figures cannot be subtracted to show one person's payment
+      const final = windows.reduce((last, w) => (w.through > last ? w.through : last), '');
+      if (minimum !== null && final >= sofiaDate(ctx.clock()))
         throw breaksRule(
           'REPORT_NOT_FINAL',
-          'outside the municipality a month is reported once it has ended',
-          {
-            month: q.month,
-          },
+          "outside the municipality a month's remittance is reported once its remittance day has passed",
+          { month: q.month, finalAfter: final },
         );
-      const found = await collectedBetween(ctx, { codes, from: monthStart(q.month), to: addDays(next, -1) });
+      const found = await remittedFor(ctx, windows);
       const shown = byServiceType(found, minimum, (r) => ({
         collected: eur(Number(r?.collected ?? 0)),
         stateShare: eur(Number(r?.state ?? 0)),
         municipalShare: eur(Number(r?.collected ?? 0) - Number(r?.state ?? 0)),
       }));
-      // an oblast's municipalities may each set their own day: the earliest of them
-      const day = Math.min(...codes.map((c) => billingParameters(c, next).remittanceDay));
       const report: RemittanceReport = {
         month: q.month,
         area,
-        remitBy: `${next.slice(0, 7)}-${String(day).padStart(2, '0')}`,
+        // an oblast's municipalities may each set their own day: the earliest of them
+        remitBy: windows.reduce((first, w) => (w.through < first ? w.through : first), final),
         minimumClients: minimum,
         ...shown,
       };

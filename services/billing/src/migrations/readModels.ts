@@ -4,6 +4,8 @@ import type { Migration } from 'kysely/migration';
 import { paymentsMigration } from './0201_payments.js';
 import { reportsMigration } from './0202_reports.js';
 import { paymentListsMigration } from './0203_payment_lists.js';
+import { settlementsRecordedMigration } from './0204_settlements_recorded.js';
+import { accountSnapshotsMigration } from './0205_account_snapshots.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -124,4 +126,6 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
   '0201_payments': paymentsMigration(schema),
   '0202_reports': reportsMigration(schema),
   '0203_payment_lists': paymentListsMigration(schema),
+  '0204_settlements_recorded': settlementsRecordedMigration(schema),
+  '0205_account_snapshots': accountSnapshotsMigration(schema),
 });

@@ -4,6 +4,7 @@ import {
   BankStatementImported,
   PaymentRecorded,
   PaymentReversed,
+  sofiaDate,
 } from '@casework/contracts';
 import type { RecordedEvent, Tx } from '@casework/eventstore';
 import { sql } from 'kysely';
@@ -38,9 +39,10 @@ export async function applyPaymentEvent(schema: string, e: RecordedEvent, tx: Tx
     on: string,
     allocations: readonly { statementId: string; amount: { amountMinor: number } }[],
   ) =>
-    sql`INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date, amount)
+    sql`INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date,
+        recorded_on, amount)
       SELECT a.statement_id, ${d.paymentId}::uuid, ${kind}, ${d.municipality}, ${d.clientId}::uuid, ${on}::date,
-        ${kind === 'payment' ? 1 : -1}::int * a.amount
+        ${sofiaDate(new Date(e.metadata.time))}::date, ${kind === 'payment' ? 1 : -1}::int * a.amount
       FROM unnest(${allocations.map((a) => a.statementId)}::uuid[], ${allocations.map((a) => a.amount.amountMinor)}::bigint[])
         AS a(statement_id, amount)
       ON CONFLICT DO NOTHING`.execute(tx);

@@ -48,11 +48,11 @@ export type FeesRow = {
 
 /**
  * A month's statements in some municipalities by service type (and the total: service_type null): what
- * they charge and what had been settled of it by the end of `asOf`.
+ * they charge and what had been settled of it by the end of `asOf` (and recorded by `knownBy`, if given).
  */
 export async function feesOfMonth(
   ctx: ServiceContext,
-  q: { codes: readonly string[]; month: string; asOf: string },
+  q: { codes: readonly string[]; month: string; asOf: string; knownBy?: string },
 ): Promise<FeesRow[]> {
   const s = (t: string) => sql.id(ctx.store.schema, t);
   const { rows } = await sql<FeesRow>`WITH st AS (
@@ -61,7 +61,9 @@ export async function feesOfMonth(
     ${partsOf(s)},
     paid AS (
       SELECT statement_id, sum(amount)::bigint AS settled FROM ${s('settlements')}
-      WHERE statement_id IN (SELECT statement_id FROM st) AND on_date <= ${q.asOf}::date GROUP BY statement_id),
+      WHERE statement_id IN (SELECT statement_id FROM st) AND on_date <= ${q.asOf}::date
+        ${q.knownBy ? sql`AND recorded_on <= ${q.knownBy}::date` : sql``}
+      GROUP BY statement_id),
     split AS (
       SELECT p.*, st.client_id, st.due_on, coalesce(paid.settled, 0) AS settled,
         CASE WHEN st.net = 0 THEN 0 ELSE coalesce(paid.settled, 0) * p.due / st.net END AS raw
@@ -83,18 +85,36 @@ export type RemittanceRow = {
   state: string;
 };
 
+/** A municipality's month of remittance: the money moved in [from, to], recorded in (after, through]. */
+export type RemittanceWindow = {
+  municipality: string;
+  from: string;
+  to: string;
+  after: string;
+  through: string;
+};
+
 /**
- * What was settled in some municipalities between two days (payments received, credit applied, less
- * reversals) by service type, and the state's share of it under each statement's tariffs.
+ * What a month's remittance carries in some municipalities, by service type, and the state's share of it
+ * under each statement's tariffs: what was settled in the month (payments received, credit applied, less
+ * reversals) and recorded by its remittance day, and what was settled earlier but recorded after the
+ * previous remittance day (so late news is remitted once, with the next month, never lost).
  */
-export async function collectedBetween(
+export async function remittedFor(
   ctx: ServiceContext,
-  q: { codes: readonly string[]; from: string; to: string },
+  windows: readonly RemittanceWindow[],
 ): Promise<RemittanceRow[]> {
   const s = (t: string) => sql.id(ctx.store.schema, t);
-  const { rows } = await sql<RemittanceRow>`WITH settled AS (
-      SELECT statement_id, source_id, kind, client_id, amount FROM ${s('settlements')}
-      WHERE municipality = ANY(${q.codes}::text[]) AND on_date BETWEEN ${q.from}::date AND ${q.to}::date),
+  const col = (k: keyof RemittanceWindow) => windows.map((w) => w[k]);
+  const { rows } = await sql<RemittanceRow>`WITH w AS (
+      SELECT * FROM unnest(${col('municipality')}::text[], ${col('from')}::date[], ${col('to')}::date[],
+        ${col('after')}::date[], ${col('through')}::date[]) AS w(municipality, from_d, to_d, after_d, through_d)),
+    settled AS (
+      SELECT x.statement_id, x.source_id, x.kind, x.client_id, x.amount FROM ${s('settlements')} x JOIN w USING (municipality)
+      WHERE x.on_date BETWEEN w.from_d AND w.to_d AND x.recorded_on <= w.through_d
+      UNION ALL
+      SELECT x.statement_id, x.source_id, x.kind, x.client_id, x.amount FROM ${s('settlements')} x JOIN w USING (municipality)
+      WHERE x.recorded_on > w.after_d AND x.recorded_on <= w.through_d AND x.on_date < w.from_d),
     st AS (
       SELECT statement_id, assessed + adjusted AS net, adjustments FROM ${s('statements')}
       WHERE statement_id IN (SELECT statement_id FROM settled)),

@@ -49,8 +49,9 @@ export const statementsProjection = (schema: string): Projection => {
           FROM ${s('events')} e WHERE e.event_id = ANY(${issued}::uuid[])
           ON CONFLICT (statement_id) DO NOTHING
           RETURNING statement_id, client_id, municipality, issued_on, credit_applied, assessed + adjusted AS net)
-        INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date, amount)
-        SELECT statement_id, statement_id, k.kind, municipality, client_id, issued_on, k.amount
+        INSERT INTO ${s('settlements')} (statement_id, source_id, kind, municipality, client_id, on_date,
+          recorded_on, amount)
+        SELECT statement_id, statement_id, k.kind, municipality, client_id, issued_on, issued_on, k.amount
         FROM added, LATERAL (VALUES ('credit', credit_applied), ('below_zero', net)) AS k(kind, amount)
         WHERE CASE k.kind WHEN 'credit' THEN k.amount > 0 ELSE k.amount < 0 END`.execute(tx);
     if (raised.length > 0)
