@@ -341,7 +341,7 @@ export class EventStore {
     return new Map(rows.map((r) => [r.stream_id, { version: Number(r.version), state: r.state }]));
   }
 
-  /** Keeps a stream's state at a version (a later one replaces it; an older one never does). */
+  /** Keeps a stream's state at a version (a later one replaces it, an older one only with another codec). */
   saveSnapshot(
     streamId: string,
     snapshot: { version: number; codec: number; state: unknown },
@@ -350,7 +350,7 @@ export class EventStore {
     return this.saveSnapshots([{ streamId, ...snapshot }], executor);
   }
 
-  /** saveSnapshot for many streams in one statement (a batch of aggregates decided together). */
+  /** saveSnapshot for many streams in one statement (a batch of aggregates decided together), each once. */
   async saveSnapshots(
     snapshots: readonly { streamId: string; version: number; codec: number; state: unknown }[],
     executor: Executor = this.db,

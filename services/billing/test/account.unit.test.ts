@@ -224,6 +224,33 @@ t.test('a reassessed month that comes out higher: an adjustment owed', async (t)
   t.strictSame(statementOf(events)?.totalDue, eur(44_000));
 });
 
+t.test('a statement of adjustments only is state-funded when they are (a stay learned late)', async (t) => {
+  // no account before; March closed without this client, whose protected-housing stay in March is learned
+  // in April: April has no line, March's €420.00 (the state's all of it) comes as an adjustment
+  const late = issue('2027-04', [], {
+    reassessed: [{ month: '2027-03', lines: [line(housing, 42_000)], learned: [randomUUID()] }],
+  });
+  const events = decided([], late);
+  t.strictSame(
+    [statementOf(events)?.stateShare, statementOf(events)?.totalDue],
+    [eur(0), eur(42_000)],
+    "the month's own lines carry no state share",
+  );
+  const statement = stateOf(events).statements[late.statementId];
+  t.equal(statement?.stateFunded, true, 'but it is counted for arrears of a state-funded service');
+  // the same for a day centre's adjustment with no state share: not state-funded
+  const municipal = issue('2027-04', [], {
+    reassessed: [
+      {
+        month: '2027-03',
+        lines: [line(dayCentre, 18_000, 'day_centre_elderly', 0)],
+        learned: [randomUUID()],
+      },
+    ],
+  });
+  t.equal(stateOf(decided([], municipal)).statements[municipal.statementId]?.stateFunded, false);
+});
+
 t.test('a reassessment that changes nothing raises nothing', async (t) => {
   const april = issue('2027-04', [line(housing, 42_000)], {
     reassessed: [

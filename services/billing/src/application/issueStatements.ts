@@ -84,12 +84,14 @@ export async function issueStatements(
     WHERE municipality = ${municipality} AND last_month >= ${lookback[0] ?? month}
     UNION
     -- a stay within the lookback learned only after its months were stated (an admission recorded after
-    -- the discharge): no account yet, and nothing this month, but months to charge
+    -- the discharge): no statement within the lookback (none ever, or one long ago before a return), and
+    -- nothing this month, but months to charge
     SELECT client_id FROM ${sql.id(ctx.store.schema, 'stays')} st
     WHERE municipality = ${municipality} AND from_date < ${monthStart(month)}::date
       AND (to_date IS NULL OR to_date > ${monthStart(lookback[0] ?? month)}::date)
       AND NOT EXISTS (SELECT 1 FROM ${sql.id(ctx.store.schema, 'accounts')} a
-        WHERE a.client_id = st.client_id AND a.municipality = ${municipality})
+        WHERE a.client_id = st.client_id AND a.municipality = ${municipality}
+          AND a.last_month >= ${lookback[0] ?? month})
     EXCEPT
     -- a record merged into another is billed as its survivor (whose inputs include it), never itself
     SELECT client_id FROM ${sql.id(ctx.store.schema, 'client_directory')} WHERE merged_into IS NOT NULL

@@ -84,7 +84,7 @@ export type Account = {
   /** Per `<month> <placementId>`: what the stay has been charged for the month, adjustments included. */
   charged: Record<string, { amount: number; stateShare: number; serviceType: AssessmentLine['serviceType'] }>;
   /** Adjustments raised and not yet on a statement. */
-  pending: { adjustmentId: string; amount: Money }[];
+  pending: { adjustmentId: string; amount: Money; stateShare?: number }[];
   /** Euro cents owed to the client, set against the next statements. */
   credit: number;
   /** Each statement issued and what of it is still owed (euro cents). */
@@ -121,8 +121,11 @@ function accountOf(state: Account) {
   return state.owner;
 }
 
-/** The shape of Account as kept in snapshots: bump it on any change to Account, and older ones are not read. */
-export const ACCOUNT_CODEC = 1;
+/**
+ * Account as kept in snapshots: bump it on any change to Account's shape or to what `evolve` makes of an
+ * event, and older snapshots are no longer read (the account is folded from its events again).
+ */
+export const ACCOUNT_CODEC = 2;
 
 export const initialState: Account = {
   stated: {},
@@ -399,7 +402,10 @@ export function evolve(state: Account, event: AccountEvent): Account {
       return {
         ...state,
         charged: { ...state.charged, [k]: { amount, stateShare, serviceType: d.serviceType } },
-        pending: [...state.pending, { adjustmentId: d.adjustmentId, amount: d.amount }],
+        pending: [
+          ...state.pending,
+          { adjustmentId: d.adjustmentId, amount: d.amount, stateShare: d.stateShare?.amountMinor ?? 0 },
+        ],
       };
     }
     case 'StatementIssued': {
@@ -417,7 +423,9 @@ export function evolve(state: Account, event: AccountEvent): Account {
             dueOn: d.dueOn,
             totalDue: d.totalDue.amountMinor,
             outstanding: d.totalDue.amountMinor,
-            stateFunded: d.stateShare.amountMinor > 0,
+            // a state-funded charge on it, of the month or of an earlier one by adjustment (a stay learned
+            // late comes as adjustments only)
+            stateFunded: d.stateShare.amountMinor > 0 || state.pending.some((p) => (p.stateShare ?? 0) > 0),
           },
         },
       };

@@ -11,9 +11,14 @@ export const initialState: SiteCosts = { from: {} };
 
 const same = (a: Money, b: Money) => a.amountMinor === b.amountMinor && a.currency === b.currency;
 
-/** Sets the cost from a month on; the same setting again changes nothing. */
+/**
+ * Sets the cost from a month on; the same setting again changes nothing. A mixed site's state part
+ * not given again is the one in force that month (a new cost does not silently hand it back to the tariff).
+ */
 export function decide(command: SetSiteCost, state: SiteCosts): SiteCostEvent[] {
-  const { type: _, ...data } = command;
+  const { type: _, ...given } = command;
+  const share = given.stateShareBasisPoints ?? costFor(state, given.from)?.stateShareBasisPoints;
+  const data = share === undefined ? given : { ...given, stateShareBasisPoints: share };
   const now = state.from[data.from];
   if (
     now &&

@@ -20,9 +20,9 @@ export const SiteStateShare = z
   .max(10_000)
   .meta({
     description:
-      "For a site of mixed funding: the state's part of its fees in basis points (10000 = all), remitted by " +
-      "the 25th in place of the tariff's share. A state-delegated site remits the tariff's share, a municipal " +
-      'or programme site none.',
+      "For a site of mixed funding: the state's part of its fees in basis points (10000 = all), remitted on " +
+      "the remittance day in place of the tariff's share; a later setting that does not give it keeps it. A " +
+      "state-delegated site remits the tariff's share, a municipal or programme site none.",
   });
 
 export const SiteCostSet = defineEvent({
