@@ -21,22 +21,7 @@ t.test('fees due and collected, the state share to remit, place-days against cap
   const analyst = requestsAs(p.app, await p.as(['directorate_analyst'], { oblast: 'BG-01' }, 'rdsa-blg'));
 
   const open = async (serviceType: string, funding: string, places: number) => {
-    const r = await p.post(
-      '/v1/sites',
-      {
-        name: `Synthetic ${serviceType}`,
-        serviceType,
-        municipality: 'BLG01',
-        address: 'Synthetic street 2, Bansko',
-        provider: 'Synthetic provider',
-        funding,
-        openedOn: '2026-01-05',
-        places,
-      },
-      p.supervisor,
-    );
-    t.equal(r.statusCode, 201, r.body);
-    const siteId = r.json().siteId as string;
+    const siteId = await p.openSite(serviceType, places, '2026-01-05', funding);
     const cost = await eventually(async () => {
       const c = await bill.put(`/v1/billing/sites/${siteId}/costs/2026-01`, { monthlyCost: eur(150_000) });
       return c.statusCode === 200 ? c : undefined;

@@ -22,7 +22,8 @@ export type Placement = TestApp & {
   /** Registers a person in another municipality, by that municipality's case manager. */
   registerIn: (serial: number, municipality: string, caller: Caller) => Promise<string>;
   /** Opens a site in Bansko (BLG01) and returns its id. */
-  openSite: (serviceType: string, places: number, openedOn?: string) => Promise<string>;
+  /** Opens a site in Bansko, funded as its service type is by default unless `funding` says otherwise. */
+  openSite: (serviceType: string, places: number, openedOn?: string, funding?: string) => Promise<string>;
   /**
    * Makes a registered client eligible for a service type through intake (a ТЕЛК decision, an
    * application, a needs assessment recommending it, a referral where one is needed) and waits until
@@ -48,7 +49,12 @@ const REFERRAL_NEEDED = new Set([
   'day_centre_adults_disabilities',
 ]);
 /** Service types whose default rule set asks for a needs assessment recommending them. */
-const ASSESSED = new Set(['protected_housing', 'social_housing_special_status', 'day_centre_elderly']);
+const ASSESSED = new Set([
+  'protected_housing',
+  'social_housing_special_status',
+  'day_centre_elderly',
+  'rehabilitation_centre',
+]);
 
 /**
  * Intake, eligibility and placement (and any service `also` names) in one app, talking through JetStream,
@@ -166,7 +172,7 @@ export async function setUp(
       if (!(await known(id, caller))) throw new Error('placement did not learn of the client');
       return id;
     },
-    openSite: async (serviceType, places, openedOn = '2026-01-05') => {
+    openSite: async (serviceType, places, openedOn = '2026-01-05', funding = undefined) => {
       const r = await post(
         '/v1/sites',
         {
@@ -176,7 +182,7 @@ export async function setUp(
           address: 'Synthetic street 1, Bansko',
           provider: 'Synthetic provider',
           // funded as its service type is by default (DOMAIN §3): billing remits the state's share of it
-          funding: catalogued(ServiceTypeCode.parse(serviceType)).defaultFunding,
+          funding: funding ?? catalogued(ServiceTypeCode.parse(serviceType)).defaultFunding,
           openedOn,
           places,
         },
