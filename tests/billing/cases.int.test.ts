@@ -3,6 +3,7 @@ import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t, { type Test } from 'tap';
 import { setUp } from '../placement/harness.js';
+import { billingLearned, listedStatement } from './waits.js';
 
 // Hand-computed billing cases over HTTP, with real PostgreSQL and JetStream: an absence of exactly 3
 // days, a transfer on the 15th between services with different tariffs, a discharge on the 1st, February
@@ -55,14 +56,7 @@ t.test('billing cases computed by hand', async (t) => {
 
   /** Waits until billing has consumed at least `count` events of the type about the client. */
   const learned = async (clientId: string, type: string, count = 1) =>
-    t.ok(
-      await eventually(async () => {
-        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM billing.inputs
-          WHERE client_id = ${clientId}::uuid AND type = ${type}`.execute(p.database.db);
-        return rows[0]!.n >= count ? true : undefined;
-      }),
-      `billing learned of ${count} ${type}`,
-    );
+    t.ok(await billingLearned(p.database.db, clientId, type, count), `billing learned of ${count} ${type}`);
   /** Runs a month's statements for Bansko (the platform's today is after the month). */
   const run = async (month: string) => {
     const r = await bill.post(`/v1/billing/periods/BLG01/${month}/statements`, {});
@@ -71,10 +65,7 @@ t.test('billing cases computed by hand', async (t) => {
   };
   /** A client's statement of a month, read in full; undefined when there is none. */
   const statementOf = async (clientId: string, month: string) => {
-    const listed = await eventually(async () => {
-      const r = await bill.get(`/v1/billing/statements?month=${month}&clientId=${clientId}`);
-      return r.statusCode === 200 && r.json().items.length === 1 ? r.json().items[0] : undefined;
-    });
+    const listed = await listedStatement(bill, clientId, month);
     if (!listed) return undefined;
     const r = await bill.get(`/v1/billing/statements/${listed.statementId}`);
     return { body: r.body, json: r.json() as Statement };

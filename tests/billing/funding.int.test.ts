@@ -1,8 +1,8 @@
 import { billing } from '@casework/billing';
 import { eventually, requestsAs } from '@casework/testkit';
-import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
+import { billingLearned, listedStatement } from './waits.js';
 
 // The state's share of a fee follows who funds the site, over HTTP with real PostgreSQL and JetStream:
 // Bansko runs a protected housing on its own budget (municipal) and a rehabilitation centre funded
@@ -55,14 +55,7 @@ t.test('a municipal site remits nothing, a mixed one its own part', async (t) =>
       return r.statusCode === 201 ? r : undefined;
     });
     t.equal(admitted?.statusCode, 201, `admitted to the ${serviceType} on 1 December`);
-    t.ok(
-      await eventually(async () => {
-        const { rows } = await sql`SELECT 1 FROM billing.inputs WHERE client_id = ${clientId}::uuid
-          AND type = 'Admitted'`.execute(p.database.db);
-        return rows.length > 0 ? true : undefined;
-      }),
-      'billing learned of the admission',
-    );
+    t.ok(await billingLearned(p.database.db, clientId, 'Admitted'), 'billing learned of the admission');
   }
 
   // protected housing: 70% of €600.00 = €420.00 for all 31 days, none of it the state's (municipal);
@@ -70,11 +63,8 @@ t.test('a municipal site remits nothing, a mixed one its own part', async (t) =>
   const run = await bill.post('/v1/billing/periods/BLG01/2026-12/statements', {});
   t.match([run.statusCode, run.json()], [200, { statements: 2, assessed: eur(60_000) }], run.body);
   const statementOf = async (clientId: string) => {
-    const listed = await eventually(async () => {
-      const r = await bill.get(`/v1/billing/statements?month=2026-12&clientId=${clientId}`);
-      return r.statusCode === 200 && r.json().items.length === 1 ? r.json().items[0] : undefined;
-    });
-    return (await bill.get(`/v1/billing/statements/${listed.statementId}`)).json();
+    const listed = await listedStatement(bill, clientId, '2026-12');
+    return (await bill.get(`/v1/billing/statements/${listed?.statementId}`)).json();
   };
   t.match(
     (await statementOf(resident)).lines,

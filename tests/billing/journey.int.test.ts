@@ -4,6 +4,7 @@ import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t, { type Test } from 'tap';
 import { setUp } from '../placement/harness.js';
+import { billingLearned, listedStatement } from './waits.js';
 
 // The placement journey (tests/placement/journey.int.test.ts) carried through to its statements, over
 // HTTP with real PostgreSQL and JetStream: one woman born in 1970 with a pension of €613.00 a month,
@@ -107,14 +108,7 @@ t.test('the journey from protected housing to social housing with special status
 
   /** Waits until billing has consumed at least `count` events of the type about her. */
   const learned = async (type: string, count = 1) =>
-    t.ok(
-      await eventually(async () => {
-        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM billing.inputs
-          WHERE client_id = ${elena}::uuid AND type = ${type}`.execute(p.database.db);
-        return rows[0]!.n >= count ? true : undefined;
-      }),
-      `billing learned of ${count} ${type}`,
-    );
+    t.ok(await billingLearned(p.database.db, elena, type, count), `billing learned of ${count} ${type}`);
   /** Runs a month's statements for Bansko (the platform's today is after the month). */
   const run = async (month: string) => {
     const r = await bill.post(`/v1/billing/periods/BLG01/${month}/statements`, {});
@@ -123,10 +117,7 @@ t.test('the journey from protected housing to social housing with special status
   };
   /** Her statement of a month, read in full; undefined when there is none. */
   const statementOf = async (month: string): Promise<Read> => {
-    const listed = await eventually(async () => {
-      const r = await bill.get(`/v1/billing/statements?month=${month}&clientId=${elena}`);
-      return r.statusCode === 200 && r.json().items.length === 1 ? r.json().items[0] : undefined;
-    });
+    const listed = await listedStatement(bill, elena, month);
     if (!listed) return undefined;
     const r = await bill.get(`/v1/billing/statements/${listed.statementId}`);
     return { body: r.body, json: r.json() as Statement };

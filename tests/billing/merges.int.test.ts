@@ -3,6 +3,7 @@ import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
+import { billingLearned } from './waits.js';
 
 // A record merged into another is billed as the survivor; an unmerge gives it its own history back: the
 // survivor is credited what the duplicate's stay was charged to it, and the duplicate owes its months on
@@ -35,12 +36,7 @@ t.test('merged, billed as the survivor; unmerged, each on its own account again'
   await p.makeEligible(duplicate, 'protected_housing');
   t.equal((await p.admit(duplicate, siteId, '2026-12-01')).statusCode, 201);
   /** Waits until billing has consumed an event of the type kept under the client. */
-  const learned = (clientId: string, type: string) =>
-    eventually(async () => {
-      const { rows } = await sql`SELECT 1 FROM billing.inputs WHERE client_id = ${clientId}::uuid
-        AND type = ${type}`.execute(p.database.db);
-      return rows.length > 0 ? true : undefined;
-    });
+  const learned = (clientId: string, type: string) => billingLearned(p.database.db, clientId, type);
   t.ok(await learned(duplicate, 'Admitted'), 'billing learned of the admission');
 
   const reason = { reason: 'registered twice (synthetic case)' };

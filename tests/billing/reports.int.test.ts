@@ -1,9 +1,9 @@
 import { billing } from '@casework/billing';
 import { composeEgn } from '@casework/contracts';
 import { eventually, requestsAs } from '@casework/testkit';
-import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
+import { billingLearned, listedStatement } from './waits.js';
 
 // The fees, remittance and place-days reports of December 2026 over HTTP with real PostgreSQL and
 // JetStream, every figure worked out by hand above its assertion (money in euro cents). Bansko (BLG01,
@@ -85,14 +85,7 @@ t.test('fees due and collected, the state share to remit, place-days against cap
       return admitted.statusCode === 201 ? admitted : undefined;
     });
     t.equal(r?.statusCode, 201, `admitted on ${on}`);
-    t.ok(
-      await eventually(async () => {
-        const { rows } = await sql`SELECT 1 FROM billing.inputs WHERE client_id = ${clientId}::uuid
-          AND type = 'Admitted'`.execute(p.database.db);
-        return rows.length > 0 ? true : undefined;
-      }),
-      'billing learned of the admission',
-    );
+    t.ok(await billingLearned(p.database.db, clientId, 'Admitted'), 'billing learned of the admission');
   };
   await stay(first, 60_000, housing, 'protected_housing', '2026-12-01');
   await stay(second, 50_000, housing, 'protected_housing', '2026-12-10');
@@ -105,10 +98,7 @@ t.test('fees due and collected, the state share to remit, place-days against cap
   const run = await bill.post('/v1/billing/periods/BLG01/2026-12/statements', {});
   t.match([run.statusCode, run.json()], [200, { statements: 4, assessed: eur(103_839) }], run.body);
   const statementOf = async (clientId: string) =>
-    (await eventually(async () => {
-      const r = await bill.get(`/v1/billing/statements?month=2026-12&clientId=${clientId}`);
-      return r.statusCode === 200 && r.json().items.length === 1 ? r.json().items[0] : undefined;
-    })) as { statementId: string };
+    (await listedStatement(bill, clientId, '2026-12')) as { statementId: string };
   const pay = async (clientId: string, amount: number) => {
     const r = await bill.post(
       `/v1/billing/statements/${(await statementOf(clientId)).statementId}/payments`,

@@ -4,6 +4,7 @@ import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
+import { listedStatement } from './waits.js';
 
 // The law's exemptions, the full-cost rule and the group fee, from facts recorded in intake, billed over
 // HTTP with real PostgreSQL and JetStream: a pupil of 19, savings of 1,200.00 лв declared in 2025, a client
@@ -99,11 +100,8 @@ t.test(
     t.match([run.statusCode, run.json()], [200, { statements: 4, assessed: eur(154_452) }], run.body);
 
     const lineOf = async (clientId: string) => {
-      const listed = await eventually(async () => {
-        const r = await bill.get(`/v1/billing/statements?month=2026-12&clientId=${clientId}`);
-        return r.statusCode === 200 && r.json().items.length === 1 ? r.json().items[0] : undefined;
-      });
-      const statement = (await bill.get(`/v1/billing/statements/${listed.statementId}`)).json();
+      const listed = await listedStatement(bill, clientId, '2026-12');
+      const statement = (await bill.get(`/v1/billing/statements/${listed?.statementId}`)).json();
       t.equal(statement.lines.length, 1, 'one line');
       return statement.lines[0];
     };

@@ -1,8 +1,8 @@
 import { billing } from '@casework/billing';
 import { eventually, requestsAs } from '@casework/testkit';
-import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
+import { billingLearned } from './waits.js';
 
 // A month billed from placement's and intake's events over HTTP, with real PostgreSQL and JetStream, and
 // a late discharge after the month closed. Today is 2027-02-03 for the whole platform.
@@ -29,14 +29,7 @@ t.test(
     const clientId = await p.register(41);
     /** Waits until billing has consumed an event of the type about the client. */
     const learned = async (type: string, client = clientId) =>
-      t.ok(
-        await eventually(async () => {
-          const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM billing.inputs
-          WHERE client_id = ${client}::uuid AND type = ${type}`.execute(p.database.db);
-          return rows[0]!.n > 0 ? true : undefined;
-        }),
-        `billing learned of the ${type}`,
-      );
+      t.ok(await billingLearned(p.database.db, client, type), `billing learned of the ${type}`);
     const income = await p.post(`/v1/clients/${clientId}/facts/incomes`, {
       validFrom: '2026-01-01',
       source: 'pension',

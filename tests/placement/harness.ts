@@ -172,7 +172,7 @@ export async function setUp(
       if (!(await known(id, caller))) throw new Error('placement did not learn of the client');
       return id;
     },
-    openSite: async (serviceType, places, openedOn = '2026-01-05', funding = undefined) => {
+    openSite: async (serviceType, places, openedOn = '2026-01-05', funding) => {
       const r = await post(
         '/v1/sites',
         {

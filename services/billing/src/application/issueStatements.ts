@@ -75,23 +75,25 @@ export async function issueStatements(
       `${month} is closed: late charges come as adjustments on the next statement`,
     );
 
+  // the first month a run may still correct
+  const since = lookback[0] ?? month;
   const { rows: candidates } = await sql<{ client_id: string }>`
     SELECT client_id FROM ${sql.id(ctx.store.schema, 'stays')}
     WHERE municipality = ${municipality} AND from_date < ${monthEnd(month)}::date
       AND (to_date IS NULL OR to_date > ${monthStart(month)}::date)
     UNION
     SELECT client_id FROM ${sql.id(ctx.store.schema, 'accounts')}
-    WHERE municipality = ${municipality} AND last_month >= ${lookback[0] ?? month}
+    WHERE municipality = ${municipality} AND last_month >= ${since}
     UNION
     -- a stay within the lookback learned only after its months were stated (an admission recorded after
     -- the discharge): no statement within the lookback (none ever, or one long ago before a return), and
     -- nothing this month, but months to charge
     SELECT client_id FROM ${sql.id(ctx.store.schema, 'stays')} st
     WHERE municipality = ${municipality} AND from_date < ${monthStart(month)}::date
-      AND (to_date IS NULL OR to_date > ${monthStart(lookback[0] ?? month)}::date)
+      AND (to_date IS NULL OR to_date > ${monthStart(since)}::date)
       AND NOT EXISTS (SELECT 1 FROM ${sql.id(ctx.store.schema, 'accounts')} a
         WHERE a.client_id = st.client_id AND a.municipality = ${municipality}
-          AND a.last_month >= ${lookback[0] ?? month})
+          AND a.last_month >= ${since})
     EXCEPT
     -- a record merged into another is billed as its survivor (whose inputs include it), never itself
     SELECT client_id FROM ${sql.id(ctx.store.schema, 'client_directory')} WHERE merged_into IS NOT NULL

@@ -28,16 +28,16 @@ export async function decideOnAccount(
   command: AccountCommand,
   cause: Cause,
 ): Promise<{ state: Account; events: AccountEvent[] }> {
-  const [loaded] = await loadAccounts(ctx, tx, [account]);
-  const { streamId, version } = loaded!;
-  const events = accountDecider.decide(command, loaded!.state);
-  const state = events.reduce(accountDecider.evolve, loaded!.state);
+  const loaded = (await loadAccounts(ctx, tx, [account]))[0]!;
+  const { streamId, version } = loaded;
+  const events = accountDecider.decide(command, loaded.state);
+  const state = events.reduce(accountDecider.evolve, loaded.state);
   if (events.length > 0) {
     await ctx.store.append(
       [appendOf(ctx, { streamId, streamType: 'account', version }, events, definitions, cause)],
       tx,
     );
-    await snapshotAccountsDue(ctx, tx, [{ loaded: loaded!, state, version: version + events.length }]);
+    await snapshotAccountsDue(ctx, tx, [{ loaded, state, version: version + events.length }]);
   }
   return { state, events };
 }

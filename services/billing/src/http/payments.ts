@@ -29,7 +29,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { type LoadedAccount, loadAccounts } from '../application/accountState.js';
+import { loadAccounts } from '../application/accountState.js';
 import { inTransaction, recordPayment, reversePayment } from '../application/payments.js';
 import { paymentsOf } from '../projections/paymentQueries.js';
 import { assertClientNamed } from './clientReaders.js';
@@ -170,9 +170,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     async (request) => {
       const { municipality, clientId } = request.params;
       assertMayAsk(jurisdictionOf(principalOf(request)), { municipality });
-      const [{ state, version }] = (await loadAccounts(ctx, ctx.store.db, [{ clientId, municipality }])) as [
-        LoadedAccount,
-      ];
+      const { state, version } = (await loadAccounts(ctx, ctx.store.db, [{ clientId, municipality }]))[0]!;
       if (version === 0 || !state.owner) throw notFound('the account');
       const statements = Object.entries(state.statements)
         .sort(([, a], [, b]) => a.month.localeCompare(b.month))
