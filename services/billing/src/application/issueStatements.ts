@@ -15,7 +15,7 @@ import { billingParameters, serviceType } from '@casework/reference-data';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { paymentReferenceFor } from '../bank/paymentReference.js';
-import { type Account, accountDecider } from '../domain/account.js';
+import { type Account, accountDecider, adjustmentsAtMost } from '../domain/account.js';
 import type { Lookups } from '../domain/assessMonth.js';
 import { monthEnd, monthStart } from '../domain/billableDays.js';
 import { type ClientFacts, foldInputs, type InputRow } from '../domain/clientFacts.js';
@@ -282,9 +282,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
       knownThrough: rows.length ? rows[rows.length - 1]!.seq : 0,
       siteCostVersions,
       reassessed,
-      adjustmentIds: reassessed
-        .flatMap((r) => r.lines.map(() => ctx.newId()))
-        .concat(Object.keys(account.charged).map(() => ctx.newId())),
+      adjustmentIds: Array.from({ length: adjustmentsAtMost(reassessed, account) }, () => ctx.newId()),
     });
     // stated already (a retried run): nothing; with lines: a statement; without: only if it adjusts
     if (account.stated[c.month]) return [];
@@ -347,8 +345,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
   await snapshotAccountsDue(ctx, tx, decided);
   await sql`INSERT INTO ${sql.id(ctx.store.schema, 'accounts')} (client_id, municipality, last_month)
     SELECT unnest(${drafts.map((d) => d.clientId)}::uuid[]), ${c.municipality}, ${c.month}
-    ON CONFLICT (client_id, municipality) DO UPDATE SET last_month = greatest(accounts.last_month, EXCLUDED.last_month)`.execute(
-    tx,
-  );
+    ON CONFLICT (client_id, municipality) DO UPDATE SET last_month = EXCLUDED.last_month
+    WHERE accounts.last_month < EXCLUDED.last_month`.execute(tx);
   return { statements: drafts.length, adjustments, assessed, totalDue };
 }

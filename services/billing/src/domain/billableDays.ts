@@ -61,8 +61,17 @@ export function billableDays(
     .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
 
   const lines: DaysLine[] = [];
+  // built whole, not spread and extended: see clientFacts' note on object literals
   const push = (line: Omit<DaysLine, 'days'>) => {
-    if (line.from < line.to) lines.push({ ...line, days: daysBetween(line.from, line.to) });
+    if (line.from < line.to)
+      lines.push({
+        from: line.from,
+        to: line.to,
+        days: daysBetween(line.from, line.to),
+        billed: line.billed,
+        reason: line.reason,
+        ...(line.absenceId === undefined ? {} : { absenceId: line.absenceId }),
+      });
   };
   let at = from;
   for (const a of exempt) {

@@ -84,24 +84,24 @@ export type ClientFacts = {
 };
 
 type PlaceData = Pick<Stay, 'placementId' | 'siteId' | 'serviceType' | 'kind' | 'municipality'>;
-const placeOf = (d: PlaceData) => ({
-  placementId: d.placementId,
-  siteId: d.siteId,
-  serviceType: d.serviceType,
-  kind: d.kind,
-  municipality: d.municipality,
-});
 
-/** A fact's id and period, and the event it came from. */
-const factOf = (
+/*
+ * Objects here are written out whole, never spread and then extended (`{ ...a, b }`): in the V8 of
+ * Node 20 such a literal takes a slow path of microseconds, against tens of nanoseconds for one built at
+ * once, and a run folds every client's inputs every month. An optional key goes last.
+ */
+
+/** A fact's id and period, and the event it came from, with what else the fact says. */
+const factOf = <X extends object>(
   d: { factId: string; validFrom: LocalDate; validTo?: LocalDate | undefined },
   eventId: string,
-): Fact => ({
-  factId: d.factId,
-  validFrom: d.validFrom,
-  ...(d.validTo ? { validTo: d.validTo } : {}),
-  eventId,
-});
+  rest: X,
+): Fact & X =>
+  Object.assign(
+    { factId: d.factId, validFrom: d.validFrom, eventId },
+    rest,
+    d.validTo ? { validTo: d.validTo } : {},
+  );
 
 /** Keeps a fact; a correction replaces the fact it supersedes. */
 function keepFact<F extends Fact>(facts: Map<string, F>, fact: F, supersedes: string | undefined) {
@@ -127,10 +127,30 @@ export function foldInputs(rows: readonly InputRow[]): ClientFacts {
   const schooling = new Map<string, SchoolEnrolment>();
   let birthDate: ClientFacts['birthDate'];
   const open = (place: PlaceData, from: LocalDate, eventId: string, respite = false) =>
-    stays.set(place.placementId, { ...placeOf(place), from, respite, events: [eventId] });
+    stays.set(place.placementId, {
+      placementId: place.placementId,
+      siteId: place.siteId,
+      serviceType: place.serviceType,
+      kind: place.kind,
+      municipality: place.municipality,
+      from,
+      respite,
+      events: [eventId],
+    });
   const end = (placementId: string, on: LocalDate, eventId: string) => {
     const stay = stays.get(placementId);
-    if (stay) stays.set(placementId, { ...stay, to: on, events: [...stay.events, eventId] });
+    if (stay)
+      stays.set(placementId, {
+        placementId: stay.placementId,
+        siteId: stay.siteId,
+        serviceType: stay.serviceType,
+        kind: stay.kind,
+        municipality: stay.municipality,
+        from: stay.from,
+        respite: stay.respite,
+        events: [...stay.events, eventId],
+        to: on,
+      });
   };
   for (const row of rows) {
     const { eventId } = row;
@@ -175,31 +195,33 @@ export function foldInputs(rows: readonly InputRow[]): ClientFacts {
         const d = row.data;
         // a household member's income is theirs, not the client's
         if (d.memberId !== undefined) break;
-        const income = { ...factOf(d, eventId), source: d.source, monthlyAmount: d.monthlyAmount };
-        keepFact(incomes, income, d.supersedes);
+        keepFact(
+          incomes,
+          factOf(d, eventId, { source: d.source, monthlyAmount: d.monthlyAmount }),
+          d.supersedes,
+        );
         break;
       }
       case 'DisabilityAssessed': {
         const d = row.data;
-        const decision = {
-          ...factOf(d, eventId),
+        const decision = factOf(d, eventId, {
           degreePercent: d.degreePercent,
           outsideAssistanceNeeded: d.outsideAssistanceNeeded,
-        };
+        });
         keepFact(disabilities, decision, d.supersedes);
         break;
       }
       case 'SavingsDeclared':
-        keepFact(savings, { ...factOf(row.data, eventId), amount: row.data.amount }, row.data.supersedes);
+        keepFact(savings, factOf(row.data, eventId, { amount: row.data.amount }), row.data.supersedes);
         break;
       case 'DwellingDisposed':
-        keepFact(dwellingDisposals, factOf(row.data, eventId), row.data.supersedes);
+        keepFact(dwellingDisposals, factOf(row.data, eventId, {}), row.data.supersedes);
         break;
       case 'ClientGroupRecorded':
-        keepFact(groups, { ...factOf(row.data, eventId), group: row.data.group }, row.data.supersedes);
+        keepFact(groups, factOf(row.data, eventId, { group: row.data.group }), row.data.supersedes);
         break;
       case 'SchoolEnrolmentRecorded':
-        keepFact(schooling, factOf(row.data, eventId), row.data.supersedes);
+        keepFact(schooling, factOf(row.data, eventId, {}), row.data.supersedes);
         break;
       case 'FactRetracted':
         for (const facts of [incomes, disabilities, savings, dwellingDisposals, groups, schooling])
@@ -207,8 +229,7 @@ export function foldInputs(rows: readonly InputRow[]): ClientFacts {
         break;
     }
   }
-  return {
-    ...(birthDate ? { birthDate } : {}),
+  const known: ClientFacts = {
     stays: [...stays.values()],
     absences: [...absences.values()],
     incomes: [...incomes.values()],
@@ -218,4 +239,6 @@ export function foldInputs(rows: readonly InputRow[]): ClientFacts {
     groups: [...groups.values()],
     schooling: [...schooling.values()],
   };
+  if (birthDate) known.birthDate = birthDate;
+  return known;
 }

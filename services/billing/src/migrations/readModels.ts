@@ -6,6 +6,7 @@ import { reportsMigration } from './0202_reports.js';
 import { paymentListsMigration } from './0203_payment_lists.js';
 import { settlementsRecordedMigration } from './0204_settlements_recorded.js';
 import { accountSnapshotsMigration } from './0205_account_snapshots.js';
+import { accountsHeapOnlyMigration } from './0206_accounts_heap_only.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -128,4 +129,5 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
   '0203_payment_lists': paymentListsMigration(schema),
   '0204_settlements_recorded': settlementsRecordedMigration(schema),
   '0205_account_snapshots': accountSnapshotsMigration(schema),
+  '0206_accounts_heap_only': accountsHeapOnlyMigration(schema),
 });
