@@ -49,7 +49,7 @@ export type IssueStatement = {
   siteCostVersions: Record<string, number>;
   /** Earlier months stated or closed, assessed again; a difference per stay is an adjustment. */
   reassessed: Reassessment[];
-  /** Fresh ids for the adjustments this statement may raise (one per reassessed line at most). */
+  /** Fresh ids for the adjustments this statement may raise: `adjustmentsAtMost` of them. */
   adjustmentIds: string[];
 };
 export type RecordPayment = {
@@ -154,13 +154,19 @@ function withEntry<T>(record: Record<string, T>, k: string, value: T): Record<st
   return next;
 }
 
+/** The stays a month was charged for, on its statement or by an adjustment since. */
+export const chargedPlacements = (state: Account, month: Month): string[] =>
+  Object.keys(state.charged)
+    .filter((k) => k.startsWith(`${month} `))
+    .map((k) => k.slice(month.length + 1));
+
+/** The stays a month assessed again may be adjusted for: those it has lines for now or was charged for. */
+const placementsOf = (r: Reassessment, state: Account) =>
+  new Set([...r.lines.map((l) => l.placementId), ...chargedPlacements(state, r.month)]);
+
 /** The most adjustments a statement reassessing these months may raise: one per stay of each month. */
 export const adjustmentsAtMost = (reassessed: readonly Reassessment[], state: Account): number =>
-  reassessed.reduce(
-    (n, r) =>
-      n + r.lines.length + Object.keys(state.charged).filter((k) => k.startsWith(`${r.month} `)).length,
-    0,
-  );
+  reassessed.reduce((n, r) => n + placementsOf(r, state).size, 0);
 
 /** Each stay's difference between what a month was charged and what it comes to now. */
 function adjustments(command: IssueStatement, state: Account): EventOf<typeof AdjustmentRaised>[] {
@@ -168,13 +174,7 @@ function adjustments(command: IssueStatement, state: Account): EventOf<typeof Ad
   const raised: EventOf<typeof AdjustmentRaised>[] = [];
   for (const r of command.reassessed) {
     const lines = new Map(r.lines.map((l) => [l.placementId, l]));
-    const placements = new Set([
-      ...lines.keys(),
-      ...Object.keys(state.charged)
-        .filter((k) => k.startsWith(`${r.month} `))
-        .map((k) => k.slice(r.month.length + 1)),
-    ]);
-    for (const placementId of [...placements].sort()) {
+    for (const placementId of [...placementsOf(r, state)].sort()) {
       const line = lines.get(placementId);
       const before = state.charged[key(r.month, placementId)];
       const billed = before?.amount ?? 0;
@@ -472,7 +472,7 @@ export function evolve(state: Account, event: AccountEvent): Account {
         ...state,
         statements: settle(state.statements, d.reinstated, 1),
         credit: state.credit - d.fromCredit.amountMinor,
-        payments: { ...state.payments, [d.paymentId]: { ...payment, reversed: true } },
+        payments: withEntry(state.payments, d.paymentId, { ...payment, reversed: true }),
       };
     }
     case 'ArrearsThresholdReached':

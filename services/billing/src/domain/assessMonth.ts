@@ -213,7 +213,7 @@ function lineOf(month: Month, stay: Stay, facts: ClientFacts, lookups: Lookups):
   const counted = days.lines.filter((l) => l.billed).map(inclusive);
   const exempted = days.lines
     .filter((l) => !l.billed)
-    .map((l) => ({ from: l.from, to: addDays(l.to, -1), absenceId: l.absenceId! }));
+    .map((l) => Object.assign(inclusive(l), { absenceId: l.absenceId! }));
   const events = [...stay.events, ...absences.flatMap((a) => a.events)];
   if (!tariff)
     return {

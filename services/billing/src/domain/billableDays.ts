@@ -61,7 +61,7 @@ export function billableDays(
     .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
 
   const lines: DaysLine[] = [];
-  // built whole, not spread and extended: see clientFacts' note on object literals
+  // written out whole, not spread and extended in one literal: see clientFacts' note
   const push = (line: Omit<DaysLine, 'days'>) => {
     if (line.from < line.to)
       lines.push({

@@ -1,5 +1,5 @@
 import type { AssessmentLine, Month } from '@casework/contracts';
-import type { Account, Reassessment } from './account.js';
+import { type Account, chargedPlacements, type Reassessment } from './account.js';
 import { assessMonth, type Lookups } from './assessMonth.js';
 import type { ClientFacts, InputRow } from './clientFacts.js';
 import { touches, unchangedSince } from './reassessment.js';
@@ -13,10 +13,6 @@ export type StatementAssessment = {
 
 /** A site's cost setting as recorded: the version of its stream that set it, from a month on. */
 export type SiteCostChange = { version: number; from: Month; eventId: string };
-
-/** Whether anything was charged for the month, on its statement or by an adjustment since. */
-const chargedIn = (account: Account, month: Month) =>
-  Object.keys(account.charged).some((k) => k.startsWith(`${month} `));
 
 /**
  * What a client's statement of a month rests on, with everything known now: the month's lines, and the
@@ -58,7 +54,7 @@ export function assessStatement(o: {
     if (unchanged(m)) return [];
     const lines = assessMonth(m, o.municipality, facts, o.lookups);
     // a closed month never stated and never charged, with nothing in it now, has nothing to correct
-    if (!account.stated[m] && lines.length === 0 && !chargedIn(account, m)) return [];
+    if (!account.stated[m] && lines.length === 0 && chargedPlacements(account, m).length === 0) return [];
     const knew = account.stated[m]?.knownThrough ?? 0;
     return [
       {

@@ -3,8 +3,10 @@ import type { Migration } from 'kysely/migration';
 
 /**
  * Every run moves the last month of each account it states. With no index on that month and room in
- * each page, the move is a heap-only update (no index entry written, the old row pruned in place); a run
- * finds a municipality's accounts by the municipality and filters on the month.
+ * each page (in pages written from now on), the move is a heap-only update: no index entry written, the
+ * old row pruned in place. A run reads all of a municipality's accounts, those long gone too, and keeps
+ * those stated within its lookback: one scan a municipality a run, against an index entry an account a
+ * month.
  */
 export const accountsHeapOnlyMigration = (schema: string): Migration => ({
   async up(db) {
