@@ -9,6 +9,7 @@ import {
   type AccountCommand,
   type AccountEvent,
   accountDecider,
+  adjustmentsAtMost,
   type IssueStatement,
   type Reassessment,
 } from '../src/domain/account.js';
@@ -348,6 +349,30 @@ t.test('too few adjustment ids: refused', async (t) => {
     adjustmentIds: [randomUUID()],
   });
   spec(t).given(marchStated).when(april).thenFails(RangeError);
+});
+
+t.test('the ids a statement needs: one per stay a reassessed month was charged for or has now', async (t) => {
+  // March reassessed: housing now €400.00 (−20.00), the day centre gone (−180.00), a third stay found
+  // (+€95.00): three stays, three adjustments; nothing reassessed needs none, whatever was charged
+  const found = randomUUID();
+  const reassessed = [
+    { month: '2027-03', lines: [line(housing, 40_000), line(found, 9_500)], learned: [randomUUID()] },
+  ];
+  const state = stateOf(marchStated);
+  t.equal(adjustmentsAtMost(reassessed, state), 3);
+  t.equal(adjustmentsAtMost([], state), 0);
+  const ids = Array.from({ length: adjustmentsAtMost(reassessed, state) }, () => randomUUID());
+  const events = decided(marchStated, issue('2027-04', [], { reassessed, adjustmentIds: ids }));
+  t.strictSame(
+    adjustmentsOf(events)
+      .map((a) => [a.placementId, a.amount.amountMinor])
+      .sort(),
+    [
+      [housing, -2_000],
+      [dayCentre, -18_000],
+      [found, 9_500],
+    ].sort(),
+  );
 });
 
 // ---------------------------------------------------------------- a property
