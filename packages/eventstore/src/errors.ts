@@ -1,4 +1,8 @@
-/** The expected version of a stream did not match: somebody else wrote first (HTTP 409 / 412). */
+/**
+ * The expected version of a stream did not match: somebody else wrote first (HTTP 409 / 412). Or it
+ * did, but a transaction younger than the appending one appended to the stream since (`younger`): the append would have put its events before theirs in the log. Either way the unit of
+ * work is tried again in a new transaction.
+ */
 export class ConcurrencyError extends Error {
   readonly code = 'STALE_VERSION';
   override readonly name = 'ConcurrencyError';
@@ -6,8 +10,13 @@ export class ConcurrencyError extends Error {
     readonly streamId: string,
     readonly expected: string,
     readonly actual: number | undefined,
+    readonly younger = false,
   ) {
-    super(`stream ${streamId} is at version ${actual ?? 'none'}, expected ${expected}`);
+    super(
+      younger
+        ? `stream ${streamId} was appended to by a younger transaction; try again in a new one`
+        : `stream ${streamId} is at version ${actual ?? 'none'}, expected ${expected}`,
+    );
   }
 }
 
@@ -30,9 +39,11 @@ const TRANSIENT_NODE = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOU
 
 /**
  * A failure of the path, not of the work: a lost or refused connection, a deadlock, a serialization
- * failure, a server shutting down. A follower retries these without counting them against an event.
+ * failure, an append refused for its order, a server shutting down. A follower retries these without counting them against an event.
  */
 export function isTransient(e: unknown): boolean {
+  // refused for its order alone (ConcurrencyError's `younger`): a new transaction goes through
+  if (e instanceof ConcurrencyError && e.younger) return true;
   const err = (e ?? {}) as { code?: unknown; message?: unknown };
   const code = typeof err.code === 'string' ? err.code : '';
   if (TRANSIENT_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE.has(code)) return true;

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { CompiledQuery, sql } from 'kysely';
 import type { Database, Executor, Tx } from './database.js';
 import { ConcurrencyError } from './errors.js';
-import { appendChannel } from './migrations.js';
+import { appendChannel, appendsInCommitOrder } from './migrations.js';
 import type {
   AppendResult,
   EncodedEvent,
@@ -152,8 +152,8 @@ export class EventStore {
     );
     this.#advanceSql = oneStreamAppend(
       s,
-      `UPDATE ${s}.streams SET version = version + $3, updated_at = now()
-      WHERE stream_id = $1 AND version = $2::bigint RETURNING version - $3 AS base`,
+      `UPDATE ${s}.streams SET version = version + $3, updated_at = now(), last_transaction_id = pg_current_xact_id()
+      WHERE stream_id = $1 AND version = $2::bigint ${appendsInCommitOrder} RETURNING version - $3 AS base`,
     );
     for (const text of [this.#createSql, this.#advanceSql]) database.prepare(text);
     this.notifications.setMaxListeners(100);
@@ -232,8 +232,9 @@ export class EventStore {
           streamId: string;
           expected: string;
           actual: number | null;
+          younger: boolean;
         };
-        throw new ConcurrencyError(d.streamId, d.expected, d.actual ?? undefined);
+        throw new ConcurrencyError(d.streamId, d.expected, d.actual ?? undefined, d.younger);
       }
       if (err.code === '23505' && NEW_STREAM_RACE.has(err.constraint ?? '')) {
         // two writers created the same new stream concurrently; the slower one loses (on the stream
@@ -268,8 +269,10 @@ export class EventStore {
     if (row.n === 0) {
       // nothing was written and the caller's transaction is still usable: it decides whether to go on
       // (every caller rethrows, so a unit of work rolls back and retries from a fresh read)
+      // at the version expected, the stream was refused for its order: a younger transaction wrote it
       const actual = await this.streamVersion(one.streamId, executor);
-      throw new ConcurrencyError(one.streamId, String(one.expectedVersion), actual || undefined);
+      const expected = String(one.expectedVersion);
+      throw new ConcurrencyError(one.streamId, expected, actual || undefined, String(actual) === expected);
     }
     const base = creating ? 0 : (one.expectedVersion as number);
     return {

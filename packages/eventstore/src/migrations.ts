@@ -186,6 +186,17 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
         await sql`ALTER TABLE ${s}.streams SET (fillfactor = 80)`.execute(db);
       },
     },
+    '0013_stream_order_is_commit_order': {
+      async up(db) {
+        // the transaction that last appended to each stream (ADR 1): an append refuses to place its events
+        // before that transaction's in the log. No default for the rows there (unknown, never refused)
+        await sql`ALTER TABLE ${s}.streams ADD COLUMN last_transaction_id xid8`.execute(db);
+        await sql`ALTER TABLE ${s}.streams ALTER COLUMN last_transaction_id SET DEFAULT pg_current_xact_id()`.execute(
+          db,
+        );
+        await sql.raw(appendFunction(schema)).execute(db);
+      },
+    },
   };
 }
 
@@ -201,17 +212,33 @@ export function eventStoreMigrations(schema: string): Record<string, Migration> 
  * their events inserted in one statement: every path claims its stream rows before its events, in id
  * order, so two appends touching the same streams queue rather than deadlock. Never a join of the streams
  * table with the JSON's rows: estimated at 100, they let the planner scan the whole table.
+ *
+ * A stream's events follow one another in the log as they do in the stream (ADR 1): the log is read in
+ * transaction-id order, and a transaction's id is taken at its first write, so one that wrote something
+ * else, then waited (on a lock, say) while a younger one appended to a stream and committed, would
+ * otherwise place its own next events of that stream before the younger one's. Each stream row keeps the
+ * transaction that last appended to it; an append by an older transaction is refused as a concurrency
+ * error (the stream's version is reported unchanged), and its unit of work retries in a new transaction.
  */
+/**
+ * The condition a stream row's update carries so that the appending transaction is not older than the
+ * one that last appended to the stream (see appendFunction); a row of before 0013 carries no transaction.
+ */
+export const appendsInCommitOrder =
+  'AND (last_transaction_id IS NULL OR last_transaction_id <= pg_current_xact_id())';
+
 function appendFunction(schema: string, options: { notify?: boolean } = {}): string {
   const s = `"${schema}"`;
   // (0005 only) NOTIFY queued with the transaction, delivered at its commit; replaced by 0007
   const notify = options.notify ? `PERFORM pg_notify('${appendChannel(schema)}', '');\n  ` : '';
-  const mismatch = (id: string, expected: string, actual: string) => `
+  // `younger`: refused only because a younger transaction appended to the stream since
+  const mismatch = (id: string, expected: string, actual: string, younger: string) => `
     RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'CW409',
-      DETAIL = json_build_object('streamId', ${id}, 'expected', ${expected}, 'actual', ${actual})::text;`;
+      DETAIL = json_build_object('streamId', ${id}, 'expected', ${expected}, 'actual', ${actual},
+        'younger', ${younger})::text;`;
   // one stream whose insert or update found it not as expected: its version, for the error, then refuse
   const refuseOne = `
-        SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id;${mismatch('v_id', 'v_expected', 'v_version')}`;
+        SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id;${mismatch('v_id', 'v_expected', 'v_version', 'coalesce(v_version::text = v_expected, false)')}`;
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_events(p_streams jsonb)
 RETURNS TABLE (r_stream_id text, r_version bigint, r_first_position bigint, r_last_position bigint)
@@ -220,6 +247,8 @@ DECLARE
   cur jsonb;
   bad record;
   ids text[];
+  late text[];
+  v_late boolean;
   one jsonb;
   v_id text;
   v_expected text;
@@ -240,20 +269,23 @@ BEGIN
     ELSIF v_expected ~ '^[1-9][0-9]*$' THEN
       -- the version a command read: the update is the check (a racing writer waits for the row, then
       -- finds the version moved and updates nothing)
-      UPDATE ${s}.streams SET version = version + v_n, updated_at = now()
-      WHERE stream_id = v_id AND version = v_expected::bigint
+      UPDATE ${s}.streams SET version = version + v_n, updated_at = now(), last_transaction_id = pg_current_xact_id()
+      WHERE stream_id = v_id AND version = v_expected::bigint ${appendsInCommitOrder}
       RETURNING version - v_n INTO v_version;
       IF NOT FOUND THEN${refuseOne}
       END IF;
     ELSE
-      SELECT st.version INTO v_version FROM ${s}.streams st WHERE st.stream_id = v_id FOR UPDATE;
+      SELECT st.version, st.last_transaction_id > pg_current_xact_id() INTO v_version, v_late
+      FROM ${s}.streams st WHERE st.stream_id = v_id FOR UPDATE;
       IF (v_expected = 'stream_exists' AND v_version IS NULL)
-         OR (v_expected ~ '^[0-9]+$' AND coalesce(v_version, 0) <> v_expected::bigint) THEN${mismatch('v_id', 'v_expected', 'v_version')}
+         OR (v_expected ~ '^[0-9]+$' AND coalesce(v_version, 0) <> v_expected::bigint)
+         OR v_late THEN${mismatch('v_id', 'v_expected', 'v_version', 'coalesce(v_late, false)')}
       END IF;
       IF v_version IS NULL THEN
         INSERT INTO ${s}.streams (stream_id, stream_type, version) VALUES (v_id, one->>'streamType', v_n);
       ELSE
-        UPDATE ${s}.streams SET version = v_version + v_n, updated_at = now() WHERE stream_id = v_id;
+        UPDATE ${s}.streams SET version = v_version + v_n, updated_at = now(), last_transaction_id = pg_current_xact_id()
+        WHERE stream_id = v_id;
       END IF;
     END IF;
     RETURN QUERY
@@ -270,23 +302,27 @@ BEGIN
 
   ids := ARRAY(SELECT x.value->>'streamId' FROM jsonb_array_elements(p_streams) x);
   WITH locked AS (
-    SELECT st.stream_id, st.version FROM ${s}.streams st
+    SELECT st.stream_id, st.version, st.last_transaction_id FROM ${s}.streams st
     WHERE st.stream_id = ANY(ids)
     ORDER BY st.stream_id FOR UPDATE
   )
-  SELECT coalesce(jsonb_object_agg(locked.stream_id, locked.version), '{}') INTO cur FROM locked;
+  SELECT coalesce(jsonb_object_agg(locked.stream_id, locked.version), '{}'),
+    coalesce(array_agg(locked.stream_id) FILTER (WHERE locked.last_transaction_id > pg_current_xact_id()), '{}')
+  INTO cur, late FROM locked;
   SELECT r.id, r.expected, (cur->>r.id)::bigint AS actual INTO bad
   FROM (SELECT x.value->>'streamId' AS id, x.value->>'expected' AS expected, x.ord
         FROM jsonb_array_elements(p_streams) WITH ORDINALITY AS x(value, ord)) r
-  WHERE (r.expected = 'no_stream' AND cur ? r.id)
+  WHERE r.id = ANY(late)
+     OR (r.expected = 'no_stream' AND cur ? r.id)
      OR (r.expected = 'stream_exists' AND NOT cur ? r.id)
      OR (r.expected ~ '^[0-9]+$' AND coalesce((cur->>r.id)::bigint, 0) <> r.expected::bigint)
   ORDER BY r.ord LIMIT 1;
-  IF FOUND THEN${mismatch('bad.id', 'bad.expected', 'bad.actual')}
+  IF FOUND THEN${mismatch('bad.id', 'bad.expected', 'bad.actual', 'bad.id = ANY(late)')}
   END IF;
   -- the existing streams move one by one, each by its primary key (they are locked already)
   FOR one IN SELECT x.value FROM jsonb_array_elements(p_streams) x WHERE cur ? (x.value->>'streamId') LOOP
-    UPDATE ${s}.streams SET version = version + jsonb_array_length(one->'events'), updated_at = now()
+    UPDATE ${s}.streams SET version = version + jsonb_array_length(one->'events'), updated_at = now(),
+      last_transaction_id = pg_current_xact_id()
     WHERE stream_id = one->>'streamId';
   END LOOP;
   -- new streams are claimed before any event is written, in stream-id order, as every path does: a

@@ -93,8 +93,9 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     );
   }
   if (error instanceof ConcurrencyError) {
-    // with If-Match the client named the version it saw: a mismatch is a failed precondition
-    if (request.headers['if-match']) {
+    // with If-Match the client named the version it saw: a mismatch is a failed precondition (not a
+    // refusal for order alone, at the version named)
+    if (request.headers['if-match'] && !error.younger) {
       return send(reply, request, 412, 'PRECONDITION_FAILED', 'Precondition failed', {
         detail: 'the resource changed since the version given in If-Match',
       });
