@@ -1,9 +1,8 @@
 import { billing } from '@casework/billing';
 import { eventually, requestsAs } from '@casework/testkit';
-import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
-import { billingLearned } from './waits.js';
+import { billingLearned, costSite, directoryMergedInto, mergeRecords } from './waits.js';
 
 // A record merged into another is billed as the survivor; an unmerge gives it its own history back: the
 // survivor is credited what the duplicate's stay was charged to it, and the duplicate owes its months on
@@ -20,11 +19,7 @@ t.test('merged, billed as the survivor; unmerged, each on its own account again'
     await p.as(['billing_officer'], { municipality: 'BLG01' }, 'billing-bansko'),
   );
   const siteId = await p.openSite('protected_housing', 8);
-  const cost = await eventually(async () => {
-    const r = await bill.put(`/v1/billing/sites/${siteId}/costs/2026-01`, { monthlyCost: eur(150_000) });
-    return r.statusCode === 200 ? r : undefined;
-  });
-  t.equal(cost?.statusCode, 200);
+  t.equal(await costSite(bill, siteId, 150_000), 200, 'a place costs €1,500.00 a month');
 
   const [survivor, duplicate] = (await p.registerMany([91, 92])) as [string, string];
   const income = await p.post(`/v1/clients/${duplicate}/facts/incomes`, {
@@ -39,22 +34,13 @@ t.test('merged, billed as the survivor; unmerged, each on its own account again'
   const learned = (clientId: string, type: string) => billingLearned(p.database.db, clientId, type);
   t.ok(await learned(duplicate, 'Admitted'), 'billing learned of the admission');
 
-  const reason = { reason: 'registered twice (synthetic case)' };
-  const merged = await p.post(
-    `/v1/clients/${survivor}/merge`,
-    { duplicateId: duplicate, ...reason },
-    p.supervisor,
-  );
+  const merged = await mergeRecords(p, survivor, duplicate);
   t.equal(merged.statusCode, 200, merged.body);
   t.ok(await learned(survivor, 'ClientsMerged'), 'billing learned of the merge');
-  /** Waits until billing's directory has the duplicate merged into `into` (null: standing alone). */
-  const mergedInto = (into: string | null) =>
-    eventually(async () => {
-      const { rows } = await sql<{ merged_into: string | null }>`SELECT merged_into::text FROM
-        billing.client_directory WHERE client_id = ${duplicate}::uuid`.execute(p.database.db);
-      return rows[0] && rows[0].merged_into === into ? true : undefined;
-    });
-  t.ok(await mergedInto(survivor), 'the directory knows the duplicate is merged');
+  t.ok(
+    await directoryMergedInto(p.database.db, duplicate, survivor),
+    'the directory knows the duplicate is merged',
+  );
 
   // December: one statement, the survivor's, for the duplicate's stay
   const december = await bill.post('/v1/billing/periods/BLG01/2026-12/statements', {});
@@ -72,14 +58,13 @@ t.test('merged, billed as the survivor; unmerged, each on its own account again'
     'December closed',
   );
 
-  const unmerged = await p.post(
-    `/v1/clients/${survivor}/unmerge`,
-    { mergedId: duplicate, ...reason },
-    p.supervisor,
-  );
+  const unmerged = await mergeRecords(p, survivor, duplicate, true);
   t.equal(unmerged.statusCode, 200, unmerged.body);
   t.ok(await learned(survivor, 'ClientsUnmerged'), 'billing learned of the unmerge');
-  t.ok(await mergedInto(null), 'the directory knows the duplicate stands alone');
+  t.ok(
+    await directoryMergedInto(p.database.db, duplicate, null),
+    'the directory knows the duplicate stands alone',
+  );
 
   // January: the duplicate's own statement, €280.00 for 31 of 31 days, with December's €280.00 it was
   // never stated (the closed month, adjusted on its first statement); the survivor is credited December

@@ -1,6 +1,7 @@
 import type { Db } from '@casework/eventstore';
 import { eventually, type requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
+import type { Placement } from '../placement/harness.js';
 
 type Requests = ReturnType<typeof requestsAs>;
 
@@ -24,4 +25,37 @@ export function listedStatement(
     const r = await bill.get(`/v1/billing/statements?month=${month}&clientId=${clientId}`);
     return r.statusCode === 200 && r.json().items.length === 1 ? r.json().items[0] : undefined;
   });
+}
+
+/** Sets a site's monthly cost from January 2026 (once billing knows the site); the answer's status. */
+export async function costSite(
+  bill: Requests,
+  siteId: string,
+  monthlyCost: number,
+): Promise<number | undefined> {
+  const r = await eventually(async () => {
+    const put = await bill.put(`/v1/billing/sites/${siteId}/costs/2026-01`, {
+      monthlyCost: { amountMinor: monthlyCost, currency: 'EUR' },
+    });
+    return put.statusCode === 200 ? put : undefined;
+  });
+  return r?.statusCode;
+}
+
+/** Waits until billing's client directory has `duplicate` merged into `into` (null: standing alone). */
+export async function directoryMergedInto(db: Db, duplicate: string, into: string | null): Promise<boolean> {
+  const seen = await eventually(async () => {
+    const { rows } = await sql<{ merged_into: string | null }>`SELECT merged_into::text FROM
+      billing.client_directory WHERE client_id = ${duplicate}::uuid`.execute(db);
+    return rows[0] && rows[0].merged_into === into ? true : undefined;
+  });
+  return seen === true;
+}
+
+/** A supervisor merges `duplicate` into `survivor` in intake, or (`undo`) undoes that merge; the answer. */
+export function mergeRecords(p: Placement, survivor: string, duplicate: string, undo = false) {
+  const reason = 'registered twice (synthetic case)';
+  return undo
+    ? p.post(`/v1/clients/${survivor}/unmerge`, { mergedId: duplicate, reason }, p.supervisor)
+    : p.post(`/v1/clients/${survivor}/merge`, { duplicateId: duplicate, reason }, p.supervisor);
 }

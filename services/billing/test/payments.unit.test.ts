@@ -242,6 +242,19 @@ t.test('credit already spent is owed again on the statement the payment was for'
   );
 });
 
+/** January–April 2027 at €420.00 a month owed on 21 May: more than the 3 months the law allows. */
+const januaryToAprilReported: AccountEvent = {
+  type: 'ArrearsThresholdReached',
+  data: {
+    clientId,
+    municipality,
+    on: '2027-05-21',
+    months: ['2027-01', '2027-02', '2027-03', '2027-04'],
+    owed: eur(168_000),
+    oldestDueOn: '2027-02-20',
+  },
+};
+
 t.test('arrears: more than 3 months of a state-funded service overdue, reported once', async (t) => {
   // January–April 2027 protected housing €420.00 each, unpaid; May a day centre €180.00 (municipal)
   let s = stated([], '2027-01', 42_000);
@@ -252,22 +265,7 @@ t.test('arrears: more than 3 months of a state-funded service overdue, reported 
   // on 20 May April's statement is due, not overdue: January–March is 3 months, not more
   spec(t).given(s.events).when(review('2027-05-20')).then([]);
   // on 21 May: January–April overdue, 4 × 420.00 = €1,680.00, the oldest due on 20 February
-  spec(t)
-    .given(s.events)
-    .when(review('2027-05-21'))
-    .then([
-      {
-        type: 'ArrearsThresholdReached',
-        data: {
-          clientId,
-          municipality,
-          on: '2027-05-21',
-          months: ['2027-01', '2027-02', '2027-03', '2027-04'],
-          owed: eur(168_000),
-          oldestDueOn: '2027-02-20',
-        },
-      },
-    ]);
+  spec(t).given(s.events).when(review('2027-05-21')).then([januaryToAprilReported]);
   // the municipal day centre's May, overdue in July, does not count; nor is it reported twice
   const reported = [...s.events, ...decided(s.events, review('2027-05-21'))];
   spec(t).given(reported).when(review('2027-07-01')).then([]);
@@ -277,6 +275,36 @@ t.test('arrears: more than 3 months of a state-funded service overdue, reported 
     .given(paid)
     .when(review('2027-07-01'))
     .then([{ type: 'ArrearsSettled', data: { clientId, municipality, on: '2027-07-01' } }]);
+});
+
+t.test('arrears of one person under two records: counted under the survivor, never twice', async (t) => {
+  // the survivor owes March and April 2027 (€420.00 each); the record merged into it owes January and
+  // February: four months of one person, over the law's three, on 21 May
+  let own = stated([], '2027-03', 42_000);
+  own = stated(own.events, '2027-04', 42_000);
+  let dup = stated([], '2027-01', 42_000);
+  dup = stated(dup.events, '2027-02', 42_000);
+  const owedByDuplicate = Object.values(stateOf(dup.events).statements);
+  const review = { type: 'ReviewArrears' as const, on: '2027-05-21', allowedMonths: 3 };
+  spec(t).given(own.events).when(review).then([]);
+  spec(t)
+    .given(own.events)
+    .when({ ...review, alsoOwed: owedByDuplicate })
+    .then([januaryToAprilReported]);
+  // the merged record's own account is counted under the survivor: never reported on its own, and
+  // settled if it had been before the merge
+  const longOwed = stated(stated(dup.events, '2027-03', 42_000).events, '2027-04', 42_000).events;
+  const survivor = randomUUID();
+  spec(t)
+    .given(longOwed)
+    .when({ ...review, countedUnder: survivor })
+    .then([]);
+  const reportedBefore = [...longOwed, ...decided(longOwed, review)];
+  t.equal(stateOf(reportedBefore).inArrears, true, 'reported before the merge');
+  spec(t)
+    .given(reportedBefore)
+    .when({ ...review, countedUnder: survivor })
+    .then([{ type: 'ArrearsSettled', data: { clientId, municipality, on: '2027-05-21' } }]);
 });
 
 t.test('property: what is owed minus credit is what was stated minus what was paid', async (t) => {

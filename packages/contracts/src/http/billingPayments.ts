@@ -89,12 +89,23 @@ export const AccountRecord = z
     statements: z.array(
       z.object({
         statementId: z.uuid(),
+        clientId: ClientId.meta({
+          description: 'The record the statement was issued to: this client or one merged into it',
+        }),
         month: Month,
         dueOn: CalendarDate,
         totalDue: Money,
         outstanding: Money,
       }),
     ),
+    mergedRecords: z.array(ClientId).meta({
+      description:
+        "Records merged into this client whose accounts are counted here: one person's statements, owed and credit together",
+    }),
+    mergedInto: ClientId.optional().meta({
+      description:
+        "Set when this record is merged into another: its account is shown alone, and counted in the survivor's",
+    }),
   })
   .meta({
     id: 'BillingAccount',
@@ -105,8 +116,16 @@ export const AccountRecord = z
       credit: eur(3_323),
       inArrears: false,
       statements: [
-        { statementId, month: '2026-12', dueOn: '2027-01-20', totalDue: eur(21_677), outstanding: eur(0) },
+        {
+          statementId,
+          clientId,
+          month: '2026-12',
+          dueOn: '2027-01-20',
+          totalDue: eur(21_677),
+          outstanding: eur(0),
+        },
       ],
+      mergedRecords: [],
     },
   });
 

@@ -68,8 +68,20 @@ export type ReversePayment = {
   reversedOn: LocalDate;
   reason: z.infer<typeof ReversalReason>;
 };
-/** Compare what is overdue on a date with the months the law allows (a parameter). */
-export type ReviewArrears = { type: 'ReviewArrears'; on: LocalDate; allowedMonths: number };
+/** A statement still owed, as an arrears review counts it. */
+export type OwedStatement = Account['statements'][string];
+/**
+ * Compare what is overdue on a date with the months the law allows (a parameter). Records merged into
+ * this client are one person with it: `alsoOwed` brings their statements still owed to the count. An
+ * account whose client is itself merged into another (`countedUnder`) is counted there, never here.
+ */
+export type ReviewArrears = {
+  type: 'ReviewArrears';
+  on: LocalDate;
+  allowedMonths: number;
+  alsoOwed?: readonly OwedStatement[];
+  countedUnder?: string;
+};
 export type AccountCommand = IssueStatement | RecordPayment | ReversePayment | ReviewArrears;
 
 type Allocation = { statementId: string; amount: Money };
@@ -223,7 +235,7 @@ export function decide(command: AccountCommand, state: Account): AccountEvent[] 
 }
 
 /** Statements still owed, the oldest due first (then by month). */
-const owedStatements = (state: Account) =>
+export const owedStatements = (state: Account) =>
   Object.entries(state.statements)
     .filter(([, s]) => s.outstanding > 0)
     .sort(([, a], [, b]) => a.dueOn.localeCompare(b.dueOn) || a.month.localeCompare(b.month));
@@ -317,11 +329,11 @@ function reverse(c: ReversePayment, state: Account): AccountEvent[] {
  * back within the allowance (then settled, and a later relapse is reported again).
  */
 function review(c: ReviewArrears, state: Account): AccountEvent[] {
-  const overdue = owedStatements(state)
-    .filter(([, s]) => s.stateFunded && s.dueOn < c.on)
-    .sort(([, a], [, b]) => a.month.localeCompare(b.month));
-  const months = [...new Set(overdue.map(([, s]) => s.month))];
-  const over = months.length > c.allowedMonths;
+  const overdue = [...owedStatements(state).map(([, s]) => s), ...(c.alsoOwed ?? [])]
+    .filter((s) => s.stateFunded && s.dueOn < c.on)
+    .sort((a, b) => a.month.localeCompare(b.month));
+  const months = [...new Set(overdue.map((s) => s.month))];
+  const over = c.countedUnder === undefined && months.length > c.allowedMonths;
   if (over === state.inArrears || Object.keys(state.statements).length === 0) return [];
   const { clientId, municipality } = accountOf(state);
   if (!over) return [{ type: 'ArrearsSettled', data: { clientId, municipality, on: c.on } }];
@@ -333,8 +345,8 @@ function review(c: ReviewArrears, state: Account): AccountEvent[] {
         municipality,
         on: c.on,
         months,
-        owed: eur(overdue.reduce((n, [, s]) => n + s.outstanding, 0)),
-        oldestDueOn: overdue.map(([, s]) => s.dueOn).sort()[0]!,
+        owed: eur(overdue.reduce((n, s) => n + s.outstanding, 0)),
+        oldestDueOn: overdue.map((s) => s.dueOn).sort()[0]!,
       },
     },
   ];

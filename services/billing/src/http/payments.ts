@@ -31,6 +31,7 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import { loadAccounts } from '../application/accountState.js';
 import { inTransaction, recordPayment, reversePayment } from '../application/payments.js';
+import { mergesAmong } from '../projections/mergeQueries.js';
 import { paymentsOf } from '../projections/paymentQueries.js';
 import { assertClientNamed } from './clientReaders.js';
 
@@ -170,25 +171,47 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     async (request) => {
       const { municipality, clientId } = request.params;
       assertMayAsk(jurisdictionOf(principalOf(request)), { municipality });
-      const { state, version } = (await loadAccounts(ctx, ctx.store.db, [{ clientId, municipality }]))[0]!;
-      if (version === 0 || !state.owner) throw notFound('the account');
-      const statements = Object.entries(state.statements)
-        .sort(([, a], [, b]) => a.month.localeCompare(b.month))
-        .map(([statementId, s]) => ({
-          statementId,
-          month: s.month,
-          dueOn: s.dueOn,
-          totalDue: eur(s.totalDue),
-          outstanding: eur(s.outstanding),
-        }));
-      return shown(ctx, request, {
-        clientId,
-        municipality,
-        owed: eur(statements.reduce((n, s) => n + s.outstanding.amountMinor, 0)),
-        credit: eur(state.credit),
-        inArrears: state.inArrears,
-        statements,
-      });
+      // one person's account: the client's own and those of the records merged into it (a merged record
+      // asked for itself is shown alone, and says where it is counted)
+      const merges = await mergesAmong(ctx, ctx.store.db, [clientId]);
+      const mergedInto = merges.survivorOf.get(clientId);
+      const records = [clientId, ...(mergedInto ? [] : (merges.mergedInto.get(clientId) ?? []))];
+      const accounts = (
+        await loadAccounts(
+          ctx,
+          ctx.store.db,
+          records.map((id) => ({ clientId: id, municipality })),
+        )
+      ).filter((a) => a.version > 0 && a.state.owner);
+      if (accounts.length === 0) throw notFound('the account');
+      const statements = accounts
+        .flatMap(({ state }) =>
+          Object.entries(state.statements).map(([statementId, s]) => ({
+            statementId,
+            clientId: state.owner!.clientId,
+            month: s.month,
+            dueOn: s.dueOn,
+            totalDue: eur(s.totalDue),
+            outstanding: eur(s.outstanding),
+          })),
+        )
+        .sort((a, b) => a.month.localeCompare(b.month) || a.clientId.localeCompare(b.clientId));
+      const mergedRecords = accounts.map((a) => a.state.owner!.clientId).filter((id) => id !== clientId);
+      return shown(
+        ctx,
+        request,
+        {
+          clientId,
+          municipality,
+          owed: eur(statements.reduce((n, s) => n + s.outstanding.amountMinor, 0)),
+          credit: eur(accounts.reduce((n, a) => n + a.state.credit, 0)),
+          inArrears: accounts.some((a) => a.state.inArrears),
+          statements,
+          mergedRecords,
+          ...(mergedInto ? { mergedInto } : {}),
+        },
+        { clients: [clientId, ...mergedRecords].map((id) => ({ clientId: id, municipality })) },
+      );
     },
   );
 };

@@ -3,7 +3,7 @@ import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 
 /**
- * Per client, the statements owed past their due date on `asOf`, and whether arrears were reported. Owed
+ * Per person, the statements owed past their due date on `asOf`, and whether arrears were reported. Owed
  * today is what each statement still owes (payments are never recorded ahead of their day); owed on an
  * earlier day is its total less what was paid and reversed by then.
  */
@@ -21,20 +21,25 @@ export async function arrearsOn(
       : sql`(st.total_due - coalesce((SELECT sum(x.amount) FROM ${s('settlements')} x
           WHERE x.statement_id = st.statement_id AND x.kind IN ('payment', 'reversal')
             AND x.on_date <= ${asOf}::date), 0))`;
+  // one person once: a merged record's statements are listed under its survivor (billing's copy of
+  // intake's directory), as an arrears review counts them
   const { rows } = await sql<{
     client_id: string;
     months: Month[];
     owed: string;
     oldest_due_on: string;
     reported: boolean;
-  }>`SELECT st.client_id::text, array_agg(DISTINCT st.month ORDER BY st.month) AS months,
-      sum(${owed})::text AS owed, min(st.due_on)::text AS oldest_due_on,
-      EXISTS (SELECT 1 FROM ${s('arrears')} a
-        WHERE a.client_id = st.client_id AND a.municipality = st.municipality) AS reported
-    FROM ${s('statements')} st
-    WHERE st.municipality = ${municipality} AND ${owed} > 0 AND st.due_on < ${asOf}::date
-      ${afterClient ? sql`AND st.client_id > ${afterClient}::uuid` : sql``}
-    GROUP BY st.client_id, st.municipality
-    ORDER BY st.client_id LIMIT ${limit + 1}`.execute(ctx.store.db);
+  }>`SELECT owing.person::text AS client_id, array_agg(DISTINCT owing.month ORDER BY owing.month) AS months,
+      sum(owing.owed)::text AS owed, min(owing.due_on)::text AS oldest_due_on,
+      EXISTS (SELECT 1 FROM ${s('arrears')} a LEFT JOIN ${s('client_directory')} ad ON ad.client_id = a.client_id
+        WHERE coalesce(ad.merged_into, a.client_id) = owing.person AND a.municipality = ${municipality}) AS reported
+    FROM (
+      SELECT coalesce(d.merged_into, st.client_id) AS person, st.month, st.due_on, ${owed} AS owed
+      FROM ${s('statements')} st LEFT JOIN ${s('client_directory')} d ON d.client_id = st.client_id
+      WHERE st.municipality = ${municipality} AND ${owed} > 0 AND st.due_on < ${asOf}::date
+    ) owing
+    ${afterClient ? sql`WHERE owing.person > ${afterClient}::uuid` : sql``}
+    GROUP BY owing.person
+    ORDER BY owing.person LIMIT ${limit + 1}`.execute(ctx.store.db);
   return rows;
 }
