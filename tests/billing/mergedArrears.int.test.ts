@@ -3,7 +3,7 @@ import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
-import { billingLearned, costSite, directoryMergedInto, listedStatement, mergeRecords } from './waits.js';
+import { admitWithPension, costSite, directoryMergedInto, listedStatement, mergeRecords } from './waits.js';
 
 // One person registered twice owes on both records: two months on each, within the law's three apart,
 // four together. Merged, billing counts them as one person (the survivor's account shows both, the
@@ -27,19 +27,8 @@ t.test('arrears of one person on two records: counted once, under the survivor',
   t.equal(await costSite(bill, siteId, 150_000), 200, 'a place costs €1,500.00 a month');
 
   const [survivor, duplicate] = (await p.registerMany([93, 94])) as [string, string];
-  for (const clientId of [survivor, duplicate]) {
-    const income = await p.post(`/v1/clients/${clientId}/facts/incomes`, {
-      validFrom: '2026-01-01',
-      source: 'pension',
-      monthlyAmount: eur(60_000),
-    });
-    t.equal(income.statusCode, 201, income.body);
-    await p.makeEligible(clientId, 'protected_housing');
-  }
-  t.equal((await p.admit(duplicate, siteId, '2026-10-01')).statusCode, 201, 'the duplicate from October');
-  t.equal((await p.admit(survivor, siteId, '2026-12-01')).statusCode, 201, 'the survivor from December');
-  t.ok(await billingLearned(p.database.db, duplicate, 'Admitted'));
-  t.ok(await billingLearned(p.database.db, survivor, 'Admitted'));
+  t.ok(await admitWithPension(p, duplicate, siteId, '2026-10-01', 60_000), 'the duplicate from October');
+  t.ok(await admitWithPension(p, survivor, siteId, '2026-12-01', 60_000), 'the survivor from December');
 
   const statements: Record<string, string> = {};
   for (const [month, issuedOn] of [

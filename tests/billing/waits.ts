@@ -59,3 +59,26 @@ export function mergeRecords(p: Placement, survivor: string, duplicate: string, 
     ? p.post(`/v1/clients/${survivor}/unmerge`, { mergedId: duplicate, reason }, p.supervisor)
     : p.post(`/v1/clients/${survivor}/merge`, { duplicateId: duplicate, reason }, p.supervisor);
 }
+
+/**
+ * Gives a registered client a pension from 2026 (euro cents a month), makes them eligible for the site's
+ * protected housing and admits them on `on`; true once billing has learned of the admission.
+ */
+export async function admitWithPension(
+  p: Placement,
+  clientId: string,
+  siteId: string,
+  on: string,
+  pension: number,
+): Promise<boolean> {
+  const income = await p.post(`/v1/clients/${clientId}/facts/incomes`, {
+    validFrom: '2026-01-01',
+    source: 'pension',
+    monthlyAmount: { amountMinor: pension, currency: 'EUR' },
+  });
+  if (income.statusCode !== 201) throw new Error(`income refused: ${income.body}`);
+  await p.makeEligible(clientId, 'protected_housing');
+  const admitted = await p.admit(clientId, siteId, on);
+  if (admitted.statusCode !== 201) throw new Error(`admission refused: ${admitted.body}`);
+  return billingLearned(p.database.db, clientId, 'Admitted');
+}

@@ -22,6 +22,7 @@ import { siteCostsProjection } from './projections/siteCosts.js';
 import { statementsProjection } from './projections/statements.js';
 import { tariffsProjection } from './projections/tariffs.js';
 import { arrearsReviewWorker } from './workers/arrearsReview.js';
+import { statementRunsWorker } from './workers/statementRuns.js';
 
 const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
   for (const r of [
@@ -56,6 +57,6 @@ export const billing: ServiceModule = {
     statementsProjection(ctx.store.schema),
   ],
   consumers: (ctx) => [clientDirectoryConsumer(ctx), placementInputs(ctx), intakeInputs(ctx)],
-  workers: (ctx) => [arrearsReviewWorker(ctx)],
+  workers: (ctx) => [arrearsReviewWorker(ctx), statementRunsWorker(ctx)],
   seed: seedDefaultTariffs,
 };

@@ -130,6 +130,40 @@ export const RunResult = z
       totalDue: eur(1_230_000),
     },
   });
+export const StatementRunParams = z.object({ runId: z.uuid() });
+export const StatementRunStatus = z.enum(['queued', 'running', 'done', 'failed']);
+export const StatementRunRecord = z
+  .object({
+    runId: z.uuid(),
+    municipality: MunicipalityCode,
+    month: Month,
+    status: StatementRunStatus,
+    requestedOn: CalendarDate.meta({
+      description: 'The day the run was asked for: its statements are issued on it',
+    }),
+    clients: z.number().int().optional().meta({ description: 'Clients the run takes, once it has started' }),
+    done: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Of them, those stated or found with nothing to state' }),
+    result: RunResult.optional().meta({ description: 'What the run issued, once done' }),
+    problem: z.object({ code: z.string(), detail: z.string() }).optional().meta({
+      description: 'Why the run failed (a run that fails for a passing cause is tried again first)',
+    }),
+  })
+  .meta({
+    id: 'StatementRunRecord',
+    example: {
+      runId: '0190a3c2-6a2b-7c3d-8e4f-1a2b3c4d5e70',
+      municipality: 'BLG01',
+      month: '2027-01',
+      status: 'running',
+      requestedOn: '2027-02-03',
+      clients: 4_200,
+      done: 1_400,
+    },
+  });
 export const PeriodRecord = z
   .object({
     municipality: MunicipalityCode,

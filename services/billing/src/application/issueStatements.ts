@@ -10,7 +10,7 @@ import {
   type MunicipalityCode,
   ServiceTypeCode,
 } from '@casework/contracts';
-import { ConcurrencyError, type Tx } from '@casework/eventstore';
+import { ConcurrencyError, type RecordedEvent, type Tx } from '@casework/eventstore';
 import { billingParameters, serviceType } from '@casework/reference-data';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
@@ -42,6 +42,21 @@ export type RunSummary = {
 const monthsBefore = (month: Month, count: number): Month[] =>
   Array.from({ length: count }, (_, i) => addMonths(monthStart(month), i - count).slice(0, 7));
 
+/** Statements are issued for a month only once it has ended. */
+export function assertMonthEnded(month: Month, today: LocalDate) {
+  if (today < monthEnd(month))
+    throw breaksRule('MONTH_NOT_ENDED', 'statements are issued only after the month ends');
+}
+
+/** A closed month is stated no more: what is learned of it later comes as adjustments. */
+export function assertOpen(month: Month, periodEvents: readonly RecordedEvent[]) {
+  if (fold<Period, PeriodEvent>(periodDecider, periodEvents).closedOn)
+    throw conflictWith(
+      'PERIOD_CLOSED',
+      `${month} is closed: late charges come as adjustments on the next statement`,
+    );
+}
+
 /**
  * Issues a municipality's statements for a month that has ended: for every client with a stay in its
  * services that month, and every account stated within the lookback (a late discharge may concern a
@@ -51,11 +66,17 @@ const monthsBefore = (month: Month, count: number): Month[] =>
  */
 export async function issueStatements(
   ctx: ServiceContext,
-  input: { municipality: MunicipalityCode; month: Month; today: LocalDate; cause: Cause },
+  input: {
+    municipality: MunicipalityCode;
+    month: Month;
+    today: LocalDate;
+    cause: Cause;
+    /** Told how many clients the run takes, then after each chunk how many are done. */
+    progress?: (p: { clients: number; done: number }) => Promise<void>;
+  },
 ): Promise<RunSummary> {
   const { municipality, month, today } = input;
-  if (today < monthEnd(month))
-    throw breaksRule('MONTH_NOT_ENDED', 'statements are issued only after the month ends');
+  assertMonthEnded(month, today);
   const params = billingParameters(municipality, today);
   const lookback = monthsBefore(month, params.adjustmentLookbackMonths);
   const db = ctx.store.db;
@@ -67,13 +88,7 @@ export async function issueStatements(
         fold<Period, PeriodEvent>(periodDecider, periods.get(periodStream(municipality, m))!.events).closedOn,
     ),
   );
-  if (
-    fold<Period, PeriodEvent>(periodDecider, periods.get(periodStream(municipality, month))!.events).closedOn
-  )
-    throw conflictWith(
-      'PERIOD_CLOSED',
-      `${month} is closed: late charges come as adjustments on the next statement`,
-    );
+  assertOpen(month, periods.get(periodStream(municipality, month))!.events);
 
   // the first month a run may still correct
   const since = lookback[0] ?? month;
@@ -131,6 +146,7 @@ export async function issueStatements(
     assessed: eur(0),
     totalDue: eur(0),
   };
+  await input.progress?.({ clients: candidates.length, done: 0 });
   for (let i = 0; i < candidates.length; i += CHUNK) {
     const clients = candidates.slice(i, i + CHUNK).map((r) => r.client_id);
     for (let attempt = 1; ; attempt++) {
@@ -152,6 +168,7 @@ export async function issueStatements(
         summary.adjustments += done.adjustments;
         summary.assessed = eur(summary.assessed.amountMinor + done.assessed);
         summary.totalDue = eur(summary.totalDue.amountMinor + done.totalDue);
+        await input.progress?.({ clients: candidates.length, done: i + clients.length });
         break;
       } catch (e) {
         // an account moved meanwhile (a payment, another run): read it again

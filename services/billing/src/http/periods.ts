@@ -5,19 +5,25 @@ import {
   PeriodRecord,
   Problem,
   RunResult,
+  StatementRunParams,
+  StatementRunRecord,
   sofiaDate,
 } from '@casework/contracts';
 import {
   assertMayAsk,
   causeOf,
+  inJurisdiction,
   jurisdictionOf,
+  notFound,
   principalOf,
   type ServiceContext,
 } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { closePeriod } from '../application/closePeriod.js';
 import { issueStatements } from '../application/issueStatements.js';
+import { requestRun, runRecord } from '../application/statementRuns.js';
 
 const OFFICERS = ['billing_officer'] as const;
 
@@ -34,19 +40,50 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
         summary:
           "Issue a month's statements: every client in the municipality's services that month, with the " +
           'adjustments of earlier months; a client already stated is not stated again',
+        description:
+          'Runs while the request waits, answering 200 with what it issued. With `Prefer: respond-async` ' +
+          '(RFC 7240) the run is queued and done in the background: 202 with the run, `Location` to follow ' +
+          'it; asked again while it is queued or running, the same run. A month not ended (422) or closed ' +
+          '(409) is refused at once either way.',
         params: PeriodParams,
-        response: { 200: RunResult, ...commandProblems },
+        headers: z.object({ prefer: z.string().optional() }),
+        response: { 200: RunResult, 202: StatementRunRecord, ...commandProblems },
+      },
+    },
+    async (request, reply) => {
+      const { municipality, month } = request.params;
+      const j = jurisdictionOf(principalOf(request));
+      assertMayAsk(j, { municipality });
+      const run = { municipality, month, today: today(), cause: causeOf(request, municipality) };
+      if (!/(^|[,\s])respond-async([,;\s]|$)/i.test(request.headers.prefer ?? ''))
+        return issueStatements(ctx, run);
+      const runId = await requestRun(ctx, run);
+      const record = await runRecord(ctx, runId, inJurisdiction(j, sql.ref('municipality')));
+      return reply
+        .code(202)
+        .header('location', `/v1/billing/runs/${runId}`)
+        .header('preference-applied', 'respond-async')
+        .send(record!);
+    },
+  );
+
+  app.get(
+    '/v1/billing/runs/:runId',
+    {
+      config: { roles: [...OFFICERS, 'supervisor'] },
+      schema: {
+        tags: ['billing'],
+        summary:
+          'A statement run asked for in the background: queued, running (clients done of all), done or failed',
+        params: StatementRunParams,
+        response: { 200: StatementRunRecord, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     },
     async (request) => {
-      const { municipality, month } = request.params;
-      assertMayAsk(jurisdictionOf(principalOf(request)), { municipality });
-      return issueStatements(ctx, {
-        municipality,
-        month,
-        today: today(),
-        cause: causeOf(request, municipality),
-      });
+      const j = jurisdictionOf(principalOf(request));
+      const record = await runRecord(ctx, request.params.runId, inJurisdiction(j, sql.ref('municipality')));
+      if (!record) throw notFound('the run');
+      return record;
     },
   );
 

@@ -7,6 +7,7 @@ import { paymentListsMigration } from './0203_payment_lists.js';
 import { settlementsRecordedMigration } from './0204_settlements_recorded.js';
 import { accountSnapshotsMigration } from './0205_account_snapshots.js';
 import { accountsHeapOnlyMigration } from './0206_accounts_heap_only.js';
+import { statementRunsMigration } from './0207_statement_runs.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -130,4 +131,5 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
   '0204_settlements_recorded': settlementsRecordedMigration(schema),
   '0205_account_snapshots': accountSnapshotsMigration(schema),
   '0206_accounts_heap_only': accountsHeapOnlyMigration(schema),
+  '0207_statement_runs': statementRunsMigration(schema),
 });
