@@ -3,7 +3,14 @@ import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
-import { admitWithPension, costSite, directoryMergedInto, listedStatement, mergeRecords } from './waits.js';
+import {
+  admitWithPension,
+  costSite,
+  directoryMergedInto,
+  listedStatement,
+  mergeRecords,
+  settableClock,
+} from './waits.js';
 
 // One person registered twice owes on both records: two months on each, within the law's three apart,
 // four together. Merged, billing counts them as one person (the survivor's account shows both, the
@@ -11,14 +18,11 @@ import { admitWithPension, costSite, directoryMergedInto, listedStatement, merge
 // each stands alone again and the report is settled. Over HTTP with real PostgreSQL and JetStream.
 // Bansko's protected housing; each pension €600.00: 70% = €420.00 a whole month.
 
-let now = Date.parse('2026-11-04T08:00:00Z');
-const setToday = (day: string) => {
-  now = Date.parse(`${day}T08:00:00Z`);
-};
+const { clock, setToday } = settableClock('2026-11-04');
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
 
 t.test('arrears of one person on two records: counted once, under the survivor', async (t) => {
-  const p = await setUp(t, { clock: () => new Date(now), also: [billing] });
+  const p = await setUp(t, { clock, also: [billing] });
   const bill = requestsAs(
     p.app,
     await p.as(['billing_officer'], { municipality: 'BLG01' }, 'billing-bansko'),

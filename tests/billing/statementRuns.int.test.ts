@@ -4,20 +4,17 @@ import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { setUp } from '../placement/harness.js';
-import { admitWithPension, costSite } from './waits.js';
+import { admitWithPension, costSite, settableClock } from './waits.js';
 
 // A month's run asked for in the background (`Prefer: respond-async`): queued, followed to its end,
 // asked twice and run once, refused at once when it cannot run, hidden from another municipality, and
 // taken again when the instance doing it died. Over HTTP with real PostgreSQL and JetStream.
 
-let now = Date.parse('2027-01-05T08:00:00Z');
-const setToday = (day: string) => {
-  now = Date.parse(`${day}T08:00:00Z`);
-};
+const { clock, setToday } = settableClock('2027-01-05');
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
 
 t.test('statement runs in the background', async (t) => {
-  const p = await setUp(t, { clock: () => new Date(now), also: [billing] });
+  const p = await setUp(t, { clock, also: [billing] });
   const officer = await p.as(['billing_officer'], { municipality: 'BLG01' }, 'billing-bansko');
   const sofiaOfficer = await p.as(['billing_officer'], { municipality: 'SOF46' }, 'billing-sofia');
   const bill = requestsAs(p.app, officer);

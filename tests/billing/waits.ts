@@ -82,3 +82,14 @@ export async function admitWithPension(
   if (admitted.statusCode !== 201) throw new Error(`admission refused: ${admitted.body}`);
   return billingLearned(p.database.db, clientId, 'Admitted');
 }
+
+/** A platform clock that stands at 08:00 UTC of a day until moved to another (`setToday`). */
+export function settableClock(day: string) {
+  let now = Date.parse(`${day}T08:00:00Z`);
+  return {
+    clock: () => new Date(now),
+    setToday: (next: string) => {
+      now = Date.parse(`${next}T08:00:00Z`);
+    },
+  };
+}

@@ -24,6 +24,9 @@ export type Projection = {
 );
 
 /** Runs a projection over a log; `rebuild` empties it and replays from zero while the service stays up. */
+/** The checkpoint a projection's runner keeps its position under. */
+export const projectionCheckpoint = (name: string): string => `projection:${name}`;
+
 export class ProjectionRunner {
   readonly subscription: Subscription;
   readonly #rebuildBatchSize: number;
@@ -46,7 +49,7 @@ export class ProjectionRunner {
   ) {
     this.#rebuildBatchSize = rebuildBatchSize;
     this.subscription = new Subscription({
-      name: `projection:${projection.name}`,
+      name: projectionCheckpoint(projection.name),
       source,
       target,
       ...options,

@@ -36,7 +36,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { monthEnd, monthStart } from '../domain/billableDays.js';
 import { withheld } from '../domain/disclosure.js';
-import { feesOfMonth, remittedFor, siteFiguresOfMonth } from '../projections/reportQueries.js';
+import {
+  feesOfMonth,
+  remittedFor,
+  siteFiguresOfMonth,
+  statementsPendingThrough,
+} from '../projections/reportQueries.js';
 
 /** Billing officers report on their municipality; directorate analysts on their oblast; integrators on any. */
 const REPORTERS = ['billing_officer', 'directorate_analyst', 'integrator'] as const;
@@ -154,6 +159,19 @@ const withTotal = (report: { rows: readonly Record<string, unknown>[]; total: Re
 const remittanceDay = (municipality: string, monthStartOn: string) =>
   `${monthStartOn.slice(0, 7)}-${String(billingParameters(municipality, monthStartOn).remittanceDay).padStart(2, '0')}`;
 
+/**
+ * A report final after `day` is given outside the municipality only once the read model has counted
+ * every payment recorded by then (it may lag its log): else a later answer would differ from this one.
+ */
+async function assertCounted(ctx: ServiceContext, month: string, day: string) {
+  if (await statementsPendingThrough(ctx, day))
+    throw breaksRule(
+      'REPORT_NOT_FINAL',
+      `what was recorded by ${day} is still being counted; ask again shortly`,
+      { month, finalAfter: day },
+    );
+}
+
 export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.get(
     '/v1/billing/reports/fees',
@@ -175,6 +193,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       const asOf = asOfFor(q.month, q.asOf, minimum, sofiaDate(ctx.clock()));
       // outside the municipality, what was known by the cut-off too: a payment recorded later, though
       // received before, would change a final report and show itself in the difference
+      if (minimum !== null) await assertCounted(ctx, q.month, asOf);
       const found = await feesOfMonth(ctx, {
         codes,
         month: q.month,
@@ -240,6 +259,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
           "outside the municipality a month's remittance is reported once its remittance day has passed",
           { month: q.month, finalAfter: final },
         );
+      if (minimum !== null) await assertCounted(ctx, q.month, final);
       const found = await remittedFor(ctx, windows);
       const shown = byServiceType(found, minimum, (r) => ({
         collected: eur(Number(r?.collected ?? 0)),

@@ -1,5 +1,8 @@
+import type { LocalDate } from '@casework/contracts';
+import { projectionCheckpoint } from '@casework/eventstore';
 import type { ServiceContext } from '@casework/service-kit';
 import { type RawBuilder, sql } from 'kysely';
+import { statementsProjection } from './statements.js';
 
 /**
  * Integer n ÷ d rounded half away from zero (the cent rounding of money), in SQL; n and d bigint, and
@@ -173,4 +176,22 @@ export async function siteFiguresOfMonth(
           AND (k.to_date IS NULL OR k.to_date > ${q.from}::date)), 0)::int AS used_days
     FROM site ORDER BY site.site_id`.execute(ctx.store.db);
   return rows;
+}
+
+/**
+ * Whether an event the statements read model takes, recorded by the end of `day` (Europe/Sofia, by the
+ * event's own time, as a settlement's recording day is), is still to be taken: a report "final" after
+ * that day would otherwise change once it is.
+ */
+export async function statementsPendingThrough(ctx: ServiceContext, day: LocalDate): Promise<boolean> {
+  const s = (t: string) => sql.id(ctx.store.schema, t);
+  const projection = statementsProjection(ctx.store.schema);
+  const { rows } = await sql<{ pending: boolean }>`SELECT EXISTS (
+      SELECT 1 FROM ${s('events')} e
+        LEFT JOIN ${s('checkpoints')} c ON c.subscription = ${projectionCheckpoint(projection.name)}
+      WHERE (c.subscription IS NULL OR (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position))
+        AND e.type = ANY(${[...projection.handles]}::text[])
+        AND (e.metadata ->> 'time')::timestamptz < ((${day}::date + 1)::timestamp AT TIME ZONE 'Europe/Sofia')
+    ) AS pending`.execute(ctx.store.db);
+  return rows[0]!.pending;
 }
