@@ -76,6 +76,28 @@ t.test('a municipal site remits nothing, a mixed one its own part', async (t) =>
     [{ serviceType: 'rehabilitation_centre', amount: eur(18_000), stateShare: eur(7_200) }],
     "a mixed site's fee: the state's part set with its cost",
   );
+  // the centre's part set again for December, 60%, the cost unchanged: the visitor's fee is the same
+  // €180.00, the state's part of it 180.00 × 60% = €108.00, €36.00 more than stated. January's statement
+  // corrects December by €0.00 to the visitor and +€36.00 of the state's share
+  const reset = await setCost(centre, '2026-12', { monthlyCost: eur(60_000), stateShareBasisPoints: 6000 });
+  t.equal(reset?.statusCode, 200);
+  const january = await bill.post('/v1/billing/periods/BLG01/2027-01/statements', {});
+  t.match([january.statusCode, january.json()], [200, { statements: 2, adjustments: 1 }], january.body);
+  const visitorsJanuary = await listedStatement(bill, visitor, '2027-01');
+  const corrected = (await bill.get(`/v1/billing/statements/${visitorsJanuary?.statementId}`)).json();
+  t.match(corrected, {
+    assessed: eur(18_000),
+    adjustments: [
+      {
+        correctsMonth: '2026-12',
+        billed: eur(18_000),
+        corrected: eur(18_000),
+        amount: eur(0),
+        stateShare: eur(3_600),
+      },
+    ],
+    totalDue: eur(18_000),
+  });
   const refused = await bill.put(`/v1/billing/sites/${housing}/costs/2027-01`, {
     monthlyCost: eur(150_000),
     stateShareBasisPoints: 5000,

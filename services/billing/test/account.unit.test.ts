@@ -225,6 +225,39 @@ t.test('a reassessed month that comes out higher: an adjustment owed', async (t)
   t.strictSame(statementOf(events)?.totalDue, eur(44_000));
 });
 
+t.test("the same fee with another state's part: an adjustment of the state's share only", async (t) => {
+  // March's day centre (a mixed site, say) reassessed at the same €180.00, of which the state's part is
+  // now 40%: €72.00. The client owes nothing more; the state is remitted €72.00 more for March
+  const april = issue('2027-04', [line(housing, 42_000)], {
+    reassessed: [
+      {
+        month: '2027-03',
+        lines: [line(housing, 42_000), line(dayCentre, 18_000, 'day_centre_elderly', 7_200)],
+        learned: [],
+      },
+    ],
+  });
+  const events = decided(marchStated, april);
+  t.strictSame(
+    adjustmentsOf(events).map((a) => [a.placementId, a.billed, a.corrected, a.amount, a.stateShare]),
+    [[dayCentre, eur(18_000), eur(18_000), eur(0), eur(7_200)]],
+  );
+  t.strictSame(statementOf(events)?.totalDue, eur(42_000), 'April owes its own month only');
+  const after = stateOf([...marchStated, ...events]);
+  t.equal(after.charged[`2027-03 ${dayCentre}`]?.stateShare, 7_200, "March's state share is now €72.00");
+  // the same reassessment once more corrects nothing again
+  const may = issue('2027-05', [line(housing, 42_000)], {
+    reassessed: [
+      {
+        month: '2027-03',
+        lines: [line(housing, 42_000), line(dayCentre, 18_000, 'day_centre_elderly', 7_200)],
+        learned: [],
+      },
+    ],
+  });
+  t.strictSame(adjustmentsOf(decided([...marchStated, ...events], may)), []);
+});
+
 t.test('a statement of adjustments only is state-funded when they are (a stay learned late)', async (t) => {
   // no account before; March closed without this client, whose protected-housing stay in March is learned
   // in April: April has no line, March's €420.00 (the state's all of it) comes as an adjustment

@@ -209,6 +209,10 @@ export const StatementAdjustmentView = z.object({
   billed: Money,
   corrected: Money,
   amount: Money,
+  stateShare: Money.meta({
+    description:
+      "Of the amount, the state's share; a change of the state's part alone adjusts it with an amount of 0",
+  }),
   causedBy: z.array(z.uuid()).meta({ description: 'The late events behind the difference' }),
 });
 export const StatementRecord = StatementSummary.extend({

@@ -191,8 +191,10 @@ function adjustments(command: IssueStatement, state: Account): EventOf<typeof Ad
       const before = state.charged[key(r.month, placementId)];
       const billed = before?.amount ?? 0;
       const corrected = line?.amount.amountMinor ?? 0;
-      if (billed === corrected) continue;
       const stateShare = (line?.stateShare.amountMinor ?? 0) - (before?.stateShare ?? 0);
+      // the same fee with another state's part (a mixed site's part set again) still corrects what the
+      // state is remitted for the month: an adjustment of nothing to the client, of the state's share
+      if (billed === corrected && stateShare === 0) continue;
       const adjustmentId = ids.shift();
       if (!adjustmentId) throw new RangeError('IssueStatement: too few adjustment ids');
       raised.push({

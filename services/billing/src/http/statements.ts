@@ -91,9 +91,10 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       billed: string;
       corrected: string;
       amount: string;
+      state_share: string;
       caused_by: string[];
     }>`SELECT adjustment_id::text, corrects_month, placement_id::text, service_type, billed::text, corrected::text,
-        amount::text, caused_by::text[]
+        amount::text, state_share::text, caused_by::text[]
       FROM ${s('adjustments')} WHERE adjustment_id = ANY(
         SELECT unnest(adjustments) FROM ${s('statements')} WHERE statement_id = ${statementId}::uuid)
       ORDER BY corrects_month, placement_id`.execute(ctx.store.db);
@@ -108,6 +109,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         billed: eur(Number(a.billed)),
         corrected: eur(Number(a.corrected)),
         amount: eur(Number(a.amount)),
+        stateShare: eur(Number(a.state_share)),
         causedBy: a.caused_by,
       })),
     });
