@@ -37,3 +37,123 @@ for (const pkg of [...dirs('packages'), ...dirs('services')]) {
     );
   });
 }
+
+/**
+ * Layer rules over the import graph of every package's and service's sources (DESIGN §2), read by
+ * dependency-cruiser (type-only imports included): no circle; a decider's domain imports no other layer
+ * of its service and nothing that does I/O; projections (and the read-model queries beside them) never
+ * reach up into application code; migrations never import live domain code, whose change would change
+ * what an applied migration meant; no relative import crosses into another package or service.
+ */
+const LAYERS = 'application|projections|http|consumers|workers|migrations|views|documents';
+const IO =
+  '^(kysely|pg|fastify|@fastify/|@nats-io/|@electric-sql/|pdfkit|node:(fs|net|http|https|child_process|worker_threads))';
+const OTHER_PACKAGES =
+  '^@casework/(eventstore|messaging|service-kit|platform|testkit|intake|eligibility|placement|billing)';
+const layerRules = [
+  { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  {
+    name: 'domain-imports-no-other-layer',
+    severity: 'error',
+    from: { path: '^services/[^/]+/src/domain/' },
+    to: { path: `^services/[^/]+/src/(${LAYERS})/` },
+  },
+  {
+    name: 'domain-does-no-io',
+    severity: 'error',
+    from: { path: '^services/[^/]+/src/domain/' },
+    to: { path: [IO, OTHER_PACKAGES] },
+  },
+  {
+    name: 'projections-import-no-application',
+    severity: 'error',
+    from: { path: '^services/[^/]+/src/projections/' },
+    to: { path: '^services/[^/]+/src/(application|http|consumers|workers)/' },
+  },
+  {
+    name: 'migrations-import-no-domain',
+    severity: 'error',
+    from: { path: '^services/[^/]+/src/migrations/' },
+    to: { path: '^services/[^/]+/src/(domain|application|projections|http|consumers|workers)/' },
+  },
+  {
+    name: 'no-relative-import-across-packages',
+    severity: 'error',
+    from: { path: '^(packages|services)/([^/]+)/' },
+    to: { dependencyTypes: ['local'], path: '^(packages|services)/', pathNot: '^$1/$2/' },
+  },
+] as const;
+
+async function violationsIn(paths: string[], baseDir = root) {
+  const { cruise } = await import('dependency-cruiser');
+  const result = await cruise(
+    paths,
+    {
+      baseDir,
+      validate: true,
+      tsPreCompilationDeps: true,
+      exclude: { path: '(node_modules|/dist/|/test/|\\.test\\.ts$)' },
+      doNotFollow: { path: 'node_modules' },
+      ruleSet: { forbidden: layerRules as never },
+    },
+    { extensions: ['.ts', '.js'] },
+  );
+  const output = result.output as Exclude<typeof result.output, string>;
+  return {
+    modules: output.modules,
+    violations: output.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`),
+  };
+}
+
+t.test('the layer rules hold over the import graph', async (t) => {
+  const { modules, violations } = await violationsIn(['packages', 'services']);
+  const plugin = modules.find((m) => m.source === 'services/billing/src/plugin.ts');
+  t.ok(
+    plugin?.dependencies.some((d) => d.resolved === 'services/billing/src/http/periods.ts'),
+    'relative imports written with .js are read as the .ts files they name',
+  );
+  t.ok(modules.length > 300, `the graph holds every source file (${modules.length})`);
+  t.same(violations, [], 'no import breaks a layer rule');
+});
+
+t.test('the rules catch what they forbid', async (t) => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'layers-'));
+  const write = (path: string, text: string) => {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  write('services/demo/src/domain/a.ts', "import type { B } from './b.js';\nexport type A = B;\n");
+  write('services/demo/src/domain/b.ts', "import type { A } from './a.js';\nexport type B = { a?: A };\n");
+  write(
+    'services/demo/src/domain/c.ts',
+    "import { sql } from 'kysely';\nimport { x } from '../application/x.js';\nexport const c = [sql, x];\n",
+  );
+  write('services/demo/src/application/x.ts', 'export const x = 1;\n');
+  write(
+    'services/demo/src/projections/p.ts',
+    "import { x } from '../application/x.js';\nexport const p = x;\n",
+  );
+  write(
+    'services/demo/src/migrations/m.ts',
+    "import type { A } from '../domain/a.js';\nexport type M = A;\n",
+  );
+  write(
+    'services/other/src/o.ts',
+    "import { x } from '../../demo/src/application/x.js';\nexport const o = x;\n",
+  );
+  const { violations } = await violationsIn(['services'], dir);
+  for (const rule of [
+    'no-circular',
+    'domain-imports-no-other-layer',
+    'domain-does-no-io',
+    'projections-import-no-application',
+    'migrations-import-no-domain',
+    'no-relative-import-across-packages',
+  ])
+    t.ok(
+      violations.some((v) => v.startsWith(`${rule}:`)),
+      `${rule} is caught`,
+    );
+});

@@ -1,4 +1,5 @@
 import { addDays, composeEgn } from '@casework/contracts';
+import { Role as PrincipalRole } from '@casework/service-kit';
 import fc from 'fast-check';
 import { DATE_FIELD, ID_FIELDS, isMunicipalityField, MUNICIPALITY_FIELDS } from './fields.js';
 import { CRAFTED_CURSORS, type Draft, FAR_DATES, MUTATIONS, mutate } from './mutations.js';
@@ -11,14 +12,7 @@ type Draw = fc.GeneratorValue;
 /** Who sends a request: a role in a municipality (its oblast for an analyst), without scope, or no one. */
 export type Caller = { role: Role | 'anonymous'; where: Municipality | 'none' };
 
-export const ROLES: readonly Role[] = [
-  'case_manager',
-  'supervisor',
-  'billing_officer',
-  'directorate_analyst',
-  'integrator',
-  'admin',
-];
+export const ROLES: readonly Role[] = PrincipalRole.options;
 
 /** What the fuzz may name: the seeded records by scope, cursors the API gave out, today. */
 export type Pools = {

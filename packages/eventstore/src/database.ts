@@ -12,7 +12,7 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
-import { appendChannel } from './migrations.js';
+import { appendChannel } from './channels.js';
 
 /** The event store's tables are addressed with raw SQL per schema, so the typed surface stays open. */
 // biome-ignore lint/complexity/noBannedTypes: services add their own read-model tables with withTables<T>()

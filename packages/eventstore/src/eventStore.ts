@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { CompiledQuery, sql } from 'kysely';
+import { appendChannel } from './channels.js';
 import type { Database, Executor, Tx } from './database.js';
 import { ConcurrencyError } from './errors.js';
-import { appendChannel, appendsInCommitOrder } from './migrations.js';
+import { appendsInCommitOrder } from './migrations.js';
 import type {
   AppendResult,
   EncodedEvent,

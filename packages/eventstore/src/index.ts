@@ -1,3 +1,4 @@
+export * from './channels.js';
 export * from './checkpoints.js';
 export * from './database.js';
 export * from './errors.js';

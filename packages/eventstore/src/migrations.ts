@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { appendChannel } from './channels.js';
 import type { Db } from './database.js';
 import { leaseMigrations } from './leaseMigrations.js';
 
@@ -349,13 +350,6 @@ BEGIN
 END
 $fn$`;
 }
-
-/**
- * The channel append_events notifies at each commit (empty payload). Channel names are cut at 63
- * characters like identifiers; two long schema names sharing a prefix would only wake each other's
- * readers for nothing.
- */
-export const appendChannel = (schema: string): string => `casework_events_${schema}`.slice(0, 63);
 
 /**
  * The safe frontier of the global log (ADR 1): every transaction below it that could have written

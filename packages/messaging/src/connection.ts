@@ -8,41 +8,18 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import { startJetStreamConsumer } from './consumer.js';
-import { type NatsSecurity, natsConnectionOptions } from './natsOptions.js';
+import type { JetStreamLink, JetStreamOptions } from './jetStreamLink.js';
+import { natsConnectionOptions } from './natsOptions.js';
 import { startJetStreamRelay } from './relay.js';
 import type { Consumer, Relay, Transport } from './transport.js';
 import { type ConsumerSpec, type Logger, silentLogger } from './types.js';
-
-export type JetStreamOptions = {
-  url: string;
-  /** Subject prefix (`casework`; tests use their own). */
-  prefix?: string;
-  /** Prefix of the streams' names, one stream per publishing service: `CASEWORK_INTAKE`… */
-  stream?: string;
-  replicas?: number;
-  /** Credentials and TLS for the connection. */
-  security?: NatsSecurity;
-  /** Attempts at one event before it goes to dead letters. */
-  maxDeliver?: number;
-  /** First retry delay; doubles on each attempt. */
-  backoffBaseMs?: number;
-  batchSize?: number;
-  pollMs?: number;
-  /** After a partial batch of several events, how long the relay lets appends gather (100 ms). */
-  gatherMs?: number;
-  /** How long a publish waits for its ack before it is retried. */
-  publishTimeoutMs?: number;
-  /** How long a follower's lease lasts unrenewed (fail-over time after an instance dies). */
-  leaseMs?: number;
-  logger?: Logger;
-};
 
 /**
  * Transport over NATS JetStream. Each publishing service has its own stream (`<stream>_<SERVICE>`,
  * subjects `<prefix>.<service>.<Event>`), written only by that service's relay: the server can then
  * enforce the relay's order (expected last sequence), and consumers read it by sequence (ADR 0010).
  */
-export class JetStreamTransport implements Transport {
+export class JetStreamTransport implements Transport, JetStreamLink {
   readonly kind = 'jetstream';
   readonly prefix: string;
   readonly streamPrefix: string;

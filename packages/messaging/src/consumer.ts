@@ -10,8 +10,8 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import { apiCode } from './apiCode.js';
 import { fromHeaders } from './cloudEventHeaders.js';
-import type { JetStreamTransport } from './connection.js';
 import { consumerFollower, MalformedEnvelope } from './consumerFollower.js';
+import type { JetStreamLink } from './jetStreamLink.js';
 import type { Consumer } from './transport.js';
 import type { ConsumerSpec, ConsumerStats, IncomingEvent } from './types.js';
 
@@ -46,7 +46,7 @@ class StreamFeed implements FollowerSource<JsMsg> {
   #wake: (() => void) | undefined;
 
   constructor(
-    private readonly t: JetStreamTransport,
+    private readonly t: JetStreamLink,
     private readonly service: string,
     private readonly name: string,
     private readonly window: number,
@@ -232,7 +232,7 @@ class StreamFeed implements FollowerSource<JsMsg> {
 }
 
 /** The event a message carries; an unreadable envelope becomes a MalformedEnvelope (dead-lettered). */
-function toEvent(t: JetStreamTransport, m: JsMsg): IncomingEvent {
+function toEvent(t: JetStreamLink, m: JsMsg): IncomingEvent {
   const [service = '', type = ''] = m.subject.slice(t.prefix.length + 1).split('.');
   try {
     const metadata = fromHeaders(m.headers);
@@ -251,11 +251,7 @@ function toEvent(t: JetStreamTransport, m: JsMsg): IncomingEvent {
 }
 
 /** A consumer over JetStream: per source service, the follower loop over that service's stream. */
-export function startJetStreamConsumer(
-  t: JetStreamTransport,
-  target: EventStore,
-  spec: ConsumerSpec,
-): Consumer {
+export function startJetStreamConsumer(t: JetStreamLink, target: EventStore, spec: ConsumerSpec): Consumer {
   const stats: ConsumerStats = { processed: 0, duplicates: 0, retried: 0, deadLettered: 0 };
   const batchSize = t.options.batchSize ?? 200;
   const parts = Object.entries(spec.sources).map(([service, types]) => {

@@ -4,6 +4,7 @@ export * from './consumerFollower.js';
 export * from './deadLetters.js';
 export * from './inbox.js';
 export * from './inProcess.js';
+export * from './jetStreamLink.js';
 export * from './natsOptions.js';
 export * from './publishWindow.js';
 export * from './relay.js';

@@ -3,7 +3,7 @@ import { type EncodedEvent, type EventStore, encodedLogSource, Follower } from '
 import { JetStreamApiCodes } from '@nats-io/jetstream';
 import { apiCode } from './apiCode.js';
 import { toHeaders } from './cloudEventHeaders.js';
-import type { JetStreamTransport } from './connection.js';
+import type { JetStreamLink } from './jetStreamLink.js';
 import { publishWindow } from './publishWindow.js';
 import type { Relay } from './transport.js';
 
@@ -21,7 +21,7 @@ export class OrderedPublisher {
   #last: number | undefined;
 
   constructor(
-    private readonly t: JetStreamTransport,
+    private readonly t: JetStreamLink,
     private readonly service: string,
   ) {}
 
@@ -86,7 +86,7 @@ export class OrderedPublisher {
  * per service (the checkpoint's lease), its checkpoint moving only over events the stream has stored.
  */
 export function startJetStreamRelay(
-  t: JetStreamTransport,
+  t: JetStreamLink,
   store: EventStore,
   service: string,
   published: ReadonlySet<string>,

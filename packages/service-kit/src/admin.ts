@@ -1,9 +1,9 @@
 import { Problem } from '@casework/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { HostedService } from './app.js';
+import type { HostedService } from './hosting.js';
+import { rebuildProjections } from './hosting.js';
 import { notFound, ProblemError } from './problems.js';
-import { rebuildProjections } from './workers.js';
 
 const ServiceParam = z.object({ service: z.enum(['intake', 'eligibility', 'placement', 'billing']) });
 

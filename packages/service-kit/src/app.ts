@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import { type Database, EventStore, migrate, type ProjectionRunner } from '@casework/eventstore';
-import { type Consumer, DeadLetters, type Relay, type Transport } from '@casework/messaging';
+import { type Database, EventStore, migrate } from '@casework/eventstore';
+import { DeadLetters, type Transport } from '@casework/messaging';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -13,21 +13,22 @@ import {
 import { uuidv7 } from 'uuidv7';
 import { accessLogMigrations } from './accessLog.js';
 import { adminRoutes } from './admin.js';
-import { type AuthConfig, createVerifier, type Role, TokenRejected } from './auth.js';
+import { type AuthConfig, createVerifier, TokenRejected } from './auth.js';
 import { correlationId } from './correlation.js';
 import { useCursorSecret } from './cursor.js';
 import { errorHandler } from './errorHandler.js';
 import { securityHeaders } from './headers.js';
 import { healthRoutes } from './health.js';
+import { type HostedService, startWorkers, stopWorkers } from './hosting.js';
 import { idempotency } from './idempotency.js';
 import { clientErrorHandler, frameworkErrors, inputChecks } from './inputChecks.js';
 import { loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { truthfulResponses } from './openapi.js';
+import type { Role } from './principal.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import { type RateLimits, rateLimitMigrations, rateLimits } from './rateLimit.js';
-import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
-import { startWorkers } from './workers.js';
+import type { ServiceContext, ServiceModule } from './serviceModule.js';
 
 export type AppOptions = {
   services: ServiceModule[];
@@ -52,17 +53,6 @@ export type AppOptions = {
   idempotencyTtlHours?: number;
   /** Proxies whose X-Forwarded-* headers are believed (Fastify `trustProxy`); HSTS needs to see TLS. */
   trustProxy?: boolean | string;
-};
-
-/** A running service inside the app: its context and background workers. */
-export type HostedService = {
-  module: ServiceModule;
-  ctx: ServiceContext;
-  relay?: Relay;
-  projections: ProjectionRunner[];
-  consumers: { name: string; consumer: Consumer }[];
-  workers: Worker[];
-  deadLetters: DeadLetters;
 };
 
 declare module 'fastify' {
@@ -190,13 +180,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   app.decorate('hosted', hosted);
 
   if (o.workers ?? true) startWorkers(hosted);
-  app.addHook('onClose', async () => {
-    // workers and consumers finish their current batch, then projections and relays stop
-    await Promise.all(hosted.flatMap((h) => h.workers.map((w) => w.stop())));
-    await Promise.all(hosted.flatMap((h) => h.consumers.map((c) => c.consumer.stop())));
-    await Promise.all(hosted.flatMap((h) => h.projections.map((p) => p.subscription.stop())));
-    await Promise.all(hosted.map((h) => h.relay?.stop()));
-  });
+  app.addHook('onClose', () => stopWorkers(hosted));
 
   await app.register(healthRoutes, { database: o.database, transport: o.transport, hosted });
   await app.register(metricsRoutes, { hosted });

@@ -1,4 +1,3 @@
-import { MunicipalityCode, OblastCode } from '@casework/contracts';
 import type { FastifyRequest } from 'fastify';
 import {
   createRemoteJWKSet,
@@ -10,28 +9,9 @@ import {
   SignJWT,
 } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
+import { Principal, type Role } from './principal.js';
 import { forbidden, unauthorized } from './problems.js';
 import { scopeMismatch } from './scope.js';
-
-export const Role = z.enum([
-  'case_manager',
-  'supervisor',
-  'billing_officer',
-  'directorate_analyst',
-  'integrator',
-  'admin',
-]);
-export type Role = z.infer<typeof Role>;
-
-/** Who is calling, and where they may act: a municipality (municipal staff) or an oblast (directorate). */
-export const Principal = z.object({
-  sub: z.string().min(1),
-  roles: z.array(Role).min(1),
-  municipality: MunicipalityCode.optional(),
-  oblast: OblastCode.optional(),
-});
-export type Principal = z.infer<typeof Principal>;
 
 /** Defaults of the token rules; the platform's configuration (AUTH_*) overrides each. */
 export const ISSUER = 'casework';

@@ -2,7 +2,7 @@ import type { Database } from '@casework/eventstore';
 import type { Transport } from '@casework/messaging';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { HostedService } from './app.js';
+import type { HostedService } from './hosting.js';
 
 /** Events waiting in a service's outbox above which the relay is reported as lagging. */
 const RELAY_LAG_THRESHOLD = 100;

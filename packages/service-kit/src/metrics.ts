@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { HostedService } from './app.js';
+import type { HostedService } from './hosting.js';
 
 /** Prometheus metrics: HTTP latency, relay and consumer lag, redeliveries and dead letters. */
 export const metricsRoutes: FastifyPluginAsync<{ hosted: HostedService[] }> = async (app, { hosted }) => {

@@ -1,7 +1,7 @@
 import type { MunicipalityCode, OblastCode } from '@casework/contracts';
 import { findMunicipality, findOblast, municipalitiesOf, oblastOf } from '@casework/reference-data';
 import { type RawBuilder, sql } from 'kysely';
-import type { Principal, Role } from './auth.js';
+import type { Principal, Role } from './principal.js';
 import { forbidden } from './problems.js';
 
 /**

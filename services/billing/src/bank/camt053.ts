@@ -1,8 +1,8 @@
 import { Currency } from '@casework/contracts';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import { BankStatementUnreadable, type DraftLine, type DraftStatement, minorUnits } from './bankStatement.js';
 import { findPaymentReferences, isValidPaymentReference } from './paymentReference.js';
+import { BankStatementUnreadable, type DraftLine, type DraftStatement, minorUnits } from './statementFile.js';
 
 /** Elements that may repeat; the parser makes them arrays even when a file holds one. */
 const REPEATED = new Set(['Stmt', 'Ntry', 'NtryDtls', 'TxDtls', 'Ustrd', 'Strd']);

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { Currency } from '@casework/contracts';
 import { z } from 'zod';
-import { BankStatementUnreadable, type DraftLine, type DraftStatement, minorUnits } from './bankStatement.js';
 import { findPaymentReferences, isValidPaymentReference } from './paymentReference.js';
+import { BankStatementUnreadable, type DraftLine, type DraftStatement, minorUnits } from './statementFile.js';
 
 // mt940js is CommonJS without type declarations: loaded as such, and what it returns is checked below.
 const { Parser } = createRequire(import.meta.url)('mt940js') as {

@@ -2,7 +2,7 @@ import type { LocalDate, Outcome } from '@casework/contracts';
 import { eligibilityParameters } from '@casework/reference-data';
 import { type Cause, execute, loadAggregate, type ServiceContext } from '@casework/service-kit';
 import { eligibilityDecider } from '../domain/clientEligibility.js';
-import { eligibilityStream } from './determine.js';
+import { eligibilityStream } from '../domain/streams.js';
 import { definitions } from './ruleSets.js';
 
 export const loadEligibility = (ctx: ServiceContext, clientId: string) =>

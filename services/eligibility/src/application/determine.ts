@@ -11,9 +11,8 @@ import {
 } from '../domain/clientEligibility.js';
 import { evaluate } from '../domain/evaluate.js';
 import { type FactRow, knownFacts } from '../domain/facts.js';
+import { eligibilityStream } from '../domain/streams.js';
 import { definitions, RuleSets } from './ruleSets.js';
-
-export const eligibilityStream = (clientId: string) => `eligibility-${clientId}`;
 
 /** One question to decide: who, which service, where, on which date, and why now. */
 export type Request = {

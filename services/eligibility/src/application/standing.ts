@@ -4,7 +4,7 @@ import type { ServiceContext } from '@casework/service-kit';
 import { leavesStanding } from '../domain/clientEligibility.js';
 import { evaluate } from '../domain/evaluate.js';
 import { knownFacts } from '../domain/facts.js';
-import type { AnsweredRow, CoveredRow } from './covered.js';
+import type { AnsweredRow, CoveredRow } from '../projections/coveredQueries.js';
 import { factRowsOf, type Request } from './determine.js';
 import type { RuleSets } from './ruleSets.js';
 

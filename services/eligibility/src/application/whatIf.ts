@@ -2,7 +2,7 @@ import type { CriterionOutcome, LocalDate, Outcome } from '@casework/contracts';
 import type { ServiceContext } from '@casework/service-kit';
 import { evaluate, type Rules } from '../domain/evaluate.js';
 import { knownFacts } from '../domain/facts.js';
-import { coveredPage, type Scope } from './covered.js';
+import { coveredPage, type Scope } from '../projections/coveredQueries.js';
 import { factRowsOf } from './determine.js';
 import { RuleSets } from './ruleSets.js';
 

@@ -40,7 +40,8 @@ export const decidingFields = (data: Record<string, unknown>): FactData =>
 
 /**
  * What eligibility knows of a person: every intake (or placement) event it consumed, kept as one row per
- * event and never updated, so "what did we know at T" is a filter on `recordedAt` (the event's time).
+ * event and never updated, so "what did we know at T" is a filter on `recordedAt`: when eligibility
+ * consumed the event, by its own clock (not the event's time: what it knew is what had reached it).
  */
 export type FactRow = {
   eventId: string;

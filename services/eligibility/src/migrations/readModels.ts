@@ -1,7 +1,36 @@
 import { clientDirectoryMigration } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { DECIDING_FIELDS } from '../domain/facts.js';
+
+/**
+ * The fields eligibility decided on when the `deciding` column was added (0203): a migration keeps its own copy
+ * (the domain's list may grow; what this migration did must not change with it).
+ */
+const DECIDING_FIELDS_OF_0203 = [
+  'applicationId',
+  'assessedOn',
+  'birthDate',
+  'degreePercent',
+  'diedOn',
+  'factId',
+  'from',
+  'issuedOn',
+  'kind',
+  'memberId',
+  'monthlyAmount',
+  'municipality',
+  'on',
+  'outsideAssistanceNeeded',
+  'ownsDwelling',
+  'placementId',
+  'recommendedServiceType',
+  'serviceType',
+  'source',
+  'supersedes',
+  'to',
+  'validFrom',
+  'validTo',
+];
 
 /** Eligibility's tables beside its event store: the facts it consumed, read models, re-evaluation jobs. */
 export const eligibilityMigrations = (schema: string): Record<string, Migration> => ({
@@ -112,7 +141,7 @@ export const eligibilityMigrations = (schema: string): Record<string, Migration>
       for (const statement of [
         sql`ALTER TABLE ${t} ADD COLUMN deciding jsonb`,
         sql`UPDATE ${t} SET deciding = (SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb)
-          FROM jsonb_each(data) WHERE key = ANY(${[...DECIDING_FIELDS]}::text[]))`,
+          FROM jsonb_each(data) WHERE key = ANY(${[...DECIDING_FIELDS_OF_0203]}::text[]))`,
         sql`ALTER TABLE ${t} ALTER COLUMN deciding SET NOT NULL`,
         sql`CREATE INDEX client_facts_deciding ON ${t} (client_id) INCLUDE (event_id, type, recorded_at, deciding)`,
         sql`DROP INDEX ${sql.id(schema, 'client_facts_by_client')}`,

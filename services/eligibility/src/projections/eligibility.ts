@@ -1,8 +1,8 @@
 import type { Projection, RecordedEvent, Tx } from '@casework/eventstore';
 import { sql } from 'kysely';
-import { JOB_PARTS, reachOf } from '../application/covered.js';
 import { answerDigest, type EligibilityEvent } from '../domain/clientEligibility.js';
 import type { RuleSetEvent } from '../domain/ruleSet.js';
+import { JOB_PARTS, reachOf } from './coveredQueries.js';
 
 /** One row of `determinations` as a batch leaves it; absent fields keep their stored value. */
 type Patch = {

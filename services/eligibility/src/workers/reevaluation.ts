@@ -3,10 +3,10 @@ import { type LocalDate, sofiaDate } from '@casework/contracts';
 import type { Tx } from '@casework/eventstore';
 import type { ServiceContext, Worker } from '@casework/service-kit';
 import { sql } from 'kysely';
-import { answeredPage, type CoveredRow, coveredColumns } from '../application/covered.js';
 import { determineAll } from '../application/determine.js';
 import { RuleSets } from '../application/ruleSets.js';
 import { stillToDecide, toRequest } from '../application/standing.js';
+import { answeredPage, type CoveredRow, coveredColumns } from '../projections/coveredQueries.js';
 
 export type Job = {
   job_id: string;

@@ -1,6 +1,6 @@
 import type { Executor } from '@casework/eventstore';
 import { type RawBuilder, sql } from 'kysely';
-import { eligibilityStream } from './determine.js';
+import { eligibilityStream } from '../domain/streams.js';
 
 /** A rule set's reach: a municipal one, or the national default of a service type (municipality null). */
 export type Scope = { serviceType: string; municipality: string | null };
