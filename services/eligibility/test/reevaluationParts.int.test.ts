@@ -3,8 +3,8 @@ import { type Database, migrate, type RecordedEvent } from '@casework/eventstore
 import { testPostgres } from '@casework/testkit';
 import { type RawBuilder, sql } from 'kysely';
 import t from 'tap';
-import { answeredPage, coveredPage, JOB_PARTS } from '../src/projections/coveredQueries.js';
 import { eligibilityMigrations } from '../src/migrations/readModels.js';
+import { answeredPage, coveredPage, JOB_PARTS } from '../src/projections/coveredQueries.js';
 import { eligibilityProjection } from '../src/projections/eligibility.js';
 import { nextPart } from '../src/workers/reevaluation.js';
 
