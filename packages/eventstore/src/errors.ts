@@ -1,7 +1,8 @@
 /**
  * The expected version of a stream did not match: somebody else wrote first (HTTP 409 / 412). Or it
- * did, but a transaction younger than the appending one appended to the stream since (`younger`): the append would have put its events before theirs in the log. Either way the unit of
- * work is tried again in a new transaction.
+ * did, but a transaction younger than the appending one appended to the stream since (`younger`): the
+ * append would have put its events before theirs in the log. Either way the unit of work is tried again
+ * in a new transaction.
  */
 export class ConcurrencyError extends Error {
   readonly code = 'STALE_VERSION';
@@ -39,7 +40,8 @@ const TRANSIENT_NODE = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOU
 
 /**
  * A failure of the path, not of the work: a lost or refused connection, a deadlock, a serialization
- * failure, an append refused for its order, a server shutting down. A follower retries these without counting them against an event.
+ * failure, an append refused for its order, a server shutting down. A follower retries these without
+ * counting them against an event.
  */
 export function isTransient(e: unknown): boolean {
   // refused for its order alone (ConcurrencyError's `younger`): a new transaction goes through

@@ -50,7 +50,10 @@ export async function reviewArrears(
     const decided = await inTransaction(ctx, async (tx) => {
       const types: string[] = [];
       let reviewed = 0;
-      const decideOn = async (clientId: string, command: Partial<ReviewArrears>) => {
+      const decideOn = async (
+        clientId: string,
+        command: Pick<ReviewArrears, 'alsoOwed' | 'countedUnder'>,
+      ) => {
         const account = { clientId, municipality: p.municipality };
         const review = { type: 'ReviewArrears' as const, on: p.on, allowedMonths, ...command };
         const { events } = await decideOnAccount(ctx, tx, account, review, p.cause);
@@ -59,6 +62,12 @@ export async function reviewArrears(
       };
       for (const head of chunk) {
         const members = people.get(head)!;
+        // a client standing alone (nearly everyone) is reviewed as it is: its account is loaded once, by
+        // the review itself
+        if (members.length === 0) {
+          await decideOn(head, {});
+          continue;
+        }
         const [own, ...merged] = await loadAccounts(
           ctx,
           tx,
