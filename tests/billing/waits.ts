@@ -62,7 +62,7 @@ export function mergeRecords(p: Placement, survivor: string, duplicate: string, 
 
 /**
  * Gives a registered client a pension from 2026 (euro cents a month), makes them eligible for the site's
- * protected housing and admits them on `on`; true once billing has learned of the admission.
+ * protected housing and admits them on `on`; the placement's id once billing has learned of the admission.
  */
 export async function admitWithPension(
   p: Placement,
@@ -70,7 +70,7 @@ export async function admitWithPension(
   siteId: string,
   on: string,
   pension: number,
-): Promise<boolean> {
+): Promise<string | undefined> {
   const income = await p.post(`/v1/clients/${clientId}/facts/incomes`, {
     validFrom: '2026-01-01',
     source: 'pension',
@@ -80,7 +80,9 @@ export async function admitWithPension(
   await p.makeEligible(clientId, 'protected_housing');
   const admitted = await p.admit(clientId, siteId, on);
   if (admitted.statusCode !== 201) throw new Error(`admission refused: ${admitted.body}`);
-  return billingLearned(p.database.db, clientId, 'Admitted');
+  return (await billingLearned(p.database.db, clientId, 'Admitted'))
+    ? (admitted.json().placementId as string)
+    : undefined;
 }
 
 /** A platform clock that stands at 08:00 UTC of a day until moved to another (`setToday`). */

@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from 'kysely';
 import type { Db, Tx } from './database.js';
 import type { EventStore } from './eventStore.js';
 import { Subscription } from './subscription.js';
@@ -23,10 +24,25 @@ export type Projection = {
   | { applyBatch: (events: RecordedEvent[], tx: Tx) => Promise<void>; apply?: never }
 );
 
-/** Runs a projection over a log; `rebuild` empties it and replays from zero while the service stays up. */
 /** The checkpoint a projection's runner keeps its position under. */
 export const projectionCheckpoint = (name: string): string => `projection:${name}`;
 
+/**
+ * SQL, true while an event the projection handles, of those `where` picks (over `e`, the log of the
+ * store in `schema`, where the projection keeps its checkpoint too), is committed and not yet applied:
+ * a reader that must not miss it waits instead. Looked up in commit order from the checkpoint (the
+ * log's index from there, bounded by `where` where it bounds `e.transaction_id`), not over the log.
+ */
+export const stillToProject = (schema: string, projection: Projection, where: RawBuilder<unknown>) =>
+  sql<boolean>`(SELECT 1 FROM (SELECT coalesce(max(transaction_id), '0'::xid8) AS transaction_id,
+        coalesce(max(global_position), 0) AS global_position
+      FROM ${sql.id(schema, 'checkpoints')} WHERE subscription = ${projectionCheckpoint(projection.name)}) AS c
+    JOIN ${sql.id(schema, 'events')} AS e
+      ON (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)
+    WHERE e.type = ANY(${[...projection.handles]}::text[]) AND ${where}
+    ORDER BY e.transaction_id, e.global_position LIMIT 1) IS NOT NULL`;
+
+/** Runs a projection over a log; `rebuild` empties it and replays from zero while the service stays up. */
 export class ProjectionRunner {
   readonly subscription: Subscription;
   readonly #rebuildBatchSize: number;

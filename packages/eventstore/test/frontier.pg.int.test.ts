@@ -1,4 +1,4 @@
-import { testDatabaseUrl, testPostgres } from '@casework/testkit';
+import { heldTransaction, testDatabaseUrl, testPostgres } from '@casework/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
@@ -6,25 +6,13 @@ import { connectPostgres, EventStore, migrate, Subscription } from '../src/index
 import { event } from './eventStoreSuite.js';
 
 /** Opens a transaction, appends, and commits only when told: a slow writer. */
-function slowWriter(store: EventStore, streamId: string) {
-  let commit!: () => void;
-  const release = new Promise<void>((r) => {
-    commit = r;
-  });
-  let appended!: () => void;
-  const didAppend = new Promise<void>((r) => {
-    appended = r;
-  });
-  const done = store.transaction(async (tx) => {
-    await store.append(
+const slowWriter = (store: EventStore, streamId: string) =>
+  heldTransaction(store.db, (tx) =>
+    store.append(
       [{ streamId, streamType: 's', expectedVersion: 'no_stream', events: [event('Slow', {})] }],
       tx,
-    );
-    appended();
-    await release;
-  });
-  return { didAppend, commit, done };
-}
+    ),
+  );
 
 t.test('a reader never skips an event that a slower transaction commits after a faster one', async (t) => {
   const database = await testPostgres(t);
@@ -32,7 +20,7 @@ t.test('a reader never skips an event that a slower transaction commits after a 
   const store = new EventStore(database, 'es');
 
   const slow = slowWriter(store, 'slow-1');
-  await slow.didAppend; // holds the lower global position, not committed yet
+  await slow.didWork; // holds the lower global position, not committed yet
   await store.append([
     { streamId: 'fast-1', streamType: 's', expectedVersion: 'no_stream', events: [event('Fast', {})] },
   ]);

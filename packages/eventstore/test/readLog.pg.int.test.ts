@@ -1,4 +1,4 @@
-import { testDatabaseUrl, testPostgres } from '@casework/testkit';
+import { heldTransaction, testDatabaseUrl, testPostgres } from '@casework/testkit';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
@@ -18,23 +18,10 @@ t.test('through never passes a slower writer still in flight', async (t) => {
   await migrate(database.db, 'es');
   const store = new EventStore(database, 'es');
   const slowB = event('B', {});
-  let commit!: () => void;
-  const release = new Promise<void>((r) => {
-    commit = r;
-  });
-  let appended!: () => void;
-  const didAppend = new Promise<void>((r) => {
-    appended = r;
-  });
-  const slow = database.db.transaction().execute(async (tx) => {
-    await store.append(
-      [{ streamId: 'slow', streamType: 's', expectedVersion: 'no_stream', events: [slowB] }],
-      tx,
-    );
-    appended();
-    await release;
-  });
-  await didAppend;
+  const slow = heldTransaction(database.db, (tx) =>
+    store.append([{ streamId: 'slow', streamType: 's', expectedVersion: 'no_stream', events: [slowB] }], tx),
+  );
+  await slow.didWork;
   await appendMany(store, 'A', 50);
   const held = await store.readLog(START, { types: ['B'] });
   t.same(
@@ -42,8 +29,8 @@ t.test('through never passes a slower writer still in flight', async (t) => {
     { events: [], through: START, held: false },
     'the open writer holds through back (the A that wait behind it are not what this reader reads)',
   );
-  commit();
-  await slow;
+  slow.commit();
+  await slow.done;
   let page = held;
   for (const until = Date.now() + 5_000; page.events.length === 0 && Date.now() < until; await sleep(20))
     page = await store.readLog(held.through, { types: ['B'] });

@@ -65,6 +65,7 @@ function stated(given: AccountEvent[], month: string, amount: number, funded = t
     dueOn: `${next}-20`,
     lines: [funded ? line(amount, 'protected_housing', amount) : line(amount, 'day_centre_elderly', 0)],
     knownThrough: 1,
+    knownAsOf: '3:3:',
     siteCostVersions: {},
     reassessed: [],
     adjustmentIds: [],

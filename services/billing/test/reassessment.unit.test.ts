@@ -10,6 +10,8 @@ const row = (seq: number, type: string, data: Record<string, unknown>) =>
   ({ seq, eventId: `e${seq}`, type, data }) as unknown as InputRow;
 const admitted = row(1, 'Admitted', { placementId: 'p', siteId: site, on: '2026-03-04' });
 const income = row(2, 'IncomeDeclared', { factId: 'f', validFrom: '2026-01-01', monthlyAmount: {} });
+/** The snapshot of the run asking (its runs before kept none: `seq` decides). */
+const NOW = '500:500:';
 
 t.test(
   'an input touches the months it can change: a date in it before the month ends, or no date',
@@ -33,13 +35,18 @@ t.test(
 );
 
 t.test('no statement before: every month is assessed', async (t) => {
-  t.notOk(unchangedSince(undefined, [admitted, income], { [site]: 1 })('2026-05'));
+  t.notOk(unchangedSince(undefined, [admitted, income], { [site]: 1 }, NOW)('2026-05'));
 });
 
 t.test('nothing learned, the same site costs: the month stands', async (t) => {
-  const unchanged = unchangedSince({ knownThrough: 2, siteCostVersions: { [site]: 1 } }, [admitted, income], {
-    [site]: 1,
-  });
+  const unchanged = unchangedSince(
+    { knownThrough: 2, siteCostVersions: { [site]: 1 } },
+    [admitted, income],
+    {
+      [site]: 1,
+    },
+    NOW,
+  );
   t.ok(unchanged('2026-05'));
   t.ok(unchanged('2026-09'));
 });
@@ -50,6 +57,7 @@ t.test('a second income from July: July on are assessed again, June stands', asy
     { knownThrough: 2, siteCostVersions: { [site]: 1 } },
     [admitted, income, corrected],
     { [site]: 1 },
+    NOW,
   );
   t.ok(unchanged('2026-06'));
   t.notOk(unchanged('2026-07'));
@@ -62,14 +70,20 @@ t.test('the first income corrected to start in December: every month is assessed
     { knownThrough: 2, siteCostVersions: { [site]: 1 } },
     [admitted, income, corrected],
     { [site]: 1 },
+    NOW,
   );
   t.notOk(unchanged('2026-05'), 'May had the income the correction takes back');
 });
 
 t.test("a site's cost set again since: every month is assessed again", async (t) => {
-  const unchanged = unchangedSince({ knownThrough: 2, siteCostVersions: { [site]: 1 } }, [admitted, income], {
-    [site]: 2,
-  });
+  const unchanged = unchangedSince(
+    { knownThrough: 2, siteCostVersions: { [site]: 1 } },
+    [admitted, income],
+    {
+      [site]: 2,
+    },
+    NOW,
+  );
   t.notOk(unchanged('2026-05'));
 });
 
@@ -80,6 +94,7 @@ t.test('a new site (a transfer learned since) is an input learned: its months ar
     { knownThrough: 2, siteCostVersions: { [site]: 1 } },
     [admitted, income, transferred],
     { [site]: 1, [other]: 0 },
+    NOW,
   );
   t.ok(unchanged('2026-07'));
   t.notOk(unchanged('2026-08'));

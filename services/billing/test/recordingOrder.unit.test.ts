@@ -8,9 +8,11 @@ import { foldInputs, type InputRow } from '../src/domain/clientFacts.js';
 import { assessStatement } from '../src/domain/statementAssessment.js';
 
 // Property: however billing learns a client's events (placement's in their order, intake's in theirs,
-// interleaved, some only months late), once a run has known them all, every month's charge (its line
-// plus the adjustments raised since) is the fee assessed with full knowledge, to the cent. Each month
-// is stated by the run after it ends and then closed, as an officer would; the last run states July.
+// interleaved, some only months late, some written long before they commit, so numbered before inputs
+// a run read although that run did not see them), once a run has known them all, every month's charge
+// (its line plus the adjustments raised since) is the fee assessed with full knowledge, to the cent.
+// Each month is stated by the run after it ends and then closed, as an officer would; the last run
+// states July. A run reads the inputs committed before it, in a snapshot modelled on PostgreSQL's.
 
 const municipality = 'BLG01';
 const clientId = '0193a2b4-0000-7000-8000-00000000c11e';
@@ -118,86 +120,136 @@ const learning = (n: number) =>
     .array(fc.integer({ min: 0, max: 6 }), { minLength: n, maxLength: n })
     .map((runs) => runs.sort((a, b) => a - b));
 
+/** How many runs before its commit each input was written (numbered): its consumer's transaction waited. */
+const lags = (n: number) => fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n });
+
 const scenario = story.chain((s) =>
   fc.record({
     story: fc.constant(s),
     placementRuns: learning(s.placement.length),
     intakeRuns: learning(s.intake.length),
-    // which source's input of the same run billing happened to receive first
+    placementLags: lags(s.placement.length),
+    intakeLags: lags(s.intake.length),
+    // which source's input written in the same run billing happened to number first
     intakeFirst: fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
   }),
 );
+
+/**
+ * When each of one source's inputs was written: `lag` runs before it committed, never before the one
+ * before it was written, nor before an input committed earlier did commit (one consumer, in order).
+ */
+function writtenRuns(runs: readonly number[], lag: readonly number[]): number[] {
+  const written: number[] = [];
+  runs.forEach((run, i) => {
+    let w = Math.max(written[i - 1] ?? 0, run - lag[i]!);
+    if (i > 0 && runs[i - 1]! < run) w = Math.max(w, runs[i - 1]!);
+    written.push(w);
+  });
+  return written;
+}
+
+/**
+ * The snapshot of a run after `k`, as PostgreSQL's `pg_snapshot` text: an input's transaction (its `tx`,
+ * numbered as its `seq`) is visible when it committed by then.
+ */
+function snapshotAt(k: number, rows: readonly { tx: string; run: number }[]): string {
+  const committed = rows.filter((r) => r.run <= k).map((r) => Number(r.tx));
+  const xmax = Math.max(0, ...committed) + 1;
+  const running = rows.filter((r) => r.run > k && Number(r.tx) < xmax).map((r) => Number(r.tx));
+  return `${Math.min(xmax, ...running)}:${xmax}:${running.sort((a, b) => a - b).join(',')}`;
+}
 
 t.test('any order of learning gives, in the end, the charges of full knowledge', async (t) => {
   let ids = 0;
   const id = () => `0193a2b4-0000-7000-8000-${String(++ids).padStart(12, '0')}`;
   fc.assert(
-    fc.property(scenario, ({ story: s, placementRuns, intakeRuns, intakeFirst }) => {
-      const tagged = [
-        ...s.placement.map((e, i) => ({ ...e, run: placementRuns[i]!, source: 0 })),
-        ...s.intake.map((e, i) => ({ ...e, run: intakeRuns[i]!, source: 1 })),
-      ];
-      const learned = tagged
-        .map((e, i) => ({ ...e, i }))
-        .sort(
-          (a, b) =>
-            a.run - b.run ||
-            (a.source === b.source ? a.i - b.i : (a.source === 1) === intakeFirst[a.run] ? -1 : 1),
-        )
-        .map((e, n) => ({ seq: n + 1, eventId: id(), type: e.type, data: e.data, run: e.run }));
+    fc.property(
+      scenario,
+      ({ story: s, placementRuns, intakeRuns, placementLags, intakeLags, intakeFirst }) => {
+        const placementWritten = writtenRuns(placementRuns, placementLags);
+        const intakeWritten = writtenRuns(intakeRuns, intakeLags);
+        const tagged = [
+          ...s.placement.map((e, i) => ({
+            ...e,
+            run: placementRuns[i]!,
+            written: placementWritten[i]!,
+            source: 0,
+          })),
+          ...s.intake.map((e, i) => ({ ...e, run: intakeRuns[i]!, written: intakeWritten[i]!, source: 1 })),
+        ];
+        const learned = tagged
+          .map((e, i) => ({ ...e, i }))
+          .sort(
+            (a, b) =>
+              a.written - b.written ||
+              (a.source === b.source ? a.i - b.i : (a.source === 1) === intakeFirst[a.written] ? -1 : 1),
+          )
+          .map((e, n) => ({
+            seq: n + 1,
+            tx: String(n + 1),
+            eventId: id(),
+            type: e.type,
+            data: e.data,
+            run: e.run,
+          }));
 
-      let account: Account = accountDecider.initialState;
-      for (const [k, month] of months.entries()) {
-        const rows = learned.filter((r) => r.run <= k) as unknown as InputRow[];
-        const facts = foldInputs(rows);
-        const earlier = months.slice(0, k);
-        const { lines, reassessed, siteCostVersions } = assessStatement({
-          municipality,
-          month,
-          rows,
-          facts,
-          account,
-          lookback: earlier,
-          closed: new Set(earlier),
-          siteCostVersions: new Map([[siteId, 1]]),
-          lookups,
-        });
-        const number = `${municipality}-${month.replace('-', '')}-000001`;
-        const events = accountDecider.decide(
-          {
-            type: 'IssueStatement',
-            clientId,
+        let account: Account = accountDecider.initialState;
+        for (const [k, month] of months.entries()) {
+          const rows = learned.filter((r) => r.run <= k) as unknown as InputRow[];
+          const facts = foldInputs(rows);
+          const earlier = months.slice(0, k);
+          const knownAsOf = snapshotAt(k, learned);
+          const { lines, reassessed, siteCostVersions } = assessStatement({
             municipality,
             month,
-            statementId: id(),
-            statementNumber: number,
-            paymentReference: paymentReferenceFor(number),
-            issuedOn: addDays(`${month}-01`, 40),
-            dueOn: addDays(`${month}-01`, 50),
-            lines,
-            knownThrough: rows.length ? rows[rows.length - 1]!.seq : 0,
-            siteCostVersions,
-            reassessed,
-            adjustmentIds: Array.from({ length: 20 }, id),
-          },
-          account,
-        );
-        const issued = events.find((e) => e.type === 'StatementIssued');
-        // as a run does: a client with nothing to state gets no statement
-        if (!issued || (lines.length === 0 && issued.data.adjustments.length === 0)) continue;
-        account = events.reduce<Account>((a, e) => accountDecider.evolve(a, e as AccountEvent), account);
-      }
+            rows,
+            knownAsOf,
+            facts,
+            account,
+            lookback: earlier,
+            closed: new Set(earlier),
+            siteCostVersions: new Map([[siteId, 1]]),
+            lookups,
+          });
+          const number = `${municipality}-${month.replace('-', '')}-000001`;
+          const events = accountDecider.decide(
+            {
+              type: 'IssueStatement',
+              clientId,
+              municipality,
+              month,
+              statementId: id(),
+              statementNumber: number,
+              paymentReference: paymentReferenceFor(number),
+              issuedOn: addDays(`${month}-01`, 40),
+              dueOn: addDays(`${month}-01`, 50),
+              lines,
+              knownThrough: rows.length ? rows[rows.length - 1]!.seq : 0,
+              knownAsOf,
+              siteCostVersions,
+              reassessed,
+              adjustmentIds: Array.from({ length: 20 }, id),
+            },
+            account,
+          );
+          const issued = events.find((e) => e.type === 'StatementIssued');
+          // as a run does: a client with nothing to state gets no statement
+          if (!issued || (lines.length === 0 && issued.data.adjustments.length === 0)) continue;
+          account = events.reduce<Account>((a, e) => accountDecider.evolve(a, e as AccountEvent), account);
+        }
 
-      const known = foldInputs(learned as unknown as InputRow[]);
-      for (const month of months.slice(0, 6)) {
-        const due = assessMonth(month, municipality, known, lookups).find(
-          (l) => l.placementId === placementId,
-        );
-        const charged = account.charged[`${month} ${placementId}`]?.amount ?? 0;
-        if (charged !== (due?.amount.amountMinor ?? 0))
-          throw new Error(`${month}: charged ${charged}, full knowledge ${due?.amount.amountMinor ?? 0}`);
-      }
-    }),
+        const known = foldInputs(learned as unknown as InputRow[]);
+        for (const month of months.slice(0, 6)) {
+          const due = assessMonth(month, municipality, known, lookups).find(
+            (l) => l.placementId === placementId,
+          );
+          const charged = account.charged[`${month} ${placementId}`]?.amount ?? 0;
+          if (charged !== (due?.amount.amountMinor ?? 0))
+            throw new Error(`${month}: charged ${charged}, full knowledge ${due?.amount.amountMinor ?? 0}`);
+        }
+      },
+    ),
     { numRuns: 300 },
   );
   t.pass('300 stories, each learned in its own order');

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, migrate, type RecordedEvent } from '@casework/eventstore';
-import { testPostgres } from '@casework/testkit';
+import {
+  type Database,
+  EventStore,
+  migrate,
+  ProjectionRunner,
+  type RecordedEvent,
+} from '@casework/eventstore';
+import { eventually, heldTransaction, testPostgres } from '@casework/testkit';
 import { type RawBuilder, sql } from 'kysely';
 import t from 'tap';
+import { eligibilityStream } from '../src/domain/streams.js';
 import { eligibilityMigrations } from '../src/migrations/readModels.js';
 import { answeredPage, coveredPage, JOB_PARTS } from '../src/projections/coveredQueries.js';
 import { eligibilityProjection } from '../src/projections/eligibility.js';
@@ -204,10 +211,94 @@ t.test('a job waits for the transactions in flight when it was scheduled', async
     t.equal(await next(), undefined, 'not started while it is in flight');
     await sql`COMMIT`.execute(decider);
   });
-  t.match(await next(), { job_id: 'social_housing:national@2:published', part: 0 }, 'then it starts');
+  t.match(
+    await eventually(next),
+    { job_id: 'social_housing:national@2:published', part: 0 },
+    'then it starts',
+  );
   t.equal(
     await database.db.transaction().execute((tx) => nextPart(tx, SCHEMA, '2026-11-22')),
     undefined,
     'never before its date',
   );
+});
+
+t.test('a job waits until the determinations recorded before it are in the read model', async (t) => {
+  const database = await withDeterminations(t, 3, {
+    municipality: sql`'SOF46'`,
+    ruleSet: sql`'social_housing:national'`,
+  });
+  const store = new EventStore(database, SCHEMA);
+  const runner = new ProjectionRunner(eligibilityProjection(SCHEMA), store);
+  const next = () => database.db.transaction().execute((tx) => nextPart(tx, SCHEMA, '2026-11-23'));
+  /** A client's first determination, as the service appends it. */
+  const firstDetermination = (clientId: string) => {
+    const eventId = randomUUID();
+    return {
+      streamId: eligibilityStream(clientId),
+      streamType: 'eligibility',
+      expectedVersion: 'no_stream' as const,
+      events: [
+        {
+          type: 'EligibilityDetermined',
+          data: {
+            clientId,
+            determinationId: randomUUID(),
+            serviceType: 'social_housing',
+            municipality: 'SOF46',
+            asOf: '2026-11-23',
+            knownAt: '2026-11-23T10:00:00.000Z',
+            ruleSet: { ruleSetId: 'social_housing:national', version: 1 },
+            outcome: 'eligible',
+            criteria: [],
+            factsUsed: [],
+            missing: [],
+            validUntil: '2027-11-22',
+            trigger: { kind: 'request' },
+          },
+          metadata: {
+            specversion: '1.0' as const,
+            id: eventId,
+            type: 'casework.eligibility.EligibilityDetermined.v1',
+            source: 'eligibility',
+            subject: eligibilityStream(clientId),
+            time: '2026-11-23T10:00:00.000Z',
+            correlationid: eventId,
+          },
+        },
+      ],
+    };
+  };
+  // the projection has a checkpoint: one determination taken already
+  await store.append([firstDetermination(randomUUID())]);
+  t.equal(await runner.subscription.catchUp(), 1, 'the projection is under way');
+
+  // a newcomer's first determination, decided under the rules of before: written before the job is
+  // scheduled, committed after
+  const newcomer = randomUUID();
+  const decider = heldTransaction(database.db, (tx) => store.append([firstDetermination(newcomer)], tx));
+  await decider.didWork;
+  await database.db
+    .transaction()
+    .execute((tx) => eligibilityProjection(SCHEMA).applyBatch!([published(null, 2)], tx));
+  decider.commit();
+  await decider.done;
+  // every transaction of the database before the job's has ended, and stays so: any begun since has a
+  // later id
+  const ended = await eventually(async () => {
+    const { rows } = await sql<{
+      ended: boolean;
+    }>`SELECT bool_and(hold_until <= eligibility.safe_frontier())
+      AS ended FROM eligibility.reevaluations`.execute(database.db);
+    return rows[0]!.ended || undefined;
+  });
+  t.ok(ended, 'the decision has ended');
+  t.equal(await next(), undefined, 'but its determination is not projected yet: the job waits');
+  t.equal(await runner.subscription.catchUp(), 1, 'the projection takes it');
+  t.match(await next(), { job_id: 'social_housing:national@2:published' }, 'then the job starts');
+  const reached = await walk(database.db, 'social_housing:national@2:published', {
+    serviceType: 'social_housing',
+    municipality: null,
+  });
+  t.ok(reached.flat().includes(newcomer), 'and reaches the newcomer');
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Database, EventStore, isTransient, migrate, type Tx } from '@casework/eventstore';
 import type { IncomingEvent } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
-import { testPostgres } from '@casework/testkit';
+import { heldTransaction, testPostgres } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { decideIn } from '../src/application/decideIn.js';
@@ -50,25 +50,6 @@ const recorded = (type: string, data: object): IncomingEvent => ({
   data,
   metadata: { correlationid: randomUUID() } as unknown as IncomingEvent['metadata'],
 });
-
-/** A transaction that runs `work`, then stays open until `commit()` is called. */
-function held(database: Database, work: (tx: Tx) => Promise<void>) {
-  let release!: () => void;
-  const released = new Promise<void>((r) => {
-    release = r;
-  });
-  let worked!: () => void;
-  const didWork = new Promise<void>((r) => {
-    worked = r;
-  });
-  const done = database.db.transaction().execute(async (tx) => {
-    await work(tx);
-    worked();
-    await released;
-  });
-  done.catch(() => worked());
-  return { didWork, commit: release, done };
-}
 
 /**
  * Runs a handler's work in a transaction as its consumer's follower does: tried again in a new one when
@@ -189,7 +170,7 @@ async function interleave(
   first: (tx: Tx) => Promise<void>,
   second: (tx: Tx) => Promise<void>,
 ) {
-  const a = held(database, first);
+  const a = heldTransaction(database.db, first);
   await a.didWork;
   const b = database.db.transaction().execute(second);
   const how = await finishedOrBlocked(database, b);

@@ -180,25 +180,33 @@ export async function issueStatements(
 }
 
 /**
- * Each client's inputs in the order billing learned them, a merged record's counted as its survivor's
- * while the merge stands (an unmerge gives the record its own history back).
+ * Each client's inputs in the order billing wrote them, a merged record's counted as its survivor's
+ * while the merge stands (an unmerge gives the record its own history back), and the snapshot they were
+ * read in: both reads see exactly that snapshot's inputs, so what it says was known is what was read.
  */
 async function inputsOf(
   ctx: ServiceContext,
   tx: Tx,
   clients: readonly string[],
-): Promise<Map<string, InputRow[]>> {
+): Promise<{ inputs: Map<string, InputRow[]>; knownAsOf: string }> {
+  const { rows: taken } = await sql<{
+    snapshot: string;
+  }>`SELECT pg_current_snapshot()::text AS snapshot`.execute(tx);
+  const knownAsOf = taken[0]!.snapshot;
   const read = async (ids: readonly string[]) =>
     (
       await sql<{
         seq: string;
+        tx: string | null;
         event_id: string;
         client_id: string;
         type: string;
         data: Record<string, unknown>;
       }>`
-        SELECT seq::text, event_id, client_id, type, data FROM ${sql.id(ctx.store.schema, 'inputs')}
-        WHERE client_id = ANY(${ids}::uuid[]) ORDER BY seq`.execute(tx)
+        SELECT seq::text, tx::text, event_id, client_id, type, data FROM ${sql.id(ctx.store.schema, 'inputs')}
+        WHERE client_id = ANY(${ids}::uuid[])
+          AND (tx IS NULL OR pg_visible_in_snapshot(tx, ${knownAsOf}::pg_snapshot))
+        ORDER BY seq`.execute(tx)
     ).rows;
   const rows = await read(clients);
   const survivorOf = new Map<string, string>();
@@ -207,13 +215,19 @@ async function inputsOf(
     if (r.type === 'ClientsUnmerged') survivorOf.delete(String(r.data.mergedId));
   }
   const merged = survivorOf.size ? await read([...survivorOf.keys()]) : [];
-  const out = new Map<string, InputRow[]>(clients.map((c) => [c, []]));
+  const inputs = new Map<string, InputRow[]>(clients.map((c) => [c, []]));
   for (const r of [...rows, ...merged].sort((a, b) => Number(a.seq) - Number(b.seq))) {
     const owner = survivorOf.get(r.client_id) ?? r.client_id;
     // rows were validated against their event's schema when consumed
-    out.get(owner)?.push({ seq: Number(r.seq), eventId: r.event_id, type: r.type, data: r.data } as InputRow);
+    inputs.get(owner)?.push({
+      seq: Number(r.seq),
+      ...(r.tx === null ? {} : { tx: r.tx }),
+      eventId: r.event_id,
+      type: r.type,
+      data: r.data,
+    } as InputRow);
   }
-  return out;
+  return { inputs, knownAsOf };
 }
 
 type Chunk = {
@@ -234,11 +248,23 @@ type Chunk = {
 };
 
 async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
-  const inputs = await inputsOf(ctx, tx, c.clients);
+  // accounts before inputs: what another run stated on them it knew from a snapshot this one's
+  // includes (one stating them after is caught by their versions)
+  const accounts = await loadAccounts(
+    ctx,
+    tx,
+    c.clients.map((clientId) => ({ clientId, municipality: c.municipality })),
+  );
+  const { inputs, knownAsOf } = await inputsOf(ctx, tx, c.clients);
   const facts = new Map<string, ClientFacts>([...inputs].map(([id, rows]) => [id, foldInputs(rows)]));
-  // the sites of these clients' stays whose costs are not loaded yet
+  // the sites of these clients' stays whose costs are not loaded yet, or older than a run stating one
+  // of these accounts meanwhile read
+  const newer = (id: string) =>
+    accounts.some(
+      (a) => (a.state.assessedWith?.siteCostVersions[id] ?? 0) > (c.siteCostVersions.get(id) ?? 0),
+    );
   const sites = [...new Set([...facts.values()].flatMap((f) => f.stays.map((s) => s.siteId)))].filter(
-    (id) => !c.siteCosts.has(id),
+    (id) => !c.siteCosts.has(id) || newer(id),
   );
   const costStreams = await ctx.store.readStreams(sites.map(siteCostStream), tx);
   for (const id of sites) {
@@ -254,11 +280,6 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
       })),
     );
   }
-  const accounts = await loadAccounts(
-    ctx,
-    tx,
-    c.clients.map((clientId) => ({ clientId, municipality: c.municipality })),
-  );
   const periodId = periodStream(c.municipality, c.month);
   const { version: periodVersion, events: periodEvents } = await ctx.store.readStream(periodId, {
     executor: tx,
@@ -277,6 +298,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
       municipality: c.municipality,
       month: c.month,
       rows,
+      knownAsOf,
       facts: f,
       account,
       lookback: c.lookback,
@@ -297,6 +319,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
       dueOn,
       lines,
       knownThrough: rows.length ? rows[rows.length - 1]!.seq : 0,
+      knownAsOf,
       siteCostVersions,
       reassessed,
       adjustmentIds: Array.from({ length: adjustmentsAtMost(reassessed, account) }, () => ctx.newId()),

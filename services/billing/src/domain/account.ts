@@ -20,6 +20,7 @@ import {
 } from '@casework/contracts';
 import type { z } from 'zod';
 import { totalOf } from './assessMonth.js';
+import type { Knowledge } from './knowledge.js';
 
 export type AccountEvent =
   | EventOf<typeof MonthAssessed>
@@ -44,7 +45,9 @@ export type IssueStatement = {
   issuedOn: LocalDate;
   dueOn: LocalDate;
   lines: AssessmentLine[];
+  /** The last of the client's inputs the run read, and the snapshot it read them in. */
   knownThrough: number;
+  knownAsOf: string;
   /** The version of each of the client's sites' cost settings the run knew. */
   siteCostVersions: Record<string, number>;
   /** Earlier months stated or closed, assessed again; a difference per stay is an adjustment. */
@@ -91,8 +94,8 @@ const LARGEST_PAYMENT = 100_000_000;
 
 /** A client's account with one municipality: what each month was stated and charged, and what is pending. */
 export type Account = {
-  /** Months with a statement, and the last input their assessment knew. */
-  stated: Record<Month, { statementId: string; knownThrough: number }>;
+  /** Months with a statement, and what their assessment knew of the inputs. */
+  stated: Record<Month, { statementId: string } & Knowledge>;
   /** Per `<month> <placementId>`: what the stay has been charged for the month, adjustments included. */
   charged: Record<string, { amount: number; stateShare: number; serviceType: AssessmentLine['serviceType'] }>;
   /** Adjustments raised and not yet on a statement. */
@@ -125,7 +128,7 @@ export type Account = {
    * What the last statement's run knew (every month it reassessed, it reassessed with this): the last
    * input and the sites' cost versions. Absent before the first statement, or from a run that kept none.
    */
-  assessedWith?: { knownThrough: number; siteCostVersions: Record<string, number> };
+  assessedWith?: Knowledge & { siteCostVersions: Record<string, number> };
 };
 
 function accountOf(state: Account) {
@@ -151,6 +154,10 @@ export const initialState: Account = {
 };
 
 const key = (month: Month, placementId: string) => `${month} ${placementId}`;
+
+/** What an assessment knew of the inputs, without a missing snapshot (from runs before it was kept). */
+const knowledgeOf = ({ knownThrough, knownAsOf }: Knowledge): Knowledge =>
+  knownAsOf === undefined ? { knownThrough } : { knownThrough, knownAsOf };
 
 /**
  * A copy of one of an account's records, as a dictionary without a prototype. The records are keyed by
@@ -374,6 +381,7 @@ function issue(command: IssueStatement, state: Account): AccountEvent[] {
         lines: command.lines,
         total: assessed,
         knownThrough: command.knownThrough,
+        knownAsOf: command.knownAsOf,
         siteCostVersions: command.siteCostVersions,
       },
     },
@@ -417,15 +425,10 @@ export function evolve(state: Account, event: AccountEvent): Account {
         charged,
         stated: withEntry(state.stated, event.data.month, {
           statementId: event.data.statementId,
-          knownThrough: event.data.knownThrough,
+          ...knowledgeOf(event.data),
         }),
         ...(event.data.siteCostVersions
-          ? {
-              assessedWith: {
-                knownThrough: event.data.knownThrough,
-                siteCostVersions: event.data.siteCostVersions,
-              },
-            }
+          ? { assessedWith: { ...knowledgeOf(event.data), siteCostVersions: event.data.siteCostVersions } }
           : {}),
       };
     }

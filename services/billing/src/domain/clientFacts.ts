@@ -38,8 +38,11 @@ export type Input =
   | EventOf<typeof SchoolEnrolmentRecorded>
   | EventOf<typeof FactRetracted>;
 
-/** One event billing consumed about a client, in the order billing learned of it (`seq`). */
-export type InputRow = Input & { seq: number; eventId: string };
+/**
+ * One event billing consumed about a client, in the order billing wrote it (`seq`), with the transaction
+ * that wrote it (`tx`, absent for inputs written before it was kept).
+ */
+export type InputRow = Input & { seq: number; tx?: string; eventId: string };
 
 /** A stay from placement's events: `[from, to)`, the events it rests on. */
 export type Stay = {

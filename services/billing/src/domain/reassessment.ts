@@ -2,6 +2,7 @@ import type { Month } from '@casework/contracts';
 import type { Account } from './account.js';
 import { monthEnd } from './billableDays.js';
 import type { InputRow } from './clientFacts.js';
+import { knownBy } from './knowledge.js';
 
 const MERGES = new Set(['ClientsMerged', 'ClientsUnmerged']);
 
@@ -28,12 +29,15 @@ export function unchangedSince(
   before: Account['assessedWith'],
   rows: readonly InputRow[],
   siteCostVersions: Record<string, number>,
+  /** The snapshot the run asking reads inputs in. */
+  now: string,
 ): (month: Month) => boolean {
   if (!before) return () => false;
   const costsMoved = Object.entries(siteCostVersions).some(
     ([site, version]) => (before.siteCostVersions[site] ?? 0) !== version,
   );
   if (costsMoved) return () => false;
-  const learned = rows.filter((r) => r.seq > before.knownThrough);
+  const known = knownBy(before, now);
+  const learned = rows.filter((r) => !known(r));
   return (month) => !learned.some((r) => touches(r, month));
 }

@@ -2,6 +2,7 @@ import type { AssessmentLine, Month } from '@casework/contracts';
 import { type Account, chargedPlacements, type Reassessment } from './account.js';
 import { assessMonth, type Lookups } from './assessMonth.js';
 import type { ClientFacts, InputRow } from './clientFacts.js';
+import { knownBy } from './knowledge.js';
 import { touches, unchangedSince } from './reassessment.js';
 
 export type StatementAssessment = {
@@ -22,8 +23,10 @@ export type SiteCostChange = { version: number; from: Month; eventId: string };
 export function assessStatement(o: {
   municipality: string;
   month: Month;
-  /** The client's inputs in the order billing learned them; `facts` is their fold. */
+  /** The client's inputs in the order billing wrote them; `facts` is their fold. */
   rows: readonly InputRow[];
+  /** The snapshot `rows` were read in. */
+  knownAsOf: string;
   facts: ClientFacts;
   account: Account;
   lookback: readonly Month[];
@@ -38,7 +41,7 @@ export function assessStatement(o: {
       .filter((s) => s.municipality === o.municipality)
       .map((s) => [s.siteId, o.siteCostVersions.get(s.siteId) ?? 0]),
   );
-  const unchanged = unchangedSince(account.assessedWith, rows, siteCostVersions);
+  const unchanged = unchangedSince(account.assessedWith, rows, siteCostVersions, o.knownAsOf);
   /** The cost settings of the client's sites reaching month `m` that the last run did not know. */
   const costsSetSince = (m: Month) => {
     const knew = account.assessedWith?.siteCostVersions;
@@ -55,13 +58,14 @@ export function assessStatement(o: {
     const lines = assessMonth(m, o.municipality, facts, o.lookups);
     // a closed month never stated and never charged, with nothing in it now, has nothing to correct
     if (!account.stated[m] && lines.length === 0 && chargedPlacements(account, m).length === 0) return [];
-    const knew = account.stated[m]?.knownThrough ?? 0;
+    const stated = account.stated[m];
+    const knew = stated ? knownBy(stated, o.knownAsOf) : () => false;
     return [
       {
         month: m,
         lines,
         learned: [
-          ...rows.filter((r) => r.seq > knew && touches(r, m)).map((r) => r.eventId),
+          ...rows.filter((r) => !knew(r) && touches(r, m)).map((r) => r.eventId),
           ...costsSetSince(m),
         ],
       },

@@ -8,6 +8,7 @@ import { settlementsRecordedMigration } from './0204_settlements_recorded.js';
 import { accountSnapshotsMigration } from './0205_account_snapshots.js';
 import { accountsHeapOnlyMigration } from './0206_accounts_heap_only.js';
 import { statementRunsMigration } from './0207_statement_runs.js';
+import { inputsCommitOrderMigration } from './0208_inputs_commit_order.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -16,8 +17,8 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
     async up(db) {
       const s = sql.id(schema);
       for (const statement of [
-        // every event billing consumed about a client, in the order it learned of them (seq), never
-        // updated: an assessment folds them, and "what was known when a month was stated" is a seq
+        // every event billing consumed about a client, in the order it wrote them (seq), never updated:
+        // an assessment folds them ("what was known when a month was stated": a snapshot, see 0208)
         sql`CREATE TABLE ${s}.inputs (
           seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
           event_id uuid NOT NULL UNIQUE,
@@ -132,4 +133,5 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
   '0205_account_snapshots': accountSnapshotsMigration(schema),
   '0206_accounts_heap_only': accountsHeapOnlyMigration(schema),
   '0207_statement_runs': statementRunsMigration(schema),
+  '0208_inputs_commit_order': inputsCommitOrderMigration(schema),
 });

@@ -1,5 +1,5 @@
 import type { LocalDate } from '@casework/contracts';
-import { projectionCheckpoint } from '@casework/eventstore';
+import { stillToProject } from '@casework/eventstore';
 import type { ServiceContext } from '@casework/service-kit';
 import { type RawBuilder, sql } from 'kysely';
 import { statementsProjection } from './statements.js';
@@ -184,14 +184,11 @@ export async function siteFiguresOfMonth(
  * that day would otherwise change once it is.
  */
 export async function statementsPendingThrough(ctx: ServiceContext, day: LocalDate): Promise<boolean> {
-  const s = (t: string) => sql.id(ctx.store.schema, t);
-  const projection = statementsProjection(ctx.store.schema);
-  const { rows } = await sql<{ pending: boolean }>`SELECT EXISTS (
-      SELECT 1 FROM ${s('events')} e
-        LEFT JOIN ${s('checkpoints')} c ON c.subscription = ${projectionCheckpoint(projection.name)}
-      WHERE (c.subscription IS NULL OR (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position))
-        AND e.type = ANY(${[...projection.handles]}::text[])
-        AND (e.metadata ->> 'time')::timestamptz < ((${day}::date + 1)::timestamp AT TIME ZONE 'Europe/Sofia')
-    ) AS pending`.execute(ctx.store.db);
+  const schema = ctx.store.schema;
+  const { rows } = await sql<{ pending: boolean }>`SELECT ${stillToProject(
+    schema,
+    statementsProjection(schema),
+    sql`(e.metadata ->> 'time')::timestamptz < ((${day}::date + 1)::timestamp AT TIME ZONE 'Europe/Sofia')`,
+  )} AS pending`.execute(ctx.store.db);
   return rows[0]!.pending;
 }

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LocalDate, sofiaDate } from '@casework/contracts';
-import type { Tx } from '@casework/eventstore';
+import { stillToProject, type Tx } from '@casework/eventstore';
 import type { ServiceContext, Worker } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { determineAll } from '../application/determine.js';
 import { RuleSets } from '../application/ruleSets.js';
 import { stillToDecide, toRequest } from '../application/standing.js';
 import { answeredPage, type CoveredRow, coveredColumns } from '../projections/coveredQueries.js';
+import { eligibilityProjection } from '../projections/eligibility.js';
 
 export type Job = {
   job_id: string;
@@ -20,14 +21,18 @@ export type Job = {
 
 /**
  * The first part of a job due on the date that no other transaction holds (locked for this one), once
- * every transaction with an id before the one that scheduled the job has ended.
+ * every transaction of this database with an id before the one that scheduled the job has ended (the
+ * event store's frontier: one open in another database of the server cannot decide here) and the
+ * determinations they recorded are in the read model the job pages through (a client's first one would
+ * be missed).
  */
 export async function nextPart(tx: Tx, schema: string, today: LocalDate): Promise<Job | undefined> {
   const { rows } = await sql<Job>`SELECT job_id, service_type, municipality, caused_by::text, cursor::text,
       part, until::text
-    FROM ${sql.id(schema, 'reevaluations')} WHERE finished_at IS NULL AND due_on <= ${today}::date
-      AND (hold_until IS NULL OR hold_until <= pg_snapshot_xmin(pg_current_snapshot()))
-    ORDER BY due_on, job_id, part LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(tx);
+    FROM ${sql.id(schema, 'reevaluations')} AS r WHERE finished_at IS NULL AND due_on <= ${today}::date
+      AND (hold_until IS NULL OR (hold_until <= ${sql.id(schema, 'safe_frontier')}()
+        AND NOT ${stillToProject(schema, eligibilityProjection(schema), sql`e.transaction_id < r.hold_until`)}))
+    ORDER BY due_on, job_id, part LIMIT 1 FOR UPDATE OF r SKIP LOCKED`.execute(tx);
   return rows[0];
 }
 

@@ -81,13 +81,22 @@ export const MonthAssessed = defineEvent({
         .number()
         .int()
         .min(0)
-        .meta({ description: "The last of billing's inputs for the client that the assessment knew" }),
+        .meta({ description: "The last of billing's inputs for the client that the assessment read" }),
+      knownAsOf: z
+        .string()
+        .regex(/^\d+:\d+:(\d+(,\d+)*)?$/)
+        .optional()
+        .meta({
+          description:
+            "The snapshot (PostgreSQL `pg_snapshot`) the assessment read billing's inputs in: an input is " +
+            'known to it when its transaction is visible in the snapshot. Absent from assessments made before it was kept',
+        }),
       siteCostVersions: z
         .record(z.uuid(), z.number().int().min(0))
         .optional()
         .meta({
           description:
-            "The version of each of the client's sites' cost settings the run knew: with `knownThrough`, what " +
+            "The version of each of the client's sites' cost settings the run knew: with `knownAsOf`, what " +
             'a later run compares to reassess only the months something changed for',
         }),
     })
