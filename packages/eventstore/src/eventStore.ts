@@ -139,6 +139,7 @@ export class EventStore {
   readonly #logSql = new Map<string, string>();
   readonly #createSql: string;
   readonly #advanceSql: string;
+  readonly #readStreamSql: string;
 
   constructor(
     readonly database: Database,
@@ -156,7 +157,15 @@ export class EventStore {
       `UPDATE ${s}.streams SET version = version + $3, updated_at = now(), last_transaction_id = pg_current_xact_id()
       WHERE stream_id = $1 AND version = $2::bigint ${appendsInCommitOrder} RETURNING version - $3 AS base`,
     );
-    for (const text of [this.#createSql, this.#advanceSql]) database.prepare(text);
+    // one statement, one snapshot: the version and the events up to it are always read together (two
+    // queries could see a version committed between them without its events); prepared, as a stream is
+    // read by every command: a probe of each index whatever the stream, planned once per connection
+    this.#readStreamSql = `SELECT s.version::text AS stream_version, e.*
+      FROM (SELECT version FROM ${s}.streams WHERE stream_id = $1) s
+      LEFT JOIN LATERAL (SELECT ${columns('data')}, stream_position AS position FROM ${s}.events
+        WHERE stream_id = $1 AND stream_position > $2::bigint AND stream_position <= s.version) e ON true
+      ORDER BY e.position`;
+    for (const text of [this.#createSql, this.#advanceSql, this.#readStreamSql]) database.prepare(text);
     this.notifications.setMaxListeners(100);
     this.notifications.on('newListener', (name) => {
       if (name === 'appended') this.listen().catch(() => {});
@@ -289,18 +298,9 @@ export class EventStore {
     streamId: string,
     options: { afterVersion?: number; executor?: Executor } = {},
   ): Promise<{ version: number; events: RecordedEvent[] }> {
-    const ex = options.executor ?? this.db;
-    // one statement, one snapshot: the version and the events up to it are always read together (two
-    // queries could see a version committed between them without its events)
-    const { rows } = await sql<
-      EventRow & { stream_version: string }
-    >`SELECT s.version::text AS stream_version, e.*
-      FROM (SELECT version FROM ${this.s}.streams WHERE stream_id = ${streamId}) s
-      LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
-        WHERE stream_id = ${streamId} AND stream_position > ${options.afterVersion ?? 0}
-          AND stream_position <= s.version
-        ) e ON true
-      ORDER BY e.stream_position::bigint`.execute(ex);
+    const { rows } = await (options.executor ?? this.db).executeQuery<EventRow & { stream_version: string }>(
+      CompiledQuery.raw(this.#readStreamSql, [streamId, options.afterVersion ?? 0]),
+    );
     const version = rows[0] ? Number(rows[0].stream_version) : 0;
     const events = rows.filter((r) => r.event_id !== null).map(toRecorded);
     return { version, events };

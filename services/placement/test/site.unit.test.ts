@@ -1,6 +1,6 @@
 import { deciderSpec } from '@casework/testkit';
 import t from 'tap';
-import { capacityOn, occupancyOn, type SiteEvent, siteDecider } from '../src/domain/site.js';
+import { capacityOn, evolveAll, occupancyOn, type SiteEvent, siteDecider } from '../src/domain/site.js';
 
 const spec = deciderSpec(siteDecider);
 const siteId = '0190a3c2-5f1e-7b3a-9c4d-2e8f6a1b3c5d';
@@ -161,3 +161,35 @@ t.test('release, suspend, resume and close', async (t) => {
     .thenFails('SITE_CLOSED');
   spec(t).given([]).when(take(1, '2026-07-01')).thenFails('SITE_NOT_FOUND');
 });
+
+t.test(
+  'several events folded at once come out as folded one by one, and leave the state given',
+  async (t) => {
+    const offer = (n: number) => `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const reserved = (n: number): SiteEvent => ({
+      type: 'PlaceReserved',
+      data: { siteId, offerId: offer(n), clientId: cid(n), from: '2026-03-01' },
+    });
+    const start = [opened(6), taken(1, '2026-01-10'), reserved(2)].reduce(
+      siteDecider.evolve,
+      siteDecider.initialState,
+    );
+    const before = structuredClone(start);
+    const tail: SiteEvent[] = [
+      {
+        type: 'PlaceTaken',
+        data: { siteId, placementId: pid(2), clientId: cid(2), from: '2026-03-02', offerId: offer(2) },
+      },
+      reserved(3),
+      { type: 'ReservationReleased', data: { siteId, offerId: offer(3) } },
+      { type: 'CapacityChanged', data: { ...ref, from: '2026-04-01', places: 8, previous: 6 } },
+      released(1, '2026-04-15'),
+      taken(4, '2026-05-01'),
+      released(9, '2026-05-02'),
+    ];
+    t.same(evolveAll(start, tail), tail.reduce(siteDecider.evolve, start));
+    t.same(start, before, 'the state given is unchanged');
+    t.same(evolveAll(start, tail.slice(0, 1)), siteDecider.evolve(start, tail[0]!));
+    t.equal(evolveAll(start, []), start);
+  },
+);

@@ -16,16 +16,16 @@ async function lockAll(tx: Tx, keys: string[]) {
     FROM unnest(${keys}::text[]) WITH ORDINALITY AS l(id, n) ORDER BY l.n`.execute(tx);
 }
 
+const clientKeys = (ctx: ServiceContext, clientIds: string[]) =>
+  [...new Set(clientIds)].sort().map((c) => clientLock(ctx, c));
+const siteKeys = (siteIds: string[]) => [...new Set(siteIds.map(siteStream))].sort();
+
 /** Takes clients' listing locks (held to commit), in one sorted order. */
 export const lockClients = (ctx: ServiceContext, tx: Tx, clientIds: string[]) =>
-  lockAll(
-    tx,
-    [...new Set(clientIds)].sort().map((c) => clientLock(ctx, c)),
-  );
+  lockAll(tx, clientKeys(ctx, clientIds));
 
 /** Takes site ledger locks (held to commit), in one sorted order. */
-export const lockSites = (tx: Tx, siteIds: string[]) =>
-  lockAll(tx, [...new Set(siteIds.map(siteStream))].sort());
+export const lockSites = (tx: Tx, siteIds: string[]) => lockAll(tx, siteKeys(siteIds));
 
 /**
  * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
@@ -42,8 +42,8 @@ export async function withLedgers<T>(
 ): Promise<T> {
   const { sites, clients } = Array.isArray(locks) ? { sites: locks, clients: [] } : locks;
   const locked = async (tx: Tx) => {
-    await lockClients(ctx, tx, clients);
-    await lockSites(tx, sites);
+    // clients' locks, then sites', in one statement
+    await lockAll(tx, [...clientKeys(ctx, clients), ...siteKeys(sites)]);
     return work(tx);
   };
   if (within) return locked(within);

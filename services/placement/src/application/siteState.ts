@@ -1,6 +1,7 @@
 import type { Executor, Tx } from '@casework/eventstore';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import {
+  evolveAll,
   SITE_CODEC,
   type Site,
   type SiteCommand,
@@ -29,9 +30,9 @@ export async function loadSites(ctx: ServiceContext, ex: Executor, siteIds: read
     const streamId = siteStream(siteId);
     const snapshot = snapshots.get(streamId);
     const { events, version } = read.get(streamId)!;
-    const state = events.reduce(
-      (s, e) => siteDecider.evolve(s, { type: e.type, data: e.data } as SiteEvent),
+    const state = evolveAll(
       snapshot ? siteFromJson(snapshot.state) : siteDecider.initialState,
+      events.map((e) => ({ type: e.type, data: e.data }) as SiteEvent),
     );
     return {
       streamId,
@@ -39,6 +40,31 @@ export async function loadSites(ctx: ServiceContext, ex: Executor, siteIds: read
       version: Math.max(version, snapshot?.version ?? 0),
       snapshotAt: snapshot?.version ?? 0,
     };
+  });
+}
+
+/**
+ * Sites loaded earlier in the transaction, brought up to date: only the events appended since (none,
+ * unless the same transaction appended some meanwhile) are read and folded.
+ */
+export async function refreshSites(
+  ctx: ServiceContext,
+  ex: Executor,
+  known: readonly LoadedSite[],
+): Promise<LoadedSite[]> {
+  const read = await ctx.store.readStreams(
+    known.map((s) => s.streamId),
+    ex,
+    new Map(known.map((s) => [s.streamId, s.version])),
+  );
+  return known.map((s) => {
+    const { events } = read.get(s.streamId)!;
+    if (events.length === 0) return s;
+    const state = evolveAll(
+      s.state,
+      events.map((e) => ({ type: e.type, data: e.data }) as SiteEvent),
+    );
+    return { ...s, state, version: events[events.length - 1]!.streamPosition };
   });
 }
 

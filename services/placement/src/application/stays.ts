@@ -28,17 +28,31 @@ import { entryDecider } from '../domain/waitingEntry.js';
 import { decideIn } from './decideIn.js';
 import { withLedgers } from './ledgers.js';
 import { clientOfPlacement, entryOfOffer, rememberPlacement } from './lookups.js';
-import { type LoadedSite, loadSites, snapshotIfDue } from './siteState.js';
-import { definitions, entryStream, placementStream } from './streams.js';
+import { type LoadedSite, loadSites, refreshSites, snapshotIfDue } from './siteState.js';
+import { definitions, entryStream, placementStream, siteStream } from './streams.js';
 import { offerSitesOf, removeEntries } from './waitingList.js';
 
 type Loaded<S> = { streamId: string; state: S; version: number };
 
-async function load(ctx: ServiceContext, tx: Executor, siteIds: string[], clientId: string) {
-  const [sites, client] = await Promise.all([
-    loadSites(ctx, tx, siteIds),
+/**
+ * The sites (in the order named) and the client's placements; a site loaded earlier in the transaction
+ * (`known`) is only brought up to date.
+ */
+async function load(
+  ctx: ServiceContext,
+  tx: Executor,
+  siteIds: string[],
+  clientId: string,
+  known: readonly LoadedSite[] = [],
+) {
+  const unknown = siteIds.filter((id) => !known.some((k) => k.streamId === siteStream(id)));
+  const [loaded, refreshed, client] = await Promise.all([
+    loadSites(ctx, tx, unknown),
+    refreshSites(ctx, tx, known),
     loadAggregate(ctx, placementStream(clientId), placementDecider, tx),
   ]);
+  const all = [...loaded, ...refreshed];
+  const sites = siteIds.map((id) => all.find((s) => s.streamId === siteStream(id))!);
   for (const s of sites) if (!s.state.opened) throw notFound('the site');
   return { sites, client: { streamId: placementStream(clientId), ...client } };
 }
@@ -138,10 +152,11 @@ async function assertEligible(ctx: ServiceContext, tx: Tx, clientId: string, typ
     });
 }
 
-async function serviceTypeOf(ctx: ServiceContext, tx: Tx, siteId: string) {
+/** A site that is open, with its service type, loaded once for the rules and the decision after them. */
+async function openSite(ctx: ServiceContext, tx: Tx, siteId: string) {
   const [site] = await loadSites(ctx, tx, [siteId]);
   if (!site?.state.opened) throw notFound('the site');
-  return site.state.opened.serviceType;
+  return { site, serviceType: site.state.opened.serviceType };
 }
 
 /**
@@ -182,14 +197,11 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
   const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
   const held = await offerSitesOf(ctx, input.clientId);
   return withLedgers(ctx, { sites: [input.siteId, ...held], clients: [input.clientId] }, async (tx) => {
-    await admissionRules(
-      ctx,
-      tx,
-      { ...input, serviceType: await serviceTypeOf(ctx, tx, input.siteId), offerId },
-      cause,
-    );
-    // read after the rules: taking the person off the list may have freed a place held for them here
-    const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
+    const { site: before, serviceType } = await openSite(ctx, tx, input.siteId);
+    await admissionRules(ctx, tx, { ...input, serviceType, offerId }, cause);
+    // brought up to date after the rules: taking the person off the list may have freed a place held
+    // for them here
+    const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId, [before]);
     const site = sites[0]!;
     const place = placeAt(site.state, placementId);
     // a respite stay ends when its caller says, within the yearly limit; others take the default term
@@ -259,14 +271,14 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
     { sites: [fromSiteId, input.toSiteId, ...held], clients: [clientId] },
     async (tx) => {
       const { offerId } = input;
-      const serviceType = await serviceTypeOf(ctx, tx, input.toSiteId);
+      const { site: target, serviceType } = await openSite(ctx, tx, input.toSiteId);
       await admissionRules(
         ctx,
         tx,
         { clientId, siteId: input.toSiteId, serviceType, on: input.on, offerId },
         cause,
       );
-      const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
+      const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId, [target]);
       const [from, to] = sites as [LoadedSite, LoadedSite];
       const place = placeAt(to.state, placementId);
       const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...termsOf(input) };
