@@ -158,13 +158,14 @@ export class EventStore {
       WHERE stream_id = $1 AND version = $2::bigint ${appendsInCommitOrder} RETURNING version - $3 AS base`,
     );
     // one statement, one snapshot: the version and the events up to it are always read together (two
-    // queries could see a version committed between them without its events); prepared, as a stream is
-    // read by every command: a probe of each index whatever the stream, planned once per connection
+    // queries could see a version committed between them without its events). Prepared, as every command
+    // reads a stream: parsed once per connection; a generic plan the server may come to use is still a
+    // probe of each unique index, whatever the stream (unlike a page of the log: see #logPageSql)
     this.#readStreamSql = `SELECT s.version::text AS stream_version, e.*
       FROM (SELECT version FROM ${s}.streams WHERE stream_id = $1) s
-      LEFT JOIN LATERAL (SELECT ${columns('data')}, stream_position AS position FROM ${s}.events
+      LEFT JOIN LATERAL (SELECT ${columns('data')} FROM ${s}.events
         WHERE stream_id = $1 AND stream_position > $2::bigint AND stream_position <= s.version) e ON true
-      ORDER BY e.position`;
+      ORDER BY e.stream_position::bigint`;
     for (const text of [this.#createSql, this.#advanceSql, this.#readStreamSql]) database.prepare(text);
     this.notifications.setMaxListeners(100);
     this.notifications.on('newListener', (name) => {
@@ -312,14 +313,16 @@ export class EventStore {
     executor: Executor = this.db,
     after: ReadonlyMap<string, number> = new Map(),
   ): Promise<Map<string, { version: number; events: RecordedEvent[] }>> {
-    const out = new Map(streamIds.map((id) => [id, { version: 0, events: [] as RecordedEvent[] }]));
-    if (streamIds.length === 0) return out;
+    // each stream once: a stream named twice would have its events pushed twice
+    const ids = [...new Set(streamIds)];
+    const out = new Map(ids.map((id) => [id, { version: 0, events: [] as RecordedEvent[] }]));
+    if (ids.length === 0) return out;
     // OFFSET 0 keeps each lookup a probe of its index: flattened into a join, a large batch would tempt
     // the planner into scanning the whole events table
     const { rows } = await sql<
       EventRow & { s_id: string; stream_version: string }
     >`SELECT s.stream_id AS s_id, s.version::text AS stream_version, e.*
-      FROM unnest(${streamIds as string[]}::text[], ${streamIds.map((id) => after.get(id) ?? 0)}::bigint[]) AS i(id, after)
+      FROM unnest(${ids}::text[], ${ids.map((id) => after.get(id) ?? 0)}::bigint[]) AS i(id, after)
       JOIN LATERAL (SELECT stream_id, version FROM ${this.s}.streams WHERE stream_id = i.id OFFSET 0) s ON true
       LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
         WHERE stream_id = s.stream_id AND stream_position > i.after AND stream_position <= s.version OFFSET 0) e ON true

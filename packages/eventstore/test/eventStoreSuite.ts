@@ -184,6 +184,11 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
       ],
     );
     t.same(await store.readStreams([]), new Map());
+    t.same(
+      (await store.readStreams(['m-2', 'm-2'])).get('m-2')!.events.map((e) => e.streamPosition),
+      [1, 2],
+      'a stream named twice is read once',
+    );
   });
 
   t.test('snapshots: a later version replaces, an older never does, another codec is not read', async (t) => {

@@ -1,6 +1,13 @@
 import { deciderSpec } from '@casework/testkit';
 import t from 'tap';
-import { capacityOn, evolveAll, occupancyOn, type SiteEvent, siteDecider } from '../src/domain/site.js';
+import {
+  capacityOn,
+  evolveAll,
+  occupancyOn,
+  type SiteEvent,
+  siteDecider,
+  siteToJson,
+} from '../src/domain/site.js';
 
 const spec = deciderSpec(siteDecider);
 const siteId = '0190a3c2-5f1e-7b3a-9c4d-2e8f6a1b3c5d';
@@ -188,7 +195,26 @@ t.test(
       released(9, '2026-05-02'),
     ];
     t.same(evolveAll(start, tail), tail.reduce(siteDecider.evolve, start));
+    t.same(
+      siteToJson(evolveAll(start, tail)),
+      siteToJson(tail.reduce(siteDecider.evolve, start)),
+      'in map order too',
+    );
     t.same(start, before, 'the state given is unchanged');
+    const whole: SiteEvent[] = [
+      opened(6),
+      taken(1, '2026-01-10'),
+      { type: 'SiteSuspended', data: { ...ref, from: '2026-02-01', reason: 'works' } },
+      { type: 'SiteResumed', data: { ...ref, from: '2026-02-10' } },
+      reserved(2),
+      ...tail,
+      { type: 'SiteClosed', data: { ...ref, on: '2026-12-31' } },
+    ];
+    t.same(
+      evolveAll(siteDecider.initialState, whole),
+      whole.reduce(siteDecider.evolve, siteDecider.initialState),
+      'from the start, every kind of event',
+    );
     t.same(evolveAll(start, tail.slice(0, 1)), siteDecider.evolve(start, tail[0]!));
     t.equal(evolveAll(start, []), start);
   },

@@ -44,8 +44,10 @@ export async function loadSites(ctx: ServiceContext, ex: Executor, siteIds: read
 }
 
 /**
- * Sites loaded earlier in the transaction, brought up to date: only the events appended since (none,
- * unless the same transaction appended some meanwhile) are read and folded.
+ * Sites loaded earlier in the transaction, brought up to date: the events appended since (by this
+ * transaction's rules, or committed meanwhile by a site command that takes no ledger lock) are read
+ * with the version in one statement and folded. A site that moved is loaded again from its snapshot
+ * instead (rarely: the rules freed a place held there), as a snapshot may have been taken meanwhile.
  */
 export async function refreshSites(
   ctx: ServiceContext,
@@ -57,15 +59,14 @@ export async function refreshSites(
     ex,
     new Map(known.map((s) => [s.streamId, s.version])),
   );
-  return known.map((s) => {
-    const { events } = read.get(s.streamId)!;
-    if (events.length === 0) return s;
-    const state = evolveAll(
-      s.state,
-      events.map((e) => ({ type: e.type, data: e.data }) as SiteEvent),
-    );
-    return { ...s, state, version: events[events.length - 1]!.streamPosition };
-  });
+  const moved = known.filter((s) => read.get(s.streamId)!.events.length > 0);
+  if (moved.length === 0) return [...known];
+  const again = await loadSites(
+    ctx,
+    ex,
+    moved.map((s) => s.state.opened!.siteId),
+  );
+  return known.map((s) => again.find((a) => a.streamId === s.streamId) ?? s);
 }
 
 /** Takes a snapshot when enough events have gathered since the last one (in the same transaction). */
