@@ -6,9 +6,12 @@ import { Conflict, type PeerStore } from './store.js';
 
 /**
  * Emmett's PostgreSQL event store at its best settings: a pg pool of 20 with JIT off like ours (its
- * default pool is 10),
- * its schema created once up front and `autoMigration: 'None'` (its default checks the schema before
- * every call), and the global log read with `readMessagesBatch`, what its consumers pull with.
+ * default pool is 10), its schema created once up front and `autoMigration: 'None'` (its default checks
+ * the schema before every call), and the global log read with `readMessagesBatch`, what its consumers
+ * pull with. That reader orders a page by transaction, then position, but starts the next page after
+ * the last event's position: when writers overlap, an event of an earlier transaction with a later
+ * position is read twice, and one of a later transaction with an earlier position is never read. The
+ * catch-up figure reports both.
  */
 export async function emmett(databaseUrl: string): Promise<PeerStore> {
   // the same session settings as ours (JIT off: short statements would pay for compiling their plans)
@@ -37,11 +40,11 @@ export async function emmett(databaseUrl: string): Promise<PeerStore> {
     },
     async catchUp(pageSize) {
       let after = 0n;
-      let n = 0;
+      const ids: string[] = [];
       for (;;) {
         const page = await readMessagesBatch(reader.execute, { after, batchSize: pageSize });
-        n += page.messages.length;
-        if (!page.areMessagesLeft) return n;
+        for (const m of page.messages) ids.push((m.metadata as { id: string }).id);
+        if (!page.areMessagesLeft) return ids;
         after = page.currentGlobalPosition;
       }
     },

@@ -29,11 +29,11 @@ export async function ours(databaseUrl: string): Promise<PeerStore> {
     },
     async catchUp(pageSize) {
       let at = START;
-      let n = 0;
+      const ids: string[] = [];
       for (;;) {
         const page = await store.readLog(at, { limit: pageSize });
-        n += page.events.length;
-        if (page.events.length < pageSize) return n;
+        for (const e of page.events) ids.push(e.metadata.id);
+        if (page.events.length < pageSize) return ids;
         at = page.through;
       }
     },

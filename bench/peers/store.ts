@@ -12,8 +12,8 @@ export interface PeerStore {
   append(streamId: string, events: PeerEvent[], expected: Expected): Promise<number>;
   /** Reads a whole stream; returns how many events it held. */
   readStream(streamId: string): Promise<number>;
-  /** Reads the whole global log from its start in pages; returns how many events it held. */
-  catchUp(pageSize: number): Promise<number>;
+  /** Reads the whole global log from its start in pages; returns the id (`metadata.id`) of each event read. */
+  catchUp(pageSize: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
