@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { billing } from '@casework/billing';
+import { EventStore } from '@casework/eventstore';
+import type { ServiceContext } from '@casework/service-kit';
 import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
+import { runOne, type StatementRunRow } from '../../services/billing/src/application/statementRuns.js';
 import { setUp } from '../placement/harness.js';
 import { admitWithPension, costSite, settableClock } from './waits.js';
 
 // A month's run asked for in the background (`Prefer: respond-async`): queued, followed to its end,
 // asked twice and run once, refused at once when it cannot run, hidden from another municipality, and
-// taken again when the instance doing it died. Over HTTP with real PostgreSQL and JetStream.
+// taken again when the instance doing it died, and given up by one whose lease another took. Over HTTP with real PostgreSQL and JetStream.
 
 const { clock, setToday } = settableClock('2027-01-05');
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
@@ -99,4 +102,55 @@ t.test('statement runs in the background', async (t) => {
     [409, { code: 'PERIOD_CLOSED' }],
     'a closed month: refused at once',
   );
+
+  // February's run, taken by this instance, whose lease ran out while it was paused and was taken by
+  // another: it stops at its first renewal and states nothing; the holder's own run states the month
+  setToday('2027-03-03');
+  const ctx: ServiceContext = {
+    service: 'billing',
+    store: new EventStore(p.database, 'billing'),
+    transport: p.transport,
+    clock,
+    newId: randomUUID,
+    secrets: { identifierKey: 'not-used-here' },
+    log: p.app.log,
+  };
+  const february = randomUUID();
+  const cause = { correlationId: 'paused' };
+  await sql`INSERT INTO billing.statement_runs (run_id, municipality, month, requested_on, cause, status, attempts,
+      holder, lease_until)
+    VALUES (${february}::uuid, 'BLG01', '2027-02', '2027-03-03', ${JSON.stringify(cause)}::jsonb, 'running', 1,
+      'another-instance', now() + interval '10 minutes')`.execute(p.database.db);
+  const row: StatementRunRow = {
+    run_id: february,
+    municipality: 'BLG01',
+    month: '2027-02',
+    requested_on: '2027-03-03',
+    cause: cause as StatementRunRow['cause'],
+    status: 'running',
+    attempts: 1,
+    clients: null,
+    done: null,
+    result: null,
+    problem: null,
+  };
+  const stated = async () =>
+    (
+      await sql<{ n: number }>`SELECT count(*)::int AS n FROM billing.events
+        WHERE type = 'StatementIssued' AND data ->> 'month' = '2027-02'`.execute(p.database.db)
+    ).rows[0]!.n;
+  const runRow = async () =>
+    (
+      await sql<{ status: string; holder: string; done: number | null }>`SELECT status, holder, done
+        FROM billing.statement_runs WHERE run_id = ${february}::uuid`.execute(p.database.db)
+    ).rows[0]!;
+  await runOne(ctx, row, 'this-instance');
+  t.equal(await stated(), 0, 'the instance that lost its lease states nothing');
+  t.match(await runRow(), { status: 'running', holder: 'another-instance', done: null }, 'nor touches the run');
+  await sql`UPDATE billing.statement_runs SET holder = 'this-instance' WHERE run_id = ${february}::uuid`.execute(
+    p.database.db,
+  );
+  await runOne(ctx, row, 'this-instance');
+  t.equal(await stated(), 1, 'the holder states the month');
+  t.match(await runRow(), { status: 'done', done: 1 });
 });

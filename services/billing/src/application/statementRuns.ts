@@ -19,7 +19,7 @@ const LEASE_SECONDS = 60;
 /** Attempts at a run that fails for a cause that is not a refusal by the rules, before it is failed. */
 const ATTEMPTS = 3;
 
-type Row = {
+export type StatementRunRow = {
   run_id: string;
   municipality: MunicipalityCode;
   month: Month;
@@ -70,7 +70,7 @@ export async function runRecord(
   runId: string,
   inScope: RawBuilder<unknown>,
 ): Promise<z.infer<typeof StatementRunRecord> | undefined> {
-  const { rows } = await sql<Row>`SELECT run_id::text, municipality, month, requested_on::text, cause, status,
+  const { rows } = await sql<StatementRunRow>`SELECT run_id::text, municipality, month, requested_on::text, cause, status,
       attempts, clients, done, result, problem FROM ${runs(ctx)} WHERE run_id = ${runId}::uuid AND ${inScope}`.execute(
     ctx.store.db,
   );
@@ -99,7 +99,7 @@ export async function runWaitingStatementRuns(ctx: ServiceContext): Promise<numb
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let ran = 0;
   for (;;) {
-    const { rows } = await sql<Row>`UPDATE ${runs(ctx)} SET status = 'running', holder = ${holder},
+    const { rows } = await sql<StatementRunRow>`UPDATE ${runs(ctx)} SET status = 'running', holder = ${holder},
         attempts = attempts + 1, lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
       WHERE run_id = (SELECT run_id FROM ${runs(ctx)}
         WHERE status IN ('queued', 'running') AND not_before <= now()
@@ -114,7 +114,17 @@ export async function runWaitingStatementRuns(ctx: ServiceContext): Promise<numb
   }
 }
 
-async function runOne(ctx: ServiceContext, run: Row, holder: string) {
+/** The run's lease was taken by another instance (this one was paused past it): that one goes on. */
+class LeaseLost extends Error {
+  override readonly name = 'LeaseLost';
+}
+
+/**
+ * Does one run taken under `holder`'s lease, renewing it with each chunk. A renewal that finds the run
+ * no longer held (its lease ended while this instance was paused, and another took it) stops before the
+ * next chunk and leaves the run to its new holder: two instances never go on with the same run.
+ */
+export async function runOne(ctx: ServiceContext, run: StatementRunRow, holder: string): Promise<void> {
   const mine = sql`run_id = ${run.run_id}::uuid AND holder = ${holder}`;
   try {
     const result = await issueStatements(ctx, {
@@ -123,14 +133,19 @@ async function runOne(ctx: ServiceContext, run: Row, holder: string) {
       today: run.requested_on,
       cause: run.cause,
       progress: async ({ clients, done }) => {
-        await sql`UPDATE ${runs(ctx)} SET clients = ${clients}, done = ${done},
+        const renewed = await sql`UPDATE ${runs(ctx)} SET clients = ${clients}, done = ${done},
             lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
           WHERE ${mine}`.execute(ctx.store.db);
+        if (renewed.numAffectedRows === 0n) throw new LeaseLost();
       },
     });
     await sql`UPDATE ${runs(ctx)} SET status = 'done', result = ${JSON.stringify(result)}::jsonb,
         finished_at = now(), lease_until = NULL WHERE ${mine}`.execute(ctx.store.db);
   } catch (e) {
+    if (e instanceof LeaseLost) {
+      ctx.log.warn({ runId: run.run_id }, 'run taken over by another instance; stopping here');
+      return;
+    }
     const refused = e instanceof DomainError;
     if (!refused && (isTransient(e) || run.attempts < ATTEMPTS)) {
       ctx.log.warn(
