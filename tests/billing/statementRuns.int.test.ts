@@ -146,7 +146,11 @@ t.test('statement runs in the background', async (t) => {
     ).rows[0]!;
   await runOne(ctx, row, 'this-instance');
   t.equal(await stated(), 0, 'the instance that lost its lease states nothing');
-  t.match(await runRow(), { status: 'running', holder: 'another-instance', done: null }, 'nor touches the run');
+  t.match(
+    await runRow(),
+    { status: 'running', holder: 'another-instance', done: null },
+    'nor touches the run',
+  );
   await sql`UPDATE billing.statement_runs SET holder = 'this-instance' WHERE run_id = ${february}::uuid`.execute(
     p.database.db,
   );

@@ -70,10 +70,11 @@ export async function runRecord(
   runId: string,
   inScope: RawBuilder<unknown>,
 ): Promise<z.infer<typeof StatementRunRecord> | undefined> {
-  const { rows } = await sql<StatementRunRow>`SELECT run_id::text, municipality, month, requested_on::text, cause, status,
+  const { rows } =
+    await sql<StatementRunRow>`SELECT run_id::text, municipality, month, requested_on::text, cause, status,
       attempts, clients, done, result, problem FROM ${runs(ctx)} WHERE run_id = ${runId}::uuid AND ${inScope}`.execute(
-    ctx.store.db,
-  );
+      ctx.store.db,
+    );
   const r = rows[0];
   if (!r) return undefined;
   return {
@@ -99,7 +100,8 @@ export async function runWaitingStatementRuns(ctx: ServiceContext): Promise<numb
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let ran = 0;
   for (;;) {
-    const { rows } = await sql<StatementRunRow>`UPDATE ${runs(ctx)} SET status = 'running', holder = ${holder},
+    const { rows } =
+      await sql<StatementRunRow>`UPDATE ${runs(ctx)} SET status = 'running', holder = ${holder},
         attempts = attempts + 1, lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
       WHERE run_id = (SELECT run_id FROM ${runs(ctx)}
         WHERE status IN ('queued', 'running') AND not_before <= now()
