@@ -220,9 +220,10 @@ t.test('a reversal puts back what the payment settled and takes back its unspent
   );
 });
 
-t.test('credit already spent is owed again on the statement the payment was for', async (t) => {
+t.test('credit already spent is owed again on the statements that spent it', async (t) => {
   // €700.00 on March's €600.00 → credit €100.00, spent on April (€180.00 − 100.00 = €80.00 due).
-  // Reversed: March owes 600.00 + the spent 100.00 = €700.00; nothing to take from credit.
+  // Reversed: March owes its €600.00 again and April the €100.00 of credit it took (€180.00 in all);
+  // nothing to take from credit.
   const p = pay(march.statementId, 70_000);
   const paid = [...march.events, ...decided(march.events, p)];
   const april = stated(paid, '2027-04', 18_000);
@@ -234,13 +235,46 @@ t.test('credit already spent is owed again on the statement the payment was for'
   });
   const [e] = events;
   const d = e?.type === 'PaymentReversed' ? e.data : undefined;
-  t.strictSame(d?.reinstated, [{ statementId: march.statementId, amount: eur(70_000) }]);
+  t.strictSame(d?.reinstated, [
+    { statementId: march.statementId, amount: eur(60_000) },
+    { statementId: april.statementId, amount: eur(10_000) },
+  ]);
   t.strictSame(d?.fromCredit, eur(0));
   const after = stateOf([...april.events, ...events]);
-  t.equal(
-    after.statements[march.statementId]!.outstanding + after.statements[april.statementId]!.outstanding,
-    78_000,
+  t.equal(after.statements[march.statementId]!.outstanding, 60_000);
+  t.equal(after.statements[april.statementId]!.outstanding, 18_000, 'April owes its whole €180.00');
+  t.strictSame(after.statements[april.statementId]!.creditFrom, {}, 'the credit it took is taken back');
+});
+
+t.test('credit spent on two statements is owed again on each, the latest first', async (t) => {
+  // €700.00 on March's €600.00 → credit €100.00; April €60.00 takes €60.00 of it (nothing due), May
+  // €180.00 the €40.00 left (€140.00 due). Reversed: May owes €40.00 again (€180.00), April €60.00
+  // (€60.00), March €600.00.
+  const p = pay(march.statementId, 70_000);
+  const paid = [...march.events, ...decided(march.events, p)];
+  const april = stated(paid, '2027-04', 6_000);
+  const may = stated(april.events, '2027-05', 18_000);
+  const before = stateOf(may.events);
+  t.equal(before.statements[april.statementId]!.outstanding, 0);
+  t.equal(before.statements[may.statementId]!.outstanding, 14_000);
+  const events = decided(may.events, {
+    type: 'ReversePayment',
+    paymentId: p.paymentId,
+    reversedOn: '2027-06-03',
+    reason: 'returned_by_bank',
+  });
+  const d = events[0]?.type === 'PaymentReversed' ? events[0].data : undefined;
+  t.strictSame(d?.reinstated, [
+    { statementId: march.statementId, amount: eur(60_000) },
+    { statementId: may.statementId, amount: eur(4_000) },
+    { statementId: april.statementId, amount: eur(6_000) },
+  ]);
+  const after = stateOf([...may.events, ...events]);
+  t.strictSame(
+    [march, april, may].map((m) => after.statements[m.statementId]!.outstanding),
+    [60_000, 6_000, 18_000],
   );
+  t.equal(after.credit, 0);
 });
 
 /** January–April 2027 at €420.00 a month owed on 21 May: more than the 3 months the law allows. */
@@ -364,6 +398,16 @@ t.test('property: what is owed minus credit is what was stated minus what was pa
         throw new Error(`owed ${outstanding} − credit ${state.credit} ≠ stated ${stated_} − paid ${paid}`);
       if (state.credit < 0 || Object.values(state.statements).some((x) => x.outstanding < 0))
         throw new Error('below zero');
+      // a reversal makes a statement owe again at most what it was stated to owe before credit, and
+      // credit is what its lots hold
+      if (state.credit !== state.creditLots.reduce((n, l) => n + l.left, 0))
+        throw new Error(`credit ${state.credit} is not what its lots hold`);
+      for (const e of events)
+        if (e.type === 'StatementIssued') {
+          const x = state.statements[e.data.statementId]!;
+          if (x.outstanding > e.data.totalDue.amountMinor + e.data.creditApplied.amountMinor)
+            throw new Error(`${e.data.month} owes ${x.outstanding}, more than it was stated`);
+        }
     }),
     { numRuns: 300 },
   );

@@ -102,10 +102,23 @@ export type Account = {
   pending: { adjustmentId: string; amount: Money; stateShare?: number }[];
   /** Euro cents owed to the client, set against the next statements. */
   credit: number;
+  /**
+   * Where the credit came from, oldest first, and how much of each is left: a payment's overpayment (by
+   * its id) or a statement that came out below zero (`statement:<id>`). Statements spend the oldest first.
+   */
+  creditLots: { from: string; left: number }[];
   /** Each statement issued and what of it is still owed (euro cents). */
   statements: Record<
     string,
-    { month: Month; dueOn: LocalDate; totalDue: number; outstanding: number; stateFunded: boolean }
+    {
+      month: Month;
+      dueOn: LocalDate;
+      totalDue: number;
+      outstanding: number;
+      stateFunded: boolean;
+      /** The credit set against it, by the lot it came from (absent when none was). */
+      creditFrom?: Record<string, number>;
+    }
   >;
   payments: Record<
     string,
@@ -140,13 +153,14 @@ function accountOf(state: Account) {
  * Account as kept in snapshots: bump it on any change to Account's shape or to what `evolve` makes of an
  * event, and older snapshots are no longer read (the account is folded from its events again).
  */
-export const ACCOUNT_CODEC = 2;
+export const ACCOUNT_CODEC = 3;
 
 export const initialState: Account = {
   stated: {},
   charged: {},
   pending: [],
   credit: 0,
+  creditLots: [],
   statements: {},
   payments: {},
   bankLines: {},
@@ -297,8 +311,10 @@ function record(c: RecordPayment, state: Account): AccountEvent[] {
 }
 
 /**
- * What a payment settled is owed again; its credit comes back from what is unspent, and what was
- * already spent on later statements is owed again on the statement the payment was for.
+ * What a payment settled is owed again; its credit comes back from what is left of it, and what of it
+ * was spent is owed again on the statements that spent it, the latest first. (An account folded from
+ * reversals decided before credit was traced may have lost track of some: that part is owed on the
+ * statement the payment was for, as those reversals did.)
  */
 function reverse(c: ReversePayment, state: Account): AccountEvent[] {
   const payment = state.payments[c.paymentId];
@@ -312,10 +328,18 @@ function reverse(c: ReversePayment, state: Account): AccountEvent[] {
         receivedOn: payment.receivedOn,
       },
     );
-  const fromCredit = Math.min(Math.max(state.credit, 0), payment.toCredit);
-  const spent = payment.toCredit - fromCredit;
+  const left = state.creditLots.find((l) => l.from === c.paymentId)?.left ?? 0;
+  const fromCredit = Math.min(left, Math.max(state.credit, 0), payment.toCredit);
   const reinstated = new Map(payment.allocations.map((a) => [a.statementId, a.amount.amountMinor]));
-  if (spent > 0) reinstated.set(payment.statementId, (reinstated.get(payment.statementId) ?? 0) + spent);
+  let untraced = payment.toCredit - fromCredit;
+  for (const [statementId, s] of Object.entries(state.statements).reverse()) {
+    const spent = Math.min(s.creditFrom?.[c.paymentId] ?? 0, untraced);
+    if (spent <= 0) continue;
+    reinstated.set(statementId, (reinstated.get(statementId) ?? 0) + spent);
+    untraced -= spent;
+  }
+  if (untraced > 0)
+    reinstated.set(payment.statementId, (reinstated.get(payment.statementId) ?? 0) + untraced);
   const { clientId, municipality } = accountOf(state);
   return [
     {
@@ -450,11 +474,14 @@ export function evolve(state: Account, event: AccountEvent): Account {
     case 'StatementIssued': {
       const d = event.data;
       const net = d.assessed.amountMinor + d.adjustments.reduce((n, a) => n + a.amount.amountMinor, 0);
+      const { lots, taken } = spendCredit(state.creditLots, d.creditApplied.amountMinor);
+      if (net < 0) lots.push({ from: `statement:${d.statementId}`, left: -net });
       return {
         ...state,
         owner: { clientId: d.clientId, municipality: d.municipality },
         pending: [],
         credit: state.credit - d.creditApplied.amountMinor + Math.max(-net, 0),
+        creditLots: lots,
         statements: withEntry(state.statements, d.statementId, {
           month: d.month,
           dueOn: d.dueOn,
@@ -463,6 +490,7 @@ export function evolve(state: Account, event: AccountEvent): Account {
           // a state-funded charge on it, of the month or of an earlier one by adjustment (a stay learned
           // late comes as adjustments only)
           stateFunded: d.stateShare.amountMinor > 0 || state.pending.some((p) => (p.stateShare ?? 0) > 0),
+          ...(Object.keys(taken).length ? { creditFrom: taken } : {}),
         }),
       };
     }
@@ -472,6 +500,10 @@ export function evolve(state: Account, event: AccountEvent): Account {
         ...state,
         statements: settle(state.statements, d.allocations, -1),
         credit: state.credit + d.toCredit.amountMinor,
+        creditLots:
+          d.toCredit.amountMinor > 0
+            ? [...state.creditLots, { from: d.paymentId, left: d.toCredit.amountMinor }]
+            : state.creditLots,
         payments: withEntry(state.payments, d.paymentId, {
           statementId: d.statementId,
           allocations: d.allocations,
@@ -485,10 +517,18 @@ export function evolve(state: Account, event: AccountEvent): Account {
     case 'PaymentReversed': {
       const d = event.data;
       const payment = state.payments[d.paymentId]!;
+      // the payment's credit is gone: none of it is left to spend, and none is owed as spent any more
+      const statements = settle(state.statements, d.reinstated, 1);
+      for (const [id, s] of Object.entries(statements))
+        if (s.creditFrom?.[d.paymentId] !== undefined) {
+          const { [d.paymentId]: _, ...rest } = s.creditFrom;
+          statements[id] = { ...s, creditFrom: rest };
+        }
       return {
         ...state,
-        statements: settle(state.statements, d.reinstated, 1),
+        statements,
         credit: state.credit - d.fromCredit.amountMinor,
+        creditLots: takeBack(state.creditLots, d.paymentId, d.fromCredit.amountMinor),
         payments: withEntry(state.payments, d.paymentId, { ...payment, reversed: true }),
       };
     }
@@ -500,6 +540,36 @@ export function evolve(state: Account, event: AccountEvent): Account {
 }
 
 /** Statements with allocations taken off (−1) or put back (+1) what is owed. */
+/** Spends `amount` of credit, oldest lot first: the lots left, and how much each spent lot gave. */
+function spendCredit(lots: Account['creditLots'], amount: number) {
+  const taken: Record<string, number> = {};
+  const left: Account['creditLots'] = [];
+  let due = amount;
+  for (const lot of lots) {
+    const spent = Math.min(lot.left, due);
+    due -= spent;
+    if (spent > 0) taken[lot.from] = spent;
+    if (lot.left > spent) left.push({ from: lot.from, left: lot.left - spent });
+  }
+  return { lots: left, taken };
+}
+
+/**
+ * Takes a reversed payment's credit back: its own lot goes, and what a reversal decided before credit
+ * was traced took beyond it comes from the latest lots (as it then assumed).
+ */
+function takeBack(lots: Account['creditLots'], paymentId: string, amount: number): Account['creditLots'] {
+  const own = lots.find((l) => l.from === paymentId)?.left ?? 0;
+  let beyond = Math.max(amount - own, 0);
+  const kept: Account['creditLots'] = [];
+  for (const lot of lots.filter((l) => l.from !== paymentId).reverse()) {
+    const taken = Math.min(lot.left, beyond);
+    beyond -= taken;
+    if (lot.left > taken) kept.unshift({ from: lot.from, left: lot.left - taken });
+  }
+  return kept;
+}
+
 function settle(statements: Account['statements'], allocations: readonly Allocation[], sign: 1 | -1) {
   const next = copyOf(statements);
   for (const a of allocations) {

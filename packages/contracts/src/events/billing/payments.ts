@@ -49,7 +49,7 @@ export const PaymentReversed = defineEvent({
   published: true,
   description:
     'A payment undone: what it settled is owed again. Its credit is taken back as far as it is unspent; ' +
-    'credit already set against later statements is owed again on the statement the payment was for.',
+    'credit already set against later statements is owed again on the statements that spent it.',
   schema: z
     .object({
       ...account,
