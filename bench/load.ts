@@ -21,6 +21,7 @@ export type LoadResult = {
   perSecond: number;
   p50: number;
   p97_5: number;
+  p99: number;
   statuses: { '2xx': number; non2xx: number; errors: number };
 };
 
@@ -121,6 +122,7 @@ async function generate(load: Load): Promise<LoadResult> {
     perSecond: (result['2xx'] / (last - start)) * 1000,
     p50: result.latency.p50,
     p97_5: result.latency.p97_5,
+    p99: result.latency.p99,
     statuses: { '2xx': result['2xx'], non2xx: result.non2xx, errors: result.errors },
   };
 }

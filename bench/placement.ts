@@ -98,7 +98,7 @@ report(
   helloPost.perSecond,
   '(hello-world POST)',
 );
-console.log(`  p97.5: ${free.p97_5} ms spread, ${busy.p97_5} ms on one site`);
+console.log(`  p97.5/p99: ${free.p97_5}/${free.p99} ms spread, ${busy.p97_5}/${busy.p99} ms on one site`);
 
 // 2. the directorate's occupancy query for an oblast, over a national dataset (read models as projected)
 const types = ['protected_housing', 'day_centre_adults_disabilities', 'social_housing', 'day_centre_elderly'];

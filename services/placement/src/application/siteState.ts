@@ -1,4 +1,4 @@
-import type { Executor, Tx } from '@casework/eventstore';
+import type { EventStore, Executor, RecordedEvent, Tx } from '@casework/eventstore';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import {
   evolveAll,
@@ -15,70 +15,144 @@ import { definitions, siteStream } from './streams.js';
 /** How many events may follow a site's snapshot before a new one is taken. */
 const SNAPSHOT_EVERY = 50;
 
+/** How many sites' states an instance keeps between transactions (the busiest: the least used go). */
+const CACHED_SITES = 256;
+
 export type LoadedSite = { streamId: string; state: Site; version: number; snapshotAt: number };
 
 /**
- * Sites' states from their latest snapshots and the events after them: a busy site's ledger holds
- * thousands of places over the years, and an admission must not fold them all again.
+ * Sites' states as committed, kept between transactions by the event store they came from, each with
+ * the version it folds every event up to: a load reads only the events after it. Only what a database
+ * has committed goes in: a state read or decided in a transaction is staged there, and kept once that
+ * transaction has committed (`keepCommittedSites`); one that rolls back leaves nothing behind.
  */
-export async function loadSites(ctx: ServiceContext, ex: Executor, siteIds: readonly string[]) {
+const committed = new WeakMap<EventStore, Map<string, LoadedSite>>();
+const staged = new WeakMap<Executor, Map<string, LoadedSite>>();
+
+const cacheOf = (ctx: ServiceContext) => {
+  const cache = committed.get(ctx.store) ?? new Map<string, LoadedSite>();
+  committed.set(ctx.store, cache);
+  return cache;
+};
+
+function keep(cache: Map<string, LoadedSite>, site: LoadedSite) {
+  const had = cache.get(site.streamId);
+  if (had && had.version > site.version) return;
+  cache.delete(site.streamId); // the latest used goes last: the first is the one to let go
+  cache.set(site.streamId, site);
+  if (cache.size > CACHED_SITES) cache.delete(cache.keys().next().value!);
+}
+
+/** Notes a site's state as the executor sees it: kept at once outside a transaction, else on its commit. */
+export function noteSite(ctx: ServiceContext, ex: Executor, site: LoadedSite) {
+  if (!ex.isTransaction) return keep(cacheOf(ctx), site);
+  const mine = staged.get(ex) ?? new Map<string, LoadedSite>();
+  staged.set(ex, mine);
+  if ((mine.get(site.streamId)?.version ?? -1) <= site.version) mine.set(site.streamId, site);
+}
+
+/** Keeps the sites a transaction read or decided, once it has committed. */
+export function keepCommittedSites(ctx: ServiceContext, tx: Tx) {
+  const mine = staged.get(tx);
+  if (!mine) return;
+  staged.delete(tx);
+  const cache = cacheOf(ctx);
+  for (const site of mine.values()) keep(cache, site);
+}
+
+/**
+ * Sites' states: from the state kept after a committed transaction and the events since, else from their
+ * latest snapshots and the events after them. A busy site's ledger holds thousands of places over the
+ * years, and an admission must neither fold them all again nor read them from its snapshot each time.
+ */
+export async function loadSites(
+  ctx: ServiceContext,
+  ex: Executor,
+  siteIds: readonly string[],
+): Promise<LoadedSite[]> {
+  if (siteIds.length === 0) return [];
   const ids = siteIds.map(siteStream);
-  const snapshots = await ctx.store.loadSnapshots(ids, SITE_CODEC, ex);
-  const after = new Map([...snapshots].map(([id, s]) => [id, s.version]));
+  const cache = cacheOf(ctx);
+  const kept = new Map(ids.flatMap((id) => (cache.has(id) ? [[id, cache.get(id)!] as const] : [])));
+  const cold = ids.filter((id) => !kept.has(id));
+  const snapshots = cold.length > 0 ? await ctx.store.loadSnapshots(cold, SITE_CODEC, ex) : new Map();
+  const after = new Map([
+    ...[...snapshots].map(([id, s]) => [id, s.version] as const),
+    ...[...kept].map(([id, k]) => [id, k.version] as const),
+  ]);
   const read = await ctx.store.readStreams(ids, ex, after);
+  // a kept state ahead of the database (restored from a backup since): forget it and load afresh
+  const ahead = [...kept.values()].filter((k) => read.get(k.streamId)!.version < k.version);
+  if (ahead.length > 0) {
+    for (const k of ahead) cache.delete(k.streamId);
+    return loadSites(ctx, ex, siteIds);
+  }
   return siteIds.map((siteId): LoadedSite => {
     const streamId = siteStream(siteId);
+    const base = kept.get(streamId);
     const snapshot = snapshots.get(streamId);
     const { events, version } = read.get(streamId)!;
     const state = evolveAll(
-      snapshot ? siteFromJson(snapshot.state) : siteDecider.initialState,
+      base?.state ?? (snapshot ? siteFromJson(snapshot.state) : siteDecider.initialState),
       events.map((e) => ({ type: e.type, data: e.data }) as SiteEvent),
     );
-    return {
+    const site = {
       streamId,
       state,
-      version: Math.max(version, snapshot?.version ?? 0),
-      snapshotAt: snapshot?.version ?? 0,
+      version: Math.max(version, base?.version ?? snapshot?.version ?? 0),
+      snapshotAt: base?.snapshotAt ?? snapshot?.version ?? 0,
     };
+    noteSite(ctx, ex, site);
+    return site;
   });
 }
 
 /**
- * Sites loaded earlier in the transaction, brought up to date: the events appended since (by this
- * transaction's rules, or committed meanwhile by a site command that takes no ledger lock) are read
- * with the version in one statement and folded. A site that moved is loaded again from its snapshot
- * instead (rarely: the rules freed a place held there), as a snapshot may have been taken meanwhile.
+ * Sites loaded earlier in the transaction, brought up to date, and another stream read whole in the same
+ * statement (`also`): the events appended to a site since (by this transaction's rules, or committed
+ * meanwhile by a site command that takes no ledger lock) are read with its version. A site that moved
+ * is loaded again (rarely: the rules freed a place held there), as a snapshot may have been taken
+ * meanwhile.
  */
 export async function refreshSites(
   ctx: ServiceContext,
   ex: Executor,
   known: readonly LoadedSite[],
-): Promise<LoadedSite[]> {
+  also: string,
+): Promise<[LoadedSite[], { version: number; events: RecordedEvent[] }]> {
   const read = await ctx.store.readStreams(
-    known.map((s) => s.streamId),
+    [...known.map((s) => s.streamId), also],
     ex,
     new Map(known.map((s) => [s.streamId, s.version])),
   );
+  const other = read.get(also)!;
   const moved = known.filter((s) => read.get(s.streamId)!.events.length > 0);
-  if (moved.length === 0) return [...known];
+  if (moved.length === 0) return [[...known], other];
   const again = await loadSites(
     ctx,
     ex,
     moved.map((s) => s.state.opened!.siteId),
   );
-  return known.map((s) => again.find((a) => a.streamId === s.streamId) ?? s);
+  return [known.map((s) => again.find((a) => a.streamId === s.streamId) ?? s), other];
 }
 
-/** Takes a snapshot when enough events have gathered since the last one (in the same transaction). */
-export async function snapshotIfDue(
+/**
+ * A site after its events were appended in the transaction: a snapshot taken when enough events have
+ * gathered since the last one (in the same transaction), and the state noted for after the commit.
+ */
+export async function decidedSite(
   ctx: ServiceContext,
   tx: Tx,
   site: LoadedSite,
   state: Site,
   version: number,
-) {
-  if (version - site.snapshotAt < SNAPSHOT_EVERY) return;
-  await ctx.store.saveSnapshot(site.streamId, { version, codec: SITE_CODEC, state: siteToJson(state) }, tx);
+): Promise<LoadedSite> {
+  const due = version - site.snapshotAt >= SNAPSHOT_EVERY;
+  if (due)
+    await ctx.store.saveSnapshot(site.streamId, { version, codec: SITE_CODEC, state: siteToJson(state) }, tx);
+  const after = { streamId: site.streamId, state, version, snapshotAt: due ? version : site.snapshotAt };
+  noteSite(ctx, tx, after);
+  return after;
 }
 
 /** Load → decide → append for one site inside a transaction someone else holds, snapshotting as it goes. */
@@ -93,7 +167,12 @@ export async function decideSite(
   const events = siteDecider.decide(command, site!.state);
   if (events.length === 0) return { state: site!.state, version: site!.version, events };
   await ctx.store.append([appendOf(ctx, { ...site!, streamType: 'site' }, events, definitions, cause)], tx);
-  const state = events.reduce(siteDecider.evolve, site!.state);
-  await snapshotIfDue(ctx, tx, site!, state, site!.version + events.length);
-  return { state, version: site!.version + events.length, events };
+  const after = await decidedSite(
+    ctx,
+    tx,
+    site!,
+    events.reduce(siteDecider.evolve, site!.state),
+    site!.version + events.length,
+  );
+  return { state: after.state, version: after.version, events };
 }

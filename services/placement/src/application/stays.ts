@@ -28,7 +28,7 @@ import { entryDecider } from '../domain/waitingEntry.js';
 import { decideIn } from './decideIn.js';
 import { withLedgers } from './ledgers.js';
 import { clientOfPlacement, entryOfOffer, rememberPlacement } from './lookups.js';
-import { type LoadedSite, loadSites, refreshSites, snapshotIfDue } from './siteState.js';
+import { decidedSite, type LoadedSite, loadSites, refreshSites } from './siteState.js';
 import { definitions, entryStream, placementStream, siteStream } from './streams.js';
 import { offerSitesOf, removeEntries } from './waitingList.js';
 
@@ -36,7 +36,7 @@ type Loaded<S> = { streamId: string; state: S; version: number };
 
 /**
  * The sites (in the order named) and the client's placements; a site loaded earlier in the transaction
- * (`known`) is only brought up to date.
+ * (`known`) is only brought up to date, in the statement that reads the client's stream.
  */
 async function load(
   ctx: ServiceContext,
@@ -46,15 +46,16 @@ async function load(
   known: readonly LoadedSite[] = [],
 ) {
   const unknown = siteIds.filter((id) => !known.some((k) => k.streamId === siteStream(id)));
-  const [loaded, refreshed, client] = await Promise.all([
-    loadSites(ctx, tx, unknown),
-    refreshSites(ctx, tx, known),
-    loadAggregate(ctx, placementStream(clientId), placementDecider, tx),
-  ]);
+  const loaded = await loadSites(ctx, tx, unknown);
+  const [refreshed, client] = await refreshSites(ctx, tx, known, placementStream(clientId));
   const all = [...loaded, ...refreshed];
   const sites = siteIds.map((id) => all.find((s) => s.streamId === siteStream(id))!);
   for (const s of sites) if (!s.state.opened) throw notFound('the site');
-  return { sites, client: { streamId: placementStream(clientId), ...client } };
+  const state = client.events.reduce(
+    (st, e) => placementDecider.evolve(st, { type: e.type, data: e.data } as PlacementEvent),
+    placementDecider.initialState,
+  );
+  return { sites, client: { streamId: placementStream(clientId), state, version: client.version } };
 }
 
 /** Decides each aggregate's command and appends every stream with the version it was read at. */
@@ -82,7 +83,7 @@ async function commit(
     );
   for (const [i, s] of sites.entries()) {
     const events = siteEvents[i]!;
-    await snapshotIfDue(ctx, tx, s, events.reduce(siteDecider.evolve, s.state), s.version + events.length);
+    await decidedSite(ctx, tx, s, events.reduce(siteDecider.evolve, s.state), s.version + events.length);
   }
   return {
     state: clientEvents.reduce(placementDecider.evolve, client.state),
@@ -173,7 +174,7 @@ async function admissionRules(
   await assertEligible(ctx, tx, a.clientId, a.serviceType, a.on);
   if (!a.offerId) {
     // placed without an offer (an emergency, a transfer): off the list of that service type all the same
-    await removeEntries(ctx, tx, a, { on: a.on, reason: 'admitted' }, cause);
+    await removeEntries(ctx, tx, a, { on: a.on, reason: 'admitted' }, cause, { clientLocked: true });
     return;
   }
   const entryId = await entryOfOffer(ctx, tx, a.offerId);

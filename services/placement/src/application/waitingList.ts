@@ -85,8 +85,10 @@ export async function removeEntries(
   where: { clientId: string; serviceType?: string; applicationId?: string },
   removal: { on: LocalDate; reason: Extract<EntryCommand, { type: 'Remove' }>['reason'] },
   cause: Cause,
+  /** The caller holds the client's listing lock already (an admission's unit of work takes it first). */
+  held: { clientLocked?: true } = {},
 ) {
-  await lockClients(ctx, tx, [where.clientId]);
+  if (!held.clientLocked) await lockClients(ctx, tx, [where.clientId]);
   const { rows } = await sql<{ application_id: string }>`SELECT application_id::text
     FROM ${sql.id(ctx.store.schema, 'applications')} WHERE client_id = ${where.clientId}::uuid
       ${where.serviceType ? sql`AND service_type = ${where.serviceType}` : sql``}

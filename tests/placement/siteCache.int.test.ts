@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { EventStore } from '@casework/eventstore';
+import type { ServiceContext } from '@casework/service-kit';
+import t from 'tap';
+import { withLedgers } from '../../services/placement/src/application/ledgers.js';
+import { decideSite, loadSites } from '../../services/placement/src/application/siteState.js';
+import { setUp } from './harness.js';
+
+// A site's state is kept between transactions by each instance, and only as committed: another
+// instance's commits are read on top of it, and a transaction that rolled back leaves nothing of what it
+// decided, even once the site's stream has grown past it again. Real PostgreSQL, two "instances" (two
+// event stores over the one database, each with its own kept states).
+
+t.test('a kept site state is what was committed', async (t) => {
+  const p = await setUp(t);
+  const instance = (): ServiceContext => ({
+    service: 'placement',
+    store: new EventStore(p.database, 'placement'),
+    transport: p.transport,
+    clock: () => new Date('2026-11-02T08:00:00Z'),
+    newId: randomUUID,
+    secrets: { identifierKey: 'not-used-here' },
+    log: p.app.log,
+  });
+  const a = instance();
+  const b = instance();
+  const db = p.database.db;
+  const siteId = await p.openSite('protected_housing', 3);
+  const take = (clientId: string) => ({
+    type: 'TakePlace' as const,
+    placementId: randomUUID(),
+    clientId,
+    from: '2026-11-02',
+  });
+  const cause = { correlationId: 'site-cache' };
+  const holders = async (ctx: ServiceContext) => {
+    const [site] = await loadSites(ctx, db, [siteId]);
+    return { clients: [...site!.state.holds.values()].map((h) => h.clientId).sort(), version: site!.version };
+  };
+
+  const opened = await holders(a);
+  t.same(opened.clients, [], 'A keeps the site as opened');
+
+  const first = randomUUID();
+  await db.transaction().execute((tx) => decideSite(b, tx, siteId, take(first), cause));
+  t.same((await holders(a)).clients, [first], "B's commit is read on top of what A kept");
+
+  // A decides a place in a unit of work that then fails: rolled back
+  const rolledBack = randomUUID();
+  await t.rejects(
+    withLedgers(a, [siteId], async (tx) => {
+      await decideSite(a, tx, siteId, take(rolledBack), cause);
+      throw new Error('something after the decision failed');
+    }),
+  );
+  // B takes the next version with another client: A's stream position for the rolled-back decision
+  // is now a committed event, but not that one
+  const third = randomUUID();
+  await db.transaction().execute((tx) => decideSite(b, tx, siteId, take(third), cause));
+  const after = await holders(a);
+  t.same(after.clients, [first, third].sort(), 'nothing of the rolled-back decision is kept');
+  t.equal(after.version, opened.version + 2);
+
+  // a unit of work that commits is kept, and read on by the next
+  const fourth = randomUUID();
+  await withLedgers(a, [siteId], (tx) => decideSite(a, tx, siteId, take(fourth), cause));
+  t.same((await holders(a)).clients, [first, third, fourth].sort());
+  t.same((await holders(instance())).clients, [first, third, fourth].sort(), 'as a fresh instance reads it');
+});
