@@ -148,12 +148,20 @@ export class NatsServer {
     await waitFor('127.0.0.1', this.port, 'nats-server');
   }
 
+  /**
+   * Stops the server and waits for it to exit: the child is referenced again meanwhile (it runs
+   * unreferenced), or a teardown with nothing else left to wait on would let the process end before the
+   * exit came, its promise never settled. One that outlasts a graceful shutdown is killed.
+   */
   async stop(): Promise<void> {
     const p = this.#proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
+    p.ref();
     p.kill('SIGTERM');
+    const stubborn = setTimeout(() => p.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(stubborn);
     this.#proc = undefined;
   }
 
