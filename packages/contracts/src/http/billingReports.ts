@@ -155,22 +155,10 @@ export const PlaceDaysReport = z
           .int()
           .min(0)
           .meta({ description: 'Σ places over the days each was open' }),
-        clients: z.number().int().min(0).meta({
-          description: 'People in service at these sites in the month (the days used are theirs)',
-        }),
-        suppressed: z.boolean().meta({
-          description:
-            'The days used and the occupancy are withheld (null): outside the municipality they are about ' +
-            'fewer people than the smallest group a report shows (the days one person spent in a service), ' +
-            'or withholding them alone would let them be worked out',
-        }),
-        usedPlaceDays: z.number().int().min(0).nullable().meta({
+        usedPlaceDays: z.number().int().min(0).meta({
           description: 'Days in service (the admission day counts, the day of leaving does not)',
         }),
-        occupancyPercent: z
-          .number()
-          .nullable()
-          .meta({ description: 'used ÷ capacity, to two decimals (null: no capacity, or withheld)' }),
+        occupancyPercent: z.number().nullable().meta({ description: 'used ÷ capacity, to two decimals' }),
         standardPerPlace: Money.nullable().meta({
           description:
             'The yearly standard per place for the year (null: none set), in the currency it was set in',
@@ -192,8 +180,6 @@ export const PlaceDaysReport = z
           sites: 2,
           places: 16,
           capacityPlaceDays: 496,
-          clients: 15,
-          suppressed: false,
           usedPlaceDays: 431,
           occupancyPercent: 86.9,
           standardPerPlace: eur(810_000),

@@ -294,7 +294,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     },
     async (request, reply) => {
       const q = request.query;
-      const { codes, area, name, minimum } = areaOf(request, q);
+      const { codes, area, name } = areaOf(request, q);
       const sites = await siteFiguresOfMonth(ctx, {
         codes,
         from: monthStart(q.month),
@@ -302,55 +302,40 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       });
       const byType = new Map<
         ServiceTypeCode,
-        { sites: number; places: number; capacity: number; used: number; clients: Set<string> }
+        { sites: number; places: number; capacity: number; used: number }
       >();
-      const everyone = new Set<string>();
       for (const site of sites) {
         const type = site.service_type as ServiceTypeCode;
         // a site billing learned of before it kept funding is funded as its service type by default
         const funding = site.funding ?? serviceType(type).defaultFunding;
         if (funding !== 'state_delegated' && funding !== 'mixed') continue;
-        const t = byType.get(type) ?? { sites: 0, places: 0, capacity: 0, used: 0, clients: new Set() };
-        for (const c of site.clients) {
-          t.clients.add(c);
-          everyone.add(c);
-        }
+        const t = byType.get(type) ?? { sites: 0, places: 0, capacity: 0, used: 0 };
         byType.set(type, {
           sites: t.sites + 1,
           places: t.places + site.places,
           capacity: t.capacity + site.capacity_days,
           used: t.used + site.used_days,
-          clients: t.clients,
         });
       }
       const year = Number(q.month.slice(0, 4));
-      const types = [...byType]
+      const rows = [...byType]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([type, t]) => ({ type, ...t, clients: t.clients.size }));
-      // places and capacity are the sites', but the days used are people's: a few people's days in a
-      // service are withheld outside the municipality, as their fees are
-      const hidden =
-        minimum === null ? types.map(() => false) : withheld(types, { clients: everyone.size }, minimum).rows;
-      const rows = types.map((t, i) => {
-        const standard = fundingStandard(t.type, year)?.perPlace ?? null;
-        const suppressed = hidden[i]!;
-        return {
-          serviceType: t.type,
-          sites: t.sites,
-          places: t.places,
-          capacityPlaceDays: t.capacity,
-          clients: t.clients,
-          suppressed,
-          usedPlaceDays: suppressed ? null : t.used,
-          occupancyPercent:
-            suppressed || t.capacity === 0 ? null : Math.round((t.used * 10_000) / t.capacity) / 100,
-          standardPerPlace: standard,
-          fundingFigure: standard && {
-            amountMinor: t.places * standard.amountMinor,
-            currency: standard.currency,
-          },
-        };
-      });
+        .map(([type, t]) => {
+          const standard = fundingStandard(type, year)?.perPlace ?? null;
+          return {
+            serviceType: type,
+            sites: t.sites,
+            places: t.places,
+            capacityPlaceDays: t.capacity,
+            usedPlaceDays: t.used,
+            occupancyPercent: t.capacity === 0 ? null : Math.round((t.used * 10_000) / t.capacity) / 100,
+            standardPerPlace: standard,
+            fundingFigure: standard && {
+              amountMinor: t.places * standard.amountMinor,
+              currency: standard.currency,
+            },
+          };
+        });
       if (q.format === 'csv')
         return sendCsv(
           reply,

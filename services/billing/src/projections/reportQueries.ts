@@ -142,14 +142,12 @@ export type SiteFigures = {
   places: number;
   capacity_days: number;
   used_days: number;
-  /** The clients in service there in the month. */
-  clients: string[];
 };
 
 /**
  * The sites of some municipalities open in a month [from, until): their places on its last day, the
- * place-days they offered (places × days open), the days in service there (the admission day counts,
- * the day of leaving does not) and whose days they were.
+ * place-days they offered (places × days open) and the days in service there (the admission day counts,
+ * the day of leaving does not).
  */
 export async function siteFiguresOfMonth(
   ctx: ServiceContext,
@@ -175,9 +173,7 @@ export async function siteFiguresOfMonth(
       coalesce((SELECT sum(greatest(0,
           least(coalesce(k.to_date, ${q.until}::date), ${q.until}::date) - greatest(k.from_date, ${q.from}::date)))
         FROM ${s('stays')} k WHERE k.site_id = site.site_id AND k.from_date < ${q.until}::date
-          AND (k.to_date IS NULL OR k.to_date > ${q.from}::date)), 0)::int AS used_days,
-      ARRAY(SELECT DISTINCT k.client_id::text FROM ${s('stays')} k WHERE k.site_id = site.site_id
-        AND k.from_date < ${q.until}::date AND (k.to_date IS NULL OR k.to_date > ${q.from}::date)) AS clients
+          AND (k.to_date IS NULL OR k.to_date > ${q.from}::date)), 0)::int AS used_days
     FROM site ORDER BY site.site_id`.execute(ctx.store.db);
   return rows;
 }
