@@ -43,7 +43,7 @@ export async function emmett(databaseUrl: string): Promise<PeerStore> {
       const ids: string[] = [];
       for (;;) {
         const page = await readMessagesBatch(reader.execute, { after, batchSize: pageSize });
-        for (const m of page.messages) ids.push(String((m.metadata as Record<string, unknown>).id));
+        for (const m of page.messages) ids.push((m.metadata as Record<string, unknown>).id as string);
         if (!page.areMessagesLeft) return ids;
         after = page.currentGlobalPosition;
       }

@@ -124,7 +124,8 @@ class LeaseLost extends Error {
 /**
  * Does one run taken under `holder`'s lease, renewing it with each chunk. A renewal that finds the run
  * no longer held (its lease ended while this instance was paused, and another took it) stops before the
- * next chunk and leaves the run to its new holder: two instances never go on with the same run.
+ * next chunk and leaves the run to its new holder. A chunk under way when the lease ended still
+ * finishes beside the new holder: harmless, as a run states no month twice.
  */
 export async function runOne(ctx: ServiceContext, run: StatementRunRow, holder: string): Promise<void> {
   const mine = sql`run_id = ${run.run_id}::uuid AND holder = ${holder}`;

@@ -43,9 +43,12 @@ function keep(cache: Map<string, LoadedSite>, site: LoadedSite) {
   if (cache.size > CACHED_SITES) cache.delete(cache.keys().next().value!);
 }
 
-/** Notes a site's state as the executor sees it: kept at once outside a transaction, else on its commit. */
+/**
+ * Notes a site's state as a transaction sees it, kept once it commits. A read outside a transaction
+ * (someone browsing sites) keeps nothing: it would push the sites admissions use out of the cache.
+ */
 export function noteSite(ctx: ServiceContext, ex: Executor, site: LoadedSite) {
-  if (!ex.isTransaction) return keep(cacheOf(ctx), site);
+  if (!ex.isTransaction) return;
   const mine = staged.get(ex) ?? new Map<string, LoadedSite>();
   staged.set(ex, mine);
   if ((mine.get(site.streamId)?.version ?? -1) <= site.version) mine.set(site.streamId, site);
@@ -81,7 +84,9 @@ export async function loadSites(
     ...[...kept].map(([id, k]) => [id, k.version] as const),
   ]);
   const read = await ctx.store.readStreams(ids, ex, after);
-  // a kept state ahead of the database (restored from a backup since): forget it and load afresh
+  // a kept state ahead of the database (restored from a backup since): forget it and load afresh. One
+  // whose stream has grown past it again since the restore cannot be told here: after restoring the
+  // database, restart every instance (runbook)
   const ahead = [...kept.values()].filter((k) => read.get(k.streamId)!.version < k.version);
   if (ahead.length > 0) {
     for (const k of ahead) cache.delete(k.streamId);
