@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { billing } from '@casework/billing';
 import { StayPlace } from '@casework/contracts';
-import { EventStore } from '@casework/eventstore';
 import type { IncomingEvent } from '@casework/messaging';
-import type { ServiceContext } from '@casework/service-kit';
 import { heldTransaction, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { intakeInputs, placementInputs } from '../../services/billing/src/consumers/inputs.js';
-import { setUp } from '../placement/harness.js';
+import { serviceContext, setUp } from '../placement/harness.js';
 import { admitWithPension, costSite, listedStatement } from './waits.js';
 
 // Billing numbers its inputs when a consumer writes them, not when they commit. Here billing's consumer
@@ -32,15 +30,7 @@ t.test('an input written before the last one a run read, committed after it, sti
   const placementId = await admitWithPension(p, clientId, siteId, '2026-12-10', 60_000);
   if (!placementId) throw new Error('billing never learned of the admission');
 
-  const ctx: ServiceContext = {
-    service: 'billing',
-    store: new EventStore(p.database, 'billing'),
-    transport: p.transport,
-    clock,
-    newId: randomUUID,
-    secrets: { identifierKey: 'not-used-here' },
-    log: p.app.log,
-  };
+  const ctx = serviceContext(p, 'billing', clock);
   const incoming = (source: string, type: string, data: object): IncomingEvent => {
     const eventId = randomUUID();
     return {

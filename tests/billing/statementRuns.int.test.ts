@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { billing } from '@casework/billing';
-import { EventStore } from '@casework/eventstore';
-import type { ServiceContext } from '@casework/service-kit';
 import { eventually, requestsAs } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
 import { runOne, type StatementRunRow } from '../../services/billing/src/application/statementRuns.js';
-import { setUp } from '../placement/harness.js';
+import { serviceContext, setUp } from '../placement/harness.js';
 import { admitWithPension, costSite, settableClock } from './waits.js';
 
 // A month's run asked for in the background (`Prefer: respond-async`): queued, followed to its end,
@@ -106,15 +104,7 @@ t.test('statement runs in the background', async (t) => {
   // February's run, taken by this instance, whose lease ran out while it was paused and was taken by
   // another: it stops at its first renewal and states nothing; the holder's own run states the month
   setToday('2027-03-03');
-  const ctx: ServiceContext = {
-    service: 'billing',
-    store: new EventStore(p.database, 'billing'),
-    transport: p.transport,
-    clock,
-    newId: randomUUID,
-    secrets: { identifierKey: 'not-used-here' },
-    log: p.app.log,
-  };
+  const ctx = serviceContext(p, 'billing', clock);
   const february = randomUUID();
   const cause = { correlationId: 'paused' };
   await sql`INSERT INTO billing.statement_runs (run_id, municipality, month, requested_on, cause, status, attempts,

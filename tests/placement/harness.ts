@@ -1,14 +1,34 @@
+import { randomUUID } from 'node:crypto';
 import { composeEgn, ServiceTypeCode } from '@casework/contracts';
 import { eligibility } from '@casework/eligibility';
+import { EventStore } from '@casework/eventstore';
 import { intake } from '@casework/intake';
 import { placement } from '@casework/placement';
 import { serviceType as catalogued } from '@casework/reference-data';
-import type { ServiceModule } from '@casework/service-kit';
+import type { ServiceContext, ServiceModule } from '@casework/service-kit';
 import { eventually, requestsAs, type TestApp, testApp } from '@casework/testkit';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 
 type Caller = { authorization: string };
+
+/**
+ * A service's context over the platform's database and transport, for calling its application code
+ * directly: an event store of its own each time, as another instance of the service would have.
+ */
+export const serviceContext = (
+  p: TestApp,
+  service: ServiceContext['service'],
+  clock: () => Date,
+): ServiceContext => ({
+  service,
+  store: new EventStore(p.database, service),
+  transport: p.transport,
+  clock,
+  newId: randomUUID,
+  secrets: { identifierKey: 'not-used-here' },
+  log: p.app.log,
+});
 
 export type Placement = TestApp & {
   cm: Caller;

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore } from '@casework/eventstore';
 import type { ServiceContext } from '@casework/service-kit';
 import t from 'tap';
 import { withLedgers } from '../../services/placement/src/application/ledgers.js';
 import { decideSite, loadSites } from '../../services/placement/src/application/siteState.js';
-import { setUp } from './harness.js';
+import { serviceContext, setUp } from './harness.js';
 
 // A site's state is kept between transactions by each instance, and only as committed: another
 // instance's commits are read on top of it, and a transaction that rolled back leaves nothing of what it
@@ -13,15 +12,7 @@ import { setUp } from './harness.js';
 
 t.test('a kept site state is what was committed', async (t) => {
   const p = await setUp(t);
-  const instance = (): ServiceContext => ({
-    service: 'placement',
-    store: new EventStore(p.database, 'placement'),
-    transport: p.transport,
-    clock: () => new Date('2026-11-02T08:00:00Z'),
-    newId: randomUUID,
-    secrets: { identifierKey: 'not-used-here' },
-    log: p.app.log,
-  });
+  const instance = () => serviceContext(p, 'placement', () => new Date('2026-11-02T08:00:00Z'));
   const a = instance();
   const b = instance();
   const db = p.database.db;

@@ -47,7 +47,7 @@ function keep(cache: Map<string, LoadedSite>, site: LoadedSite) {
  * Notes a site's state as a transaction sees it, kept once it commits. A read outside a transaction
  * (someone browsing sites) keeps nothing: it would push the sites admissions use out of the cache.
  */
-export function noteSite(ctx: ServiceContext, ex: Executor, site: LoadedSite) {
+function noteSite(ex: Executor, site: LoadedSite) {
   if (!ex.isTransaction) return;
   const mine = staged.get(ex) ?? new Map<string, LoadedSite>();
   staged.set(ex, mine);
@@ -107,7 +107,7 @@ export async function loadSites(
       version: Math.max(version, base?.version ?? snapshot?.version ?? 0),
       snapshotAt: base?.snapshotAt ?? snapshot?.version ?? 0,
     };
-    noteSite(ctx, ex, site);
+    noteSite(ex, site);
     return site;
   });
 }
@@ -156,7 +156,7 @@ export async function decidedSite(
   if (due)
     await ctx.store.saveSnapshot(site.streamId, { version, codec: SITE_CODEC, state: siteToJson(state) }, tx);
   const after = { streamId: site.streamId, state, version, snapshotAt: due ? version : site.snapshotAt };
-  noteSite(ctx, tx, after);
+  noteSite(tx, after);
   return after;
 }
 
