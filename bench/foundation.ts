@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { composeEgn, type EventMetadata } from '@casework/contracts';
 import { connectPostgres, EventStore, migrate, type NewEvent } from '@casework/eventstore';
+import { createPlatform } from '@casework/host';
+import { Config } from '@casework/host/config';
 import { JetStreamTransport } from '@casework/messaging';
-import { Config } from '@casework/platform/config';
-import { createPlatform } from '@casework/platform/platform';
 import { allServices } from '@casework/platform/services';
 import { mintToken } from '@casework/service-kit';
 import { natsNames, natsUrl, servers } from '@casework/testkit';

@@ -1,8 +1,8 @@
 // One service in distributed mode for a bench: a database and a NATS stream of its own, removed after.
 import { randomUUID } from 'node:crypto';
+import { createPlatform } from '@casework/host';
+import { Config } from '@casework/host/config';
 import { JetStreamTransport } from '@casework/messaging';
-import { Config } from '@casework/platform/config';
-import { createPlatform } from '@casework/platform/platform';
 import { servicesNamed } from '@casework/platform/services';
 import { natsNames, natsUrl, servers } from '@casework/testkit';
 import pg from 'pg';

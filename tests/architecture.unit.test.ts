@@ -2,7 +2,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 
-/** DESIGN §1: services depend on packages only, packages never on services, contracts on nothing of ours. */
+/**
+ * DESIGN §1: apps on top (they compose services), services depend on packages only, packages never on
+ * services or apps, contracts on nothing of ours.
+ */
 const root = join(import.meta.dirname, '..');
 const dirs = (parent: string) => readdirSync(join(root, parent)).map((d) => `${parent}/${d}`);
 
@@ -17,7 +20,7 @@ function sourceFiles(dir: string): string[] {
 const imports = (file: string) =>
   [...readFileSync(file, 'utf8').matchAll(/from '(@casework\/[a-z-]+)/g)].map((m) => m[1]!);
 
-for (const pkg of [...dirs('packages'), ...dirs('services')]) {
+for (const pkg of [...dirs('packages'), ...dirs('services'), ...dirs('apps')]) {
   const manifest = JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8'));
   const own = manifest.name as string;
   const used = new Set(sourceFiles(join(root, pkg, 'src')).flatMap(imports));
@@ -27,7 +30,11 @@ for (const pkg of [...dirs('packages'), ...dirs('services')]) {
       ['intake', 'eligibility', 'placement', 'billing'].includes(u.split('/')[1]!),
     );
     if (pkg.startsWith('services/')) t.same(services, [], 'a service imports no other service');
-    else if (own !== '@casework/platform') t.same(services, [], 'a package imports no service');
+    else if (pkg.startsWith('packages/')) t.same(services, [], 'a package imports no service');
+    t.notOk(
+      !pkg.startsWith('apps/') && [...used].includes('@casework/platform'),
+      'nothing but an app imports an app',
+    );
     if (own === '@casework/contracts') t.same([...used], [], 'contracts depends on nothing of ours');
     const declared = new Set(Object.keys(manifest.dependencies ?? {}));
     t.same(
@@ -49,7 +56,7 @@ const LAYERS = 'application|projections|http|consumers|workers|migrations|views|
 const IO =
   '^(kysely|pg|fastify|@fastify/|@nats-io/|@electric-sql/|pdfkit|node:(fs|net|http|https|child_process|worker_threads))';
 const OTHER_PACKAGES =
-  '^@casework/(eventstore|messaging|service-kit|platform|testkit|intake|eligibility|placement|billing)';
+  '^@casework/(eventstore|messaging|service-kit|host|platform|testkit|intake|eligibility|placement|billing)';
 const layerRules = [
   { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   {
@@ -79,8 +86,8 @@ const layerRules = [
   {
     name: 'no-relative-import-across-packages',
     severity: 'error',
-    from: { path: '^(packages|services)/([^/]+)/' },
-    to: { dependencyTypes: ['local'], path: '^(packages|services)/', pathNot: '^$1/$2/' },
+    from: { path: '^(apps|packages|services)/([^/]+)/' },
+    to: { dependencyTypes: ['local'], path: '^(apps|packages|services)/', pathNot: '^$1/$2/' },
   },
 ] as const;
 
@@ -106,7 +113,7 @@ async function violationsIn(paths: string[], baseDir = root) {
 }
 
 t.test('the layer rules hold over the import graph', async (t) => {
-  const { modules, violations } = await violationsIn(['packages', 'services']);
+  const { modules, violations } = await violationsIn(['apps', 'packages', 'services']);
   const plugin = modules.find((m) => m.source === 'services/billing/src/plugin.ts');
   t.ok(
     plugin?.dependencies.some((d) => d.resolved === 'services/billing/src/http/periods.ts'),

@@ -73,7 +73,7 @@ t.test('the README first-run path works as written', async (t) => {
   const port = await freePort();
   const platform: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=casework-src', '--import', 'tsx', 'packages/platform/src/main.ts'],
+    ['--conditions=casework-src', '--import', 'tsx', 'apps/platform/src/main.ts'],
     {
       cwd: root,
       env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
@@ -179,7 +179,7 @@ t.test(
     const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
     t.match(
       scripts.start,
-      /^node [^&|;]*packages\/platform\/scripts\/start\.mjs$/,
+      /^node [^&|;]*apps\/platform\/scripts\/start\.mjs$/,
       'start hands its arguments on',
     );
     t.notOk(scripts.token, 'no script is named after a pnpm built-in (pnpm token)');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Config } from '@casework/platform/config';
+import { Config } from '@casework/host/config';
 import t from 'tap';
 
 /** The README's configuration table lists every setting the platform reads, and nothing else. */

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { sofiaDate } from '@casework/contracts';
-import { Config } from '@casework/platform/config';
+import { createPlatform } from '@casework/host';
+import { Config } from '@casework/host/config';
 import { isEmpty, seedDemo } from '@casework/platform/demo';
-import { createPlatform } from '@casework/platform/platform';
 import { allServices } from '@casework/platform/services';
 import { mintToken, type Principal } from '@casework/service-kit';
 import { eventually } from '@casework/testkit';

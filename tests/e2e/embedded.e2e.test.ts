@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { composeEgn } from '@casework/contracts';
-import { Config } from '@casework/platform/config';
-import { createPlatform } from '@casework/platform/platform';
+import { createPlatform } from '@casework/host';
+import { Config } from '@casework/host/config';
 import { allServices } from '@casework/platform/services';
 import { mintToken } from '@casework/service-kit';
 import t from 'tap';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { Config } from '@casework/platform/config';
-import { createPlatform, type Platform } from '@casework/platform/platform';
+import { createPlatform, type Platform } from '@casework/host';
+import { Config } from '@casework/host/config';
 import { allServices } from '@casework/platform/services';
 import { mintToken } from '@casework/service-kit';
 import {

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { composeEgn } from '@casework/contracts';
-import { Config } from '@casework/platform/config';
-import { createPlatform } from '@casework/platform/platform';
+import { createPlatform } from '@casework/host';
+import { Config } from '@casework/host/config';
 import { servicesNamed } from '@casework/platform/services';
 import {
   eventually,

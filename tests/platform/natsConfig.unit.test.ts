@@ -1,4 +1,4 @@
-import { Config, natsSecurityOf } from '@casework/platform/config';
+import { Config, natsSecurityOf } from '@casework/host/config';
 import t from 'tap';
 
 /** NATS credentials and TLS settings: read, checked together, never quoted back in an error. */

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Config } from '@casework/platform/config';
-import { createPlatform } from '@casework/platform/platform';
+import { createPlatform } from '@casework/host';
+import { Config } from '@casework/host/config';
 import { servicesNamed } from '@casework/platform/services';
 import { loadConfig } from '@casework/service-kit';
 import {
@@ -26,7 +26,7 @@ const run = promisify(execFile);
 const launcher = (args: string[], env: Record<string, string>) =>
   run(
     process.execPath,
-    ['--conditions=casework-src', '--import', 'tsx', 'packages/platform/src/main.ts', ...args],
+    ['--conditions=casework-src', '--import', 'tsx', 'apps/platform/src/main.ts', ...args],
     {
       cwd: root,
       env: {

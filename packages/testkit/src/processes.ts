@@ -1,6 +1,6 @@
 /**
  * Services as separate node processes, as the distributed mode runs them (README: one service per
- * process, `packages/platform/src/main.ts --service <name>`), several instances each, against one
+ * process, `apps/platform/src/main.ts --service <name>`), several instances each, against one
  * database and one NATS prefix/stream. Fault tests kill and restart them; each instance's output goes to
  * a file of its own whose tail is printed when the test fails.
  */
@@ -17,7 +17,7 @@ import { freePort } from './servers.js';
 
 /** The repository's root (this file is packages/testkit/src/processes.ts). */
 export const REPOSITORY_ROOT = resolve(import.meta.dirname, '..', '..', '..');
-const MAIN = join(REPOSITORY_ROOT, 'packages', 'platform', 'src', 'main.ts');
+const MAIN = join(REPOSITORY_ROOT, 'apps', 'platform', 'src', 'main.ts');
 const TSX_ARGS = ['--max-semi-space-size=64', '--conditions=casework-src', '--import', 'tsx'];
 
 type Esbuild = {

@@ -7,16 +7,11 @@
  * event; in the distributed mode this is safe while the service runs.
  */
 import { resolve } from 'node:path';
-import { loadConfig, mintToken, rebuildProjections } from '@casework/service-kit';
-import closeWithGrace from 'close-with-grace';
+import { Config, productionReason } from '@casework/host/config';
+import { existingLocalSecret, localSecretFile } from '@casework/host/secrets';
+import { configOrStop, stop } from '@casework/host/startup';
+import { mintToken } from '@casework/service-kit';
 import { parseCommandLine, principalFromFlags } from './args.js';
-import { Config, productionReason } from './config.js';
-import { existingLocalSecret, localSecretFile } from './secrets.js';
-
-const stop = (message: string, code = 2): never => {
-  console.error(message);
-  process.exit(code);
-};
 
 const attempt = <T>(fn: () => T): T => {
   try {
@@ -26,7 +21,7 @@ const attempt = <T>(fn: () => T): T => {
   }
 };
 const { values, positionals, command } = attempt(() => parseCommandLine(process.argv.slice(2)));
-const config = attempt(() => loadConfig(Config));
+const config = configOrStop();
 if (values.demo && productionReason(config)) {
   stop(`--demo: ${productionReason(config)} is set; the demo's synthetic people never go into production`);
 }
@@ -65,40 +60,15 @@ if (command !== undefined && command !== 'projections:rebuild') {
   stop(`unknown command ${command}: the commands are mint-token and projections:rebuild`);
 }
 // the services are loaded only to run them (mint-token answers without them)
-const { createPlatform } = await import('./platform.js');
+const { rebuildAndExit, serve } = await import('@casework/host');
 const { allServices, servicesNamed } = await import('./services.js');
 
 if (command === 'projections:rebuild') {
-  const platform = await createPlatform(
-    config,
-    values.service ? servicesNamed(values.service) : allServices,
-    {
-      workers: false,
-    },
-  );
-  let total = 0;
-  for (const hosted of platform.app.hosted) {
-    const replayed = await rebuildProjections(hosted, positionals[1]);
-    for (const [projection, events] of Object.entries(replayed)) {
-      console.log(`${hosted.module.name}: rebuilt ${projection} from ${events} events`);
-      total += 1;
-    }
-  }
-  await platform.close();
-  if (total === 0) console.error(`no projection named ${positionals[1]}`);
-  process.exit(total === 0 ? 1 : 0);
+  await rebuildAndExit(config, values.service ? servicesNamed(values.service) : allServices, positionals[1]);
 }
 
 const services = values.service ? servicesNamed(values.service) : [...allServices];
-const platform = await createPlatform(config, services).catch((e: Error) =>
-  stop(`Casework did not start: ${e.message}`, 1),
-);
-closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-  if (err)
-    platform.app.log.error({ err: { type: err.name, message: err.message } }, 'stopping after an error');
-  await platform.close();
-});
-const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
+const { platform, address } = await serve(config, services);
 const names = services.map((s) => s.name).join(', ');
 // the token hint names DATA_DIR when it is not the default: mint-token reads the key from there
 const dataDir =

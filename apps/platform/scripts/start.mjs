@@ -53,4 +53,4 @@ if (code !== 0) {
   console.error('The build failed (above); nothing was started.');
   process.exit(code);
 }
-await import(pathToFileURL(join(root, 'packages', 'platform', 'dist', 'main.js')).href);
+await import(pathToFileURL(join(root, 'apps', 'platform', 'dist', 'main.js')).href);
