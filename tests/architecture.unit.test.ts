@@ -56,7 +56,7 @@ const LAYERS = 'application|projections|http|consumers|workers|migrations|views|
 const IO =
   '^(kysely|pg|fastify|@fastify/|@nats-io/|@electric-sql/|pdfkit|node:(fs|net|http|https|child_process|worker_threads))';
 const OTHER_PACKAGES =
-  '^@casework/(eventstore|messaging|service-kit|host|platform|testkit|intake|eligibility|placement|billing)';
+  '^@casework/(eventstore|messaging|service-kit|client-directory|host|platform|testkit|intake|eligibility|placement|billing)';
 const layerRules = [
   { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   {

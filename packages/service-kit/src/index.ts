@@ -1,7 +1,6 @@
 export * from './accessLog.js';
 export * from './app.js';
 export * from './auth.js';
-export * from './clientDirectory.js';
 export * from './commands.js';
 export * from './config.js';
 export * from './correlation.js';

@@ -1,11 +1,6 @@
+import { clientDirectoryConsumer, clientDirectoryRoutes } from '@casework/client-directory';
 import { billingEvents } from '@casework/contracts';
-import {
-  accessLogRoutes,
-  clientDirectoryConsumer,
-  clientDirectoryRoutes,
-  type ServiceContext,
-  type ServiceModule,
-} from '@casework/service-kit';
+import { accessLogRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { seedDefaultTariffs } from './application/tariffs.js';
 import { intakeInputs, placementInputs } from './consumers/inputs.js';

@@ -1,10 +1,6 @@
+import { clientDirectoryRoutes } from '@casework/client-directory';
 import { eligibilityEvents } from '@casework/contracts';
-import {
-  accessLogRoutes,
-  clientDirectoryRoutes,
-  type ServiceContext,
-  type ServiceModule,
-} from '@casework/service-kit';
+import { accessLogRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { seedDefaultRuleSets } from './application/ruleSets.js';
 import { intakeConsumer } from './consumers/intake.js';

@@ -1,10 +1,6 @@
+import { clientDirectoryRoutes } from '@casework/client-directory';
 import { placementServiceEvents } from '@casework/contracts';
-import {
-  accessLogRoutes,
-  clientDirectoryRoutes,
-  type ServiceContext,
-  type ServiceModule,
-} from '@casework/service-kit';
+import { accessLogRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { billingConsumer } from './consumers/billing.js';
 import { eligibilityConsumer } from './consumers/eligibility.js';

@@ -1,3 +1,4 @@
+import { clientDirectoryConsumer } from '@casework/client-directory';
 import {
   ApplicationSubmitted,
   ClientDetailsCorrected,
@@ -18,7 +19,7 @@ import {
   sofiaDate,
 } from '@casework/contracts';
 import type { ConsumerSpec } from '@casework/messaging';
-import { clientDirectoryConsumer, type ServiceContext } from '@casework/service-kit';
+import type { ServiceContext } from '@casework/service-kit';
 import { currentQuestions, determineAll } from '../application/determine.js';
 import { keepFact } from '../application/keepFact.js';
 

@@ -1,12 +1,6 @@
+import { visibleDirectoryEntry } from '@casework/client-directory';
 import { ApplicationSubmitted, DomainError, type MunicipalityCode } from '@casework/contracts';
-import {
-  covers,
-  jurisdictionOf,
-  notFound,
-  principalOf,
-  type ServiceContext,
-  visibleDirectoryEntry,
-} from '@casework/service-kit';
+import { covers, jurisdictionOf, notFound, principalOf, type ServiceContext } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { loadEligibility } from '../application/decisions.js';

@@ -1,3 +1,4 @@
+import { findDirectoryEntry } from '@casework/client-directory';
 import {
   addMonths,
   breaksRule,
@@ -7,14 +8,7 @@ import {
 } from '@casework/contracts';
 import type { Executor, Tx } from '@casework/eventstore';
 import { placementParameters, serviceType } from '@casework/reference-data';
-import {
-  appendOf,
-  type Cause,
-  findDirectoryEntry,
-  loadAggregate,
-  notFound,
-  type ServiceContext,
-} from '@casework/service-kit';
+import { appendOf, type Cause, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import {
   type ClientPlacements,

@@ -1,3 +1,4 @@
+import { clientDirectoryConsumer } from '@casework/client-directory';
 import {
   ApplicationClosed,
   ApplicationSubmitted,
@@ -7,7 +8,7 @@ import {
   ReferralRecorded,
 } from '@casework/contracts';
 import type { ConsumerSpec } from '@casework/messaging';
-import { clientDirectoryConsumer, type ServiceContext } from '@casework/service-kit';
+import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { lockClients } from '../application/ledgers.js';
 import { discharge, loadPlacements } from '../application/stays.js';

@@ -1,3 +1,4 @@
+import { visibleDirectoryEntry } from '@casework/client-directory';
 import { DomainError, type MunicipalityCode } from '@casework/contracts';
 import {
   covers,
@@ -6,7 +7,6 @@ import {
   notFound,
   principalOf,
   type ServiceContext,
-  visibleDirectoryEntry,
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';

@@ -1,4 +1,4 @@
-import { clientDirectoryMigration } from '@casework/service-kit';
+import { clientDirectoryMigration } from '@casework/client-directory';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 

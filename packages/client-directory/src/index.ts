@@ -1,0 +1,4 @@
+export * from './consumer.js';
+export * from './migrations.js';
+export * from './queries.js';
+export * from './routes.js';
