@@ -3,7 +3,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { appendChannel } from './channels.js';
 import type { Database, Executor, Tx } from './database.js';
 import { ConcurrencyError } from './errors.js';
-import { appendsInCommitOrder } from './migrations.js';
+import { appendsInCommitOrder } from './routines.js';
 import type {
   AppendResult,
   EncodedEvent,
