@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { ApplicationRecord } from '../src/http/applications.js';
-import { OfferRecord } from '../src/http/placement.js';
+import { OfferRecord } from '../src/http/placement/waitingList.js';
 import {
   addDays,
   addMonths,

@@ -10,6 +10,7 @@ import { ClientId } from '../events/intake/clients.js';
 import { CalendarDate, LocalDate } from '../localDate.js';
 import { ServiceTypeCode } from '../serviceType.js';
 import { exampleApplication } from './examples.js';
+import { PageLimit } from './paging.js';
 
 export const SubmitApplicationBody = z
   .object({
@@ -115,7 +116,7 @@ export const ApplicationsQuery = z.object({
     description:
       'Only open applications whose needs assessment was still missing after its deadline on this date',
   }),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: PageLimit,
   cursor: z.string().optional(),
 });
 

@@ -16,8 +16,8 @@ import {
   exampleTariffBody,
   exampleTariffVersion,
 } from './billingExamples.js';
+import { PageLimit } from './paging.js';
 
-const Limit = z.coerce.number().int().min(1).max(100).default(20);
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const });
 
 export const TariffParams = z.object({ tariffId: TariffId });
@@ -180,7 +180,7 @@ export const StatementsQuery = z.object({
   municipality: MunicipalityCode.optional(),
   month: Month.optional(),
   clientId: ClientId.optional(),
-  limit: Limit,
+  limit: PageLimit,
   cursor: z.string().optional(),
 });
 export const StatementSummary = z.object({

@@ -5,10 +5,10 @@ import { Month } from '../events/billing/siteCosts.js';
 import { ClientId } from '../events/intake/clients.js';
 import { CalendarDate, LocalDate } from '../localDate.js';
 import { Money } from '../money.js';
+import { PageLimit } from './paging.js';
 
 // Synthetic examples: ids, figures and references made up.
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const });
-const Limit = z.coerce.number().int().min(1).max(100).default(20);
 const statementId = '0190a3c2-9d5e-7f60-b172-4d5e6f708192';
 const clientId = '0190a3c2-6a2b-7c3d-8e4f-1a2b3c4d5e6f';
 const paymentId = '0190a3c3-1a2b-7c3d-8e4f-5a6b7c8d9e0f';
@@ -69,7 +69,7 @@ export const PaymentsQuery = z.object({
   municipality: MunicipalityCode.optional(),
   clientId: ClientId.optional(),
   statementId: z.uuid().optional(),
-  limit: Limit,
+  limit: PageLimit,
   cursor: z.string().optional(),
 });
 export const PaymentPage = z
@@ -132,7 +132,7 @@ export const AccountRecord = z
 export const ArrearsQuery = z.object({
   municipality: MunicipalityCode,
   asOf: LocalDate.optional().meta({ description: 'Overdue on this date; today by default' }),
-  limit: Limit,
+  limit: PageLimit,
   cursor: z.string().optional(),
 });
 export const ArrearsItem = z.object({
@@ -244,7 +244,7 @@ export const BankImportRecord = z
 
 export const BankLinesQuery = z.object({
   municipality: MunicipalityCode,
-  limit: Limit,
+  limit: PageLimit,
   cursor: z.string().optional(),
 });
 export const BankLinePage = z.object({ items: z.array(BankLineView), next: z.string().optional() }).meta({

@@ -4,6 +4,7 @@ import { AddressKind, ClientId, IdentifierKind, RecordedSex, Relation } from '..
 import { LocalDate } from '../localDate.js';
 import { PersonalIdentifier } from '../personalIdentifier.js';
 import { exampleClientRecord, exampleClientSummary, exampleDirectoryEntry } from './examples.js';
+import { PageLimit } from './paging.js';
 
 const Name = z.string().trim().min(1).max(100);
 export const Reason = z
@@ -224,7 +225,7 @@ export const ClientSearchQuery = z
   .looseObject({
     ...searchCriteria,
     includeInactive: z.stringbool().default(false),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    limit: PageLimit,
     cursor: z.string().optional().meta({ description: 'From `next` of the previous page' }),
   })
   .superRefine((q, ctx) => {
