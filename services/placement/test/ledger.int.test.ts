@@ -5,9 +5,9 @@ import { testApp } from '@casework/testkit';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import t from 'tap';
-import { ledger } from '../src/http/sites.js';
 import { placement } from '../src/index.js';
 import { placementProjection } from '../src/projections/placement.js';
+import { occupancyByDay } from '../src/projections/siteQueries.js';
 
 const START = '2026-01-01';
 const DAYS = 120;
@@ -157,7 +157,13 @@ t.test(
       },
     };
     const read = async () => ({
-      days: await ledger(ctx, siteId, START, addDays(START, DAYS - 1), new Date(clock + 1000).toISOString()),
+      days: await occupancyByDay(
+        ctx,
+        siteId,
+        START,
+        addDays(START, DAYS - 1),
+        new Date(clock + 1000).toISOString(),
+      ),
       records: (
         await sql<{ placement_id: string }>`SELECT placement_id::text, term_end::text, valid_to::text
           FROM ${sql.id(ctx.store.schema, 'stays')} WHERE superseded_at IS NULL ORDER BY placement_id`.execute(

@@ -9,9 +9,8 @@ import {
 } from '@casework/contracts';
 import { badRequest, causeOf, type ServiceContext, shown } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { recordAttendance } from '../application/attendance.js';
-import { asKnown } from '../projections/knownAt.js';
+import { attendanceAt } from '../projections/attendanceQueries.js';
 import { visible, visibleSite } from './visible.js';
 
 const STAFF = ['case_manager', 'supervisor'] as const;
@@ -74,23 +73,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
       if (to < from || daysBetween(from, to) > 92)
         throw badRequest('query.to', 'from 0 to 92 days after from');
       const { opened } = await visibleSite(ctx, request, request.params.siteId);
-      const { rows } = await sql<{
-        day: string;
-        placement_id: string;
-        client_id: string;
-        attended: boolean;
-        expected: boolean;
-      }>`SELECT day::text, placement_id::text, client_id::text, attended, expected
-        FROM ${asKnown(ctx.store.schema, 'attendance', knownAt)} AS a
-        WHERE site_id = ${request.params.siteId}::uuid AND day BETWEEN ${from}::date AND ${to}::date
-        ORDER BY a.day, a.placement_id`.execute(ctx.store.db);
-      const days = rows.map((r) => ({
-        date: r.day,
-        placementId: r.placement_id,
-        clientId: r.client_id,
-        attended: r.attended,
-        expected: r.expected,
-      }));
+      const days = await attendanceAt(ctx, request.params.siteId, from, to, knownAt);
       return shown(
         ctx,
         request,

@@ -18,22 +18,19 @@ import {
   causeOf,
   decodeCursor,
   forbidden,
-  inJurisdiction,
   jurisdictionOf,
   logAccess,
-  pageOf,
   principalOf,
   type ServiceContext,
   shown,
 } from '@casework/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import type { z } from 'zod';
 import { recordAbsence } from '../application/absences.js';
 import { admit, discharge, renew, transfer } from '../application/stays.js';
 import type { ClientPlacements, Stay } from '../domain/clientPlacements.js';
-import { recordedBy } from '../projections/knownAt.js';
+import { listPlacements, statusOn } from '../projections/stayQueries.js';
 import { namingOnlyVisibleStays, visible } from './visible.js';
 
 /** Placements name a person: the owning municipality's staff and national integrators read them. */
@@ -41,9 +38,6 @@ const READERS = ['case_manager', 'supervisor', 'integrator'] as const;
 const STAFF = ['case_manager', 'supervisor'] as const;
 
 type PlacementView = z.infer<typeof PlacementRecord>;
-
-const statusOn = (s: { from: string; to: string | null }, today: string): PlacementView['status'] =>
-  s.from > today ? 'planned' : s.to !== null && s.to <= today ? 'ended' : 'active';
 
 function placementRecord(
   state: ClientPlacements,
@@ -270,72 +264,18 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       // a site named is the caller's (else 404); a client named only narrows rows already in scope (a
       // client who moved away keeps their stays with the municipality that holds them)
       if (q.siteId) await visible(ctx, request).site(q.siteId);
-      const after = decodeCursor(q.cursor, 2);
-      const where = [
-        // a stay's record as it stood at a time: its current version, or the one current then
-        recordedBy('stays', q.knownAt),
-        inJurisdiction(j, sql.ref('municipality')),
-        q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
-        q.siteId ? sql`site_id = ${q.siteId}::uuid` : undefined,
-        q.activeOn
-          ? sql`valid_from <= ${q.activeOn}::date AND (valid_to IS NULL OR valid_to > ${q.activeOn}::date)`
-          : undefined,
-        after ? sql`(valid_from, placement_id) > (${after[0]}::date, ${after[1]}::uuid)` : undefined,
-      ].filter((w) => w !== undefined);
-      const { rows } = await sql<{
-        placement_id: string;
-        client_id: string;
-        site_id: string;
-        service_type: string;
-        kind: string;
-        municipality: string;
-        valid_from: string;
-        term_end: string | null;
-        renewals: number;
-        respite: boolean;
-        weekdays: number[] | null;
-        basis: string;
-        ended_on: string | null;
-        end_reason: string | null;
-        destination: unknown;
-        transferred_from: string | null;
-        transferred_to: string | null;
-      }>`SELECT placement_id::text, client_id::text, site_id::text, service_type, kind, municipality,
-          valid_from::text, term_end::text, renewals, respite, weekdays, basis, valid_to::text AS ended_on, end_reason, destination,
-          transferred_from::text, transferred_to::text
-        FROM ${sql.id(ctx.store.schema, 'stays')} AS stays WHERE ${sql.join(where, sql` AND `)}
-        ORDER BY stays.valid_from, stays.placement_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
-      const page = pageOf(rows, q.limit, (r) => [r.valid_from, r.placement_id]);
+      const page = await listPlacements(
+        ctx,
+        { ...q, jurisdiction: j, after: decodeCursor(q.cursor, 2) },
+        today(),
+      );
       await logAccess(
         ctx,
         request,
         'search',
-        page.items.map((r) => ({ clientId: r.client_id, municipality: r.municipality })),
+        page.items.map((r) => ({ clientId: r.clientId, municipality: r.municipality })),
       );
-      const t = today();
-      return {
-        items: page.items.map((r) => ({
-          placementId: r.placement_id,
-          clientId: r.client_id,
-          siteId: r.site_id,
-          serviceType: r.service_type as never,
-          kind: r.kind as never,
-          municipality: r.municipality,
-          from: r.valid_from,
-          ...(r.term_end ? { termEnd: r.term_end } : {}),
-          ...(r.renewals > 0 ? { renewals: r.renewals } : {}),
-          ...(r.respite ? { respite: true as const } : {}),
-          ...(r.weekdays ? { weekdays: r.weekdays } : {}),
-          basis: r.basis as never,
-          status: statusOn({ from: r.valid_from, to: r.ended_on }, t),
-          ...(r.ended_on ? { endedOn: r.ended_on } : {}),
-          ...(r.end_reason ? { endReason: r.end_reason as never } : {}),
-          ...(r.destination ? { destination: r.destination as never } : {}),
-          ...(r.transferred_from ? { transferredFrom: r.transferred_from } : {}),
-          ...(r.transferred_to ? { transferredTo: r.transferred_to } : {}),
-        })),
-        ...(page.next ? { next: page.next } : {}),
-      };
+      return page;
     },
   );
 };

@@ -9,8 +9,7 @@ import {
   type ServiceContext,
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
-import { clientOfPlacement } from '../application/lookups.js';
+import { clientOfPlacement, entryOfOffer } from '../application/lookups.js';
 import { loadSite } from '../application/sites.js';
 import { loadPlacements } from '../application/stays.js';
 import { taskStream } from '../application/streams.js';
@@ -46,14 +45,10 @@ export function visible(ctx: ServiceContext, request: FastifyRequest) {
     },
     /** An offer, with its entry, if the entry's list is the caller's municipality's. */
     async offer(offerId: string) {
-      const { rows } = await sql<{ entry_id: string }>`SELECT entry_id::text
-        FROM ${sql.id(ctx.store.schema, 'offer_index')} WHERE offer_id = ${offerId}::uuid`.execute(
-        ctx.store.db,
-      );
-      const entryId = rows[0]?.entry_id;
-      const loaded = entryId ? await loadEntry(ctx, entryId) : undefined;
-      const listed = loaded?.state.listed;
-      if (!loaded || !listed || !sees(listed.municipality) || !loaded.state.offers.has(offerId))
+      const entryId = await entryOfOffer(ctx, ctx.store.db, offerId);
+      const loaded = await loadEntry(ctx, entryId);
+      const listed = loaded.state.listed;
+      if (!listed || !sees(listed.municipality) || !loaded.state.offers.has(offerId))
         throw notFound('the offer');
       return { ...loaded, listed };
     },
