@@ -72,9 +72,7 @@ export async function execute<S, C, E extends DomainEvent>(
           streamId: x.streamId,
           streamType: x.streamType,
           expectedVersion: version === 0 ? 'no_stream' : version,
-          events: events.map((e) =>
-            toNewEvent(ctx, x.definitions[e.type]!, e.data as never, x.streamId, x.cause),
-          ),
+          events: events.map((e) => toNewEvent(ctx, x.definitions[e.type]!, e.data, x.streamId, x.cause)),
         },
       ]);
       return { state: events.reduce(x.decider.evolve, state), version: result.streams[0]!.version, events };
@@ -96,6 +94,6 @@ export function appendOf<E extends DomainEvent>(
     streamId: stream.streamId,
     streamType: stream.streamType,
     expectedVersion: stream.version === 0 ? 'no_stream' : stream.version,
-    events: events.map((e) => toNewEvent(ctx, definitions[e.type]!, e.data as never, stream.streamId, cause)),
+    events: events.map((e) => toNewEvent(ctx, definitions[e.type]!, e.data, stream.streamId, cause)),
   };
 }

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Database } from '@casework/eventstore';
 import { InProcessTransport, JetStreamTransport, type Transport } from '@casework/messaging';
 import {
@@ -35,7 +36,7 @@ export async function testApp(
   options: {
     transport?: 'jetstream' | 'in-process';
     clock?: () => Date;
-    logStream?: NodeJS.WritableStream;
+    logStream?: Writable;
     logLevel?: string;
     /** Per-caller limits and the identifier-probe throttle: off unless a test asks (bulk and matrix tests). */
     rateLimits?: Partial<RateLimits>;
@@ -55,7 +56,7 @@ export async function testApp(
     logLevel: options.logLevel ?? 'warn',
     rateLimits: options.rateLimits ?? { search: 0, registration: 0, identifierProbes: 0 },
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.logStream ? { logStream: options.logStream as never } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   t.teardown(async () => {
     await app.close();

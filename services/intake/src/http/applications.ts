@@ -122,65 +122,87 @@ export const applicationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       ),
   );
 
-  const command = <B extends z.ZodType>(
-    path: string,
-    summary: string,
-    body: B,
-    toCommand: (b: z.infer<B>, a: Open) => ApplicationCommand,
-  ) =>
-    app.post(
-      `/v1/applications/:applicationId/${path}`,
-      {
-        config: { roles: STAFF },
-        schema: {
-          tags: ['intake'],
-          summary,
-          params: ApplicationParams,
-          body,
-          response: { 200: ApplicationRecord, ...commandProblems },
-        },
-      },
-      async (request, reply) => {
-        const { applicationId } = request.params as { applicationId: string };
-        const result = await runApplicationCommand(
-          ctx,
-          scopeOf(request),
-          applicationId,
-          (a) => toCommand(request.body as z.infer<B>, a as Open),
-          ifMatch(request),
-          causeOf(request),
-        );
-        return shown(ctx, request, send(reply, result));
-      },
+  /** A route that runs one command on the application and answers with its record. */
+  const commandRoute = <B extends z.ZodType>(summary: string, body: B) => ({
+    config: { roles: STAFF },
+    schema: {
+      tags: ['intake'],
+      summary,
+      params: ApplicationParams,
+      body,
+      response: { 200: ApplicationRecord, ...commandProblems },
+    },
+  });
+  /** Runs the command built from the application the path names and answers with its record. */
+  const runCommand = async (
+    request: FastifyRequest<{ Params: z.infer<typeof ApplicationParams> }>,
+    reply: FastifyReply,
+    build: (a: Open) => ApplicationCommand,
+  ) => {
+    const result = await runApplicationCommand(
+      ctx,
+      scopeOf(request),
+      request.params.applicationId,
+      (a) => build(a as Open),
+      ifMatch(request),
+      causeOf(request),
     );
+    return shown(ctx, request, send(reply, result));
+  };
 
-  command('documents', 'Attach a document (metadata only: kind, number, date)', AttachDocumentBody, (b) => ({
-    type: 'AttachDocument',
-    documentId: ctx.newId(),
-    kind: b.kind,
-    ...(b.number ? { number: b.number } : {}),
-    issuedOn: b.issuedOn,
-  }));
-  command(
-    'referral',
-    'Record the referral (from the municipality, or the Directorate where the law reserves it)',
-    RecordReferralBody,
-    (b, a) => ({
-      type: 'RecordReferral',
-      reservedTo: serviceType(a.serviceType).referral.issuer,
-      issuer: b.issuer,
-      issuedBy: b.issuedBy,
-      referralNumber: b.referralNumber,
-      issuedOn: b.issuedOn,
-    }),
+  app.post(
+    `/v1/applications/:applicationId/documents`,
+    commandRoute('Attach a document (metadata only: kind, number, date)', AttachDocumentBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, (_) => ({
+        type: 'AttachDocument',
+        documentId: ctx.newId(),
+        kind: b.kind,
+        ...(b.number ? { number: b.number } : {}),
+        issuedOn: b.issuedOn,
+      }));
+    },
   );
-  command('withdraw', 'The client withdraws the application', WithdrawApplicationBody, (b) => ({
-    type: 'Withdraw',
-    withdrawnOn: b.withdrawnOn,
-  }));
-  command('close', 'Close the application with an outcome', CloseApplicationBody, (b) => ({
-    type: 'Close',
-    closedOn: b.closedOn,
-    outcome: b.outcome,
-  }));
+  app.post(
+    `/v1/applications/:applicationId/referral`,
+    commandRoute(
+      'Record the referral (from the municipality, or the Directorate where the law reserves it)',
+      RecordReferralBody,
+    ),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, (a) => ({
+        type: 'RecordReferral',
+        reservedTo: serviceType(a.serviceType).referral.issuer,
+        issuer: b.issuer,
+        issuedBy: b.issuedBy,
+        referralNumber: b.referralNumber,
+        issuedOn: b.issuedOn,
+      }));
+    },
+  );
+  app.post(
+    `/v1/applications/:applicationId/withdraw`,
+    commandRoute('The client withdraws the application', WithdrawApplicationBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, (_) => ({
+        type: 'Withdraw',
+        withdrawnOn: b.withdrawnOn,
+      }));
+    },
+  );
+  app.post(
+    `/v1/applications/:applicationId/close`,
+    commandRoute('Close the application with an outcome', CloseApplicationBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, (_) => ({
+        type: 'Close',
+        closedOn: b.closedOn,
+        outcome: b.outcome,
+      }));
+    },
+  );
 };

@@ -309,76 +309,118 @@ export const clientRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     },
   );
 
-  /** Routes that run one command on the client stream and answer with the record. */
-  const command = <B extends z.ZodType>(
-    path: string,
-    summary: string,
-    body: B,
-    toCommand: (body: z.infer<B>, request: FastifyRequest) => ClientCommand,
-    roles: readonly string[] = STAFF,
-  ) =>
-    app.post(
-      `/v1/clients/:clientId/${path}`,
+  /** A route that runs one command on the client stream and answers with the record. */
+  const commandRoute = <B extends z.ZodType>(summary: string, body: B) => ({
+    config: { roles: STAFF },
+    schema: {
+      tags: ['intake'],
+      summary,
+      params: ClientIdParams,
+      body,
+      response: { 200: ClientRecord, ...commandProblems },
+    },
+  });
+  /** Runs a command on the stream of the client the path names and answers with the record. */
+  const runCommand = async (
+    request: FastifyRequest<{ Params: z.infer<typeof ClientIdParams> }>,
+    reply: FastifyReply,
+    c: ClientCommand,
+  ) => {
+    const result = await runClientCommand(
+      ctx,
+      scopeOf(request),
+      request.params.clientId,
+      c,
+      ifMatch(request),
       {
-        config: { roles: roles as typeof STAFF },
-        schema: {
-          tags: ['intake'],
-          summary,
-          params: ClientIdParams,
-          body,
-          response: { 200: ClientRecord, ...commandProblems },
-        },
-      },
-      async (request, reply) => {
-        const { clientId } = request.params as { clientId: string };
-        const c = toCommand(request.body as z.infer<B>, request);
-        const result = await runClientCommand(ctx, scopeOf(request), clientId, c, ifMatch(request), {
-          ...causeOf(request),
-          ...('validFrom' in c ? { effectiveDate: c.validFrom } : {}),
-        });
-        return sendRecord(ctx, request, reply, result);
+        ...causeOf(request),
+        ...('validFrom' in c ? { effectiveDate: c.validFrom } : {}),
       },
     );
+    return sendRecord(ctx, request, reply, result);
+  };
 
-  command('contact-details', "Record the client's phone and e-mail", ContactDetailsBody, (b) => ({
-    type: 'RecordContactDetails',
-    ...(b.phone ? { phone: b.phone } : {}),
-    ...(b.email ? { email: b.email } : {}),
-  }));
-  command('addresses', 'Record a permanent or current address from a date', AddressBody, (b) => ({
-    type: 'RecordAddress',
-    kind: b.kind,
-    municipality: b.municipality,
-    settlement: b.settlement,
-    line: b.line,
-    ...(b.postcode ? { postcode: b.postcode } : {}),
-    validFrom: b.validFrom,
-  }));
-  command('move', 'The case moves to another municipality from a date', MoveBody, (b) => ({
-    type: 'RecordMove',
-    to: b.to,
-    movedOn: b.movedOn,
-  }));
-  command('death', 'Record the death of the client', DeathBody, (b) => ({
-    type: 'RecordDeath',
-    diedOn: b.diedOn,
-    today: sofiaDate(ctx.clock()),
-  }));
-  command('case-manager', 'Assign or reassign the responsible case manager', AssignCaseManagerBody, (b) => ({
-    type: 'AssignCaseManager',
-    caseManager: b.caseManager,
-    since: b.since,
-  }));
-  command('household-members', 'Add a member of the household from a date', HouseholdMemberBody, (b) => ({
-    type: 'AddHouseholdMember',
-    memberId: ctx.newId(),
-    relation: b.relation,
-    givenName: b.givenName,
-    familyName: b.familyName,
-    ...(b.birthDate ? { birthDate: b.birthDate } : {}),
-    ...(b.memberClientId ? { memberClientId: b.memberClientId } : {}),
-    from: b.from,
-  }));
+  app.post(
+    `/v1/clients/:clientId/contact-details`,
+    commandRoute("Record the client's phone and e-mail", ContactDetailsBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, {
+        type: 'RecordContactDetails',
+        ...(b.phone ? { phone: b.phone } : {}),
+        ...(b.email ? { email: b.email } : {}),
+      });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/addresses`,
+    commandRoute('Record a permanent or current address from a date', AddressBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, {
+        type: 'RecordAddress',
+        kind: b.kind,
+        municipality: b.municipality,
+        settlement: b.settlement,
+        line: b.line,
+        ...(b.postcode ? { postcode: b.postcode } : {}),
+        validFrom: b.validFrom,
+      });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/move`,
+    commandRoute('The case moves to another municipality from a date', MoveBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, {
+        type: 'RecordMove',
+        to: b.to,
+        movedOn: b.movedOn,
+      });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/death`,
+    commandRoute('Record the death of the client', DeathBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, {
+        type: 'RecordDeath',
+        diedOn: b.diedOn,
+        today: sofiaDate(ctx.clock()),
+      });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/case-manager`,
+    commandRoute('Assign or reassign the responsible case manager', AssignCaseManagerBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, {
+        type: 'AssignCaseManager',
+        caseManager: b.caseManager,
+        since: b.since,
+      });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/household-members`,
+    commandRoute('Add a member of the household from a date', HouseholdMemberBody),
+    (request, reply) => {
+      const b = request.body;
+      return runCommand(request, reply, {
+        type: 'AddHouseholdMember',
+        memberId: ctx.newId(),
+        relation: b.relation,
+        givenName: b.givenName,
+        familyName: b.familyName,
+        ...(b.birthDate ? { birthDate: b.birthDate } : {}),
+        ...(b.memberClientId ? { memberClientId: b.memberClientId } : {}),
+        from: b.from,
+      });
+    },
+  );
 
   app.post(
     '/v1/clients/:clientId/household-members/:memberId/leave',

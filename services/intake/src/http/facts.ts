@@ -17,7 +17,7 @@ import {
   sofiaDate,
 } from '@casework/contracts';
 import { causeOf, jurisdictionOf, principalOf, type ServiceContext } from '@casework/service-kit';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { logAccess } from '../application/accessLog.js';
@@ -40,42 +40,41 @@ const KIND_OF = {
   RecordConsent: 'consent',
 } as const;
 
+/** A fact to record, as a route builds it from its body: the client and the fact's id are added. */
+type NewFact =
+  Exclude<FactCommand, { type: 'RetractFact' }> extends infer C
+    ? C extends unknown
+      ? Omit<C, 'clientId' | 'factId'>
+      : never
+    : never;
+
 export const factRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const scopeOf = (request: FastifyRequest) => jurisdictionOf(principalOf(request));
 
-  /** One route per kind of fact; a correction names the fact it replaces in `supersedes`. */
-  const record = <B extends z.ZodType>(
-    path: string,
-    summary: string,
-    body: B,
-    toCommand: (b: z.infer<B>) => Omit<Exclude<FactCommand, { type: 'RetractFact' }>, 'clientId' | 'factId'>,
-  ) =>
-    app.post(
-      `/v1/clients/:clientId/facts/${path}`,
-      {
-        config: { roles: STAFF },
-        schema: {
-          tags: ['intake'],
-          summary,
-          params: ClientIdParams,
-          body,
-          response: { 201: FactRecorded, ...ERRORS },
-        },
-      },
-      async (request, reply) => {
-        const { clientId } = request.params as { clientId: string };
-        const partial = toCommand(request.body as z.infer<B>);
-        const command = { ...partial, clientId, factId: ctx.newId() } as FactCommand;
-        const result = await runFactCommand(ctx, scopeOf(request), command, causeOf(request));
-        reply.status(201).header('etag', `"${result.version}"`);
-        return {
-          clientId,
-          factId: (command as { factId: string }).factId,
-          kind: KIND_OF[partial.type],
-          version: result.version,
-        };
-      },
-    );
+  /** The route of one kind of fact: its body, and the fact recorded as its answer. */
+  const factRoute = <B extends z.ZodType>(summary: string, body: B) => ({
+    config: { roles: STAFF },
+    schema: {
+      tags: ['intake'],
+      summary,
+      params: ClientIdParams,
+      body,
+      response: { 201: FactRecorded, ...ERRORS },
+    },
+  });
+  /** Records a fact of the client the path names; a correction names the fact it replaces in `supersedes`. */
+  const recordFact = async (
+    request: FastifyRequest<{ Params: z.infer<typeof ClientIdParams> }>,
+    reply: FastifyReply,
+    partial: NewFact,
+  ) => {
+    const { clientId } = request.params;
+    const factId = ctx.newId();
+    const command: FactCommand = { ...partial, clientId, factId };
+    const result = await runFactCommand(ctx, scopeOf(request), command, causeOf(request));
+    reply.status(201).header('etag', `"${result.version}"`);
+    return { clientId, factId, kind: KIND_OF[partial.type], version: result.version };
+  };
 
   const base = (b: { validFrom: string; validTo?: string | undefined; supersedes?: string | undefined }) => ({
     validFrom: b.validFrom,
@@ -83,59 +82,100 @@ export const factRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
     ...(b.supersedes ? { supersedes: b.supersedes } : {}),
   });
 
-  record('incomes', 'Declare a monthly income from one source over a period', IncomeBody, (b) => ({
-    type: 'DeclareIncome',
-    ...base(b),
-    ...(b.memberId ? { memberId: b.memberId } : {}),
-    source: b.source,
-    monthlyAmount: b.monthlyAmount,
-  }));
-  record('disability-assessments', 'Record a ТЕЛК/НЕЛК decision', DisabilityBody, (b) => ({
-    type: 'RecordDisability',
-    ...base(b),
-    degreePercent: b.degreePercent,
-    outsideAssistanceNeeded: b.outsideAssistanceNeeded,
-    commission: b.commission,
-    decisionNumber: b.decisionNumber,
-    decidedOn: b.decidedOn,
-  }));
-  record('dwelling-ownership', 'Record whether the client owns a dwelling', DwellingOwnershipBody, (b) => ({
-    type: 'RecordDwellingOwnership',
-    ...base(b),
-    ownsDwelling: b.ownsDwelling,
-  }));
-  record('savings', "Declare the client's savings on a date (zero for none)", SavingsBody, (b) => ({
-    type: 'DeclareSavings',
-    ...base(b),
-    amount: b.amount,
-  }));
-  record(
-    'dwelling-disposals',
-    'Record a dwelling the client sold or gave away',
-    DwellingDisposalBody,
-    (b) => ({
-      type: 'RecordDwellingDisposal',
-      ...base({ validFrom: b.disposedOn, supersedes: b.supersedes }),
-      how: b.how,
-    }),
+  app.post(
+    `/v1/clients/:clientId/facts/incomes`,
+    factRoute('Declare a monthly income from one source over a period', IncomeBody),
+    (request, reply) => {
+      const b = request.body;
+      return recordFact(request, reply, {
+        type: 'DeclareIncome',
+        ...base(b),
+        ...(b.memberId ? { memberId: b.memberId } : {}),
+        source: b.source,
+        monthlyAmount: b.monthlyAmount,
+      });
+    },
   );
-  record(
-    'client-groups',
-    'Record a client group a tariff charges differently, over a period',
-    ClientGroupBody,
-    (b) => ({ type: 'RecordClientGroup', ...base(b), group: b.group }),
+  app.post(
+    `/v1/clients/:clientId/facts/disability-assessments`,
+    factRoute('Record a ТЕЛК/НЕЛК decision', DisabilityBody),
+    (request, reply) => {
+      const b = request.body;
+      return recordFact(request, reply, {
+        type: 'RecordDisability',
+        ...base(b),
+        degreePercent: b.degreePercent,
+        outsideAssistanceNeeded: b.outsideAssistanceNeeded,
+        commission: b.commission,
+        decisionNumber: b.decisionNumber,
+        decidedOn: b.decidedOn,
+      });
+    },
   );
-  record(
-    'school-enrolments',
-    'Record that the client is a pupil in secondary school over a period',
-    SchoolEnrolmentBody,
-    (b) => ({ type: 'RecordSchoolEnrolment', ...base(b) }),
+  app.post(
+    `/v1/clients/:clientId/facts/dwelling-ownership`,
+    factRoute('Record whether the client owns a dwelling', DwellingOwnershipBody),
+    (request, reply) => {
+      const b = request.body;
+      return recordFact(request, reply, {
+        type: 'RecordDwellingOwnership',
+        ...base(b),
+        ownsDwelling: b.ownsDwelling,
+      });
+    },
   );
-  record('consents', 'Record consent to data processing given or withdrawn', ConsentBody, (b) => ({
-    type: 'RecordConsent',
-    validFrom: b.validFrom,
-    status: b.status,
-  }));
+  app.post(
+    `/v1/clients/:clientId/facts/savings`,
+    factRoute("Declare the client's savings on a date (zero for none)", SavingsBody),
+    (request, reply) => {
+      const b = request.body;
+      return recordFact(request, reply, {
+        type: 'DeclareSavings',
+        ...base(b),
+        amount: b.amount,
+      });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/facts/dwelling-disposals`,
+    factRoute('Record a dwelling the client sold or gave away', DwellingDisposalBody),
+    (request, reply) => {
+      const b = request.body;
+      return recordFact(request, reply, {
+        type: 'RecordDwellingDisposal',
+        ...base({ validFrom: b.disposedOn, supersedes: b.supersedes }),
+        how: b.how,
+      });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/facts/client-groups`,
+    factRoute('Record a client group a tariff charges differently, over a period', ClientGroupBody),
+    (request, reply) => {
+      const b = request.body;
+      return recordFact(request, reply, { type: 'RecordClientGroup', ...base(b), group: b.group });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/facts/school-enrolments`,
+    factRoute('Record that the client is a pupil in secondary school over a period', SchoolEnrolmentBody),
+    (request, reply) => {
+      const b = request.body;
+      return recordFact(request, reply, { type: 'RecordSchoolEnrolment', ...base(b) });
+    },
+  );
+  app.post(
+    `/v1/clients/:clientId/facts/consents`,
+    factRoute('Record consent to data processing given or withdrawn', ConsentBody),
+    (request, reply) => {
+      const b = request.body;
+      return recordFact(request, reply, {
+        type: 'RecordConsent',
+        validFrom: b.validFrom,
+        status: b.status,
+      });
+    },
+  );
 
   app.post(
     '/v1/clients/:clientId/facts/:factId/retract',

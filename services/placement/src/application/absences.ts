@@ -52,7 +52,7 @@ export async function recordAbsence(
     if (!stay) throw notFound('the placement');
     const ended = r.events.find((e) => e.type === 'AbsenceEnded');
     if (ended?.type === 'AbsenceEnded' && ended.data.kind !== 'hospital') {
-      const limit = placementParameters(stay.municipality as never, ended.data.from).absenceDaysPerYear;
+      const limit = placementParameters(stay.municipality, ended.data.from).absenceDaysPerYear;
       const year = Number(ended.data.from.slice(0, 4));
       const used = countedDays(stay.absences, year, sofiaDate(ctx.clock()));
       if (used > limit)

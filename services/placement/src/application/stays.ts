@@ -100,7 +100,7 @@ const placeAt = (site: Site, placementId: string) => {
 
 /** The end of a new stay's fixed term by default: special-status tenancies and residential care. */
 function defaultTerms(type: ServiceTypeCode, municipality: string, on: LocalDate) {
-  const months = termMonths(type, placementParameters(municipality as never, on));
+  const months = termMonths(type, placementParameters(municipality, on));
   if (months !== undefined) return { termEnd: addMonths(on, months) };
   if (serviceType(type).kind === 'day') return { weekdays: [1, 2, 3, 4, 5] };
   return {};
@@ -205,7 +205,7 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
       ...termsOf(input),
     };
     const respite = input.respite
-      ? { daysPerYear: placementParameters(place.municipality as never, input.on).respiteDaysPerYear }
+      ? { daysPerYear: placementParameters(place.municipality, input.on).respiteDaysPerYear }
       : undefined;
     const emergency =
       input.basis.kind === 'emergency'
@@ -348,7 +348,7 @@ export async function renew(ctx: ServiceContext, input: RenewInput, cause: Cause
       (state): PlacementCommand => {
         const stay = state.stays.get(input.placementId);
         if (!stay) throw notFound('the placement');
-        const p = placementParameters(stay.municipality as never, input.reviewedOn);
+        const p = placementParameters(stay.municipality, input.reviewedOn);
         // a stay given a term its type has no default for is renewed for the residential one
         const months = termMonths(stay.serviceType, p) ?? p.residentialTermMonths;
         return {

@@ -1,8 +1,17 @@
-import { addDays, conflictWith, type LocalDate, latest, sofiaDate } from '@casework/contracts';
+import {
+  addDays,
+  type CrisisKind,
+  conflictWith,
+  type LocalDate,
+  latest,
+  type ServiceTypeCode,
+  sofiaDate,
+} from '@casework/contracts';
 import type { Executor, Tx } from '@casework/eventstore';
 import { addWorkingDays, placementParameters } from '@casework/reference-data';
 import { type Cause, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
+import type { z } from 'zod';
 import { rank, type Waiting } from '../domain/ranking.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
 import { asKnown } from '../projections/knownAt.js';
@@ -20,7 +29,7 @@ export const loadEntry = (ctx: ServiceContext, entryId: string, ex?: Executor) =
 type Application = {
   application_id: string;
   client_id: string;
-  service_type: string;
+  service_type: ServiceTypeCode;
   municipality: string;
   submitted_on: string;
   referral_required: boolean;
@@ -62,7 +71,7 @@ export async function listIfEligible(
         type: 'List',
         entryId: a.application_id,
         clientId: a.client_id,
-        serviceType: a.service_type as never,
+        serviceType: a.service_type,
         municipality: a.municipality,
         listedOn: a.referral_on ?? a.submitted_on,
       },
@@ -145,11 +154,11 @@ async function releaseReservation(
 type WaitingRow = {
   entry_id: string;
   client_id: string;
-  service_type: string;
+  service_type: ServiceTypeCode;
   municipality: string;
   listed_on: string;
   priority_class: 'crisis' | 'standard';
-  crisis: string | null;
+  crisis: z.infer<typeof CrisisKind> | null;
   sheet: Waiting['sheet'] | null;
   moved_to_end_on: string | null;
   offer_id: string | null;
@@ -179,7 +188,7 @@ export async function rankedList(
       ${list.siteId ? sql`AND (preferred_site_id IS NULL OR preferred_site_id = ${list.siteId}::uuid)` : sql``}`.execute(
     ex,
   );
-  const weights = placementParameters(list.municipality as never, asOf).socialHousingPoints;
+  const weights = placementParameters(list.municipality, asOf).socialHousingPoints;
   return rank(
     rows.map((r) => ({
       ...r,

@@ -1,5 +1,12 @@
-import { ageOn, daysBetween, type LocalDate } from '@casework/contracts';
+import {
+  ageOn,
+  type CrisisKind,
+  daysBetween,
+  type LocalDate,
+  type ServiceTypeCode,
+} from '@casework/contracts';
 import type { PlacementParameters } from '@casework/reference-data';
+import type { z } from 'zod';
 
 type Sheet = {
   householdMembers: number;
@@ -22,10 +29,10 @@ export type PointsLine = {
 
 export type Waiting = {
   entryId: string;
-  serviceType: string;
+  serviceType: ServiceTypeCode;
   listedOn: LocalDate;
   priorityClass: 'crisis' | 'standard';
-  crisis?: string | undefined;
+  crisis?: z.infer<typeof CrisisKind> | undefined;
   sheet?: Sheet | undefined;
   movedToEndOn?: LocalDate | undefined;
 };

@@ -187,44 +187,38 @@ export const siteRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
     },
   );
 
-  for (const [path, summary, body, build] of [
-    [
-      'capacity',
+  /** A route that runs one command on the site the path names. */
+  const commandRoute = <B extends z.ZodType>(summary: string, body: B) => ({
+    config: { roles: MANAGERS },
+    schema: {
+      tags: ['placement'],
+      summary,
+      params: SiteParams,
+      body,
+      response: { 200: SiteRecord, ...commandProblems },
+    },
+  });
+  app.post(
+    '/v1/sites/:siteId/capacity',
+    commandRoute(
       'Change the capacity from a date forward (refused, with the numbers, below the occupancy)',
       ChangeCapacityBody,
-      (b: z.infer<typeof ChangeCapacityBody>): SiteCommand => ({ type: 'ChangeCapacity', ...b }),
-    ],
-    [
-      'suspend',
-      'Suspend admissions from a date (those placed stay)',
-      SuspendSiteBody,
-      (b: z.infer<typeof SuspendSiteBody>): SiteCommand => ({ type: 'Suspend', ...b }),
-    ],
-    [
-      'resume',
-      'Resume admissions from a date',
-      ResumeSiteBody,
-      (b: z.infer<typeof ResumeSiteBody>): SiteCommand => ({ type: 'Resume', ...b }),
-    ],
-    [
-      'close',
-      'Close the site on a date (nobody may be placed there then)',
-      CloseSiteBody,
-      (b: z.infer<typeof CloseSiteBody>): SiteCommand => ({ type: 'Close', ...b }),
-    ],
-  ] as const)
-    app.post(
-      `/v1/sites/:siteId/${path}`,
-      {
-        config: { roles: MANAGERS },
-        schema: {
-          tags: ['placement'],
-          summary,
-          params: SiteParams,
-          body,
-          response: { 200: SiteRecord, ...commandProblems },
-        },
-      },
-      (request, reply) => command(request, reply, (build as (b: unknown) => SiteCommand)(request.body)),
-    );
+    ),
+    (request, reply) => command(request, reply, { type: 'ChangeCapacity', ...request.body }),
+  );
+  app.post(
+    '/v1/sites/:siteId/suspend',
+    commandRoute('Suspend admissions from a date (those placed stay)', SuspendSiteBody),
+    (request, reply) => command(request, reply, { type: 'Suspend', ...request.body }),
+  );
+  app.post(
+    '/v1/sites/:siteId/resume',
+    commandRoute('Resume admissions from a date', ResumeSiteBody),
+    (request, reply) => command(request, reply, { type: 'Resume', ...request.body }),
+  );
+  app.post(
+    '/v1/sites/:siteId/close',
+    commandRoute('Close the site on a date (nobody may be placed there then)', CloseSiteBody),
+    (request, reply) => command(request, reply, { type: 'Close', ...request.body }),
+  );
 };
