@@ -164,3 +164,29 @@ t.test('the rules catch what they forbid', async (t) => {
       `${rule} is caught`,
     );
 });
+
+/** The HTTP problem builders of service-kit: an answer's status is the HTTP layer's to choose. */
+const HTTP_PROBLEMS = new Set(['notFound', 'badRequest', 'conflict', 'ruleViolated', 'ProblemError']);
+const BELOW_HTTP = /^services\/[^/]+\/src\/(domain|application|projections|consumers|workers)\//;
+
+t.test('below the HTTP layer a refusal is a domain error, never an HTTP problem', async (t) => {
+  const offenders = dirs('services')
+    .flatMap((service) => sourceFiles(join(root, service, 'src')))
+    .map((file) => file.slice(root.length + 1))
+    .filter((file) => BELOW_HTTP.test(file))
+    .flatMap((file) =>
+      [
+        ...readFileSync(join(root, file), 'utf8').matchAll(
+          /import \{([^}]*)\} from '@casework\/service-kit'/g,
+        ),
+      ]
+        .flatMap((m) => m[1]!.split(',').map((name) => name.replace(/^\s*type\s+/, '').trim()))
+        .filter((name) => HTTP_PROBLEMS.has(name))
+        .map((name) => `${file}: ${name}`),
+    );
+  t.same(offenders, [], 'application, domain, projections, consumers and workers throw DomainErrors');
+  t.ok(
+    BELOW_HTTP.test('services/placement/src/application/stays.ts'),
+    'the check reads the application layer',
+  );
+});

@@ -1,8 +1,8 @@
-import type { Decider, DomainEvent, EventDefinition } from '@casework/contracts';
+import { type Decider, type DomainEvent, type EventDefinition, staleVersion } from '@casework/contracts';
 import { ConcurrencyError, type Executor, type RecordedEvent, type StreamAppend } from '@casework/eventstore';
 import type { FastifyRequest } from 'fastify';
 import { type Cause, toNewEvent } from './events.js';
-import { badRequest, ProblemError } from './problems.js';
+import { badRequest } from './problems.js';
 import type { ServiceContext } from './serviceModule.js';
 
 /** Event contracts by name, to wrap decided events in their envelope. */
@@ -32,14 +32,6 @@ export function ifMatch(request: FastifyRequest): number | undefined {
   return Number(m[1]);
 }
 
-export const stalePrecondition = () =>
-  new ProblemError(
-    412,
-    'PRECONDITION_FAILED',
-    'Precondition failed',
-    'the resource changed since the version given in If-Match',
-  );
-
 export type Execution<S, C, E extends DomainEvent> = {
   streamId: string;
   streamType: string;
@@ -62,7 +54,7 @@ export async function execute<S, C, E extends DomainEvent>(
 ): Promise<{ state: S; version: number; events: E[] }> {
   for (let attempt = 1; ; attempt++) {
     const { state, version } = await loadAggregate(ctx, x.streamId, x.decider);
-    if (x.expectedVersion !== undefined && x.expectedVersion !== version) throw stalePrecondition();
+    if (x.expectedVersion !== undefined && x.expectedVersion !== version) throw staleVersion();
     const command = typeof x.command === 'function' ? (x.command as (s: S) => C)(state) : x.command;
     const events = x.decider.decide(command, state);
     if (events.length === 0) return { state, version, events };

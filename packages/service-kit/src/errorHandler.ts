@@ -45,6 +45,14 @@ const BAD_VALUE_SQLSTATES: Record<string, string> = {
   '54000': 'a value is too large',
 };
 
+/** The status and title each kind of domain refusal is answered with. */
+const DOMAIN_ANSWERS: Record<DomainError['kind'], [number, string]> = {
+  conflict: [409, 'Conflict'],
+  rule: [422, 'Business rule violated'],
+  missing: [404, 'Not found'],
+  stale: [412, 'Precondition failed'],
+};
+
 /** A PostgreSQL error (node-postgres or PGlite): a five-character SQLSTATE beside its message. */
 export function sqlStateOf(error: unknown): string | undefined {
   const e = error as { code?: unknown; severity?: unknown; routine?: unknown; file?: unknown };
@@ -79,18 +87,8 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     });
   }
   if (error instanceof DomainError) {
-    const conflict = error.kind === 'conflict';
-    return send(
-      reply,
-      request,
-      conflict ? 409 : 422,
-      error.code,
-      conflict ? 'Conflict' : 'Business rule violated',
-      {
-        detail: error.message,
-        ...error.extra,
-      },
-    );
+    const [status, title] = DOMAIN_ANSWERS[error.kind];
+    return send(reply, request, status, error.code, title, { detail: error.message, ...error.extra });
   }
   if (error instanceof ConcurrencyError) {
     // with If-Match the client named the version it saw: a mismatch is a failed precondition (not a

@@ -1,4 +1,5 @@
 import type { SubmitApplicationBody } from '@casework/contracts';
+import { missing, staleVersion } from '@casework/contracts';
 import { intakeParameters, serviceType } from '@casework/reference-data';
 import {
   appendOf,
@@ -7,9 +8,7 @@ import {
   covers,
   type Jurisdiction,
   loadAggregate,
-  notFound,
   type ServiceContext,
-  stalePrecondition,
 } from '@casework/service-kit';
 import type { z } from 'zod';
 import { type ApplicationCommand, applicationDecider } from '../domain/application.js';
@@ -23,7 +22,7 @@ const slotStream = (clientId: string, serviceType: string) => `application-slot-
 export async function visibleApplication(ctx: ServiceContext, j: Jurisdiction, applicationId: string) {
   const loaded = await loadAggregate(ctx, applicationStream(applicationId), applicationDecider);
   if (loaded.state.status === 'unknown' || !covers(j, loaded.state.municipality))
-    throw notFound(`application ${applicationId}`);
+    throw missing(`application ${applicationId}`);
   return loaded as typeof loaded & { state: Exclude<typeof loaded.state, { status: 'unknown' }> };
 }
 
@@ -84,7 +83,7 @@ export async function runApplicationCommand(
   cause: Cause,
 ) {
   const { state, version } = await visibleApplication(ctx, j, applicationId);
-  if (expectedVersion !== undefined && expectedVersion !== version) throw stalePrecondition();
+  if (expectedVersion !== undefined && expectedVersion !== version) throw staleVersion();
   cause = { municipality: state.municipality, ...cause };
   const events = applicationDecider.decide(build(state), state);
   if (events.length === 0) return { state, version };

@@ -3,9 +3,11 @@ import {
   conflictWith,
   intakeEvents,
   type LocalDate,
+  missing,
   parseEgn,
   type RegisterClientBody,
   sofiaDate,
+  staleVersion,
 } from '@casework/contracts';
 import { ConcurrencyError } from '@casework/eventstore';
 import {
@@ -16,9 +18,7 @@ import {
   execute,
   type Jurisdiction,
   loadAggregate,
-  notFound,
   type ServiceContext,
-  stalePrecondition,
 } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -32,7 +32,7 @@ type Identifier = { kind: 'egn' | 'lnch'; value: string };
 /** A client the caller may see (their jurisdiction owns it), else 404: outside scope reads as absent. */
 export async function visibleClient(ctx: ServiceContext, j: Jurisdiction, clientId: string) {
   const { state, version } = await loadAggregate(ctx, clientStream(clientId), clientDecider);
-  if (state.status === 'unknown' || !covers(j, state.municipality)) throw notFound(`client ${clientId}`);
+  if (state.status === 'unknown' || !covers(j, state.municipality)) throw missing(`client ${clientId}`);
   return { state, version };
 }
 
@@ -172,7 +172,7 @@ export async function correctDetails(
 ) {
   const { state, version } = await visibleClient(ctx, j, clientId);
   if (expectedVersion !== undefined && expectedVersion !== version) {
-    throw stalePrecondition();
+    throw staleVersion();
   }
   const facts = input.identifier ? birthFacts(input.identifier, input) : input;
   const events = clientDecider.decide(
@@ -271,7 +271,7 @@ export async function mergeClients(
   const survivor = await visibleClient(ctx, j, survivorId);
   const duplicate = await visibleClient(ctx, j, duplicateId);
   if (expectedVersion !== undefined && expectedVersion !== survivor.version) {
-    throw stalePrecondition();
+    throw staleVersion();
   }
   const today = sofiaDate(ctx.clock());
   const absorbed = clientDecider.decide(
@@ -294,7 +294,7 @@ export async function unmergeClients(
   const survivor = await visibleClient(ctx, j, survivorId);
   const merged = await visibleClient(ctx, j, mergedId);
   if (expectedVersion !== undefined && expectedVersion !== survivor.version) {
-    throw stalePrecondition();
+    throw staleVersion();
   }
   const today = sofiaDate(ctx.clock());
   const released = clientDecider.decide({ type: 'ReleaseMerged', mergedId, today }, survivor.state);

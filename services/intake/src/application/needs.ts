@@ -1,11 +1,10 @@
-import { breaksRule } from '@casework/contracts';
+import { breaksRule, missing } from '@casework/contracts';
 import { intakeParameters } from '@casework/reference-data';
 import {
   type Cause,
   execute,
   type Jurisdiction,
   loadAggregate,
-  notFound,
   type ServiceContext,
 } from '@casework/service-kit';
 import { active } from '../domain/client.js';
@@ -40,7 +39,7 @@ export async function runNeedsCommand(
   if (command.type === 'AgreePlan') {
     const needs = await loadAggregate(ctx, needsStream(command.clientId), needsDecider);
     if (!needs.state.assessments.some((a) => a.assessmentId === command.assessmentId))
-      throw notFound('the needs assessment');
+      throw missing('the needs assessment');
   }
   const client = active(state);
   if (

@@ -1,6 +1,6 @@
-import { daysBetween, type LocalDate, sofiaDate } from '@casework/contracts';
+import { daysBetween, type LocalDate, missing, sofiaDate } from '@casework/contracts';
 import { placementParameters } from '@casework/reference-data';
-import { type Cause, notFound, type ServiceContext } from '@casework/service-kit';
+import type { Cause, ServiceContext } from '@casework/service-kit';
 import type { Absence } from '../domain/clientPlacements.js';
 import { placementDecider } from '../domain/clientPlacements.js';
 import { decideIn } from './decideIn.js';
@@ -49,7 +49,7 @@ export async function recordAbsence(
       cause,
     );
     const stay = r.state.stays.get(placementId);
-    if (!stay) throw notFound('the placement');
+    if (!stay) throw missing('the placement');
     const ended = r.events.find((e) => e.type === 'AbsenceEnded');
     if (ended?.type === 'AbsenceEnded' && ended.data.kind !== 'hospital') {
       const limit = placementParameters(stay.municipality, ended.data.from).absenceDaysPerYear;

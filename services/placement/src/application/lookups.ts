@@ -1,12 +1,13 @@
+import { missing } from '@casework/contracts';
 import type { Executor } from '@casework/eventstore';
-import { notFound, type ServiceContext } from '@casework/service-kit';
+import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 
 /** Which entry an offer belongs to (written with the offer, so never behind). */
 export async function entryOfOffer(ctx: ServiceContext, ex: Executor, offerId: string): Promise<string> {
   const { rows } = await sql<{ entry_id: string }>`SELECT entry_id::text FROM
     ${sql.id(ctx.store.schema, 'offer_index')} WHERE offer_id = ${offerId}::uuid`.execute(ex);
-  if (!rows[0]) throw notFound('the offer');
+  if (!rows[0]) throw missing('the offer');
   return rows[0].entry_id;
 }
 
@@ -18,7 +19,7 @@ export async function clientOfPlacement(
 ): Promise<string> {
   const { rows } = await sql<{ client_id: string }>`SELECT client_id::text FROM
     ${sql.id(ctx.store.schema, 'placement_index')} WHERE placement_id = ${placementId}::uuid`.execute(ex);
-  if (!rows[0]) throw notFound('the placement');
+  if (!rows[0]) throw missing('the placement');
   return rows[0].client_id;
 }
 

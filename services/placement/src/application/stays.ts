@@ -4,11 +4,12 @@ import {
   breaksRule,
   type DomainEvent,
   type LocalDate,
+  missing,
   type ServiceTypeCode,
 } from '@casework/contracts';
 import type { Executor, Tx } from '@casework/eventstore';
 import { placementParameters, serviceType } from '@casework/reference-data';
-import { appendOf, type Cause, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
+import { appendOf, type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import {
   type ClientPlacements,
@@ -44,7 +45,7 @@ async function load(
   const [refreshed, client] = await refreshSites(ctx, tx, known, placementStream(clientId));
   const all = [...loaded, ...refreshed];
   const sites = siteIds.map((id) => all.find((s) => s.streamId === siteStream(id))!);
-  for (const s of sites) if (!s.state.opened) throw notFound('the site');
+  for (const s of sites) if (!s.state.opened) throw missing('the site');
   const state = client.events.reduce(
     (st, e) => placementDecider.evolve(st, { type: e.type, data: e.data } as PlacementEvent),
     placementDecider.initialState,
@@ -115,7 +116,7 @@ function termMonths(type: ServiceTypeCode, p: ReturnType<typeof placementParamet
 
 async function assertPlaceable(ctx: ServiceContext, clientId: string, on: LocalDate) {
   const client = await findDirectoryEntry(ctx, clientId);
-  if (!client) throw notFound('the client');
+  if (!client) throw missing('the client');
   if (client.mergedInto) throw breaksRule('CLIENT_MERGED', 'the record was merged into another client');
   if (client.diedOn && client.diedOn <= on) throw breaksRule('CLIENT_DIED', 'the client has died');
 }
@@ -150,7 +151,7 @@ async function assertEligible(ctx: ServiceContext, tx: Tx, clientId: string, typ
 /** A site that is open, with its service type, loaded once for the rules and the decision after them. */
 async function openSite(ctx: ServiceContext, tx: Tx, siteId: string) {
   const [site] = await loadSites(ctx, tx, [siteId]);
-  if (!site?.state.opened) throw notFound('the site');
+  if (!site?.state.opened) throw missing('the site');
   return { site, serviceType: site.state.opened.serviceType };
 }
 
@@ -302,7 +303,7 @@ export const loadPlacements = (ctx: ServiceContext, clientId: string, ex?: Execu
 /** The site of one of the client's stays, as the client's stream records it. */
 async function siteOfStay(ctx: ServiceContext, clientId: string, placementId: string, ex?: Executor) {
   const stay = (await loadPlacements(ctx, clientId, ex)).state.stays.get(placementId);
-  if (!stay) throw notFound('the placement');
+  if (!stay) throw missing('the placement');
   return stay.siteId;
 }
 
@@ -347,7 +348,7 @@ export async function renew(ctx: ServiceContext, input: RenewInput, cause: Cause
       placementDecider,
       (state): PlacementCommand => {
         const stay = state.stays.get(input.placementId);
-        if (!stay) throw notFound('the placement');
+        if (!stay) throw missing('the placement');
         const p = placementParameters(stay.municipality, input.reviewedOn);
         // a stay given a term its type has no default for is renewed for the residential one
         const months = termMonths(stay.serviceType, p) ?? p.residentialTermMonths;

@@ -4,12 +4,13 @@ import {
   conflictWith,
   type LocalDate,
   latest,
+  missing,
   type ServiceTypeCode,
   sofiaDate,
 } from '@casework/contracts';
 import type { Executor, Tx } from '@casework/eventstore';
 import { addWorkingDays, placementParameters } from '@casework/reference-data';
-import { type Cause, loadAggregate, notFound, type ServiceContext } from '@casework/service-kit';
+import { type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import { rank, type Waiting } from '../domain/ranking.js';
@@ -240,12 +241,12 @@ export async function makeOffer(ctx: ServiceContext, input: OfferInput, cause: C
   return withLedgers(ctx, [input.siteId], async (tx) => {
     const [{ state: site }] = (await loadSites(ctx, tx, [input.siteId])) as [LoadedSite];
     const o = site.opened;
-    if (!o) throw notFound('the site');
+    if (!o) throw missing('the site');
     const next = await nextInLine(ctx, tx, o, madeOn);
     const entryId = input.entryId ?? next;
     if (!entryId) throw conflictWith('NOBODY_WAITING', 'nobody is waiting for a place at this site');
     const { state: entry } = await loadEntry(ctx, entryId, tx);
-    if (!entry.listed) throw notFound('the waiting-list entry');
+    if (!entry.listed) throw missing('the waiting-list entry');
     if (entry.listed.serviceType !== o.serviceType || entry.listed.municipality !== o.municipality)
       throw conflictWith('WRONG_LIST', 'the entry waits for another service type or municipality');
     // the place first: with none free, nobody's entry is touched
