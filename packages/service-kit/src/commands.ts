@@ -1,9 +1,10 @@
 import { type Decider, type DomainEvent, type EventDefinition, staleVersion } from '@casework/contracts';
-import { ConcurrencyError, type Executor, type RecordedEvent, type StreamAppend } from '@casework/eventstore';
+import type { Executor, RecordedEvent, StreamAppend } from '@casework/eventstore';
 import type { FastifyRequest } from 'fastify';
 import { type Cause, toNewEvent } from './events.js';
 import { badRequest } from './problems.js';
 import type { ServiceContext } from './serviceModule.js';
+import { retrying } from './unitOfWork.js';
 
 /** Event contracts by name, to wrap decided events in their envelope. */
 export const byName = (defs: readonly EventDefinition[]): Record<string, EventDefinition> =>
@@ -52,26 +53,17 @@ export async function execute<S, C, E extends DomainEvent>(
   ctx: ServiceContext,
   x: Execution<S, C, E>,
 ): Promise<{ state: S; version: number; events: E[] }> {
-  for (let attempt = 1; ; attempt++) {
+  const once = async () => {
     const { state, version } = await loadAggregate(ctx, x.streamId, x.decider);
     if (x.expectedVersion !== undefined && x.expectedVersion !== version) throw staleVersion();
     const command = typeof x.command === 'function' ? (x.command as (s: S) => C)(state) : x.command;
     const events = x.decider.decide(command, state);
     if (events.length === 0) return { state, version, events };
-    try {
-      const result = await ctx.store.append([
-        {
-          streamId: x.streamId,
-          streamType: x.streamType,
-          expectedVersion: version === 0 ? 'no_stream' : version,
-          events: events.map((e) => toNewEvent(ctx, x.definitions[e.type]!, e.data, x.streamId, x.cause)),
-        },
-      ]);
-      return { state: events.reduce(x.decider.evolve, state), version: result.streams[0]!.version, events };
-    } catch (e) {
-      if (!(e instanceof ConcurrencyError) || x.expectedVersion !== undefined || attempt >= 5) throw e;
-    }
-  }
+    const result = await ctx.store.append([appendOf(ctx, { ...x, version }, events, x.definitions, x.cause)]);
+    return { state: events.reduce(x.decider.evolve, state), version: result.streams[0]!.version, events };
+  };
+  // with If-Match the caller decided on one version: a lost race is theirs to see (412), not retried
+  return x.expectedVersion === undefined ? retrying(once) : once();
 }
 
 /** Decided events of one stream as an append, expecting the version they were decided on. */

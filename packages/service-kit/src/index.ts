@@ -14,4 +14,5 @@ export * from './problems.js';
 export * from './rateLimit.js';
 export * from './scope.js';
 export * from './serviceModule.js';
+export * from './unitOfWork.js';
 export * from './workers.js';

@@ -1,11 +1,11 @@
 import type { LocalDate, MunicipalityCode } from '@casework/contracts';
 import { billingParameters } from '@casework/reference-data';
-import type { Cause, ServiceContext } from '@casework/service-kit';
+import { type Cause, inTransaction, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { owedStatements, type ReviewArrears } from '../domain/account.js';
 import { mergesAmong } from '../projections/mergeQueries.js';
 import { loadAccounts } from './accountState.js';
-import { decideOnAccount, inTransaction } from './payments.js';
+import { decideOnAccount } from './payments.js';
 
 /** Accounts per transaction. */
 const CHUNK = 200;

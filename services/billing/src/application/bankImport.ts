@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { conflictWith, type LocalDate, type MunicipalityCode } from '@casework/contracts';
 import type { Tx } from '@casework/eventstore';
-import { appendOf, type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
+import {
+  appendOf,
+  type Cause,
+  inTransaction,
+  loadAggregate,
+  type ServiceContext,
+} from '@casework/service-kit';
 import { sql } from 'kysely';
 import { parseBankStatement } from '../bank/bankStatement.js';
 import { bankImportDecider, keyedFor, matchLines, type Named } from '../domain/bankImport.js';
 import { bankImportStream, definitions } from './events.js';
-import { inTransaction, recordPayment } from './payments.js';
+import { recordPayment } from './payments.js';
 
 /**
  * Imports a bank's statement file for a municipality: lines whose payment reference names one of its

@@ -10,9 +10,9 @@ import {
   type MunicipalityCode,
   ServiceTypeCode,
 } from '@casework/contracts';
-import { ConcurrencyError, type RecordedEvent, type Tx } from '@casework/eventstore';
+import type { RecordedEvent, Tx } from '@casework/eventstore';
 import { billingParameters, serviceType } from '@casework/reference-data';
-import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
+import { appendOf, type Cause, inTransaction, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { paymentReferenceFor } from '../bank/paymentReference.js';
 import { type Account, accountDecider, adjustmentsAtMost } from '../domain/account.js';
@@ -149,32 +149,25 @@ export async function issueStatements(
   await input.progress?.({ clients: candidates.length, done: 0 });
   for (let i = 0; i < candidates.length; i += CHUNK) {
     const clients = candidates.slice(i, i + CHUNK).map((r) => r.client_id);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const done = await db.transaction().execute((tx) =>
-          issueChunk(ctx, tx, {
-            ...input,
-            clients,
-            lookback,
-            closed,
-            dueDay: params.statementDueDay,
-            siteCosts,
-            siteCostVersions,
-            siteCostChanges,
-            lookups,
-          }),
-        );
-        summary.statements += done.statements;
-        summary.adjustments += done.adjustments;
-        summary.assessed = eur(summary.assessed.amountMinor + done.assessed);
-        summary.totalDue = eur(summary.totalDue.amountMinor + done.totalDue);
-        await input.progress?.({ clients: candidates.length, done: i + clients.length });
-        break;
-      } catch (e) {
-        // an account moved meanwhile (a payment, another run): read it again
-        if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
-      }
-    }
+    // an account moved meanwhile (a payment, another run): the chunk is read and decided again
+    const done = await inTransaction(ctx, (tx) =>
+      issueChunk(ctx, tx, {
+        ...input,
+        clients,
+        lookback,
+        closed,
+        dueDay: params.statementDueDay,
+        siteCosts,
+        siteCostVersions,
+        siteCostChanges,
+        lookups,
+      }),
+    );
+    summary.statements += done.statements;
+    summary.adjustments += done.adjustments;
+    summary.assessed = eur(summary.assessed.amountMinor + done.assessed);
+    summary.totalDue = eur(summary.totalDue.amountMinor + done.totalDue);
+    await input.progress?.({ clients: candidates.length, done: i + clients.length });
   }
   return summary;
 }

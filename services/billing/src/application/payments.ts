@@ -7,8 +7,8 @@ import {
   type ReversalReason,
   sofiaDate,
 } from '@casework/contracts';
-import { ConcurrencyError, type Tx } from '@casework/eventstore';
-import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
+import type { Tx } from '@casework/eventstore';
+import { appendOf, type Cause, inTransaction, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import { type Account, type AccountCommand, type AccountEvent, accountDecider } from '../domain/account.js';
@@ -40,17 +40,6 @@ export async function decideOnAccount(
     await snapshotAccountsDue(ctx, tx, [{ loaded, state, version: version + events.length }]);
   }
   return { state, events };
-}
-
-/** Runs `work` in a transaction, again (a few times) when an append lost a race. */
-export async function inTransaction<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ctx.store.db.transaction().execute(work);
-    } catch (e) {
-      if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
-    }
-  }
 }
 
 /**

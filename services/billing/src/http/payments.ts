@@ -19,6 +19,7 @@ import {
   covers,
   decodeCursor,
   inJurisdiction,
+  inTransaction,
   jurisdictionOf,
   notFound,
   principalOf,
@@ -30,7 +31,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import { loadAccounts } from '../application/accountState.js';
-import { inTransaction, recordPayment, reversePayment } from '../application/payments.js';
+import { recordPayment, reversePayment } from '../application/payments.js';
 import { mergesAmong } from '../projections/mergeQueries.js';
 import { paymentsOf } from '../projections/paymentQueries.js';
 import { assertClientNamed } from './clientReaders.js';

@@ -1,5 +1,5 @@
-import { ConcurrencyError, isDeadlock, type Tx } from '@casework/eventstore';
-import type { ServiceContext } from '@casework/service-kit';
+import type { Tx } from '@casework/eventstore';
+import { inTransaction, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { keepCommittedSites } from './siteState.js';
 import { siteStream } from './streams.js';
@@ -48,18 +48,6 @@ export async function withLedgers<T>(
     return work(tx);
   };
   if (within) return locked(within);
-  for (let attempt = 1; ; attempt++) {
-    let held: Tx | undefined;
-    try {
-      const result = await ctx.store.db.transaction().execute((tx) => {
-        held = tx;
-        return locked(tx);
-      });
-      keepCommittedSites(ctx, held!);
-      return result;
-    } catch (e) {
-      // a lost race, or a deadlock PostgreSQL broke: decided again on fresh state
-      if (!(e instanceof ConcurrencyError || isDeadlock(e)) || attempt >= 5) throw e;
-    }
-  }
+  // a lost race, or a deadlock PostgreSQL broke: decided again on fresh state
+  return inTransaction(ctx, locked, (tx) => keepCommittedSites(ctx, tx));
 }
