@@ -2,9 +2,9 @@ import { EligibilityChanged, EligibilityDetermined, EligibilityOverridden } from
 import type { ConsumerSpec } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
+import { listIfEligible, removeEntries } from '../application/entries.js';
 import { loadPlacements } from '../application/stays.js';
 import { openTask } from '../application/tasks.js';
-import { listIfEligible, removeEntries } from '../application/waitingList.js';
 
 /**
  * Eligibility's outcomes: the one in effect per client and service type (admissions need it), the

@@ -10,10 +10,11 @@ import {
 import type { ConsumerSpec } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
+import { discharge } from '../application/discharge.js';
+import { listIfEligible, removeEntries } from '../application/entries.js';
 import { lockClients } from '../application/ledgers.js';
-import { discharge, loadPlacements } from '../application/stays.js';
+import { loadPlacements } from '../application/stays.js';
 import { openTask } from '../application/tasks.js';
-import { listIfEligible, removeEntries } from '../application/waitingList.js';
 
 const APPLICATIONS = [ApplicationSubmitted, ReferralRecorded, ApplicationWithdrawn, ApplicationClosed];
 

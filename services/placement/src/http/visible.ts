@@ -9,11 +9,11 @@ import {
   type ServiceContext,
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
+import { loadEntry } from '../application/entries.js';
 import { clientOfPlacement, entryOfOffer } from '../application/lookups.js';
 import { loadSite } from '../application/sites.js';
 import { loadPlacements } from '../application/stays.js';
 import { taskStream } from '../application/streams.js';
-import { loadEntry } from '../application/waitingList.js';
 import { taskDecider } from '../domain/task.js';
 
 /**

@@ -33,10 +33,11 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
+import { answerOffer, makeOffer } from '../application/offers.js';
 import { definitions, entryStream } from '../application/streams.js';
-import { answerOffer, makeOffer, rankedList } from '../application/waitingList.js';
 import { pointsOf } from '../domain/ranking.js';
 import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
+import { rankedList } from '../projections/waitingListQueries.js';
 import { visible } from './visible.js';
 
 /** Waiting lists name people: the owning municipality's staff read and run them. */

@@ -1,5 +1,5 @@
 import { pollingWorker, type ServiceContext, type Worker } from '@casework/service-kit';
-import { answerOffer, expiredOffers } from '../application/waitingList.js';
+import { answerOffer, expiredOffers } from '../application/offers.js';
 
 /**
  * Lets offers nobody answered lapse after their last working day: the place held for them is free

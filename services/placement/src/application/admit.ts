@@ -1,0 +1,81 @@
+import type { LocalDate } from '@casework/contracts';
+import { placementParameters } from '@casework/reference-data';
+import type { Cause, ServiceContext } from '@casework/service-kit';
+import { termsOf } from '../domain/clientPlacements.js';
+import { offerSitesOf } from './entries.js';
+import { withLedgers } from './ledgers.js';
+import { rememberPlacement } from './lookups.js';
+import { admissionRules, assertPlaceable, commit, defaultTerms, load, openSite, placeAt } from './stays.js';
+
+// Admission: a place in the site's ledger and a stay in the client's placements, together.
+
+export type AdmitInput = {
+  clientId: string;
+  siteId: string;
+  on: LocalDate;
+  termEnd?: LocalDate | undefined;
+  weekdays?: number[] | undefined;
+  respite?: true | undefined;
+  basis:
+    | { kind: 'offer'; offerId: string }
+    | { kind: 'emergency'; justification: string; supervisor: string };
+};
+
+/**
+ * Admits a client: a place in the site's ledger and a stay in the client's placements, together; an
+ * admission on an accepted offer also takes the entry off the waiting list.
+ */
+export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause) {
+  await assertPlaceable(ctx, input.clientId, input.on);
+  const placementId = ctx.newId();
+  const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
+  const held = await offerSitesOf(ctx, input.clientId);
+  return withLedgers(ctx, { sites: [input.siteId, ...held], clients: [input.clientId] }, async (tx) => {
+    const { site: before, serviceType } = await openSite(ctx, tx, input.siteId);
+    await admissionRules(ctx, tx, { ...input, serviceType, offerId }, cause);
+    // brought up to date after the rules: taking the person off the list may have freed a place held
+    // for them here
+    const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId, [before]);
+    const site = sites[0]!;
+    const place = placeAt(site.state, placementId);
+    // a respite stay ends when its caller says, within the yearly limit; others take the default term
+    const terms = {
+      ...(input.respite ? {} : defaultTerms(place.serviceType, place.municipality, input.on)),
+      ...termsOf(input),
+    };
+    const respite = input.respite
+      ? { daysPerYear: placementParameters(place.municipality, input.on).respiteDaysPerYear }
+      : undefined;
+    const emergency =
+      input.basis.kind === 'emergency'
+        ? { justification: input.basis.justification, supervisor: input.basis.supervisor }
+        : undefined;
+    const result = await commit(
+      ctx,
+      tx,
+      cause,
+      {
+        ...client,
+        command: {
+          type: 'Admit',
+          clientId: input.clientId,
+          place,
+          on: input.on,
+          ...terms,
+          basis: input.basis.kind,
+          offerId,
+          emergency,
+          respite,
+        },
+      },
+      [
+        {
+          ...site,
+          command: { type: 'TakePlace', placementId, clientId: input.clientId, from: input.on, offerId },
+        },
+      ],
+    );
+    await rememberPlacement(ctx, tx, placementId, input.clientId);
+    return { placementId, ...result };
+  });
+}
