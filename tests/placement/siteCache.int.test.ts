@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '@casework/service-kit';
 import t from 'tap';
-import { withLedgers } from '../../services/placement/src/application/ledgers.js';
+import { withSiteLocks } from '../../services/placement/src/application/locks.js';
 import { decideSite, loadSites } from '../../services/placement/src/application/siteState.js';
 import { serviceContext, setUp } from './harness.js';
 
@@ -39,7 +39,7 @@ t.test('a kept site state is what was committed', async (t) => {
   // A decides a place in a unit of work that then fails: rolled back
   const rolledBack = randomUUID();
   await t.rejects(
-    withLedgers(a, [siteId], async (tx) => {
+    withSiteLocks(a, [siteId], async (tx) => {
       await decideSite(a, tx, siteId, take(rolledBack), cause);
       throw new Error('something after the decision failed');
     }),
@@ -54,7 +54,7 @@ t.test('a kept site state is what was committed', async (t) => {
 
   // a unit of work that commits is kept, and read on by the next
   const fourth = randomUUID();
-  await withLedgers(a, [siteId], (tx) => decideSite(a, tx, siteId, take(fourth), cause));
+  await withSiteLocks(a, [siteId], (tx) => decideSite(a, tx, siteId, take(fourth), cause));
   t.same((await holders(a)).clients, [first, third, fourth].sort());
   t.same((await holders(instance())).clients, [first, third, fourth].sort(), 'as a fresh instance reads it');
 });

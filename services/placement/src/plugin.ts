@@ -10,7 +10,7 @@ import { directorateRoutes } from './http/directorate.js';
 import { placementRoutes } from './http/placements.js';
 import { siteRoutes } from './http/sites.js';
 import { taskRoutes } from './http/tasks.js';
-import { waitingListRoutes } from './http/waitingLists.js';
+import { waitingListRoutes } from './http/waitingList.js';
 import { placementMigrations } from './migrations/readModels.js';
 import { absencesProjection } from './projections/absences.js';
 import { attendanceProjection } from './projections/attendance.js';

@@ -8,13 +8,13 @@ import t from 'tap';
 import { admit } from '../src/application/admit.js';
 import { decideIn } from '../src/application/decideIn.js';
 import { listIfEligible, loadEntry } from '../src/application/entries.js';
-import { withLedgers } from '../src/application/ledgers.js';
+import { withSiteLocks } from '../src/application/locks.js';
 import { makeOffer } from '../src/application/offers.js';
 import { decideSite, loadSites } from '../src/application/siteState.js';
 import { entryStream } from '../src/application/streams.js';
 import { eligibilityConsumer } from '../src/consumers/eligibility.js';
 import { intakeConsumer } from '../src/consumers/intake.js';
-import { entryDecider } from '../src/domain/waitingEntry.js';
+import { entryDecider } from '../src/domain/entry.js';
 import { placementMigrations } from '../src/migrations/readModels.js';
 
 /**
@@ -116,7 +116,7 @@ async function seed(
 async function openSite(ctx: ServiceContext) {
   const siteId = randomUUID();
   const cause = { correlationId: randomUUID() };
-  await withLedgers(ctx, [siteId], (tx) =>
+  await withSiteLocks(ctx, [siteId], (tx) =>
     decideSite(
       ctx,
       tx,
@@ -282,7 +282,7 @@ t.test('a withdrawal while the offer it holds expires: no deadlock, the place fr
   const expire = new Promise<void>((r) => {
     go = r;
   });
-  const expiry = withLedgers(ctx, [siteId], async (tx) => {
+  const expiry = withSiteLocks(ctx, [siteId], async (tx) => {
     locked();
     await expire;
     const r = await decideIn(

@@ -13,7 +13,7 @@ import { sql } from 'kysely';
 import t from 'tap';
 import { decideIn } from '../src/application/decideIn.js';
 import { entryStream } from '../src/application/streams.js';
-import { entryDecider } from '../src/domain/waitingEntry.js';
+import { entryDecider } from '../src/domain/entry.js';
 import { placementMigrations } from '../src/migrations/readModels.js';
 import { waitingListProjection } from '../src/projections/waitingList.js';
 

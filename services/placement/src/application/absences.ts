@@ -4,7 +4,7 @@ import type { Cause, ServiceContext } from '@casework/service-kit';
 import type { Absence } from '../domain/clientPlacements.js';
 import { placementDecider } from '../domain/clientPlacements.js';
 import { decideIn } from './decideIn.js';
-import { withLedgers } from './ledgers.js';
+import { withSiteLocks } from './locks.js';
 import { clientOfPlacement } from './lookups.js';
 import { placementStream } from './streams.js';
 import { openTask } from './tasks.js';
@@ -37,7 +37,7 @@ export async function recordAbsence(
 ) {
   const clientId = await clientOfPlacement(ctx, placementId);
   const absenceId = change.type === 'start' ? ctx.newId() : change.absenceId;
-  return withLedgers(ctx, [], async (tx) => {
+  return withSiteLocks(ctx, [], async (tx) => {
     const r = await decideIn(
       ctx,
       tx,

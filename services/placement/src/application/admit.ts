@@ -3,11 +3,11 @@ import { placementParameters } from '@casework/reference-data';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import { termsOf } from '../domain/clientPlacements.js';
 import { offerSitesOf } from './entries.js';
-import { withLedgers } from './ledgers.js';
+import { withSiteLocks } from './locks.js';
 import { rememberPlacement } from './lookups.js';
 import { admissionRules, assertPlaceable, commit, defaultTerms, load, openSite, placeAt } from './stays.js';
 
-// Admission: a place in the site's ledger and a stay in the client's placements, together.
+// Admission: a place in the site's places and a stay in the client's placements, together.
 
 export type AdmitInput = {
   clientId: string;
@@ -22,7 +22,7 @@ export type AdmitInput = {
 };
 
 /**
- * Admits a client: a place in the site's ledger and a stay in the client's placements, together; an
+ * Admits a client: a place in the site's places and a stay in the client's placements, together; an
  * admission on an accepted offer also takes the entry off the waiting list.
  */
 export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause) {
@@ -30,7 +30,7 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
   const placementId = ctx.newId();
   const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
   const held = await offerSitesOf(ctx, input.clientId);
-  return withLedgers(ctx, { sites: [input.siteId, ...held], clients: [input.clientId] }, async (tx) => {
+  return withSiteLocks(ctx, { sites: [input.siteId, ...held], clients: [input.clientId] }, async (tx) => {
     const { site: before, serviceType } = await openSite(ctx, tx, input.siteId);
     await admissionRules(ctx, tx, { ...input, serviceType, offerId }, cause);
     // brought up to date after the rules: taking the person off the list may have freed a place held

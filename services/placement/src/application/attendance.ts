@@ -2,7 +2,7 @@ import { breaksRule, type LocalDate } from '@casework/contracts';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import { attendanceDecider, isoWeekday } from '../domain/attendance.js';
 import { decideIn } from './decideIn.js';
-import { withLedgers } from './ledgers.js';
+import { withSiteLocks } from './locks.js';
 import { clientOfPlacement } from './lookups.js';
 import { loadPlacements } from './stays.js';
 import { attendanceStream } from './streams.js';
@@ -15,7 +15,7 @@ export async function recordAttendance(
   records: readonly { placementId: string; attended: boolean }[],
   cause: Cause,
 ) {
-  return withLedgers(ctx, [], async (tx) => {
+  return withSiteLocks(ctx, [], async (tx) => {
     const out = [];
     for (const r of records) {
       const clientId = await clientOfPlacement(ctx, r.placementId, tx);

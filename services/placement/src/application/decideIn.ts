@@ -3,7 +3,7 @@ import type { Tx } from '@casework/eventstore';
 import { appendOf, type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
 import { definitions } from './streams.js';
 
-/** Load → decide → append inside a transaction someone else holds (a consumer's batch, a ledger lock). */
+/** Load → decide → append inside a transaction someone else holds (a consumer's batch, a site lock). */
 export async function decideIn<S, C, E extends DomainEvent>(
   ctx: ServiceContext,
   tx: Tx,

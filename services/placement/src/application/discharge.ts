@@ -2,7 +2,7 @@ import type { LocalDate } from '@casework/contracts';
 import type { Tx } from '@casework/eventstore';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import type { PlacementCommand } from '../domain/clientPlacements.js';
-import { withLedgers } from './ledgers.js';
+import { withSiteLocks } from './locks.js';
 import { clientOfPlacement } from './lookups.js';
 import { commit, load, siteOfStay } from './stays.js';
 
@@ -19,7 +19,7 @@ export type DischargeInput = {
 export async function discharge(ctx: ServiceContext, input: DischargeInput, cause: Cause, within?: Tx) {
   const clientId = await clientOfPlacement(ctx, input.placementId, within);
   const siteId = await siteOfStay(ctx, clientId, input.placementId, within);
-  return withLedgers(
+  return withSiteLocks(
     ctx,
     [siteId],
     async (tx) => {

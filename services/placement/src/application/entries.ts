@@ -2,9 +2,9 @@ import type { LocalDate, ServiceTypeCode } from '@casework/contracts';
 import type { Executor, Tx } from '@casework/eventstore';
 import { type Cause, loadAggregate, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
-import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
+import { type Entry, type EntryCommand, entryDecider } from '../domain/entry.js';
 import { decideIn } from './decideIn.js';
-import { lockClients, lockSites, withLedgers } from './ledgers.js';
+import { lockClients, lockSites, withSiteLocks } from './locks.js';
 import { decideSite } from './siteState.js';
 import { entryStream } from './streams.js';
 
@@ -132,7 +132,7 @@ export async function releaseReservation(
   offerId: string,
   cause: Cause,
 ) {
-  await withLedgers(
+  await withSiteLocks(
     ctx,
     [siteId],
     (t) => decideSite(ctx, t, siteId, { type: 'ReleaseReservation', offerId }, cause),

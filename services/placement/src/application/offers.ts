@@ -3,11 +3,11 @@ import type { Executor } from '@casework/eventstore';
 import { addWorkingDays, placementParameters } from '@casework/reference-data';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
-import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
+import { type Entry, type EntryCommand, entryDecider } from '../domain/entry.js';
 import { rankedList } from '../projections/waitingListQueries.js';
 import { decideIn } from './decideIn.js';
 import { entryRef, loadEntry, releaseReservation } from './entries.js';
-import { withLedgers } from './ledgers.js';
+import { withSiteLocks } from './locks.js';
 import { entryOfOffer } from './lookups.js';
 import { decideSite, type LoadedSite, loadSites } from './siteState.js';
 
@@ -40,12 +40,12 @@ export type OfferInput = {
 
 /**
  * Offers a vacancy at a site to the next in line (or, with a supervisor's written justification, to
- * someone else): the place is held for them in the site's ledger until they answer.
+ * someone else): the place is held for them in the site's places until they answer.
  */
 export async function makeOffer(ctx: ServiceContext, input: OfferInput, cause: Cause) {
   const offerId = ctx.newId();
   const madeOn = sofiaDate(ctx.clock());
-  return withLedgers(ctx, [input.siteId], async (tx) => {
+  return withSiteLocks(ctx, [input.siteId], async (tx) => {
     const [{ state: site }] = (await loadSites(ctx, tx, [input.siteId])) as [LoadedSite];
     const o = site.opened;
     if (!o) throw missing('the site');
@@ -104,7 +104,7 @@ export async function answerOffer(
   const on = sofiaDate(ctx.clock());
   const params = placementParameters(listed.municipality, on);
   const siteId = state.offer?.offerId === offerId ? state.offer.siteId : undefined;
-  return withLedgers(ctx, siteId ? [siteId] : [], async (tx) => {
+  return withSiteLocks(ctx, siteId ? [siteId] : [], async (tx) => {
     const command: EntryCommand =
       answer.type === 'Accept'
         ? // counted from acceptance, or from the offered date when the place is free only later

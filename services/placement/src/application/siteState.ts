@@ -115,7 +115,7 @@ export async function loadSites(
 /**
  * Sites loaded earlier in the transaction, brought up to date, and another stream read whole in the same
  * statement (`also`): the events appended to a site since (by this transaction's rules, or committed
- * meanwhile by a site command that takes no ledger lock) are read with its version. A site that moved
+ * meanwhile by a site command that takes no site lock) are read with its version. A site that moved
  * is loaded again (rarely: the rules freed a place held there), as a snapshot may have been taken
  * meanwhile.
  */

@@ -17,8 +17,8 @@ import {
   type PlacementEvent,
   placementDecider,
 } from '../domain/clientPlacements.js';
+import { entryDecider } from '../domain/entry.js';
 import { type Site, type SiteCommand, type SiteEvent, siteDecider } from '../domain/site.js';
-import { entryDecider } from '../domain/waitingEntry.js';
 import { decideIn } from './decideIn.js';
 import { removeEntries } from './entries.js';
 import { entryOfOffer } from './lookups.js';

@@ -2,7 +2,7 @@ import type { LocalDate } from '@casework/contracts';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import { termsOf } from '../domain/clientPlacements.js';
 import { offerSitesOf } from './entries.js';
-import { withLedgers } from './ledgers.js';
+import { withSiteLocks } from './locks.js';
 import { clientOfPlacement, rememberPlacement } from './lookups.js';
 import type { LoadedSite } from './siteState.js';
 import {
@@ -38,7 +38,7 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
   const placementId = ctx.newId();
   const fromSiteId = await siteOfStay(ctx, clientId, input.placementId);
   const held = await offerSitesOf(ctx, clientId);
-  return withLedgers(
+  return withSiteLocks(
     ctx,
     { sites: [fromSiteId, input.toSiteId, ...held], clients: [clientId] },
     async (tx) => {

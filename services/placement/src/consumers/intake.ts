@@ -12,7 +12,7 @@ import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { discharge } from '../application/discharge.js';
 import { listIfEligible, removeEntries } from '../application/entries.js';
-import { lockClients } from '../application/ledgers.js';
+import { lockClients } from '../application/locks.js';
 import { loadPlacements } from '../application/stays.js';
 import { openTask } from '../application/tasks.js';
 

@@ -1,7 +1,7 @@
 import type { Projection, Tx } from '@casework/eventstore';
 import { oblastOf } from '@casework/reference-data';
 import { type RawBuilder, sql } from 'kysely';
-import type { EntryEvent } from '../domain/waitingEntry.js';
+import type { EntryEvent } from '../domain/entry.js';
 import { type Recorded, recorded } from './recorded.js';
 
 type Event = Recorded<EntryEvent>;

@@ -7,7 +7,7 @@ import { siteStream } from './streams.js';
 /**
  * The lock a client's waiting-list entries are listed and taken off under (its open applications and
  * the outcome in effect arrive through two consumers, in two transactions): taken before any site's
- * ledger lock, by everyone who takes both, so the two never wait on each other in a cycle.
+ * lock, by everyone who takes both, so the two never wait on each other in a cycle.
  */
 const clientLock = (ctx: ServiceContext, clientId: string) => `${ctx.store.schema}:listing:${clientId}`;
 
@@ -25,17 +25,17 @@ const siteKeys = (siteIds: string[]) => [...new Set(siteIds.map(siteStream))].so
 export const lockClients = (ctx: ServiceContext, tx: Tx, clientIds: string[]) =>
   lockAll(tx, clientKeys(ctx, clientIds));
 
-/** Takes site ledger locks (held to commit), in one sorted order. */
+/** Takes site locks (held to commit), in one sorted order. */
 export const lockSites = (tx: Tx, siteIds: string[]) => lockAll(tx, siteKeys(siteIds));
 
 /**
  * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
- * one a consumer holds. It first takes each site's ledger lock (in a fixed order, so two transfers
+ * one a consumer holds. It first takes each site's lock (in a fixed order, so two transfers
  * never deadlock), so contending admissions queue and each sees the true vacancies instead of failing
  * on a stale version; the client's stream stays optimistic and a lost race is decided again. Work that
  * may take a client off the waiting list names the client too: its listing lock is taken first.
  */
-export async function withLedgers<T>(
+export async function withSiteLocks<T>(
   ctx: ServiceContext,
   locks: string[] | { sites: string[]; clients: string[] },
   work: (tx: Tx) => Promise<T>,

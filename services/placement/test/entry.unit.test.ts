@@ -1,6 +1,6 @@
 import { deciderSpec } from '@casework/testkit';
 import t from 'tap';
-import { type EntryEvent, entryDecider } from '../src/domain/waitingEntry.js';
+import { type EntryEvent, entryDecider } from '../src/domain/entry.js';
 
 const spec = deciderSpec(entryDecider);
 const ref = {

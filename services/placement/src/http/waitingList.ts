@@ -35,8 +35,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { answerOffer, makeOffer } from '../application/offers.js';
 import { definitions, entryStream } from '../application/streams.js';
+import { type Entry, type EntryCommand, entryDecider } from '../domain/entry.js';
 import { pointsOf } from '../domain/ranking.js';
-import { type Entry, type EntryCommand, entryDecider } from '../domain/waitingEntry.js';
 import { rankedList } from '../projections/waitingListQueries.js';
 import { visible } from './visible.js';
 
