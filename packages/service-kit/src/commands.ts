@@ -1,5 +1,5 @@
 import { type Decider, type DomainEvent, type EventDefinition, staleVersion } from '@casework/contracts';
-import type { Executor, RecordedEvent, StreamAppend } from '@casework/eventstore';
+import type { Executor, RecordedEvent, StreamAppend, Tx } from '@casework/eventstore';
 import type { FastifyRequest } from 'fastify';
 import { type Cause, toNewEvent } from './events.js';
 import { badRequest } from './problems.js';
@@ -45,6 +45,32 @@ export type Execution<S, C, E extends DomainEvent> = {
   cause: Cause;
 };
 
+/** What a decision on one stream needs: the stream, its decider and event contracts, the command. */
+export type Decision<S, C, E extends DomainEvent> = Omit<Execution<S, C, E>, 'expectedVersion'>;
+
+/**
+ * Decides the command on the stream as loaded and appends what it decided at the version it was loaded
+ * at (nothing when it decided nothing): the one core of `execute` and `decideIn`.
+ */
+async function decideOn<S, C, E extends DomainEvent>(
+  ctx: ServiceContext,
+  executor: Executor,
+  x: Decision<S, C, E>,
+  loaded: { state: S; version: number },
+): Promise<{ before: S; state: S; version: number; events: E[] }> {
+  const { state, version } = loaded;
+  const command = typeof x.command === 'function' ? (x.command as (s: S) => C)(state) : x.command;
+  const events = x.decider.decide(command, state);
+  if (events.length > 0)
+    await ctx.store.append([appendOf(ctx, { ...x, version }, events, x.definitions, x.cause)], executor);
+  return {
+    before: state,
+    state: events.reduce(x.decider.evolve, state),
+    version: version + events.length,
+    events,
+  };
+}
+
 /**
  * Load → decide → append with the version that was read. A command that decides nothing writes nothing.
  * Without If-Match a concurrent change is retried on the new state (deciding again), a few times.
@@ -54,16 +80,24 @@ export async function execute<S, C, E extends DomainEvent>(
   x: Execution<S, C, E>,
 ): Promise<{ state: S; version: number; events: E[] }> {
   const once = async () => {
-    const { state, version } = await loadAggregate(ctx, x.streamId, x.decider);
-    if (x.expectedVersion !== undefined && x.expectedVersion !== version) throw staleVersion();
-    const command = typeof x.command === 'function' ? (x.command as (s: S) => C)(state) : x.command;
-    const events = x.decider.decide(command, state);
-    if (events.length === 0) return { state, version, events };
-    const result = await ctx.store.append([appendOf(ctx, { ...x, version }, events, x.definitions, x.cause)]);
-    return { state: events.reduce(x.decider.evolve, state), version: result.streams[0]!.version, events };
+    const loaded = await loadAggregate(ctx, x.streamId, x.decider);
+    if (x.expectedVersion !== undefined && x.expectedVersion !== loaded.version) throw staleVersion();
+    return decideOn(ctx, ctx.store.db, x, loaded);
   };
   // with If-Match the caller decided on one version: a lost race is theirs to see (412), not retried
   return x.expectedVersion === undefined ? retrying(once) : once();
+}
+
+/**
+ * Load → decide → append inside a transaction someone else holds (a consumer's batch, a unit of work
+ * over several streams): a lost race fails the whole transaction, which its holder decides again.
+ */
+export async function decideIn<S, C, E extends DomainEvent>(
+  ctx: ServiceContext,
+  tx: Tx,
+  x: Decision<S, C, E>,
+): Promise<{ before: S; state: S; version: number; events: E[] }> {
+  return decideOn(ctx, tx, x, await loadAggregate(ctx, x.streamId, x.decider, tx));
 }
 
 /** Decided events of one stream as an append, expecting the version they were decided on. */
