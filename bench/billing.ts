@@ -236,7 +236,7 @@ report(
 );
 
 // billing's read models rebuilt from every event the runs appended
-for (const r of hosted.projections) await r.subscription.stop();
+await hosted.projections?.stop();
 const [rebuildMs, replayed] = await timed(() => rebuildProjections(hosted));
 const events = Number(
   (await sql<{ n: string }>`SELECT count(*)::text AS n FROM billing.events`.execute(db)).rows[0]!.n,

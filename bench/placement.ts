@@ -161,7 +161,7 @@ console.log(
 // 3. the capacity ledger rebuilt from LEDGER_EVENTS events: admissions, and discharges of earlier ones
 // (ids time-ordered, as the services' UUIDv7 are)
 await hosted.relay?.stop(); // the bench's events are not for NATS
-for (const r of hosted.projections) await r.subscription.stop();
+await hosted.projections?.stop();
 const pairs = Math.floor(LEDGER_EVENTS / 2);
 const [insertMs] = await timed(async () => {
   for (let from = 0; from < LEDGER_EVENTS; from += 500_000) {

@@ -56,6 +56,35 @@ export class Checkpoints {
       : { ...START, holder: null, leased: false };
   }
 
+  /** Several checkpoints at once: those written so far (absent ones stand at START). */
+  async readMany(ex: Executor, subscriptions: readonly string[]): Promise<Map<string, CheckpointRow>> {
+    const { rows } = await sql<{
+      subscription: string;
+      t: string;
+      g: string;
+      holder: string | null;
+      leased: boolean;
+    }>`SELECT subscription, transaction_id::text AS t, global_position::text AS g, holder,
+        coalesce(lease_until > clock_timestamp(), false) AS leased
+      FROM ${this.s}.checkpoints WHERE subscription = ANY(${subscriptions}::text[])`.execute(ex);
+    return new Map(
+      rows.map((r) => [
+        r.subscription,
+        { transactionId: r.t, globalPosition: r.g, holder: r.holder, leased: r.leased },
+      ]),
+    );
+  }
+
+  /** Moves several checkpoints in one statement, their leases left as they are. */
+  async moveMany(ex: Executor, moves: readonly { subscription: string; to: Position }[]): Promise<void> {
+    if (moves.length === 0) return;
+    await sql`INSERT INTO ${this.s}.checkpoints (subscription, transaction_id, global_position)
+      SELECT * FROM unnest(${moves.map((m) => m.subscription)}::text[],
+        ${moves.map((m) => m.to.transactionId)}::xid8[], ${moves.map((m) => m.to.globalPosition)}::bigint[])
+      ON CONFLICT (subscription) DO UPDATE SET transaction_id = excluded.transaction_id,
+        global_position = excluded.global_position, updated_at = now()`.execute(ex);
+  }
+
   /** Moves a checkpoint (and, with a holder, renews that holder's lease for `leaseMs`). */
   async write(
     ex: Executor,

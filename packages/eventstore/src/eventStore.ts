@@ -14,7 +14,7 @@ import type {
   RecordedEvent,
   StreamAppend,
 } from './types.js';
-import { positionOf, START } from './types.js';
+import { compareDecimal, positionOf, START } from './types.js';
 
 type EventRow = {
   event_id: string;
@@ -47,7 +47,6 @@ const isoOf = (t: string) => `${t.slice(0, 10)}T${t.slice(11, 19)}.${t.slice(20,
 /** Orders rows by (transaction_id, global_position), both decimal text: by length, then by digits. */
 const inCommitOrder = (a: EventRow, b: EventRow): number =>
   compareDecimal(a.transaction_id, b.transaction_id) || compareDecimal(a.global_position, b.global_position);
-const compareDecimal = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 // text casts keep xid8/bigint exact in JavaScript; ORDER BY must name the table's columns, not these
 const columns = (data: string, none = false) =>

@@ -56,7 +56,16 @@ export type FollowerOptions<I> = {
   source: FollowerSource<I>;
   /** Where the checkpoint and the effects live. */
   target: { db: Db; schema: string };
-  handle: (items: I[], tx: Tx) => Promise<HandleResult>;
+  /**
+   * Applies a batch in its transaction; `span` is where the checkpoint stood (`from`) and where it moves
+   * to if every item takes effect (`through`).
+   */
+  handle: (items: I[], tx: Tx, span: { from: Position; through: Position }) => Promise<HandleResult>;
+  /**
+   * Call `handle` also when the checkpoint moves past nothing it reads (an empty batch): a handler that
+   * keeps positions of its own moves them with the follower's.
+   */
+  handleEmpty?: boolean;
   policy?: FollowerPolicy<I>;
   batchSize?: number;
   /** Longest sleep between reads when nothing wakes the follower. */
@@ -257,7 +266,10 @@ export class Follower<I> {
         this.o.source.reposition?.(this.#at);
         return 'moved';
       }
-      const result = batch.items.length ? await this.o.handle(batch.items, tx) : undefined;
+      const result =
+        batch.items.length || this.o.handleEmpty
+          ? await this.o.handle(batch.items, tx, { from: at, through: batch.through })
+          : undefined;
       let through = batch.through;
       let applied = batch.items.length;
       if (result) {

@@ -6,5 +6,6 @@ export * from './eventStore.js';
 export * from './follower.js';
 export * from './migrations.js';
 export * from './projection.js';
+export * from './projectionGroup.js';
 export * from './subscription.js';
 export * from './types.js';

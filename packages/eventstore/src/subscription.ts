@@ -3,7 +3,11 @@ import type { EventStore } from './eventStore.js';
 import { Follower, type FollowerSource } from './follower.js';
 import { type EncodedEvent, type LogPage, type Position, positionOf, type RecordedEvent } from './types.js';
 
-export type BatchHandler = (events: RecordedEvent[], tx: Tx) => Promise<void>;
+export type BatchHandler = (
+  events: RecordedEvent[],
+  tx: Tx,
+  span: { from: Position; through: Position },
+) => Promise<void>;
 
 export type SubscriptionOptions = {
   name: string;
@@ -12,6 +16,8 @@ export type SubscriptionOptions = {
   /** Where its checkpoint and effects live (the source's database, possibly another schema). */
   target: { db: Db; schema: string };
   handle: BatchHandler;
+  /** Call `handle` for an empty batch too (see FollowerOptions.handleEmpty). */
+  handleEmpty?: boolean;
   /** Only these event types are read (and counted as lag); all when absent. */
   types?: readonly string[];
   /** Of those, the types read without their data (the handler reads it in place, by event id). */
@@ -69,10 +75,11 @@ export class Subscription extends Follower<RecordedEvent> {
       name: options.name,
       source: logSource(options.source, options.types, options.withoutData),
       target: options.target,
-      handle: async (events, tx) => {
-        await options.handle(events, tx);
+      handle: async (events, tx, span) => {
+        await options.handle(events, tx, span);
         return undefined;
       },
+      ...(options.handleEmpty ? { handleEmpty: true } : {}),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       ...(options.gatherMs !== undefined ? { gatherMs: options.gatherMs } : {}),

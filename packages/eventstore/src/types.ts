@@ -53,6 +53,14 @@ export type LogPage<E> = {
   held: boolean;
 };
 
+/** Orders decimal texts (xid8, bigint) as the numbers they are: by length, then by digits. */
+export const compareDecimal = (a: string, b: string): number =>
+  a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+/** Orders positions in commit order: negative when `a` comes first. */
+export const comparePositions = (a: Position, b: Position): number =>
+  compareDecimal(a.transactionId, b.transactionId) || compareDecimal(a.globalPosition, b.globalPosition);
+
 export const positionOf = (e: Pick<RecordedEvent, 'transactionId' | 'globalPosition'>): Position => ({
   transactionId: e.transactionId,
   globalPosition: e.globalPosition,

@@ -171,7 +171,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     hosted.push({
       module,
       ctx,
-      projections: [],
       consumers: [],
       workers: [],
       deadLetters: new DeadLetters(store),

@@ -2,7 +2,7 @@
  * Hosting: the services running in one app, and starting, rebuilding and stopping their relays,
  * projections, consumers and workers (the app builds them; health, metrics and admin read them).
  */
-import { ProjectionRunner } from '@casework/eventstore';
+import { ProjectionGroup } from '@casework/eventstore';
 import type { Consumer, DeadLetters, Relay } from '@casework/messaging';
 import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
 
@@ -11,7 +11,8 @@ export type HostedService = {
   module: ServiceModule;
   ctx: ServiceContext;
   relay?: Relay;
-  projections: ProjectionRunner[];
+  /** Its read models, fed by one reader of its log (set when its workers start). */
+  projections?: ProjectionGroup;
   consumers: { name: string; consumer: Consumer }[];
   workers: Worker[];
   deadLetters: DeadLetters;
@@ -24,10 +25,8 @@ export function startWorkers(hosted: HostedService[]): void {
     h.relay = h.ctx.transport.startRelay(h.ctx.store, h.module.name, published);
   }
   for (const h of hosted) {
-    for (const runner of projectionRunners(h)) {
-      runner.subscription.start();
-      h.projections.push(runner);
-    }
+    h.projections = projectionGroup(h);
+    void h.projections.start();
     for (const spec of h.module.consumers(h.ctx)) {
       h.consumers.push({ name: spec.name, consumer: h.ctx.transport.startConsumer(h.ctx.store, spec) });
     }
@@ -38,34 +37,32 @@ export function startWorkers(hosted: HostedService[]): void {
   }
 }
 
-function projectionRunners(h: HostedService): ProjectionRunner[] {
-  return h.module.projections(h.ctx).map(
-    (p) =>
-      new ProjectionRunner(p, h.ctx.store, undefined, {
-        onError: (e) =>
-          h.ctx.log.warn({ projection: p.name, err: (e as Error).message }, 'projection batch failed'),
-      }),
-  );
+function projectionGroup(h: HostedService): ProjectionGroup {
+  return new ProjectionGroup('projections', h.module.projections(h.ctx), h.ctx.store, undefined, {
+    onError: (e, projection) =>
+      h.ctx.log.warn(
+        { projection: projection ?? 'all', err: (e as Error).message },
+        'projection batch failed',
+      ),
+  });
 }
 
 /**
- * Empties a service's read models (all, or the one named) and replays them from the first event; safe
- * while the service runs, here or in another process, because the rebuild holds the checkpoint row.
- * Returns the events replayed per projection; an unknown name matches nothing.
+ * Empties a service's read models (all, in one pass of the log, or the one named) and replays them from
+ * the first event; safe while the service runs, here or in another process, because the rebuild holds
+ * the checkpoints. Returns the events replayed per projection; an unknown name matches nothing.
  */
 export async function rebuildProjections(h: HostedService, name?: string): Promise<Record<string, number>> {
-  const runners = h.projections.length > 0 ? h.projections : projectionRunners(h);
-  const replayed: Record<string, number> = {};
-  for (const r of runners.filter((r) => name === undefined || r.projection.name === name)) {
-    replayed[r.projection.name] = await r.rebuild();
-  }
-  return replayed;
+  const group = h.projections ?? projectionGroup(h);
+  if (name === undefined) return group.rebuildAll();
+  const replayed = await group.rebuild(name);
+  return replayed === undefined ? {} : { [name]: replayed };
 }
 
 /** Workers and consumers finish their current batch, then projections and relays stop. */
 export async function stopWorkers(hosted: HostedService[]): Promise<void> {
   await Promise.all(hosted.flatMap((h) => h.workers.map((w) => w.stop())));
   await Promise.all(hosted.flatMap((h) => h.consumers.map((c) => c.consumer.stop())));
-  await Promise.all(hosted.flatMap((h) => h.projections.map((p) => p.subscription.stop())));
+  await Promise.all(hosted.map((h) => h.projections?.stop()));
   await Promise.all(hosted.map((h) => h.relay?.stop()));
 }
