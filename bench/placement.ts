@@ -185,7 +185,7 @@ const [insertMs] = await timed(async () => {
   await sql`ANALYZE placement.events`.execute(db);
 });
 console.log(`  ledger events: ${LEDGER_EVENTS} appended in ${(insertMs / 1000).toFixed(1)} s`);
-const [rebuildMs, replayed] = await timed(() => rebuildProjections(hosted, 'placement'));
+const [rebuildMs, replayed] = await timed(() => rebuildProjections(hosted, 'stays'));
 // baseline: the same events read raw, page by page, in commit order
 const [readMs] = await timed(async () => {
   let after = { tx: '0', pos: '0' };
@@ -200,7 +200,7 @@ const [readMs] = await timed(async () => {
     after = page.rows[page.rows.length - 1];
   }
 });
-const perSecond = (replayed.placement! / rebuildMs) * 1000;
+const perSecond = (replayed.stays! / rebuildMs) * 1000;
 report(
   `capacity ledger rebuild (events/s)`,
   perSecond,
@@ -208,7 +208,7 @@ report(
   (LEDGER_EVENTS / readMs) * 1000,
   '>= 20,000 ev/s (raw paging of the same events)',
 );
-console.log(`  rebuilt ${replayed.placement} events in ${(rebuildMs / 1000).toFixed(1)} s`);
+console.log(`  rebuilt ${replayed.stays} events in ${(rebuildMs / 1000).toFixed(1)} s`);
 
 await hello.close();
 await raw.end();

@@ -81,8 +81,23 @@ export async function migrate(db: Db, schema: string, own: Record<string, Migrat
         );
       }
       await installRoutines(conn, schema);
-    } finally {
-      await sql`SELECT pg_advisory_unlock(hashtextextended(${lock}, 0))`.execute(conn);
+    } catch (e) {
+      // a failed unlock (the connection broke) must not hide why the migration failed
+      await unlock(conn, lock).catch(() => false);
+      throw e;
     }
+    // a lock held on another server connection (a pooler in transaction mode) would stay held and make the
+    // next instance wait for ever: said now, on a migration that otherwise succeeded
+    if (!(await unlock(conn, lock)))
+      throw new Error(
+        `migrate of schema ${schema}: the migrate lock was not held on this connection; run migrations over a direct or session-pooled connection`,
+      );
   });
 }
+
+const unlock = async (conn: Db, lock: string) =>
+  (
+    await sql<{
+      unlocked: boolean;
+    }>`SELECT pg_advisory_unlock(hashtextextended(${lock}, 0)) AS unlocked`.execute(conn)
+  ).rows[0]?.unlocked === true;

@@ -12,7 +12,12 @@ import { siteRoutes } from './http/sites.js';
 import { taskRoutes } from './http/tasks.js';
 import { waitingListRoutes } from './http/waitingList.js';
 import { placementMigrations } from './migrations/readModels.js';
-import { placementProjection } from './projections/placement.js';
+import { absencesProjection } from './projections/absences.js';
+import { attendanceProjection } from './projections/attendance.js';
+import { sitesProjection } from './projections/sites.js';
+import { staysProjection } from './projections/stays.js';
+import { tasksProjection } from './projections/tasks.js';
+import { waitingListProjection } from './projections/waitingList.js';
 import { offerExpiryWorker } from './workers/offerExpiry.js';
 
 const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts) => {
@@ -39,7 +44,16 @@ export const placement: ServiceModule = {
   migrations: placementMigrations('placement'),
   events: placementServiceEvents,
   routes,
-  projections: (ctx) => [placementProjection(ctx.store.schema)],
+  // one projection per read model, each with its checkpoint, so a rebuild can target one
+  projections: (ctx) =>
+    [
+      sitesProjection,
+      staysProjection,
+      waitingListProjection,
+      absencesProjection,
+      attendanceProjection,
+      tasksProjection,
+    ].map((projection) => projection(ctx.store.schema)),
   consumers: (ctx) => [intakeConsumer(ctx), eligibilityConsumer(ctx), billingConsumer(ctx)],
   workers: (ctx) => [offerExpiryWorker(ctx)],
 };

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { addDays } from '@casework/contracts';
-import type { RecordedEvent } from '@casework/eventstore';
+import type { RecordedEvent, Tx } from '@casework/eventstore';
 import { testApp } from '@casework/testkit';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import t from 'tap';
 import { placement } from '../src/index.js';
-import { placementProjection } from '../src/projections/placement.js';
 import { occupancyByDay } from '../src/projections/siteQueries.js';
+import { sitesProjection } from '../src/projections/sites.js';
+import { staysProjection } from '../src/projections/stays.js';
 
 const START = '2026-01-01';
 const DAYS = 120;
@@ -136,7 +137,21 @@ t.test(
   async (t) => {
     const h = await testApp(t, [placement]);
     const ctx = h.app.hosted[0]!.ctx;
-    const projection = placementProjection(ctx.store.schema);
+    // the two read models occupancy is counted from: the site's capacity and the stays
+    const models = [sitesProjection(ctx.store.schema), staysProjection(ctx.store.schema)];
+    const projection = {
+      reset: async (tx: Tx) => {
+        for (const m of models) await m.reset(tx);
+      },
+      applyBatch: async (events: RecordedEvent[], tx: Tx) => {
+        for (const m of models) {
+          const mine = events.filter((e) => m.handles.includes(e.type));
+          if (mine.length === 0) continue;
+          if (m.applyBatch) await m.applyBatch(mine, tx);
+          else for (const e of mine) await m.apply(e, tx);
+        }
+      },
+    };
     let clock = Date.parse('2026-06-01T00:00:00Z');
     const record = (e: Event): RecordedEvent => {
       clock += 1000;

@@ -15,7 +15,7 @@ import { decideIn } from '../src/application/decideIn.js';
 import { entryStream } from '../src/application/streams.js';
 import { entryDecider } from '../src/domain/entry.js';
 import { placementMigrations } from '../src/migrations/readModels.js';
-import { placementProjection } from '../src/projections/placement.js';
+import { waitingListProjection } from '../src/projections/waitingList.js';
 
 /**
  * `projections:rebuild` while another instance runs the same projection (DESIGN §5: safe while the
@@ -86,7 +86,7 @@ async function race() {
   const rewind = gate();
   const applied = gate();
   const finish = gate();
-  const base = placementProjection(SCHEMA);
+  const base = waitingListProjection(SCHEMA);
   // the instance running `projections:rebuild`: pauses once the model is emptied
   const rebuilding = new ProjectionRunner(
     {
@@ -106,7 +106,7 @@ async function race() {
       ...base,
       reset: base.reset,
       applyBatch: async (events: RecordedEvent[], tx: Tx) => {
-        await base.applyBatch!(events, tx);
+        for (const e of events) await base.apply!(e, tx);
         if (paused) return;
         paused = true;
         applied.open();

@@ -7,6 +7,7 @@ import { movementsMigration } from './0303_movements.js';
 import { oneLedgerTableMigration } from './0304_one_ledger_table.js';
 import { renewalsRespiteWaitingListHistoryMigration } from './0305_renewals_respite_waiting_list_history.js';
 import { tasksAttendanceHistoryMigration } from './0306_tasks_attendance_history.js';
+import { projectionPerReadModelMigration } from './0307_projection_per_read_model.js';
 
 /**
  * Placement's tables beside its event store. Effective-dated rows carry both times (DESIGN §5): when
@@ -22,4 +23,5 @@ export const placementMigrations = (schema: string): Record<string, Migration> =
   '0304_one_ledger_table': oneLedgerTableMigration(schema),
   '0305_renewals_respite_waiting_list_history': renewalsRespiteWaitingListHistoryMigration(schema),
   '0306_tasks_attendance_history': tasksAttendanceHistoryMigration(schema),
+  '0307_projection_per_read_model': projectionPerReadModelMigration(schema),
 });

@@ -1,18 +1,10 @@
-import type { Tx } from '@casework/eventstore';
+import type { Projection, RecordedEvent, Tx } from '@casework/eventstore';
 import { type RawBuilder, sql } from 'kysely';
 import type { PlacementEvent } from '../domain/clientPlacements.js';
+import { type Recorded, recorded } from './recorded.js';
 
-type Stayed = Extract<PlacementEvent, { type: 'Admitted' | 'Transferred' | 'TermRenewed' | 'Discharged' }> & {
-  eventId: string;
-  recordedAt: string;
-};
-
-export const LEDGER_EVENTS: ReadonlySet<string> = new Set([
-  'Admitted',
-  'Transferred',
-  'TermRenewed',
-  'Discharged',
-]);
+type StayEvent = Extract<PlacementEvent, { type: 'Admitted' | 'Transferred' | 'TermRenewed' | 'Discharged' }>;
+type Stayed = Recorded<StayEvent>;
 
 type Open = {
   placement_id: string;
@@ -185,3 +177,22 @@ export async function applyLedger(schema: string, events: readonly Stayed[], tx:
       transferred_to: 'uuid',
     }).execute(tx);
 }
+
+/**
+ * The stays: a row per version of each placement's stay (the capacity ledger), the current rows being
+ * the placements' records. Occupancy on any date is a count, as of any time we knew it.
+ */
+export const staysProjection = (schema: string): Projection => ({
+  name: 'stays',
+  handles: ['Admitted', 'Transferred', 'TermRenewed', 'Discharged'],
+  async applyBatch(batch: RecordedEvent[], tx) {
+    await applyLedger(
+      schema,
+      batch.map((e) => recorded<StayEvent>(e)),
+      tx,
+    );
+  },
+  async reset(tx) {
+    await sql`TRUNCATE ${sql.id(schema, 'stays')}`.execute(tx);
+  },
+});
