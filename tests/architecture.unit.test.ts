@@ -53,8 +53,13 @@ for (const pkg of [...dirs('packages'), ...dirs('services'), ...dirs('apps')]) {
  * what an applied migration meant; no relative import crosses into another package or service.
  */
 const LAYERS = 'application|projections|http|consumers|workers|migrations|views|documents';
-const IO =
-  '^(kysely|pg|fastify|@fastify/|@nats-io/|@electric-sql/|pdfkit|node:(fs|net|http|https|child_process|worker_threads))';
+/** Libraries that do I/O, by name or as resolved under node_modules, and node's I/O modules. */
+const IO = [
+  '(^|/node_modules/)(kysely|pg|fastify|@fastify/[^/]+|@nats-io/[^/]+|@electric-sql/[^/]+|pdfkit)(/|$)',
+  '^(node:)?(fs|net|http|https|child_process|worker_threads)(/|$)',
+];
+/** The query builder: SQL lives in the read models' query modules, not in routes. */
+const SQL = '(^|/node_modules/)kysely(/|$)';
 const OTHER_PACKAGES =
   '^@casework/(eventstore|messaging|service-kit|client-directory|host|platform|testkit|intake|eligibility|placement|billing)';
 const layerRules = [
@@ -69,13 +74,19 @@ const layerRules = [
     name: 'domain-does-no-io',
     severity: 'error',
     from: { path: '^services/[^/]+/src/domain/' },
-    to: { path: [IO, OTHER_PACKAGES] },
+    to: { path: [...IO, OTHER_PACKAGES] },
   },
   {
     name: 'projections-import-no-application',
     severity: 'error',
     from: { path: '^services/[^/]+/src/projections/' },
     to: { path: '^services/[^/]+/src/(application|http|consumers|workers)/' },
+  },
+  {
+    name: 'routes-query-through-read-models',
+    severity: 'error',
+    from: { path: '^services/[^/]+/src/http/' },
+    to: { path: SQL },
   },
   {
     name: 'migrations-import-no-domain',
@@ -99,7 +110,8 @@ async function violationsIn(paths: string[], baseDir = root) {
       baseDir,
       validate: true,
       tsPreCompilationDeps: true,
-      exclude: { path: '(node_modules|/dist/|/test/|\\.test\\.ts$)' },
+      // npm modules stay in the graph (unfollowed) so rules can name them; our builds and tests do not
+      exclude: { path: '^(apps|packages|services)/[^/]+/(dist|test)/|\\.test\\.ts$' },
       doNotFollow: { path: 'node_modules' },
       ruleSet: { forbidden: layerRules as never },
     },
@@ -120,6 +132,11 @@ t.test('the layer rules hold over the import graph', async (t) => {
     'relative imports written with .js are read as the .ts files they name',
   );
   t.ok(modules.length > 300, `the graph holds every source file (${modules.length})`);
+  const queries = modules.find((m) => m.source === 'services/billing/src/projections/siteQueries.ts');
+  t.ok(
+    queries?.dependencies.some((d) => /\/node_modules\/kysely\//.test(d.resolved)),
+    'imports of npm packages are in the graph, as resolved, for the rules that name them',
+  );
   t.same(violations, [], 'no import breaks a layer rule');
 });
 
@@ -137,7 +154,12 @@ t.test('the rules catch what they forbid', async (t) => {
     'services/demo/src/domain/c.ts',
     "import { sql } from 'kysely';\nimport { x } from '../application/x.js';\nexport const c = [sql, x];\n",
   );
+  write(
+    'services/demo/src/domain/d.ts',
+    "import { readFileSync } from 'node:fs';\nexport const d = readFileSync;\n",
+  );
   write('services/demo/src/application/x.ts', 'export const x = 1;\n');
+  write('services/demo/src/http/r.ts', "import { sql } from 'kysely';\nexport const r = sql;\n");
   write(
     'services/demo/src/projections/p.ts',
     "import { x } from '../application/x.js';\nexport const p = x;\n",
@@ -151,18 +173,23 @@ t.test('the rules catch what they forbid', async (t) => {
     "import { x } from '../../demo/src/application/x.js';\nexport const o = x;\n",
   );
   const { violations } = await violationsIn(['services'], dir);
-  for (const rule of [
-    'no-circular',
-    'domain-imports-no-other-layer',
-    'domain-does-no-io',
-    'projections-import-no-application',
-    'migrations-import-no-domain',
-    'no-relative-import-across-packages',
+  for (const [rule, from] of [
+    ['no-circular', 'domain/a.ts'],
+    ['domain-imports-no-other-layer', 'domain/c.ts'],
+    ['domain-does-no-io', 'domain/c.ts'],
+    ['domain-does-no-io', 'domain/d.ts'],
+    ['projections-import-no-application', 'projections/p.ts'],
+    ['routes-query-through-read-models', 'http/r.ts'],
+    ['migrations-import-no-domain', 'migrations/m.ts'],
   ])
     t.ok(
-      violations.some((v) => v.startsWith(`${rule}:`)),
-      `${rule} is caught`,
+      violations.some((v) => v.startsWith(`${rule}: services/demo/src/${from} -> `)),
+      `${rule} is caught in ${from}`,
     );
+  t.ok(
+    violations.some((v) => v.startsWith('no-relative-import-across-packages: services/other/src/o.ts -> ')),
+    'no-relative-import-across-packages is caught',
+  );
 });
 
 /** The HTTP problem builders of service-kit: an answer's status is the HTTP layer's to choose. */

@@ -17,12 +17,14 @@ export async function loadAggregate<S, C, E extends DomainEvent>(
   executor?: Executor,
 ): Promise<{ state: S; version: number }> {
   const { version, events } = await ctx.store.readStream(streamId, executor ? { executor } : undefined);
-  const state = events.reduce(
-    (s, e: RecordedEvent) => decider.evolve(s, { type: e.type, data: e.data } as E),
-    decider.initialState,
-  );
-  return { state, version };
+  return { state: foldEvents(decider, events), version };
 }
+
+/** A stream's state, folded from events this service wrote with the decider that reads them. */
+export const foldEvents = <S, E extends DomainEvent>(
+  decider: Pick<Decider<S, never, E>, 'evolve' | 'initialState'>,
+  events: readonly Pick<RecordedEvent, 'type' | 'data'>[],
+): S => events.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), decider.initialState);
 
 /** The version named by `If-Match` (`"3"` or `W/"3"`), if the client sent one. */
 export function ifMatch(request: FastifyRequest): number | undefined {

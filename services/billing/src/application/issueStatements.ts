@@ -12,7 +12,7 @@ import {
 } from '@casework/contracts';
 import type { RecordedEvent, Tx } from '@casework/eventstore';
 import { billingParameters, serviceType } from '@casework/reference-data';
-import { appendOf, type Cause, inTransaction, type ServiceContext } from '@casework/service-kit';
+import { appendOf, type Cause, foldEvents, inTransaction, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { paymentReferenceFor } from '../bank/paymentReference.js';
 import { type Account, accountDecider, adjustmentsAtMost } from '../domain/account.js';
@@ -24,7 +24,7 @@ import { type Period, type PeriodEvent, periodDecider } from '../domain/period.j
 import { costFor, type SiteCostEvent, type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
 import { assessStatement, type SiteCostChange } from '../domain/statementAssessment.js';
 import { type LoadedAccount, loadAccounts, snapshotAccountsDue } from './accountState.js';
-import { definitions, fold, periodStream, siteCostStream } from './events.js';
+import { definitions, periodStream, siteCostStream } from './events.js';
 import { Tariffs } from './tariffs.js';
 
 /** Clients per transaction: one read of their inputs and accounts, one append of their statements. */
@@ -50,7 +50,7 @@ export function assertMonthEnded(month: Month, today: LocalDate) {
 
 /** A closed month is stated no more: what is learned of it later comes as adjustments. */
 export function assertOpen(month: Month, periodEvents: readonly RecordedEvent[]) {
-  if (fold<Period, PeriodEvent>(periodDecider, periodEvents).closedOn)
+  if (foldEvents<Period, PeriodEvent>(periodDecider, periodEvents).closedOn)
     throw conflictWith(
       'PERIOD_CLOSED',
       `${month} is closed: late charges come as adjustments on the next statement`,
@@ -85,7 +85,8 @@ export async function issueStatements(
   const closed = new Set(
     lookback.filter(
       (m) =>
-        fold<Period, PeriodEvent>(periodDecider, periods.get(periodStream(municipality, m))!.events).closedOn,
+        foldEvents<Period, PeriodEvent>(periodDecider, periods.get(periodStream(municipality, m))!.events)
+          .closedOn,
     ),
   );
   assertOpen(month, periods.get(periodStream(municipality, month))!.events);
@@ -262,7 +263,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
   const costStreams = await ctx.store.readStreams(sites.map(siteCostStream), tx);
   for (const id of sites) {
     const stream = costStreams.get(siteCostStream(id))!;
-    c.siteCosts.set(id, fold<SiteCosts, SiteCostEvent>(siteCostDecider, stream.events));
+    c.siteCosts.set(id, foldEvents<SiteCosts, SiteCostEvent>(siteCostDecider, stream.events));
     c.siteCostVersions.set(id, stream.version);
     c.siteCostChanges.set(
       id,
@@ -277,7 +278,7 @@ async function issueChunk(ctx: ServiceContext, tx: Tx, c: Chunk) {
   const { version: periodVersion, events: periodEvents } = await ctx.store.readStream(periodId, {
     executor: tx,
   });
-  const period = fold<Period, PeriodEvent>(periodDecider, periodEvents);
+  const period = foldEvents<Period, PeriodEvent>(periodDecider, periodEvents);
 
   const yyyymm = c.month.replace('-', '');
   const dueOn = dueDate(c.month, c.today, c.dueDay);

@@ -8,8 +8,8 @@ import {
   type StatementRunRecord,
 } from '@casework/contracts';
 import { isTransient } from '@casework/eventstore';
-import type { Cause, ServiceContext } from '@casework/service-kit';
-import { type RawBuilder, sql } from 'kysely';
+import { type Cause, inJurisdiction, type Jurisdiction, type ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import { periodStream } from './events.js';
 import { assertMonthEnded, assertOpen, issueStatements, type RunSummary } from './issueStatements.js';
@@ -68,13 +68,12 @@ export async function requestRun(
 export async function runRecord(
   ctx: ServiceContext,
   runId: string,
-  inScope: RawBuilder<unknown>,
+  jurisdiction: Jurisdiction,
 ): Promise<z.infer<typeof StatementRunRecord> | undefined> {
   const { rows } =
     await sql<StatementRunRow>`SELECT run_id::text, municipality, month, requested_on::text, cause, status,
-      attempts, clients, done, result, problem FROM ${runs(ctx)} WHERE run_id = ${runId}::uuid AND ${inScope}`.execute(
-      ctx.store.db,
-    );
+      attempts, clients, done, result, problem FROM ${runs(ctx)} WHERE run_id = ${runId}::uuid
+      AND ${inJurisdiction(jurisdiction, sql.ref('municipality'))}`.execute(ctx.store.db);
   const r = rows[0];
   if (!r) return undefined;
   return {

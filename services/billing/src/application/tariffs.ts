@@ -1,7 +1,7 @@
 import { type LocalDate, ServiceTypeCode, type TariffBody, tariffIdOf } from '@casework/contracts';
 import type { Executor } from '@casework/eventstore';
 import { defaultTariffs, serviceType } from '@casework/reference-data';
-import { type Cause, execute, type ServiceContext } from '@casework/service-kit';
+import { type Cause, execute, foldEvents, type ServiceContext } from '@casework/service-kit';
 import type { AppliedTariff } from '../domain/assessMonth.js';
 import {
   type Tariff,
@@ -10,7 +10,7 @@ import {
   tariffDecider,
   tariffInForce,
 } from '../domain/tariff.js';
-import { definitions, fold, tariffStream } from './events.js';
+import { definitions, tariffStream } from './events.js';
 
 /** Tariffs read straight from their streams (a handful per service type), for one unit of work. */
 export class Tariffs {
@@ -29,7 +29,10 @@ export class Tariffs {
     if (ids.length === 0) return;
     const read = await this.ctx.store.readStreams(ids.map(tariffStream), this.executor);
     for (const id of ids)
-      this.#loaded.set(id, fold<Tariff, TariffEvent>(tariffDecider, read.get(tariffStream(id))!.events));
+      this.#loaded.set(
+        id,
+        foldEvents<Tariff, TariffEvent>(tariffDecider, read.get(tariffStream(id))!.events),
+      );
   }
 
   /** The municipality's own version in force on the date, else the national one (prepared first). */

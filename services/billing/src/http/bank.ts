@@ -7,7 +7,6 @@ import {
   BankStatementUpload,
   commandProblems,
   eur,
-  type MunicipalityCode,
   PaymentRecord,
   Problem,
   sofiaDate,
@@ -19,21 +18,18 @@ import {
   decodeCursor,
   jurisdictionOf,
   notFound,
-  pageOf,
   principalOf,
   type ServiceContext,
 } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { assignBankLine, importBankStatement } from '../application/bankImport.js';
+import { bankLineOf, openBankLines } from '../projections/bankLineQueries.js';
 import { statementAccount } from './payments.js';
 
 const OFFICERS = ['billing_officer'] as const;
 
 /** Bank statement files in, their lines matched to statements by payment reference, the rest assigned by hand. */
 export const bankRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  const s = (table: string) => sql.id(ctx.store.schema, table);
-
   app.post(
     '/v1/billing/bank-statements',
     {
@@ -84,31 +80,11 @@ export const bankRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
     async (request) => {
       const q = request.query;
       assertMayAsk(jurisdictionOf(principalOf(request)), { municipality: q.municipality });
-      const after = decodeCursor(q.cursor, 2);
-      const { rows } = await sql<{
-        line_id: string;
-        booked_on: string;
-        amount: string;
-        currency: 'EUR' | 'BGN';
-        refs: string[];
-        outcome: 'unmatched' | 'ambiguous';
-      }>`SELECT line_id, booked_on::text, amount::text, currency, refs, outcome FROM ${s('bank_lines')}
-        WHERE municipality = ${q.municipality} AND payment_id IS NULL AND outcome IN ('unmatched', 'ambiguous')
-          ${after ? sql`AND (booked_on, line_id) > (${String(after[0])}::date, ${String(after[1])})` : sql``}
-        ORDER BY booked_on, line_id LIMIT ${q.limit + 1}`.execute(ctx.store.db);
-      const page = pageOf(rows, q.limit, (r) => [r.booked_on, r.line_id]);
-      return {
-        ...page,
-        items: page.items.map((r) => ({
-          lineId: r.line_id,
-          bookedOn: r.booked_on,
-          amount: { amountMinor: Number(r.amount), currency: r.currency },
-          references: r.refs,
-          outcome: r.outcome,
-          statementId: null,
-          paymentId: null,
-        })),
-      };
+      return openBankLines(ctx, {
+        municipality: q.municipality,
+        after: decodeCursor(q.cursor, 2),
+        limit: q.limit,
+      });
     },
   );
 
@@ -126,10 +102,7 @@ export const bankRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       },
     },
     async (request, reply) => {
-      const { rows } = await sql<{ municipality: MunicipalityCode; sha256: string }>`
-        SELECT l.municipality, i.sha256 FROM ${s('bank_lines')} l JOIN ${s('bank_imports')} i USING (import_id)
-        WHERE l.line_id = ${request.params.lineId}`.execute(ctx.store.db);
-      const line = rows[0];
+      const line = await bankLineOf(ctx, request.params.lineId);
       if (!line || !covers(jurisdictionOf(principalOf(request)), line.municipality))
         throw notFound('the bank line');
       const account = await statementAccount(ctx, request, request.body.statementId);

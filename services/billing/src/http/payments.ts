@@ -3,7 +3,6 @@ import {
   AccountRecord,
   commandProblems,
   eur,
-  type MunicipalityCode,
   PaymentPage,
   PaymentParams,
   PaymentRecord,
@@ -18,7 +17,6 @@ import {
   causeOf,
   covers,
   decodeCursor,
-  inJurisdiction,
   inTransaction,
   jurisdictionOf,
   notFound,
@@ -28,12 +26,12 @@ import {
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import type { z } from 'zod';
 import { loadAccounts } from '../application/accountState.js';
 import { recordPayment, reversePayment } from '../application/payments.js';
 import { mergesAmong } from '../projections/mergeQueries.js';
-import { paymentsOf } from '../projections/paymentQueries.js';
+import { paymentAccountOf, paymentsOf } from '../projections/paymentQueries.js';
+import { statementAccountOf } from '../projections/statementQueries.js';
 import { assertClientNamed } from './clientReaders.js';
 
 const OFFICERS = ['billing_officer'] as const;
@@ -41,13 +39,10 @@ const READERS = ['billing_officer', 'case_manager', 'supervisor'] as const;
 
 /** A statement's account, or 404 when it is not in the caller's jurisdiction. */
 export async function statementAccount(ctx: ServiceContext, request: FastifyRequest, statementId: string) {
-  const { rows } = await sql<{ client_id: string; municipality: MunicipalityCode }>`
-    SELECT client_id::text, municipality FROM ${sql.id(ctx.store.schema, 'statements')}
-    WHERE statement_id = ${statementId}::uuid`.execute(ctx.store.db);
-  const row = rows[0];
-  if (!row || !covers(jurisdictionOf(principalOf(request)), row.municipality))
+  const account = await statementAccountOf(ctx, statementId);
+  if (!account || !covers(jurisdictionOf(principalOf(request)), account.municipality))
     throw notFound('the statement');
-  return { clientId: row.client_id, municipality: row.municipality };
+  return account;
 }
 
 /** Payments against statements, their reversals, and a client's account with a municipality. */
@@ -104,17 +99,14 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     },
     async (request) => {
       const { paymentId } = request.params;
-      const { rows } = await sql<{ client_id: string; municipality: MunicipalityCode }>`
-        SELECT client_id::text, municipality FROM ${sql.id(ctx.store.schema, 'payments')}
-        WHERE payment_id = ${paymentId}::uuid`.execute(ctx.store.db);
-      const row = rows[0];
-      if (!row || !covers(jurisdictionOf(principalOf(request)), row.municipality))
+      const account = await paymentAccountOf(ctx, paymentId);
+      if (!account || !covers(jurisdictionOf(principalOf(request)), account.municipality))
         throw notFound('the payment');
       const state = await reversePayment(
         ctx,
-        { clientId: row.client_id, municipality: row.municipality },
+        account,
         { paymentId, ...request.body },
-        causeOf(request, row.municipality),
+        causeOf(request, account.municipality),
       );
       const before = await record(paymentId);
       const payment = state.payments[paymentId]!;
@@ -146,7 +138,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       const page = await paymentsOf(
         ctx,
         {
-          jurisdiction: inJurisdiction(j, sql.ref('municipality')),
+          jurisdiction: j,
           ...(q.municipality ? { municipality: q.municipality } : {}),
           ...(q.clientId ? { clientId: q.clientId } : {}),
           ...(q.statementId ? { statementId: q.statementId } : {}),

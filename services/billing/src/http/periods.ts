@@ -12,18 +12,17 @@ import {
 import {
   assertMayAsk,
   causeOf,
-  inJurisdiction,
   jurisdictionOf,
   notFound,
   principalOf,
   type ServiceContext,
 } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { closePeriod } from '../application/closePeriod.js';
 import { issueStatements } from '../application/issueStatements.js';
 import { requestRun, runRecord } from '../application/statementRuns.js';
+import { periodOf, totalDueOf } from '../projections/statementQueries.js';
 
 const OFFICERS = ['billing_officer'] as const;
 
@@ -58,7 +57,7 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       if (!/(^|[,\s])respond-async([,;\s]|$)/i.test(request.headers.prefer ?? ''))
         return issueStatements(ctx, run);
       const runId = await requestRun(ctx, run);
-      const record = await runRecord(ctx, runId, inJurisdiction(j, sql.ref('municipality')));
+      const record = await runRecord(ctx, runId, j);
       return reply
         .code(202)
         .header('location', `/v1/billing/runs/${runId}`)
@@ -81,7 +80,7 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     },
     async (request) => {
       const j = jurisdictionOf(principalOf(request));
-      const record = await runRecord(ctx, request.params.runId, inJurisdiction(j, sql.ref('municipality')));
+      const record = await runRecord(ctx, request.params.runId, j);
       if (!record) throw notFound('the run');
       return record;
     },
@@ -112,17 +111,13 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
   );
 
   const periodRecord = async (municipality: string, month: string, statements: number, closedOn?: string) => {
-    const { rows } = await sql<{ due: string }>`SELECT coalesce(sum(total_due), 0)::text AS due
-      FROM ${sql.id(ctx.store.schema, 'statements')} WHERE municipality = ${municipality} AND month = ${month}`.execute(
-      ctx.store.db,
-    );
     return PeriodRecord.parse({
       municipality,
       month,
       statements,
       status: closedOn ? 'closed' : 'open',
       ...(closedOn ? { closedOn } : {}),
-      totalDue: eur(Number(rows[0]?.due ?? 0)),
+      totalDue: eur(await totalDueOf(ctx, municipality, month)),
     });
   };
 
@@ -140,10 +135,8 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
     async (request) => {
       const { municipality, month } = request.params;
       assertMayAsk(jurisdictionOf(principalOf(request)), { municipality });
-      const { rows } = await sql<{ statements: number; closed_on: string | null }>`
-        SELECT statements, closed_on::text FROM ${sql.id(ctx.store.schema, 'periods')}
-        WHERE municipality = ${municipality} AND month = ${month}`.execute(ctx.store.db);
-      return periodRecord(municipality, month, rows[0]?.statements ?? 0, rows[0]?.closed_on ?? undefined);
+      const period = await periodOf(ctx, municipality, month);
+      return periodRecord(municipality, month, period.statements, period.closedOn);
     },
   );
 };

@@ -2,8 +2,6 @@ import {
   breaksRule,
   commandProblems,
   EURO_ADOPTED_ON,
-  type MunicipalityCode,
-  ServiceTypeCode,
   SiteCostBody,
   SiteCostParams,
   SiteCostRecord,
@@ -21,9 +19,9 @@ import {
   type ServiceContext,
 } from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { definitions, siteCostStream } from '../application/events.js';
 import { siteCostDecider } from '../domain/siteCost.js';
+import { siteOf } from '../projections/siteQueries.js';
 
 /** The first month in euro. */
 const EURO_FROM = EURO_ADOPTED_ON.slice(0, 7);
@@ -48,17 +46,10 @@ export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
     },
     async (request, reply) => {
       const { siteId, month } = request.params;
-      const { rows } = await sql<{
-        municipality: MunicipalityCode;
-        service_type: string;
-        funding: string | null;
-      }>`
-        SELECT municipality, service_type, funding FROM ${sql.id(ctx.store.schema, 'sites')}
-        WHERE site_id = ${siteId}::uuid`.execute(ctx.store.db);
-      const site = rows[0] && { ...rows[0], service_type: ServiceTypeCode.parse(rows[0].service_type) };
+      const site = await siteOf(ctx, siteId);
       if (!site || !covers(jurisdictionOf(principalOf(request)), site.municipality))
         throw notFound('the site');
-      const funding = site.funding ?? serviceType(site.service_type).defaultFunding;
+      const funding = site.funding ?? serviceType(site.serviceType).defaultFunding;
       if (request.body.stateShareBasisPoints !== undefined && funding !== 'mixed')
         throw breaksRule(
           'STATE_SHARE_NOT_MIXED',
@@ -79,7 +70,7 @@ export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
           type: 'SetCost',
           siteId,
           municipality: site.municipality,
-          serviceType: site.service_type,
+          serviceType: site.serviceType,
           from: month,
           ...request.body,
         },
@@ -90,7 +81,7 @@ export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
       return {
         siteId,
         municipality: site.municipality,
-        serviceType: site.service_type,
+        serviceType: site.serviceType,
         settings: Object.entries(r.state.from)
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([from, c]) => ({ from, ...c })),

@@ -22,7 +22,6 @@ import {
   covers,
   forbidden,
   ifMatch,
-  inJurisdiction,
   jurisdictionOf,
   loadAggregate,
   notFound,
@@ -31,11 +30,11 @@ import {
 } from '@casework/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import type { z } from 'zod';
 import { tariffStream } from '../application/events.js';
 import { runTariffCommand, Tariffs } from '../application/tariffs.js';
 import { type Tariff, type TariffCommand, type TariffScope, tariffDecider } from '../domain/tariff.js';
+import { listTariffs } from '../projections/tariffQueries.js';
 
 const READERS = [
   'billing_officer',
@@ -125,39 +124,12 @@ export const tariffRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       const q = request.query;
       const j = jurisdictionOf(principalOf(request));
       if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
-      const { rows } = await sql<{
-        tariff_id: string;
-        version: number;
-        service_type: string;
-        municipality: string | null;
-        status: 'draft' | 'published' | 'retired';
-        effective_from: string | null;
-        retired_from: string | null;
-        body: z.infer<typeof DraftTariffBody>;
-      }>`SELECT tariff_id, version, service_type, municipality, status, effective_from::text, retired_from::text, body
-        FROM ${sql.id(ctx.store.schema, 'tariffs')}
-        WHERE (municipality IS NULL OR ${inJurisdiction(j, sql.ref('municipality'))})
-          ${q.serviceType ? sql`AND service_type = ${q.serviceType}` : sql``}
-          ${q.municipality ? sql`AND (municipality IS NULL OR municipality = ${q.municipality})` : sql``}
-        ORDER BY tariff_id, version`.execute(ctx.store.db);
-      const items = new Map<string, z.infer<typeof TariffList>['items'][number]>();
-      for (const r of rows) {
-        const item = items.get(r.tariff_id) ?? {
-          tariffId: r.tariff_id,
-          serviceType: ServiceTypeCode.parse(r.service_type),
-          municipality: r.municipality as MunicipalityCode | null,
-          versions: [],
-        };
-        item.versions.push({
-          version: r.version,
-          status: r.status,
-          ...r.body,
-          ...(r.effective_from ? { effectiveFrom: r.effective_from } : {}),
-          ...(r.retired_from ? { retiredFrom: r.retired_from } : {}),
-        });
-        items.set(r.tariff_id, item);
-      }
-      return { items: [...items.values()] };
+      const items = await listTariffs(ctx, {
+        jurisdiction: j,
+        serviceType: q.serviceType,
+        municipality: q.municipality,
+      });
+      return { items };
     },
   );
 

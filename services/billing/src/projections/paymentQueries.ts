@@ -1,6 +1,7 @@
+import type { MunicipalityCode } from '@casework/contracts';
 import { eur, PaymentRecord } from '@casework/contracts';
-import { pageOf, type ServiceContext } from '@casework/service-kit';
-import { type RawBuilder, sql } from 'kysely';
+import { inJurisdiction, type Jurisdiction, pageOf, type ServiceContext } from '@casework/service-kit';
+import { sql } from 'kysely';
 import { z } from 'zod';
 
 type Row = {
@@ -23,7 +24,8 @@ type Row = {
 export async function paymentsOf(
   ctx: ServiceContext,
   q: {
-    jurisdiction?: RawBuilder<unknown>;
+    /** Only within it (any, when absent: the caller checked). */
+    jurisdiction?: Jurisdiction;
     paymentId?: string;
     municipality?: string;
     clientId?: string;
@@ -33,7 +35,7 @@ export async function paymentsOf(
   limit: number,
 ) {
   const where = [
-    q.jurisdiction,
+    q.jurisdiction && inJurisdiction(q.jurisdiction, sql.ref('municipality')),
     q.paymentId ? sql`payment_id = ${q.paymentId}::uuid` : undefined,
     q.municipality ? sql`municipality = ${q.municipality}` : undefined,
     q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
@@ -65,4 +67,16 @@ export async function paymentsOf(
       }),
     ),
   };
+}
+
+/** Whose account a payment is on (any jurisdiction: the caller checks). */
+export async function paymentAccountOf(
+  ctx: ServiceContext,
+  paymentId: string,
+): Promise<{ clientId: string; municipality: MunicipalityCode } | undefined> {
+  const { rows } = await sql<{ client_id: string; municipality: MunicipalityCode }>`
+    SELECT client_id::text, municipality FROM ${sql.id(ctx.store.schema, 'payments')}
+    WHERE payment_id = ${paymentId}::uuid`.execute(ctx.store.db);
+  const row = rows[0];
+  return row && { clientId: row.client_id, municipality: row.municipality };
 }

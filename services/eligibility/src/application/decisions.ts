@@ -1,4 +1,4 @@
-import type { LocalDate, Outcome } from '@casework/contracts';
+import type { LocalDate, MunicipalityCode, Outcome } from '@casework/contracts';
 import { eligibilityParameters } from '@casework/reference-data';
 import { type Cause, execute, loadAggregate, type ServiceContext } from '@casework/service-kit';
 import { eligibilityDecider } from '../domain/clientEligibility.js';
@@ -36,7 +36,12 @@ export const override = (
 export const lodgeAppeal = (
   ctx: ServiceContext,
   clientId: string,
-  input: { determinationId: string; municipality: string; notifiedOn: LocalDate; lodgedOn: LocalDate },
+  input: {
+    determinationId: string;
+    municipality: MunicipalityCode;
+    notifiedOn: LocalDate;
+    lodgedOn: LocalDate;
+  },
   cause: Cause,
 ) =>
   run(
@@ -49,7 +54,7 @@ export const lodgeAppeal = (
       notifiedOn: input.notifiedOn,
       lodgedOn: input.lodgedOn,
       // the deadline in force when the refusal was notified
-      deadlineDays: eligibilityParameters(input.municipality as never, input.notifiedOn).appealDeadlineDays,
+      deadlineDays: eligibilityParameters(input.municipality, input.notifiedOn).appealDeadlineDays,
     },
     cause,
   );

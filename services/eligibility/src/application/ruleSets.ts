@@ -7,18 +7,19 @@ import {
 } from '@casework/contracts';
 import type { Executor } from '@casework/eventstore';
 import { defaultRuleSets } from '@casework/reference-data';
-import { byName, type Cause, execute, type ServiceContext } from '@casework/service-kit';
+import { byName, type Cause, execute, foldEvents, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
-import { type RuleSet, ruleSetDecider, type Version, versionInForce } from '../domain/ruleSet.js';
+import {
+  type RuleSet,
+  type RuleSetCommand,
+  ruleSetDecider,
+  type Scope,
+  type Version,
+  versionInForce,
+} from '../domain/ruleSet.js';
 
 export const definitions = byName(eligibilityEvents);
 export const ruleSetStream = (ruleSetId: string) => `ruleset-${ruleSetId}`;
-
-const fold = (events: { type: string; data: unknown }[]): RuleSet =>
-  events.reduce(
-    (s, e) => ruleSetDecider.evolve(s, { type: e.type, data: e.data } as never),
-    ruleSetDecider.initialState,
-  );
 
 /** A rule-set version with the id it is known by. */
 export type AppliedRules = Version & { ruleSetId: string };
@@ -43,7 +44,8 @@ export class RuleSets {
     if (this.executor && this.#loaded.size === 0)
       await sql`SELECT pg_current_xact_id()`.execute(this.executor);
     const read = await this.ctx.store.readStreams(missing.map(ruleSetStream), this.executor);
-    for (const id of missing) this.#loaded.set(id, fold(read.get(ruleSetStream(id))!.events));
+    for (const id of missing)
+      this.#loaded.set(id, foldEvents(ruleSetDecider, read.get(ruleSetStream(id))!.events));
   }
 
   async get(ruleSetId: string): Promise<RuleSet> {
@@ -104,17 +106,18 @@ export type RuleSetCommandInput =
 
 export async function runRuleSetCommand(
   ctx: ServiceContext,
-  scope: { ruleSetId: string; serviceType: string; municipality: string | null },
+  scope: Scope,
   input: RuleSetCommandInput,
   cause: Cause,
   expectedVersion?: number,
 ) {
+  const command: RuleSetCommand = input.type === 'Draft' ? { ...input, ...scope } : input;
   return execute(ctx, {
     streamId: ruleSetStream(scope.ruleSetId),
     streamType: 'rule-set',
     decider: ruleSetDecider,
     definitions,
-    command: (input.type === 'Draft' ? { ...input, ...scope } : input) as never,
+    command,
     cause,
     expectedVersion,
   });

@@ -198,7 +198,7 @@ function evaluateSimple(c: SimpleCriterion, f: KnownFacts, q: Question): Result 
           used,
         );
       const rec = latest.recommendedServiceType;
-      if (c.recommends && (!rec || !c.recommends.includes(rec as never)))
+      if (c.recommends && (!rec || !c.recommends.includes(rec)))
         return notMet(
           c.kind,
           `the needs assessment of ${latest.assessedOn} recommends ${rec ?? 'no service'}, not ${c.recommends.join(' or ')}`,

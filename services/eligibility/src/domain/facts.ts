@@ -1,4 +1,4 @@
-import { byCodePoint, type LocalDate, type Money } from '@casework/contracts';
+import { byCodePoint, type LocalDate, type Money, type ServiceTypeCode } from '@casework/contracts';
 
 /**
  * The fields of a fact event that eligibility decides on. Each fact row keeps them beside the whole
@@ -59,7 +59,7 @@ export type Disability = Traced<Dated & { degreePercent: number; outsideAssistan
 export type Ownership = Traced<Dated & { ownsDwelling: boolean }>;
 export type Residence = Traced<{ kind: 'permanent' | 'current'; municipality: string; validFrom: LocalDate }>;
 export type Member = Traced<{ memberId: string; from: LocalDate; leftOn?: LocalDate; leftEventId?: string }>;
-export type Assessment = Traced<{ assessedOn: LocalDate; recommendedServiceType?: string }>;
+export type Assessment = Traced<{ assessedOn: LocalDate; recommendedServiceType?: ServiceTypeCode }>;
 export type Referral = Traced<{ applicationId: string; serviceType: string; issuedOn: LocalDate }>;
 /** A stay from placement's events; `eventId` is the event it rests on (its end, once it ended). */
 export type Placement = Traced<{ placementId: string; serviceType: string; from: LocalDate; to?: LocalDate }>;
@@ -156,7 +156,9 @@ export function knownFacts(rows: readonly FactRow[], knownAt?: string): KnownFac
         facts.assessments.push({
           eventId,
           assessedOn: d.assessedOn as LocalDate,
-          ...(d.recommendedServiceType ? { recommendedServiceType: d.recommendedServiceType as string } : {}),
+          ...(d.recommendedServiceType
+            ? { recommendedServiceType: d.recommendedServiceType as ServiceTypeCode }
+            : {}),
         });
         break;
       case 'ReferralRecorded':

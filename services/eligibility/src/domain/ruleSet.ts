@@ -26,7 +26,8 @@ export type Version = {
 };
 
 type Drafted = EventOf<typeof RuleSetDrafted>['data'];
-type Scope = Pick<Drafted, 'ruleSetId' | 'serviceType' | 'municipality'>;
+/** Which rule set: its id, service type and municipality (null for the national one). */
+export type Scope = Pick<Drafted, 'ruleSetId' | 'serviceType' | 'municipality'>;
 type Body = Pick<Drafted, 'criteria' | 'validityMonths'>;
 
 export type RuleSet = Partial<Scope> & { versions: Version[] };

@@ -22,21 +22,19 @@ import {
   causeOf,
   decodeCursor,
   ifMatch,
-  inJurisdiction,
   jurisdictionOf,
   logAccess,
-  pageOf,
   principalOf,
   type ServiceContext,
   shown,
 } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import type { z } from 'zod';
 import { loadEligibility, lodgeAppeal, override, resolveAppeal } from '../application/decisions.js';
 import { determineAll } from '../application/determine.js';
 import { outcomeOn } from '../domain/clientEligibility.js';
+import { listDeterminations, listReevaluationJobs } from '../projections/determinationQueries.js';
 import { namingOnlyVisibleDeterminations, type SeenService, visible } from './visible.js';
 
 /** Only the owning municipality's staff (and national integrators) see determinations. */
@@ -107,7 +105,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
                   trigger: { kind: 'request' },
                 },
               ],
-              causeOf(request, municipality as never),
+              causeOf(request, municipality),
             ),
           );
           reply.status(201);
@@ -134,55 +132,22 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
       const q = request.query;
       const j = jurisdiction(request);
       if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
-      const after = decodeCursor(q.cursor, 2);
-      const where = [
-        inJurisdiction(j, sql.ref('municipality')),
-        q.clientId ? sql`client_id = ${q.clientId}::uuid` : undefined,
-        q.serviceType ? sql`service_type = ${q.serviceType}` : undefined,
-        q.outcome ? sql`effective_outcome = ${q.outcome}` : undefined,
-        q.municipality ? sql`municipality = ${q.municipality}` : undefined,
-        after ? sql`(client_id, service_type) > (${after[0]}::uuid, ${after[1]})` : undefined,
-      ].filter((w) => w !== undefined);
-      const { rows } = await sql<{
-        client_id: string;
-        service_type: string;
-        determination_id: string;
-        municipality: string;
-        as_of: string;
-        outcome: string;
-        effective_outcome: string;
-        decreed_by: string | null;
-        valid_until: string;
-        rule_set_id: string;
-        rule_set_version: number;
-        missing: string[];
-      }>`SELECT client_id::text, service_type, determination_id::text, municipality, as_of::text, outcome,
-          effective_outcome, decreed_by, valid_until::text, rule_set_id, rule_set_version, missing
-        FROM ${sql.id(ctx.store.schema, 'determinations')} AS d WHERE ${sql.join(where, sql` AND `)}
-        ORDER BY d.client_id, d.service_type LIMIT ${q.limit + 1}`.execute(ctx.store.db);
-      const page = pageOf(rows, q.limit, (r) => [r.client_id, r.service_type]);
+      const page = await listDeterminations(ctx, {
+        jurisdiction: j,
+        clientId: q.clientId,
+        serviceType: q.serviceType,
+        outcome: q.outcome,
+        municipality: q.municipality,
+        after: decodeCursor(q.cursor, 2),
+        limit: q.limit,
+      });
       await logAccess(
         ctx,
         request,
         'search',
-        page.items.map((r) => ({ clientId: r.client_id, municipality: r.municipality })),
+        page.items.map((r) => ({ clientId: r.clientId, municipality: r.municipality })),
       );
-      return {
-        items: page.items.map((r) => ({
-          clientId: r.client_id,
-          serviceType: r.service_type as never,
-          determinationId: r.determination_id,
-          municipality: r.municipality,
-          asOf: r.as_of,
-          outcome: r.outcome as never,
-          effectiveOutcome: r.effective_outcome as never,
-          ...(r.decreed_by ? { decreedBy: r.decreed_by as never } : {}),
-          validUntil: r.valid_until,
-          ruleSet: { ruleSetId: r.rule_set_id, version: r.rule_set_version },
-          missing: r.missing,
-        })),
-        ...(page.next ? { next: page.next } : {}),
-      };
+      return page;
     },
   );
 
@@ -265,7 +230,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
             supervisor: principalOf(request).sub,
             on: today,
           },
-          causeOf(request, d.municipality as never),
+          causeOf(request, d.municipality),
           ifMatch(request),
         ),
       );
@@ -299,7 +264,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         ctx,
         clientId,
         { determinationId, municipality: d.municipality, ...request.body },
-        causeOf(request, d.municipality as never),
+        causeOf(request, d.municipality),
       );
       reply.status(201).header('etag', `"${result.version}"`);
       return shown(
@@ -333,7 +298,7 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         ctx,
         clientId,
         { appealId, ...request.body },
-        causeOf(request, d.municipality as never),
+        causeOf(request, d.municipality),
       );
       reply.header('etag', `"${result.version}"`);
       return shown(
@@ -355,43 +320,6 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
         response: { 200: ReevaluationJobs, 401: Problem, 403: Problem },
       },
     },
-    async (request) => {
-      const j = jurisdiction(request);
-      const { rows } = await sql<{
-        job_id: string;
-        service_type: string;
-        municipality: string | null;
-        reason: string;
-        due_on: string;
-        evaluated: string;
-        recorded: string;
-        changed: string;
-        started_at: Date | null;
-        finished_at: Date | null;
-      }>`SELECT job_id, service_type, municipality, reason, due_on::text, sum(evaluated)::text AS evaluated,
-          sum(recorded)::text AS recorded, sum(changed)::text AS changed, min(started_at) AS started_at,
-          CASE WHEN bool_and(finished_at IS NOT NULL) THEN max(finished_at) END AS finished_at
-        FROM ${sql.id(ctx.store.schema, 'reevaluations')} AS r
-        WHERE municipality IS NULL OR ${inJurisdiction(j, sql.ref('municipality'))}
-        GROUP BY job_id, service_type, municipality, reason, r.due_on
-        ORDER BY r.due_on DESC, r.job_id LIMIT 200`.execute(ctx.store.db);
-      return {
-        items: rows.map((r) => ({
-          jobId: r.job_id,
-          serviceType: r.service_type as never,
-          municipality: r.municipality,
-          reason: r.reason as never,
-          dueOn: r.due_on,
-          evaluated: Number(r.evaluated),
-          recorded: Number(r.recorded),
-          changed: Number(r.changed),
-          status: r.finished_at
-            ? ('finished' as const)
-            : r.started_at
-              ? ('running' as const)
-              : ('scheduled' as const),
-        })),
-      };
-    },
+    async (request) => ({ items: await listReevaluationJobs(ctx, jurisdiction(request)) }),
   );
 };

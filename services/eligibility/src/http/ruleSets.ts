@@ -23,7 +23,6 @@ import {
   covers,
   forbidden,
   ifMatch,
-  inJurisdiction,
   jurisdictionOf,
   loadAggregate,
   notFound,
@@ -33,11 +32,11 @@ import {
 } from '@casework/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import type { z } from 'zod';
 import { RuleSets, ruleSetStream, runRuleSetCommand } from '../application/ruleSets.js';
 import { whatIf } from '../application/whatIf.js';
 import { type RuleSet, ruleSetDecider, versionInForce } from '../domain/ruleSet.js';
+import { listRuleSets } from '../projections/ruleSetQueries.js';
 
 /** `protected_housing:BLG01` → its service type and municipality (null for national). */
 function scopeOf(ruleSetId: string) {
@@ -118,38 +117,13 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
       const j = jurisdictionOf(principalOf(request));
       // an explicit filter of another municipality is refused; otherwise national + the jurisdiction's
       if (q.municipality) assertMayAsk(j, { municipality: q.municipality });
-      const { rows } = await sql<{
-        rule_set_id: string;
-        service_type: string;
-        municipality: string | null;
-        version: number;
-        status: string;
-        effective_from: string | null;
-        retired_from: string | null;
-      }>`SELECT rule_set_id, service_type, municipality, version, status, effective_from::text, retired_from::text
-        FROM ${sql.id(ctx.store.schema, 'rule_sets')}
-        WHERE ${q.serviceType ? sql`service_type = ${q.serviceType}` : sql`TRUE`}
-          AND ${q.municipality ? sql`(municipality = ${q.municipality} OR municipality IS NULL)` : sql`TRUE`}
-          AND (municipality IS NULL OR ${inJurisdiction(j, sql.ref('municipality'))})
-        ORDER BY rule_set_id, version`.execute(ctx.store.db);
-      const items = new Map<string, z.infer<typeof RuleSetList>['items'][number]>();
-      for (const r of rows) {
-        if (r.status === 'draft' && !showsDrafts(request, r.municipality)) continue;
-        const item = items.get(r.rule_set_id) ?? {
-          ruleSetId: r.rule_set_id,
-          serviceType: r.service_type as never,
-          municipality: r.municipality,
-          versions: [],
-        };
-        items.set(r.rule_set_id, item);
-        item.versions.push({
-          version: r.version,
-          status: r.status as never,
-          ...(r.effective_from ? { effectiveFrom: r.effective_from } : {}),
-          ...(r.retired_from ? { retiredFrom: r.retired_from } : {}),
-        });
-      }
-      return { items: [...items.values()] };
+      const items = await listRuleSets(ctx, {
+        jurisdiction: j,
+        serviceType: q.serviceType,
+        municipality: q.municipality,
+        showsDrafts: (municipality) => showsDrafts(request, municipality),
+      });
+      return { items };
     },
   );
 

@@ -1,10 +1,10 @@
 import { visibleDirectoryEntry } from '@casework/client-directory';
-import { ApplicationSubmitted, DomainError, type MunicipalityCode } from '@casework/contracts';
+import { DomainError, type MunicipalityCode } from '@casework/contracts';
 import { covers, jurisdictionOf, notFound, principalOf, type ServiceContext } from '@casework/service-kit';
 import type { FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { loadEligibility } from '../application/decisions.js';
 import type { ClientEligibility, Determination, ServiceEligibility } from '../domain/clientEligibility.js';
+import { submittedApplication } from '../projections/factQueries.js';
 
 /**
  * The lookups of every kind of id a request may name (client, application, determination, appeal),
@@ -30,14 +30,9 @@ export function visible(ctx: ServiceContext, request: FastifyRequest) {
     client: (clientId: string) => visibleDirectoryEntry(ctx, j, clientId),
     /** The client's application, as intake's event told it, if it was made in the caller's municipality. */
     async application(clientId: string, applicationId: string) {
-      const { rows } = await sql<{ municipality: string; service_type: string }>`SELECT
-          data->>'municipality' AS municipality, data->>'serviceType' AS service_type
-        FROM ${sql.id(ctx.store.schema, 'client_facts')}
-        WHERE client_id = ${clientId}::uuid AND type = ${ApplicationSubmitted.name}
-          AND data->>'applicationId' = ${applicationId}`.execute(ctx.store.db);
-      const a = rows[0];
+      const a = await submittedApplication(ctx, clientId, applicationId);
       if (!a || !sees(a.municipality)) throw notFound('the application');
-      return { applicationId, municipality: a.municipality, serviceType: a.service_type };
+      return { applicationId, ...a };
     },
     determination,
     /** The client's appeal, if the determination it contests is the caller's municipality's. */
