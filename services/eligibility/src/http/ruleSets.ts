@@ -1,6 +1,7 @@
 import {
   commandProblems,
   DraftRuleSetBody,
+  type LocalDate,
   type MunicipalityCode,
   Problem,
   PublishRuleSetBody,
@@ -33,7 +34,12 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { RuleSets, ruleSetStream, runRuleSetCommand } from '../application/ruleSets.js';
+import {
+  type RuleSetCommandInput,
+  RuleSets,
+  ruleSetStream,
+  runRuleSetCommand,
+} from '../application/ruleSets.js';
 import { whatIf } from '../application/whatIf.js';
 import { type RuleSet, ruleSetDecider, versionInForce } from '../domain/ruleSet.js';
 import { listRuleSets } from '../projections/ruleSetQueries.js';
@@ -173,40 +179,66 @@ export const ruleSetRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
     },
   );
 
-  for (const [action, summary] of [
-    ['publish', 'Publish a draft from a date (today or later); current determinations are re-evaluated then'],
-    ['retire', 'Retire a published version from a date; the one before it applies again'],
-  ] as const)
-    app.post(
-      `/v1/eligibility/rule-sets/:ruleSetId/versions/:version/${action}`,
-      {
-        config: { roles: WRITERS },
-        schema: {
-          tags: ['eligibility'],
-          summary,
-          params: RuleSetVersionParams,
-          body: action === 'publish' ? PublishRuleSetBody : RetireRuleSetBody,
-          response: { 200: RuleSetRecord, ...commandProblems },
-        },
+  /** Publishing and retiring: the scope and the writer checked, the command run against `If-Match`. */
+  const changeVersion = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ruleSetId: string,
+    command: (today: LocalDate) => RuleSetCommandInput,
+  ) => {
+    const scope = visibleScope(request, ruleSetId);
+    assertMayWrite(request, scope.municipality);
+    await runRuleSetCommand(ctx, scope, command(sofiaDate(ctx.clock())), causeOf(request), ifMatch(request));
+    return send(reply, ruleSetId);
+  };
+
+  app.post(
+    '/v1/eligibility/rule-sets/:ruleSetId/versions/:version/publish',
+    {
+      config: { roles: WRITERS },
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Publish a draft from a date (today or later); current determinations are re-evaluated then',
+        params: RuleSetVersionParams,
+        body: PublishRuleSetBody,
+        response: { 200: RuleSetRecord, ...commandProblems },
       },
-      async (request, reply) => {
-        const { ruleSetId, version } = request.params;
-        const scope = visibleScope(request, ruleSetId);
-        assertMayWrite(request, scope.municipality);
-        const today = sofiaDate(ctx.clock());
-        const body = request.body as { effectiveFrom?: string; retiredFrom?: string };
-        await runRuleSetCommand(
-          ctx,
-          scope,
-          action === 'publish'
-            ? { type: 'Publish', version, effectiveFrom: body.effectiveFrom!, today }
-            : { type: 'Retire', version, retiredFrom: body.retiredFrom!, today },
-          causeOf(request),
-          ifMatch(request),
-        );
-        return send(reply, ruleSetId);
+    },
+    async (request, reply) => {
+      const { ruleSetId, version } = request.params;
+      const { effectiveFrom } = request.body;
+      return changeVersion(request, reply, ruleSetId, (today) => ({
+        type: 'Publish',
+        version,
+        effectiveFrom,
+        today,
+      }));
+    },
+  );
+
+  app.post(
+    '/v1/eligibility/rule-sets/:ruleSetId/versions/:version/retire',
+    {
+      config: { roles: WRITERS },
+      schema: {
+        tags: ['eligibility'],
+        summary: 'Retire a published version from a date; the one before it applies again',
+        params: RuleSetVersionParams,
+        body: RetireRuleSetBody,
+        response: { 200: RuleSetRecord, ...commandProblems },
       },
-    );
+    },
+    async (request, reply) => {
+      const { ruleSetId, version } = request.params;
+      const { retiredFrom } = request.body;
+      return changeVersion(request, reply, ruleSetId, (today) => ({
+        type: 'Retire',
+        version,
+        retiredFrom,
+        today,
+      }));
+    },
+  );
 
   app.post(
     '/v1/eligibility/rule-sets/:ruleSetId/versions/:version/what-if',
