@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import type { z } from 'zod';
+import { writeAccessLog } from './accessLogWriter.js';
 import { principalOf } from './auth.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import { assertMayAsk, inJurisdiction, type Jurisdiction, jurisdictionOf } from './scope.js';
@@ -46,7 +47,9 @@ export const accessLogMigrations = (schema: string): Record<string, Migration> =
 
 /**
  * Writes who was shown which clients' records (DESIGN §7): one row per client, with the actor, their
- * roles, the route template (never the URL, which may hold search terms) and the correlation id.
+ * roles, the route template (never the URL, which may hold search terms) and the correlation id;
+ * committed before it returns, in a commit shared with the requests logging at the same time
+ * (`accessLogWriter.ts`).
  */
 export async function logAccess(
   ctx: Pick<ServiceContext, 'store'>,
@@ -62,12 +65,17 @@ export async function logAccess(
     ...unique.map(({ clientId, municipality }) => ({ clientId, municipality })),
   ];
   const p = request.principal;
-  await sql`INSERT INTO ${sql.id(ctx.store.schema, 'access_log')}
-      (actor, role, client_id, municipality, action, route, correlation_id)
-    SELECT ${p?.sub ?? 'anonymous'}, ${p?.roles.join(',') ?? ''}, c, m, ${action},
-      ${request.routeOptions.url ?? ''}, ${request.id}
-    FROM unnest(${unique.map((s) => s.clientId)}::uuid[], ${unique.map((s) => s.municipality)}::text[]) AS x(c, m)`.execute(
-    ctx.store.db,
+  await writeAccessLog(
+    ctx.store,
+    unique.map(({ clientId, municipality }) => ({
+      actor: p?.sub ?? 'anonymous',
+      role: p?.roles.join(',') ?? '',
+      clientId,
+      municipality,
+      action,
+      route: request.routeOptions.url ?? '',
+      correlationId: request.id,
+    })),
   );
 }
 

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { migrate } from '@casework/eventstore';
+import { testPGlite, testPostgres } from '@casework/testkit';
+import { sql } from 'kysely';
+import t from 'tap';
+import { type AccessLogEntry, writeAccessLog } from '../src/accessLogWriter.js';
+import { accessLogMigrations } from '../src/index.js';
+
+/** Issue 19: access-log rows share commits between concurrent requests, each committed before it returns. */
+
+const SCHEMA = 'kit_access';
+
+const entry = (correlationId: string, clientId = randomUUID()): AccessLogEntry => ({
+  actor: 'cm-1',
+  role: 'case_manager',
+  clientId,
+  municipality: 'BLG01',
+  action: 'read',
+  route: '/v1/clients/:clientId',
+  correlationId,
+});
+
+for (const backend of ['pglite', 'pg'] as const) {
+  t.test(`group commit of the access log (${backend})`, async (t) => {
+    const database = backend === 'pg' ? await testPostgres(t, { max: 10 }) : await testPGlite(t);
+    await migrate(database.db, SCHEMA, accessLogMigrations(SCHEMA));
+    const store = { db: database.db, schema: SCHEMA };
+    const logged = async () =>
+      (
+        await sql<{ correlation_id: string; at: Date }>`SELECT correlation_id, at
+          FROM ${sql.id(SCHEMA, 'access_log')} ORDER BY id`.execute(database.db)
+      ).rows;
+
+    await writeAccessLog(store, [entry('alone')]);
+    t.same(
+      (await logged()).map((r) => r.correlation_id),
+      ['alone'],
+      'a request alone is written at once and committed when its write resolves',
+    );
+
+    // 200 requests at once, each with one to three clients shown
+    const requests = Array.from({ length: 200 }, (_, i) =>
+      Array.from({ length: 1 + (i % 3) }, () => entry(`r${i}`)),
+    );
+    const seenWhenResolved = await Promise.all(
+      requests.map(async (rows) => {
+        await writeAccessLog(store, rows);
+        // committed: another connection's read sees the request's rows as soon as its write resolves
+        const mine = (await logged()).filter((r) => r.correlation_id === rows[0]!.correlationId);
+        return mine.length === rows.length;
+      }),
+    );
+    t.ok(
+      seenWhenResolved.every(Boolean),
+      'every request sees its own rows committed when its write resolves',
+    );
+    const rows = (await logged()).filter((r) => r.correlation_id !== 'alone');
+    t.equal(rows.length, requests.flat().length, 'every row of every request is logged, none twice');
+    const commits = new Set(rows.map((r) => r.at.toISOString())).size;
+    t.ok(commits < 50, `the 200 requests shared commits (${commits} transactions for 200 requests)`);
+
+    // one request's bad row fails that request only
+    const bad = { ...entry('bad'), clientId: 'not-a-uuid' };
+    const outcomes = await Promise.allSettled([
+      writeAccessLog(store, [entry('good-1')]),
+      writeAccessLog(store, [entry('good-2')]),
+      writeAccessLog(store, [bad]),
+      writeAccessLog(store, [entry('good-3')]),
+      writeAccessLog(store, [entry('good-4')]),
+    ]);
+    t.same(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      'a row the database refuses fails its own request, not those that shared its commit',
+    );
+    const after = (await logged()).map((r) => r.correlation_id);
+    t.same(
+      ['good-1', 'good-2', 'good-3', 'good-4'].map((c) => after.filter((x) => x === c).length),
+      [1, 1, 1, 1],
+      'the others are logged once each',
+    );
+    t.notOk(after.includes('bad'), 'the refused one is not logged');
+  });
+}
