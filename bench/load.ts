@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { composeEgn } from '@casework/contracts';
 import autocannon from 'autocannon';
 
+/** One kind of request of a mix: `{client}` in its path is one of the load's clients, at random. */
+export type MixItem = { weight: number; method: 'GET' | 'POST'; path: string; body?: 'registration' };
+
 export type Load = {
   url: string;
   method: 'GET' | 'POST';
@@ -14,15 +17,24 @@ export type Load = {
   /** `admission`: the n-th synthetic client (see `syntheticUuid`) to one of the sites, in turn. */
   admission?: { siteIds: string[]; on: string };
   from?: number;
-  total: number;
+  /** Requests to send, or (without) seconds to run for. */
+  total?: number;
+  seconds?: number;
   concurrency: number;
+  /** Requests drawn by weight instead of `method` to `url` (whose path is then ignored). */
+  mix?: MixItem[];
+  clients?: string[];
 };
 export type LoadResult = {
   perSecond: number;
+  /** Responses, of any status. */
+  requests: number;
   p50: number;
   p97_5: number;
   p99: number;
   statuses: { '2xx': number; non2xx: number; errors: number };
+  /** Responses by status code. */
+  codes: Record<string, number>;
 };
 
 /** The id the benches give the n-th synthetic record of a kind, the same as their SQL does (md5, as a v4 UUID). */
@@ -60,6 +72,38 @@ export function runLoad(load: Load): Promise<LoadResult> {
   });
 }
 
+const registration = (i: number) =>
+  JSON.stringify({
+    identifier: { kind: 'egn', value: syntheticEgn(i) },
+    givenName: 'Бенч',
+    familyName: `Тестов${i % 97}`,
+    municipality: 'BLG01',
+  });
+
+/** Draws one request of a mix by weight. */
+function mixer(load: Load, next: () => number) {
+  const items = load.mix!;
+  // cumulative weights: the first item whose bound is past a uniform draw
+  const bounds = items.map((_, k) => items.slice(0, k + 1).reduce((s, i) => s + i.weight, 0));
+  const total = bounds[bounds.length - 1]!;
+  const clients = load.clients ?? [];
+  return (req: autocannon.Request) => {
+    const draw = Math.random() * total;
+    const item = items[bounds.findIndex((b) => draw < b)] ?? items[items.length - 1]!;
+    const client = clients[Math.floor(Math.random() * clients.length)] ?? '';
+    return {
+      ...req,
+      method: item.method,
+      path: item.path.replace('{client}', client),
+      headers: {
+        ...load.headers,
+        ...(item.body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(item.body === 'registration' ? { body: registration(next()) } : {}),
+    } as autocannon.Request;
+  };
+}
+
 async function generate(load: Load): Promise<LoadResult> {
   let n = load.from ?? 0;
   const start = performance.now();
@@ -71,45 +115,36 @@ async function generate(load: Load): Promise<LoadResult> {
       {
         url: load.url,
         connections: load.concurrency,
-        amount: load.total,
-        requests: [
-          {
-            method: load.method,
-            headers: { ...load.headers, ...(load.body ? { 'content-type': 'application/json' } : {}) },
-            ...(load.body === 'registration'
-              ? {
-                  setupRequest: (req) => {
-                    const i = n++;
-                    return {
-                      ...req,
-                      body: JSON.stringify({
-                        identifier: { kind: 'egn', value: syntheticEgn(i) },
-                        givenName: 'Бенч',
-                        familyName: `Тестов${i % 97}`,
-                        municipality: 'BLG01',
-                      }),
-                    };
-                  },
-                }
-              : load.body === 'admission'
-                ? {
-                    setupRequest: (req) => {
-                      const i = n++;
-                      const { siteIds, on } = load.admission!;
-                      return {
-                        ...req,
-                        body: JSON.stringify({
-                          clientId: syntheticUuid('c', i),
-                          siteId: siteIds[i % siteIds.length],
-                          on,
-                          emergency: { justification: 'Benchmark admission (synthetic)' },
-                        }),
-                      };
-                    },
-                  }
-                : {}),
-          },
-        ],
+        ...(load.total !== undefined ? { amount: load.total } : { duration: load.seconds ?? 8 }),
+        requests: load.mix
+          ? [{ setupRequest: mixer(load, () => n++) }]
+          : [
+              {
+                method: load.method,
+                headers: { ...load.headers, ...(load.body ? { 'content-type': 'application/json' } : {}) },
+                ...(load.body === 'registration'
+                  ? {
+                      setupRequest: (req) => ({ ...req, body: registration(n++) }),
+                    }
+                  : load.body === 'admission'
+                    ? {
+                        setupRequest: (req) => {
+                          const i = n++;
+                          const { siteIds, on } = load.admission!;
+                          return {
+                            ...req,
+                            body: JSON.stringify({
+                              clientId: syntheticUuid('c', i),
+                              siteId: siteIds[i % siteIds.length],
+                              on,
+                              emergency: { justification: 'Benchmark admission (synthetic)' },
+                            }),
+                          };
+                        },
+                      }
+                    : {}),
+              },
+            ],
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
@@ -120,10 +155,14 @@ async function generate(load: Load): Promise<LoadResult> {
   const result = await done;
   return {
     perSecond: (result['2xx'] / (last - start)) * 1000,
+    requests: result['2xx'] + result.non2xx,
     p50: result.latency.p50,
     p97_5: result.latency.p97_5,
     p99: result.latency.p99,
     statuses: { '2xx': result['2xx'], non2xx: result.non2xx, errors: result.errors },
+    codes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s?.count ?? 0]),
+    ),
   };
 }
 

@@ -1,5 +1,9 @@
-// One service in distributed mode for a bench: a database and a NATS stream of its own, removed after.
+// Services in distributed mode for a bench (a database and a NATS stream of their own, removed after), or
+// in embedded mode (PGlite in a directory of their own, removed after).
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPlatform } from '@casework/host';
 import { Config } from '@casework/host/config';
 import { JetStreamTransport } from '@casework/messaging';
@@ -7,9 +11,24 @@ import { servicesNamed } from '@casework/platform/services';
 import { natsNames, natsUrl, servers } from '@casework/testkit';
 import pg from 'pg';
 
+const KEYS = {
+  AUTH_SIGNING_KEY: 'bench-signing-key-of-at-least-32-characters',
+  IDENTIFIER_HASH_KEY: 'bench-identifier-key-of-at-least-32-chars',
+  LOG_LEVEL: 'warn',
+  // a bench registers and searches in bulk as one caller: no per-caller limits
+  RATE_LIMIT_SEARCHES: '0',
+  RATE_LIMIT_REGISTRATIONS: '0',
+  RATE_LIMIT_IDENTIFIER_PROBES: '0',
+};
+
 export async function benchPlatform(service: string) {
+  return benchServices([service]);
+}
+
+/** The services in distributed mode: PostgreSQL and NATS as the testkit finds or starts them. */
+export async function benchServices(services: string[]) {
   const { databaseUrl } = await servers();
-  const dbName = `cw_bench_${service}_${randomUUID().slice(0, 8)}`;
+  const dbName = `cw_bench_${services.join('_')}_${randomUUID().slice(0, 8)}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${dbName}"`);
@@ -17,19 +36,14 @@ export async function benchPlatform(service: string) {
   url.pathname = `/${dbName}`;
   const names = natsNames();
   const env = Config.parse({
+    ...KEYS,
     DATABASE_URL: url.toString(),
     NATS_URL: await natsUrl(),
     NATS_PREFIX: names.prefix,
     NATS_STREAM: names.stream,
-    AUTH_SIGNING_KEY: 'bench-signing-key-of-at-least-32-characters',
-    IDENTIFIER_HASH_KEY: 'bench-identifier-key-of-at-least-32-chars',
-    LOG_LEVEL: 'warn',
     DATABASE_POOL_MAX: '20',
-    // a bench registers and searches in bulk as one caller: no per-caller limits
-    RATE_LIMIT_SEARCHES: '0',
-    RATE_LIMIT_REGISTRATIONS: '0',
   });
-  const platform = await createPlatform(env, servicesNamed([service]));
+  const platform = await createPlatform(env, servicesNamed(services));
   const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
   return {
     platform,
@@ -44,6 +58,24 @@ export async function benchPlatform(service: string) {
       await nats.close();
       await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
       await admin.end();
+    },
+  };
+}
+
+/** The services in embedded mode, as `pnpm start` runs them: PGlite and the in-process transport. */
+export async function benchEmbedded(services: string[]) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cw-bench-embedded-'));
+  const env = Config.parse({ ...KEYS, DATA_DIR: dataDir });
+  const platform = await createPlatform(env, servicesNamed(services));
+  const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    platform,
+    env,
+    address,
+    ctx: platform.app.hosted[0]!.ctx,
+    close: async () => {
+      await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
