@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGlite } from '@electric-sql/pglite';
 import {
   type AbortableOperationOptions,
   type CompiledQuery,
@@ -13,6 +12,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { appendChannel } from './channels.js';
+import { PGliteInWorker } from './pgliteWorker.js';
 
 /** The event store's tables are addressed with raw SQL per schema, so the typed surface stays open. */
 // biome-ignore lint/complexity/noBannedTypes: services add their own read-model tables with withTables<T>()
@@ -445,9 +445,9 @@ class QueuedPGliteDialect extends PGliteDialect implements Dialect {
   }
 }
 
-/** An embedded PostgreSQL (PGlite). `dataDir` undefined keeps it in memory. */
+/** An embedded PostgreSQL (PGlite, on a worker thread of its own). `dataDir` undefined keeps it in memory. */
 export async function connectPGlite(dataDir?: string): Promise<Database> {
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await PGliteInWorker.create(dataDir);
   const local = new LocalSignals();
   const db: Db = new Kysely({
     dialect: new QueuedPGliteDialect({ pglite }, (schemas) => {
