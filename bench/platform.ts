@@ -10,16 +10,21 @@ import { JetStreamTransport } from '@casework/messaging';
 import { servicesNamed } from '@casework/platform/services';
 import { natsNames, natsUrl, servers } from '@casework/testkit';
 import pg from 'pg';
+import pino from 'pino';
 
 const KEYS = {
   AUTH_SIGNING_KEY: 'bench-signing-key-of-at-least-32-characters',
   IDENTIFIER_HASH_KEY: 'bench-identifier-key-of-at-least-32-chars',
-  LOG_LEVEL: 'warn',
+  // as deployed: the request log on (into a file), unless BENCH_LOG_LEVEL says otherwise
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
   // a bench registers and searches in bulk as one caller: no per-caller limits
   RATE_LIMIT_SEARCHES: '0',
   RATE_LIMIT_REGISTRATIONS: '0',
   RATE_LIMIT_IDENTIFIER_PROBES: '0',
 };
+
+/** The platform's log, into a file beside the bench's data, through pino's own fast writer (as to stdout). */
+const logFile = (dir: string) => pino.destination({ dest: join(dir, 'platform.log'), sync: false });
 
 export async function benchPlatform(service: string) {
   return benchServices([service]);
@@ -43,7 +48,8 @@ export async function benchServices(services: string[]) {
     NATS_STREAM: names.stream,
     DATABASE_POOL_MAX: '20',
   });
-  const platform = await createPlatform(env, servicesNamed(services));
+  const logs = mkdtempSync(join(tmpdir(), 'cw-bench-logs-'));
+  const platform = await createPlatform(env, servicesNamed(services), { logStream: logFile(logs) });
   const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
   return {
     platform,
@@ -58,6 +64,7 @@ export async function benchServices(services: string[]) {
       await nats.close();
       await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
       await admin.end();
+      rmSync(logs, { recursive: true, force: true });
     },
   };
 }
@@ -66,7 +73,7 @@ export async function benchServices(services: string[]) {
 export async function benchEmbedded(services: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-bench-embedded-'));
   const env = Config.parse({ ...KEYS, DATA_DIR: dataDir });
-  const platform = await createPlatform(env, servicesNamed(services));
+  const platform = await createPlatform(env, servicesNamed(services), { logStream: logFile(dataDir) });
   const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
   return {
     platform,

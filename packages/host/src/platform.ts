@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
 import { connectPGlite, connectPostgres, type Database } from '@casework/eventstore';
 import {
   InProcessTransport,
@@ -9,7 +8,7 @@ import {
   type NatsSecurity,
   type Transport,
 } from '@casework/messaging';
-import { buildApp, type ServiceModule } from '@casework/service-kit';
+import { buildApp, type LogDestination, type ServiceModule } from '@casework/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { type Config, natsSecurityOf, productionReason, rateLimitsOf, tokenRules } from './config.js';
 import { localSecret } from './secrets.js';
@@ -28,7 +27,7 @@ export type Platform = {
 export async function createPlatform(
   config: Config,
   services: readonly ServiceModule[],
-  options: { logStream?: Writable; workers?: boolean } = {},
+  options: { logStream?: LogDestination; workers?: boolean } = {},
 ): Promise<Platform> {
   const distributed = Boolean(config.DATABASE_URL && config.NATS_URL);
   const production = productionReason(config);

@@ -1,4 +1,3 @@
-import type { Writable } from 'node:stream';
 import { type Database, EventStore, migrate } from '@casework/eventstore';
 import { DeadLetters, type Transport } from '@casework/messaging';
 import swagger from '@fastify/swagger';
@@ -22,7 +21,7 @@ import { healthRoutes } from './health.js';
 import { type HostedService, startWorkers, stopWorkers } from './hosting.js';
 import { idempotency } from './idempotency.js';
 import { clientErrorHandler, frameworkErrors, inputChecks } from './inputChecks.js';
-import { loggerOptions } from './logger.js';
+import { type LogDestination, loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { truthfulResponses } from './openapi.js';
 import type { Role } from './principal.js';
@@ -38,7 +37,7 @@ export type AppOptions = {
   /** Key of the HMAC that makes personal identifiers comparable without storing them in events. */
   identifierKey: string;
   logLevel?: string;
-  logStream?: Writable;
+  logStream?: LogDestination;
   /** Start relays, projections and consumers (tests switch them on only where they need them). */
   workers?: boolean;
   clock?: () => Date;

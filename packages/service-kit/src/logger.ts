@@ -1,4 +1,8 @@
 import type { FastifyServerOptions } from 'fastify';
+import type { DestinationStream } from 'pino';
+
+/** Where a service's log lines go: any stream pino writes to (a Writable, `pino.destination()`). */
+export type LogDestination = DestinationStream;
 
 /** Paths pino's own redaction removes (credentials in the request headers, should a raw req be logged). */
 export const REDACT = [
@@ -88,10 +92,7 @@ export const requestSerializer = (req: { method: string; routeOptions?: { url?: 
   id: req.id,
 });
 
-export function loggerOptions(
-  level: string,
-  destination?: NodeJS.WritableStream,
-): FastifyServerOptions['logger'] {
+export function loggerOptions(level: string, destination?: LogDestination): FastifyServerOptions['logger'] {
   return {
     level,
     redact: { paths: REDACT, censor: CENSOR },
