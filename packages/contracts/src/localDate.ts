@@ -60,9 +60,19 @@ export const Instant = z.iso
   })
   .meta({ description: 'ISO 8601 date and time in UTC, years 1900–2100', example: '2026-03-01T09:30:00Z' });
 
+// Sofia is UTC+2, or UTC+3 in summer: its date changes only on a full hour of UTC, so the date of the
+// last hour asked about is kept (formatting a date costs as much as the rest of a small request)
+let lastHour = Number.NaN;
+let lastDate = '';
+
 /** The calendar date in Sofia at the instant `at`. */
 export function sofiaDate(at: Date): LocalDate {
-  return SOFIA.format(at);
+  const hour = Math.floor(at.getTime() / 3_600_000);
+  if (hour !== lastHour) {
+    lastDate = SOFIA.format(at);
+    lastHour = hour;
+  }
+  return lastDate;
 }
 
 // Date arithmetic on the fields, formatted by hand: re-evaluating the whole population adds months and

@@ -96,6 +96,38 @@ t.test('the date of service is the date in Sofia', async (t) => {
   t.equal(sofiaDate(new Date('2026-12-31T22:00:00Z')), '2027-01-01');
 });
 
+t.test(
+  'the date in Sofia, kept for the hour, is the formatted one at any instant and in any order',
+  async (t) => {
+    const sofia = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Sofia' });
+    // the minutes either side of every hour of two years (both changes to and from summer time each
+    // year), and instants anywhere, asked for in an order that jumps back and forth
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc
+              .integer({ min: 0, max: 2 * 8784 })
+              .chain((h) =>
+                fc
+                  .constantFrom(-60_000, -1, 0, 1, 59 * 60_000)
+                  .map((d) => Date.UTC(2026, 0, 1) + h * 3_600_000 + d),
+              ),
+            fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }),
+          ),
+          { minLength: 1, maxLength: 200 },
+        ),
+        (instants) => instants.every((ms) => sofiaDate(new Date(ms)) === sofia.format(new Date(ms))),
+      ),
+    );
+    t.equal(sofiaDate(new Date('2026-03-29T00:59:59.999Z')), '2026-03-29', 'an hour before summer time');
+    t.equal(sofiaDate(new Date('2026-03-28T21:59:59.999Z')), '2026-03-28', 'a millisecond before midnight');
+    t.equal(sofiaDate(new Date('2026-03-28T22:00:00.000Z')), '2026-03-29', 'midnight, still winter time');
+    t.equal(sofiaDate(new Date('2026-10-24T20:59:59.999Z')), '2026-10-24', 'a millisecond before midnight');
+    t.equal(sofiaDate(new Date('2026-10-24T21:00:00.000Z')), '2026-10-25', 'midnight, summer time');
+  },
+);
+
 t.test('periods are half-open', async (t) => {
   const stay = { from: '2026-01-01', to: '2026-01-05' };
   t.ok(periodContains(stay, '2026-01-01'));
