@@ -69,6 +69,7 @@ export function runLoad(load: Load): Promise<LoadResult> {
     });
     child.once('message', (m) => resolve(m as LoadResult));
     child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the load generator exited (${code}) without a result`)));
   });
 }
 

@@ -1,5 +1,6 @@
 import type { EventStore } from '@casework/eventstore';
 import { sql } from 'kysely';
+import { ProblemError } from './problems.js';
 
 /** One row of the access log, as `logAccess` writes it. */
 export type AccessLogEntry = {
@@ -16,6 +17,17 @@ type Pending = { rows: readonly AccessLogEntry[]; done: () => void; failed: (e: 
 
 /** The most rows one statement writes; the requests past it wait for the next. */
 const ROWS_PER_STATEMENT = 5_000;
+/**
+ * The most rows waiting for a commit: past it a request is refused (503) at once rather than queued
+ * behind a database that has stopped answering, holding its memory and its caller.
+ */
+export const MAX_WAITING_ROWS = 50_000;
+
+/** A row the database refused for its own content (data exception, constraint): SQLSTATE class 22 or 23. */
+const refusedRow = (e: unknown) => {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+};
 
 type Store = Pick<EventStore, 'db' | 'schema'>;
 
@@ -25,16 +37,29 @@ type Store = Pick<EventStore, 'db' | 'schema'>;
  * nothing in flight a request's rows are written at once, so a quiet service adds no wait; under load
  * one INSERT commits what a whole queue of requests showed, instead of a commit each.
  *
- * A statement that fails (a database gone, a row it refuses) fails no one else's request: its requests'
- * rows are tried again one request at a time, and only those that fail again answer with the error.
+ * A statement refused for a row's content fails no one else's request: its requests' rows are tried
+ * again one request at a time, and only those refused again answer with the error. Any other failure (a
+ * database gone, a timeout) fails the whole statement's requests at once: none of them is answered, and
+ * none is written twice by a retry after a commit whose answer was lost.
  */
 class AccessLogWriter {
   readonly #queue: Pending[] = [];
+  #waitingRows = 0;
   #draining = false;
 
   constructor(private readonly store: Store) {}
 
   write(rows: readonly AccessLogEntry[]): Promise<void> {
+    if (this.#waitingRows + rows.length > MAX_WAITING_ROWS && this.#waitingRows > 0)
+      return Promise.reject(
+        new ProblemError(
+          503,
+          'ACCESS_LOG_BUSY',
+          'Service unavailable',
+          'too many answers are waiting for the access log; try again shortly',
+        ),
+      );
+    this.#waitingRows += rows.length;
     return new Promise((done, failed) => {
       this.#queue.push({ rows, done, failed });
       if (!this.#draining) void this.#drain();
@@ -50,8 +75,10 @@ class AccessLogWriter {
           await this.#insert(batch.flatMap((p) => p.rows));
           for (const p of batch) p.done();
         } catch (e) {
-          if (batch.length === 1) batch[0]!.failed(e);
+          if (batch.length === 1 || !refusedRow(e)) for (const p of batch) p.failed(e);
           else for (const p of batch) await this.#insert(p.rows).then(p.done, p.failed);
+        } finally {
+          for (const p of batch) this.#waitingRows -= p.rows.length;
         }
       }
     } finally {

@@ -3,7 +3,7 @@ import { migrate } from '@casework/eventstore';
 import { testPGlite, testPostgres } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
-import { type AccessLogEntry, writeAccessLog } from '../src/accessLogWriter.js';
+import { type AccessLogEntry, MAX_WAITING_ROWS, writeAccessLog } from '../src/accessLogWriter.js';
 import { accessLogMigrations } from '../src/index.js';
 
 /** Issue 19: access-log rows share commits between concurrent requests, each committed before it returns. */
@@ -27,7 +27,7 @@ for (const backend of ['pglite', 'pg'] as const) {
     const store = { db: database.db, schema: SCHEMA };
     const logged = async () =>
       (
-        await sql<{ correlation_id: string; at: Date }>`SELECT correlation_id, at
+        await sql<{ correlation_id: string; tx: string }>`SELECT correlation_id, xmin::text AS tx
           FROM ${sql.id(SCHEMA, 'access_log')} ORDER BY id`.execute(database.db)
       ).rows;
 
@@ -56,7 +56,8 @@ for (const backend of ['pglite', 'pg'] as const) {
     );
     const rows = (await logged()).filter((r) => r.correlation_id !== 'alone');
     t.equal(rows.length, requests.flat().length, 'every row of every request is logged, none twice');
-    const commits = new Set(rows.map((r) => r.at.toISOString())).size;
+    // the transaction that wrote each row
+    const commits = new Set(rows.map((r) => r.tx)).size;
     t.ok(commits < 50, `the 200 requests shared commits (${commits} transactions for 200 requests)`);
 
     // one request's bad row fails that request only
@@ -82,3 +83,50 @@ for (const backend of ['pglite', 'pg'] as const) {
     t.notOk(after.includes('bad'), 'the refused one is not logged');
   });
 }
+
+t.test(
+  'a write resolves only once its rows are committed, and a queue that cannot drain is refused',
+  async (t) => {
+    const database = await testPostgres(t, { max: 10 });
+    await migrate(database.db, SCHEMA, accessLogMigrations(SCHEMA));
+    const store = { db: database.db, schema: SCHEMA };
+    // another session holds the log: nothing can be written until it lets go
+    const holder = await database.db.connection().execute(async (c) => {
+      await sql`BEGIN`.execute(c);
+      await sql`LOCK TABLE ${sql.id(SCHEMA, 'access_log')} IN EXCLUSIVE MODE`.execute(c);
+      let settled = false;
+      const waiting = writeAccessLog(store, [entry('held')]).then(() => {
+        settled = true;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      t.notOk(settled, 'not resolved while its rows cannot be committed');
+      const many = (n: number, tag: string) => Array.from({ length: n }, (_, i) => entry(`${tag}-${i}`));
+      const queued = writeAccessLog(store, many(MAX_WAITING_ROWS - 10, 'queued'));
+      const refused = await writeAccessLog(store, many(100, 'over')).catch(
+        (e: { status?: number }) => e.status,
+      );
+      t.equal(refused, 503, 'past the most rows that may wait, a request is refused at once');
+      await sql`COMMIT`.execute(c);
+      await waiting;
+      await queued;
+      return settled;
+    });
+    t.ok(holder, 'resolved once the lock was let go');
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.id(SCHEMA, 'access_log')}
+    WHERE correlation_id LIKE 'over-%'`.execute(database.db);
+    t.equal(rows[0]!.n, 0, 'the refused request wrote nothing');
+  },
+);
+
+t.test('a database that fails the statement fails every request in it at once', async (t) => {
+  const database = await testPostgres(t, { max: 4 });
+  // no table: every statement fails for a reason that is not a row's content
+  const store = { db: database.db, schema: 'kit_access_missing' };
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 20 }, (_, i) => writeAccessLog(store, [entry(`gone-${i}`)])),
+  );
+  t.ok(
+    outcomes.every((o) => o.status === 'rejected' && (o.reason as { code?: string }).code === '42P01'),
+    'all 20 refused with the database error',
+  );
+});

@@ -147,3 +147,29 @@ t.test('hole 11: the caseload is limited per caller, together with searches', as
   const doc = (await h.app.inject({ url: '/openapi.json' })).json();
   t.ok(doc.paths['/v1/caseload'].get.responses['429'], '429 is declared for the caseload');
 });
+
+t.test('issue 19: a record is answered only once its read is committed to the access log', async (t) => {
+  const h = await setUp(t);
+  const { clientId } = await h.register(702);
+  // another session holds the log: the read cannot be logged, so it must not be answered
+  const answered = await h.database.db.connection().execute(async (c) => {
+    await sql`BEGIN`.execute(c);
+    await sql`LOCK TABLE intake.access_log IN EXCLUSIVE MODE`.execute(c);
+    let status: number | undefined;
+    const read = h.get(`/v1/clients/${clientId}`).then((r) => {
+      status = r.statusCode;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const whileHeld = status;
+    await sql`COMMIT`.execute(c);
+    await read;
+    return { whileHeld, after: status };
+  });
+  t.equal(answered.whileHeld, undefined, 'no answer while the log cannot take the read');
+  t.equal(answered.after, 200, 'answered once it could');
+  const rows = await rowsOf(h, 'cm-bansko-1');
+  t.ok(
+    rows.some((r) => r.client_id === clientId && r.route === '/v1/clients/:clientId'),
+    'and the read is in the log',
+  );
+});
