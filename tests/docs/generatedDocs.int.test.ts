@@ -6,7 +6,7 @@ import t from 'tap';
 const root = join(import.meta.dirname, '..', '..');
 
 t.test(
-  'the committed OpenAPI, AsyncAPI and event catalogue documents match the code (else run pnpm gen)',
+  'the committed OpenAPI, AsyncAPI, event catalogue and ingress match the code (else run pnpm gen)',
   async (t) => {
     for (const [path, expected] of Object.entries(await generatedDocuments())) {
       let committed = '';

@@ -3,12 +3,17 @@ import { connectPGlite } from '@casework/eventstore';
 import { InProcessTransport } from '@casework/messaging';
 import { buildApp } from '@casework/service-kit';
 import { z } from 'zod';
+import { ingressConfig, type Route } from './ingress.js';
 import { allServices } from './services.js';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-/** The OpenAPI 3.1 document of all services, as the embedded launcher serves it. */
-export async function openApiDocument(): Promise<unknown> {
+/**
+ * The platform as the embedded launcher builds it, described: its OpenAPI 3.1 document and every public
+ * path (`/v1/…`, as OpenAPI writes it) with the service that answers it. The kit's admin routes name
+ * their service (`/v1/admin/{service}/…`): each service answers its own name.
+ */
+export async function describePlatform(): Promise<{ openapi: unknown; routes: Route[] }> {
   const database = await connectPGlite();
   const transport = new InProcessTransport();
   const app = await buildApp({
@@ -21,11 +26,24 @@ export async function openApiDocument(): Promise<unknown> {
     workers: false,
   });
   await app.ready();
-  const doc = app.swagger();
+  const openapi = app.swagger();
+  const template = (url: string) => url.replace(/:(\w+)/g, '{$1}').replace(/\/$/, '');
+  const routes = app.hosted.flatMap((h) =>
+    [...new Set(h.routes.map(template))]
+      .filter((path) => path.startsWith('/v1/'))
+      .map((path) => ({ path, service: h.module.name })),
+  );
+  const admin = Object.keys((openapi as { paths: object }).paths).filter((p) => p.includes('/{service}/'));
+  for (const h of app.hosted)
+    for (const path of admin)
+      routes.push({ path: path.replace('/{service}/', `/${h.module.name}/`), service: h.module.name });
   await app.close();
   await database.close();
-  return doc;
+  return { openapi, routes };
 }
+
+/** The OpenAPI 3.1 document of all services, as the embedded launcher serves it. */
+export const openApiDocument = async () => (await describePlatform()).openapi;
 
 /** A schema registered with an id comes out as a $ref into $defs; a message payload wants it inline. */
 function inline(schema: Record<string, unknown>): Record<string, unknown> {
@@ -112,9 +130,11 @@ export function eventCatalogue(): string {
 
 /** Every generated document, by path under the repository root. */
 export async function generatedDocuments(): Promise<Record<string, string>> {
+  const { openapi, routes } = await describePlatform();
   return {
-    'docs/openapi/casework.json': json(await openApiDocument()),
+    'docs/openapi/casework.json': json(openapi),
     'docs/asyncapi/casework.json': json(asyncApiDocument()),
     'docs/events.md': eventCatalogue(),
+    'infra/ingress.conf': ingressConfig(routes),
   };
 }

@@ -1,4 +1,5 @@
-// `pnpm gen`: writes the OpenAPI and AsyncAPI documents under docs/ (a test fails when they are stale).
+// `pnpm gen`: writes the OpenAPI and AsyncAPI documents, the event catalogue and the ingress (a test fails
+// when they are stale).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generatedDocuments } from './docs.js';

@@ -157,7 +157,11 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       log: app.log.child({ service: module.name }),
     };
     await module.seed?.(ctx);
+    const routes = new Set<string>();
     await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        routes.add(route.url);
+      });
       // per-caller limits count in the service's schema: one budget for all its instances
       await rateLimits(scope, o.rateLimits ?? {}, { db: o.database.db, schema: module.schema });
       idempotency(scope, store, {
@@ -170,6 +174,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     hosted.push({
       module,
       ctx,
+      routes: [...routes],
       consumers: [],
       workers: [],
       deadLetters: new DeadLetters(store),

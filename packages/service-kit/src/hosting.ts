@@ -10,6 +10,8 @@ import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
 export type HostedService = {
   module: ServiceModule;
   ctx: ServiceContext;
+  /** The paths its routes answer, as Fastify writes them (`/v1/clients/:clientId`). */
+  routes: string[];
   relay?: Relay;
   /** Its read models, fed by one reader of its log (set when its workers start). */
   projections?: ProjectionGroup;
