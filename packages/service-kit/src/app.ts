@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransformObject,
+  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -26,7 +27,6 @@ import { truthfulResponses } from './openapi.js';
 import type { Role } from './principal.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import { type RateLimits, rateLimitMigrations, rateLimits } from './rateLimit.js';
-import { responseSerializer } from './responseSerializer.js';
 import type { ServiceContext, ServiceModule } from './serviceModule.js';
 
 export type AppOptions = {
@@ -76,7 +76,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     trustProxy: o.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(responseSerializer);
+  app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {
     throw new ProblemError(
