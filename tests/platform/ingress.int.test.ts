@@ -10,16 +10,23 @@ import t from 'tap';
  */
 
 const conf = readFileSync(join(import.meta.dirname, '..', '..', 'infra', 'ingress.conf'), 'utf8');
-const locations = [...conf.matchAll(/^\s*location ~ (\S+) \{ proxy_pass http:\/\/(\w+); \}$/gm)].map(
-  ([, pattern, service]) => ({ pattern: new RegExp(pattern!), service: service! }),
-);
-const fallback = /^\s*location \/ \{ proxy_pass http:\/\/(\w+); \}$/m.exec(conf)?.[1];
-const routed = (path: string) => locations.find((l) => l.pattern.test(path))?.service ?? fallback;
+const locations = [
+  ...conf.matchAll(/^\s*location ~ (\S+) \{ (?:proxy_read_timeout \w+; )?proxy_pass http:\/\/(\w+); \}$/gm),
+].map(([, pattern, service]) => ({ pattern: new RegExp(pattern!), service: service! }));
+const apiFallback = /^\s*location \/v1\/ \{ proxy_pass http:\/\/(\w+); \}$/m.exec(conf)?.[1];
+/** The service a path reaches, `undefined` when the ingress answers 404 itself. */
+const routed = (path: string) =>
+  locations.find((l) => l.pattern.test(path))?.service ?? (path.startsWith('/v1/') ? apiFallback : undefined);
 /** A concrete path of a template, each parameter a value no fixed segment has. */
 const sample = (template: string) => template.replace(/\{[^}]+\}/g, '0190a3c2-6a2b-7c4d-8e5f-1a2b3c4d5e6f');
 
 t.test('every public path reaches the service that answers it', async (t) => {
   const { openapi, routes } = await describePlatform();
+  t.equal(
+    locations.length,
+    new Set(routes.map((r) => r.path)).size,
+    'a location for each path, every one read (none left to the fallback)',
+  );
   t.ok(
     routes.length > 80,
     `${routes.length} paths over ${new Set(routes.map((r) => r.service)).size} services`,
@@ -50,9 +57,17 @@ t.test('the example terminates TLS and sends plain HTTP there', async (t) => {
   t.match(conf, /listen 443 ssl;/);
   t.match(conf, /ssl_certificate\s+\S+;/);
   t.match(conf, /listen 80;\s+return 308 https:\/\/\$host\$request_uri;/);
-  t.ok(fallback, 'a path no service has goes to one of them, for its 404');
+  t.ok(apiFallback, 'an API path no service has goes to one of them, for its problem+json 404');
   t.notOk(
     locations.some((l) => l.pattern.test('/v1/no-such-resource')),
     'which no location claims',
+  );
+  for (const inside of ['/metrics', '/health/ready', '/docs/', '/openapi.json'])
+    t.equal(routed(inside), undefined, `${inside} stays inside`);
+  t.match(conf, /location \/ \{ return 404; \}/);
+  t.match(
+    conf,
+    /X-Forwarded-For \$remote_addr;/,
+    'the client address as nginx saw it, not as a client wrote it',
   );
 });

@@ -29,7 +29,8 @@ function bySpecificity(a: Route, b: Route): number {
  * The nginx ingress of the distributed mode (`infra/ingress.conf`), generated from the services' route
  * tables by `pnpm gen`: every public path goes to the one service that answers it, by a location per
  * path template, so a route added to a service reaches it once the file is regenerated (a test fails
- * while it is stale). HTTPS on 443 with HTTP redirected to it; the certificate's paths are the example's.
+ * while it is stale). Nothing outside `/v1/` passes (health, metrics and documents stay inside). HTTPS on
+ * 443 with HTTP redirected to it; the certificate's paths are the example's.
  */
 export function ingressConfig(routes: readonly Route[]): string {
   const owners = new Map<string, Set<string>>();
@@ -56,13 +57,21 @@ export function ingressConfig(routes: readonly Route[]): string {
     '  ssl_protocols       TLSv1.2 TLSv1.3;',
     '  client_max_body_size 10m;',
     '  proxy_set_header Host $host;',
-    '  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    // the edge: the address nginx saw, never one a client wrote in its own X-Forwarded-For
+    '  proxy_set_header X-Forwarded-For $remote_addr;',
     '  proxy_set_header X-Forwarded-Proto https;',
     '',
-    ...unique.map((r) => `  location ~ ${pathPattern(r.path)} { proxy_pass http://${r.service}; }`),
+    ...unique.map((r) =>
+      r.path.startsWith('/v1/admin/')
+        ? // a projection rebuild answers when it is done: minutes for millions of events
+          `  location ~ ${pathPattern(r.path)} { proxy_read_timeout 1h; proxy_pass http://${r.service}; }`
+        : `  location ~ ${pathPattern(r.path)} { proxy_pass http://${r.service}; }`,
+    ),
     '',
-    '  # anything else: the problem+json 404 of the API, from any service',
-    `  location / { proxy_pass http://${allServices[0]!.name}; }`,
+    '  # any other API path: the problem+json 404 of the API, from any service',
+    `  location /v1/ { proxy_pass http://${allServices[0]!.name}; }`,
+    '  # health, metrics and the per-service documents are for operators inside, not for the internet',
+    '  location / { return 404; }',
     '}',
   ];
   return `${lines.join('\n')}\n`;

@@ -109,6 +109,8 @@ export class PGliteInWorker implements PGlite {
   #failAll(error: Record<string, unknown>) {
     this.closed = true;
     for (const id of [...this.#pending.keys()]) this.#settle({ id, ok: false, error });
+    // a worker that can no longer be talked to is stopped, not left holding the data directory
+    void this.#worker.terminate();
   }
 
   #call(message: { id: number; op?: string; sql?: string; params?: unknown[] }): Promise<Reply> {

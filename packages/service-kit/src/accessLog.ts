@@ -76,6 +76,8 @@ export async function logAccess(
       route: request.routeOptions.url ?? '',
       correlationId: request.id,
     })),
+    // a command's answer comes after its commit: never refused for a busy log (see the writer)
+    { refusable: request.method === 'GET' || request.method === 'HEAD' },
   );
 }
 

@@ -18,8 +18,9 @@ type Pending = { rows: readonly AccessLogEntry[]; done: () => void; failed: (e: 
 /** The most rows one statement writes; the requests past it wait for the next. */
 const ROWS_PER_STATEMENT = 5_000;
 /**
- * The most rows waiting for a commit: past it a request is refused (503) at once rather than queued
- * behind a database that has stopped answering, holding its memory and its caller.
+ * The most rows waiting for a commit: past it a read is refused (503) at once rather than queued behind
+ * a database that has stopped answering, holding its memory and its caller. The answer of a command
+ * that has committed is never refused: a retry of its 503 would run the command again.
  */
 export const MAX_WAITING_ROWS = 50_000;
 
@@ -49,8 +50,8 @@ class AccessLogWriter {
 
   constructor(private readonly store: Store) {}
 
-  write(rows: readonly AccessLogEntry[]): Promise<void> {
-    if (this.#waitingRows + rows.length > MAX_WAITING_ROWS && this.#waitingRows > 0)
+  write(rows: readonly AccessLogEntry[], refusable: boolean): Promise<void> {
+    if (refusable && this.#waitingRows + rows.length > MAX_WAITING_ROWS && this.#waitingRows > 0)
       return Promise.reject(
         new ProblemError(
           503,
@@ -107,12 +108,19 @@ class AccessLogWriter {
 
 const writers = new WeakMap<Store, AccessLogWriter>();
 
-/** Writes access-log rows to the store's log, committed when the promise resolves. */
-export function writeAccessLog(store: Store, rows: readonly AccessLogEntry[]): Promise<void> {
+/**
+ * Writes access-log rows to the store's log, committed when the promise resolves. `refusable`: a read,
+ * which may be refused when too much is waiting.
+ */
+export function writeAccessLog(
+  store: Store,
+  rows: readonly AccessLogEntry[],
+  { refusable = true }: { refusable?: boolean } = {},
+): Promise<void> {
   let writer = writers.get(store);
   if (!writer) {
     writer = new AccessLogWriter(store);
     writers.set(store, writer);
   }
-  return writer.write(rows);
+  return writer.write(rows, refusable);
 }

@@ -105,16 +105,23 @@ t.test(
       const refused = await writeAccessLog(store, many(100, 'over')).catch(
         (e: { status?: number }) => e.status,
       );
-      t.equal(refused, 503, 'past the most rows that may wait, a request is refused at once');
+      t.equal(refused, 503, 'past the most rows that may wait, a read is refused at once');
+      const command = writeAccessLog(store, [entry('after-commit')], { refusable: false });
       await sql`COMMIT`.execute(c);
       await waiting;
       await queued;
+      await command;
       return settled;
     });
     t.ok(holder, 'resolved once the lock was let go');
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.id(SCHEMA, 'access_log')}
     WHERE correlation_id LIKE 'over-%'`.execute(database.db);
     t.equal(rows[0]!.n, 0, 'the refused request wrote nothing');
+    const { rows: kept } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM ${sql.id(SCHEMA, 'access_log')}
+    WHERE correlation_id = 'after-commit'`.execute(database.db);
+    t.equal(kept[0]!.n, 1, "a command's answer is queued past the bound and logged");
   },
 );
 
