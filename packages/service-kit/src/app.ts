@@ -15,6 +15,7 @@ import { adminRoutes } from './admin.js';
 import { type AuthConfig, createVerifier, TokenRejected } from './auth.js';
 import { correlationId } from './correlation.js';
 import { useCursorSecret } from './cursor.js';
+import { type Deprecation, deprecations } from './deprecation.js';
 import { errorHandler } from './errorHandler.js';
 import { securityHeaders } from './headers.js';
 import { healthRoutes } from './health.js';
@@ -58,6 +59,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route; absent means any authenticated caller; 'public' means no token. */
     roles?: readonly Role[] | 'public';
+    /** On its way out: marked in the document, answered with Deprecation and Sunset headers. */
+    deprecated?: Deprecation;
   }
   interface FastifyInstance {
     hosted: HostedService[];
@@ -92,6 +95,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     return payload;
   });
   securityHeaders(app);
+  deprecations(app);
   useCursorSecret(o.identifierKey);
 
   const verify = createVerifier(o.auth);

@@ -6,6 +6,7 @@ export * from './config.js';
 export * from './correlation.js';
 export * from './csv.js';
 export * from './cursor.js';
+export * from './deprecation.js';
 export * from './events.js';
 export * from './hosting.js';
 export * from './logger.js';

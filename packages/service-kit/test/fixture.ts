@@ -113,6 +113,26 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx
       return pageOf(rows, request.query.limit, (r) => [r.stream_id]);
     },
   );
+  // a route on its way out (docs/versioning.md)
+  app.get(
+    '/v1/things-count',
+    {
+      config: {
+        deprecated: {
+          since: '2026-12-01',
+          sunset: '2027-12-31',
+          link: 'https://casework.example/versioning',
+        },
+      },
+      schema: { summary: 'How many things there are', response: { 200: z.object({ things: z.number() }) } },
+    },
+    async () => {
+      const { rows } = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM ${sql.id(SCHEMA, 'streams')}`.execute(ctx.store.db);
+      return { things: rows[0]!.n };
+    },
+  );
   // a query that trusts its input, as a forgotten cast would: the database refuses the value
   app.get(
     '/v1/things/cast',
