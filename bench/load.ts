@@ -58,6 +58,18 @@ export const orderedUuidSql = (tag: number, n: string) =>
   `(substr(lpad(to_hex(${n}), 12, '0'), 1, 8) || '-' || substr(lpad(to_hex(${n}), 12, '0'), 9, 4) || '-7' ||
     lpad(to_hex(${tag}), 3, '0') || '-8000-000000000000')::uuid`;
 
+/** A state-funded day centre of Bansko with this many places, as the benches open it (POST /v1/sites). */
+export const benchSite = (places: number) => ({
+  name: 'Bench day centre',
+  serviceType: 'day_centre_adults_disabilities',
+  municipality: 'BLG01',
+  address: 'Synthetic street 1',
+  provider: 'Synthetic provider',
+  funding: 'state_delegated',
+  openedOn: '2026-01-05',
+  places,
+});
+
 /** The n-th synthetic ЕГН: 1000 serials per birth date, dates counted from 1 January 1940. */
 export const syntheticEgn = (n: number) =>
   composeEgn(new Date(Date.UTC(1940, 0, 1 + Math.floor(n / 1000))).toISOString().slice(0, 10), n % 1000);

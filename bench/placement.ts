@@ -5,7 +5,7 @@ import { mintToken, rebuildProjections } from '@casework/service-kit';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { orderedUuidSql, runLoad, syntheticUuidSql } from './load.js';
+import { benchSite, orderedUuidSql, runLoad, syntheticUuidSql } from './load.js';
 import { benchPlatform } from './platform.js';
 import { percentile, report, timed } from './stats.js';
 
@@ -43,16 +43,7 @@ const openSite = async (places: number) => {
   const r = await fetch(`${address}/v1/sites`, {
     method: 'POST',
     headers: { ...supervisor, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: 'Bench day centre',
-      serviceType: 'day_centre_adults_disabilities',
-      municipality: 'BLG01',
-      address: 'Synthetic street 1',
-      provider: 'Synthetic provider',
-      funding: 'state_delegated',
-      openedOn: '2026-01-05',
-      places,
-    }),
+    body: JSON.stringify(benchSite(places)),
   });
   return ((await r.json()) as { siteId: string }).siteId;
 };

@@ -49,31 +49,30 @@ export async function benchServices(services: string[]) {
     DATABASE_POOL_MAX: '20',
   });
   const logs = mkdtempSync(join(tmpdir(), 'cw-bench-logs-'));
-  const platform = await createPlatform(env, servicesNamed(services), { logStream: logFile(logs) });
-  const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
   return {
-    platform,
-    env,
     url,
-    address,
-    ctx: platform.app.hosted[0]!.ctx,
-    close: async () => {
-      await platform.close();
+    ...(await serving(env, services, logs, async () => {
       const nats = await JetStreamTransport.connect({ url: env.NATS_URL!, ...names });
       await nats.deleteStreams();
       await nats.close();
       await admin.query(`DROP DATABASE "${dbName}" WITH (FORCE)`);
       await admin.end();
-      rmSync(logs, { recursive: true, force: true });
-    },
+    })),
   };
 }
 
 /** The services in embedded mode, as `pnpm start` runs them: PGlite and the in-process transport. */
 export async function benchEmbedded(services: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-bench-embedded-'));
-  const env = Config.parse({ ...KEYS, DATA_DIR: dataDir });
-  const platform = await createPlatform(env, servicesNamed(services), { logStream: logFile(dataDir) });
+  return serving(Config.parse({ ...KEYS, DATA_DIR: dataDir }), services, dataDir, async () => {});
+}
+
+/**
+ * The platform of these services listening on a free port, logging into `dir`; closing it stops the
+ * platform, runs `cleanUp` (the mode's own servers' leftovers) and removes `dir`.
+ */
+async function serving(env: Config, services: string[], dir: string, cleanUp: () => Promise<void>) {
+  const platform = await createPlatform(env, servicesNamed(services), { logStream: logFile(dir) });
   const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
   return {
     platform,
@@ -82,7 +81,8 @@ export async function benchEmbedded(services: string[]) {
     ctx: platform.app.hosted[0]!.ctx,
     close: async () => {
       await platform.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await cleanUp();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -3,9 +3,10 @@
 // CPU each request cost the platform's process and the database.
 import { readdirSync, readFileSync } from 'node:fs';
 import { mintToken, type ServiceContext } from '@casework/service-kit';
+import { eventually } from '@casework/testkit';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
-import { type Load, type LoadResult, type MixItem, runLoad, syntheticEgn } from './load.js';
+import { benchSite, type Load, type LoadResult, type MixItem, runLoad, syntheticEgn } from './load.js';
 import { benchEmbedded, benchServices } from './platform.js';
 import { report } from './stats.js';
 
@@ -154,33 +155,18 @@ for (const mode of ['distributed', 'embedded'] as const) {
       submittedOn: '2026-11-02',
     });
   const placement = ctxOf('placement');
-  const seen = async () =>
-    (
-      await sql<{
-        n: number;
-      }>`SELECT count(*)::int AS n FROM ${sql.id(placement.store.schema, 'client_directory')}`.execute(
-        placement.store.db,
-      )
-    ).rows[0]!.n;
-  for (let waited = 0; (await seen()) < CLIENTS; waited += 100) {
-    if (waited > 60_000) throw new Error('placement did not learn of the clients within 60 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const learned = await eventually(async () => {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n
+      FROM ${sql.id(placement.store.schema, 'client_directory')}`.execute(placement.store.db);
+    return rows[0]!.n >= CLIENTS ? true : undefined;
+  }, 60_000);
+  if (!learned) throw new Error('placement did not learn of the clients within 60 s');
   await sql`INSERT INTO ${sql.id(placement.store.schema, 'eligibility')}
       (client_id, service_type, determination_id, outcome, valid_until)
     SELECT client_id, 'day_centre_adults_disabilities', client_id, 'eligible', DATE '2027-11-30'
     FROM ${sql.id(placement.store.schema, 'client_directory')}
     ON CONFLICT DO NOTHING`.execute(placement.store.db);
-  const site = await post('/v1/sites', supervisor, {
-    name: 'Bench day centre',
-    serviceType: 'day_centre_adults_disabilities',
-    municipality: 'BLG01',
-    address: 'Synthetic street 1',
-    provider: 'Synthetic provider',
-    funding: 'state_delegated',
-    openedOn: '2026-01-05',
-    places: PLACEMENTS,
-  });
+  const site = await post('/v1/sites', supervisor, benchSite(PLACEMENTS));
   // those with no application: no determination of eligibility's will overwrite the seeded one
   for (const clientId of clients.slice(CLIENTS / 4, CLIENTS / 4 + PLACEMENTS))
     await post('/v1/placements', supervisor, {
@@ -192,13 +178,12 @@ for (const mode of ['distributed', 'embedded'] as const) {
 
   const database = mode === 'distributed';
   // every consumer caught up with the seeding first: the baseline and the loads run on a quiet platform
-  for (let waited = 0; ; waited += 200) {
+  const quiet = await eventually(async () => {
     const r = await fetch(`${bench.address}/health/ready`);
     const lagging = JSON.stringify(await r.json()).match(/"lag":[1-9]/);
-    if (r.status === 200 && !lagging) break;
-    if (waited > 120_000) throw new Error('the platform did not catch up within 120 s');
-    await new Promise((done) => setTimeout(done, 200));
-  }
+    return r.status === 200 && !lagging ? true : undefined;
+  }, 120_000);
+  if (!quiet) throw new Error('the platform did not catch up within 120 s');
   // the baseline in the same process, beside the platform as it idles, just before what it measures
   const helloGet = await rounds(helloLoad('GET'), false);
   const helloPost = await rounds(helloLoad('POST'), false);
