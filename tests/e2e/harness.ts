@@ -12,18 +12,22 @@ import {
 } from '@casework/testkit';
 import type { Test } from 'tap';
 
-/** Distributed mode: one platform per service, sharing PostgreSQL (own schemas) and JetStream. */
-export async function distributed(t: Test, logs: string[] = []): Promise<Record<string, Platform>> {
+/** The distributed mode's settings for a test: its own database, stream and subject prefix. */
+export async function distributedEnv(t: Test) {
   const names = natsNames();
-  const env = {
+  return {
     DATABASE_URL: await testDatabaseUrl(t),
     NATS_URL: await natsUrl(),
     NATS_PREFIX: names.prefix,
     NATS_STREAM: names.stream,
     AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
     IDENTIFIER_HASH_KEY: TEST_IDENTIFIER_KEY,
-    DATABASE_POOL_MAX: '5',
   };
+}
+
+/** Distributed mode: one platform per service, sharing PostgreSQL (own schemas) and JetStream. */
+export async function distributed(t: Test, logs: string[] = []): Promise<Record<string, Platform>> {
+  const env = { ...(await distributedEnv(t)), DATABASE_POOL_MAX: '5' };
   const platforms: Record<string, Platform> = {};
   for (const service of allServices) {
     const stream = new PassThrough();

@@ -3,6 +3,7 @@ import { connectPGlite } from '@casework/eventstore';
 import { InProcessTransport } from '@casework/messaging';
 import { buildApp } from '@casework/service-kit';
 import { z } from 'zod';
+import { clientSchema } from './clientSchema.js';
 import { ingressConfig, type Route } from './ingress.js';
 import { allServices } from './services.js';
 
@@ -136,5 +137,6 @@ export async function generatedDocuments(): Promise<Record<string, string>> {
     'docs/asyncapi/casework.json': json(asyncApiDocument()),
     'docs/events.md': eventCatalogue(),
     'infra/ingress.conf': ingressConfig(routes),
+    'packages/client/src/schema.ts': await clientSchema(openapi),
   };
 }

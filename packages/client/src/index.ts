@@ -1,0 +1,9 @@
+export {
+  type Answer,
+  type CallOptions,
+  type CaseworkClient,
+  type ClientOptions,
+  createCaseworkClient,
+} from './client.js';
+export { CaseworkProblem, type Problem } from './problem.js';
+export type { components, paths } from './schema.js';
