@@ -44,7 +44,12 @@ t.test('roles and scope claims must fit each other and the reference data', asyn
     ],
     ['a national and a municipal role together', { roles: ['admin', 'case_manager'], municipality: 'BLG01' }],
     ['an admin with a municipality', { roles: ['admin'], municipality: 'BLG01' }],
-    ['an integrator with an oblast', { roles: ['integrator'], oblast: 'BG-01' }],
+    [
+      'an integrator with a municipality and an oblast',
+      { roles: ['integrator'], municipality: 'BLG01', oblast: 'BG-01' },
+    ],
+    ['an integrator of an oblast not in the reference data', { roles: ['integrator'], oblast: 'BG-29' }],
+    ['an integrator and an admin with an oblast', { roles: ['integrator', 'admin'], oblast: 'BG-01' }],
     ['a municipality not in the reference data', { roles: ['case_manager'], municipality: 'XXX99' }],
     ['another one', { roles: ['supervisor'], municipality: 'ZZZ00' }],
     ['an oblast not in the reference data', { roles: ['directorate_analyst'], oblast: 'BG-29' }],
@@ -65,6 +70,8 @@ t.test('roles and scope claims must fit each other and the reference data', asyn
     ],
     ['an analyst of Blagoevgrad', { roles: ['directorate_analyst'], oblast: 'BG-01' }],
     ['an integrator', { roles: ['integrator'] }],
+    ["a directorate's integrator", { roles: ['integrator'], oblast: 'BG-01' }],
+    ["a municipality's integrator", { roles: ['integrator'], municipality: 'BLG01' }],
     ['an admin', { roles: ['admin'] }],
   ];
   for (const [why, claims] of fitting) {
@@ -83,6 +90,15 @@ t.test("a jurisdiction follows the role's own scope", async (t) => {
     analyst.kind === 'municipalities' && analyst.codes.includes('MON29') && !analyst.codes.includes('BLG01'),
   );
   t.same(jurisdictionOf(p({ roles: ['integrator'] })), { kind: 'national' });
+  t.same(jurisdictionOf(p({ roles: ['integrator'], municipality: 'MON29' })), {
+    kind: 'municipalities',
+    codes: ['MON29'],
+  });
+  t.same(
+    jurisdictionOf(p({ roles: ['integrator'], oblast: 'BG-12' })),
+    analyst,
+    "an oblast's integrator sees what its analyst sees",
+  );
   const nothing = { kind: 'municipalities', codes: [] };
   t.same(jurisdictionOf(p({ roles: ['case_manager'], municipality: 'BLG01', oblast: 'BG-01' })), nothing);
   t.same(jurisdictionOf(p({ roles: ['case_manager'], oblast: 'BG-01' })), nothing, 'never the oblast');

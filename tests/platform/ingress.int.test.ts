@@ -46,8 +46,18 @@ t.test('every public path reaches the service that answers it', async (t) => {
   const known = new Set(routes.map((r) => r.path));
   const services = [...new Set(routes.map((r) => r.service))];
   t.same(
-    // an admin path names its service: it is each service's
-    all.filter((p) => !services.every((s) => known.has(p.replace('/{service}/', `/${s}/`)))),
+    // an admin or feed path names its service: it is each service's
+    all.filter(
+      (p) =>
+        !services.every((s) =>
+          known.has(
+            p
+              .split('/')
+              .map((x) => (x === '{service}' ? s : x))
+              .join('/'),
+          ),
+        ),
+    ),
     [],
     "every path of the platform's document is one a service answers alone",
   );

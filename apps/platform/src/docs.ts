@@ -11,8 +11,8 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /**
  * The platform as the embedded launcher builds it, described: its OpenAPI 3.1 document and every public
- * path (`/v1/…`, as OpenAPI writes it) with the service that answers it. The kit's admin routes name
- * their service (`/v1/admin/{service}/…`): each service answers its own name.
+ * path (`/v1/…`, as OpenAPI writes it) with the service that answers it. The kit's admin and feed routes
+ * name their service (`/v1/admin/{service}/…`, `/v1/events/{service}`): each service answers its own name.
  */
 export async function describePlatform(): Promise<{ openapi: unknown; routes: Route[] }> {
   const database = await connectPGlite();
@@ -34,10 +34,18 @@ export async function describePlatform(): Promise<{ openapi: unknown; routes: Ro
       .filter((path) => path.startsWith('/v1/'))
       .map((path) => ({ path, service: h.module.name })),
   );
-  const admin = Object.keys((openapi as { paths: object }).paths).filter((p) => p.includes('/{service}/'));
+  const perService = Object.keys((openapi as { paths: object }).paths).filter((p) =>
+    p.split('/').includes('{service}'),
+  );
   for (const h of app.hosted)
-    for (const path of admin)
-      routes.push({ path: path.replace('/{service}/', `/${h.module.name}/`), service: h.module.name });
+    for (const path of perService)
+      routes.push({
+        path: path
+          .split('/')
+          .map((s) => (s === '{service}' ? h.module.name : s))
+          .join('/'),
+        service: h.module.name,
+      });
   await app.close();
   await database.close();
   return { openapi, routes };

@@ -15034,6 +15034,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events/{service}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A service's published events, in order, replayable from the first
+         * @description Pages the events the service published to NATS, in the order of its NATS stream and with the same ids, within the caller's jurisdiction (an integrator of an oblast sees its municipalities' events). Each event carries its references, never personal data. Long polling: `wait` holds an empty page open until an event arrives.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The previous page's `next`; without it the feed starts at the service's first event */
+                    after?: string;
+                    /** @description Comma-separated event names of this service (`Admitted,Discharged`); all when absent */
+                    types?: string;
+                    limit?: number;
+                    /** @description Seconds to wait for an event when none is there yet (long polling); 0 answers at once */
+                    wait?: number;
+                };
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedPage"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -22216,6 +22328,63 @@ export interface components {
             failedAt: string;
             replayedAt: string | null;
         };
+        /**
+         * @example {
+         *       "specversion": "1.0",
+         *       "id": "01900000-0000-7000-8000-0000000000e7",
+         *       "type": "casework.placement.Admitted.v1",
+         *       "source": "placement",
+         *       "subject": "placements-01900000-0000-7000-8000-000000000001",
+         *       "time": "2026-11-16T08:30:00.000Z",
+         *       "datacontenttype": "application/json",
+         *       "municipality": "BLG01",
+         *       "data": {
+         *         "clientId": "01900000-0000-7000-8000-000000000001",
+         *         "placementId": "01900000-0000-7000-8000-0000000000a1",
+         *         "siteId": "01900000-0000-7000-8000-0000000000b1",
+         *         "serviceType": "protected_housing",
+         *         "municipality": "BLG01"
+         *       }
+         *     }
+         */
+        FeedEventInput: {
+            /** @constant */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description The event id: the NATS message id, the same on every delivery
+             */
+            id: string;
+            /** @description casework.<service>.<Name>.v<N>, as in AsyncAPI */
+            type: string;
+            source: string;
+            /** @description The stream (record) the event belongs to */
+            subject: string;
+            /** Format: date-time */
+            time: string;
+            /** @constant */
+            datacontenttype: "application/json";
+            /** @example BLG01 */
+            municipality?: string;
+            /** @description The event's references only (ids, service type, municipality, month, version) */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "items": [],
+         *       "caughtUp": true,
+         *       "next": "l9G0sT0m8b1Kc2Q.Zx4mXw"
+         *     }
+         */
+        FeedPageInput: {
+            items: components["schemas"]["FeedEventInput"][];
+            /** @description True when the page reached the last event published so far; false when more follow at once (an empty page that is not caught up passed over a long stretch outside your scope or types) */
+            caughtUp: boolean;
+            /** @description Where to go on from: send it as `after`. Always given, also after an empty page */
+            next: string;
+        };
         EventMetadata: {
             /** @constant */
             specversion: "1.0";
@@ -29394,6 +29563,63 @@ export interface components {
             failedAt: string;
             replayedAt: string | null;
         };
+        /**
+         * @example {
+         *       "specversion": "1.0",
+         *       "id": "01900000-0000-7000-8000-0000000000e7",
+         *       "type": "casework.placement.Admitted.v1",
+         *       "source": "placement",
+         *       "subject": "placements-01900000-0000-7000-8000-000000000001",
+         *       "time": "2026-11-16T08:30:00.000Z",
+         *       "datacontenttype": "application/json",
+         *       "municipality": "BLG01",
+         *       "data": {
+         *         "clientId": "01900000-0000-7000-8000-000000000001",
+         *         "placementId": "01900000-0000-7000-8000-0000000000a1",
+         *         "siteId": "01900000-0000-7000-8000-0000000000b1",
+         *         "serviceType": "protected_housing",
+         *         "municipality": "BLG01"
+         *       }
+         *     }
+         */
+        FeedEvent: {
+            /** @constant */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description The event id: the NATS message id, the same on every delivery
+             */
+            id: string;
+            /** @description casework.<service>.<Name>.v<N>, as in AsyncAPI */
+            type: string;
+            source: string;
+            /** @description The stream (record) the event belongs to */
+            subject: string;
+            /** Format: date-time */
+            time: string;
+            /** @constant */
+            datacontenttype: "application/json";
+            /** @example BLG01 */
+            municipality?: string;
+            /** @description The event's references only (ids, service type, municipality, month, version) */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "items": [],
+         *       "caughtUp": true,
+         *       "next": "l9G0sT0m8b1Kc2Q.Zx4mXw"
+         *     }
+         */
+        FeedPage: {
+            items: components["schemas"]["FeedEvent"][];
+            /** @description True when the page reached the last event published so far; false when more follow at once (an empty page that is not caught up passed over a long stretch outside your scope or types) */
+            caughtUp: boolean;
+            /** @description Where to go on from: send it as `after`. Always given, also after an empty page */
+            next: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -29585,6 +29811,8 @@ export type SchemaDeclineOfferInput = components['schemas']['DeclineOfferInput']
 export type SchemaOfferRecordInput = components['schemas']['OfferRecordInput'];
 export type SchemaProblemInput = components['schemas']['ProblemInput'];
 export type SchemaDeadLetterInput = components['schemas']['DeadLetterInput'];
+export type SchemaFeedEventInput = components['schemas']['FeedEventInput'];
+export type SchemaFeedPageInput = components['schemas']['FeedPageInput'];
 export type SchemaEventMetadata = components['schemas']['EventMetadata'];
 export type SchemaClientRegistered = components['schemas']['ClientRegistered'];
 export type SchemaClientDetailsCorrected = components['schemas']['ClientDetailsCorrected'];
@@ -29769,5 +29997,7 @@ export type SchemaDeclineOffer = components['schemas']['DeclineOffer'];
 export type SchemaOfferRecord = components['schemas']['OfferRecord'];
 export type SchemaProblem = components['schemas']['Problem'];
 export type SchemaDeadLetter = components['schemas']['DeadLetter'];
+export type SchemaFeedEvent = components['schemas']['FeedEvent'];
+export type SchemaFeedPage = components['schemas']['FeedPage'];
 export type $defs = Record<string, never>;
 export type operations = Record<string, never>;

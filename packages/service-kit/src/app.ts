@@ -17,6 +17,7 @@ import { correlationId } from './correlation.js';
 import { useCursorSecret } from './cursor.js';
 import { type Deprecation, deprecations } from './deprecation.js';
 import { errorHandler } from './errorHandler.js';
+import { feedRoutes } from './feed.js';
 import { securityHeaders } from './headers.js';
 import { healthRoutes } from './health.js';
 import { type HostedService, startWorkers, stopWorkers } from './hosting.js';
@@ -192,5 +193,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database: o.database, transport: o.transport, hosted });
   await app.register(metricsRoutes, { hosted });
   await app.register(adminRoutes, { hosted });
+  await app.register(feedRoutes, { hosted });
   return app;
 }

@@ -28,8 +28,9 @@ const kindOf = (role: Role): ScopeKind =>
 /**
  * Why a principal's roles and scope claims do not fit together, or undefined when they do. Each role is
  * checked on its own: municipal roles need a `municipality` of the reference data and no `oblast`; the
- * directorate analyst needs an `oblast` of the reference data and no `municipality`; integrators and
- * admins are national and carry neither. Roles of different kinds in one token are refused, so no claim
+ * directorate analyst needs an `oblast` of the reference data and no `municipality`; admins are
+ * national and carry neither; integrators are national without a claim, or scoped to the one
+ * municipality or oblast they carry. Roles of different kinds in one token are refused, so no claim
  * ever widens or narrows another role's scope. The verifier answers 401 with this reason.
  */
 export function scopeMismatch(p: Principal): string | undefined {
@@ -45,7 +46,14 @@ export function scopeMismatch(p: Principal): string | undefined {
     if (p.oblast === undefined) return 'a directorate role needs an oblast claim';
     if (!findOblast(p.oblast)) return `no oblast ${p.oblast} in the reference data`;
   } else if (p.municipality !== undefined || p.oblast !== undefined) {
-    return 'integrators and admins act nationally and carry no municipality or oblast claim';
+    // an integrator may be scoped as staff are: a municipality's ERP, a directorate's dashboard
+    if (p.roles.some((r) => r !== 'integrator'))
+      return 'admins act nationally and carry no municipality or oblast claim';
+    if (p.municipality !== undefined && p.oblast !== undefined)
+      return 'an integrator is scoped to a municipality or an oblast, not both';
+    if (p.municipality !== undefined && !findMunicipality(p.municipality))
+      return `no municipality ${p.municipality} in the reference data`;
+    if (p.oblast !== undefined && !findOblast(p.oblast)) return `no oblast ${p.oblast} in the reference data`;
   }
   return undefined;
 }
@@ -60,6 +68,10 @@ export function jurisdictionOf(p: Principal): Jurisdiction {
     case 'directorate':
       return { kind: 'municipalities', codes: municipalitiesOf(p.oblast!).map((m) => m.code) };
     case 'national':
+      // integrators only (scopeMismatch refuses admins with a claim): the scope they were given
+      if (p.municipality !== undefined) return { kind: 'municipalities', codes: [p.municipality] };
+      if (p.oblast !== undefined)
+        return { kind: 'municipalities', codes: municipalitiesOf(p.oblast).map((m) => m.code) };
       return { kind: 'national' };
   }
 }

@@ -6,3 +6,4 @@ export * from './natsCluster.js';
 export * from './processes.js';
 export * from './resources.js';
 export * from './servers.js';
+export * from './streamIds.js';

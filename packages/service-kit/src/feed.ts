@@ -1,0 +1,243 @@
+import { cloudEventType, type EventDefinition, MunicipalityCode } from '@casework/contracts';
+import { type EventStore, type Position, type RecordedEvent, START } from '@casework/eventstore';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf } from './auth.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { HostedService } from './hosting.js';
+import { badRequest, notFound } from './problems.js';
+import { covers, type Jurisdiction, jurisdictionOf } from './scope.js';
+
+/** The fields of an event's payload a feed passes on: what names a record, never what describes a person. */
+const REFERENCE_FIELDS = new Set(['serviceType', 'municipality', 'month', 'version']);
+const isReference = (key: string) => key.endsWith('Id') || REFERENCE_FIELDS.has(key);
+
+/**
+ * An event's references: its ids (`clientId`, `placementId`, …, within nested objects too), service
+ * type, municipality, month and version. Everything else (dates of birth, incomes, degrees of
+ * disability, reasons, amounts) stays out: the integrator reads the record the ids name through the API,
+ * where its scope and roles decide what it may see.
+ */
+export function referencesOf(data: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return out;
+  for (const [key, value] of Object.entries(data)) {
+    if (isReference(key) && (typeof value === 'string' || typeof value === 'number')) out[key] = value;
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const nested = referencesOf(value);
+      if (Object.keys(nested).length > 0) out[key] = nested;
+    }
+  }
+  return out;
+}
+
+/** The municipality an event concerns: its payload's, else its envelope's (the jurisdiction it was decided in). */
+const municipalityOf = (e: RecordedEvent): string | undefined => {
+  const own = (e.data as { municipality?: unknown } | null)?.municipality;
+  return typeof own === 'string' ? own : e.metadata.municipality;
+};
+
+/** Whom an event may be shown to: one that concerns no municipality, to a national caller only. */
+const visibleTo = (j: Jurisdiction, e: RecordedEvent) => {
+  const m = municipalityOf(e);
+  return m === undefined ? j.kind === 'national' : covers(j, m as MunicipalityCode);
+};
+
+const FeedEvent = z
+  .object({
+    specversion: z.literal('1.0'),
+    id: z.uuid().meta({ description: 'The event id: the NATS message id, the same on every delivery' }),
+    type: z.string().meta({ description: 'casework.<service>.<Name>.v<N>, as in AsyncAPI' }),
+    source: z.string(),
+    subject: z.string().meta({ description: 'The stream (record) the event belongs to' }),
+    time: z.iso.datetime(),
+    datacontenttype: z.literal('application/json'),
+    municipality: MunicipalityCode.optional(),
+    data: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "The event's references only (ids, service type, municipality, month, version)" }),
+  })
+  .meta({
+    id: 'FeedEvent',
+    example: {
+      specversion: '1.0',
+      id: '01900000-0000-7000-8000-0000000000e7',
+      type: 'casework.placement.Admitted.v1',
+      source: 'placement',
+      subject: 'placements-01900000-0000-7000-8000-000000000001',
+      time: '2026-11-16T08:30:00.000Z',
+      datacontenttype: 'application/json',
+      municipality: 'BLG01',
+      data: {
+        clientId: '01900000-0000-7000-8000-000000000001',
+        placementId: '01900000-0000-7000-8000-0000000000a1',
+        siteId: '01900000-0000-7000-8000-0000000000b1',
+        serviceType: 'protected_housing',
+        municipality: 'BLG01',
+      },
+    },
+  });
+
+const FeedPage = z
+  .object({
+    items: z.array(FeedEvent),
+    caughtUp: z.boolean().meta({
+      description:
+        'True when the page reached the last event published so far; false when more follow at once ' +
+        '(an empty page that is not caught up passed over a long stretch outside your scope or types)',
+    }),
+    next: z.string().meta({
+      description: 'Where to go on from: send it as `after`. Always given, also after an empty page',
+    }),
+  })
+  .meta({ id: 'FeedPage', example: { items: [], caughtUp: true, next: 'l9G0sT0m8b1Kc2Q.Zx4mXw' } });
+
+const FeedQuery = z.object({
+  after: z.string().max(512).optional().meta({
+    description: "The previous page's `next`; without it the feed starts at the service's first event",
+  }),
+  types: z.string().max(2000).optional().meta({
+    description: 'Comma-separated event names of this service (`Admitted,Discharged`); all when absent',
+  }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  wait: z.coerce.number().int().min(0).max(25).default(0).meta({
+    description: 'Seconds to wait for an event when none is there yet (long polling); 0 answers at once',
+  }),
+});
+
+/** Pages of the log one request reads at most to find an event in the caller's scope. */
+const MAX_READS = 20;
+
+const FeedParams = z.object({ service: z.enum(['intake', 'eligibility', 'placement', 'billing']) });
+
+/**
+ * The event feed (ADR 14): a service's published events in the order its NATS stream holds them, with
+ * the same ids, for integrators who would rather page over HTTP than run a NATS consumer. Only events
+ * of the caller's jurisdiction, and of each only its references.
+ */
+export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = async (app, { hosted }) => {
+  app.get(
+    '/v1/events/:service',
+    {
+      config: { roles: ['integrator', 'admin'] },
+      schema: {
+        tags: ['events'],
+        summary: "A service's published events, in order, replayable from the first",
+        description:
+          'Pages the events the service published to NATS, in the order of its NATS stream and with the same ' +
+          "ids, within the caller's jurisdiction (an integrator of an oblast sees its municipalities' events). " +
+          'Each event carries its references, never personal data. Long polling: `wait` holds an empty page ' +
+          'open until an event arrives.',
+        params: FeedParams,
+        querystring: FeedQuery,
+        response: { 200: FeedPage },
+      },
+    },
+    async (request) => {
+      const h = hosted.find((x) => x.module.name === request.params.service);
+      if (!h) throw notFound(`service ${request.params.service}`);
+      const published = h.module.events.filter((e) => e.published);
+      const wanted = typesAsked(published, request.query.types);
+      const j = jurisdictionOf(principalOf(request));
+      const { limit, wait } = request.query;
+      let after = positionAfter(request.query.after);
+      const deadline = Date.now() + wait * 1000;
+      const byName = new Map(published.map((d) => [d.name, d]));
+      const signal = wait > 0 ? signalOf(h.ctx.store) : undefined;
+      let reads = 0;
+      for (;;) {
+        // appends counted before the read: one committed while the page is read ends the wait at once
+        const seen = signal?.count ?? 0;
+        const page = await h.ctx.store.readLog(after, { types: wanted, limit });
+        const items = page.events
+          .filter((e) => visibleTo(j, e))
+          .map((e) => toFeedEvent(byName.get(e.type)!, e));
+        after = page.through;
+        const caughtUp = page.events.length < limit;
+        // a stretch of other jurisdictions' events is passed over here, not page by page by the caller
+        if (items.length === 0 && !caughtUp && ++reads < MAX_READS) continue;
+        const left = deadline - Date.now();
+        if (items.length > 0 || !caughtUp || left <= 0 || !signal)
+          return { items, caughtUp, next: encodeCursor([after.transactionId, after.globalPosition]) };
+        await signal.after(seen, left);
+      }
+    },
+  );
+};
+
+/**
+ * Wakes long polls when the service's log grows: one listener on the store's notifications for all
+ * of them (a listener each would pile up on the emitter), with a count so none misses an append that
+ * came between its read and its wait.
+ */
+class AppendSignal {
+  count = 0;
+  readonly #waiting = new Set<() => void>();
+
+  constructor(store: EventStore) {
+    store.notifications.on('appended', () => {
+      this.count++;
+      for (const wake of this.#waiting) wake();
+    });
+  }
+
+  /** Resolves at the first append after `seen` appends were counted, or after `ms`. */
+  after(seen: number, ms: number): Promise<void> {
+    if (this.count !== seen) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiting.add(done);
+    });
+  }
+}
+
+const signals = new WeakMap<EventStore, AppendSignal>();
+const signalOf = (store: EventStore) => {
+  const known = signals.get(store);
+  if (known) return known;
+  const signal = new AppendSignal(store);
+  signals.set(store, signal);
+  return signal;
+};
+
+function typesAsked(published: readonly EventDefinition[], asked: string | undefined): string[] {
+  const names = published.map((d) => d.name);
+  if (asked === undefined) return names;
+  const list = asked.split(',').map((s) => s.trim());
+  const unknown = list.find((n) => !names.includes(n));
+  if (unknown !== undefined)
+    throw badRequest('query.types', `${unknown || '(empty)'} is not an event this service publishes`);
+  return list;
+}
+
+function positionAfter(cursor: string | undefined): Position {
+  if (cursor === undefined) return START;
+  let key: (string | number)[] | undefined;
+  try {
+    key = decodeCursor(cursor, 2);
+  } catch {
+    throw badRequest('query.after', 'not a cursor this API gave out');
+  }
+  const [transactionId, globalPosition] = key!;
+  return { transactionId: String(transactionId), globalPosition: String(globalPosition) };
+}
+
+const toFeedEvent = (d: EventDefinition, e: RecordedEvent): z.infer<typeof FeedEvent> => {
+  const municipality = municipalityOf(e);
+  return {
+    specversion: '1.0',
+    id: e.eventId,
+    type: cloudEventType(d),
+    source: e.metadata.source,
+    subject: e.streamId,
+    time: e.metadata.time,
+    datacontenttype: 'application/json',
+    ...(municipality === undefined ? {} : { municipality: municipality as MunicipalityCode }),
+    data: referencesOf(e.data),
+  };
+};
