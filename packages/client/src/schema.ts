@@ -15146,6 +15146,990 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{service}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your endpoints for a service's events (an admin's: all of them) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpointList"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register an endpoint for some of a service's events
+         * @description Deliveries follow the Standard Webhooks specification (`webhook-id` is the event id, `webhook-timestamp`, `webhook-signature`) and carry the event as CloudEvents JSON with its references only, as the event feed does. Answer 2xx to accept; anything else is retried with exponential backoff for 24 hours, in order per subject, and the endpoint is disabled when a delivery still fails then.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointRegistrationInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{service}/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your endpoints */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                    endpointId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpoint"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove an endpoint and its delivery log */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                    endpointId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{service}/{endpointId}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver to it again (deliveries still pending resume in order) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                    endpointId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpoint"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{service}/{endpointId}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop delivering to it (events meanwhile are not queued for it: the feed has them) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                    endpointId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpoint"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{service}/{endpointId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the signing secret; the previous one signs beside it for 24 hours */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                    endpointId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookSecretRotated"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{service}/{endpointId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's delivery log, newest first, each with its attempts */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "delivered" | "failed";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                    endpointId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDeliveryPage"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{service}/{endpointId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again (a failed one, or one your receiver lost): queued now, with 24 hours of retries */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    service: "intake" | "eligibility" | "placement" | "billing";
+                    endpointId: string;
+                    deliveryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookRedelivery"];
+                    };
+                };
+                /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request line is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The request headers are too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something failed on our side: the problem names only a correlation id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -22305,31 +23289,6 @@ export interface components {
         };
         /**
          * @example {
-         *       "id": "7",
-         *       "consumer": "client-directory",
-         *       "eventId": "01900000-0000-7000-8000-0000000000e1",
-         *       "subject": "casework.intake.ClientRegistered",
-         *       "type": "ClientRegistered",
-         *       "error": "relation \"placement.client_directory\" does not exist",
-         *       "deliveries": 5,
-         *       "failedAt": "2026-11-23T08:20:00.000Z",
-         *       "replayedAt": null
-         *     }
-         */
-        DeadLetterInput: {
-            id: string;
-            consumer: string;
-            /** Format: uuid */
-            eventId: string;
-            subject: string;
-            type: string;
-            error: string;
-            deliveries: number;
-            failedAt: string;
-            replayedAt: string | null;
-        };
-        /**
-         * @example {
          *       "specversion": "1.0",
          *       "id": "01900000-0000-7000-8000-0000000000e7",
          *       "type": "casework.placement.Admitted.v1",
@@ -22347,7 +23306,7 @@ export interface components {
          *       }
          *     }
          */
-        FeedEventInput: {
+        PublicEventInput: {
             /** @constant */
             specversion: "1.0";
             /**
@@ -22373,17 +23332,286 @@ export interface components {
         };
         /**
          * @example {
+         *       "id": "7",
+         *       "consumer": "client-directory",
+         *       "eventId": "01900000-0000-7000-8000-0000000000e1",
+         *       "subject": "casework.intake.ClientRegistered",
+         *       "type": "ClientRegistered",
+         *       "error": "relation \"placement.client_directory\" does not exist",
+         *       "deliveries": 5,
+         *       "failedAt": "2026-11-23T08:20:00.000Z",
+         *       "replayedAt": null
+         *     }
+         */
+        DeadLetterInput: {
+            id: string;
+            consumer: string;
+            /** Format: uuid */
+            eventId: string;
+            subject: string;
+            type: string;
+            error: string;
+            deliveries: number;
+            failedAt: string;
+            replayedAt: string | null;
+        };
+        /**
+         * @example {
          *       "items": [],
          *       "caughtUp": true,
          *       "next": "l9G0sT0m8b1Kc2Q.Zx4mXw"
          *     }
          */
         FeedPageInput: {
-            items: components["schemas"]["FeedEventInput"][];
+            items: components["schemas"]["PublicEventInput"][];
             /** @description True when the page reached the last event published so far; false when more follow at once (an empty page that is not caught up passed over a long stretch outside your scope or types) */
             caughtUp: boolean;
             /** @description Where to go on from: send it as `after`. Always given, also after an empty page */
             next: string;
+        };
+        /**
+         * @example {
+         *       "url": "https://erp.example.bg/casework/webhooks",
+         *       "types": [
+         *         "Admitted",
+         *         "Transferred",
+         *         "Discharged"
+         *       ],
+         *       "description": "Bansko ERP: placements"
+         *     }
+         */
+        WebhookEndpointRegistrationInput: {
+            /** Format: uri */
+            url: string;
+            /** @description Event names of this service (`Admitted`, `Discharged`), as in AsyncAPI */
+            types: string[];
+            /** @default  */
+            description: string;
+        };
+        /**
+         * @example {
+         *       "endpointId": "01900000-0000-7000-8000-0000000000c1",
+         *       "service": "placement",
+         *       "url": "https://erp.example.bg/casework/webhooks",
+         *       "types": [
+         *         "Admitted",
+         *         "Transferred",
+         *         "Discharged"
+         *       ],
+         *       "description": "Bansko ERP: placements",
+         *       "status": "enabled",
+         *       "disabledReason": null,
+         *       "jurisdiction": {
+         *         "kind": "municipalities",
+         *         "codes": [
+         *           "BLG01"
+         *         ]
+         *       },
+         *       "createdAt": "2026-12-01T09:00:00.000Z"
+         *     }
+         */
+        WebhookEndpointInput: {
+            /** Format: uuid */
+            endpointId: string;
+            /** @enum {string} */
+            service: "intake" | "eligibility" | "placement" | "billing";
+            url: string;
+            types: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            disabledReason: string | null;
+            /** @description The events it receives: its registrant's jurisdiction when it was registered */
+            jurisdiction: {
+                /** @constant */
+                kind: "national";
+            } | {
+                /** @constant */
+                kind: "municipalities";
+                codes: string[];
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /**
+         * @example {
+         *       "endpointId": "01900000-0000-7000-8000-0000000000c1",
+         *       "service": "placement",
+         *       "url": "https://erp.example.bg/casework/webhooks",
+         *       "types": [
+         *         "Admitted",
+         *         "Transferred",
+         *         "Discharged"
+         *       ],
+         *       "description": "Bansko ERP: placements",
+         *       "status": "enabled",
+         *       "disabledReason": null,
+         *       "jurisdiction": {
+         *         "kind": "municipalities",
+         *         "codes": [
+         *           "BLG01"
+         *         ]
+         *       },
+         *       "createdAt": "2026-12-01T09:00:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
+        WebhookEndpointWithSecretInput: {
+            /** Format: uuid */
+            endpointId: string;
+            /** @enum {string} */
+            service: "intake" | "eligibility" | "placement" | "billing";
+            url: string;
+            types: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            disabledReason: string | null;
+            /** @description The events it receives: its registrant's jurisdiction when it was registered */
+            jurisdiction: {
+                /** @constant */
+                kind: "national";
+            } | {
+                /** @constant */
+                kind: "municipalities";
+                codes: string[];
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The signing secret (Standard Webhooks, `whsec_…`): shown once, here; keep it to verify `webhook-signature` */
+            secret: string;
+        };
+        /**
+         * @example {
+         *       "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+         *       "previousValidUntil": "2026-12-02T09:00:00.000Z"
+         *     }
+         */
+        WebhookSecretRotatedInput: {
+            /** @description The signing secret (Standard Webhooks, `whsec_…`): shown once, here; keep it to verify `webhook-signature` */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until then deliveries carry both signatures
+             */
+            previousValidUntil: string;
+        };
+        /**
+         * @example {
+         *       "deliveryId": "42",
+         *       "eventId": "01900000-0000-7000-8000-0000000000e7",
+         *       "subject": "placements-01900000-0000-7000-8000-000000000001",
+         *       "status": "delivered",
+         *       "attempts": [
+         *         {
+         *           "at": "2026-12-01T09:00:00.120Z",
+         *           "status": 503,
+         *           "error": "answered 503",
+         *           "durationMs": 12
+         *         },
+         *         {
+         *           "at": "2026-12-01T09:00:05.300Z",
+         *           "status": 200,
+         *           "error": null,
+         *           "durationMs": 9
+         *         }
+         *       ],
+         *       "nextAttemptAt": null,
+         *       "createdAt": "2026-12-01T09:00:00.100Z",
+         *       "deliveredAt": "2026-12-01T09:00:05.310Z"
+         *     }
+         */
+        WebhookDeliveryInput: {
+            deliveryId: string;
+            /** Format: uuid */
+            eventId: string;
+            subject: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: {
+                /** Format: date-time */
+                at: string;
+                status: number | null;
+                error: string | null;
+                durationMs: number;
+            }[];
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            deliveredAt: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "deliveryId": "42",
+         *           "eventId": "01900000-0000-7000-8000-0000000000e7",
+         *           "subject": "placements-01900000-0000-7000-8000-000000000001",
+         *           "status": "delivered",
+         *           "attempts": [
+         *             {
+         *               "at": "2026-12-01T09:00:00.120Z",
+         *               "status": 503,
+         *               "error": "answered 503",
+         *               "durationMs": 12
+         *             },
+         *             {
+         *               "at": "2026-12-01T09:00:05.300Z",
+         *               "status": 200,
+         *               "error": null,
+         *               "durationMs": 9
+         *             }
+         *           ],
+         *           "nextAttemptAt": null,
+         *           "createdAt": "2026-12-01T09:00:00.100Z",
+         *           "deliveredAt": "2026-12-01T09:00:05.310Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WebhookDeliveryPageInput: {
+            items: components["schemas"]["WebhookDeliveryInput"][];
+            next?: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "endpointId": "01900000-0000-7000-8000-0000000000c1",
+         *           "service": "placement",
+         *           "url": "https://erp.example.bg/casework/webhooks",
+         *           "types": [
+         *             "Admitted",
+         *             "Transferred",
+         *             "Discharged"
+         *           ],
+         *           "description": "Bansko ERP: placements",
+         *           "status": "enabled",
+         *           "disabledReason": null,
+         *           "jurisdiction": {
+         *             "kind": "municipalities",
+         *             "codes": [
+         *               "BLG01"
+         *             ]
+         *           },
+         *           "createdAt": "2026-12-01T09:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WebhookEndpointListInput: {
+            items: components["schemas"]["WebhookEndpointInput"][];
+        };
+        /**
+         * @example {
+         *       "deliveryId": "42",
+         *       "status": "pending"
+         *     }
+         */
+        WebhookRedeliveryInput: {
+            deliveryId: string;
+            /** @constant */
+            status: "pending";
         };
         EventMetadata: {
             /** @constant */
@@ -29540,31 +30768,6 @@ export interface components {
         };
         /**
          * @example {
-         *       "id": "7",
-         *       "consumer": "client-directory",
-         *       "eventId": "01900000-0000-7000-8000-0000000000e1",
-         *       "subject": "casework.intake.ClientRegistered",
-         *       "type": "ClientRegistered",
-         *       "error": "relation \"placement.client_directory\" does not exist",
-         *       "deliveries": 5,
-         *       "failedAt": "2026-11-23T08:20:00.000Z",
-         *       "replayedAt": null
-         *     }
-         */
-        DeadLetter: {
-            id: string;
-            consumer: string;
-            /** Format: uuid */
-            eventId: string;
-            subject: string;
-            type: string;
-            error: string;
-            deliveries: number;
-            failedAt: string;
-            replayedAt: string | null;
-        };
-        /**
-         * @example {
          *       "specversion": "1.0",
          *       "id": "01900000-0000-7000-8000-0000000000e7",
          *       "type": "casework.placement.Admitted.v1",
@@ -29582,7 +30785,7 @@ export interface components {
          *       }
          *     }
          */
-        FeedEvent: {
+        PublicEvent: {
             /** @constant */
             specversion: "1.0";
             /**
@@ -29608,17 +30811,286 @@ export interface components {
         };
         /**
          * @example {
+         *       "id": "7",
+         *       "consumer": "client-directory",
+         *       "eventId": "01900000-0000-7000-8000-0000000000e1",
+         *       "subject": "casework.intake.ClientRegistered",
+         *       "type": "ClientRegistered",
+         *       "error": "relation \"placement.client_directory\" does not exist",
+         *       "deliveries": 5,
+         *       "failedAt": "2026-11-23T08:20:00.000Z",
+         *       "replayedAt": null
+         *     }
+         */
+        DeadLetter: {
+            id: string;
+            consumer: string;
+            /** Format: uuid */
+            eventId: string;
+            subject: string;
+            type: string;
+            error: string;
+            deliveries: number;
+            failedAt: string;
+            replayedAt: string | null;
+        };
+        /**
+         * @example {
          *       "items": [],
          *       "caughtUp": true,
          *       "next": "l9G0sT0m8b1Kc2Q.Zx4mXw"
          *     }
          */
         FeedPage: {
-            items: components["schemas"]["FeedEvent"][];
+            items: components["schemas"]["PublicEvent"][];
             /** @description True when the page reached the last event published so far; false when more follow at once (an empty page that is not caught up passed over a long stretch outside your scope or types) */
             caughtUp: boolean;
             /** @description Where to go on from: send it as `after`. Always given, also after an empty page */
             next: string;
+        };
+        /**
+         * @example {
+         *       "url": "https://erp.example.bg/casework/webhooks",
+         *       "types": [
+         *         "Admitted",
+         *         "Transferred",
+         *         "Discharged"
+         *       ],
+         *       "description": "Bansko ERP: placements"
+         *     }
+         */
+        WebhookEndpointRegistration: {
+            /** Format: uri */
+            url: string;
+            /** @description Event names of this service (`Admitted`, `Discharged`), as in AsyncAPI */
+            types: string[];
+            /** @default  */
+            description: string;
+        };
+        /**
+         * @example {
+         *       "endpointId": "01900000-0000-7000-8000-0000000000c1",
+         *       "service": "placement",
+         *       "url": "https://erp.example.bg/casework/webhooks",
+         *       "types": [
+         *         "Admitted",
+         *         "Transferred",
+         *         "Discharged"
+         *       ],
+         *       "description": "Bansko ERP: placements",
+         *       "status": "enabled",
+         *       "disabledReason": null,
+         *       "jurisdiction": {
+         *         "kind": "municipalities",
+         *         "codes": [
+         *           "BLG01"
+         *         ]
+         *       },
+         *       "createdAt": "2026-12-01T09:00:00.000Z"
+         *     }
+         */
+        WebhookEndpoint: {
+            /** Format: uuid */
+            endpointId: string;
+            /** @enum {string} */
+            service: "intake" | "eligibility" | "placement" | "billing";
+            url: string;
+            types: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            disabledReason: string | null;
+            /** @description The events it receives: its registrant's jurisdiction when it was registered */
+            jurisdiction: {
+                /** @constant */
+                kind: "national";
+            } | {
+                /** @constant */
+                kind: "municipalities";
+                codes: string[];
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /**
+         * @example {
+         *       "endpointId": "01900000-0000-7000-8000-0000000000c1",
+         *       "service": "placement",
+         *       "url": "https://erp.example.bg/casework/webhooks",
+         *       "types": [
+         *         "Admitted",
+         *         "Transferred",
+         *         "Discharged"
+         *       ],
+         *       "description": "Bansko ERP: placements",
+         *       "status": "enabled",
+         *       "disabledReason": null,
+         *       "jurisdiction": {
+         *         "kind": "municipalities",
+         *         "codes": [
+         *           "BLG01"
+         *         ]
+         *       },
+         *       "createdAt": "2026-12-01T09:00:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
+        WebhookEndpointWithSecret: {
+            /** Format: uuid */
+            endpointId: string;
+            /** @enum {string} */
+            service: "intake" | "eligibility" | "placement" | "billing";
+            url: string;
+            types: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            disabledReason: string | null;
+            /** @description The events it receives: its registrant's jurisdiction when it was registered */
+            jurisdiction: {
+                /** @constant */
+                kind: "national";
+            } | {
+                /** @constant */
+                kind: "municipalities";
+                codes: string[];
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The signing secret (Standard Webhooks, `whsec_…`): shown once, here; keep it to verify `webhook-signature` */
+            secret: string;
+        };
+        /**
+         * @example {
+         *       "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+         *       "previousValidUntil": "2026-12-02T09:00:00.000Z"
+         *     }
+         */
+        WebhookSecretRotated: {
+            /** @description The signing secret (Standard Webhooks, `whsec_…`): shown once, here; keep it to verify `webhook-signature` */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until then deliveries carry both signatures
+             */
+            previousValidUntil: string;
+        };
+        /**
+         * @example {
+         *       "deliveryId": "42",
+         *       "eventId": "01900000-0000-7000-8000-0000000000e7",
+         *       "subject": "placements-01900000-0000-7000-8000-000000000001",
+         *       "status": "delivered",
+         *       "attempts": [
+         *         {
+         *           "at": "2026-12-01T09:00:00.120Z",
+         *           "status": 503,
+         *           "error": "answered 503",
+         *           "durationMs": 12
+         *         },
+         *         {
+         *           "at": "2026-12-01T09:00:05.300Z",
+         *           "status": 200,
+         *           "error": null,
+         *           "durationMs": 9
+         *         }
+         *       ],
+         *       "nextAttemptAt": null,
+         *       "createdAt": "2026-12-01T09:00:00.100Z",
+         *       "deliveredAt": "2026-12-01T09:00:05.310Z"
+         *     }
+         */
+        WebhookDelivery: {
+            deliveryId: string;
+            /** Format: uuid */
+            eventId: string;
+            subject: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: {
+                /** Format: date-time */
+                at: string;
+                status: number | null;
+                error: string | null;
+                durationMs: number;
+            }[];
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            deliveredAt: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "deliveryId": "42",
+         *           "eventId": "01900000-0000-7000-8000-0000000000e7",
+         *           "subject": "placements-01900000-0000-7000-8000-000000000001",
+         *           "status": "delivered",
+         *           "attempts": [
+         *             {
+         *               "at": "2026-12-01T09:00:00.120Z",
+         *               "status": 503,
+         *               "error": "answered 503",
+         *               "durationMs": 12
+         *             },
+         *             {
+         *               "at": "2026-12-01T09:00:05.300Z",
+         *               "status": 200,
+         *               "error": null,
+         *               "durationMs": 9
+         *             }
+         *           ],
+         *           "nextAttemptAt": null,
+         *           "createdAt": "2026-12-01T09:00:00.100Z",
+         *           "deliveredAt": "2026-12-01T09:00:05.310Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            next?: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "endpointId": "01900000-0000-7000-8000-0000000000c1",
+         *           "service": "placement",
+         *           "url": "https://erp.example.bg/casework/webhooks",
+         *           "types": [
+         *             "Admitted",
+         *             "Transferred",
+         *             "Discharged"
+         *           ],
+         *           "description": "Bansko ERP: placements",
+         *           "status": "enabled",
+         *           "disabledReason": null,
+         *           "jurisdiction": {
+         *             "kind": "municipalities",
+         *             "codes": [
+         *               "BLG01"
+         *             ]
+         *           },
+         *           "createdAt": "2026-12-01T09:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WebhookEndpointList: {
+            items: components["schemas"]["WebhookEndpoint"][];
+        };
+        /**
+         * @example {
+         *       "deliveryId": "42",
+         *       "status": "pending"
+         *     }
+         */
+        WebhookRedelivery: {
+            deliveryId: string;
+            /** @constant */
+            status: "pending";
         };
     };
     responses: never;
@@ -29810,9 +31282,17 @@ export type SchemaMakeOfferInput = components['schemas']['MakeOfferInput'];
 export type SchemaDeclineOfferInput = components['schemas']['DeclineOfferInput'];
 export type SchemaOfferRecordInput = components['schemas']['OfferRecordInput'];
 export type SchemaProblemInput = components['schemas']['ProblemInput'];
+export type SchemaPublicEventInput = components['schemas']['PublicEventInput'];
 export type SchemaDeadLetterInput = components['schemas']['DeadLetterInput'];
-export type SchemaFeedEventInput = components['schemas']['FeedEventInput'];
 export type SchemaFeedPageInput = components['schemas']['FeedPageInput'];
+export type SchemaWebhookEndpointRegistrationInput = components['schemas']['WebhookEndpointRegistrationInput'];
+export type SchemaWebhookEndpointInput = components['schemas']['WebhookEndpointInput'];
+export type SchemaWebhookEndpointWithSecretInput = components['schemas']['WebhookEndpointWithSecretInput'];
+export type SchemaWebhookSecretRotatedInput = components['schemas']['WebhookSecretRotatedInput'];
+export type SchemaWebhookDeliveryInput = components['schemas']['WebhookDeliveryInput'];
+export type SchemaWebhookDeliveryPageInput = components['schemas']['WebhookDeliveryPageInput'];
+export type SchemaWebhookEndpointListInput = components['schemas']['WebhookEndpointListInput'];
+export type SchemaWebhookRedeliveryInput = components['schemas']['WebhookRedeliveryInput'];
 export type SchemaEventMetadata = components['schemas']['EventMetadata'];
 export type SchemaClientRegistered = components['schemas']['ClientRegistered'];
 export type SchemaClientDetailsCorrected = components['schemas']['ClientDetailsCorrected'];
@@ -29996,8 +31476,16 @@ export type SchemaMakeOffer = components['schemas']['MakeOffer'];
 export type SchemaDeclineOffer = components['schemas']['DeclineOffer'];
 export type SchemaOfferRecord = components['schemas']['OfferRecord'];
 export type SchemaProblem = components['schemas']['Problem'];
+export type SchemaPublicEvent = components['schemas']['PublicEvent'];
 export type SchemaDeadLetter = components['schemas']['DeadLetter'];
-export type SchemaFeedEvent = components['schemas']['FeedEvent'];
 export type SchemaFeedPage = components['schemas']['FeedPage'];
+export type SchemaWebhookEndpointRegistration = components['schemas']['WebhookEndpointRegistration'];
+export type SchemaWebhookEndpoint = components['schemas']['WebhookEndpoint'];
+export type SchemaWebhookEndpointWithSecret = components['schemas']['WebhookEndpointWithSecret'];
+export type SchemaWebhookSecretRotated = components['schemas']['WebhookSecretRotated'];
+export type SchemaWebhookDelivery = components['schemas']['WebhookDelivery'];
+export type SchemaWebhookDeliveryPage = components['schemas']['WebhookDeliveryPage'];
+export type SchemaWebhookEndpointList = components['schemas']['WebhookEndpointList'];
+export type SchemaWebhookRedelivery = components['schemas']['WebhookRedelivery'];
 export type $defs = Record<string, never>;
 export type operations = Record<string, never>;

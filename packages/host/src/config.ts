@@ -131,6 +131,10 @@ export const Config = z
       .max(720)
       .default(24)
       .describe('How long a completed Idempotency-Key is replayed before it is deleted'),
+    WEBHOOK_ALLOW_INTERNAL_NETWORKS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .describe('Webhook endpoints on loopback and private networks are allowed (an intranet receiver)'),
     TRUST_PROXY: z
       .string()
       .optional()

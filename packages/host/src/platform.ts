@@ -69,6 +69,7 @@ export async function createPlatform(
       identifierKey,
       rateLimits: rateLimitsOf(config),
       idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
+      webhooks: { allowInternalNetworks: config.WEBHOOK_ALLOW_INTERNAL_NETWORKS === 'true' },
       ...(config.TRUST_PROXY
         ? { trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY }
         : {}),

@@ -30,6 +30,9 @@ import type { Role } from './principal.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import { type RateLimits, rateLimitMigrations, rateLimits } from './rateLimit.js';
 import type { ServiceContext, ServiceModule } from './serviceModule.js';
+import type { WebhookOptions } from './webhooks/options.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { webhookMigrations } from './webhooks/tables.js';
 
 export type AppOptions = {
   services: ServiceModule[];
@@ -54,6 +57,8 @@ export type AppOptions = {
   idempotencyTtlHours?: number;
   /** Proxies whose X-Forwarded-* headers are believed (Fastify `trustProxy`); HSTS needs to see TLS. */
   trustProxy?: boolean | string;
+  /** How webhooks are delivered (ADR 15): receivers on internal networks, timeouts, retries. */
+  webhooks?: WebhookOptions;
 };
 
 declare module 'fastify' {
@@ -149,6 +154,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     await migrate(o.database.db, module.schema, {
       ...accessLogMigrations(module.schema),
       ...rateLimitMigrations(module.schema),
+      ...webhookMigrations(module.schema),
       ...module.migrations,
     });
     const store = new EventStore(o.database, module.schema);
@@ -187,12 +193,13 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   }
   app.decorate('hosted', hosted);
 
-  if (o.workers ?? true) startWorkers(hosted);
+  if (o.workers ?? true) startWorkers(hosted, o.webhooks);
   app.addHook('onClose', () => stopWorkers(hosted));
 
   await app.register(healthRoutes, { database: o.database, transport: o.transport, hosted });
   await app.register(metricsRoutes, { hosted });
   await app.register(adminRoutes, { hosted });
   await app.register(feedRoutes, { hosted });
+  await app.register(webhookRoutes, { hosted, identifierKey: o.identifierKey, options: o.webhooks ?? {} });
   return app;
 }

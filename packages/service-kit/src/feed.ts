@@ -1,86 +1,17 @@
-import { cloudEventType, type EventDefinition, MunicipalityCode } from '@casework/contracts';
-import { type EventStore, type Position, type RecordedEvent, START } from '@casework/eventstore';
+import type { EventDefinition } from '@casework/contracts';
+import { type EventStore, type Position, START } from '@casework/eventstore';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from './auth.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { HostedService } from './hosting.js';
 import { badRequest, notFound } from './problems.js';
-import { covers, type Jurisdiction, jurisdictionOf } from './scope.js';
-
-/** The fields of an event's payload a feed passes on: what names a record, never what describes a person. */
-const REFERENCE_FIELDS = new Set(['serviceType', 'municipality', 'month', 'version']);
-const isReference = (key: string) => key.endsWith('Id') || REFERENCE_FIELDS.has(key);
-
-/**
- * An event's references: its ids (`clientId`, `placementId`, …, within nested objects too), service
- * type, municipality, month and version. Everything else (dates of birth, incomes, degrees of
- * disability, reasons, amounts) stays out: the integrator reads the record the ids name through the API,
- * where its scope and roles decide what it may see.
- */
-export function referencesOf(data: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return out;
-  for (const [key, value] of Object.entries(data)) {
-    if (isReference(key) && (typeof value === 'string' || typeof value === 'number')) out[key] = value;
-    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const nested = referencesOf(value);
-      if (Object.keys(nested).length > 0) out[key] = nested;
-    }
-  }
-  return out;
-}
-
-/** The municipality an event concerns: its payload's, else its envelope's (the jurisdiction it was decided in). */
-const municipalityOf = (e: RecordedEvent): string | undefined => {
-  const own = (e.data as { municipality?: unknown } | null)?.municipality;
-  return typeof own === 'string' ? own : e.metadata.municipality;
-};
-
-/** Whom an event may be shown to: one that concerns no municipality, to a national caller only. */
-const visibleTo = (j: Jurisdiction, e: RecordedEvent) => {
-  const m = municipalityOf(e);
-  return m === undefined ? j.kind === 'national' : covers(j, m as MunicipalityCode);
-};
-
-const FeedEvent = z
-  .object({
-    specversion: z.literal('1.0'),
-    id: z.uuid().meta({ description: 'The event id: the NATS message id, the same on every delivery' }),
-    type: z.string().meta({ description: 'casework.<service>.<Name>.v<N>, as in AsyncAPI' }),
-    source: z.string(),
-    subject: z.string().meta({ description: 'The stream (record) the event belongs to' }),
-    time: z.iso.datetime(),
-    datacontenttype: z.literal('application/json'),
-    municipality: MunicipalityCode.optional(),
-    data: z
-      .record(z.string(), z.unknown())
-      .meta({ description: "The event's references only (ids, service type, municipality, month, version)" }),
-  })
-  .meta({
-    id: 'FeedEvent',
-    example: {
-      specversion: '1.0',
-      id: '01900000-0000-7000-8000-0000000000e7',
-      type: 'casework.placement.Admitted.v1',
-      source: 'placement',
-      subject: 'placements-01900000-0000-7000-8000-000000000001',
-      time: '2026-11-16T08:30:00.000Z',
-      datacontenttype: 'application/json',
-      municipality: 'BLG01',
-      data: {
-        clientId: '01900000-0000-7000-8000-000000000001',
-        placementId: '01900000-0000-7000-8000-0000000000a1',
-        siteId: '01900000-0000-7000-8000-0000000000b1',
-        serviceType: 'protected_housing',
-        municipality: 'BLG01',
-      },
-    },
-  });
+import { PublicEvent, publicEvent, visibleTo } from './publicEvents.js';
+import { jurisdictionOf } from './scope.js';
 
 const FeedPage = z
   .object({
-    items: z.array(FeedEvent),
+    items: z.array(PublicEvent),
     caughtUp: z.boolean().meta({
       description:
         'True when the page reached the last event published so far; false when more follow at once ' +
@@ -151,7 +82,7 @@ export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = as
         const page = await h.ctx.store.readLog(after, { types: wanted, limit });
         const items = page.events
           .filter((e) => visibleTo(j, e))
-          .map((e) => toFeedEvent(byName.get(e.type)!, e));
+          .map((e) => publicEvent(byName.get(e.type)!, e));
         after = page.through;
         const caughtUp = page.events.length < limit;
         // a stretch of other jurisdictions' events is passed over here, not page by page by the caller
@@ -226,18 +157,3 @@ function positionAfter(cursor: string | undefined): Position {
   const [transactionId, globalPosition] = key!;
   return { transactionId: String(transactionId), globalPosition: String(globalPosition) };
 }
-
-const toFeedEvent = (d: EventDefinition, e: RecordedEvent): z.infer<typeof FeedEvent> => {
-  const municipality = municipalityOf(e);
-  return {
-    specversion: '1.0',
-    id: e.eventId,
-    type: cloudEventType(d),
-    source: e.metadata.source,
-    subject: e.streamId,
-    time: e.metadata.time,
-    datacontenttype: 'application/json',
-    ...(municipality === undefined ? {} : { municipality: municipality as MunicipalityCode }),
-    data: referencesOf(e.data),
-  };
-};

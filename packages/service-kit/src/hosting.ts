@@ -2,9 +2,12 @@
  * Hosting: the services running in one app, and starting, rebuilding and stopping their relays,
  * projections, consumers and workers (the app builds them; health, metrics and admin read them).
  */
-import { ProjectionGroup } from '@casework/eventstore';
+import { type Follower, ProjectionGroup, type RecordedEvent } from '@casework/eventstore';
 import type { Consumer, DeadLetters, Relay } from '@casework/messaging';
 import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { webhookFanout } from './webhooks/fanout.js';
+import type { WebhookOptions } from './webhooks/options.js';
 
 /** A running service inside the app: its context and background workers. */
 export type HostedService = {
@@ -18,10 +21,15 @@ export type HostedService = {
   consumers: { name: string; consumer: Consumer }[];
   workers: Worker[];
   deadLetters: DeadLetters;
+  /** Its webhooks: the fan-out of its log to endpoints, and the sender of the deliveries (ADR 15). */
+  webhooks?: { fanout: Follower<RecordedEvent>; dispatcher: WebhookDispatcher };
 };
 
-/** Relays first (the in-process transport needs every producer known), then projections and consumers. */
-export function startWorkers(hosted: HostedService[]): void {
+/**
+ * Relays first (the in-process transport needs every producer known), then projections, consumers,
+ * webhooks and the service's own workers.
+ */
+export function startWorkers(hosted: HostedService[], webhooks: WebhookOptions = {}): void {
   for (const h of hosted) {
     const published = new Set(h.module.events.filter((e) => e.published).map((e) => e.name));
     h.relay = h.ctx.transport.startRelay(h.ctx.store, h.module.name, published);
@@ -32,11 +40,28 @@ export function startWorkers(hosted: HostedService[]): void {
     for (const spec of h.module.consumers(h.ctx)) {
       h.consumers.push({ name: spec.name, consumer: h.ctx.transport.startConsumer(h.ctx.store, spec) });
     }
+    h.webhooks = startWebhooks(h, webhooks);
     for (const worker of h.module.workers?.(h.ctx) ?? []) {
       worker.start();
       h.workers.push(worker);
     }
   }
+}
+
+function startWebhooks(h: HostedService, options: WebhookOptions): HostedService['webhooks'] {
+  const onError = (what: string) => (e: unknown) =>
+    h.ctx.log.warn({ err: (e as Error).message }, `webhook ${what} failed`);
+  const dispatcher = new WebhookDispatcher(
+    h.ctx.store,
+    h.ctx.secrets.identifierKey,
+    options,
+    onError('delivery'),
+  );
+  const published = h.module.events.filter((e) => e.published);
+  const fanout = webhookFanout(h.ctx.store, published, () => dispatcher.wake(), onError('fan-out'));
+  fanout.start();
+  dispatcher.start();
+  return { fanout, dispatcher };
 }
 
 function projectionGroup(h: HostedService): ProjectionGroup {
@@ -65,6 +90,9 @@ export async function rebuildProjections(h: HostedService, name?: string): Promi
 export async function stopWorkers(hosted: HostedService[]): Promise<void> {
   await Promise.all(hosted.flatMap((h) => h.workers.map((w) => w.stop())));
   await Promise.all(hosted.flatMap((h) => h.consumers.map((c) => c.consumer.stop())));
+  await Promise.all(
+    hosted.flatMap((h) => (h.webhooks ? [h.webhooks.fanout.stop(), h.webhooks.dispatcher.stop()] : [])),
+  );
   await Promise.all(hosted.map((h) => h.projections?.stop()));
   await Promise.all(hosted.map((h) => h.relay?.stop()));
 }

@@ -16,4 +16,5 @@ export * from './rateLimit.js';
 export * from './scope.js';
 export * from './serviceModule.js';
 export * from './unitOfWork.js';
+export * from './webhooks/options.js';
 export * from './workers.js';

@@ -7,6 +7,7 @@ import {
   type Principal,
   type RateLimits,
   type ServiceModule,
+  type WebhookOptions,
 } from '@casework/service-kit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { natsNames, natsUrl, type Teardown, testPostgres } from './resources.js';
@@ -40,6 +41,8 @@ export async function testApp(
     logLevel?: string;
     /** Per-caller limits and the identifier-probe throttle: off unless a test asks (bulk and matrix tests). */
     rateLimits?: Partial<RateLimits>;
+    /** Webhook delivery settings; receivers on loopback are allowed (tests run them locally). */
+    webhooks?: WebhookOptions;
   } = {},
 ): Promise<TestApp> {
   const database = await testPostgres(t, { max: 10 });
@@ -55,6 +58,7 @@ export async function testApp(
     identifierKey: TEST_IDENTIFIER_KEY,
     logLevel: options.logLevel ?? 'warn',
     rateLimits: options.rateLimits ?? { search: 0, registration: 0, identifierProbes: 0 },
+    webhooks: { allowInternalNetworks: true, ...options.webhooks },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });

@@ -1,0 +1,237 @@
+import { isIP } from 'node:net';
+import type { EventStore } from '@casework/eventstore';
+import { sql } from 'kysely';
+import { Webhook } from 'standardwebhooks';
+import { type Agent, request } from 'undici';
+import { hostOf, isInternal, webhookAgent } from './network.js';
+import { retryDelayMs, type WebhookOptions, webhookDefaults } from './options.js';
+import { type KeptSecret, SecretBox } from './secrets.js';
+
+type Claimed = {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  payload: string;
+  attempts: number;
+  age_ms: number;
+  url: string;
+  secrets: KeptSecret[];
+};
+
+type Outcome = {
+  id: string;
+  endpointId: string;
+  status: number | null;
+  error: string | null;
+  ms: number;
+  ok: boolean;
+  attempts: number;
+  ageMs: number;
+};
+
+/** The longest answer body read from a receiver (it is not kept; reading it frees the connection). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * Sends a service's queued webhook deliveries (ADR 15). Each round claims what is due, at most one
+ * delivery per endpoint and subject (the first still pending, so each subject arrives in order), under a
+ * lease (`claimed_until`) so instances share the queue and a crashed one's claims come back. Each attempt
+ * is signed by the Standard Webhooks scheme with every secret in force; a 2xx delivers, anything else
+ * (an error status, a timeout, a refused connection) is retried with exponential backoff until
+ * `retryForMs` after the delivery was queued, when it is given up and its endpoint disabled.
+ */
+export class WebhookDispatcher {
+  readonly #o: Required<WebhookOptions>;
+  readonly #agent: Agent;
+  readonly #box: SecretBox;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #woken = false;
+
+  constructor(
+    private readonly store: EventStore,
+    identifierKey: string,
+    options: WebhookOptions,
+    private readonly onError: (e: unknown) => void,
+  ) {
+    this.#o = { ...webhookDefaults, ...options };
+    this.#agent = webhookAgent(this.#o.allowInternalNetworks, this.#o.concurrency);
+    this.#box = new SecretBox(identifierKey);
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    await this.#agent.close();
+  }
+
+  /** Deliveries were queued or made due. */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      this.#woken = false;
+      let sent = 0;
+      try {
+        sent = await this.round();
+      } catch (e) {
+        this.onError(e);
+      }
+      if (sent === 0 && !this.#woken && this.#running)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.#o.pollMs);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      this.#wake = undefined;
+    }
+  }
+
+  /** One round: claims what is due, sends it, records what came of it. Returns how many were attempted. */
+  async round(): Promise<number> {
+    const claimed = await this.#claim();
+    if (claimed.length === 0) return 0;
+    const outcomes = await Promise.all(claimed.map((c) => this.#attempt(c)));
+    await this.#record(outcomes);
+    return claimed.length;
+  }
+
+  async #claim(): Promise<Claimed[]> {
+    const s = sql.id(this.store.schema);
+    // the attempt's own timeout and a margin: a claim outlives its attempt unless the instance died
+    const leaseMs = this.#o.timeoutMs + 30_000;
+    const { rows } = await sql<Claimed>`
+      WITH due AS (
+        SELECT d.id FROM ${s}.webhook_deliveries d
+        JOIN ${s}.webhook_endpoints e ON e.id = d.endpoint_id AND e.status = 'enabled'
+        WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+          AND (d.claimed_until IS NULL OR d.claimed_until < now())
+          AND NOT EXISTS (SELECT 1 FROM ${s}.webhook_deliveries b
+            WHERE b.endpoint_id = d.endpoint_id AND b.subject = d.subject AND b.status = 'pending' AND b.id < d.id)
+        ORDER BY d.next_attempt_at, d.id
+        LIMIT ${this.#o.concurrency}
+        FOR UPDATE OF d SKIP LOCKED
+      )
+      UPDATE ${s}.webhook_deliveries d
+      SET claimed_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = d.attempts + 1
+      FROM due, ${s}.webhook_endpoints e
+      WHERE d.id = due.id AND e.id = d.endpoint_id
+      RETURNING d.id::text, d.endpoint_id, d.event_id, d.payload, d.attempts,
+        (extract(epoch FROM now() - d.created_at) * 1000)::float8 AS age_ms, e.url, e.secrets`.execute(
+      this.store.db,
+    );
+    return rows;
+  }
+
+  async #attempt(c: Claimed): Promise<Outcome> {
+    const started = performance.now();
+    const done = (status: number | null, error: string | null) => ({
+      id: c.id,
+      endpointId: c.endpoint_id,
+      status,
+      error,
+      ok: status !== null && status >= 200 && status < 300,
+      ms: Math.round(performance.now() - started),
+      attempts: c.attempts,
+      ageMs: c.age_ms,
+    });
+    try {
+      const url = new URL(c.url);
+      // a name is checked when it is resolved (network.ts); an address literal is checked here
+      const host = hostOf(url);
+      if (!this.#o.allowInternalNetworks && isIP(host) !== 0 && isInternal(host))
+        return done(null, 'the endpoint names an internal address');
+      const now = new Date();
+      const signatures = this.#box
+        .signing(c.secrets, now)
+        .map((secret) => new Webhook(secret).sign(c.event_id, now, c.payload))
+        .join(' ');
+      const answer = await request(url, {
+        method: 'POST',
+        dispatcher: this.#agent,
+        headers: {
+          'content-type': 'application/cloudevents+json',
+          'webhook-id': c.event_id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': signatures,
+          'user-agent': 'Casework-Webhooks/1',
+        },
+        body: c.payload,
+        headersTimeout: this.#o.timeoutMs,
+        bodyTimeout: this.#o.timeoutMs,
+        signal: AbortSignal.timeout(this.#o.timeoutMs),
+      });
+      await drain(answer.body);
+      return done(answer.statusCode, answer.statusCode < 300 ? null : `answered ${answer.statusCode}`);
+    } catch (e) {
+      return done(null, describe(e));
+    }
+  }
+
+  async #record(outcomes: Outcome[]): Promise<void> {
+    const s = sql.id(this.store.schema);
+    const next = outcomes.map((o) =>
+      o.ok
+        ? null
+        : o.ageMs >= this.#o.retryForMs
+          ? null
+          : new Date(Date.now() + retryDelayMs(this.#o, o.attempts)).toISOString(),
+    );
+    const state = outcomes.map((o, i) => (o.ok ? 'delivered' : next[i] === null ? 'failed' : 'pending'));
+    await this.store.transaction(async (tx) => {
+      await sql`UPDATE ${s}.webhook_deliveries d SET status = u.state, claimed_until = NULL,
+          next_attempt_at = coalesce(u.next, d.next_attempt_at), last_status = u.status, last_error = u.error,
+          delivered_at = CASE WHEN u.state = 'delivered' THEN now() END
+        FROM unnest(${outcomes.map((o) => o.id)}::bigint[], ${state}::text[], ${next}::timestamptz[],
+          ${outcomes.map((o) => o.status)}::int[], ${outcomes.map((o) => o.error)}::text[]) AS u(id, state, next, status, error)
+        WHERE d.id = u.id`.execute(tx);
+      await sql`INSERT INTO ${s}.webhook_attempts (delivery_id, status, error, duration_ms)
+        SELECT * FROM unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.status)}::int[],
+          ${outcomes.map((o) => o.error)}::text[], ${outcomes.map((o) => o.ms)}::int[])`.execute(tx);
+      const givenUp = [...new Set(outcomes.filter((_, i) => state[i] === 'failed').map((o) => o.endpointId))];
+      if (givenUp.length > 0)
+        await sql`UPDATE ${s}.webhook_endpoints SET status = 'disabled', updated_at = now(),
+            disabled_reason = ${`a delivery failed for ${Math.round(this.#o.retryForMs / 3_600_000)} hours`}
+          WHERE id = ANY(${givenUp}::uuid[]) AND status = 'enabled'`.execute(tx);
+    });
+  }
+}
+
+async function drain(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<void> {
+  let read = 0;
+  for await (const chunk of body) {
+    read += chunk.length;
+    if (read > MAX_ANSWER_BYTES) {
+      body.destroy?.();
+      return;
+    }
+  }
+}
+
+/** What went wrong with an attempt, for the delivery log: the kind of failure, never a stack. */
+function describe(e: unknown): string {
+  const err = e as { code?: string; name?: string; message?: string };
+  if (
+    err.name === 'TimeoutError' ||
+    err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    err.code === 'UND_ERR_BODY_TIMEOUT'
+  )
+    return 'no answer in time';
+  if (err.code === 'EWEBHOOKADDRESS') return 'the endpoint resolves to an internal address';
+  if (err.code) return `connection failed (${err.code})`;
+  return 'connection failed';
+}

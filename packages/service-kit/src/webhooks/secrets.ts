@@ -1,0 +1,48 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+/** A signing secret as kept: sealed, and until when it still signs (the previous one, after a rotation). */
+export type KeptSecret = { sealed: string; expiresAt: string | null };
+
+/** How long a rotated-out secret keeps signing beside the new one: the receiver's time to switch. */
+export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Webhook signing secrets are symmetric: the platform must read them to sign. They are kept sealed
+ * (AES-256-GCM, a key derived from the deployment's identifier key), so a copy of the database alone
+ * cannot forge deliveries.
+ */
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(identifierKey: string) {
+    this.#key = Buffer.from(hkdfSync('sha256', identifierKey, 'casework', 'webhook-secret-v1', 32));
+  }
+
+  /** A new secret in the Standard Webhooks form, `whsec_` and 32 random bytes in base64. */
+  static generate(): string {
+    return `whsec_${randomBytes(32).toString('base64')}`;
+  }
+
+  seal(secret: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const body = Buffer.concat([iv, cipher.update(secret, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return body.toString('base64');
+  }
+
+  open(sealed: string): string {
+    const body = Buffer.from(sealed, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, body.subarray(0, 12));
+    decipher.setAuthTag(body.subarray(body.length - 16));
+    return Buffer.concat([decipher.update(body.subarray(12, body.length - 16)), decipher.final()]).toString(
+      'utf8',
+    );
+  }
+
+  /** The secrets that sign at `now`: the current one, and a rotated-out one until its overlap ends. */
+  signing(kept: readonly KeptSecret[], now: Date): string[] {
+    return kept
+      .filter((k) => k.expiresAt === null || Date.parse(k.expiresAt) > now.getTime())
+      .map((k) => this.open(k.sealed));
+  }
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { defineEvent } from '@casework/contracts';
+import { EventStore, migrate, START } from '@casework/eventstore';
+import { testPostgres } from '@casework/testkit';
+import { sql } from 'kysely';
+import t, { type Test } from 'tap';
+import { z } from 'zod';
+import { webhookFanout, withDataOf } from '../src/webhooks/fanout.js';
+import { webhookMigrations } from '../src/webhooks/tables.js';
+
+/** Issue 20: the webhook fan-out queues each event once per endpoint that may have it, in log order. */
+
+const SCHEMA = 'kit_hooks';
+const Visited = defineEvent({
+  service: 'placement',
+  name: 'Visited',
+  version: 1,
+  published: true,
+  description: 'A synthetic event with a reference and a personal detail',
+  schema: z.object({ clientId: z.string(), municipality: z.string(), note: z.string() }),
+});
+
+async function setUp(t: Test) {
+  const database = await testPostgres(t, { max: 4 });
+  await migrate(database.db, SCHEMA, webhookMigrations(SCHEMA));
+  const store = new EventStore(database, SCHEMA);
+  const visit = (clientId: string, municipality: string) =>
+    store.append([
+      {
+        streamId: `client-${clientId}`,
+        streamType: 'client',
+        expectedVersion: 'any',
+        events: [
+          {
+            type: 'Visited',
+            data: { clientId, municipality, note: 'personal detail (synthetic)' },
+            metadata: {
+              specversion: '1.0',
+              id: randomUUID(),
+              type: 'casework.placement.Visited.v1',
+              source: 'placement',
+              subject: `client-${clientId}`,
+              time: new Date().toISOString(),
+              correlationid: randomUUID(),
+            },
+          },
+        ],
+      },
+    ]);
+  const endpoint = async (codes: string[] | 'national', status = 'enabled') => {
+    const id = randomUUID();
+    const jurisdiction = codes === 'national' ? { kind: 'national' } : { kind: 'municipalities', codes };
+    await sql`INSERT INTO ${sql.id(SCHEMA)}.webhook_endpoints (id, owner, jurisdiction, url, types, status, secrets)
+      VALUES (${id}, 'test', ${JSON.stringify(jurisdiction)}::jsonb, 'https://example.bg/hooks',
+        ${['Visited']}::text[], ${status}, '[]'::jsonb)`.execute(database.db);
+    return id;
+  };
+  const deliveries = async (endpointId: string) =>
+    (
+      await sql<{ event_id: string; payload: string }>`SELECT event_id::text, payload
+        FROM ${sql.id(SCHEMA)}.webhook_deliveries WHERE endpoint_id = ${endpointId} ORDER BY id`.execute(
+        database.db,
+      )
+    ).rows;
+  const fanout = webhookFanout(
+    store,
+    [Visited],
+    () => {},
+    (e) => t.fail(String(e)),
+  );
+  return { database, store, visit, endpoint, deliveries, fanout };
+}
+
+t.test('each event once per endpoint in scope, in log order, references only', async (t) => {
+  const { store, visit, endpoint, deliveries, fanout, database } = await setUp(t);
+  const bansko = await endpoint(['BLG01']);
+  const national = await endpoint('national');
+  const off = await endpoint('national', 'disabled');
+  const a = randomUUID();
+  const b = randomUUID();
+  for (const [client, municipality] of [
+    [a, 'BLG01'],
+    [b, 'MON29'],
+    [a, 'BLG01'],
+    [b, 'MON29'],
+  ] as const)
+    await visit(client, municipality);
+  await fanout.catchUp();
+
+  const events = await store.readAll();
+  t.same(
+    (await deliveries(national)).map((d) => d.event_id),
+    events.map((e) => e.eventId),
+    'the national endpoint: every event, in log order',
+  );
+  t.same(
+    (await deliveries(bansko)).map((d) => d.event_id),
+    events.filter((e) => (e.data as { municipality: string }).municipality === 'BLG01').map((e) => e.eventId),
+    "Bansko's endpoint: Bansko's events",
+  );
+  t.same(await deliveries(off), [], 'a disabled endpoint: none');
+  const payload = JSON.parse((await deliveries(national))[0]!.payload);
+  t.same(payload.data, { clientId: a, municipality: 'BLG01' }, 'references only');
+  t.equal(payload.type, 'casework.placement.Visited.v1');
+
+  // the fan-out done again from the start (a batch repeated after a crash) queues nothing twice
+  await sql`UPDATE ${sql.id(SCHEMA)}.checkpoints SET transaction_id = ${START.transactionId}::xid8,
+    global_position = ${START.globalPosition}::bigint WHERE subscription = 'webhooks:fanout'`.execute(
+    database.db,
+  );
+  await fanout.release();
+  const repeated = webhookFanout(
+    store,
+    [Visited],
+    () => {},
+    (e) => t.fail(String(e)),
+  );
+  t.equal(await repeated.catchUp(), 4, 'the four events handled again');
+  t.equal((await deliveries(national)).length, 4, 'still one delivery an event');
+});
+
+t.test('events read without their data (no endpoint then) get it back when one appeared', async (t) => {
+  const { store, visit } = await setUp(t);
+  const client = randomUUID();
+  await visit(client, 'BLG01');
+  await visit(client, 'BLG01');
+  const bare = await store.readAll(START, { withoutData: ['Visited'] });
+  t.same(
+    bare.map((e) => e.data),
+    [null, null],
+    'read without data',
+  );
+  await store.transaction((tx) => withDataOf(SCHEMA, bare, tx));
+  t.same(
+    bare.map((e) => e.data),
+    (await store.readAll()).map((e) => e.data),
+    'filled in place',
+  );
+});
