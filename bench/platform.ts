@@ -21,6 +21,8 @@ const KEYS = {
   RATE_LIMIT_SEARCHES: '0',
   RATE_LIMIT_REGISTRATIONS: '0',
   RATE_LIMIT_IDENTIFIER_PROBES: '0',
+  // the webhook bench's receiver listens on loopback
+  WEBHOOK_ALLOW_INTERNAL_NETWORKS: 'true',
 };
 
 /** The platform's log, into a file beside the bench's data, through pino's own fast writer (as to stdout). */

@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import type { EventStore } from '@casework/eventstore';
 import { sql } from 'kysely';
-import { Webhook } from 'standardwebhooks';
 import { type Agent, request } from 'undici';
 import { hostOf, isInternal, webhookAgent } from './network.js';
 import { retryDelayMs, type WebhookOptions, webhookDefaults } from './options.js';
@@ -19,6 +18,8 @@ type Claimed = {
 };
 
 type Outcome = {
+  /** When the attempt began, ISO-8601. */
+  at: string;
   id: string;
   endpointId: string;
   status: number | null;
@@ -45,9 +46,10 @@ export class WebhookDispatcher {
   readonly #agent: Agent;
   readonly #box: SecretBox;
   #running = false;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
-  #woken = false;
+  #lanes: Promise<void>[] = [];
+  /** Wake-ups so far: a lane that saw one during its round goes on at once instead of waiting. */
+  #wakes = 0;
+  readonly #waiting = new Set<() => void>();
 
   constructor(
     private readonly store: EventStore,
@@ -56,48 +58,51 @@ export class WebhookDispatcher {
     private readonly onError: (e: unknown) => void,
   ) {
     this.#o = { ...webhookDefaults, ...options };
-    this.#agent = webhookAgent(this.#o.allowInternalNetworks, this.#o.concurrency);
+    this.#agent = webhookAgent(this.#o.allowInternalNetworks, this.#o.concurrency * this.#o.lanes);
     this.#box = new SecretBox(identifierKey);
   }
 
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#loop = this.#run();
+    // rounds in flight at once: one lane records its outcomes while the others send
+    this.#lanes = Array.from({ length: this.#o.lanes }, () => this.#run());
   }
 
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     this.wake();
-    await this.#loop;
+    await Promise.all(this.#lanes);
     await this.#agent.close();
   }
 
   /** Deliveries were queued or made due. */
   wake(): void {
-    this.#woken = true;
-    this.#wake?.();
+    this.#wakes++;
+    for (const resolve of this.#waiting) resolve();
+    this.#waiting.clear();
   }
 
   async #run(): Promise<void> {
     while (this.#running) {
-      this.#woken = false;
+      const seen = this.#wakes;
       let sent = 0;
       try {
         sent = await this.round();
       } catch (e) {
         this.onError(e);
       }
-      if (sent === 0 && !this.#woken && this.#running)
+      if (sent === 0 && this.#wakes === seen && this.#running)
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.#o.pollMs);
-          this.#wake = () => {
+          const done = () => {
             clearTimeout(timer);
+            this.#waiting.delete(done);
             resolve();
           };
+          const timer = setTimeout(done, this.#o.pollMs);
+          this.#waiting.add(done);
         });
-      this.#wake = undefined;
     }
   }
 
@@ -139,7 +144,9 @@ export class WebhookDispatcher {
 
   async #attempt(c: Claimed): Promise<Outcome> {
     const started = performance.now();
+    const at = new Date().toISOString();
     const done = (status: number | null, error: string | null) => ({
+      at,
       id: c.id,
       endpointId: c.endpoint_id,
       status,
@@ -156,10 +163,7 @@ export class WebhookDispatcher {
       if (!this.#o.allowInternalNetworks && isIP(host) !== 0 && isInternal(host))
         return done(null, 'the endpoint names an internal address');
       const now = new Date();
-      const signatures = this.#box
-        .signing(c.secrets, now)
-        .map((secret) => new Webhook(secret).sign(c.event_id, now, c.payload))
-        .join(' ');
+      const signatures = this.#box.sign(c.secrets, c.event_id, now, c.payload);
       const answer = await request(url, {
         method: 'POST',
         dispatcher: this.#agent,
@@ -193,15 +197,17 @@ export class WebhookDispatcher {
     );
     const state = outcomes.map((o, i) => (o.ok ? 'delivered' : next[i] === null ? 'failed' : 'pending'));
     await this.store.transaction(async (tx) => {
+      // each attempt is kept on its delivery (its log), in the same write as the outcome
       await sql`UPDATE ${s}.webhook_deliveries d SET status = u.state, claimed_until = NULL,
-          next_attempt_at = coalesce(u.next, d.next_attempt_at), last_status = u.status, last_error = u.error,
-          delivered_at = CASE WHEN u.state = 'delivered' THEN now() END
+          next_attempt_at = coalesce(u.next, d.next_attempt_at),
+          delivered_at = CASE WHEN u.state = 'delivered' THEN now() END,
+          attempt_log = d.attempt_log || jsonb_build_array(jsonb_build_object(
+            'at', u.at, 'status', u.status, 'error', u.error, 'durationMs', u.ms))
         FROM unnest(${outcomes.map((o) => o.id)}::bigint[], ${state}::text[], ${next}::timestamptz[],
-          ${outcomes.map((o) => o.status)}::int[], ${outcomes.map((o) => o.error)}::text[]) AS u(id, state, next, status, error)
+          ${outcomes.map((o) => o.status)}::int[], ${outcomes.map((o) => o.error)}::text[],
+          ${outcomes.map((o) => o.at)}::text[], ${outcomes.map((o) => o.ms)}::int[])
+          AS u(id, state, next, status, error, at, ms)
         WHERE d.id = u.id`.execute(tx);
-      await sql`INSERT INTO ${s}.webhook_attempts (delivery_id, status, error, duration_ms)
-        SELECT * FROM unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.status)}::int[],
-          ${outcomes.map((o) => o.error)}::text[], ${outcomes.map((o) => o.ms)}::int[])`.execute(tx);
       const givenUp = [...new Set(outcomes.filter((_, i) => state[i] === 'failed').map((o) => o.endpointId))];
       if (givenUp.length > 0)
         await sql`UPDATE ${s}.webhook_endpoints SET status = 'disabled', updated_at = now(),

@@ -9,8 +9,10 @@ export type WebhookOptions = {
   retryMaxDelayMs?: number;
   /** How long a delivery is retried before it is given up and its endpoint disabled. */
   retryForMs?: number;
-  /** Attempts in flight at once, per service instance. */
+  /** Attempts a round sends at once. */
   concurrency?: number;
+  /** Rounds in flight at once, per service instance. */
+  lanes?: number;
   /** How often an idle dispatcher looks for due retries and another instance's deliveries. */
   pollMs?: number;
 };
@@ -22,6 +24,7 @@ export const webhookDefaults: Required<WebhookOptions> = {
   retryMaxDelayMs: 60 * 60 * 1000,
   retryForMs: 24 * 60 * 60 * 1000,
   concurrency: 64,
+  lanes: 4,
   pollMs: 1_000,
 };
 

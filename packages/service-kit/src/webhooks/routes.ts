@@ -378,9 +378,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
         delivered_at: Date | null;
         attempts: { at: string; status: number | null; error: string | null; durationMs: number }[];
       }>`SELECT d.id::text, d.event_id, d.subject, d.status, d.next_attempt_at, d.created_at, d.delivered_at,
-          coalesce((SELECT json_agg(json_build_object('at', to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-            'status', a.status, 'error', a.error, 'durationMs', a.duration_ms) ORDER BY a.id)
-            FROM ${s(h)}.webhook_attempts a WHERE a.delivery_id = d.id), '[]'::json) AS attempts
+          d.attempt_log AS attempts
         FROM ${s(h)}.webhook_deliveries d
         WHERE d.endpoint_id = ${endpoint.id}
           ${status ? sql`AND d.status = ${status}` : sql``}

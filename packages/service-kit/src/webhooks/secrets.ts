@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** A signing secret as kept: sealed, and until when it still signs (the previous one, after a rotation). */
 export type KeptSecret = { sealed: string; expiresAt: string | null };
@@ -39,10 +39,33 @@ export class SecretBox {
     );
   }
 
-  /** The secrets that sign at `now`: the current one, and a rotated-out one until its overlap ends. */
-  signing(kept: readonly KeptSecret[], now: Date): string[] {
+  /**
+   * The `webhook-signature` of a message at `now`: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` by
+   * each secret in force (the current one, and a rotated-out one until its overlap ends), space-separated,
+   * as the Standard Webhooks specification signs. Opened secrets are kept per sealed value: a round signs
+   * many deliveries to few endpoints.
+   */
+  sign(kept: readonly KeptSecret[], id: string, now: Date, body: string): string {
+    const seconds = Math.floor(now.getTime() / 1000);
     return kept
       .filter((k) => k.expiresAt === null || Date.parse(k.expiresAt) > now.getTime())
-      .map((k) => this.open(k.sealed));
+      .map((k) => {
+        const mac = createHmac('sha256', this.#keyOf(k.sealed))
+          .update(`${id}.${seconds}.${body}`)
+          .digest('base64');
+        return `v1,${mac}`;
+      })
+      .join(' ');
+  }
+
+  readonly #opened = new Map<string, Buffer>();
+  #keyOf(sealed: string): Buffer {
+    let key = this.#opened.get(sealed);
+    if (!key) {
+      key = Buffer.from(this.open(sealed).slice('whsec_'.length), 'base64');
+      if (this.#opened.size >= 10_000) this.#opened.clear();
+      this.#opened.set(sealed, key);
+    }
+    return key;
   }
 }

@@ -35,8 +35,7 @@ export const webhookMigrations = (schema: string): Record<string, Migration> => 
           attempts int NOT NULL DEFAULT 0,
           next_attempt_at timestamptz NOT NULL DEFAULT now(),
           claimed_until timestamptz,
-          last_status int,
-          last_error text,
+          attempt_log jsonb NOT NULL DEFAULT '[]',
           created_at timestamptz NOT NULL DEFAULT now(),
           delivered_at timestamptz,
           UNIQUE (endpoint_id, event_id)
@@ -47,15 +46,6 @@ export const webhookMigrations = (schema: string): Record<string, Migration> => 
         sql`CREATE INDEX webhook_deliveries_in_line ON ${s}.webhook_deliveries (endpoint_id, subject, id)
           WHERE status = 'pending'`,
         sql`CREATE INDEX webhook_deliveries_log ON ${s}.webhook_deliveries (endpoint_id, id DESC)`,
-        sql`CREATE TABLE ${s}.webhook_attempts (
-          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-          delivery_id bigint NOT NULL REFERENCES ${s}.webhook_deliveries (id) ON DELETE CASCADE,
-          at timestamptz NOT NULL DEFAULT now(),
-          status int,
-          error text,
-          duration_ms int NOT NULL
-        )`,
-        sql`CREATE INDEX webhook_attempts_of_delivery ON ${s}.webhook_attempts (delivery_id, id)`,
       ]) {
         await statement.execute(db);
       }
