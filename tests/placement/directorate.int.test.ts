@@ -141,4 +141,21 @@ t.test('the directorate sees its oblast in figures and pseudonyms, never a perso
     403,
   );
   t.equal((await h.get('/v1/directorate/occupancy?oblast=BG-01')).statusCode, 403, 'not for case managers');
+  // an integrator of one municipality sees its municipality, never its oblast's figures or movements
+  const erp = await h.as(['integrator'], { municipality: 'BLG01' }, 'erp-bansko');
+  t.equal(
+    (await h.get('/v1/directorate/occupancy?oblast=BG-01', erp)).statusCode,
+    403,
+    "a municipality's integrator",
+  );
+  t.equal(
+    (await h.get('/v1/directorate/flows?oblast=BG-01&from=2026-01-01&to=2026-12-31', erp)).statusCode,
+    403,
+  );
+  const dashboard = await h.as(['integrator'], { oblast: 'BG-01' }, 'dashboard-blg');
+  t.equal(
+    (await h.get('/v1/directorate/occupancy?oblast=BG-01', dashboard)).statusCode,
+    200,
+    "the oblast's integrator",
+  );
 });

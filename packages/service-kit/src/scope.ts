@@ -89,6 +89,16 @@ export function assertMayAsk(j: Jurisdiction, ask: { municipality?: Municipality
   }
 }
 
+/**
+ * An oblast's aggregates are for those who see all of it: an analyst of the oblast, a national caller,
+ * an integrator of the oblast; never one of its municipalities (403), whose own figures and the oblast's
+ * would tell the others'.
+ */
+export function assertSeesWholeOblast(j: Jurisdiction, oblast: OblastCode) {
+  if (!municipalitiesOf(oblast).every((m) => covers(j, m.code)))
+    throw forbidden(`no access to all of oblast ${oblast}`);
+}
+
 /** The caller's scope as a SQL condition; one municipality is an equality, so an index keeps its order. */
 export const inJurisdiction = (j: Jurisdiction, column: RawBuilder<unknown>) => {
   if (j.kind === 'national') return sql`TRUE`;

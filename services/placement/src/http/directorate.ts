@@ -8,7 +8,7 @@ import {
 } from '@casework/contracts';
 import { municipalitiesOf } from '@casework/reference-data';
 import {
-  assertMayAsk,
+  assertSeesWholeOblast,
   badRequest,
   jurisdictionOf,
   principalOf,
@@ -43,7 +43,7 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
     },
     async (request, reply) => {
       const q = request.query;
-      assertMayAsk(jurisdictionOf(principalOf(request)), { oblast: q.oblast });
+      assertSeesWholeOblast(jurisdictionOf(principalOf(request)), q.oblast);
       const on = q.on ?? sofiaDate(ctx.clock());
       const knownAt = q.knownAt ?? ctx.clock().toISOString();
       const rows = await capacityByGroup(ctx, q.oblast, on, knownAt);
@@ -91,7 +91,7 @@ export const directorateRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
     async (request, reply) => {
       const q = request.query;
       if (q.to < q.from) throw badRequest('query.to', 'must not be before from');
-      assertMayAsk(jurisdictionOf(principalOf(request)), { oblast: q.oblast });
+      assertSeesWholeOblast(jurisdictionOf(principalOf(request)), q.oblast);
       const codes = municipalitiesOf(q.oblast).map((m) => m.code);
       const rows = await movementsIn(ctx, codes, q.from, q.to, q.knownAt);
       // each movement under the pseudonym of its own year: a period spanning years (or two reports of
