@@ -121,6 +121,10 @@ export function eventCatalogue(): string {
     'Internal events stay in the service’s own store: they hold what must not leave it (identifiers, names,',
     'addresses, written findings). Events are immutable; a change of payload is a new version with an',
     'upcaster in `packages/contracts`.',
+    '',
+    'Events marked *for integrators* also go to the event feed (`/v1/events/<service>`) and to webhooks,',
+    'as references only (ids, service type, municipality, month, version): those naming records an',
+    'integrator may read through the API (ADR 14, ADR 15).',
   ];
   for (const service of allServices) {
     if (service.events.length === 0) continue;
@@ -129,7 +133,7 @@ export function eventCatalogue(): string {
       const shape = z.toJSONSchema(e.schema, { io: 'output' }) as { properties?: object; $defs?: object };
       const fields = Object.keys(inline(shape as Record<string, unknown>).properties ?? {}).join(', ');
       lines.push(
-        `- **\`${e.name}\` v${e.version}** (${e.published ? 'published' : 'internal'}): ${e.description}`,
+        `- **\`${e.name}\` v${e.version}** (${e.published ? (e.forIntegrators ? 'published, for integrators' : 'published') : 'internal'}): ${e.description}`,
         `  Fields: ${fields}.`,
       );
     }

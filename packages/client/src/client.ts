@@ -59,12 +59,18 @@ type Call<M extends HttpMethod> = <
   ...init: Args<I>
 ) => Promise<Answer<NonNullable<FetchResponse<Operation<P, M>, I, MediaType>['data']>>>;
 
-/** Lists answered a page at a time: `{ items, next }`, `next` the cursor of the following page. */
+/**
+ * Lists answered a page at a time: `{ items, next }`, `next` the cursor of the following page, sent back
+ * as `cursor` (the event feed pages otherwise: `after`, until `caughtUp`).
+ */
 type PagedPath = {
   [P in PathsWithMethod<paths, 'get'>]: paths[P]['get'] extends {
+    parameters: { query?: { cursor?: string } };
     responses: { 200: { content: { 'application/json': { items: unknown[]; next?: string } } } };
   }
-    ? P
+    ? 'cursor' extends keyof NonNullable<paths[P]['get']['parameters']['query']>
+      ? P
+      : never
     : never;
 }[PathsWithMethod<paths, 'get'>];
 type ItemOf<P extends PagedPath> =

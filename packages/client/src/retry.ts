@@ -15,9 +15,10 @@ function retryAfterMs(response: Response, now: number): number | undefined {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Sends a request again after a lost connection, a 503 or a 429, up to `retries` times: only a read or a
- * command with an `Idempotency-Key` (which the API answers once however often it arrives). Waits as
- * Retry-After says, else 250 ms, 500 ms, 1 s, …
+ * Sends a request again after a lost connection, a 503, a 429 or a 409 with Retry-After (its
+ * `Idempotency-Key` still being answered), up to `retries` times: only a read or a command with an
+ * `Idempotency-Key` (which the API answers once however often it arrives). Waits as Retry-After says,
+ * else 250 ms, 500 ms, 1 s, …
  */
 export function retryingFetch(
   send: (request: Request) => Promise<Response>,
@@ -37,7 +38,12 @@ export function retryingFetch(
         await sleep(250 * 2 ** attempt);
         continue;
       }
-      if (last || (response.status !== 503 && response.status !== 429)) return response;
+      // a 409 with Retry-After: the same key still running (a retry after a lost answer meets it)
+      const again =
+        response.status === 503 ||
+        response.status === 429 ||
+        (response.status === 409 && response.headers.has('retry-after'));
+      if (last || !again) return response;
       const wait = retryAfterMs(response, Date.now()) ?? 250 * 2 ** attempt;
       if (wait > MAX_WAIT_MS) return response;
       await response.body?.cancel();

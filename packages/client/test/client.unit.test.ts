@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import { CaseworkProblem, createCaseworkClient } from '../src/index.js';
+import { type CaseworkClient, CaseworkProblem, createCaseworkClient } from '../src/index.js';
 
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
 
@@ -92,6 +92,38 @@ t.test('the caller’s key and If-Match are sent as given', async (t) => {
   });
 });
 
+t.test('a command whose key is still being answered (409 with Retry-After) is asked again', async (t) => {
+  const { baseUrl, seen } = await server(t, [
+    json(
+      409,
+      {
+        type: 'https://casework.bg/problems/idempotency-key-in-progress',
+        title: 'Conflict',
+        status: 409,
+        code: 'IDEMPOTENCY_KEY_IN_PROGRESS',
+      },
+      { 'retry-after': '0' },
+    ),
+    json(201, { siteId: 'x' }),
+  ]);
+  const answer = await createCaseworkClient({ baseUrl }).post('/v1/sites', { body: site });
+  t.equal(answer.status, 201);
+  t.equal(seen.length, 2);
+  t.equal(seen[0]!.headers['idempotency-key'], seen[1]!.headers['idempotency-key']);
+  const { baseUrl: other } = await server(t, [
+    json(409, {
+      type: 'https://casework.bg/problems/conflict',
+      title: 'Conflict',
+      status: 409,
+      code: 'SITE_CLOSED',
+    }),
+  ]);
+  const conflict = await createCaseworkClient({ baseUrl: other })
+    .post('/v1/sites', { body: site })
+    .catch((e: unknown) => e);
+  t.match(conflict, { status: 409, code: 'SITE_CLOSED' }, 'a conflict of the rules is not asked again');
+});
+
 t.test('reads carry no idempotency key; retries stop after the last allowed', async (t) => {
   const { baseUrl, seen } = await server(t, [busy, busy, busy]);
   const client = createCaseworkClient({ baseUrl, retries: 1 });
@@ -142,4 +174,13 @@ t.test('pages follows each next cursor to the last page', async (t) => {
     seen.map((s) => s.url),
     ['/v1/sites?limit=2', '/v1/sites?limit=2&cursor=c1', '/v1/sites?limit=2&cursor=c2'],
   );
+});
+
+t.test('pages takes cursor-paged lists only: the event feed pages by after, until caughtUp', async (t) => {
+  const checkedByTsc = (c: CaseworkClient) => {
+    // @ts-expect-error the feed's query has no cursor
+    void c.pages('/v1/events/intake');
+    void c.pages('/v1/placements');
+  };
+  t.type(checkedByTsc, 'function');
 });

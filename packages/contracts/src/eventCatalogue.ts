@@ -11,6 +11,11 @@ export type EventDefinition<Name extends string = string, Schema extends z.ZodTy
   name: Name;
   version: number;
   published: boolean;
+  /**
+   * Published also to integrators (the event feed and webhooks), as references: only events whose
+   * records an integrator may read through the API, so that the event itself tells nothing more.
+   */
+  forIntegrators?: boolean;
   description: string;
   schema: Schema;
 };

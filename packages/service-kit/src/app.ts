@@ -67,6 +67,11 @@ declare module 'fastify' {
     roles?: readonly Role[] | 'public';
     /** On its way out: marked in the document, answered with Deprecation and Sunset headers. */
     deprecated?: Deprecation;
+    /**
+     * The answer holds what no read shows again (a secret shown once): an Idempotency-Key replays it from
+     * its sealed copy, not by reading the created resource back.
+     */
+    keepAnswer?: boolean;
   }
   interface FastifyInstance {
     hosted: HostedService[];
@@ -169,6 +174,14 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     };
     await module.seed?.(ctx);
     const routes = new Set<string>();
+    const h: HostedService = {
+      module,
+      ctx,
+      routes: [],
+      consumers: [],
+      workers: [],
+      deadLetters: new DeadLetters(store),
+    };
     await app.register(async (scope) => {
       scope.addHook('onRoute', (route) => {
         routes.add(route.url);
@@ -181,15 +194,12 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
         ...(o.clock ? { clock: o.clock } : {}),
       });
       await scope.register(module.routes, { ctx });
+      // its event feed and webhooks: the service's own routes, under its idempotency and limits
+      await scope.register(feedRoutes, { hosted: h });
+      await scope.register(webhookRoutes, { hosted: h, options: o.webhooks ?? {} });
     });
-    hosted.push({
-      module,
-      ctx,
-      routes: [...routes],
-      consumers: [],
-      workers: [],
-      deadLetters: new DeadLetters(store),
-    });
+    h.routes = [...routes];
+    hosted.push(h);
   }
   app.decorate('hosted', hosted);
 
@@ -199,7 +209,5 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database: o.database, transport: o.transport, hosted });
   await app.register(metricsRoutes, { hosted });
   await app.register(adminRoutes, { hosted });
-  await app.register(feedRoutes, { hosted });
-  await app.register(webhookRoutes, { hosted, identifierKey: o.identifierKey, options: o.webhooks ?? {} });
   return app;
 }

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { principalOf } from './auth.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { HostedService } from './hosting.js';
-import { badRequest, notFound } from './problems.js';
-import { PublicEvent, publicEvent, visibleTo } from './publicEvents.js';
+import { badRequest } from './problems.js';
+import { integratorEvents, PublicEvent, publicEvent, visibleTo } from './publicEvents.js';
 import { jurisdictionOf } from './scope.js';
 
 const FeedPage = z
@@ -39,42 +39,42 @@ const FeedQuery = z.object({
 /** Pages of the log one request reads at most to find an event in the caller's scope. */
 const MAX_READS = 20;
 
-const FeedParams = z.object({ service: z.enum(['intake', 'eligibility', 'placement', 'billing']) });
+/** Long polls one instance holds open at once; past them a poll is answered at once, as without `wait`. */
+const MAX_WAITING = 1000;
 
 /**
  * The event feed (ADR 14): a service's published events in the order its NATS stream holds them, with
  * the same ids, for integrators who would rather page over HTTP than run a NATS consumer. Only events
  * of the caller's jurisdiction, and of each only its references.
  */
-export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = async (app, { hosted }) => {
+export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService }> = async (app, { hosted: h }) => {
+  const events = integratorEvents(h.module.events);
+  const byName = new Map(events.map((d) => [d.name, d]));
   app.get(
-    '/v1/events/:service',
+    `/v1/events/${h.module.name}`,
     {
       config: { roles: ['integrator', 'admin'] },
       schema: {
         tags: ['events'],
-        summary: "A service's published events, in order, replayable from the first",
+        summary: `${h.module.name}'s events for integrators, in order, replayable from the first`,
         description:
-          'Pages the events the service published to NATS, in the order of its NATS stream and with the same ' +
-          "ids, within the caller's jurisdiction (an integrator of an oblast sees its municipalities' events). " +
-          'Each event carries its references, never personal data. Long polling: `wait` holds an empty page ' +
-          'open until an event arrives.',
-        params: FeedParams,
+          `Pages the events ${h.module.name} published to NATS that integrators may follow (those naming ` +
+          'records an integrator may read: see the event catalogue), in the order of its NATS stream and ' +
+          "with the same ids, within the caller's jurisdiction (an integrator of an oblast sees its " +
+          "municipalities' events). Each event carries its references, never personal data. Long polling: " +
+          '`wait` holds an empty page open until an event arrives.',
         querystring: FeedQuery,
         response: { 200: FeedPage },
       },
     },
     async (request) => {
-      const h = hosted.find((x) => x.module.name === request.params.service);
-      if (!h) throw notFound(`service ${request.params.service}`);
-      const published = h.module.events.filter((e) => e.published);
-      const wanted = typesAsked(published, request.query.types);
+      const wanted = typesAsked(events, request.query.types, h.module.name);
       const j = jurisdictionOf(principalOf(request));
       const { limit, wait } = request.query;
       let after = positionAfter(request.query.after);
       const deadline = Date.now() + wait * 1000;
-      const byName = new Map(published.map((d) => [d.name, d]));
-      const signal = wait > 0 ? signalOf(h.ctx.store) : undefined;
+      const known = signalOf(h.ctx.store);
+      const signal = wait > 0 && known.waiting < MAX_WAITING ? known : undefined;
       let reads = 0;
       for (;;) {
         // appends counted before the read: one committed while the page is read ends the wait at once
@@ -89,7 +89,11 @@ export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = as
         if (items.length === 0 && !caughtUp && ++reads < MAX_READS) continue;
         const left = deadline - Date.now();
         if (items.length > 0 || !caughtUp || left <= 0 || !signal)
-          return { items, caughtUp, next: encodeCursor([after.transactionId, after.globalPosition]) };
+          return {
+            items,
+            caughtUp,
+            next: encodeCursor([CURSOR_TAG, after.transactionId, after.globalPosition]),
+          };
         await signal.after(seen, left);
       }
     },
@@ -104,6 +108,10 @@ export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService[] }> = as
 class AppendSignal {
   count = 0;
   readonly #waiting = new Set<() => void>();
+
+  get waiting(): number {
+    return this.#waiting.size;
+  }
 
   constructor(store: EventStore) {
     store.notifications.on('appended', () => {
@@ -136,24 +144,35 @@ const signalOf = (store: EventStore) => {
   return signal;
 };
 
-function typesAsked(published: readonly EventDefinition[], asked: string | undefined): string[] {
-  const names = published.map((d) => d.name);
+function typesAsked(
+  events: readonly EventDefinition[],
+  asked: string | undefined,
+  service: string,
+): string[] {
+  const names = events.map((d) => d.name);
   if (asked === undefined) return names;
   const list = asked.split(',').map((s) => s.trim());
   const unknown = list.find((n) => !names.includes(n));
   if (unknown !== undefined)
-    throw badRequest('query.types', `${unknown || '(empty)'} is not an event this service publishes`);
+    throw badRequest(
+      'query.types',
+      `${unknown || '(empty)'} is not an event ${service} publishes to integrators`,
+    );
   return list;
 }
+
+/** A feed cursor is tagged: one of another list (a sealed cursor too) is refused, never cast. */
+const CURSOR_TAG = 'feed';
+const DECIMAL = /^\d{1,20}$/;
 
 function positionAfter(cursor: string | undefined): Position {
   if (cursor === undefined) return START;
   let key: (string | number)[] | undefined;
   try {
-    key = decodeCursor(cursor, 2);
-  } catch {
-    throw badRequest('query.after', 'not a cursor this API gave out');
-  }
-  const [transactionId, globalPosition] = key!;
+    key = decodeCursor(cursor, 3);
+  } catch {}
+  const [tag, transactionId, globalPosition] = key ?? [];
+  if (tag !== CURSOR_TAG || !DECIMAL.test(String(transactionId)) || !DECIMAL.test(String(globalPosition)))
+    throw badRequest('query.after', 'not a cursor this feed gave out');
   return { transactionId: String(transactionId), globalPosition: String(globalPosition) };
 }

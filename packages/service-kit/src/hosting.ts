@@ -4,6 +4,7 @@
  */
 import { type Follower, ProjectionGroup, type RecordedEvent } from '@casework/eventstore';
 import type { Consumer, DeadLetters, Relay } from '@casework/messaging';
+import { integratorEvents } from './publicEvents.js';
 import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { webhookFanout } from './webhooks/fanout.js';
@@ -57,8 +58,12 @@ function startWebhooks(h: HostedService, options: WebhookOptions): HostedService
     options,
     onError('delivery'),
   );
-  const published = h.module.events.filter((e) => e.published);
-  const fanout = webhookFanout(h.ctx.store, published, () => dispatcher.wake(), onError('fan-out'));
+  const fanout = webhookFanout(
+    h.ctx.store,
+    integratorEvents(h.module.events),
+    () => dispatcher.wake(),
+    onError('fan-out'),
+  );
   fanout.start();
   dispatcher.start();
   return { fanout, dispatcher };

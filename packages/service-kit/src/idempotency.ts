@@ -80,6 +80,8 @@ export function idempotency(app: FastifyInstance, store: EventStore, o: Idempote
 
   /** The URL a replay reads the result from: the Location, else the GET of the same resource, if any. */
   function resourceOf(request: FastifyRequest, reply: FastifyReply): string | undefined {
+    // an answer holding what no read shows again (a secret shown once) is replayed from its sealed copy
+    if (request.routeOptions.config?.keepAnswer) return undefined;
     const location = reply.getHeader('location');
     if (typeof location === 'string' && location.startsWith('/') && readable(location)) return location;
     const template = request.routeOptions.url;

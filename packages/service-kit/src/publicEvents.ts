@@ -1,4 +1,4 @@
-import { cloudEventType, type EventDefinition, MunicipalityCode } from '@casework/contracts';
+import { cloudEventType, type EventDefinition, type MunicipalityCode } from '@casework/contracts';
 import type { RecordedEvent } from '@casework/eventstore';
 import { z } from 'zod';
 import { covers, type Jurisdiction } from './scope.js';
@@ -26,16 +26,32 @@ export function referencesOf(data: unknown): Record<string, unknown> {
   return out;
 }
 
-/** The municipality an event concerns: its payload's, else its envelope's (the jurisdiction it was decided in). */
-const municipalityOf = (e: RecordedEvent): string | undefined => {
-  const own = (e.data as { municipality?: unknown } | null)?.municipality;
-  return typeof own === 'string' ? own : e.metadata.municipality;
-};
+/** The events of a service integrators may follow (feed and webhooks): published, and marked for them. */
+export const integratorEvents = (events: readonly EventDefinition[]) =>
+  events.filter((e) => e.published && e.forIntegrators === true);
 
-/** Whom an event may be shown to: one that concerns no municipality, to a national caller only. */
-export const visibleTo = (j: Jurisdiction, e: RecordedEvent) => {
-  const m = municipalityOf(e);
-  return m === undefined ? j.kind === 'national' : covers(j, m as MunicipalityCode);
+/**
+ * The municipalities an event concerns: its payload's, its envelope's (where it was decided), and those
+ * of the payload's parts (a transfer's `from` and `to`), the first of them its own.
+ */
+export function municipalitiesOf(e: Pick<RecordedEvent, 'data' | 'metadata'>): string[] {
+  const found = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value === 'string') found.add(value);
+  };
+  const data = (e.data ?? {}) as Record<string, unknown>;
+  add(data.municipality);
+  add(e.metadata.municipality);
+  for (const part of Object.values(data))
+    if (typeof part === 'object' && part !== null && !Array.isArray(part))
+      add((part as { municipality?: unknown }).municipality);
+  return [...found];
+}
+
+/** Whom an event may be shown to: one of its municipalities' callers; one that names none, nationally only. */
+export const visibleTo = (j: Jurisdiction, e: Pick<RecordedEvent, 'data' | 'metadata'>) => {
+  const ms = municipalitiesOf(e);
+  return ms.length === 0 ? j.kind === 'national' : ms.some((m) => covers(j, m as MunicipalityCode));
 };
 
 export const PublicEvent = z
@@ -47,7 +63,11 @@ export const PublicEvent = z
     subject: z.string().meta({ description: 'The stream (record) the event belongs to' }),
     time: z.iso.datetime(),
     datacontenttype: z.literal('application/json'),
-    municipality: MunicipalityCode.optional(),
+    // a plain code: one retired from the reference data still names the events of its time
+    municipality: z
+      .string()
+      .regex(/^[A-Z]{3}\d{2}$/)
+      .optional(),
     data: z
       .record(z.string(), z.unknown())
       .meta({ description: "The event's references only (ids, service type, municipality, month, version)" }),
@@ -76,7 +96,7 @@ export type PublicEvent = z.infer<typeof PublicEvent>;
 
 /** An event as integrators get it (feed and webhooks): CloudEvents JSON, its references only. */
 export const publicEvent = (d: EventDefinition, e: RecordedEvent): PublicEvent => {
-  const municipality = municipalityOf(e);
+  const [municipality] = municipalitiesOf(e);
   return {
     specversion: '1.0',
     id: e.eventId,
@@ -85,7 +105,7 @@ export const publicEvent = (d: EventDefinition, e: RecordedEvent): PublicEvent =
     subject: e.streamId,
     time: e.metadata.time,
     datacontenttype: 'application/json',
-    ...(municipality === undefined ? {} : { municipality: municipality as MunicipalityCode }),
+    ...(municipality === undefined ? {} : { municipality }),
     data: referencesOf(e.data),
   };
 };

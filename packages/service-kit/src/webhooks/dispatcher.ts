@@ -21,7 +21,6 @@ type Outcome = {
   /** When the attempt began, ISO-8601. */
   at: string;
   id: string;
-  endpointId: string;
   status: number | null;
   error: string | null;
   ms: number;
@@ -29,6 +28,9 @@ type Outcome = {
   attempts: number;
   ageMs: number;
 };
+
+/** How long a round waits for its slowest receivers before it records what has answered and goes on. */
+const ROUND_MS = 1000;
 
 /** The longest answer body read from a receiver (it is not kept; reading it frees the connection). */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -50,6 +52,8 @@ export class WebhookDispatcher {
   /** Wake-ups so far: a lane that saw one during its round goes on at once instead of waiting. */
   #wakes = 0;
   readonly #waiting = new Set<() => void>();
+  /** Outcomes of slow attempts, recorded when they come. */
+  readonly #late = new Set<Promise<void>>();
 
   constructor(
     private readonly store: EventStore,
@@ -74,6 +78,7 @@ export class WebhookDispatcher {
     this.#running = false;
     this.wake();
     await Promise.all(this.#lanes);
+    await Promise.all(this.#late);
     await this.#agent.close();
   }
 
@@ -106,12 +111,33 @@ export class WebhookDispatcher {
     }
   }
 
-  /** One round: claims what is due, sends it, records what came of it. Returns how many were attempted. */
+  /**
+   * One round: claims what is due, sends it, records what came of it; returns how many were attempted.
+   * A slow receiver does not hold the round: what answered within a second is recorded together, the
+   * rest each as it answers, while the lane goes on.
+   */
   async round(): Promise<number> {
     const claimed = await this.#claim();
     if (claimed.length === 0) return 0;
-    const outcomes = await Promise.all(claimed.map((c) => this.#attempt(c)));
-    await this.#record(outcomes);
+    const attempts = claimed.map((c) => this.#attempt(c));
+    const answered: Outcome[] = [];
+    const pending = new Set(attempts);
+    for (const a of attempts)
+      void a.then((o) => {
+        answered.push(o);
+        pending.delete(a);
+      });
+    await Promise.race([
+      Promise.all(attempts),
+      new Promise((resolve) => setTimeout(resolve, ROUND_MS).unref()),
+    ]);
+    const late = [...pending];
+    if (answered.length > 0) await this.#record([...answered]);
+    for (const a of late) {
+      const recorded = a.then((o) => this.#record([o])).catch(this.onError);
+      this.#late.add(recorded);
+      void recorded.finally(() => this.#late.delete(recorded));
+    }
     return claimed.length;
   }
 
@@ -132,11 +158,12 @@ export class WebhookDispatcher {
         FOR UPDATE OF d SKIP LOCKED
       )
       UPDATE ${s}.webhook_deliveries d
-      SET claimed_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = d.attempts + 1
+      SET claimed_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = d.attempts + 1,
+        first_attempt_at = coalesce(d.first_attempt_at, now())
       FROM due, ${s}.webhook_endpoints e
       WHERE d.id = due.id AND e.id = d.endpoint_id
       RETURNING d.id::text, d.endpoint_id, d.event_id, d.payload, d.attempts,
-        (extract(epoch FROM now() - d.created_at) * 1000)::float8 AS age_ms, e.url, e.secrets`.execute(
+        (extract(epoch FROM now() - coalesce(d.first_attempt_at, now())) * 1000)::float8 AS age_ms, e.url, e.secrets`.execute(
       this.store.db,
     );
     return rows;
@@ -148,7 +175,6 @@ export class WebhookDispatcher {
     const done = (status: number | null, error: string | null) => ({
       at,
       id: c.id,
-      endpointId: c.endpoint_id,
       status,
       error,
       ok: status !== null && status >= 200 && status < 300,
@@ -163,7 +189,12 @@ export class WebhookDispatcher {
       if (!this.#o.allowInternalNetworks && isIP(host) !== 0 && isInternal(host))
         return done(null, 'the endpoint names an internal address');
       const now = new Date();
-      const signatures = this.#box.sign(c.secrets, c.event_id, now, c.payload);
+      let signatures: string;
+      try {
+        signatures = this.#box.sign(c.secrets, c.event_id, now, c.payload);
+      } catch {
+        return done(null, "the endpoint's secret cannot be opened (the deployment's key changed): rotate it");
+      }
       const answer = await request(url, {
         method: 'POST',
         dispatcher: this.#agent,
@@ -198,17 +229,22 @@ export class WebhookDispatcher {
     const state = outcomes.map((o, i) => (o.ok ? 'delivered' : next[i] === null ? 'failed' : 'pending'));
     await this.store.transaction(async (tx) => {
       // each attempt is kept on its delivery (its log), in the same write as the outcome
-      await sql`UPDATE ${s}.webhook_deliveries d SET status = u.state, claimed_until = NULL,
+      const { rows } = await sql<{ endpoint_id: string; status: string }>`
+        UPDATE ${s}.webhook_deliveries d SET status = u.state, claimed_until = NULL,
           next_attempt_at = coalesce(u.next, d.next_attempt_at),
           delivered_at = CASE WHEN u.state = 'delivered' THEN now() END,
           attempt_log = d.attempt_log || jsonb_build_array(jsonb_build_object(
             'at', u.at, 'status', u.status, 'error', u.error, 'durationMs', u.ms))
         FROM unnest(${outcomes.map((o) => o.id)}::bigint[], ${state}::text[], ${next}::timestamptz[],
           ${outcomes.map((o) => o.status)}::int[], ${outcomes.map((o) => o.error)}::text[],
-          ${outcomes.map((o) => o.at)}::text[], ${outcomes.map((o) => o.ms)}::int[])
-          AS u(id, state, next, status, error, at, ms)
-        WHERE d.id = u.id`.execute(tx);
-      const givenUp = [...new Set(outcomes.filter((_, i) => state[i] === 'failed').map((o) => o.endpointId))];
+          ${outcomes.map((o) => o.at)}::text[], ${outcomes.map((o) => o.ms)}::int[],
+          ${outcomes.map((o) => o.attempts)}::int[])
+          AS u(id, state, next, status, error, at, ms, attempts)
+        -- fenced: only the claim this attempt was made under (an instance that stalled past its lease
+        -- records nothing over the attempt of the one that took the delivery over)
+        WHERE d.id = u.id AND d.status = 'pending' AND d.attempts = u.attempts
+        RETURNING d.endpoint_id, d.status`.execute(tx);
+      const givenUp = [...new Set(rows.filter((r) => r.status === 'failed').map((r) => r.endpoint_id))];
       if (givenUp.length > 0)
         await sql`UPDATE ${s}.webhook_endpoints SET status = 'disabled', updated_at = now(),
             disabled_reason = ${`a delivery failed for ${Math.round(this.#o.retryForMs / 3_600_000)} hours`}
@@ -237,7 +273,9 @@ function describe(e: unknown): string {
     err.code === 'UND_ERR_BODY_TIMEOUT'
   )
     return 'no answer in time';
-  if (err.code === 'EWEBHOOKADDRESS') return 'the endpoint resolves to an internal address';
+  // one answer for both: which internal names exist is not the integrator's to learn
+  if (err.code === 'EWEBHOOKADDRESS' || err.code === 'ENOTFOUND')
+    return 'no address the endpoint may be reached at';
   if (err.code) return `connection failed (${err.code})`;
   return 'connection failed';
 }

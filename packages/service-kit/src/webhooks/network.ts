@@ -2,7 +2,10 @@ import { type LookupAddress, lookup } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { Agent } from 'undici';
 
-/** Addresses a webhook may not reach unless allowed: loopback, private, link-local, shared and reserved. */
+/**
+ * Addresses a webhook may not reach unless allowed: loopback, private, link-local, shared, benchmarking,
+ * multicast and reserved, and the IPv6 forms that carry an IPv4 address (NAT64, 6to4).
+ */
 const internal = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
@@ -11,13 +14,20 @@ for (const [net, prefix] of [
   ['127.0.0.0', 8],
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
   ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
   ['224.0.0.0', 3],
 ] as const)
   internal.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   ['::', 127],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2002::', 16],
   ['fc00::', 7],
+  ['fec0::', 10],
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const)

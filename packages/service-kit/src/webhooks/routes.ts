@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { Problem } from '@casework/contracts';
+import type { Executor } from '@casework/eventstore';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -8,15 +9,21 @@ import { z } from 'zod';
 import { principalOf } from '../auth.js';
 import { decodeCursor, pageOf } from '../cursor.js';
 import type { HostedService } from '../hosting.js';
-import { badRequest, notFound } from '../problems.js';
+import { badRequest, conflict, notFound, ruleViolated } from '../problems.js';
+import { integratorEvents } from '../publicEvents.js';
 import { jurisdictionOf } from '../scope.js';
+import { sweepEvery } from '../sweep.js';
 import { hostOf, isInternal } from './network.js';
 import type { WebhookOptions } from './options.js';
 import { type KeptSecret, ROTATION_OVERLAP_MS, SecretBox } from './secrets.js';
 
 const Service = z.enum(['intake', 'eligibility', 'placement', 'billing']);
-const ServiceParam = z.object({ service: Service });
-const EndpointParams = ServiceParam.extend({ endpointId: z.uuid() });
+const EndpointParams = z.object({ endpointId: z.uuid() });
+/** Endpoints an owner may keep with one service: each queues a delivery per event it takes. */
+const MAX_ENDPOINTS_PER_OWNER = 20;
+/** How long a delivery's record is kept once it was delivered or given up. */
+const KEEP_DELIVERIES_DAYS = 30;
+const DELIVERIES_CURSOR = 'webhook-deliveries';
 
 const EndpointInput = z
   .object({
@@ -147,28 +154,35 @@ const roles = { roles: ['integrator', 'admin'] } as const;
  * disables and redelivers its own endpoints only (an admin, every one).
  */
 export const webhookRoutes: FastifyPluginAsyncZod<{
-  hosted: HostedService[];
-  identifierKey: string;
+  hosted: HostedService;
   options: WebhookOptions;
-}> = async (app, { hosted, identifierKey, options }) => {
-  const box = new SecretBox(identifierKey);
-  const serviceOf = (name: string) => {
-    const h = hosted.find((x) => x.module.name === name);
-    if (!h) throw notFound(`service ${name}`);
-    return h;
-  };
-  const s = (h: HostedService) => sql.id(h.ctx.store.schema);
-  /** The endpoint if the caller may see it (its own, or any for an admin); 404 otherwise. */
-  const endpointOf = async (request: FastifyRequest, h: HostedService, id: string) => {
+}> = async (app, { hosted: h, options }) => {
+  const box = new SecretBox(h.ctx.secrets.identifierKey);
+  const s = sql.id(h.ctx.store.schema);
+  const db = h.ctx.store.db;
+  const base = `/v1/webhooks/${h.module.name}`;
+  const events = new Set(integratorEvents(h.module.events).map((e) => e.name));
+  /**
+   * The endpoint if the caller may manage it: its owner with the scope it was registered in (a token of
+   * the same subject with another scope may not), or an admin; 404 otherwise.
+   */
+  const endpointOf = async (request: FastifyRequest, id: string, executor: Executor = db) => {
     const p = principalOf(request);
-    const { rows } = await sql<EndpointRow>`SELECT * FROM ${s(h)}.webhook_endpoints WHERE id = ${id}`.execute(
-      h.ctx.store.db,
-    );
+    const { rows } = await sql<EndpointRow>`SELECT * FROM ${s}.webhook_endpoints WHERE id = ${id}
+      ${executor === db ? sql`` : sql`FOR UPDATE`}`.execute(executor);
     const row = rows[0];
-    if (!row || (row.owner !== p.sub && !p.roles.includes('admin'))) throw notFound(`webhook endpoint ${id}`);
+    const own =
+      row?.owner === p.sub && JSON.stringify(row.jurisdiction) === JSON.stringify(jurisdictionOf(p));
+    if (!row || (!own && !p.roles.includes('admin'))) throw notFound(`webhook endpoint ${id}`);
     return row;
   };
-  const view = (h: HostedService, r: EndpointRow): z.infer<typeof WebhookEndpoint> => ({
+  sweepEvery(app, 60 * 60 * 1000, 'webhook deliveries', () =>
+    sql`DELETE FROM ${s}.webhook_deliveries WHERE status <> 'pending'
+      AND coalesce(delivered_at, next_attempt_at) < now() - make_interval(days => ${KEEP_DELIVERIES_DAYS})`.execute(
+      db,
+    ),
+  );
+  const view = (r: EndpointRow): z.infer<typeof WebhookEndpoint> => ({
     endpointId: r.id,
     service: h.module.name,
     url: r.url,
@@ -181,9 +195,9 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
   });
 
   app.post(
-    '/v1/webhooks/:service',
+    base,
     {
-      config: roles,
+      config: { ...roles, keepAnswer: true },
       schema: {
         tags: ['webhooks'],
         summary: "Register an endpoint for some of a service's events",
@@ -193,18 +207,18 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
           'references only, as the event feed does. Answer 2xx to accept; anything else is retried with ' +
           'exponential backoff for 24 hours, in order per subject, and the endpoint is disabled when a ' +
           'delivery still fails then.',
-        params: ServiceParam,
         body: EndpointInput,
-        response: { 201: WithSecret },
+        response: { 201: WithSecret, 422: Problem },
       },
     },
     async (request, reply) => {
-      const h = serviceOf(request.params.service);
       const { url, types, description } = request.body;
-      const published = new Set(h.module.events.filter((e) => e.published).map((e) => e.name));
-      const unknown = types.find((t) => !published.has(t));
+      const unknown = types.find((t) => !events.has(t));
       if (unknown !== undefined)
-        throw badRequest('body.types', `${unknown} is not an event ${h.module.name} publishes`);
+        throw badRequest(
+          'body.types',
+          `${unknown} is not an event ${h.module.name} publishes to integrators`,
+        );
       const target = new URL(url);
       if (!options.allowInternalNetworks) {
         if (target.protocol !== 'https:') throw badRequest('body.url', 'a webhook endpoint must use https');
@@ -213,26 +227,32 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       }
       const principal = principalOf(request);
       const secret = SecretBox.generate();
-      const { rows } = await sql<EndpointRow>`INSERT INTO ${s(h)}.webhook_endpoints
+      // the count and the insert in one statement: two registrations at once cannot both pass the limit
+      const { rows } = await sql<EndpointRow>`INSERT INTO ${s}.webhook_endpoints
           (id, owner, jurisdiction, url, types, description, secrets)
-        VALUES (${uuidv7()}, ${principal.sub}, ${JSON.stringify(jurisdictionOf(principal))}::jsonb, ${url},
+        SELECT ${uuidv7()}, ${principal.sub}, ${JSON.stringify(jurisdictionOf(principal))}::jsonb, ${url},
           ${[...new Set(types)]}::text[], ${description},
-          ${JSON.stringify([{ sealed: box.seal(secret), expiresAt: null }])}::jsonb)
-        RETURNING *`.execute(h.ctx.store.db);
-      const endpoint = view(h, rows[0]!);
-      reply.code(201).header('location', `/v1/webhooks/${h.module.name}/${endpoint.endpointId}`);
+          ${JSON.stringify([{ sealed: box.seal(secret), expiresAt: null }])}::jsonb
+        WHERE (SELECT count(*) FROM ${s}.webhook_endpoints WHERE owner = ${principal.sub}) < ${MAX_ENDPOINTS_PER_OWNER}
+        RETURNING *`.execute(db);
+      if (!rows[0])
+        throw ruleViolated(
+          'WEBHOOK_ENDPOINT_LIMIT',
+          `at most ${MAX_ENDPOINTS_PER_OWNER} endpoints for ${h.module.name}'s events: remove one first`,
+        );
+      const endpoint = view(rows[0]);
+      reply.code(201).header('location', `${base}/${endpoint.endpointId}`);
       return { ...endpoint, secret };
     },
   );
 
   app.get(
-    '/v1/webhooks/:service',
+    base,
     {
       config: roles,
       schema: {
         tags: ['webhooks'],
         summary: "Your endpoints for a service's events (an admin's: all of them)",
-        params: ServiceParam,
         response: {
           200: z
             .object({ items: z.array(WebhookEndpoint) })
@@ -241,17 +261,16 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => {
-      const h = serviceOf(request.params.service);
       const p = principalOf(request);
-      const { rows } = await sql<EndpointRow>`SELECT * FROM ${s(h)}.webhook_endpoints
-        WHERE ${p.roles.includes('admin') ? sql`TRUE` : sql`owner = ${p.sub}`}
-        ORDER BY created_at, id`.execute(h.ctx.store.db);
-      return { items: rows.map((r) => view(h, r)) };
+      const { rows } = await sql<EndpointRow>`SELECT * FROM ${s}.webhook_endpoints
+        WHERE ${p.roles.includes('admin') ? sql`TRUE` : sql`owner = ${p.sub} AND jurisdiction = ${JSON.stringify(jurisdictionOf(p))}::jsonb`}
+        ORDER BY created_at, id`.execute(db);
+      return { items: rows.map((r) => view(r)) };
     },
   );
 
   app.get(
-    '/v1/webhooks/:service/:endpointId',
+    `${base}/:endpointId`,
     {
       config: roles,
       schema: {
@@ -262,13 +281,12 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => {
-      const h = serviceOf(request.params.service);
-      return view(h, await endpointOf(request, h, request.params.endpointId));
+      return view(await endpointOf(request, request.params.endpointId));
     },
   );
 
   app.delete(
-    '/v1/webhooks/:service/:endpointId',
+    `${base}/:endpointId`,
     {
       config: roles,
       schema: {
@@ -279,9 +297,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const h = serviceOf(request.params.service);
-      const endpoint = await endpointOf(request, h, request.params.endpointId);
-      await sql`DELETE FROM ${s(h)}.webhook_endpoints WHERE id = ${endpoint.id}`.execute(h.ctx.store.db);
+      const endpoint = await endpointOf(request, request.params.endpointId);
+      await sql`DELETE FROM ${s}.webhook_endpoints WHERE id = ${endpoint.id}`.execute(db);
       return reply.code(204).send(null);
     },
   );
@@ -295,7 +312,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
     ],
   ] as const)
     app.post(
-      `/v1/webhooks/:service/:endpointId/${action}`,
+      `${base}/:endpointId/${action}`,
       {
         config: roles,
         schema: {
@@ -306,49 +323,59 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
         },
       },
       async (request) => {
-        const h = serviceOf(request.params.service);
-        const endpoint = await endpointOf(request, h, request.params.endpointId);
-        const { rows } = await sql<EndpointRow>`UPDATE ${s(h)}.webhook_endpoints
-          SET status = ${status}, updated_at = now(),
-            disabled_reason = ${status === 'enabled' ? null : `disabled by ${principalOf(request).sub}`}
-          WHERE id = ${endpoint.id} RETURNING *`.execute(h.ctx.store.db);
+        const endpoint = await endpointOf(request, request.params.endpointId);
+        const rows = await h.ctx.store.transaction(async (tx) => {
+          // enabled again, what still waits gets its 24 hours of retries afresh
+          if (status === 'enabled')
+            await sql`UPDATE ${s}.webhook_deliveries SET first_attempt_at = NULL, attempts = 0
+              WHERE endpoint_id = ${endpoint.id} AND status = 'pending'
+                AND (claimed_until IS NULL OR claimed_until < now())`.execute(tx);
+          return (
+            await sql<EndpointRow>`UPDATE ${s}.webhook_endpoints
+              SET status = ${status}, updated_at = now(),
+                disabled_reason = ${status === 'enabled' ? null : `disabled by ${principalOf(request).sub}`}
+              WHERE id = ${endpoint.id} RETURNING *`.execute(tx)
+          ).rows;
+        });
         h.webhooks?.dispatcher.wake();
-        return view(h, rows[0]!);
+        return view(rows[0]!);
       },
     );
 
   app.post(
-    '/v1/webhooks/:service/:endpointId/secret',
+    `${base}/:endpointId/secret`,
     {
-      config: roles,
+      config: { ...roles, keepAnswer: true },
       schema: {
         tags: ['webhooks'],
-        summary: 'Rotate the signing secret; the previous one signs beside it for 24 hours',
+        summary:
+          'Rotate the signing secret; the one it replaces signs beside it for 24 hours (one rotated out before stops)',
         params: EndpointParams,
         response: { 200: Rotated, 404: Problem },
       },
     },
     async (request) => {
-      const h = serviceOf(request.params.service);
-      const endpoint = await endpointOf(request, h, request.params.endpointId);
       const now = h.ctx.clock();
       const until = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
       const secret = SecretBox.generate();
-      // the current one is kept until the overlap ends; one rotated out earlier is dropped when it has
-      const kept: KeptSecret[] = [
-        { sealed: box.seal(secret), expiresAt: null },
-        ...endpoint.secrets
-          .map((k) => (k.expiresAt === null ? { ...k, expiresAt: until } : k))
-          .filter((k) => Date.parse(k.expiresAt!) > now.getTime()),
-      ];
-      await sql`UPDATE ${s(h)}.webhook_endpoints SET secrets = ${JSON.stringify(kept)}::jsonb, updated_at = now()
-        WHERE id = ${endpoint.id}`.execute(h.ctx.store.db);
+      // locked while it is rotated: two rotations at once each keep the other's secret or wait for it
+      await h.ctx.store.transaction(async (tx) => {
+        const endpoint = await endpointOf(request, request.params.endpointId, tx);
+        // the new secret, and the one it replaces for the overlap; one rotated out before goes now
+        const current = endpoint.secrets.find((k) => k.expiresAt === null);
+        const kept: KeptSecret[] = [
+          { sealed: box.seal(secret), expiresAt: null },
+          ...(current ? [{ sealed: current.sealed, expiresAt: until }] : []),
+        ];
+        await sql`UPDATE ${s}.webhook_endpoints SET secrets = ${JSON.stringify(kept)}::jsonb, updated_at = now()
+          WHERE id = ${endpoint.id}`.execute(tx);
+      });
       return { secret, previousValidUntil: until };
     },
   );
 
   app.get(
-    '/v1/webhooks/:service/:endpointId/deliveries',
+    `${base}/:endpointId/deliveries`,
     {
       config: roles,
       schema: {
@@ -364,10 +391,9 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => {
-      const h = serviceOf(request.params.service);
-      const endpoint = await endpointOf(request, h, request.params.endpointId);
+      const endpoint = await endpointOf(request, request.params.endpointId);
       const { status, limit, cursor } = request.query;
-      const before = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)![0]);
+      const before = deliveriesBefore(cursor);
       const { rows } = await sql<{
         id: string;
         event_id: string;
@@ -379,12 +405,12 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
         attempts: { at: string; status: number | null; error: string | null; durationMs: number }[];
       }>`SELECT d.id::text, d.event_id, d.subject, d.status, d.next_attempt_at, d.created_at, d.delivered_at,
           d.attempt_log AS attempts
-        FROM ${s(h)}.webhook_deliveries d
+        FROM ${s}.webhook_deliveries d
         WHERE d.endpoint_id = ${endpoint.id}
           ${status ? sql`AND d.status = ${status}` : sql``}
           ${before ? sql`AND d.id < ${before}::bigint` : sql``}
-        ORDER BY d.id DESC LIMIT ${limit + 1}`.execute(h.ctx.store.db);
-      const page = pageOf(rows, limit, (r) => [r.id]);
+        ORDER BY d.id DESC LIMIT ${limit + 1}`.execute(db);
+      const page = pageOf(rows, limit, (r) => [DELIVERIES_CURSOR, r.id]);
       return {
         ...page,
         items: page.items.map((r) => ({
@@ -402,7 +428,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
   );
 
   app.post(
-    '/v1/webhooks/:service/:endpointId/deliveries/:deliveryId/redeliver',
+    `${base}/:endpointId/deliveries/:deliveryId/redeliver`,
     {
       config: roles,
       schema: {
@@ -416,21 +442,38 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
             example: { deliveryId: '42', status: 'pending' },
           }),
           404: Problem,
+          409: Problem,
         },
       },
     },
     async (request, reply) => {
-      const h = serviceOf(request.params.service);
-      const endpoint = await endpointOf(request, h, request.params.endpointId);
-      const { rows } = await sql<{ id: string }>`UPDATE ${s(h)}.webhook_deliveries
-        -- one in flight keeps its claim: its attempt's outcome is recorded as it comes
-        SET status = 'pending', next_attempt_at = now(), created_at = now(),
+      const endpoint = await endpointOf(request, request.params.endpointId);
+      if (endpoint.status !== 'enabled')
+        throw conflict('WEBHOOK_ENDPOINT_DISABLED', 'the endpoint is disabled: enable it first');
+      const { rows } = await sql<{ id: string }>`UPDATE ${s}.webhook_deliveries
+        -- one in flight keeps its claim (its attempt's outcome is recorded as it comes); the others are
+        -- due now, with their attempts and 24 hours of retries counted afresh
+        SET status = 'pending', next_attempt_at = now(), first_attempt_at = NULL,
+          attempts = CASE WHEN status = 'pending' AND claimed_until > now() THEN attempts ELSE 0 END,
           claimed_until = CASE WHEN status = 'pending' THEN claimed_until END
         WHERE id = ${request.params.deliveryId}::bigint AND endpoint_id = ${endpoint.id}
-        RETURNING id::text`.execute(h.ctx.store.db);
+        RETURNING id::text`.execute(db);
       if (!rows[0]) throw notFound(`delivery ${request.params.deliveryId}`);
       h.webhooks?.dispatcher.wake();
       return reply.code(202).send({ deliveryId: rows[0].id, status: 'pending' as const });
     },
   );
 };
+
+/** The id a deliveries cursor points after; a cursor of another list is refused, never cast. */
+function deliveriesBefore(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  let key: (string | number)[] | undefined;
+  try {
+    key = decodeCursor(cursor, 2);
+  } catch {}
+  const [tag, id] = key ?? [];
+  if (tag !== DELIVERIES_CURSOR || !/^\d{1,18}$/.test(String(id)))
+    throw badRequest('query.cursor', 'not a cursor this list gave out');
+  return String(id);
+}

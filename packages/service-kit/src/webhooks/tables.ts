@@ -34,6 +34,7 @@ export const webhookMigrations = (schema: string): Record<string, Migration> => 
           status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
           attempts int NOT NULL DEFAULT 0,
           next_attempt_at timestamptz NOT NULL DEFAULT now(),
+          first_attempt_at timestamptz,
           claimed_until timestamptz,
           attempt_log jsonb NOT NULL DEFAULT '[]',
           created_at timestamptz NOT NULL DEFAULT now(),

@@ -22,9 +22,8 @@ import {
 } from '@casework/reference-data';
 import {
   assertMayAsk,
+  assertSeesWholeOblast,
   badRequest,
-  covers,
-  forbidden,
   jurisdictionOf,
   MUNICIPAL_ROLES,
   principalOf,
@@ -69,8 +68,7 @@ function areaOf(request: FastifyRequest, q: z.infer<typeof ReportQuery>) {
   if ((q.municipality === undefined) === (q.oblast === undefined))
     throw badRequest('query.municipality', 'give either municipality or oblast');
   // an oblast's figures are for those who see all of it, never for one of its municipalities
-  if (q.oblast !== undefined && !municipalitiesOf(q.oblast).every((m) => covers(j, m.code)))
-    throw forbidden(`no access to all of oblast ${q.oblast}`);
+  if (q.oblast !== undefined) assertSeesWholeOblast(j, q.oblast);
   // outside the municipality a report is by oblast only: an oblast's figures less those of its
   // municipalities would give away the groups withheld from either
   if (q.municipality !== undefined && !inside)

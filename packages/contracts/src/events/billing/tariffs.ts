@@ -95,6 +95,7 @@ export const TariffPublished = defineEvent({
   name: 'TariffPublished',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A tariff version charges from `effectiveFrom` for its service type, in its municipality or ' +
     'nationally. Months already assessed keep the version they were assessed under.',
@@ -108,6 +109,7 @@ export const TariffRetired = defineEvent({
   name: 'TariffRetired',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A published tariff version stops charging from `retiredFrom`; the version before it (or the ' +
     'national tariff) applies again.',

@@ -27,6 +27,7 @@ export const EligibilityDetermined = defineEvent({
   name: 'EligibilityDetermined',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A determination with its reasons: the rule-set version, each criterion with its result and the ' +
     'facts (by event id) it rested on, the missing facts, and the date it holds until.',
@@ -53,6 +54,7 @@ export const EligibilityChanged = defineEvent({
   name: 'EligibilityChanged',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'The outcome in effect for a client and service type changed (by re-evaluation, override or ' +
     'appeal): placement acts on a lapse.',
@@ -73,6 +75,7 @@ export const EligibilityOverridden = defineEvent({
   name: 'EligibilityOverridden',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A supervisor set the outcome of a determination until its validity ends; the computed outcome ' +
     'stays visible. The written reason stays in eligibility.',

@@ -42,6 +42,7 @@ export const RuleSetPublished = defineEvent({
   name: 'RuleSetPublished',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A rule-set version takes effect on `effectiveFrom` for its service type, in its municipality or ' +
     'nationally. Past determinations keep the version they were made under; current ones are ' +
@@ -57,6 +58,7 @@ export const RuleSetRetired = defineEvent({
   name: 'RuleSetRetired',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A published version stops applying from `retiredFrom`; the version before it (or the national ' +
     'default) applies again.',

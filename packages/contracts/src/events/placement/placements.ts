@@ -49,6 +49,7 @@ export const Admitted = defineEvent({
   name: 'Admitted',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A client was admitted to a site (or enrolled in a day service) from a date: the admission day is ' +
     'the first day in service. Residential stays carry the end of their fixed term.',
@@ -88,6 +89,7 @@ export const Transferred = defineEvent({
   name: 'Transferred',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A client moved from one stay to another on a date, with no gap and no overlap: the first stay ' +
     'ends that day (not billed) and the second begins it (billed by the receiving service).',
@@ -106,6 +108,7 @@ export const TermRenewed = defineEvent({
   name: 'TermRenewed',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     "A residential stay's fixed term was renewed after a review: it now ends on `termEnd` instead of " +
     '`previousTermEnd`. Social housing with special status is renewed a limited number of times.',
@@ -126,6 +129,7 @@ export const Discharged = defineEvent({
   name: 'Discharged',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'A stay ended on a date (the discharge day is not a day in service), with its reason and where the ' +
     'person went. A discharge recorded late corrects occupancy from its date on.',
@@ -149,6 +153,7 @@ export const AbsenceStarted = defineEvent({
   name: 'AbsenceStarted',
   version: 1,
   published: true,
+  forIntegrators: true,
   description: 'A temporary absence began on a date; the place is kept.',
   schema: z
     .object({ ...stay, absenceId: z.uuid(), from: CalendarDate, kind: AbsenceKind })
@@ -160,6 +165,7 @@ export const AbsenceEnded = defineEvent({
   name: 'AbsenceEnded',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     'The person came back on `returnedOn`: the days away are from `from` up to the day before. Hospital ' +
     'stays do not count towards the yearly absence limit.',

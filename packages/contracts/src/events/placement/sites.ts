@@ -27,6 +27,7 @@ export const SiteOpened = defineEvent({
   name: 'SiteOpened',
   version: 1,
   published: true,
+  forIntegrators: true,
   description: 'A site of a catalogue service type opened in a municipality with its first capacity.',
   schema: z
     .object({ siteId: SiteId, ...SiteParticulars.shape, openedOn: CalendarDate, places: Places })
@@ -38,6 +39,7 @@ export const CapacityChanged = defineEvent({
   name: 'CapacityChanged',
   version: 1,
   published: true,
+  forIntegrators: true,
   description:
     "A site's number of places from a date forward (until a later change). Never below the occupancy " +
     'on any day it covers.',
@@ -51,6 +53,7 @@ export const SiteSuspended = defineEvent({
   name: 'SiteSuspended',
   version: 1,
   published: true,
+  forIntegrators: true,
   description: 'The site admits no one from the date on; those placed there stay.',
   schema: z
     .object({ ...site, from: CalendarDate, reason: z.string().trim().min(1).max(500) })
@@ -62,6 +65,7 @@ export const SiteResumed = defineEvent({
   name: 'SiteResumed',
   version: 1,
   published: true,
+  forIntegrators: true,
   description: 'A suspended site admits again from the date on.',
   schema: z.object({ ...site, from: CalendarDate }).meta({ id: 'SiteResumed' }),
 });
@@ -71,6 +75,7 @@ export const SiteClosed = defineEvent({
   name: 'SiteClosed',
   version: 1,
   published: true,
+  forIntegrators: true,
   description: 'The site closed on the date; nobody may be placed there on or after it.',
   schema: z.object({ ...site, on: CalendarDate }).meta({ id: 'SiteClosed' }),
 });
