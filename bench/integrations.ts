@@ -7,21 +7,21 @@ import { START } from '@casework/eventstore';
 import { mintToken } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
-import { syntheticEgn, syntheticUuidSql } from './load.js';
+import { benchSite, syntheticUuidSql } from './load.js';
 import { benchPlatform } from './platform.js';
 import { cpuDuring, percentile, report, timed } from './stats.js';
 
 const FEED_EVENTS = Number(process.env.BENCH_FEED_EVENTS ?? 200_000);
 const ENDPOINTS = Number(process.env.BENCH_WEBHOOK_ENDPOINTS ?? 50);
-/** Registrations a second while webhooks are measured; each is one event for every endpoint. */
-const RATE = Number(process.env.BENCH_WEBHOOK_EVENTS_PER_SECOND ?? 30);
+/** Events a second while webhooks are measured (capacity changes of a site), each for every endpoint. */
+const RATE = Number(process.env.BENCH_WEBHOOK_EVENTS_PER_SECOND ?? 24);
 const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 15);
 
 console.log('\nIntegrators (distributed mode)\n');
 
 // --- the event feed ---
 {
-  const { platform, env, address, ctx, close } = await benchPlatform('intake');
+  const { platform, env, address, ctx, close } = await benchPlatform('placement');
   const hosted = platform.app.hosted[0]!;
   // the feed is measured on a log at rest: no relay to NATS, no read models, no webhook fan-out
   await hosted.relay?.stop();
@@ -31,29 +31,31 @@ console.log('\nIntegrators (distributed mode)\n');
   const [seedMs] = await timed(async () => {
     for (let lo = 0; lo < FEED_EVENTS; lo += 50_000) {
       const hi = Math.min(FEED_EVENTS, lo + 50_000) - 1;
-      const client = syntheticUuidSql('k', 'n');
-      // registrations across the country: one in 28 in Blagoevgrad's oblast (BLG01), the rest elsewhere
-      await sql`INSERT INTO intake.events (stream_id, stream_position, event_id, type, data, metadata)
-        SELECT 'client-' || ${sql.raw(client)}, 1, ${sql.raw(syntheticUuidSql('e', 'n'))}, 'ClientRegistered',
-          jsonb_build_object('clientId', ${sql.raw(client)}, 'birthDate', '1950-01-01', 'sex', 'female',
-            'municipality', m.code, 'identifierKind', 'egn', 'registeredOn', '2026-11-02'),
+      const site = syntheticUuidSql('s', 'n');
+      // sites resized across the country: one in 28 in Blagoevgrad's oblast (BLG01), the rest elsewhere
+      await sql`INSERT INTO placement.events (stream_id, stream_position, event_id, type, data, metadata)
+        SELECT 'site-' || ${sql.raw(site)}, 2, ${sql.raw(syntheticUuidSql('e', 'n'))}, 'CapacityChanged',
+          jsonb_build_object('siteId', ${sql.raw(site)}, 'serviceType', 'protected_housing',
+            'municipality', m.code, 'from', '2027-01-01', 'places', 6, 'previous', 4),
           jsonb_build_object('specversion', '1.0', 'id', ${sql.raw(syntheticUuidSql('e', 'n'))},
-            'type', 'casework.intake.ClientRegistered.v1', 'source', 'intake',
-            'subject', 'client-' || ${sql.raw(client)}, 'time', '2026-11-02T08:00:00.000Z',
+            'type', 'casework.placement.CapacityChanged.v1', 'source', 'placement',
+            'subject', 'site-' || ${sql.raw(site)}, 'time', '2026-11-02T08:00:00.000Z',
             'correlationid', 'bench', 'municipality', m.code)
         FROM generate_series(${lo}::int, ${hi}::int) n,
           LATERAL (SELECT CASE WHEN n % 28 = 0 THEN 'BLG01' ELSE 'MON29' END AS code) m`.execute(db);
     }
   });
   console.log(`  ${FEED_EVENTS} events in the log in ${(seedMs / 1000).toFixed(1)} s`);
-  const published = hosted.module.events.filter((e) => e.published).map((e) => e.name);
+  const forIntegrators = hosted.module.events
+    .filter((e) => e.published && e.forIntegrators)
+    .map((e) => e.name);
 
   /** Every event from the first, a page of 1,000 at a time, over HTTP as an integrator does. */
   const page = async (token: string) => {
     let after = '';
     let events = 0;
     for (;;) {
-      const r = await fetch(`${address}/v1/events/intake?limit=1000${after}`, {
+      const r = await fetch(`${address}/v1/events/placement?limit=1000${after}`, {
         headers: { authorization: token },
       });
       if (r.status !== 200) throw new Error(`feed: ${r.status} ${await r.text()}`);
@@ -68,7 +70,7 @@ console.log('\nIntegrators (distributed mode)\n');
     let at = START;
     let events = 0;
     for (;;) {
-      const p = await ctx.store.readLog(at, { types: published, limit: 1000 });
+      const p = await ctx.store.readLog(at, { types: forIntegrators, limit: 1000 });
       events += p.events.length;
       if (p.events.length < 1000) return events;
       at = p.through;
@@ -152,30 +154,45 @@ console.log('\nIntegrators (distributed mode)\n');
   await pool.close();
   const baseline = (sent / poolMs) * 1000;
 
-  const { env, address, close } = await benchPlatform('intake');
-  const token = `Bearer ${await mintToken(env.AUTH_SIGNING_KEY!, { sub: 'bench-erp', roles: ['integrator'] })}`;
-  const cm = `Bearer ${await mintToken(env.AUTH_SIGNING_KEY!, { sub: 'bench-cm', roles: ['case_manager'], municipality: 'BLG01' })}`;
-  for (let i = 0; i < ENDPOINTS; i++) {
-    const r = await fetch(`${address}/v1/webhooks/intake`, {
+  const { env, address, close } = await benchPlatform('placement');
+  // fifty endpoints of ten integrators (an integrator keeps at most twenty with a service)
+  const integrators = await Promise.all(
+    Array.from(
+      { length: 10 },
+      async (_, i) =>
+        `Bearer ${await mintToken(env.AUTH_SIGNING_KEY!, { sub: `bench-erp-${i}`, roles: ['integrator'] })}`,
+    ),
+  );
+  const supervisor = `Bearer ${await mintToken(env.AUTH_SIGNING_KEY!, { sub: 'bench-sup', roles: ['supervisor'], municipality: 'BLG01' })}`;
+  // ten sites of Bansko whose capacity changes: events of ten records, each record's in order
+  const sites: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const opened = await fetch(`${address}/v1/sites`, {
       method: 'POST',
-      headers: { authorization: token, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `${hook}?endpoint=${i}`, types: ['ClientRegistered'] }),
+      headers: { authorization: supervisor, 'content-type': 'application/json' },
+      body: JSON.stringify(benchSite(40)),
+    });
+    if (opened.status !== 201) throw new Error(`site: ${opened.status} ${await opened.text()}`);
+    sites.push(((await opened.json()) as { siteId: string }).siteId);
+  }
+  for (let i = 0; i < ENDPOINTS; i++) {
+    const r = await fetch(`${address}/v1/webhooks/placement`, {
+      method: 'POST',
+      headers: { authorization: integrators[i % 10]!, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${hook}?endpoint=${i}`, types: ['CapacityChanged'] }),
     });
     if (r.status !== 201) throw new Error(`endpoint: ${r.status} ${await r.text()}`);
   }
   const total = RATE * SECONDS;
-  const register = async (n: number) => {
-    const r = await fetch(`${address}/v1/clients`, {
+  /** One event a call: a site's capacity from a later date each time. */
+  const resize = async (n: number) => {
+    const from = new Date(Date.UTC(2027, 0, 1 + Math.floor(n / 10))).toISOString().slice(0, 10);
+    const r = await fetch(`${address}/v1/sites/${sites[n % 10]}/capacity`, {
       method: 'POST',
-      headers: { authorization: cm, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        identifier: { kind: 'egn', value: syntheticEgn(n) },
-        givenName: 'Мария',
-        familyName: 'Примерова',
-        municipality: 'BLG01',
-      }),
+      headers: { authorization: supervisor, 'content-type': 'application/json' },
+      body: JSON.stringify({ from, places: 40 + (n % 10) }),
     });
-    if (r.status !== 201) throw new Error(`registration: ${r.status} ${await r.text()}`);
+    if (r.status !== 200) throw new Error(`capacity: ${r.status} ${await r.text()}`);
   };
   received.length = 0;
   const started = Date.now();
@@ -184,7 +201,7 @@ console.log('\nIntegrators (distributed mode)\n');
     for (let n = 0; n < total; n++) {
       const due = started + (n * 1000) / RATE;
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-      sending.push(register(n));
+      sending.push(resize(n));
     }
     await Promise.all(sending);
     const until = Date.now() + 60_000;
