@@ -18,8 +18,10 @@ type Caller = { authorization: string };
  */
 t.test('the event feed: NATS order and ids, the caller’s scope, references only', async (t) => {
   const h = await testApp(t, [intake, placement]);
+  // Bansko and Blagoevgrad (both in oblast Blagoevgrad, BG-01) and Montana (oblast Montana)
   const places = [
     { municipality: 'BLG01', birthDate: '1951-02-03' },
+    { municipality: 'BLG03', birthDate: '1957-05-06' },
     { municipality: 'MON29', birthDate: '1962-07-08' },
   ];
   for (const [i, { municipality, birthDate }] of places.entries()) {
@@ -78,10 +80,10 @@ t.test('the event feed: NATS order and ids, the caller’s scope, references onl
   const transport = h.transport as JetStreamTransport;
   const nats = await eventually(async () => {
     const messages = await streamMessages(await natsUrl(), transport.streamOf('placement'));
-    return messages.length >= 8 ? messages : undefined;
+    return messages.length >= 12 ? messages : undefined;
   });
   const everything = await all(national, 'placement');
-  t.equal(everything.length, 8, 'four sites opened and resized');
+  t.equal(everything.length, 12, 'six sites opened and resized');
   t.same(
     everything.map((e) => e.id),
     nats?.map((m) => m.id),
@@ -90,21 +92,23 @@ t.test('the event feed: NATS order and ids, the caller’s scope, references onl
   t.same(await all(national, 'placement'), everything, 'replayed from the start, the same');
 
   const inOblast = new Set(municipalitiesOf('BG-01').map((m) => m.code));
-  const expected = everything.filter((e) => inOblast.has(String(e.data.municipality))).map((e) => e.id);
-  t.equal(expected.length, 4, "Bansko's four");
+  const ofOblast = everything.filter((e) => inOblast.has(String(e.data.municipality))).map((e) => e.id);
+  const ofBansko = everything.filter((e) => e.data.municipality === 'BLG01').map((e) => e.id);
+  t.equal(ofOblast.length, 8, "Bansko's four and Blagoevgrad's four");
   t.same(
     (await all(blagoevgrad, 'placement')).map((e) => e.id),
-    expected,
-    "Blagoevgrad's integrator sees Blagoevgrad's events and no other",
+    ofOblast,
+    "the oblast's integrator sees its oblast's events and no other",
   );
   t.same(
     (await all(bansko, 'placement')).map((e) => e.id),
-    expected,
-    "Bansko's integrator sees Bansko's",
+    ofBansko,
+    "Bansko's integrator sees Bansko's only, not its neighbours'",
   );
+  t.equal(ofBansko.length, 4);
 
   const capacity = await all(national, 'placement', '&types=CapacityChanged');
-  t.equal(capacity.length, 4);
+  t.equal(capacity.length, 6);
   t.ok(capacity.every((e) => e.type === 'casework.placement.CapacityChanged.v1'));
   t.same(Object.keys(capacity[0]!.data).sort(), ['municipality', 'serviceType', 'siteId'], 'references only');
   t.notMatch(
@@ -155,6 +159,11 @@ t.test('the event feed: NATS order and ids, the caller’s scope, references onl
     t.equal(refused.statusCode, 400, `${type} is no type of placement's feed`);
     t.match(refused.json(), { errors: [{ field: 'query.types' }] });
   }
+  const otherFeed = await ask(`/v1/events/placement?after=${encodeURIComponent(woken.next)}`, national);
+  t.equal(otherFeed.statusCode, 200);
+  const intakeEnd = (await feed(national, 'intake')).next;
+  const crossed = await ask(`/v1/events/placement?after=${encodeURIComponent(intakeEnd)}`, national);
+  t.equal(crossed.statusCode, 400, "another service's feed cursor is refused");
   const forged = await ask('/v1/events/placement?after=MTIz.NDU2', national);
   t.equal(forged.statusCode, 400, 'a cursor the API did not give out');
   t.match(forged.json(), { errors: [{ field: 'query.after' }] });

@@ -242,6 +242,50 @@ t.test('webhooks: a failure that lasts disables the endpoint; scope and bad inpu
   t.match(over.json(), { code: 'WEBHOOK_ENDPOINT_LIMIT' });
 });
 
+t.test('a slow receiver holds up no one else, and is delivered when it answers', async (t) => {
+  const h = await testApp(t, [placement], { webhooks: { ...fast, timeoutMs: 5_000 } });
+  const quick = await receiver(t);
+  const slow = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => setTimeout(() => res.writeHead(204).end(), 2_000));
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    slow.closeAllConnections();
+    return new Promise<void>((resolve) => slow.close(() => resolve()));
+  });
+  const integrator = await h.as(['integrator'], {}, 'erp');
+  const register = (url: string) =>
+    requestsAs(h.app, integrator).post('/v1/webhooks/placement', {
+      url,
+      types: ['SiteOpened', 'CapacityChanged'],
+    });
+  const tarpit = (await register(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`)).json();
+  t.equal((await register(quick.url)).statusCode, 201);
+
+  const site = await openSite(h, 'BLG01');
+  await eventually(async () => (quick.state.accepted.length === 1 ? true : undefined));
+  const started = Date.now();
+  await site.resize(5);
+  await eventually(async () => (quick.state.accepted.length === 2 ? true : undefined));
+  t.ok(
+    Date.now() - started < 1_500,
+    'the quick receiver gets the next event while the slow one still answers',
+  );
+  const log = await eventually(async () => {
+    const items = (
+      await requestsAs(h.app, integrator).get(`/v1/webhooks/placement/${tarpit.endpointId}/deliveries`)
+    ).json().items as { status: string; attempts: unknown[] }[];
+    return items.length === 2 && items.every((d) => d.status === 'delivered') ? items : undefined;
+  }, 15_000);
+  t.ok(log, 'both delivered to the slow receiver, each recorded when it answered');
+  t.same(
+    log?.map((d) => d.attempts.length),
+    [1, 1],
+    'each once: an answer that came after its round went on was recorded, not sent again',
+  );
+});
+
 t.test('webhooks outside tests: https only, and never into the platform’s own networks', async (t) => {
   const h = await testApp(t, [placement], { webhooks: { ...fast, allowInternalNetworks: false } });
   const integrator = await h.as(['integrator'], {}, 'erp');

@@ -5261,6 +5261,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -5473,8 +5482,26 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The request line is too long */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5573,6 +5600,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -5593,6 +5629,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5692,6 +5737,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -5712,6 +5766,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5811,6 +5874,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -5831,6 +5903,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6065,6 +6146,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8326,6 +8416,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -8538,8 +8637,26 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The request line is too long */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8638,6 +8755,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -8658,6 +8784,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8757,6 +8892,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -8777,6 +8921,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8876,6 +9029,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -8896,6 +9058,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9130,6 +9301,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13536,6 +13716,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -13748,8 +13937,26 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The request line is too long */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13848,6 +14055,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -13868,6 +14084,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13967,6 +14192,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -13987,6 +14221,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14086,6 +14329,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -14106,6 +14358,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14340,6 +14601,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -17926,6 +18196,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -18138,8 +18417,26 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The request line is too long */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not application/json */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -18238,6 +18535,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -18258,6 +18564,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -18357,6 +18672,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -18377,6 +18701,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -18476,6 +18809,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Conflicts with the current state (a concurrent change, a duplicate) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The body is larger than the limit */
                 413: {
                     headers: {
@@ -18496,6 +18838,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -18730,6 +19081,15 @@ export interface paths {
                 };
                 /** @description The body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -26600,11 +26960,8 @@ export interface components {
          *       "description": "Bansko ERP: placements",
          *       "status": "enabled",
          *       "disabledReason": null,
-         *       "jurisdiction": {
-         *         "kind": "municipalities",
-         *         "codes": [
-         *           "BLG01"
-         *         ]
+         *       "scope": {
+         *         "municipality": "BLG01"
          *       },
          *       "createdAt": "2026-12-01T09:00:00.000Z"
          *     }
@@ -26620,14 +26977,10 @@ export interface components {
             /** @enum {string} */
             status: "enabled" | "disabled";
             disabledReason: string | null;
-            /** @description The events it receives: its registrant's jurisdiction when it was registered */
-            jurisdiction: {
-                /** @constant */
-                kind: "national";
-            } | {
-                /** @constant */
-                kind: "municipalities";
-                codes: string[];
+            /** @description Whose events it receives: its registrant's scope (a municipality, an oblast, or neither: the country) */
+            scope: {
+                municipality?: string;
+                oblast?: string;
             };
             /** Format: date-time */
             createdAt: string;
@@ -26645,11 +26998,8 @@ export interface components {
          *       "description": "Bansko ERP: placements",
          *       "status": "enabled",
          *       "disabledReason": null,
-         *       "jurisdiction": {
-         *         "kind": "municipalities",
-         *         "codes": [
-         *           "BLG01"
-         *         ]
+         *       "scope": {
+         *         "municipality": "BLG01"
          *       },
          *       "createdAt": "2026-12-01T09:00:00.000Z",
          *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -26666,14 +27016,10 @@ export interface components {
             /** @enum {string} */
             status: "enabled" | "disabled";
             disabledReason: string | null;
-            /** @description The events it receives: its registrant's jurisdiction when it was registered */
-            jurisdiction: {
-                /** @constant */
-                kind: "national";
-            } | {
-                /** @constant */
-                kind: "municipalities";
-                codes: string[];
+            /** @description Whose events it receives: its registrant's scope (a municipality, an oblast, or neither: the country) */
+            scope: {
+                municipality?: string;
+                oblast?: string;
             };
             /** Format: date-time */
             createdAt: string;
@@ -26787,11 +27133,8 @@ export interface components {
          *           "description": "Bansko ERP: placements",
          *           "status": "enabled",
          *           "disabledReason": null,
-         *           "jurisdiction": {
-         *             "kind": "municipalities",
-         *             "codes": [
-         *               "BLG01"
-         *             ]
+         *           "scope": {
+         *             "municipality": "BLG01"
          *           },
          *           "createdAt": "2026-12-01T09:00:00.000Z"
          *         }
@@ -34078,11 +34421,8 @@ export interface components {
          *       "description": "Bansko ERP: placements",
          *       "status": "enabled",
          *       "disabledReason": null,
-         *       "jurisdiction": {
-         *         "kind": "municipalities",
-         *         "codes": [
-         *           "BLG01"
-         *         ]
+         *       "scope": {
+         *         "municipality": "BLG01"
          *       },
          *       "createdAt": "2026-12-01T09:00:00.000Z"
          *     }
@@ -34098,14 +34438,10 @@ export interface components {
             /** @enum {string} */
             status: "enabled" | "disabled";
             disabledReason: string | null;
-            /** @description The events it receives: its registrant's jurisdiction when it was registered */
-            jurisdiction: {
-                /** @constant */
-                kind: "national";
-            } | {
-                /** @constant */
-                kind: "municipalities";
-                codes: string[];
+            /** @description Whose events it receives: its registrant's scope (a municipality, an oblast, or neither: the country) */
+            scope: {
+                municipality?: string;
+                oblast?: string;
             };
             /** Format: date-time */
             createdAt: string;
@@ -34123,11 +34459,8 @@ export interface components {
          *       "description": "Bansko ERP: placements",
          *       "status": "enabled",
          *       "disabledReason": null,
-         *       "jurisdiction": {
-         *         "kind": "municipalities",
-         *         "codes": [
-         *           "BLG01"
-         *         ]
+         *       "scope": {
+         *         "municipality": "BLG01"
          *       },
          *       "createdAt": "2026-12-01T09:00:00.000Z",
          *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -34144,14 +34477,10 @@ export interface components {
             /** @enum {string} */
             status: "enabled" | "disabled";
             disabledReason: string | null;
-            /** @description The events it receives: its registrant's jurisdiction when it was registered */
-            jurisdiction: {
-                /** @constant */
-                kind: "national";
-            } | {
-                /** @constant */
-                kind: "municipalities";
-                codes: string[];
+            /** @description Whose events it receives: its registrant's scope (a municipality, an oblast, or neither: the country) */
+            scope: {
+                municipality?: string;
+                oblast?: string;
             };
             /** Format: date-time */
             createdAt: string;
@@ -34265,11 +34594,8 @@ export interface components {
          *           "description": "Bansko ERP: placements",
          *           "status": "enabled",
          *           "disabledReason": null,
-         *           "jurisdiction": {
-         *             "kind": "municipalities",
-         *             "codes": [
-         *               "BLG01"
-         *             ]
+         *           "scope": {
+         *             "municipality": "BLG01"
          *           },
          *           "createdAt": "2026-12-01T09:00:00.000Z"
          *         }

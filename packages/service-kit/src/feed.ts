@@ -39,8 +39,14 @@ const FeedQuery = z.object({
 /** Pages of the log one request reads at most to find an event in the caller's scope. */
 const MAX_READS = 20;
 
-/** Long polls one instance holds open at once; past them a poll is answered at once, as without `wait`. */
+/**
+ * Long polls one instance holds open at once, and one caller; past them a poll is answered at once, as
+ * without `wait`.
+ */
 const MAX_WAITING = 1000;
+const MAX_WAITING_PER_CALLER = 10;
+/** Commits within this many milliseconds wake the waiting polls once: one read each, not one per commit. */
+const WAKE_EVERY_MS = 100;
 
 /**
  * The event feed (ADR 14): a service's published events in the order its NATS stream holds them, with
@@ -49,6 +55,8 @@ const MAX_WAITING = 1000;
  */
 export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService }> = async (app, { hosted: h }) => {
   const events = integratorEvents(h.module.events);
+  // a cursor of this service's feed: positions of another service's log mean nothing here
+  const cursorTag = `feed:${h.module.name}`;
   const byName = new Map(events.map((d) => [d.name, d]));
   app.get(
     `/v1/events/${h.module.name}`,
@@ -71,10 +79,11 @@ export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService }> = asyn
       const wanted = typesAsked(events, request.query.types, h.module.name);
       const j = jurisdictionOf(principalOf(request));
       const { limit, wait } = request.query;
-      let after = positionAfter(request.query.after);
+      let after = positionAfter(request.query.after, cursorTag);
       const deadline = Date.now() + wait * 1000;
       const known = signalOf(h.ctx.store);
-      const signal = wait > 0 && known.waiting < MAX_WAITING ? known : undefined;
+      const caller = principalOf(request).sub;
+      const signal = wait > 0 && known.mayWait(caller) ? known : undefined;
       let reads = 0;
       for (;;) {
         // appends counted before the read: one committed while the page is read ends the wait at once
@@ -82,7 +91,7 @@ export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService }> = asyn
         const page = await h.ctx.store.readLog(after, { types: wanted, limit });
         const items = page.events
           .filter((e) => visibleTo(j, e))
-          .map((e) => publicEvent(byName.get(e.type)!, e));
+          .map((e) => publicEvent(byName.get(e.type)!, e, j));
         after = page.through;
         const caughtUp = page.events.length < limit;
         // a stretch of other jurisdictions' events is passed over here, not page by page by the caller
@@ -92,9 +101,9 @@ export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService }> = asyn
           return {
             items,
             caughtUp,
-            next: encodeCursor([CURSOR_TAG, after.transactionId, after.globalPosition]),
+            next: encodeCursor([cursorTag, after.transactionId, after.globalPosition]),
           };
-        await signal.after(seen, left);
+        await signal.after(seen, left, caller);
       }
     },
   );
@@ -108,25 +117,34 @@ export const feedRoutes: FastifyPluginAsyncZod<{ hosted: HostedService }> = asyn
 class AppendSignal {
   count = 0;
   readonly #waiting = new Set<() => void>();
-
-  get waiting(): number {
-    return this.#waiting.size;
-  }
+  readonly #byCaller = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(store: EventStore) {
     store.notifications.on('appended', () => {
       this.count++;
-      for (const wake of this.#waiting) wake();
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        for (const wake of this.#waiting) wake();
+      }, WAKE_EVERY_MS).unref();
     });
   }
 
+  mayWait(caller: string): boolean {
+    return this.#waiting.size < MAX_WAITING && (this.#byCaller.get(caller) ?? 0) < MAX_WAITING_PER_CALLER;
+  }
+
   /** Resolves at the first append after `seen` appends were counted, or after `ms`. */
-  after(seen: number, ms: number): Promise<void> {
+  after(seen: number, ms: number, caller: string): Promise<void> {
     if (this.count !== seen) return Promise.resolve();
+    this.#byCaller.set(caller, (this.#byCaller.get(caller) ?? 0) + 1);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.#waiting.delete(done);
+        const left = (this.#byCaller.get(caller) ?? 1) - 1;
+        if (left > 0) this.#byCaller.set(caller, left);
+        else this.#byCaller.delete(caller);
         resolve();
       };
       const timer = setTimeout(done, ms);
@@ -161,18 +179,17 @@ function typesAsked(
   return list;
 }
 
-/** A feed cursor is tagged: one of another list (a sealed cursor too) is refused, never cast. */
-const CURSOR_TAG = 'feed';
+/** A feed cursor is tagged with its service: one of another list or feed is refused, never cast. */
 const DECIMAL = /^\d{1,20}$/;
 
-function positionAfter(cursor: string | undefined): Position {
+function positionAfter(cursor: string | undefined, tag: string): Position {
   if (cursor === undefined) return START;
   let key: (string | number)[] | undefined;
   try {
     key = decodeCursor(cursor, 3);
   } catch {}
-  const [tag, transactionId, globalPosition] = key ?? [];
-  if (tag !== CURSOR_TAG || !DECIMAL.test(String(transactionId)) || !DECIMAL.test(String(globalPosition)))
+  const [given, transactionId, globalPosition] = key ?? [];
+  if (given !== tag || !DECIMAL.test(String(transactionId)) || !DECIMAL.test(String(globalPosition)))
     throw badRequest('query.after', 'not a cursor this feed gave out');
   return { transactionId: String(transactionId), globalPosition: String(globalPosition) };
 }

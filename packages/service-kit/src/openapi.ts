@@ -46,13 +46,13 @@ const isProblem = (schema: unknown): boolean =>
  * The statuses the kit itself answers for a route, whatever the route declares: any route can meet a
  * too-long request line or headers (414/431), a control character in any input (400) and an internal
  * error (500); a route behind a token 401, one restricted to roles 403; one naming records by id in its
- * path or query 404; a POST or PUT a body that is too large or not JSON (413/415).
+ * path or query 404; a POST, PUT or DELETE a body that is too large or not JSON (413/415).
  */
 function kitStatuses(input: TransformInput, out: Transformed): number[] {
   const { route } = input;
   const schema = (input.schema ?? {}) as Record<string, unknown>;
   const roles = (route.config as { roles?: unknown } | undefined)?.roles;
-  const withBody = [route.method].flat().some((m) => m === 'POST' || m === 'PUT');
+  const withBody = [route.method].flat().some((m) => m === 'POST' || m === 'PUT' || m === 'DELETE');
   // every request's path, query, headers and body are checked for control characters (inputChecks)
   const statuses = [400, 414, 431, 500];
   if (roles !== 'public') statuses.push(401);

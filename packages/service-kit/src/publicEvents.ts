@@ -5,21 +5,35 @@ import { covers, type Jurisdiction } from './scope.js';
 
 /** The fields of an event's payload integrators get: what names a record, never what describes a person. */
 const REFERENCE_FIELDS = new Set(['serviceType', 'municipality', 'month', 'version']);
-const isReference = (key: string) => key.endsWith('Id') || REFERENCE_FIELDS.has(key);
+/** Ids of records no integrator may read (an application, an offer, a fact): not passed on either. */
+const UNREADABLE_IDS = new Set([
+  'applicationId',
+  'offerId',
+  'entryId',
+  'factId',
+  'eventId',
+  'assessmentId',
+  'planId',
+]);
+const isReference = (key: string) =>
+  (key.endsWith('Id') && !UNREADABLE_IDS.has(key)) || REFERENCE_FIELDS.has(key);
 
 /**
  * An event's references: its ids (`clientId`, `placementId`, …, within nested objects too), service
  * type, municipality, month and version. Everything else (dates of birth, incomes, degrees of
  * disability, reasons, amounts) stays out: the integrator reads the record the ids name through the API,
- * where its scope and roles decide what it may see.
+ * where its scope and roles decide what it may see. A part naming a municipality the viewer does not
+ * cover (the other end of a transfer) is left out whole.
  */
-export function referencesOf(data: unknown): Record<string, unknown> {
+export function referencesOf(data: unknown, j: Jurisdiction = { kind: 'national' }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return out;
   for (const [key, value] of Object.entries(data)) {
     if (isReference(key) && (typeof value === 'string' || typeof value === 'number')) out[key] = value;
     else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const nested = referencesOf(value);
+      const place = (value as { municipality?: unknown }).municipality;
+      if (typeof place === 'string' && !covers(j, place as MunicipalityCode)) continue;
+      const nested = referencesOf(value, j);
       if (Object.keys(nested).length > 0) out[key] = nested;
     }
   }
@@ -48,8 +62,12 @@ export function municipalitiesOf(e: Pick<RecordedEvent, 'data' | 'metadata'>): s
   return [...found];
 }
 
-/** Whom an event may be shown to: one of its municipalities' callers; one that names none, nationally only. */
+/**
+ * Whom an event may be shown to: one of its municipalities' callers; a national record's (a rule set or
+ * tariff of no municipality) everyone; one that names none, national callers only.
+ */
 export const visibleTo = (j: Jurisdiction, e: Pick<RecordedEvent, 'data' | 'metadata'>) => {
+  if ((e.data as { municipality?: unknown } | null)?.municipality === null) return true;
   const ms = municipalitiesOf(e);
   return ms.length === 0 ? j.kind === 'national' : ms.some((m) => covers(j, m as MunicipalityCode));
 };
@@ -94,9 +112,12 @@ export const PublicEvent = z
   });
 export type PublicEvent = z.infer<typeof PublicEvent>;
 
-/** An event as integrators get it (feed and webhooks): CloudEvents JSON, its references only. */
-export const publicEvent = (d: EventDefinition, e: RecordedEvent): PublicEvent => {
-  const [municipality] = municipalitiesOf(e);
+/**
+ * An event as an integrator of jurisdiction `j` gets it (feed and webhooks): CloudEvents JSON, the
+ * references it may see only.
+ */
+export const publicEvent = (d: EventDefinition, e: RecordedEvent, j: Jurisdiction): PublicEvent => {
+  const [municipality] = municipalitiesOf(e).filter((m) => covers(j, m as MunicipalityCode));
   return {
     specversion: '1.0',
     id: e.eventId,
@@ -106,6 +127,6 @@ export const publicEvent = (d: EventDefinition, e: RecordedEvent): PublicEvent =
     time: e.metadata.time,
     datacontenttype: 'application/json',
     ...(municipality === undefined ? {} : { municipality }),
-    data: referencesOf(e.data),
+    data: referencesOf(e.data, j),
   };
 };

@@ -76,6 +76,21 @@ export function jurisdictionOf(p: Principal): Jurisdiction {
   }
 }
 
+/**
+ * The scope a principal's claims name, as named (a municipality, an oblast, or neither: the country),
+ * for what is kept beyond a request (a webhook endpoint): expanded when used, with the reference data of
+ * the day.
+ */
+export type Scope = { municipality?: MunicipalityCode; oblast?: OblastCode };
+export const scopeOf = (p: Principal): Scope => ({
+  ...(p.municipality !== undefined ? { municipality: p.municipality } : {}),
+  ...(p.oblast !== undefined ? { oblast: p.oblast } : {}),
+});
+export const sameScope = (a: Scope, b: Scope) => a.municipality === b.municipality && a.oblast === b.oblast;
+/** What an integrator of a kept scope sees today. */
+export const integratorJurisdiction = (scope: Scope): Jurisdiction =>
+  jurisdictionOf({ sub: 'integrator', roles: ['integrator'], ...scope });
+
 export const covers = (j: Jurisdiction, municipality: MunicipalityCode) =>
   j.kind === 'national' || j.codes.includes(municipality);
 

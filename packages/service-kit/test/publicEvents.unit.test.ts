@@ -53,4 +53,28 @@ t.test('a transfer concerns both municipalities; an event naming none, national 
   t.ok(visibleTo({ kind: 'national' }, nowhere));
   const decided = { data: { clientId: 'c1' }, metadata: metadata('BLG01') };
   t.same(municipalitiesOf(decided), ['BLG01'], 'where it was decided, from its envelope');
+  const national = { data: { ruleSetId: 'r', municipality: null }, metadata: metadata() };
+  t.ok(visibleTo({ kind: 'municipalities', codes: ['BLG01'] }, national), 'a national record: everyone');
+});
+
+t.test('each end of a transfer sees its own part of it, not the other', async (t) => {
+  const data = {
+    clientId: 'c1',
+    from: { placementId: 'p1', siteId: 's1', municipality: 'BLG01' },
+    to: { placementId: 'p2', siteId: 's2', municipality: 'MON29' },
+  };
+  t.same(referencesOf(data, { kind: 'municipalities', codes: ['BLG01'] }), {
+    clientId: 'c1',
+    from: { placementId: 'p1', siteId: 's1', municipality: 'BLG01' },
+  });
+  t.same(referencesOf(data, { kind: 'municipalities', codes: ['MON29'] }), {
+    clientId: 'c1',
+    to: { placementId: 'p2', siteId: 's2', municipality: 'MON29' },
+  });
+  t.same(Object.keys(referencesOf(data)).sort(), ['clientId', 'from', 'to'], 'both, nationally');
+  t.same(
+    referencesOf({ applicationId: 'a', offerId: 'o', placementId: 'p' }),
+    { placementId: 'p' },
+    'no unreadable ids',
+  );
 });

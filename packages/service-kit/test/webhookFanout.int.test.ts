@@ -47,11 +47,10 @@ async function setUp(t: Test) {
         ],
       },
     ]);
-  const endpoint = async (codes: string[] | 'national', status = 'enabled') => {
+  const endpoint = async (scope: { municipality?: string; oblast?: string }, status = 'enabled') => {
     const id = randomUUID();
-    const jurisdiction = codes === 'national' ? { kind: 'national' } : { kind: 'municipalities', codes };
-    await sql`INSERT INTO ${sql.id(SCHEMA)}.webhook_endpoints (id, owner, jurisdiction, url, types, status, secrets)
-      VALUES (${id}, 'test', ${JSON.stringify(jurisdiction)}::jsonb, 'https://example.bg/hooks',
+    await sql`INSERT INTO ${sql.id(SCHEMA)}.webhook_endpoints (id, owner, scope, url, types, status, secrets)
+      VALUES (${id}, 'test', ${JSON.stringify(scope)}::jsonb, 'https://example.bg/hooks',
         ${['Visited']}::text[], ${status}, '[]'::jsonb)`.execute(database.db);
     return id;
   };
@@ -73,9 +72,9 @@ async function setUp(t: Test) {
 
 t.test('each event once per endpoint in scope, in log order, references only', async (t) => {
   const { store, visit, endpoint, deliveries, fanout, database } = await setUp(t);
-  const bansko = await endpoint(['BLG01']);
-  const national = await endpoint('national');
-  const off = await endpoint('national', 'disabled');
+  const bansko = await endpoint({ municipality: 'BLG01' });
+  const national = await endpoint({});
+  const off = await endpoint({}, 'disabled');
   const a = randomUUID();
   const b = randomUUID();
   for (const [client, municipality] of [

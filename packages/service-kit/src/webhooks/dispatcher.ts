@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { EventStore } from '@casework/eventstore';
+import type { EventStore, Tx } from '@casework/eventstore';
 import { sql } from 'kysely';
 import { type Agent, request } from 'undici';
 import { hostOf, isInternal, webhookAgent } from './network.js';
@@ -8,11 +8,12 @@ import { type KeptSecret, SecretBox } from './secrets.js';
 
 type Claimed = {
   id: string;
+  /** This claim's token: its outcome is recorded only while the delivery is still held under it. */
+  claim: string;
   endpoint_id: string;
   event_id: string;
   payload: string;
   attempts: number;
-  age_ms: number;
   url: string;
   secrets: KeptSecret[];
 };
@@ -21,12 +22,12 @@ type Outcome = {
   /** When the attempt began, ISO-8601. */
   at: string;
   id: string;
+  claim: string;
   status: number | null;
   error: string | null;
   ms: number;
   ok: boolean;
   attempts: number;
-  ageMs: number;
 };
 
 /** How long a round waits for its slowest receivers before it records what has answered and goes on. */
@@ -52,8 +53,10 @@ export class WebhookDispatcher {
   /** Wake-ups so far: a lane that saw one during its round goes on at once instead of waiting. */
   #wakes = 0;
   readonly #waiting = new Set<() => void>();
-  /** Outcomes of slow attempts, recorded when they come. */
-  readonly #late = new Set<Promise<void>>();
+  /** Attempts under way (their outcomes recorded as they come): awaited when the dispatcher stops. */
+  readonly #late = new Set<Promise<unknown>>();
+  /** Attempts in flight: never more than the pool has connections, so none waits in it past its timeout. */
+  #inFlight = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -112,36 +115,43 @@ export class WebhookDispatcher {
   }
 
   /**
-   * One round: claims what is due, sends it, records what came of it; returns how many were attempted.
-   * A slow receiver does not hold the round: what answered within a second is recorded together, the
-   * rest each as it answers, while the lane goes on.
+   * One round: claims what is due (no more than the pool has room for), sends it, records what came of
+   * it; returns how many were attempted. A slow receiver does not hold the round: what answered within a
+   * second is recorded together, the rest each as it answers, while the lane goes on.
    */
   async round(): Promise<number> {
-    const claimed = await this.#claim();
+    const room = this.#o.concurrency * this.#o.lanes - this.#inFlight;
+    if (room <= 0) return 0;
+    const claimed = await this.#claim(Math.min(this.#o.concurrency, room));
     if (claimed.length === 0) return 0;
-    const attempts = claimed.map((c) => this.#attempt(c));
+    this.#inFlight += claimed.length;
     const answered: Outcome[] = [];
-    const pending = new Set(attempts);
-    for (const a of attempts)
-      void a.then((o) => {
-        answered.push(o);
-        pending.delete(a);
+    let roundOver = false;
+    const attempts = claimed.map((c) =>
+      this.#attempt(c).then(async (o) => {
+        if (!roundOver) return answered.push(o);
+        // answered after the round went on: recorded on its own
+        await this.#record([o]).catch(this.onError);
+      }),
+    );
+    for (const a of attempts) {
+      this.#late.add(a);
+      void a.finally(() => {
+        this.#late.delete(a);
+        this.#inFlight--;
+        this.wake();
       });
+    }
     await Promise.race([
       Promise.all(attempts),
       new Promise((resolve) => setTimeout(resolve, ROUND_MS).unref()),
     ]);
-    const late = [...pending];
-    if (answered.length > 0) await this.#record([...answered]);
-    for (const a of late) {
-      const recorded = a.then((o) => this.#record([o])).catch(this.onError);
-      this.#late.add(recorded);
-      void recorded.finally(() => this.#late.delete(recorded));
-    }
+    roundOver = true;
+    if (answered.length > 0) await this.#record(answered.splice(0));
     return claimed.length;
   }
 
-  async #claim(): Promise<Claimed[]> {
+  async #claim(limit: number): Promise<Claimed[]> {
     const s = sql.id(this.store.schema);
     // the attempt's own timeout and a margin: a claim outlives its attempt unless the instance died
     const leaseMs = this.#o.timeoutMs + 30_000;
@@ -151,19 +161,21 @@ export class WebhookDispatcher {
         JOIN ${s}.webhook_endpoints e ON e.id = d.endpoint_id AND e.status = 'enabled'
         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
           AND (d.claimed_until IS NULL OR d.claimed_until < now())
+          -- the first still pending of its subject, and none of the subject in flight (a redelivered
+          -- older one, or a later one sent while this one was parked)
           AND NOT EXISTS (SELECT 1 FROM ${s}.webhook_deliveries b
-            WHERE b.endpoint_id = d.endpoint_id AND b.subject = d.subject AND b.status = 'pending' AND b.id < d.id)
+            WHERE b.endpoint_id = d.endpoint_id AND b.subject = d.subject AND b.status = 'pending'
+              AND (b.id < d.id OR b.claimed_until > now()))
         ORDER BY d.next_attempt_at, d.id
-        LIMIT ${this.#o.concurrency}
+        LIMIT ${limit}
         FOR UPDATE OF d SKIP LOCKED
       )
       UPDATE ${s}.webhook_deliveries d
       SET claimed_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = d.attempts + 1,
-        first_attempt_at = coalesce(d.first_attempt_at, now())
+        first_attempt_at = coalesce(d.first_attempt_at, now()), claim = gen_random_uuid()
       FROM due, ${s}.webhook_endpoints e
       WHERE d.id = due.id AND e.id = d.endpoint_id
-      RETURNING d.id::text, d.endpoint_id, d.event_id, d.payload, d.attempts,
-        (extract(epoch FROM now() - coalesce(d.first_attempt_at, now())) * 1000)::float8 AS age_ms, e.url, e.secrets`.execute(
+      RETURNING d.id::text, d.claim::text, d.endpoint_id, d.event_id, d.payload, d.attempts, e.url, e.secrets`.execute(
       this.store.db,
     );
     return rows;
@@ -175,12 +187,12 @@ export class WebhookDispatcher {
     const done = (status: number | null, error: string | null) => ({
       at,
       id: c.id,
+      claim: c.claim,
       status,
       error,
       ok: status !== null && status >= 200 && status < 300,
       ms: Math.round(performance.now() - started),
       attempts: c.attempts,
-      ageMs: c.age_ms,
     });
     try {
       const url = new URL(c.url);
@@ -219,38 +231,59 @@ export class WebhookDispatcher {
 
   async #record(outcomes: Outcome[]): Promise<void> {
     const s = sql.id(this.store.schema);
+    // the wait before the next attempt; whether one is left is decided below, by the time since the first
     const next = outcomes.map((o) =>
-      o.ok
-        ? null
-        : o.ageMs >= this.#o.retryForMs
-          ? null
-          : new Date(Date.now() + retryDelayMs(this.#o, o.attempts)).toISOString(),
+      o.ok ? null : new Date(Date.now() + retryDelayMs(this.#o, o.attempts)).toISOString(),
     );
-    const state = outcomes.map((o, i) => (o.ok ? 'delivered' : next[i] === null ? 'failed' : 'pending'));
     await this.store.transaction(async (tx) => {
       // each attempt is kept on its delivery (its log), in the same write as the outcome
       const { rows } = await sql<{ endpoint_id: string; status: string }>`
-        UPDATE ${s}.webhook_deliveries d SET status = u.state, claimed_until = NULL,
+        UPDATE ${s}.webhook_deliveries d
+        SET status = CASE WHEN u.ok THEN 'delivered'
+            WHEN now() - coalesce(d.first_attempt_at, now()) >= make_interval(secs => ${this.#o.retryForMs / 1000})
+              THEN 'failed'
+            ELSE 'pending' END,
+          claimed_until = NULL, claim = NULL,
           next_attempt_at = coalesce(u.next, d.next_attempt_at),
-          delivered_at = CASE WHEN u.state = 'delivered' THEN now() END,
+          delivered_at = CASE WHEN u.ok THEN now() END,
           attempt_log = d.attempt_log || jsonb_build_array(jsonb_build_object(
             'at', u.at, 'status', u.status, 'error', u.error, 'durationMs', u.ms))
-        FROM unnest(${outcomes.map((o) => o.id)}::bigint[], ${state}::text[], ${next}::timestamptz[],
+        FROM unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.claim)}::uuid[],
+          ${outcomes.map((o) => o.ok)}::boolean[], ${next}::timestamptz[],
           ${outcomes.map((o) => o.status)}::int[], ${outcomes.map((o) => o.error)}::text[],
-          ${outcomes.map((o) => o.at)}::text[], ${outcomes.map((o) => o.ms)}::int[],
-          ${outcomes.map((o) => o.attempts)}::int[])
-          AS u(id, state, next, status, error, at, ms, attempts)
-        -- fenced: only the claim this attempt was made under (an instance that stalled past its lease
-        -- records nothing over the attempt of the one that took the delivery over)
-        WHERE d.id = u.id AND d.status = 'pending' AND d.attempts = u.attempts
+          ${outcomes.map((o) => o.at)}::text[], ${outcomes.map((o) => o.ms)}::int[])
+          AS u(id, claim, ok, next, status, error, at, ms)
+        -- fenced by the claim's token: an instance that stalled past its lease records nothing over the
+        -- attempt of the one that took the delivery over, nor over a redelivery or a re-enabling since
+        WHERE d.id = u.id AND d.claim = u.claim
         RETURNING d.endpoint_id, d.status`.execute(tx);
       const givenUp = [...new Set(rows.filter((r) => r.status === 'failed').map((r) => r.endpoint_id))];
       if (givenUp.length > 0)
-        await sql`UPDATE ${s}.webhook_endpoints SET status = 'disabled', updated_at = now(),
-            disabled_reason = ${`a delivery failed for ${Math.round(this.#o.retryForMs / 3_600_000)} hours`}
-          WHERE id = ANY(${givenUp}::uuid[]) AND status = 'enabled'`.execute(tx);
+        await disableEndpoints(
+          tx,
+          this.store.schema,
+          givenUp,
+          `a delivery failed for ${Math.round(this.#o.retryForMs / 3_600_000)} hours`,
+        );
     });
   }
+}
+
+/**
+ * Disables endpoints with the reason, and parks what waits for them (due at infinity): the queue's
+ * readers never meet a disabled endpoint's backlog, which enabling makes due again.
+ */
+export async function disableEndpoints(
+  tx: Tx,
+  schema: string,
+  ids: readonly string[],
+  reason: string,
+): Promise<void> {
+  const s = sql.id(schema);
+  await sql`UPDATE ${s}.webhook_endpoints SET status = 'disabled', updated_at = now(), disabled_reason = ${reason}
+    WHERE id = ANY(${ids}::uuid[]) AND status = 'enabled'`.execute(tx);
+  await sql`UPDATE ${s}.webhook_deliveries SET next_attempt_at = 'infinity'
+    WHERE endpoint_id = ANY(${ids}::uuid[]) AND status = 'pending'`.execute(tx);
 }
 
 async function drain(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<void> {
@@ -276,6 +309,6 @@ function describe(e: unknown): string {
   // one answer for both: which internal names exist is not the integrator's to learn
   if (err.code === 'EWEBHOOKADDRESS' || err.code === 'ENOTFOUND')
     return 'no address the endpoint may be reached at';
-  if (err.code) return `connection failed (${err.code})`;
+  // the kind of failure, not the code: an endpoint's log is no port scanner of other hosts
   return 'connection failed';
 }

@@ -9,7 +9,7 @@ import {
 } from '@casework/eventstore';
 import { sql } from 'kysely';
 import { publicEvent, visibleTo } from '../publicEvents.js';
-import type { Jurisdiction } from '../scope.js';
+import { integratorJurisdiction, type Scope } from '../scope.js';
 
 /**
  * Fans the service's published events out to its webhook endpoints: one follower over its log (one
@@ -50,10 +50,15 @@ export function webhookFanout(
     gatherMs: 5,
     onError,
     handle: async (events, tx) => {
-      const { rows: endpoints } = await sql<{ id: string; jurisdiction: Jurisdiction; types: string[] }>`
-        SELECT id, jurisdiction, types FROM ${s}.webhook_endpoints WHERE status = 'enabled'`.execute(tx);
-      if (endpoints.length === 0) return undefined;
+      const { rows: found } = await sql<{ id: string; scope: Scope; types: string[] }>`
+        SELECT id, scope, types FROM ${s}.webhook_endpoints WHERE status = 'enabled'`.execute(tx);
+      if (found.length === 0) return undefined;
       await withDataOf(store.schema, events, tx);
+      // each endpoint's jurisdiction as its scope names it today; the payload as that jurisdiction sees it
+      const endpoints = found.map((e) => {
+        const j = integratorJurisdiction(e.scope);
+        return { ...e, j, view: JSON.stringify(j) };
+      });
       const rows = {
         endpoint: [] as string[],
         event: [] as string[],
@@ -61,10 +66,14 @@ export function webhookFanout(
         payload: [] as string[],
       };
       for (const e of events) {
-        let payload: string | undefined;
+        const payloads = new Map<string, string>();
         for (const endpoint of endpoints) {
-          if (!endpoint.types.includes(e.type) || !visibleTo(endpoint.jurisdiction, e)) continue;
-          payload ??= JSON.stringify(publicEvent(byName.get(e.type)!, e));
+          if (!endpoint.types.includes(e.type) || !visibleTo(endpoint.j, e)) continue;
+          let payload = payloads.get(endpoint.view);
+          if (payload === undefined) {
+            payload = JSON.stringify(publicEvent(byName.get(e.type)!, e, endpoint.j));
+            payloads.set(endpoint.view, payload);
+          }
           rows.endpoint.push(endpoint.id);
           rows.event.push(e.eventId);
           rows.subject.push(e.streamId);

@@ -11,8 +11,9 @@ import { decodeCursor, pageOf } from '../cursor.js';
 import type { HostedService } from '../hosting.js';
 import { badRequest, conflict, notFound, ruleViolated } from '../problems.js';
 import { integratorEvents } from '../publicEvents.js';
-import { jurisdictionOf } from '../scope.js';
+import { type Scope, sameScope, scopeOf } from '../scope.js';
 import { sweepEvery } from '../sweep.js';
+import { disableEndpoints } from './dispatcher.js';
 import { hostOf, isInternal } from './network.js';
 import type { WebhookOptions } from './options.js';
 import { type KeptSecret, ROTATION_OVERLAP_MS, SecretBox } from './secrets.js';
@@ -53,12 +54,10 @@ const WebhookEndpoint = z
     description: z.string(),
     status: z.enum(['enabled', 'disabled']),
     disabledReason: z.string().nullable(),
-    jurisdiction: z
-      .union([
-        z.object({ kind: z.literal('national') }),
-        z.object({ kind: z.literal('municipalities'), codes: z.array(z.string()) }),
-      ])
-      .meta({ description: "The events it receives: its registrant's jurisdiction when it was registered" }),
+    scope: z.object({ municipality: z.string().optional(), oblast: z.string().optional() }).meta({
+      description:
+        "Whose events it receives: its registrant's scope (a municipality, an oblast, or neither: the country)",
+    }),
     createdAt: z.iso.datetime(),
   })
   .meta({
@@ -71,7 +70,7 @@ const WebhookEndpoint = z
       description: 'Bansko ERP: placements',
       status: 'enabled',
       disabledReason: null,
-      jurisdiction: { kind: 'municipalities', codes: ['BLG01'] },
+      scope: { municipality: 'BLG01' },
       createdAt: '2026-12-01T09:00:00.000Z',
     },
   });
@@ -141,12 +140,17 @@ type EndpointRow = {
   description: string;
   status: 'enabled' | 'disabled';
   disabled_reason: string | null;
-  jurisdiction: z.infer<typeof WebhookEndpoint>['jurisdiction'];
+  scope: Scope;
   secrets: KeptSecret[];
   created_at: Date;
 };
 
 const roles = { roles: ['integrator', 'admin'] } as const;
+/**
+ * What every command here may also answer for its `Idempotency-Key`: 409 while the same key is still
+ * being answered, 422 for a key used with another request (and 422 for a rule: the endpoint limit).
+ */
+const keyAnswers = { 409: Problem, 422: Problem } as const;
 
 /**
  * Webhook endpoints (ADR 15), per service as the event feed is: an integrator registers the URLs its
@@ -171,17 +175,20 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
     const { rows } = await sql<EndpointRow>`SELECT * FROM ${s}.webhook_endpoints WHERE id = ${id}
       ${executor === db ? sql`` : sql`FOR UPDATE`}`.execute(executor);
     const row = rows[0];
-    const own =
-      row?.owner === p.sub && JSON.stringify(row.jurisdiction) === JSON.stringify(jurisdictionOf(p));
+    const own = row?.owner === p.sub && sameScope(row.scope, scopeOf(p));
     if (!row || (!own && !p.roles.includes('admin'))) throw notFound(`webhook endpoint ${id}`);
     return row;
   };
-  sweepEvery(app, 60 * 60 * 1000, 'webhook deliveries', () =>
-    sql`DELETE FROM ${s}.webhook_deliveries WHERE status <> 'pending'
-      AND coalesce(delivered_at, next_attempt_at) < now() - make_interval(days => ${KEEP_DELIVERIES_DAYS})`.execute(
-      db,
-    ),
-  );
+  sweepEvery(app, 60 * 60 * 1000, 'webhook deliveries', async () => {
+    // in batches, each an index range of what is done and old: no long lock, no scan of the queue
+    for (;;) {
+      const { numAffectedRows } = await sql`DELETE FROM ${s}.webhook_deliveries WHERE id IN (
+          SELECT id FROM ${s}.webhook_deliveries WHERE status <> 'pending'
+            AND coalesce(delivered_at, next_attempt_at) < now() - make_interval(days => ${KEEP_DELIVERIES_DAYS})
+          LIMIT 5000)`.execute(db);
+      if (Number(numAffectedRows ?? 0) < 5000) return;
+    }
+  });
   const view = (r: EndpointRow): z.infer<typeof WebhookEndpoint> => ({
     endpointId: r.id,
     service: h.module.name,
@@ -190,7 +197,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
     description: r.description,
     status: r.status,
     disabledReason: r.disabled_reason,
-    jurisdiction: r.jurisdiction,
+    scope: r.scope,
     createdAt: r.created_at.toISOString(),
   });
 
@@ -208,7 +215,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
           'exponential backoff for 24 hours, in order per subject, and the endpoint is disabled when a ' +
           'delivery still fails then.',
         body: EndpointInput,
-        response: { 201: WithSecret, 422: Problem },
+        response: { 201: WithSecret, ...keyAnswers },
       },
     },
     async (request, reply) => {
@@ -227,14 +234,20 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       }
       const principal = principalOf(request);
       const secret = SecretBox.generate();
-      // the count and the insert in one statement: two registrations at once cannot both pass the limit
-      const { rows } = await sql<EndpointRow>`INSERT INTO ${s}.webhook_endpoints
-          (id, owner, jurisdiction, url, types, description, secrets)
-        SELECT ${uuidv7()}, ${principal.sub}, ${JSON.stringify(jurisdictionOf(principal))}::jsonb, ${url},
-          ${[...new Set(types)]}::text[], ${description},
-          ${JSON.stringify([{ sealed: box.seal(secret), expiresAt: null }])}::jsonb
-        WHERE (SELECT count(*) FROM ${s}.webhook_endpoints WHERE owner = ${principal.sub}) < ${MAX_ENDPOINTS_PER_OWNER}
-        RETURNING *`.execute(db);
+      // the owner's registrations take turns: two at once cannot both pass the limit
+      const rows = await h.ctx.store.transaction(async (tx) => {
+        await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`webhooks:${principal.sub}`}, 0))`.execute(
+          tx,
+        );
+        return (
+          await sql<EndpointRow>`INSERT INTO ${s}.webhook_endpoints (id, owner, scope, url, types, description, secrets)
+            SELECT ${uuidv7()}, ${principal.sub}, ${JSON.stringify(scopeOf(principal))}::jsonb, ${url},
+              ${[...new Set(types)]}::text[], ${description},
+              ${JSON.stringify([{ sealed: box.seal(secret), expiresAt: null }])}::jsonb
+            WHERE (SELECT count(*) FROM ${s}.webhook_endpoints WHERE owner = ${principal.sub}) < ${MAX_ENDPOINTS_PER_OWNER}
+            RETURNING *`.execute(tx)
+        ).rows;
+      });
       if (!rows[0])
         throw ruleViolated(
           'WEBHOOK_ENDPOINT_LIMIT',
@@ -263,7 +276,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
     async (request) => {
       const p = principalOf(request);
       const { rows } = await sql<EndpointRow>`SELECT * FROM ${s}.webhook_endpoints
-        WHERE ${p.roles.includes('admin') ? sql`TRUE` : sql`owner = ${p.sub} AND jurisdiction = ${JSON.stringify(jurisdictionOf(p))}::jsonb`}
+        WHERE ${p.roles.includes('admin') ? sql`TRUE` : sql`owner = ${p.sub} AND scope = ${JSON.stringify(scopeOf(p))}::jsonb`}
         ORDER BY created_at, id`.execute(db);
       return { items: rows.map((r) => view(r)) };
     },
@@ -319,26 +332,29 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
           tags: ['webhooks'],
           summary,
           params: EndpointParams,
-          response: { 200: WebhookEndpoint, 404: Problem },
+          response: { 200: WebhookEndpoint, 404: Problem, ...keyAnswers },
         },
       },
       async (request) => {
         const endpoint = await endpointOf(request, request.params.endpointId);
         const rows = await h.ctx.store.transaction(async (tx) => {
-          // enabled again, what still waits gets its 24 hours of retries afresh
-          if (status === 'enabled')
-            await sql`UPDATE ${s}.webhook_deliveries SET first_attempt_at = NULL, attempts = 0
-              WHERE endpoint_id = ${endpoint.id} AND status = 'pending'
-                AND (claimed_until IS NULL OR claimed_until < now())`.execute(tx);
+          if (status === 'disabled')
+            await disableEndpoints(tx, h.ctx.store.schema, [endpoint.id], 'disabled by hand');
+          // enabled again, what waits is due now, with its 24 hours of retries afresh
+          else
+            await sql`UPDATE ${s}.webhook_deliveries
+              SET first_attempt_at = NULL, attempts = 0, next_attempt_at = least(next_attempt_at, now())
+              WHERE endpoint_id = ${endpoint.id} AND status = 'pending'`.execute(tx);
           return (
             await sql<EndpointRow>`UPDATE ${s}.webhook_endpoints
               SET status = ${status}, updated_at = now(),
-                disabled_reason = ${status === 'enabled' ? null : `disabled by ${principalOf(request).sub}`}
+                disabled_reason = CASE WHEN ${status} = 'enabled' THEN NULL ELSE disabled_reason END
               WHERE id = ${endpoint.id} RETURNING *`.execute(tx)
           ).rows;
         });
+        if (!rows[0]) throw notFound(`webhook endpoint ${endpoint.id}`);
         h.webhooks?.dispatcher.wake();
-        return view(rows[0]!);
+        return view(rows[0]);
       },
     );
 
@@ -351,7 +367,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
         summary:
           'Rotate the signing secret; the one it replaces signs beside it for 24 hours (one rotated out before stops)',
         params: EndpointParams,
-        response: { 200: Rotated, 404: Problem },
+        response: { 200: Rotated, 404: Problem, ...keyAnswers },
       },
     },
     async (request) => {
@@ -362,7 +378,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       await h.ctx.store.transaction(async (tx) => {
         const endpoint = await endpointOf(request, request.params.endpointId, tx);
         // the new secret, and the one it replaces for the overlap; one rotated out before goes now
-        const current = endpoint.secrets.find((k) => k.expiresAt === null);
+        // (one that can no longer be opened, its deployment key changed, is not kept)
+        const current = endpoint.secrets.find((k) => k.expiresAt === null && box.opens(k.sealed));
         const kept: KeptSecret[] = [
           { sealed: box.seal(secret), expiresAt: null },
           ...(current ? [{ sealed: current.sealed, expiresAt: until }] : []),
@@ -442,7 +459,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
             example: { deliveryId: '42', status: 'pending' },
           }),
           404: Problem,
-          409: Problem,
+          ...keyAnswers,
         },
       },
     },
@@ -454,8 +471,9 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
         -- one in flight keeps its claim (its attempt's outcome is recorded as it comes); the others are
         -- due now, with their attempts and 24 hours of retries counted afresh
         SET status = 'pending', next_attempt_at = now(), first_attempt_at = NULL,
-          attempts = CASE WHEN status = 'pending' AND claimed_until > now() THEN attempts ELSE 0 END,
-          claimed_until = CASE WHEN status = 'pending' THEN claimed_until END
+          attempts = 0,
+          claimed_until = CASE WHEN status = 'pending' THEN claimed_until END,
+          claim = CASE WHEN status = 'pending' THEN claim END
         WHERE id = ${request.params.deliveryId}::bigint AND endpoint_id = ${endpoint.id}
         RETURNING id::text`.execute(db);
       if (!rows[0]) throw notFound(`delivery ${request.params.deliveryId}`);

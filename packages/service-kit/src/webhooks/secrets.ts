@@ -47,15 +47,30 @@ export class SecretBox {
    */
   sign(kept: readonly KeptSecret[], id: string, now: Date, body: string): string {
     const seconds = Math.floor(now.getTime() / 1000);
-    return kept
+    const keys = kept
       .filter((k) => k.expiresAt === null || Date.parse(k.expiresAt) > now.getTime())
-      .map((k) => {
-        const mac = createHmac('sha256', this.#keyOf(k.sealed))
-          .update(`${id}.${seconds}.${body}`)
-          .digest('base64');
-        return `v1,${mac}`;
-      })
+      .flatMap((k) => {
+        // one sealed under a key the deployment no longer has signs nothing: the others still do
+        try {
+          return [this.#keyOf(k.sealed)];
+        } catch {
+          return [];
+        }
+      });
+    if (keys.length === 0) throw new Error('no signing secret of the endpoint can be opened');
+    return keys
+      .map((key) => `v1,${createHmac('sha256', key).update(`${id}.${seconds}.${body}`).digest('base64')}`)
       .join(' ');
+  }
+
+  /** Whether a kept secret can still be opened (not, once the deployment's identifier key changed). */
+  opens(sealed: string): boolean {
+    try {
+      this.#keyOf(sealed);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   readonly #opened = new Map<string, Buffer>();

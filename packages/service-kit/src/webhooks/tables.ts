@@ -14,7 +14,7 @@ export const webhookMigrations = (schema: string): Record<string, Migration> => 
         sql`CREATE TABLE ${s}.webhook_endpoints (
           id uuid PRIMARY KEY,
           owner text NOT NULL,
-          jurisdiction jsonb NOT NULL,
+          scope jsonb NOT NULL,
           url text NOT NULL,
           types text[] NOT NULL,
           description text NOT NULL DEFAULT '',
@@ -36,6 +36,7 @@ export const webhookMigrations = (schema: string): Record<string, Migration> => 
           next_attempt_at timestamptz NOT NULL DEFAULT now(),
           first_attempt_at timestamptz,
           claimed_until timestamptz,
+          claim uuid,
           attempt_log jsonb NOT NULL DEFAULT '[]',
           created_at timestamptz NOT NULL DEFAULT now(),
           delivered_at timestamptz,
@@ -47,6 +48,9 @@ export const webhookMigrations = (schema: string): Record<string, Migration> => 
         sql`CREATE INDEX webhook_deliveries_in_line ON ${s}.webhook_deliveries (endpoint_id, subject, id)
           WHERE status = 'pending'`,
         sql`CREATE INDEX webhook_deliveries_log ON ${s}.webhook_deliveries (endpoint_id, id DESC)`,
+        // the retention sweep: what is done, by when
+        sql`CREATE INDEX webhook_deliveries_done ON ${s}.webhook_deliveries (coalesce(delivered_at, next_attempt_at))
+          WHERE status <> 'pending'`,
       ]) {
         await statement.execute(db);
       }
