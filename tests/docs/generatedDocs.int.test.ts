@@ -60,3 +60,29 @@ t.test('every operation shows an example of its body and of its success response
     }
   }
 });
+
+t.test(
+  'the headers a command reads are declared: Idempotency-Key on every command, If-Match where 412 is',
+  async (t) => {
+    const openapi = JSON.parse((await generatedDocuments())['docs/openapi/casework.json']!);
+    type Op = { parameters?: { in: string; name: string }[]; responses: Record<string, unknown> };
+    const headers = (op: Op) => (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+    let commands = 0;
+    for (const [path, ops] of Object.entries(openapi.paths as Record<string, Record<string, Op>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (method === 'post' && !path.startsWith('/v1/admin/')) {
+          commands++;
+          t.ok(headers(op).includes('idempotency-key'), `POST ${path}: Idempotency-Key`);
+        }
+        if (op.responses['412'])
+          t.ok(headers(op).includes('if-match'), `${method.toUpperCase()} ${path}: If-Match`);
+        else
+          t.notOk(
+            headers(op).includes('if-match'),
+            `${method.toUpperCase()} ${path}: no If-Match without 412`,
+          );
+      }
+    }
+    t.ok(commands > 60, `${commands} commands`);
+  },
+);

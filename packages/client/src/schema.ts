@@ -111,7 +111,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -271,7 +276,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -497,7 +505,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -657,7 +670,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -808,7 +826,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -959,7 +982,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -1110,7 +1138,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -1261,7 +1294,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -1412,7 +1450,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -1563,7 +1606,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -1715,7 +1763,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -1866,7 +1919,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -2017,7 +2075,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -2159,7 +2220,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -2301,7 +2365,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -2443,7 +2510,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -2585,7 +2655,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -2727,7 +2800,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -2869,7 +2945,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -3011,7 +3090,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -3153,7 +3235,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     clientId: string;
                     factId: string;
@@ -3499,7 +3584,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -3749,7 +3839,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Id of an application for a service */
                     applicationId: string;
@@ -3900,7 +3995,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Id of an application for a service */
                     applicationId: string;
@@ -4051,7 +4151,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Id of an application for a service */
                     applicationId: string;
@@ -4202,7 +4307,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Id of an application for a service */
                     applicationId: string;
@@ -4439,7 +4549,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -4581,7 +4694,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -5215,7 +5331,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -5547,7 +5666,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -5684,7 +5806,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -5821,7 +5946,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -6063,7 +6191,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                     deliveryId: string;
@@ -6598,7 +6729,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     ruleSetId: string;
                 };
@@ -6748,7 +6884,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     ruleSetId: string;
                     version: number;
@@ -6899,7 +7040,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     ruleSetId: string;
                     version: number;
@@ -7050,7 +7196,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     ruleSetId: string;
                     version: number;
@@ -7293,7 +7444,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -7646,7 +7802,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -7798,7 +7959,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -7950,7 +8116,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description Stable id of a client across all services */
                     clientId: string;
@@ -8370,7 +8541,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -8702,7 +8876,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -8839,7 +9016,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -8976,7 +9156,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -9218,7 +9401,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                     deliveryId: string;
@@ -9654,7 +9840,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -10018,7 +10209,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A site: one unit of a service type at an address */
                     siteId: string;
@@ -10169,7 +10365,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A site: one unit of a service type at an address */
                     siteId: string;
@@ -10320,7 +10521,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A site: one unit of a service type at an address */
                     siteId: string;
@@ -10471,7 +10677,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A site: one unit of a service type at an address */
                     siteId: string;
@@ -10716,7 +10927,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -10966,7 +11182,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description One stay in a site, from admission to its end */
                     placementId: string;
@@ -11117,7 +11338,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description One stay in a site, from admission to its end */
                     placementId: string;
@@ -11268,7 +11494,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description One stay in a site, from admission to its end */
                     placementId: string;
@@ -11419,7 +11650,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description One stay in a site, from admission to its end */
                     placementId: string;
@@ -11570,7 +11806,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description One stay in a site, from admission to its end */
                     placementId: string;
@@ -11935,7 +12176,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A waiting-list entry: the id of its application */
                     entryId: string;
@@ -12086,7 +12332,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A waiting-list entry: the id of its application */
                     entryId: string;
@@ -12237,7 +12488,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A site: one unit of a service type at an address */
                     siteId: string;
@@ -12490,7 +12746,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description An offer of a vacancy */
                     offerId: string;
@@ -12637,7 +12898,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description An offer of a vacancy */
                     offerId: string;
@@ -12898,7 +13164,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     taskId: string;
                 };
@@ -13141,7 +13412,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A site: one unit of a service type at an address */
                     siteId: string;
@@ -13670,7 +13946,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -14002,7 +14281,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -14139,7 +14421,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -14276,7 +14561,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -14518,7 +14806,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                     deliveryId: string;
@@ -15063,7 +15354,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     tariffId: string;
                 };
@@ -15213,7 +15509,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     tariffId: string;
                     version: number;
@@ -15364,7 +15665,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     tariffId: string;
                     version: number;
@@ -15514,7 +15820,10 @@ export interface paths {
         put: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     /** @description A site: one unit of a service type at an address */
                     siteId: string;
@@ -15673,6 +15982,10 @@ export interface paths {
                 query?: never;
                 header?: {
                     prefer?: string;
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
                 };
                 path: {
                     municipality: string;
@@ -15931,7 +16244,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     municipality: string;
                     /** @description A calendar month */
@@ -16491,7 +16809,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     statementId: string;
                 };
@@ -16641,7 +16964,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     paymentId: string;
                 };
@@ -17096,7 +17424,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     municipality: string;
                 };
@@ -17242,7 +17575,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -17493,7 +17831,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the read this command was decided on: 412 if the record's version moved since */
+                    "if-match"?: string;
+                };
                 path: {
                     lineId: string;
                 };
@@ -18150,7 +18493,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -18482,7 +18828,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -18619,7 +18968,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -18756,7 +19108,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                 };
@@ -18998,7 +19353,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     endpointId: string;
                     deliveryId: string;

@@ -65,6 +65,46 @@ function kitStatuses(input: TransformInput, out: Transformed): number[] {
 }
 
 /**
+ * The request headers the kit reads beside the route's own: `Idempotency-Key` on a service's commands
+ * (POST; ADR 8), `If-Match` where a command is decided on the version read (those that answer 412).
+ */
+function requestHeaders(
+  input: TransformInput,
+  own: unknown,
+  declared: Record<string, unknown>,
+): object | undefined {
+  const { route } = input;
+  const post = [route.method].flat().includes('POST') && !route.url.startsWith('/v1/admin/');
+  const properties: Record<string, unknown> = {
+    ...(post
+      ? {
+          'idempotency-key': {
+            type: 'string',
+            pattern: '^[A-Za-z0-9_.:-]{1,200}$',
+            description:
+              'Makes a retried command act once: the same key and body within 24 hours answer as the first time ' +
+              '(Idempotent-Replayed: true); the same key with another body is 422, while the first is still ' +
+              'being answered 409 with Retry-After',
+          },
+        }
+      : {}),
+    ...(declared[412]
+      ? {
+          'if-match': {
+            type: 'string',
+            pattern: '^(W/)?"\\d+"$',
+            description:
+              "The ETag of the read this command was decided on: 412 if the record's version moved since",
+          },
+        }
+      : {}),
+  };
+  if (Object.keys(properties).length === 0) return undefined;
+  const mine = (own ?? {}) as { properties?: Record<string, unknown>; required?: string[] };
+  return { ...mine, type: 'object', properties: { ...mine.properties, ...properties } };
+}
+
+/**
  * The OpenAPI transform: zod schemas to JSON Schema (fastify-type-provider-zod), then every error a route
  * can answer declared as `application/problem+json` (RFC 9457) with a description of what it means,
  * so the document promises exactly the statuses and media types the API answers with; and the roles a
@@ -96,5 +136,14 @@ export function truthfulResponses(input: TransformInput): Transformed {
   }
   // who may call it, as the route table says (absent: any authenticated caller)
   const roles = (input.route.config as { roles?: unknown } | undefined)?.roles;
-  return { ...out, schema: { ...schema, response, ...(Array.isArray(roles) ? { 'x-roles': roles } : {}) } };
+  const headers = requestHeaders(input, schema.headers, declared);
+  return {
+    ...out,
+    schema: {
+      ...schema,
+      ...(headers ? { headers } : {}),
+      response,
+      ...(Array.isArray(roles) ? { 'x-roles': roles } : {}),
+    },
+  };
 }
