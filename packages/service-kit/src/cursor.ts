@@ -78,3 +78,21 @@ export function pageOf<R>(rows: R[], limit: number, keyOf: (row: R) => (string |
   const last = items[items.length - 1];
   return { items, ...(rows.length > limit && last ? { next: encodeCursor(keyOf(last)) } : {}) };
 }
+
+/**
+ * The key of a cursor this API gave out for one list (`tag`, its first element), or 400 naming `field`:
+ * another list's cursor, sealed too, is refused instead of being read as a key of this one.
+ */
+export function decodeTaggedCursor(
+  cursor: string,
+  tag: string,
+  length: number,
+  field: string,
+): (string | number)[] {
+  let key: (string | number)[] | undefined;
+  try {
+    key = decodeCursor(cursor, length + 1);
+  } catch {}
+  if (key?.[0] !== tag) throw badRequest(field, 'not a cursor this list gave out');
+  return key.slice(1);
+}

@@ -3,7 +3,7 @@ import { type EventStore, type Position, START } from '@casework/eventstore';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from './auth.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeTaggedCursor, encodeCursor } from './cursor.js';
 import type { HostedService } from './hosting.js';
 import { badRequest } from './problems.js';
 import { integratorEvents, PublicEvent, publicEvent, visibleTo } from './publicEvents.js';
@@ -184,12 +184,8 @@ const DECIMAL = /^\d{1,20}$/;
 
 function positionAfter(cursor: string | undefined, tag: string): Position {
   if (cursor === undefined) return START;
-  let key: (string | number)[] | undefined;
-  try {
-    key = decodeCursor(cursor, 3);
-  } catch {}
-  const [given, transactionId, globalPosition] = key ?? [];
-  if (given !== tag || !DECIMAL.test(String(transactionId)) || !DECIMAL.test(String(globalPosition)))
-    throw badRequest('query.after', 'not a cursor this feed gave out');
+  const [transactionId, globalPosition] = decodeTaggedCursor(cursor, tag, 2, 'query.after');
+  if (!DECIMAL.test(String(transactionId)) || !DECIMAL.test(String(globalPosition)))
+    throw badRequest('query.after', 'not a cursor this list gave out');
   return { transactionId: String(transactionId), globalPosition: String(globalPosition) };
 }

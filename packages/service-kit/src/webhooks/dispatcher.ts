@@ -1,8 +1,7 @@
-import { isIP } from 'node:net';
 import type { EventStore, Tx } from '@casework/eventstore';
 import { sql } from 'kysely';
 import { type Agent, request } from 'undici';
-import { hostOf, isInternal, webhookAgent } from './network.js';
+import { namesInternalAddress, webhookAgent } from './network.js';
 import { retryDelayMs, type WebhookOptions, webhookDefaults } from './options.js';
 import { type KeptSecret, SecretBox } from './secrets.js';
 
@@ -196,9 +195,7 @@ export class WebhookDispatcher {
     });
     try {
       const url = new URL(c.url);
-      // a name is checked when it is resolved (network.ts); an address literal is checked here
-      const host = hostOf(url);
-      if (!this.#o.allowInternalNetworks && isIP(host) !== 0 && isInternal(host))
+      if (!this.#o.allowInternalNetworks && namesInternalAddress(url))
         return done(null, 'the endpoint names an internal address');
       const now = new Date();
       let signatures: string;

@@ -42,7 +42,16 @@ export function isInternal(address: string): boolean {
 }
 
 /** The host of a URL as the resolver takes it (an IPv6 literal without its brackets). */
-export const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+
+/**
+ * Whether a URL names an internal address literally: refused at registration and checked again at each
+ * delivery (a name is checked when it is resolved, by the pool's resolver).
+ */
+export function namesInternalAddress(url: URL): boolean {
+  const host = hostOf(url);
+  return isIP(host) !== 0 && isInternal(host);
+}
 
 type LookupCallback = (
   err: NodeJS.ErrnoException | null,

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { Problem } from '@casework/contracts';
 import type { Executor } from '@casework/eventstore';
 import type { FastifyRequest } from 'fastify';
@@ -7,14 +6,14 @@ import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
 import { principalOf } from '../auth.js';
-import { decodeCursor, pageOf } from '../cursor.js';
+import { decodeTaggedCursor, pageOf } from '../cursor.js';
 import type { HostedService } from '../hosting.js';
 import { badRequest, conflict, notFound, ruleViolated } from '../problems.js';
 import { integratorEvents } from '../publicEvents.js';
 import { type Scope, sameScope, scopeOf } from '../scope.js';
 import { sweepEvery } from '../sweep.js';
 import { disableEndpoints } from './dispatcher.js';
-import { hostOf, isInternal } from './network.js';
+import { namesInternalAddress } from './network.js';
 import type { WebhookOptions } from './options.js';
 import { type KeptSecret, ROTATION_OVERLAP_MS, SecretBox } from './secrets.js';
 
@@ -229,7 +228,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       const target = new URL(url);
       if (!options.allowInternalNetworks) {
         if (target.protocol !== 'https:') throw badRequest('body.url', 'a webhook endpoint must use https');
-        if (isIP(hostOf(target)) !== 0 && isInternal(hostOf(target)))
+        if (namesInternalAddress(target))
           throw badRequest('body.url', 'a webhook endpoint must be outside the platform’s networks');
       }
       const principal = principalOf(request);
@@ -486,12 +485,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
 /** The id a deliveries cursor points after; a cursor of another list is refused, never cast. */
 function deliveriesBefore(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
-  let key: (string | number)[] | undefined;
-  try {
-    key = decodeCursor(cursor, 2);
-  } catch {}
-  const [tag, id] = key ?? [];
-  if (tag !== DELIVERIES_CURSOR || !/^\d{1,18}$/.test(String(id)))
-    throw badRequest('query.cursor', 'not a cursor this list gave out');
+  const [id] = decodeTaggedCursor(cursor, DELIVERIES_CURSOR, 1, 'query.cursor');
+  if (!/^\d{1,18}$/.test(String(id))) throw badRequest('query.cursor', 'not a cursor this list gave out');
   return String(id);
 }
