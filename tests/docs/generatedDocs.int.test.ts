@@ -65,15 +65,22 @@ t.test(
   'the headers a command reads are declared: Idempotency-Key on every command, If-Match where 412 is',
   async (t) => {
     const openapi = JSON.parse((await generatedDocuments())['docs/openapi/casework.json']!);
-    type Op = { parameters?: { in: string; name: string }[]; responses: Record<string, unknown> };
+    type Op = {
+      parameters?: { in: string; name: string }[];
+      responses: Record<string, unknown>;
+      security?: unknown[];
+    };
     const headers = (op: Op) => (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
     let commands = 0;
     for (const [path, ops] of Object.entries(openapi.paths as Record<string, Record<string, Op>>)) {
       for (const [method, op] of Object.entries(ops)) {
-        if (method === 'post' && !path.startsWith('/v1/admin/')) {
+        const isPublic = Array.isArray(op.security) && op.security.length === 0;
+        if (method === 'post' && !path.startsWith('/v1/admin/') && !isPublic) {
           commands++;
           t.ok(headers(op).includes('idempotency-key'), `POST ${path}: Idempotency-Key`);
         }
+        // a public command has no caller to keep a key under: it promises none
+        if (isPublic) t.notOk(headers(op).includes('idempotency-key'), `${path}: no Idempotency-Key`);
         if (op.responses['412'])
           t.ok(headers(op).includes('if-match'), `${method.toUpperCase()} ${path}: If-Match`);
         else
@@ -86,3 +93,28 @@ t.test(
     t.ok(commands > 60, `${commands} commands`);
   },
 );
+
+t.test('every operation has a stable id a generator can name a method by, and a resource tag', async (t) => {
+  const openapi = JSON.parse((await generatedDocuments())['docs/openapi/casework.json']!);
+  const ops = Object.entries(
+    openapi.paths as Record<string, Record<string, { operationId?: string; tags?: string[] }>>,
+  ).flatMap(([path, o]) => Object.entries(o).map(([method, op]) => ({ path, method, ...op })));
+  const ids = ops.map((o) => o.operationId);
+  t.same(
+    ops.filter((o) => !/^[a-z][A-Za-z0-9]*$/.test(o.operationId ?? '')).map((o) => `${o.method} ${o.path}`),
+    [],
+    'an identifier each',
+  );
+  t.equal(new Set(ids).size, ids.length, 'no two operations share one');
+  const byId = new Map(ops.map((o) => [o.operationId, o]));
+  t.match(byId.get('getClientsByClientId'), {
+    path: '/v1/clients/{clientId}',
+    method: 'get',
+    tags: ['clients'],
+  });
+  t.match(byId.get('postBillingPeriodsByMunicipalityByMonthStatements'), { tags: ['billing periods'] });
+  t.ok(
+    ops.every((o) => o.tags?.length === 1),
+    'one resource tag each',
+  );
+});

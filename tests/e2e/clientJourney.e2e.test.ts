@@ -1,4 +1,9 @@
-import { type CaseworkClient, CaseworkProblem, createCaseworkClient } from '@casework/client';
+import {
+  type CaseworkClient,
+  CaseworkProblem,
+  clientCredentials,
+  createCaseworkClient,
+} from '@casework/client';
 import { composeEgn } from '@casework/contracts';
 import { createPlatform } from '@casework/host';
 import { Config } from '@casework/host/config';
@@ -232,4 +237,32 @@ t.test('a person from registration to discharge, through the typed client only',
     .get('/v1/placements/{placementId}', { params: { path: { placementId: moved.data.placementId } } })
     .catch((e: unknown) => e as CaseworkProblem);
   t.match(elsewhere, { status: 404, type: /not-found$/ });
+
+  // Bansko's ERP, registered by an admin, follows the placements with its client credentials
+  const admin = createCaseworkClient({ baseUrl, token: await token(['admin'], {}, 'admin-client-journey') });
+  const erp = (
+    await admin.post('/v1/integrators', { body: { name: 'Bansko municipal ERP', municipality: 'BLG01' } })
+  ).data;
+  const integrator = createCaseworkClient({
+    baseUrl,
+    token: clientCredentials({ baseUrl, clientId: erp.clientId, clientSecret: erp.clientSecret }),
+  });
+  const followed = await eventually(async () => {
+    const page = await integrator.get('/v1/events/placement', { params: { query: { types: 'Discharged' } } });
+    return page.data.items.length > 0 ? page.data.items : undefined;
+  });
+  t.match(followed, [{ type: 'Discharged', data: { placementId: moved.data.placementId } }]);
+  const { data: calls } = await admin.get('/v1/integrator-calls/placement', {
+    params: { query: { integrator: `integrator:${erp.integratorId}` } },
+  });
+  t.ok(calls.items.length > 0, 'its calls are in the call log');
+  await admin.post('/v1/integrators/{integratorId}/revoke', {
+    params: { path: { integratorId: erp.integratorId } },
+  });
+  const refused = await clientCredentials({
+    baseUrl,
+    clientId: erp.clientId,
+    clientSecret: erp.clientSecret,
+  })().catch((e: unknown) => e as CaseworkProblem);
+  t.match(refused, { status: 401, code: 'INVALID_CLIENT' });
 });

@@ -12,7 +12,7 @@ import {
 import { uuidv7 } from 'uuidv7';
 import { accessLogMigrations } from './accessLog.js';
 import { adminRoutes } from './admin.js';
-import { type AuthConfig, createVerifier, TokenRejected } from './auth.js';
+import { type AuthConfig, createVerifier, localIssuer, TokenRejected } from './auth.js';
 import { correlationId } from './correlation.js';
 import { useCursorSecret } from './cursor.js';
 import { type Deprecation, deprecations } from './deprecation.js';
@@ -23,6 +23,7 @@ import { healthRoutes } from './health.js';
 import { type HostedService, startWorkers, stopWorkers } from './hosting.js';
 import { idempotency } from './idempotency.js';
 import { clientErrorHandler, frameworkErrors, inputChecks } from './inputChecks.js';
+import { auditIntegratorCalls, integratorCallMigrations, integratorCallRoutes } from './integrators/calls.js';
 import { type LogDestination, loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
 import { truthfulResponses } from './openapi.js';
@@ -155,11 +156,13 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   await o.database.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
   const hosted: HostedService[] = [];
+  const tokens = localIssuer(o.auth);
   for (const module of o.services) {
     await migrate(o.database.db, module.schema, {
       ...accessLogMigrations(module.schema),
       ...rateLimitMigrations(module.schema),
       ...webhookMigrations(module.schema),
+      ...integratorCallMigrations(module.schema),
       ...module.migrations,
     });
     const store = new EventStore(o.database, module.schema);
@@ -170,6 +173,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       clock: o.clock ?? (() => new Date()),
       newId: o.newId ?? uuidv7,
       secrets: { identifierKey: o.identifierKey },
+      ...(tokens ? { tokens } : {}),
       log: app.log.child({ service: module.name }),
     };
     await module.seed?.(ctx);
@@ -188,6 +192,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       });
       // per-caller limits count in the service's schema: one budget for all its instances
       await rateLimits(scope, o.rateLimits ?? {}, { db: o.database.db, schema: module.schema });
+      auditIntegratorCalls(scope, store);
       idempotency(scope, store, {
         secret: o.identifierKey,
         ...(o.idempotencyTtlHours !== undefined ? { ttlHours: o.idempotencyTtlHours } : {}),
@@ -197,6 +202,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       // its event feed and webhooks: the service's own routes, under its idempotency and limits
       await scope.register(feedRoutes, { hosted: h });
       await scope.register(webhookRoutes, { hosted: h, options: o.webhooks ?? {} });
+      await scope.register(integratorCallRoutes, { hosted: h });
     });
     h.routes = [...routes];
     hosted.push(h);

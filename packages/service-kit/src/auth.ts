@@ -119,6 +119,31 @@ export async function mintToken(
     .sign(new TextEncoder().encode(signingKey));
 }
 
+/** Signs short-lived tokens for integrators' client credentials (`integrators/credentials.ts`). */
+export type TokenIssuer = {
+  /** The longest life a token may be given: what the verifier accepts. */
+  maxLifetime: number;
+  issue: (principal: Principal, lifetimeSeconds: number) => Promise<string>;
+};
+
+/**
+ * The platform's own token issuer, when it verifies tokens with its own key; none beside an identity
+ * provider (AUTH_JWKS_URL), which then issues integrators' tokens itself (its client credentials grant).
+ */
+export function localIssuer(config: AuthConfig): TokenIssuer | undefined {
+  const key = config.signingKey;
+  if (config.jwksUrl || !key) return undefined;
+  const options = {
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  };
+  return {
+    maxLifetime: config.maxTokenLifetime ?? MAX_TOKEN_LIFETIME_S,
+    issue: (principal, lifetimeSeconds) =>
+      mintToken(key, principal, { ...options, expiresIn: `${lifetimeSeconds}s` }),
+  };
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;

@@ -119,7 +119,9 @@ export function idempotency(app: FastifyInstance, store: EventStore, o: Idempote
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || key === undefined) return;
+    // a public command (a token request) has no caller to keep its key under: it is never replayed
+    if (request.method !== 'POST' || key === undefined || request.routeOptions.config.roles === 'public')
+      return;
     if (typeof key !== 'string' || !KEY_FORMAT.test(key)) {
       throw new ProblemError(
         400,

@@ -9,6 +9,7 @@ export * from './cursor.js';
 export * from './deprecation.js';
 export * from './events.js';
 export * from './hosting.js';
+export { integratorCredentialMigrations, integratorCredentialRoutes } from './integrators/credentials.js';
 export * from './logger.js';
 export * from './principal.js';
 export * from './problems.js';

@@ -74,7 +74,10 @@ function requestHeaders(
   declared: Record<string, unknown>,
 ): object | undefined {
   const { route } = input;
-  const post = [route.method].flat().includes('POST') && !route.url.startsWith('/v1/admin/');
+  const post =
+    [route.method].flat().includes('POST') &&
+    !route.url.startsWith('/v1/admin/') &&
+    (route.config as { roles?: unknown } | undefined)?.roles !== 'public';
   const properties: Record<string, unknown> = {
     ...(post
       ? {
@@ -134,16 +137,60 @@ export function truthfulResponses(input: TransformInput): Transformed {
             }
           : body;
   }
-  // who may call it, as the route table says (absent: any authenticated caller)
+  // who may call it, as the route table says (absent: any authenticated caller; public: no token)
   const roles = (input.route.config as { roles?: unknown } | undefined)?.roles;
   const headers = requestHeaders(input, schema.headers, declared);
+  const method = [input.route.method].flat()[0]!;
   return {
     ...out,
     schema: {
       ...schema,
+      operationId: (schema.operationId as string | undefined) ?? operationIdOf(method, input.url),
+      tags: [resourceOf(input.url)],
       ...(headers ? { headers } : {}),
       response,
       ...(Array.isArray(roles) ? { 'x-roles': roles } : {}),
+      ...(roles === 'public' ? { security: [] } : {}),
     },
   };
+}
+
+const SERVICE_PREFIXES = new Set(['eligibility', 'placement', 'billing', 'directorate', 'admin']);
+const pascal = (segment: string) =>
+  segment
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+
+/**
+ * The operation's id, from its method and path (the same route always gets the same one, and no two
+ * routes share one): `GET /v1/clients/{clientId}/facts` is `getClientsByClientIdFacts`, a name every
+ * generator takes as a method name. Renaming a route renames its operation: the breaking-change check
+ * counts that as the removal it is.
+ */
+export const operationIdOf = (method: string, url: string): string =>
+  method.toLowerCase() +
+  url
+    .replace(/^\/v1\//, '')
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      const param = /^(?::(.+)|\{(.+)\})$/.exec(segment);
+      return param ? `By${pascal(param[1] ?? param[2]!)}` : pascal(segment);
+    })
+    .join('');
+
+/**
+ * The resource a path is about, its tag: its first segment (`clients`, `sites`), or the first two under a
+ * service's or an area's prefix (`billing statements`, `eligibility rule-sets`, `admin`).
+ */
+export function resourceOf(url: string): string {
+  const fixed = url
+    .replace(/^\/v1\//, '')
+    .split('/')
+    .filter((segment) => segment && !segment.startsWith(':') && !segment.startsWith('{'));
+  const [first = 'platform', second] = fixed;
+  if (first === 'admin') return 'admin';
+  return SERVICE_PREFIXES.has(first) && second ? `${first} ${second}` : first;
 }

@@ -4,6 +4,7 @@ import type { ConsumerSpec, Transport } from '@casework/messaging';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Migration } from 'kysely/migration';
+import type { TokenIssuer } from './auth.js';
 
 /** What a service's routes and workers receive: its own store, the clock and id source, its config. */
 export type ServiceContext = {
@@ -13,6 +14,8 @@ export type ServiceContext = {
   clock: () => Date;
   newId: () => string;
   secrets: { identifierKey: string };
+  /** Signs integrators' tokens; absent beside an identity provider (`localIssuer`). */
+  tokens?: TokenIssuer;
   log: FastifyBaseLogger;
 };
 

@@ -1,5 +1,11 @@
 import { intakeEvents } from '@casework/contracts';
-import { accessLogRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
+import {
+  accessLogRoutes,
+  integratorCredentialMigrations,
+  integratorCredentialRoutes,
+  type ServiceContext,
+  type ServiceModule,
+} from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { applicationRoutes } from './http/applications.js';
 import { clientRoutes } from './http/clients.js';
@@ -19,6 +25,8 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts)
     needsRoutes,
     oversightRoutes,
     accessLogRoutes('intake'),
+    // intake issues integrators' tokens for the platform: one registry, at the front door
+    integratorCredentialRoutes,
   ])
     await app.register(r, opts);
 };
@@ -27,7 +35,7 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, opts)
 export const intake: ServiceModule = {
   name: 'intake',
   schema: 'intake',
-  migrations: intakeMigrations('intake'),
+  migrations: { ...intakeMigrations('intake'), ...integratorCredentialMigrations('intake') },
   events: intakeEvents,
   routes,
   projections: (ctx) => [

@@ -1,0 +1,173 @@
+import { intake } from '@casework/intake';
+import { placement } from '@casework/placement';
+import { requestsAs, testApp } from '@casework/testkit';
+import t from 'tap';
+
+type Call = { integrator: string; method: string; route: string; status: number; correlationId: string };
+
+/**
+ * Issue 20: integrators' client credentials. An admin registers a municipality's integrator and gets its
+ * client id and secret; the integrator exchanges them (HTTP Basic, form-encoded, as OAuth libraries do,
+ * or in a JSON body) for a 10-minute token with its scope; every call it makes, refused ones and token
+ * requests included, is in the call log before its answer; secrets rotate with a day's overlap; a
+ * revoked integrator gets no token.
+ */
+t.test('client credentials: register, exchange, call, audit, rotate, revoke', async (t) => {
+  let now = new Date('2026-12-01T09:00:00Z');
+  const h = await testApp(t, [intake, placement], { clock: () => now });
+  const admin = await h.as(['admin'], {}, 'admin-1');
+  const as = requestsAs(h.app, admin);
+
+  // only an admin registers, and a registration names one scope
+  const cm = await h.as(['case_manager'], { municipality: 'BLG01' });
+  t.equal((await requestsAs(h.app, cm).post('/v1/integrators', { name: 'x' })).statusCode, 403);
+  const both = await as.post('/v1/integrators', { name: 'x', municipality: 'BLG01', oblast: 'BG-01' });
+  t.equal(both.statusCode, 400);
+  t.match(both.json().errors, [{ field: 'body.oblast' }]);
+
+  const registered = await as.post(
+    '/v1/integrators',
+    { name: 'Bansko municipal ERP', municipality: 'BLG01' },
+    { ...admin, 'idempotency-key': 'register-bansko-erp' },
+  );
+  t.equal(registered.statusCode, 201, registered.body);
+  const erp = registered.json();
+  t.match(erp, { clientId: erp.integratorId, scope: { municipality: 'BLG01' }, status: 'active' });
+  t.match(erp.clientSecret, /^cws_[A-Za-z0-9_-]{43}$/);
+  // a retried registration answers the same integrator and secret, and registers no second one
+  const replayed = await as.post(
+    '/v1/integrators',
+    { name: 'Bansko municipal ERP', municipality: 'BLG01' },
+    { ...admin, 'idempotency-key': 'register-bansko-erp' },
+  );
+  t.same(replayed.json(), erp);
+  t.equal((await as.get('/v1/integrators')).json().items.length, 1);
+  t.notOk('clientSecret' in (await as.get(`/v1/integrators/${erp.integratorId}`)).json(), 'shown once');
+
+  const basic = (id: string, secret: string) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  const token = (authorization: string | undefined, form: Record<string, string>, headers = {}) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/token',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(authorization ? { authorization } : {}),
+        ...headers,
+      },
+      payload: new URLSearchParams(form).toString(),
+    });
+
+  const issued = await token(basic(erp.clientId, erp.clientSecret), { grant_type: 'client_credentials' });
+  t.equal(issued.statusCode, 200, issued.body);
+  t.equal(issued.headers['cache-control'], 'no-store');
+  const { access_token, token_type, expires_in } = issued.json();
+  t.equal(token_type, 'Bearer');
+  t.equal(expires_in, 600);
+  const claims = JSON.parse(Buffer.from(access_token.split('.')[1], 'base64url').toString());
+  t.match(claims, { sub: `integrator:${erp.integratorId}`, roles: ['integrator'], municipality: 'BLG01' });
+  t.equal(claims.exp - claims.iat, 600, 'a token of ten minutes');
+  // the same in a JSON body (client_secret_post)
+  const posted = await h.app.inject({
+    method: 'POST',
+    url: '/v1/oauth/token',
+    payload: { grant_type: 'client_credentials', client_id: erp.clientId, client_secret: erp.clientSecret },
+  });
+  t.equal(posted.statusCode, 200, posted.body);
+
+  // refusals: OAuth's error beside the problem's code, the field named where there is one
+  const wrong = await token(basic(erp.clientId, `${erp.clientSecret}x`), {
+    grant_type: 'client_credentials',
+  });
+  t.equal(wrong.statusCode, 401);
+  t.match(wrong.headers['content-type'], /application\/problem\+json/);
+  t.match(wrong.json(), { error: 'invalid_client', status: 401 });
+  t.equal(wrong.headers['www-authenticate'], 'Basic realm="casework"');
+  const grant = await token(basic(erp.clientId, erp.clientSecret), { grant_type: 'password' });
+  t.equal(grant.statusCode, 400);
+  t.match(grant.json(), { error: 'unsupported_grant_type', errors: [{ field: 'body.grant_type' }] });
+  // an Idempotency-Key does not replay a token to a caller without the secret
+  const keyed = { 'idempotency-key': 'token-1' };
+  t.equal(
+    (await token(basic(erp.clientId, erp.clientSecret), { grant_type: 'client_credentials' }, keyed))
+      .statusCode,
+    200,
+  );
+  t.equal(
+    (await token(basic(erp.clientId, 'guess'), { grant_type: 'client_credentials' }, keyed)).statusCode,
+    401,
+  );
+  const stranger = await token(basic('not-a-client', 'guess'), { grant_type: 'client_credentials' });
+  t.equal(stranger.statusCode, 401);
+
+  // the integrator calls with its token: its municipality's feed, another municipality's sites refused
+  const bearer = { authorization: `Bearer ${access_token}` };
+  const feed = await requestsAs(h.app, bearer).get('/v1/events/placement');
+  t.equal(feed.statusCode, 200, feed.body);
+  const elsewhere = await requestsAs(h.app, bearer).get('/v1/sites?municipality=MON29');
+  t.equal(elsewhere.statusCode, 403, elsewhere.body);
+
+  // each call is logged by the time its answer arrives, with its route template and status
+  const calls = async (
+    service: string,
+    caller = admin,
+    query = `?integrator=integrator:${erp.integratorId}`,
+  ) => {
+    const r = await requestsAs(h.app, caller).get(`/v1/integrator-calls/${service}${query}`);
+    t.equal(r.statusCode, 200, r.body);
+    return r.json().items as Call[];
+  };
+  const placementCalls = await calls('placement');
+  t.same(
+    placementCalls.map((c) => [c.method, c.route, c.status]),
+    [
+      ['GET', '/v1/sites', 403],
+      ['GET', '/v1/events/placement', 200],
+    ],
+  );
+  t.equal(placementCalls[0]!.correlationId, elsewhere.headers['x-correlation-id']);
+  const tokenCalls = await calls('intake');
+  t.same(
+    tokenCalls.map((c) => c.status),
+    [401, 200, 401, 200, 200],
+    'token requests, newest first: the guessed secret, the keyed one, the wrong secret, two issued',
+  );
+  t.ok(tokenCalls.every((c) => c.route === '/v1/oauth/token'));
+  t.same(
+    (await calls('intake', admin, '?integrator=unknown')).map((c) => c.status),
+    [401, 400],
+    'an unknown client, and a grant refused before its client is checked, are logged without the id given',
+  );
+  // the integrator reads its own calls only; the log pages
+  const own = await calls('placement', bearer, '?limit=1');
+  t.equal(own.length, 1);
+  const other = await h.as(['integrator'], {}, 'integrator:someone-else');
+  t.same(await calls('placement', other, ''), [], "another integrator's calls are not shown");
+  const page = await requestsAs(h.app, admin).get('/v1/integrator-calls/placement?limit=1');
+  const rest = await requestsAs(h.app, admin).get(
+    `/v1/integrator-calls/placement?limit=1&after=${encodeURIComponent(page.json().next)}`,
+  );
+  t.equal(rest.json().items[0].status, 200, 'the second page holds the older call');
+
+  // rotation: the new secret at once, the old one for a day more, then no longer
+  const rotated = await as.post(`/v1/integrators/${erp.integratorId}/secret`, {});
+  t.equal(rotated.statusCode, 200, rotated.body);
+  t.equal(rotated.json().previousValidUntil, '2026-12-02T09:00:00.000Z');
+  const form = { grant_type: 'client_credentials' };
+  t.equal((await token(basic(erp.clientId, rotated.json().clientSecret), form)).statusCode, 200);
+  t.equal(
+    (await token(basic(erp.clientId, erp.clientSecret), form)).statusCode,
+    200,
+    'the old within the day',
+  );
+  now = new Date('2026-12-02T09:00:01Z');
+  t.equal((await token(basic(erp.clientId, erp.clientSecret), form)).statusCode, 401, 'the old after it');
+  t.equal((await token(basic(erp.clientId, rotated.json().clientSecret), form)).statusCode, 200);
+
+  // revocation: no token again, no secret again
+  const revoked = await as.post(`/v1/integrators/${erp.integratorId}/revoke`, {});
+  t.match(revoked.json(), { status: 'revoked', revokedAt: String });
+  t.equal((await token(basic(erp.clientId, rotated.json().clientSecret), form)).statusCode, 401);
+  t.equal((await as.post(`/v1/integrators/${erp.integratorId}/secret`, {})).statusCode, 409);
+  t.equal((await as.post('/v1/integrators/01900000-0000-7000-8000-000000000000/revoke', {})).statusCode, 404);
+});
