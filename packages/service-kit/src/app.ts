@@ -26,7 +26,7 @@ import { clientErrorHandler, frameworkErrors, inputChecks } from './inputChecks.
 import { auditIntegratorCalls, integratorCallMigrations, integratorCallRoutes } from './integrators/calls.js';
 import { type LogDestination, loggerOptions } from './logger.js';
 import { metricsRoutes } from './metrics.js';
-import { truthfulResponses } from './openapi.js';
+import { API_VERSION, truthfulResponses } from './openapi.js';
 import type { Role } from './principal.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import { type RateLimits, rateLimitMigrations, rateLimits } from './rateLimit.js';
@@ -133,7 +133,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       openapi: '3.1.0',
       info: {
         title: o.title ?? 'Casework API',
-        version: '1.0.0',
+        version: API_VERSION,
         description:
           'Case management for municipal social services in Bulgaria. Errors are RFC 9457 problem details.',
       },

@@ -155,6 +155,12 @@ export function truthfulResponses(input: TransformInput): Transformed {
   };
 }
 
+/**
+ * The API's version in its document: a change that breaks a client needs a new major version (a `/v2`
+ * served beside `/v1`, docs/versioning.md); the breaking-change check holds the document to it.
+ */
+export const API_VERSION = '1.0.0';
+
 const SERVICE_PREFIXES = new Set(['eligibility', 'placement', 'billing', 'directorate', 'admin']);
 const pascal = (segment: string) =>
   segment

@@ -368,7 +368,7 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
         summary: "Exchange an integrator's client id and secret for a short-lived bearer token",
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         body: TokenRequest,
-        response: { 200: TokenAnswer },
+        response: { 200: TokenAnswer, 401: Problem },
       },
     },
     async (request, reply) => {
