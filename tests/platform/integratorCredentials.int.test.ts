@@ -134,10 +134,17 @@ t.test('client credentials: register, exchange, call, audit, rotate, revoke', as
   );
   t.ok(tokenCalls.every((c) => c.route === '/v1/oauth/token'));
   t.same(
-    (await calls('intake', admin, '?integrator=unknown')).map((c) => c.status),
-    [401, 400],
-    'an unknown client, and a grant refused before its client is checked, are logged without the id given',
+    (await calls('intake', admin, '')).filter((c) => !c.integrator.startsWith('integrator:')),
+    [],
+    'a request naming no registered integrator (anyone may send one) keeps no row for a year',
   );
+  const missing = await token(basic(erp.clientId, erp.clientSecret), {});
+  t.match(missing.json(), { status: 400, error: 'invalid_request', errors: [{ field: 'body.grant_type' }] });
+  // a route outside every service's own (an admin route) is logged too, in the first service's log
+  const adminRoute = await requestsAs(h.app, bearer).get('/v1/admin/placement/dead-letters');
+  t.equal(adminRoute.statusCode, 403);
+  t.match((await calls('intake'))[0], { route: '/v1/admin/{service}/dead-letters', status: 403 });
+
   // the integrator reads its own calls only; the log pages
   const own = await calls('placement', bearer, '?limit=1');
   t.equal(own.length, 1);
@@ -164,10 +171,16 @@ t.test('client credentials: register, exchange, call, audit, rotate, revoke', as
   t.equal((await token(basic(erp.clientId, erp.clientSecret), form)).statusCode, 401, 'the old after it');
   t.equal((await token(basic(erp.clientId, rotated.json().clientSecret), form)).statusCode, 200);
 
+  // a leaked secret stops at once
+  const leaked = await as.post(`/v1/integrators/${erp.integratorId}/secret?keepPrevious=false`, {});
+  t.equal(leaked.json().previousValidUntil, now.toISOString());
+  t.equal((await token(basic(erp.clientId, rotated.json().clientSecret), form)).statusCode, 401, 'stopped');
+  t.equal((await token(basic(erp.clientId, leaked.json().clientSecret), form)).statusCode, 200);
+
   // revocation: no token again, no secret again
   const revoked = await as.post(`/v1/integrators/${erp.integratorId}/revoke`, {});
   t.match(revoked.json(), { status: 'revoked', revokedAt: String });
-  t.equal((await token(basic(erp.clientId, rotated.json().clientSecret), form)).statusCode, 401);
+  t.equal((await token(basic(erp.clientId, leaked.json().clientSecret), form)).statusCode, 401);
   t.equal((await as.post(`/v1/integrators/${erp.integratorId}/secret`, {})).statusCode, 409);
   t.equal((await as.post('/v1/integrators/01900000-0000-7000-8000-000000000000/revoke', {})).statusCode, 404);
 });

@@ -28,7 +28,7 @@ export function clientCredentials(o: ClientCredentials): () => Promise<string> {
   let asking: Promise<string> | undefined;
   const ask = async () => {
     const response = await send(
-      new Request(new URL('/v1/oauth/token', o.baseUrl), {
+      new Request(`${o.baseUrl.replace(/\/+$/, '')}/v1/oauth/token`, {
         method: 'POST',
         headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: 'grant_type=client_credentials',

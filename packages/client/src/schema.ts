@@ -643,7 +643,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate the client secret: the new one at once, the one it replaces for a day more */
+        /** Rotate the client secret: the new one at once, the one it replaces for a day more (or not) */
         post: operations["postIntegratorsByIntegratorIdSecret"];
         delete?: never;
         options?: never;
@@ -10172,7 +10172,7 @@ export interface components {
             clientSecret: string;
             /**
              * Format: date-time
-             * @description Until then the replaced secret works too
+             * @description Until then the replaced secret works too (now, with keepPrevious=false: it works no more)
              */
             previousValidUntil: string;
         };
@@ -10184,7 +10184,7 @@ export interface components {
          */
         TokenRequestInput: {
             /** @description `client_credentials` */
-            grant_type: string;
+            grant_type?: string;
             /** @description Or in HTTP Basic authentication */
             client_id?: string;
             /** @description Or in HTTP Basic authentication */
@@ -17805,7 +17805,7 @@ export interface components {
             clientSecret: string;
             /**
              * Format: date-time
-             * @description Until then the replaced secret works too
+             * @description Until then the replaced secret works too (now, with keepPrevious=false: it works no more)
              */
             previousValidUntil: string;
         };
@@ -17817,7 +17817,7 @@ export interface components {
          */
         TokenRequest: {
             /** @description `client_credentials` */
-            grant_type: string;
+            grant_type?: string;
             /** @description Or in HTTP Basic authentication */
             client_id?: string;
             /** @description Or in HTTP Basic authentication */
@@ -23165,7 +23165,10 @@ export interface operations {
     };
     postIntegratorsByIntegratorIdSecret: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Keep the replaced secret working for a day, to deploy the new one without a gap; false when it leaked: it stops at once */
+                keepPrevious?: "true" | "false";
+            };
             header?: {
                 /** @description Makes a retried command act once: the same key and body within 24 hours answer as the first time (Idempotent-Replayed: true); the same key with another body is 422, while the first is still being answered 409 with Retry-After */
                 "idempotency-key"?: string;

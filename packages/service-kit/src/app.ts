@@ -127,6 +127,18 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
 
   inputChecks(app);
+  // an integrator's call to a route of no service (an admin route it is refused) in the first service's
+  // log; calls to a service's routes are logged in its scope, after its idempotency hook (below)
+  const serviceRoutes = new Set<string>();
+  auditIntegratorCalls(
+    app,
+    (request) => !serviceRoutes.has(request.routeOptions.url ?? ''),
+    () => {
+      const store = app.hosted[0]?.ctx.store;
+      if (!store) throw new Error('no service hosted to log an integrator call in');
+      return store;
+    },
+  );
 
   await app.register(swagger, {
     openapi: {
@@ -192,12 +204,18 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       });
       // per-caller limits count in the service's schema: one budget for all its instances
       await rateLimits(scope, o.rateLimits ?? {}, { db: o.database.db, schema: module.schema });
-      auditIntegratorCalls(scope, store);
       idempotency(scope, store, {
         secret: o.identifierKey,
         ...(o.idempotencyTtlHours !== undefined ? { ttlHours: o.idempotencyTtlHours } : {}),
         ...(o.clock ? { clock: o.clock } : {}),
       });
+      // after idempotency's hook: the answer of a committed command is kept before its call is logged, so a
+      // failed log write answers 500 and a retry with the key replays the answer instead of acting again
+      auditIntegratorCalls(
+        scope,
+        () => true,
+        () => store,
+      );
       await scope.register(module.routes, { ctx });
       // its event feed and webhooks: the service's own routes, under its idempotency and limits
       await scope.register(feedRoutes, { hosted: h });
@@ -205,6 +223,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       await scope.register(integratorCallRoutes, { hosted: h });
     });
     h.routes = [...routes];
+    for (const route of routes) serviceRoutes.add(route);
     hosted.push(h);
   }
   app.decorate('hosted', hosted);

@@ -161,7 +161,7 @@ export function truthfulResponses(input: TransformInput): Transformed {
  */
 export const API_VERSION = '1.0.0';
 
-const SERVICE_PREFIXES = new Set(['eligibility', 'placement', 'billing', 'directorate', 'admin']);
+const SERVICE_PREFIXES = new Set(['eligibility', 'placement', 'billing', 'directorate']);
 const pascal = (segment: string) =>
   segment
     .split(/[^A-Za-z0-9]+/)

@@ -12,7 +12,6 @@ import { sweepEvery } from '../sweep.js';
 
 /** How long a call stays in the log: a year and a month, so last year's calls can be audited in January. */
 const KEEP_CALLS_DAYS = 400;
-const CALLS_CURSOR = 'integrator-calls';
 
 /** One call by an integrator (or an attempt to get its token), as the log keeps it. */
 export type IntegratorCall = {
@@ -42,6 +41,8 @@ export const integratorCallMigrations = (schema: string): Record<string, Migrati
       await sql`CREATE INDEX integrator_calls_by_integrator ON ${s}.integrator_calls (integrator, id DESC)`.execute(
         db,
       );
+      // calls are appended in time order: a block range index finds the old ones to sweep, and a period
+      await sql`CREATE INDEX integrator_calls_by_time ON ${s}.integrator_calls USING brin (at)`.execute(db);
     },
   },
 });
@@ -81,17 +82,22 @@ const templateOf = (request: FastifyRequest) =>
   (request.routeOptions.url ?? '(no route)').replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /**
- * Logs every call an integrator's token makes to the service's routes, refused ones included, with its
- * status, before the answer goes out: an answer whose call could not be logged is not given (a read is
- * refused; a command, committed already, fails with the log's error and its Idempotency-Key replays it).
+ * Logs every call an integrator's token makes to the routes it is `mine` for, refused ones included,
+ * with its status, before the answer goes out, in `storeOf`'s log: an answer whose call could not be
+ * logged is not given (a read is refused; a command, committed already, fails with the log's error, and
+ * its Idempotency-Key replays the kept answer: in a service's scope the hook runs after idempotency's).
  */
-export function auditIntegratorCalls(scope: FastifyInstance, store: Store): void {
-  scope.addHook('onSend', async (request, reply, payload) => {
+export function auditIntegratorCalls(
+  app: FastifyInstance,
+  mine: (request: FastifyRequest) => boolean,
+  storeOf: (request: FastifyRequest) => Store,
+): void {
+  app.addHook('onSend', async (request, reply, payload) => {
     const p = request.principal;
-    if (!p?.roles.includes('integrator') || request.integratorCallLogged) return payload;
+    if (!p?.roles.includes('integrator') || request.integratorCallLogged || !mine(request)) return payload;
     request.integratorCallLogged = true;
     await logIntegratorCalls(
-      store,
+      storeOf(request),
       [
         {
           integrator: p.sub,
@@ -155,12 +161,13 @@ export const integratorCallRoutes: FastifyPluginAsyncZod<{ hosted: HostedService
   { hosted: h },
 ) => {
   const s = sql.id(h.ctx.store.schema, 'integrator_calls');
+  const tag = `integrator-calls:${h.module.name}`;
   const db = h.ctx.store.db;
   sweepEvery(app, 60 * 60 * 1000, 'integrator calls', async () => {
-    // oldest first along the primary key, in batches: no long lock, no scan of the recent calls
+    // in batches found by the time index: no long lock, no scan of the recent calls
     for (;;) {
       const { numAffectedRows } = await sql`DELETE FROM ${s} WHERE id IN (SELECT id FROM ${s}
-          WHERE at < now() - make_interval(days => ${KEEP_CALLS_DAYS}) ORDER BY id LIMIT 5000)`.execute(db);
+          WHERE at < now() - make_interval(days => ${KEEP_CALLS_DAYS}) LIMIT 5000)`.execute(db);
       if (Number(numAffectedRows ?? 0) < 5000) return;
     }
   });
@@ -179,7 +186,7 @@ export const integratorCallRoutes: FastifyPluginAsyncZod<{ hosted: HostedService
       const p = principalOf(request);
       const q = request.query;
       const who = p.roles.includes('admin') ? q.integrator : p.sub;
-      const before = q.after ? decodeTaggedCursor(q.after, CALLS_CURSOR, 1, 'query.after')[0] : undefined;
+      const before = q.after ? decodeTaggedCursor(q.after, tag, 1, 'query.after')[0] : undefined;
       const where = [
         who !== undefined ? sql`integrator = ${who}` : undefined,
         q.from ? sql`at >= ${q.from}::timestamptz` : undefined,
@@ -207,7 +214,7 @@ export const integratorCallRoutes: FastifyPluginAsyncZod<{ hosted: HostedService
           status: r.status,
           correlationId: r.correlation_id,
         })),
-        ...(rows.length > q.limit ? { next: encodeCursor([CALLS_CURSOR, items.at(-1)!.id]) } : {}),
+        ...(rows.length > q.limit ? { next: encodeCursor([tag, items.at(-1)!.id]) } : {}),
       };
     },
   );

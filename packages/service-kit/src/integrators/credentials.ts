@@ -99,7 +99,10 @@ const WithSecret = Integrator.extend({ clientSecret: z.string().meta({ descripti
 const SecretRotated = z
   .object({
     clientSecret: z.string().meta({ description: secretNote }),
-    previousValidUntil: z.iso.datetime().meta({ description: 'Until then the replaced secret works too' }),
+    previousValidUntil: z.iso.datetime().meta({
+      description:
+        'Until then the replaced secret works too (now, with keepPrevious=false: it works no more)',
+    }),
   })
   .meta({
     id: 'IntegratorSecretRotated',
@@ -109,10 +112,20 @@ const SecretRotated = z
     },
   });
 const IntegratorParams = z.object({ integratorId: z.uuid() });
+const Rotation = z.object({
+  keepPrevious: z
+    .enum(['true', 'false'])
+    .default('true')
+    .meta({
+      description:
+        'Keep the replaced secret working for a day, to deploy the new one without a gap; false when it ' +
+        'leaked: it stops at once',
+    }),
+});
 
 const TokenRequest = z
   .object({
-    grant_type: z.string().max(100).meta({ description: '`client_credentials`' }),
+    grant_type: z.string().max(100).optional().meta({ description: '`client_credentials`' }),
     client_id: z.string().max(200).optional().meta({ description: 'Or in HTTP Basic authentication' }),
     client_secret: z.string().max(200).optional().meta({ description: 'Or in HTTP Basic authentication' }),
     scope: z
@@ -273,15 +286,19 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
       config: { ...admin, keepAnswer: true },
       schema: {
         tags: ['integrators'],
-        summary: 'Rotate the client secret: the new one at once, the one it replaces for a day more',
+        summary: 'Rotate the client secret: the new one at once, the one it replaces for a day more (or not)',
         params: IntegratorParams,
+        querystring: Rotation,
         response: { 200: SecretRotated, 404: Problem, ...keyAnswers },
       },
     },
     async (request) => {
       const id = request.params.integratorId;
       const secret = newSecret();
-      const previousValidUntil = new Date(ctx.clock().getTime() + ROTATION_OVERLAP_MS).toISOString();
+      const keep = request.query.keepPrevious === 'true';
+      const previousValidUntil = new Date(
+        ctx.clock().getTime() + (keep ? ROTATION_OVERLAP_MS : 0),
+      ).toISOString();
       await ctx.store.transaction(async (tx) => {
         const { rows } =
           await sql<IntegratorRow>`SELECT * FROM ${t} WHERE id = ${id}::uuid FOR UPDATE`.execute(tx);
@@ -296,9 +313,11 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
           );
         const now = ctx.clock().toISOString();
         // the current secret until the overlap ends; older ones, already ending, keep their own end
-        const kept = row.secrets
-          .filter((k) => k.expiresAt === null || k.expiresAt > now)
-          .map((k) => ({ hash: k.hash, expiresAt: k.expiresAt ?? previousValidUntil }));
+        const kept = keep
+          ? row.secrets
+              .filter((k) => k.expiresAt === null || k.expiresAt > now)
+              .map((k) => ({ hash: k.hash, expiresAt: k.expiresAt ?? previousValidUntil }))
+          : [];
         await sql`UPDATE ${t} SET secrets = ${JSON.stringify([{ hash: hashOf(secret), expiresAt: null }, ...kept])}::jsonb
           WHERE id = ${id}::uuid`.execute(tx);
       });
@@ -333,26 +352,34 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
 
-  /** Logs the token request (by the integrator it names, if any) and answers it. */
+  /**
+   * Logs the token request of a registered integrator in the call log and answers it. One naming none
+   * is only in the service's log (a warning, without the id it gave, which may be anything): anyone may
+   * ask, and the call log keeps its rows for a year.
+   */
   const answer = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    integrator: string,
+    integrator: string | undefined,
     outcome: z.infer<typeof TokenAnswer> | ProblemError,
   ) => {
-    await logIntegratorCalls(
-      ctx.store,
-      [
-        {
-          integrator,
-          method: 'POST',
-          route: TOKEN_PATH,
-          status: outcome instanceof ProblemError ? outcome.status : 200,
-          correlationId: request.id,
-        },
-      ],
-      true,
-    );
+    const status = outcome instanceof ProblemError ? outcome.status : 200;
+    if (integrator === undefined)
+      request.log.warn({ status, route: TOKEN_PATH }, 'token request refused before naming an integrator');
+    else
+      await logIntegratorCalls(
+        ctx.store,
+        [
+          {
+            integrator,
+            method: 'POST',
+            route: TOKEN_PATH,
+            status,
+            correlationId: request.id,
+          },
+        ],
+        true,
+      );
     request.integratorCallLogged = true;
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     if (outcome instanceof ProblemError) throw outcome;
@@ -376,14 +403,28 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
       const basic = basicCredentials(request.headers.authorization);
       const id = basic?.id ?? body.client_id;
       const secret = basic?.secret ?? body.client_secret;
+      if (body.grant_type === undefined)
+        return answer(
+          request,
+          reply,
+          undefined,
+          oauthError(400, 'invalid_request', 'grant_type is required', 'body.grant_type'),
+        );
       if (body.grant_type !== 'client_credentials')
         return answer(
           request,
           reply,
-          'unknown',
+          undefined,
           oauthError(400, 'unsupported_grant_type', 'only client_credentials is granted', 'body.grant_type'),
         );
-      const row = id && z.uuid().safeParse(id).success ? await find(id).catch(() => undefined) : undefined;
+      // a registered integrator, or none; a database that fails is a 500, never a wrong secret
+      const row =
+        id && z.uuid().safeParse(id).success
+          ? await find(id).catch((e: unknown) => {
+              if (e instanceof ProblemError && e.status === 404) return undefined;
+              throw e;
+            })
+          : undefined;
       const now = ctx.clock().toISOString();
       const given = secret ? Buffer.from(hashOf(secret), 'hex') : undefined;
       const valid =
@@ -399,7 +440,7 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
         return answer(
           request,
           reply,
-          row ? `integrator:${row.id}` : 'unknown',
+          row ? `integrator:${row.id}` : undefined,
           oauthError(401, 'invalid_client', 'the client id and secret are not those of an active integrator'),
         );
       }
