@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { cloudEventType, EventMetadata, subjectOf } from '@casework/contracts';
 import { connectPGlite } from '@casework/eventstore';
 import { InProcessTransport } from '@casework/messaging';
@@ -5,6 +6,7 @@ import { buildApp } from '@casework/service-kit';
 import { z } from 'zod';
 import { clientSchema } from './clientSchema.js';
 import { ingressConfig, type Route } from './ingress.js';
+import { problemCatalogue } from './problems.js';
 import { allServices } from './services.js';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -150,5 +152,6 @@ export async function generatedDocuments(): Promise<Record<string, string>> {
     'docs/events.md': eventCatalogue(),
     'infra/ingress.conf': ingressConfig(routes),
     'packages/client/src/schema.ts': await clientSchema(openapi),
+    'docs/problems/README.md': problemCatalogue(join(import.meta.dirname, '..', '..', '..')),
   };
 }

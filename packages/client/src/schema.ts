@@ -2659,6 +2659,10 @@ export interface components {
              * @example 2026-03-01
              */
             effectivedate?: string;
+            /** @description W3C trace context of the command that recorded it (CloudEvents distributed tracing extension); present when the platform traces */
+            traceparent?: string;
+            /** @description W3C tracestate, with traceparent */
+            tracestate?: string;
         };
         ClientRegisteredInput: {
             /**
@@ -9767,7 +9771,10 @@ export interface components {
             version: number;
         };
         ProblemInput: {
-            /** @example https://casework.bg/problems/validation */
+            /**
+             * @description The problem type: every one is listed in docs/problems/README.md, by its code
+             * @example https://casework.bg/problems/validation
+             */
             type: string;
             title: string;
             status: number;
@@ -10292,6 +10299,10 @@ export interface components {
              * @example 2026-03-01
              */
             effectivedate?: string;
+            /** @description W3C trace context of the command that recorded it (CloudEvents distributed tracing extension); present when the platform traces */
+            traceparent?: string;
+            /** @description W3C tracestate, with traceparent */
+            tracestate?: string;
         };
         ClientRegistered: {
             /**
@@ -17400,7 +17411,10 @@ export interface components {
             version: number;
         };
         Problem: {
-            /** @example https://casework.bg/problems/validation */
+            /**
+             * @description The problem type: every one is listed in docs/problems/README.md, by its code
+             * @example https://casework.bg/problems/validation
+             */
             type: string;
             title: string;
             status: number;

@@ -22,6 +22,16 @@ export const EventMetadata = z
     actor: Actor.optional(),
     municipality: MunicipalityCode.optional(),
     effectivedate: CalendarDate.optional(),
+    traceparent: z
+      .string()
+      .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+      .optional()
+      .meta({
+        description:
+          'W3C trace context of the command that recorded it (CloudEvents distributed tracing extension); ' +
+          'present when the platform traces',
+      }),
+    tracestate: z.string().max(512).optional().meta({ description: 'W3C tracestate, with traceparent' }),
   })
   .meta({ id: 'EventMetadata' });
 export type EventMetadata = z.infer<typeof EventMetadata>;

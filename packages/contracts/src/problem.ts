@@ -3,7 +3,10 @@ import { z } from 'zod';
 /** RFC 9457 problem details, as every Casework error is returned. */
 export const Problem = z
   .object({
-    type: z.string().meta({ example: 'https://casework.bg/problems/validation' }),
+    type: z.string().meta({
+      example: 'https://casework.bg/problems/validation',
+      description: 'The problem type: every one is listed in docs/problems/README.md, by its code',
+    }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),

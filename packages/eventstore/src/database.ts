@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   type AbortableOperationOptions,
   type CompiledQuery,
@@ -324,20 +325,49 @@ class SignallingPostgresDialect extends PostgresDialect {
 
 /**
  * A pg client that sends the statements of `named` (by their exact text) as named prepared statements;
- * pg prepares each once per connection. Kysely passes text and values, never a statement name.
+ * pg prepares each once per connection. Kysely passes text and values, never a statement name. `traced`:
+ * each query is a span (`tracedQuery`).
  */
-const namingClient = (named: ReadonlyMap<string, string>): typeof pg.Client =>
+const namingClient = (named: ReadonlyMap<string, string>, traced: boolean): typeof pg.Client =>
   class extends pg.Client {
     // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; this forwards them all
     override query(config: any, values?: any, callback?: any): any {
       const name = typeof config === 'string' ? named.get(config) : undefined;
-      return name
-        ? super.query({ name, text: config, values }, callback)
-        : super.query(config, values, callback);
+      const run = () =>
+        name ? super.query({ name, text: config, values }, callback) : super.query(config, values, callback);
+      return traced ? tracedQuery(typeof config === 'string' ? config : config?.text, run) : run();
     }
   };
 
-export function connectPostgres(url: string, options: { max?: number } = {}): Database {
+/**
+ * A query in a client span of the active trace (OpenTelemetry): its statement's text (values are
+ * parameters, never in it) and how long it took. A query that answers by callback or as a stream is
+ * ended at once.
+ */
+function tracedQuery(text: string | undefined, run: () => unknown): unknown {
+  const operation = text?.trimStart().split(/\s/, 1)[0]?.toUpperCase() ?? 'QUERY';
+  const span = trace.getTracer('casework').startSpan(`pg ${operation}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'db.system.name': 'postgresql',
+      'db.operation.name': operation,
+      ...(text ? { 'db.query.text': text.slice(0, 2000) } : {}),
+    },
+  });
+  const result = context.with(trace.setSpan(context.active(), span), run);
+  if (result && typeof (result as Promise<unknown>).then === 'function')
+    (result as Promise<unknown>).then(
+      () => span.end(),
+      () => {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      },
+    );
+  else span.end();
+  return result;
+}
+
+export function connectPostgres(url: string, options: { max?: number; traced?: boolean } = {}): Database {
   const named = new Map<string, string>();
   // JIT compilation costs tens of milliseconds per statement and pays off only for long analytical
   // queries; ours are short, and a batch statement with a high estimated cost would pay it every time.
@@ -347,7 +377,7 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Da
     connectionString: url,
     max: options.max ?? 20,
     options: '-c jit=off -c DateStyle=ISO',
-    Client: namingClient(named),
+    Client: namingClient(named, options.traced ?? false),
   });
   // a dropped connection must not crash the process: an idle one is replaced by the pool; a checked-out
   // one (a relay's transaction awaiting its acks, say) fails its next query, and is discarded on release

@@ -135,6 +135,15 @@ export const Config = z
       .enum(['true', 'false'])
       .default('false')
       .describe('Webhook endpoints on loopback and private networks are allowed (an intranet receiver)'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('OpenTelemetry collector (OTLP over HTTP): traces are exported there when set; off when not'),
+    OTEL_SERVICE_NAME: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The traces' service name (default casework, or casework-<service> for one service)"),
     TRUST_PROXY: z
       .string()
       .optional()

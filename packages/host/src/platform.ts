@@ -12,6 +12,7 @@ import { buildApp, type LogDestination, type ServiceModule } from '@casework/ser
 import type { FastifyInstance } from 'fastify';
 import { type Config, natsSecurityOf, productionReason, rateLimitsOf, tokenRules } from './config.js';
 import { localSecret } from './secrets.js';
+import { startTracing } from './tracing.js';
 
 export type Platform = {
   app: FastifyInstance;
@@ -40,8 +41,12 @@ export async function createPlatform(
     );
   }
   const dataDir = resolve(config.DATA_DIR);
+  const tracing = startTracing(
+    config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    config.OTEL_SERVICE_NAME ?? (services.length === 1 ? `casework-${services[0]!.name}` : 'casework'),
+  );
   const database: Database = distributed
-    ? connectPostgres(config.DATABASE_URL!, { max: config.DATABASE_POOL_MAX })
+    ? connectPostgres(config.DATABASE_URL!, { max: config.DATABASE_POOL_MAX, traced: Boolean(tracing) })
     : await connectPGlite(ensureDir(join(dataDir, 'pglite')));
   let transport: Transport | undefined;
   try {
@@ -70,6 +75,7 @@ export async function createPlatform(
       rateLimits: rateLimitsOf(config),
       idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
       webhooks: { allowInternalNetworks: config.WEBHOOK_ALLOW_INTERNAL_NETWORKS === 'true' },
+      tracing: Boolean(tracing),
       ...(config.TRUST_PROXY
         ? { trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY }
         : {}),
@@ -87,6 +93,8 @@ export async function createPlatform(
         await app.close();
         await t.close();
         await database.close();
+        // the spans of the last moments, before the process goes
+        await tracing?.flush();
       },
     };
   } catch (e) {

@@ -31,6 +31,7 @@ import type { Role } from './principal.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import { type RateLimits, rateLimitMigrations, rateLimits } from './rateLimit.js';
 import type { ServiceContext, ServiceModule } from './serviceModule.js';
+import { traceRequests } from './tracing.js';
 import type { WebhookOptions } from './webhooks/options.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { webhookMigrations } from './webhooks/tables.js';
@@ -60,6 +61,8 @@ export type AppOptions = {
   trustProxy?: boolean | string;
   /** How webhooks are delivered (ADR 15): receivers on internal networks, timeouts, retries. */
   webhooks?: WebhookOptions;
+  /** Spans for requests and consumed events (the host has started an OpenTelemetry SDK); off by default. */
+  tracing?: boolean;
 };
 
 declare module 'fastify' {
@@ -127,6 +130,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
 
   inputChecks(app);
+  const serviceOf = new Map<string, string>();
+  if (o.tracing) traceRequests(app, (url) => serviceOf.get(url));
   // an integrator's call to a route of no service (an admin route it is refused) in the first service's
   // log; calls to a service's routes are logged in its scope, after its idempotency hook (below)
   const serviceRoutes = new Set<string>();
@@ -223,12 +228,15 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       await scope.register(integratorCallRoutes, { hosted: h });
     });
     h.routes = [...routes];
-    for (const route of routes) serviceRoutes.add(route);
+    for (const route of routes) {
+      serviceRoutes.add(route);
+      serviceOf.set(route, module.name);
+    }
     hosted.push(h);
   }
   app.decorate('hosted', hosted);
 
-  if (o.workers ?? true) startWorkers(hosted, o.webhooks);
+  if (o.workers ?? true) startWorkers(hosted, o.webhooks, { tracing: o.tracing ?? false });
   app.addHook('onClose', () => stopWorkers(hosted));
 
   await app.register(healthRoutes, { database: o.database, transport: o.transport, hosted });

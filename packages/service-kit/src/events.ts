@@ -8,6 +8,7 @@ import type { NewEvent } from '@casework/eventstore';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { ServiceContext } from './serviceModule.js';
+import { traceContextFields } from './tracing.js';
 
 /** What the edge knows about the command that caused events: who, which request, where. */
 export type Cause = {
@@ -44,6 +45,8 @@ export function toNewEvent<D extends EventDefinition>(
     ...(cause.actor ? { actor: cause.actor } : {}),
     ...(cause.municipality ? { municipality: cause.municipality } : {}),
     ...(cause.effectiveDate ? { effectivedate: cause.effectiveDate } : {}),
+    // the trace of the command that decided it, followed by whoever consumes it (nothing untraced)
+    ...traceContextFields(),
   };
   return { type: def.name, data: def.schema.parse(data), metadata };
 }

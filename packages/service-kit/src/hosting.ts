@@ -6,6 +6,7 @@ import { type Follower, ProjectionGroup, type RecordedEvent } from '@casework/ev
 import type { Consumer, DeadLetters, Relay } from '@casework/messaging';
 import { integratorEvents } from './publicEvents.js';
 import type { ServiceContext, ServiceModule, Worker } from './serviceModule.js';
+import { tracedHandler } from './tracing.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { webhookFanout } from './webhooks/fanout.js';
 import type { WebhookOptions } from './webhooks/options.js';
@@ -30,7 +31,11 @@ export type HostedService = {
  * Relays first (the in-process transport needs every producer known), then projections, consumers,
  * webhooks and the service's own workers.
  */
-export function startWorkers(hosted: HostedService[], webhooks: WebhookOptions = {}): void {
+export function startWorkers(
+  hosted: HostedService[],
+  webhooks: WebhookOptions = {},
+  options: { tracing?: boolean } = {},
+): void {
   for (const h of hosted) {
     const published = new Set(h.module.events.filter((e) => e.published).map((e) => e.name));
     h.relay = h.ctx.transport.startRelay(h.ctx.store, h.module.name, published);
@@ -39,7 +44,10 @@ export function startWorkers(hosted: HostedService[], webhooks: WebhookOptions =
     h.projections = projectionGroup(h);
     void h.projections.start();
     for (const spec of h.module.consumers(h.ctx)) {
-      h.consumers.push({ name: spec.name, consumer: h.ctx.transport.startConsumer(h.ctx.store, spec) });
+      const traced = options.tracing
+        ? { ...spec, handle: tracedHandler(h.module.name, spec.name, spec.handle) }
+        : spec;
+      h.consumers.push({ name: spec.name, consumer: h.ctx.transport.startConsumer(h.ctx.store, traced) });
     }
     h.webhooks = startWebhooks(h, webhooks);
     for (const worker of h.module.workers?.(h.ctx) ?? []) {

@@ -1,0 +1,29 @@
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+
+let provider: NodeTracerProvider | undefined;
+
+/**
+ * Starts OpenTelemetry tracing for the process when a collector is configured: spans are batched and
+ * exported over OTLP/HTTP to `<endpoint>/v1/traces`, with W3C trace context propagation and an
+ * AsyncLocalStorage context. Off (nothing started, every span a no-op) without an endpoint. One provider
+ * per process, its first service name kept: a process hosting two platforms (tests) shares it.
+ */
+export function startTracing(
+  endpoint: string | undefined,
+  serviceName: string,
+): { flush: () => Promise<void> } | undefined {
+  if (!endpoint) return undefined;
+  if (!provider) {
+    provider = new NodeTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': serviceName }),
+      spanProcessors: [
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` })),
+      ],
+    });
+    provider.register();
+  }
+  const p = provider;
+  return { flush: () => p.forceFlush() };
+}
