@@ -139,6 +139,10 @@ export const Config = z
       .url({ protocol: /^https?$/ })
       .optional()
       .describe('OpenTelemetry collector (OTLP over HTTP): traces are exported there when set; off when not'),
+    METRICS_ENABLED: z
+      .enum(['true', 'false'])
+      .default('false')
+      .describe('Prometheus metrics on each instance at /metrics (never through the ingress)'),
     OTEL_SERVICE_NAME: z
       .string()
       .min(1)

@@ -76,6 +76,7 @@ export async function createPlatform(
       idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
       webhooks: { allowInternalNetworks: config.WEBHOOK_ALLOW_INTERNAL_NETWORKS === 'true' },
       tracing: Boolean(tracing),
+      metrics: config.METRICS_ENABLED === 'true',
       ...(config.TRUST_PROXY
         ? { trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY }
         : {}),

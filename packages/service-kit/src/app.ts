@@ -25,7 +25,7 @@ import { idempotency } from './idempotency.js';
 import { clientErrorHandler, frameworkErrors, inputChecks } from './inputChecks.js';
 import { auditIntegratorCalls, integratorCallMigrations, integratorCallRoutes } from './integrators/calls.js';
 import { type LogDestination, loggerOptions } from './logger.js';
-import { metricsRoutes } from './metrics.js';
+import { serveMetrics } from './metrics.js';
 import { API_VERSION, truthfulResponses } from './openapi.js';
 import type { Role } from './principal.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
@@ -63,6 +63,8 @@ export type AppOptions = {
   webhooks?: WebhookOptions;
   /** Spans for requests and consumed events (the host has started an OpenTelemetry SDK); off by default. */
   tracing?: boolean;
+  /** Prometheus metrics on /metrics; off by default. */
+  metrics?: boolean;
 };
 
 declare module 'fastify' {
@@ -130,6 +132,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
 
   inputChecks(app);
+  // before every route: its hook measures them all
+  if (o.metrics) serveMetrics(app, () => app.hosted ?? []);
   const serviceOf = new Map<string, string>();
   if (o.tracing) traceRequests(app, (url) => serviceOf.get(url));
   // an integrator's call to a route of no service (an admin route it is refused) in the first service's
@@ -240,7 +244,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', () => stopWorkers(hosted));
 
   await app.register(healthRoutes, { database: o.database, transport: o.transport, hosted });
-  await app.register(metricsRoutes, { hosted });
   await app.register(adminRoutes, { hosted });
   return app;
 }

@@ -1,9 +1,13 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostedService } from './hosting.js';
 
-/** Prometheus metrics: HTTP latency, relay and consumer lag, redeliveries and dead letters. */
-export const metricsRoutes: FastifyPluginAsync<{ hosted: HostedService[] }> = async (app, { hosted }) => {
+/**
+ * Prometheus metrics on `/metrics` (opt-in: the platform's METRICS_ENABLED): HTTP latency by method,
+ * route template and status, relay and consumer lag, redeliveries and dead letters. Called on the root
+ * instance before any route, so its hook measures every route; `hostedOf` gives the services once hosted.
+ */
+export function serveMetrics(app: FastifyInstance, hostedOf: () => readonly HostedService[]): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'casework_' });
   const http = new Histogram({
@@ -19,7 +23,7 @@ export const metricsRoutes: FastifyPluginAsync<{ hosted: HostedService[] }> = as
     labelNames: ['service'],
     registers: [registry],
     async collect() {
-      for (const h of hosted)
+      for (const h of hostedOf())
         if (h.relay) this.set({ service: h.module.name }, await h.relay.lag().catch(() => -1));
     },
   });
@@ -29,7 +33,7 @@ export const metricsRoutes: FastifyPluginAsync<{ hosted: HostedService[] }> = as
     labelNames: ['service', 'consumer'],
     registers: [registry],
     async collect() {
-      for (const h of hosted)
+      for (const h of hostedOf())
         for (const c of h.consumers)
           this.set({ service: h.module.name, consumer: c.name }, await c.consumer.lag().catch(() => -1));
     },
@@ -47,7 +51,7 @@ export const metricsRoutes: FastifyPluginAsync<{ hosted: HostedService[] }> = as
       registers: [registry],
       collect() {
         this.reset();
-        for (const h of hosted)
+        for (const h of hostedOf())
           for (const c of h.consumers)
             this.inc({ service: h.module.name, consumer: c.name }, c.consumer.stats()[field]);
       },
@@ -68,4 +72,4 @@ export const metricsRoutes: FastifyPluginAsync<{ hosted: HostedService[] }> = as
     reply.type(registry.contentType);
     return registry.metrics();
   });
-};
+}

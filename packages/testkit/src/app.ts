@@ -43,6 +43,8 @@ export async function testApp(
     rateLimits?: Partial<RateLimits>;
     /** Webhook delivery settings; receivers on loopback are allowed (tests run them locally). */
     webhooks?: WebhookOptions;
+    /** Prometheus metrics on /metrics (off, as in the platform's default). */
+    metrics?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = await testPostgres(t, { max: 10 });
@@ -60,6 +62,7 @@ export async function testApp(
     rateLimits: options.rateLimits ?? { search: 0, registration: 0, identifierProbes: 0 },
     webhooks: { allowInternalNetworks: true, ...options.webhooks },
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.metrics ? { metrics: true } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   t.teardown(async () => {
