@@ -117,6 +117,8 @@ t.test("a command's spans reach the consumers of the other services", async (t) 
     under(server!).some((s) => attribute(s, 'db.system.name') === 'postgresql'),
     "the request's PostgreSQL statements are spans under it",
   );
+  const published = inTrace.find((s) => s.name === 'intake publish ClientRegistered');
+  t.equal(published?.parentSpanId, server?.spanId, "intake's relay publishes it to NATS in the same trace");
   for (const service of ['eligibility', 'placement', 'billing']) {
     const consumer = inTrace.find(
       (s) => s.name.endsWith('process ClientRegistered') && attribute(s, 'casework.service') === service,

@@ -1,6 +1,7 @@
 import { subjectOf } from '@casework/contracts';
 import { type EncodedEvent, type EventStore, encodedLogSource, Follower } from '@casework/eventstore';
 import { JetStreamApiCodes } from '@nats-io/jetstream';
+import { propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { apiCode } from './apiCode.js';
 import { toHeaders } from './cloudEventHeaders.js';
 import type { JetStreamLink } from './jetStreamLink.js';
@@ -113,7 +114,12 @@ export function startJetStreamRelay(
     },
     handle: async (events) => {
       await t.ensureStream(service);
+      const spans = publishSpans(service, events);
       const { stored, error } = await publisher.publish(events);
+      spans.forEach((span, i) => {
+        if (i >= stored) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
       if (error === undefined) return undefined;
       // nobody answers for the stream (deleted by hand, or the servers lost it; the client reports it
       // as "jetstream is not enabled", caused by "no responders"): create it again next time
@@ -128,4 +134,28 @@ export function startJetStreamRelay(
     lag: async () =>
       store.countAfter(await follower.checkpoints.read(store.db, RELAY_CHECKPOINT), store.db, [...published]),
   };
+}
+
+/**
+ * A producer span per event published, in the trace of the command that recorded it (its envelope's
+ * `traceparent`), from the batch's start to the stream's acknowledgement: the wait in the outbox and on
+ * NATS shows in the trace, between the command and its consumers. Nothing is recorded when not tracing.
+ */
+function publishSpans(service: string, events: readonly EncodedEvent[]): Span[] {
+  const tracer = trace.getTracer('casework');
+  return events.map((e) =>
+    tracer.startSpan(
+      `${service} publish ${e.type}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.message.id': e.eventId,
+          'casework.service': service,
+          'casework.event_type': e.type,
+        },
+      },
+      propagation.extract(ROOT_CONTEXT, e.metadata),
+    ),
+  );
 }
