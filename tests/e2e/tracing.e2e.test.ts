@@ -107,6 +107,11 @@ t.test("a command's spans reach the consumers of the other services", async (t) 
   t.ok(consumed, 'eligibility, placement and billing consumed it');
   await closeAll();
 
+  t.same(
+    spans.filter((s) => s.name.startsWith('pg ') && !s.parentSpanId).map((s) => s.name),
+    [],
+    'no statement outside a request or an event starts a trace of its own (polls, sweeps, drains)',
+  );
   const attribute = (s: Span, key: string) => s.attributes.find((a) => a.key === key)?.value.stringValue;
   const inTrace = spans.filter((s) => s.traceId === traceId);
   const server = inTrace.find((s) => s.name === 'POST /v1/clients');

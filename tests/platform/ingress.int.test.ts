@@ -80,4 +80,10 @@ t.test('the example terminates TLS and sends plain HTTP there', async (t) => {
     /X-Forwarded-For \$remote_addr;/,
     'the client address as nginx saw it, not as a client wrote it',
   );
+  for (const header of ['traceparent', 'tracestate'])
+    t.match(
+      conf,
+      new RegExp(`proxy_set_header ${header} "";`),
+      `a caller's ${header} is dropped: traces start inside`,
+    );
 });

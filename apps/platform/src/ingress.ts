@@ -60,6 +60,9 @@ export function ingressConfig(routes: readonly Route[]): string {
     // the edge: the address nginx saw, never one a client wrote in its own X-Forwarded-For
     '  proxy_set_header X-Forwarded-For $remote_addr;',
     '  proxy_set_header X-Forwarded-Proto https;',
+    // a trace starts here: a caller on the internet neither joins nor hides from the platform's traces
+    '  proxy_set_header traceparent "";',
+    '  proxy_set_header tracestate "";',
     '',
     ...unique.map((r) =>
       r.path.startsWith('/v1/admin/')

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { PROBLEM_BASE } from '@casework/contracts';
 import ts from 'typescript';
 
-type Entry = { code: string; status: number; title: string; details: Set<string>; where: Set<string> };
+type Entry = { code: string; statuses: Map<number, string>; details: Set<string>; where: Set<string> };
 
 const TITLES: Record<number, string> = {
   400: 'Invalid request',
@@ -64,14 +64,30 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every problem the code raises with its code written out, by code. */
+/**
+ * The codes an argument can be: a literal, either branch of a conditional, or a `const` of the same file
+ * holding one (`const CODE = 'X'`).
+ */
+function codesOf(node: ts.Node | undefined, consts: ReadonlyMap<string, string>): string[] {
+  if (!node) return [];
+  if (ts.isConditionalExpression(node))
+    return [...codesOf(node.whenTrue, consts), ...codesOf(node.whenFalse, consts)];
+  if (ts.isIdentifier(node)) return consts.has(node.text) ? [consts.get(node.text)!] : [];
+  const text = textOf(node);
+  return text && /^[A-Z][A-Z0-9_]*$/.test(text) ? [text] : [];
+}
+
+/** Every problem the code raises with its code written out (or a constant or a choice of them), by code. */
 export function problemsRaised(root: string): Map<string, Entry> {
   const found = new Map<string, Entry>();
-  const add = (code: string, status: number, title: string, detail: string | undefined, where: string) => {
-    const e = found.get(code) ?? { code, status, title, details: new Set(), where: new Set() };
-    if (detail) e.details.add(detail);
-    e.where.add(where);
-    found.set(code, e);
+  const add = (codes: string[], status: number, title: string, detail: string | undefined, where: string) => {
+    for (const code of codes) {
+      const e = found.get(code) ?? { code, statuses: new Map(), details: new Set(), where: new Set() };
+      e.statuses.set(status, title);
+      if (detail) e.details.add(detail);
+      e.where.add(where);
+      found.set(code, e);
+    }
   };
   const dirs = ['services', 'packages']
     .flatMap((top) => readdirSync(join(root, top)).map((d) => join(root, top, d, 'src')))
@@ -79,42 +95,49 @@ export function problemsRaised(root: string): Map<string, Entry> {
   for (const file of dirs.flatMap(sourceFiles)) {
     const where = relative(root, file).split('/').slice(0, 2).join('/');
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const consts = new Map<string, string>();
+    const collect = (node: ts.Node) => {
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
+        const text = textOf(node.initializer);
+        if (text && /^[A-Z][A-Z0-9_]*$/.test(text)) consts.set(node.name.text, text);
+      }
+      ts.forEachChild(node, collect);
+    };
+    collect(source);
     const visit = (node: ts.Node) => {
       if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
         const name = nameOf(node.expression);
         const args = node.arguments ?? ts.factory.createNodeArray();
         const isNew = ts.isNewExpression(node);
         if (!isNew && name && CODE_FIRST.has(name)) {
-          const code = textOf(args[0]);
           const status = CODE_FIRST.get(name)!;
-          if (code) add(code, status, TITLES[status]!, textOf(args[1]), where);
+          add(codesOf(args[0], consts), status, TITLES[status]!, textOf(args[1]), where);
         } else if (!isNew && name && FIXED.has(name)) {
           const [code, status] = FIXED.get(name)!;
-          add(code, status, TITLES[status]!, undefined, where);
+          add([code], status, TITLES[status]!, undefined, where);
         } else if (isNew && name === 'DomainError') {
           const status = DOMAIN_KINDS.get(textOf(args[0]) ?? '');
-          const code = textOf(args[1]);
-          if (status && code) add(code, status, TITLES[status]!, textOf(args[2]), where);
+          if (status) add(codesOf(args[1], consts), status, TITLES[status]!, textOf(args[2]), where);
         } else if (isNew && name === 'ProblemError') {
-          const [status, code, title] = [numberOf(args[0]), textOf(args[1]), textOf(args[2])];
-          if (status && code) add(code, status, title ?? TITLES[status] ?? '', textOf(args[3]), where);
+          const [status, title] = [numberOf(args[0]), textOf(args[2])];
+          if (status)
+            add(codesOf(args[1], consts), status, title ?? TITLES[status] ?? '', textOf(args[3]), where);
         } else if (isNew && name === 'GroupCommit') {
-          const code = textOf(args[0]);
-          if (code)
-            add(
-              code,
-              503,
-              'Service unavailable',
-              `too many answers are waiting for ${textOf(args[1])}`,
-              where,
-            );
+          add(
+            codesOf(args[0], consts),
+            503,
+            'Service unavailable',
+            `too many answers are waiting for ${textOf(args[1])}; try again shortly`,
+            where,
+          );
         } else if (!isNew && name === 'send' && args.length >= 5) {
           // the error handler's own answers: send(reply, request, status, code, title, …)
-          const [status, code, title] = [numberOf(args[2]), textOf(args[3]), textOf(args[4])];
-          if (status && code) add(code, status, title ?? '', undefined, where);
+          const [status, title] = [numberOf(args[2]), textOf(args[4])];
+          if (status) add(codesOf(args[3], consts), status, title ?? '', undefined, where);
         } else if (!isNew && name === 'oauthError') {
           const [status, error] = [numberOf(args[0]), textOf(args[1])];
-          if (status && error) add(error.toUpperCase(), status, TITLES[status] ?? '', textOf(args[2]), where);
+          if (status && error)
+            add([error.toUpperCase()], status, TITLES[status] ?? '', textOf(args[2]), where);
         }
       }
       ts.forEachChild(node, visit);
@@ -126,8 +149,12 @@ export function problemsRaised(root: string): Map<string, Entry> {
 
 /** The catalogue as Markdown: one section per code, anchored as its `type` URI's last segment. */
 export function problemCatalogue(root: string): string {
+  const first = (e: Entry) => Math.min(...e.statuses.keys());
+  const statusText = (e: Entry) => [...e.statuses.keys()].sort().join(', ');
+  const titleText = (e: Entry) =>
+    [...new Set([...e.statuses].sort(([a], [b]) => a - b).map(([, t]) => t))].join('; ');
   const entries = [...problemsRaised(root).values()].sort(
-    (a, b) => a.status - b.status || a.code.localeCompare(b.code),
+    (a, b) => first(a) - first(b) || a.code.localeCompare(b.code),
   );
   const slug = (code: string) => code.toLowerCase().replace(/_/g, '-');
   const lines = [
@@ -146,13 +173,13 @@ export function problemCatalogue(root: string): string {
     '',
     '| status | code | title |',
     '|---|---|---|',
-    ...entries.map((e) => `| ${e.status} | [\`${e.code}\`](#${slug(e.code)}) | ${e.title} |`),
+    ...entries.map((e) => `| ${statusText(e)} | [\`${e.code}\`](#${slug(e.code)}) | ${titleText(e)} |`),
     '',
   ];
   for (const e of entries) {
     lines.push(`## ${slug(e.code)}`, '');
     lines.push(
-      `\`type\`: \`${PROBLEM_BASE}${slug(e.code)}\` · \`code\`: \`${e.code}\` · status ${e.status} (${e.title})`,
+      `\`type\`: \`${PROBLEM_BASE}${slug(e.code)}\` · \`code\`: \`${e.code}\` · status ${statusText(e)} (${titleText(e)})`,
     );
     lines.push('', `Raised in: ${[...e.where].sort().join(', ')}.`, '');
     for (const d of [...e.details].sort()) lines.push(`- ${d.replace(/\|/g, '\\|')}`);

@@ -2661,8 +2661,6 @@ export interface components {
             effectivedate?: string;
             /** @description W3C trace context of the command that recorded it (CloudEvents distributed tracing extension); present when the platform traces */
             traceparent?: string;
-            /** @description W3C tracestate, with traceparent */
-            tracestate?: string;
         };
         ClientRegisteredInput: {
             /**
@@ -9772,7 +9770,7 @@ export interface components {
         };
         ProblemInput: {
             /**
-             * @description The problem type: every one is listed in docs/problems/README.md, by its code
+             * @description The problem type: the codes are listed in docs/problems/README.md, each with its statuses
              * @example https://casework.bg/problems/validation
              */
             type: string;
@@ -10301,8 +10299,6 @@ export interface components {
             effectivedate?: string;
             /** @description W3C trace context of the command that recorded it (CloudEvents distributed tracing extension); present when the platform traces */
             traceparent?: string;
-            /** @description W3C tracestate, with traceparent */
-            tracestate?: string;
         };
         ClientRegistered: {
             /**
@@ -17412,7 +17408,7 @@ export interface components {
         };
         Problem: {
             /**
-             * @description The problem type: every one is listed in docs/problems/README.md, by its code
+             * @description The problem type: the codes are listed in docs/problems/README.md, each with its statuses
              * @example https://casework.bg/problems/validation
              */
             type: string;

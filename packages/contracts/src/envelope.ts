@@ -31,7 +31,6 @@ export const EventMetadata = z
           'W3C trace context of the command that recorded it (CloudEvents distributed tracing extension); ' +
           'present when the platform traces',
       }),
-    tracestate: z.string().max(512).optional().meta({ description: 'W3C tracestate, with traceparent' }),
   })
   .meta({ id: 'EventMetadata' });
 export type EventMetadata = z.infer<typeof EventMetadata>;

@@ -5,7 +5,8 @@ export const Problem = z
   .object({
     type: z.string().meta({
       example: 'https://casework.bg/problems/validation',
-      description: 'The problem type: every one is listed in docs/problems/README.md, by its code',
+      description:
+        'The problem type: the codes are listed in docs/problems/README.md, each with its statuses',
     }),
     title: z.string(),
     status: z.number().int(),

@@ -342,9 +342,11 @@ const namingClient = (named: ReadonlyMap<string, string>, traced: boolean): type
 /**
  * A query in a client span of the active trace (OpenTelemetry): its statement's text (values are
  * parameters, never in it) and how long it took. A query that answers by callback or as a stream is
- * ended at once.
+ * ended at once; one outside any trace is not traced.
  */
 function tracedQuery(text: string | undefined, run: () => unknown): unknown {
+  // a statement outside any request or event (a poll, a sweep, a group commit's drain) starts no trace
+  if (!trace.getSpan(context.active())) return run();
   const operation = text?.trimStart().split(/\s/, 1)[0]?.toUpperCase() ?? 'QUERY';
   const span = trace.getTracer('casework').startSpan(`pg ${operation}`, {
     kind: SpanKind.CLIENT,

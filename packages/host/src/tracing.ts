@@ -1,3 +1,4 @@
+import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -16,6 +17,8 @@ export function startTracing(
 ): { flush: () => Promise<void> } | undefined {
   if (!endpoint) return undefined;
   if (!provider) {
+    // export failures (a collector down) as warnings on stderr, instead of silence
+    diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
     provider = new NodeTracerProvider({
       resource: resourceFromAttributes({ 'service.name': serviceName }),
       spanProcessors: [
@@ -25,5 +28,10 @@ export function startTracing(
     provider.register();
   }
   const p = provider;
-  return { flush: () => p.forceFlush() };
+  // what is still queued goes out within 2 s, or is given up: a collector that is down never holds a
+  // shutdown (its failures are logged as OpenTelemetry's warnings)
+  return {
+    flush: () =>
+      Promise.race([p.forceFlush().catch(() => {}), new Promise<void>((r) => setTimeout(r, 2000).unref())]),
+  };
 }

@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ProblemError } from './problems.js';
 
 type Pending<Row> = { rows: readonly Row[]; done: () => void; failed: (e: unknown) => void };
@@ -55,7 +56,8 @@ export class GroupCommit<Row> {
     this.#waitingRows += rows.length;
     return new Promise((done, failed) => {
       this.#queue.push({ rows, done, failed });
-      if (!this.#draining) void this.#drain();
+      // the drain writes for every request that joins it: it belongs to none's trace
+      if (!this.#draining) context.with(ROOT_CONTEXT, () => void this.#drain());
     });
   }
 

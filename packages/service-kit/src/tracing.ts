@@ -19,14 +19,14 @@ import type { FastifyInstance } from 'fastify';
  */
 export const tracer = () => trace.getTracer('casework');
 
-/** The active trace context as CloudEvents extension attributes, or nothing outside a trace. */
-export function traceContextFields(): { traceparent?: string; tracestate?: string } {
+/**
+ * The active trace context as the CloudEvents `traceparent` attribute, or nothing outside a trace. Its
+ * `tracestate` is not kept: vendor state a caller sent would stay in the append-only log for good.
+ */
+export function traceContextFields(): { traceparent?: string } {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
-  return {
-    ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
-    ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}),
-  };
+  return carrier.traceparent ? { traceparent: carrier.traceparent } : {};
 }
 
 declare module 'fastify' {
@@ -45,6 +45,9 @@ const routeOf = (url: string | undefined) => (url ?? '(no route)').replace(/:([A
  */
 export function traceRequests(app: FastifyInstance, serviceOfRoute: (url: string) => string | undefined) {
   app.addHook('onRequest', (request, _reply, done) => {
+    // probes and scrapes, every few seconds, are not traced
+    const url = request.routeOptions.url ?? '';
+    if (url === '/metrics' || url.startsWith('/health/')) return done();
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const route = routeOf(request.routeOptions.url);
     const service = serviceOfRoute(request.routeOptions.url ?? '');
@@ -70,6 +73,11 @@ export function traceRequests(app: FastifyInstance, serviceOfRoute: (url: string
     span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
+  });
+  // a caller gone before its answer: the span ends there, marked so
+  app.addHook('onRequestAbort', async (request) => {
+    request.span?.setAttribute('casework.aborted', true);
+    request.span?.end();
   });
 }
 
