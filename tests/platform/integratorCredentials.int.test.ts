@@ -184,3 +184,27 @@ t.test('client credentials: register, exchange, call, audit, rotate, revoke', as
   t.equal((await as.post(`/v1/integrators/${erp.integratorId}/secret`, {})).statusCode, 409);
   t.equal((await as.post('/v1/integrators/01900000-0000-7000-8000-000000000000/revoke', {})).statusCode, 404);
 });
+
+t.test('token requests are limited per client address, wrong secrets and right ones alike', async (t) => {
+  const h = await testApp(t, [intake], { rateLimits: { token: 3 } });
+  const admin = await h.as(['admin'], {}, 'admin-1');
+  const erp = (
+    await requestsAs(h.app, admin).post('/v1/integrators', { name: 'ERP', oblast: 'BG-01' })
+  ).json();
+  const token = (secret: string, remoteAddress: string) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/token',
+      remoteAddress,
+      payload: { grant_type: 'client_credentials', client_id: erp.clientId, client_secret: secret },
+    });
+  const guesses = [];
+  for (let i = 0; i < 3; i++) guesses.push((await token(`cws_guess${i}`, '192.0.2.7')).statusCode);
+  t.same(guesses, [401, 401, 401], 'three wrong guesses answered');
+  const fourth = await token(erp.clientSecret, '192.0.2.7');
+  t.equal(fourth.statusCode, 429, 'the fourth request from the address is refused, even with the secret');
+  t.match(fourth.headers['content-type'], /^application\/problem\+json/);
+  t.ok(Number(fourth.headers['retry-after']) > 0, 'with Retry-After');
+  t.notOk('access_token' in fourth.json(), 'and no token');
+  t.equal((await token(erp.clientSecret, '192.0.2.8')).statusCode, 200, 'another address has its own');
+});

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { cloudEventType, EventMetadata, subjectOf } from '@casework/contracts';
 import { connectPGlite } from '@casework/eventstore';
 import { InProcessTransport } from '@casework/messaging';
-import { buildApp } from '@casework/service-kit';
+import { buildApp, routeTemplate } from '@casework/service-kit';
 import { z } from 'zod';
 import { clientSchema } from './clientSchema.js';
 import { ingressConfig, type Route } from './ingress.js';
@@ -30,7 +30,7 @@ export async function describePlatform(): Promise<{ openapi: unknown; routes: Ro
   });
   await app.ready();
   const openapi = app.swagger();
-  const template = (url: string) => url.replace(/:(\w+)/g, '{$1}').replace(/\/$/, '');
+  const template = (url: string) => routeTemplate(url)!.replace(/\/$/, '');
   const routes = app.hosted.flatMap((h) =>
     [...new Set(h.routes.map(template))]
       .filter((path) => path.startsWith('/v1/'))

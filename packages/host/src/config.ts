@@ -166,6 +166,12 @@ export const Config = z
       .min(0)
       .default(30)
       .describe('Client registrations and corrections a minute per caller; 0: no limit'),
+    RATE_LIMIT_TOKENS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(30)
+      .describe('Token requests (`POST /v1/oauth/token`) a minute per client address; 0: no limit'),
     RATE_LIMIT_IDENTIFIER_PROBES: z.coerce
       .number()
       .int()
@@ -280,9 +286,10 @@ export const tokenRules = (c: Config) => ({
   clockSkew: c.AUTH_CLOCK_SKEW,
 });
 
-/** The per-caller limits (issue 14): searches and registrations a minute, identifier probes in 15 minutes. */
+/** The per-caller limits (issue 14): searches, registrations and token requests a minute, identifier probes in 15 minutes. */
 export const rateLimitsOf = (c: Config) => ({
   search: c.RATE_LIMIT_SEARCHES,
   registration: c.RATE_LIMIT_REGISTRATIONS,
+  token: c.RATE_LIMIT_TOKENS,
   identifierProbes: c.RATE_LIMIT_IDENTIFIER_PROBES,
 });

@@ -4,6 +4,7 @@ import { ConcurrencyError } from '@casework/eventstore';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ProblemError, problemType } from './problems.js';
+import { routeTemplate } from './routeTemplate.js';
 
 type FieldError = { field: string; message: string };
 
@@ -29,8 +30,7 @@ function send(
  * hold an identifier; a request that matched no route is named by its correlation id.
  */
 export const instanceOf = (request: FastifyRequest): string => {
-  const route = request.routeOptions?.url;
-  return route ? route.replace(/:([A-Za-z0-9_]+)/g, '{$1}') : `urn:casework:request:${request.id}`;
+  return routeTemplate(request.routeOptions?.url) ?? `urn:casework:request:${request.id}`;
 };
 
 /** SQLSTATE codes of a value the database cannot take (from the request): a client error, 400. */

@@ -21,6 +21,8 @@ export type RateLimits = {
   search: number;
   /** Registrations per caller per window. */
   registration: number;
+  /** Token requests (client credentials) per client address per window: no caller is known before one. */
+  token: number;
   /** The window of `search` and `registration`, in ms. */
   windowMs: number;
   /** Attempts to register (or correct to) an identifier held outside the caller's scope, per probe window. */
@@ -31,12 +33,13 @@ export type RateLimits = {
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   search: 60,
   registration: 30,
+  token: 30,
   windowMs: 60_000,
   identifierProbes: 5,
   probeWindowMs: 15 * 60_000,
 };
 
-export type LimitName = 'search' | 'registration';
+export type LimitName = 'search' | 'registration' | 'token';
 export type ThrottleName = 'identifierProbe';
 
 /** One unit of a caller's allowance, taken before the action it may turn out to be. */
@@ -270,6 +273,7 @@ export async function rateLimits(
   const limits = {
     search: limiter('search', s.search, s.windowMs),
     registration: limiter('registration', s.registration, s.windowMs),
+    token: limiter('token', s.token, s.windowMs),
   };
   const per = (ms: number) => (ms === 60_000 ? 'a minute' : `${Math.round(ms / 1000)} s`);
 

@@ -9,6 +9,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
+import { routeTemplate } from './routeTemplate.js';
 
 /**
  * Traces (OpenTelemetry) through the edges the platform owns: an HTTP request is a server span, an event
@@ -35,8 +36,7 @@ declare module 'fastify' {
   }
 }
 
-/** The route template of a request, never its path (which may hold an identifier). */
-const routeOf = (url: string | undefined) => (url ?? '(no route)').replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+const routeOf = (url: string | undefined) => routeTemplate(url) ?? '(no route)';
 
 /**
  * A server span per request, a child of the caller's `traceparent` if it sent one, named by its method

@@ -59,7 +59,7 @@ export async function testApp(
     auth: { signingKey: TEST_SIGNING_KEY },
     identifierKey: TEST_IDENTIFIER_KEY,
     logLevel: options.logLevel ?? 'warn',
-    rateLimits: options.rateLimits ?? { search: 0, registration: 0, identifierProbes: 0 },
+    rateLimits: options.rateLimits ?? { search: 0, registration: 0, token: 0, identifierProbes: 0 },
     webhooks: { allowInternalNetworks: true, ...options.webhooks },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.metrics ? { metrics: true } : {}),

@@ -162,6 +162,7 @@ export async function startFleet(t: Teardown & { passing?: () => boolean }, o: F
     LOG_LEVEL: 'warn',
     RATE_LIMIT_SEARCHES: '0',
     RATE_LIMIT_REGISTRATIONS: '0',
+    RATE_LIMIT_TOKENS: '0',
     RATE_LIMIT_IDENTIFIER_PROBES: '0',
     ...o.env,
   };

@@ -8,6 +8,7 @@ import { principalOf } from '../auth.js';
 import { decodeTaggedCursor, encodeCursor } from '../cursor.js';
 import { GroupCommit } from '../groupCommit.js';
 import type { HostedService } from '../hosting.js';
+import { routeTemplate } from '../routeTemplate.js';
 import { sweepEvery } from '../sweep.js';
 
 /** How long a call stays in the log: a year and a month, so last year's calls can be audited in January. */
@@ -77,9 +78,7 @@ declare module 'fastify' {
   }
 }
 
-/** The route's template, never the path (which may hold an identifier): `/v1/sites/{siteId}`. */
-const templateOf = (request: FastifyRequest) =>
-  (request.routeOptions.url ?? '(no route)').replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+const templateOf = (request: FastifyRequest) => routeTemplate(request.routeOptions.url) ?? '(no route)';
 
 /**
  * Logs every call an integrator's token makes to the routes it is `mine` for, refused ones included,

@@ -389,7 +389,8 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
   app.post(
     TOKEN_PATH,
     {
-      config: { roles: 'public' },
+      // per client address: a flood of guesses costs a lookup and an HMAC each, and finds nothing
+      config: { roles: 'public', limit: 'token' },
       schema: {
         tags: ['integrators'],
         summary: "Exchange an integrator's client id and secret for a short-lived bearer token",
