@@ -14,9 +14,19 @@ const locations = [
   ...conf.matchAll(/^\s*location ~ (\S+) \{ (?:proxy_read_timeout \w+; )?proxy_pass http:\/\/(\w+); \}$/gm),
 ].map(([, pattern, service]) => ({ pattern: new RegExp(pattern!), service: service! }));
 const apiFallback = /^\s*location \/v1\/ \{ proxy_pass http:\/\/(\w+); \}$/m.exec(conf)?.[1];
+const exact = new Map(
+  [...conf.matchAll(/^\s*location = (\S+) \{ proxy_pass http:\/\/(\w+); \}$/gm)].map(([, p, s]) => [p!, s!]),
+);
+/** `^~` prefixes: the longest that matches wins, and no regular expression is tried after it. */
+const prefixes = [...conf.matchAll(/^\s*location \^~ (\S+) \{ proxy_pass http:\/\/(\w+); \}$/gm)]
+  .map(([, prefix, service]) => ({ prefix: prefix!, service: service! }))
+  .sort((a, b) => b.prefix.length - a.prefix.length);
 /** The service a path reaches, `undefined` when the ingress answers 404 itself. */
 const routed = (path: string) =>
-  locations.find((l) => l.pattern.test(path))?.service ?? (path.startsWith('/v1/') ? apiFallback : undefined);
+  exact.get(path) ??
+  prefixes.find((p) => path.startsWith(p.prefix))?.service ??
+  locations.find((l) => l.pattern.test(path))?.service ??
+  (path.startsWith('/v1/') ? apiFallback : undefined);
 /** A concrete path of a template, each parameter a value no fixed segment has. */
 const sample = (template: string) => template.replace(/\{[^}]+\}/g, '0190a3c2-6a2b-7c4d-8e5f-1a2b3c4d5e6f');
 
@@ -72,8 +82,11 @@ t.test('the example terminates TLS and sends plain HTTP there', async (t) => {
     locations.some((l) => l.pattern.test('/v1/no-such-resource')),
     'which no location claims',
   );
-  for (const inside of ['/metrics', '/health/ready', '/docs/', '/openapi.json'])
+  for (const inside of ['/metrics', '/health/ready', '/health/live', '/docsx', '/openapi.yaml'])
     t.equal(routed(inside), undefined, `${inside} stays inside`);
+  for (const reference of ['/docs', '/docs/', '/docs/static/swagger-ui-bundle.js', '/openapi.json'])
+    t.equal(routed(reference), 'docs', `${reference} goes to the platform's reference`);
+  t.match(conf, /upstream docs\s+\{ server docs:3000; \}/);
   t.match(conf, /location \/ \{ return 404; \}/);
   t.match(
     conf,

@@ -29,7 +29,8 @@ function bySpecificity(a: Route, b: Route): number {
  * The nginx ingress of the distributed mode (`infra/ingress.conf`), generated from the services' route
  * tables by `pnpm gen`: every public path goes to the one service that answers it, by a location per
  * path template, so a route added to a service reaches it once the file is regenerated (a test fails
- * while it is stale). Nothing outside `/v1/` passes (health, metrics and documents stay inside). HTTPS on
+ * while it is stale). `/docs` and `/openapi.json` go to the platform's reference (`main.js docs`); nothing
+ * else outside `/v1/` passes (health, metrics and each service's own documents stay inside). HTTPS on
  * 443 with HTTP redirected to it; the certificate's paths are the example's.
  */
 export function ingressConfig(routes: readonly Route[]): string {
@@ -44,6 +45,8 @@ export function ingressConfig(routes: readonly Route[]): string {
     '# path of the API goes to the service that answers it (distributed mode, one service per upstream).',
     '# TLS terminates here; put the deployment certificate and key at the paths below.',
     ...allServices.map((s) => `upstream ${s.name.padEnd(width)} { server ${s.name}:3000; }`),
+    // the API reference of all services (`main.js docs`): each service's own /docs shows its routes only
+    `upstream ${'docs'.padEnd(width)} { server docs:3000; }`,
     '',
     'server {',
     '  listen 80;',
@@ -73,6 +76,10 @@ export function ingressConfig(routes: readonly Route[]): string {
     '',
     '  # any other API path: the problem+json 404 of the API, from any service',
     `  location /v1/ { proxy_pass http://${allServices[0]!.name}; }`,
+    '  # the public API reference of the whole platform; "try it" comes back through the locations above',
+    '  location = /openapi.json { proxy_pass http://docs; }',
+    '  location = /docs { proxy_pass http://docs; }',
+    '  location ^~ /docs/ { proxy_pass http://docs; }',
     '  # health, metrics and the per-service documents are for operators inside, not for the internet',
     '  location / { return 404; }',
     '}',

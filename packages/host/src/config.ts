@@ -293,3 +293,15 @@ export const rateLimitsOf = (c: Config) => ({
   token: c.RATE_LIMIT_TOKENS,
   identifierProbes: c.RATE_LIMIT_IDENTIFIER_PROBES,
 });
+
+/** What the API reference process (`main.js docs`) reads: it holds no data and no key. */
+export const ReferenceConfig = z.object({
+  PORT: Config.shape.PORT,
+  HOST: Config.shape.HOST,
+  LOG_LEVEL: Config.shape.LOG_LEVEL,
+  TRUST_PROXY: Config.shape.TRUST_PROXY,
+});
+
+/** Fastify's `trustProxy` from TRUST_PROXY: `true`, the proxies' addresses, or none (an empty object). */
+export const trustProxyOf = (c: { TRUST_PROXY?: string | undefined }): { trustProxy?: boolean | string } =>
+  c.TRUST_PROXY ? { trustProxy: c.TRUST_PROXY === 'true' ? true : c.TRUST_PROXY } : {};

@@ -10,7 +10,14 @@ import {
 } from '@casework/messaging';
 import { buildApp, type LogDestination, type ServiceModule } from '@casework/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { type Config, natsSecurityOf, productionReason, rateLimitsOf, tokenRules } from './config.js';
+import {
+  type Config,
+  natsSecurityOf,
+  productionReason,
+  rateLimitsOf,
+  tokenRules,
+  trustProxyOf,
+} from './config.js';
 import { localSecret } from './secrets.js';
 import { startTracing } from './tracing.js';
 
@@ -77,9 +84,7 @@ export async function createPlatform(
       webhooks: { allowInternalNetworks: config.WEBHOOK_ALLOW_INTERNAL_NETWORKS === 'true' },
       tracing: Boolean(tracing),
       metrics: config.METRICS_ENABLED === 'true',
-      ...(config.TRUST_PROXY
-        ? { trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY }
-        : {}),
+      ...trustProxyOf(config),
       logLevel: config.LOG_LEVEL,
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),

@@ -1,7 +1,6 @@
 import { type Database, EventStore, migrate } from '@casework/eventstore';
 import { DeadLetters, type Transport } from '@casework/messaging';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransformObject,
@@ -30,6 +29,7 @@ import { API_VERSION, truthfulResponses } from './openapi.js';
 import type { Role } from './principal.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import { type RateLimits, rateLimitMigrations, rateLimits } from './rateLimit.js';
+import { referenceUi } from './reference.js';
 import type { ServiceContext, ServiceModule } from './serviceModule.js';
 import { traceRequests } from './tracing.js';
 import type { WebhookOptions } from './webhooks/options.js';
@@ -164,16 +164,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     transform: truthfulResponses,
     transformObject: jsonSchemaTransformObject,
   });
-  // the docs UI (its page, assets and JSON/YAML documents under /docs) is public, like /openapi.json
-  await app.register(async (docs) => {
-    docs.addHook('onRoute', (route) => {
-      route.config = { ...route.config, roles: 'public' };
-    });
-    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
-  });
-  app.get('/openapi.json', { schema: { hide: true }, config: { roles: 'public' } }, async () =>
-    app.swagger(),
-  );
+  await referenceUi(app);
 
   await o.database.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
   const hosted: HostedService[] = [];

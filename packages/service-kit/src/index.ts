@@ -14,6 +14,7 @@ export * from './logger.js';
 export * from './principal.js';
 export * from './problems.js';
 export * from './rateLimit.js';
+export { referenceApp } from './reference.js';
 export * from './routeTemplate.js';
 export * from './scope.js';
 export * from './serviceModule.js';

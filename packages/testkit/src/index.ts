@@ -1,5 +1,6 @@
 export * from './absent.js';
 export * from './app.js';
+export * from './browser.js';
 export * from './decider.js';
 export * from './heldTransaction.js';
 export * from './natsCluster.js';

@@ -93,7 +93,8 @@ function bundleMain(): Promise<string> {
   return bundled;
 }
 
-async function nodeArgs(): Promise<string[]> {
+/** Node's arguments to run the platform's main.ts (bundled, or its sources with FAULT_RUNNER=tsx). */
+export async function nodeArgs(): Promise<string[]> {
   if (process.env.FAULT_RUNNER === 'tsx') return [...TSX_ARGS, MAIN];
   return ['--max-semi-space-size=64', await bundleMain()];
 }

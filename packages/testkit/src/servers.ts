@@ -43,7 +43,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function which(bin: string, extraDirs: string[] = []): string | undefined {
+export function which(bin: string, extraDirs: string[] = []): string | undefined {
   for (const dir of [...(process.env.PATH ?? '').split(':'), ...extraDirs]) {
     if (dir && existsSync(join(dir, bin))) return join(dir, bin);
   }
@@ -58,7 +58,7 @@ const pgBinDirs = () =>
         .map((v) => `/usr/lib/postgresql/${v}/bin`)
     : [];
 
-function aptInstall(pkg: string): void {
+export function aptInstall(pkg: string): void {
   if (process.getuid?.() !== 0) {
     throw new Error(`${pkg} is not installed and tests are not running as root: install ${pkg} first`);
   }
