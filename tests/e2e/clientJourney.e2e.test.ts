@@ -252,6 +252,16 @@ t.test('a person from registration to discharge, through the typed client only',
     return page.data.items.length > 0 ? page.data.items : undefined;
   });
   t.match(followed, [{ type: 'Discharged', data: { placementId: moved.data.placementId } }]);
+  // and has its discharges pushed to it for a while, then stops them
+  const hook = await integrator.post('/v1/webhooks/placement', {
+    body: { url: 'https://erp.example.bg/casework/webhooks', types: ['Discharged'] },
+  });
+  t.equal(hook.status, 201);
+  const removed = await integrator.delete('/v1/webhooks/placement/{endpointId}', {
+    params: { path: { endpointId: hook.data.endpointId } },
+  });
+  t.equal(removed.status, 204, 'the client deletes');
+  t.same((await integrator.get('/v1/webhooks/placement')).data.items, [], 'and the endpoint is gone');
   const { data: calls } = await admin.get('/v1/integrator-calls/placement', {
     params: { query: { integrator: `integrator:${erp.integratorId}` } },
   });

@@ -208,3 +208,39 @@ t.test('token requests are limited per client address, wrong secrets and right o
   t.notOk('access_token' in fourth.json(), 'and no token');
   t.equal((await token(erp.clientSecret, '192.0.2.8')).statusCode, 200, 'another address has its own');
 });
+
+t.test('behind the ingress, the limit counts the address it forwards, an IPv6 /64 as one', async (t) => {
+  // TRUST_PROXY names the ingress: X-Forwarded-For, which it overwrites with the address it saw, counts
+  const h = await testApp(t, [intake], { rateLimits: { token: 2 }, trustProxy: '127.0.0.1' });
+  const token = (forwardedFor: string, remoteAddress = '127.0.0.1') =>
+    h.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/token',
+      remoteAddress,
+      headers: { 'x-forwarded-for': forwardedFor },
+      payload: { grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'cws_nothing' },
+    });
+  const statuses = async (...calls: [string, string?][]) => {
+    const out = [];
+    for (const [forwardedFor, remoteAddress] of calls)
+      out.push((await token(forwardedFor, remoteAddress)).statusCode);
+    return out;
+  };
+  t.same(await statuses(['198.51.100.1'], ['198.51.100.1'], ['198.51.100.1']), [401, 401, 429]);
+  t.same(await statuses(['198.51.100.2']), [401], 'another client behind the same ingress has its own');
+  t.same(
+    await statuses(['2001:db8:1:2::1'], ['2001:db8:1:2::ffff'], ['2001:db8:1:2:abcd::9']),
+    [401, 401, 429],
+    'addresses of one IPv6 /64 share one',
+  );
+  t.same(await statuses(['2001:db8:1:3::1']), [401], 'the next /64 has its own');
+  t.same(
+    await statuses(
+      ['203.0.113.9', '192.0.2.50'],
+      ['203.0.113.9', '192.0.2.50'],
+      ['203.0.113.10', '192.0.2.50'],
+    ),
+    [401, 401, 429],
+    'from a proxy not trusted, the header counts for nothing: the sender is the address',
+  );
+});

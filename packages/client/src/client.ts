@@ -80,6 +80,7 @@ export type CaseworkClient = {
   get: Call<'get'>;
   post: Call<'post'>;
   put: Call<'put'>;
+  delete: Call<'delete'>;
   /**
    * Every item of a list, page after page, following each page's `next` cursor until the last:
    * `for await (const stay of client.pages('/v1/placements', { params: { query: { clientId } } }))`.
@@ -122,7 +123,7 @@ export function createCaseworkClient(options: ClientOptions): CaseworkClient {
   raw.use(middleware);
 
   const call =
-    (method: 'GET' | 'POST' | 'PUT') =>
+    (method: 'GET' | 'POST' | 'PUT' | 'DELETE') =>
     async (path: string, init: Record<string, unknown> & CallOptions = {}) => {
       const { ifMatch, idempotencyKey, ...rest } = init;
       const headers = {
@@ -160,6 +161,7 @@ export function createCaseworkClient(options: ClientOptions): CaseworkClient {
     get: get as unknown as Call<'get'>,
     post: call('POST') as unknown as Call<'post'>,
     put: call('PUT') as unknown as Call<'put'>,
+    delete: call('DELETE') as unknown as Call<'delete'>,
     pages: pages as unknown as CaseworkClient['pages'],
     raw,
   };

@@ -7057,9 +7057,9 @@ export interface components {
             /** @example BLG01 */
             municipality?: string;
             /** @default false */
-            includeInactive: boolean;
+            includeInactive?: boolean;
             /** @default 20 */
-            limit: number;
+            limit?: number;
             /** @description From `next` of the previous page */
             cursor?: string;
         };
@@ -7665,7 +7665,7 @@ export interface components {
              * @description Changes listed, at most
              * @default 100
              */
-            limit: number;
+            limit?: number;
         };
         /**
          * @example {
@@ -9913,7 +9913,7 @@ export interface components {
             /** @description Event names of this service (`Admitted`, `Discharged`), as in AsyncAPI */
             types: string[];
             /** @default  */
-            description: string;
+            description?: string;
         };
         /**
          * @example {

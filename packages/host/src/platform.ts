@@ -90,6 +90,11 @@ export async function createPlatform(
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       title: services.length === 1 ? `Casework ${services[0]!.name} API` : 'Casework API',
     });
+    if (production && !config.TRUST_PROXY && config.RATE_LIMIT_TOKENS > 0)
+      // behind the ingress, every caller would come from its address: one token budget for all of them
+      app.log.warn(
+        'TRUST_PROXY is not set: per-address limits count the address that connects; behind the ingress set TRUST_PROXY to its address',
+      );
     const t = transport;
     return {
       app,

@@ -14,7 +14,7 @@ import { adminRoutes } from './admin.js';
 import { type AuthConfig, createVerifier, localIssuer, TokenRejected } from './auth.js';
 import { correlationId } from './correlation.js';
 import { useCursorSecret } from './cursor.js';
-import { type Deprecation, deprecations } from './deprecation.js';
+import { deprecations } from './deprecation.js';
 import { errorHandler } from './errorHandler.js';
 import { feedRoutes } from './feed.js';
 import { securityHeaders } from './headers.js';
@@ -71,8 +71,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route; absent means any authenticated caller; 'public' means no token. */
     roles?: readonly Role[] | 'public';
-    /** On its way out: marked in the document, answered with Deprecation and Sunset headers. */
-    deprecated?: Deprecation;
     /**
      * The answer holds what no read shows again (a secret shown once): an Idempotency-Key replays it from
      * its sealed copy, not by reading the created resource back.

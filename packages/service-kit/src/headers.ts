@@ -17,8 +17,9 @@ export const HSTS = 'max-age=63072000; includeSubDomains';
  *   shared or browser cache must not keep them.
  * - `Strict-Transport-Security` when the request came over TLS: `request.protocol` is https directly, or
  *   by `X-Forwarded-Proto` from a proxy the app trusts (`trustProxy`).
- * - `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`, `X-Frame-Options: DENY` and
- *   `Referrer-Policy: no-referrer` except on /docs, whose page needs its scripts.
+ * - `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'` except on /docs, whose page
+ *   needs its scripts (it gets `frame-ancestors 'none'` only); `X-Frame-Options: DENY` and
+ *   `Referrer-Policy: no-referrer` everywhere.
  */
 export function securityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
@@ -31,9 +32,13 @@ export function securityHeaders(app: FastifyInstance): void {
 export function withSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
   reply.header('x-content-type-options', 'nosniff');
   if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
-  if (isDocs(request)) return;
-  reply.header('cache-control', 'no-store');
-  reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  // nothing frames the docs UI either: a token is pasted there
   reply.header('x-frame-options', 'DENY');
   reply.header('referrer-policy', 'no-referrer');
+  if (isDocs(request)) {
+    reply.header('content-security-policy', "frame-ancestors 'none'");
+    return;
+  }
+  reply.header('cache-control', 'no-store');
+  reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
 }

@@ -9,7 +9,8 @@ import { ProblemError } from './problems.js';
 import { sweepEvery } from './sweep.js';
 
 /**
- * Per-caller limits (issue 14): a route opts in with `config: { limit: 'search' | 'registration' }`;
+ * Per-caller limits (issue 14): a route opts in with `config: { limit: 'search' | 'registration' |
+ * 'token' }` (a public route's caller is its client address: the token route's);
  * identifier probes (registering an identifier held outside the caller's scope) are throttled by the
  * route that detects them through `app.throttles`. A limit of 0 switches it off.
  *
@@ -78,7 +79,27 @@ declare module 'fastify' {
 /** The caller a limit counts for: the token's subject and scope, or the address without a token. */
 export function callerKey(request: FastifyRequest): string {
   const p = request.principal;
-  return p ? `sub:${p.sub}|${p.municipality ?? p.oblast ?? '-'}` : `ip:${request.ip}`;
+  return p ? `sub:${p.sub}|${p.municipality ?? p.oblast ?? '-'}` : `ip:${addressKey(request.ip)}`;
+}
+
+/**
+ * An address as a limit counts it: an IPv4 address itself (also when written IPv4-mapped), an IPv6
+ * address by its /64, the smallest network one subscriber is given: counted one by one, a single
+ * subscriber would have 2^64 budgets.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 const BULK_HEADER = 'x-casework-bulk-load';
@@ -289,7 +310,8 @@ export async function rateLimits(
     const hook = async (request: FastifyRequest, reply: FastifyReply) => {
       const r = await limit(request);
       if (r.isAllowed || !r.isExceeded) return;
-      throw tooMany(reply, r.ttlInSeconds, `at most ${max} ${name} requests ${per(s.windowMs)} per caller`);
+      const whose = route.config?.roles === 'public' ? 'per client address' : 'per caller';
+      throw tooMany(reply, r.ttlInSeconds, `at most ${max} ${name} requests ${per(s.windowMs)} ${whose}`);
     };
     // after authentication (a global preValidation hook), so the caller is known
     route.preValidation = [...[route.preValidation ?? []].flat(), hook] as typeof route.preValidation;
@@ -340,7 +362,7 @@ export async function rateLimits(
 
   // ended windows are deleted by every instance now and then (a live window is never touched)
   const sweepMs = where.sweepMs ?? Math.max(s.windowMs, 60_000);
-  if (sweepMs > 0 && (s.search > 0 || s.registration > 0 || s.identifierProbes > 0)) {
+  if (sweepMs > 0 && (s.search > 0 || s.registration > 0 || s.token > 0 || s.identifierProbes > 0)) {
     sweepEvery(app, sweepMs, 'rate-limit', () => counters.sweep());
   }
 }

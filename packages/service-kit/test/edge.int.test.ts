@@ -198,7 +198,12 @@ t.test('the edge of every route', async (t) => {
     t.equal(error.headers['x-content-type-options'], 'nosniff');
     const docs = await app.inject({ url: '/docs' });
     t.equal(docs.headers['x-content-type-options'], 'nosniff');
-    t.equal(docs.headers['content-security-policy'], undefined, 'the docs UI runs its scripts');
+    t.equal(
+      docs.headers['content-security-policy'],
+      "frame-ancestors 'none'",
+      'the docs UI runs its scripts',
+    );
+    t.equal(docs.headers['x-frame-options'], 'DENY', 'but no page frames it: a token is pasted there');
   });
 
   t.test('headers over 16 KiB are 431 problem+json, not the parser’s bare answer', async (t) => {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import {
   buildApp,
   decodeCursor,
+  deprecatedField,
   mintToken,
   notFound,
   type Principal,
@@ -132,6 +133,26 @@ const routes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx
       }>`SELECT count(*)::int AS n FROM ${sql.id(SCHEMA, 'streams')}`.execute(ctx.store.db);
       return { things: rows[0]!.n };
     },
+  );
+  // a route of today whose answer holds a field on its way out
+  app.get(
+    '/v1/things-summary',
+    {
+      schema: {
+        summary: 'What the things are',
+        response: {
+          200: z.object({
+            count: z.number(),
+            things: deprecatedField(z.number().meta({ description: 'The count, under its old name' }), {
+              since: '2026-12-01',
+              sunset: '2027-12-31',
+              link: 'https://casework.example/versioning',
+            }),
+          }),
+        },
+      },
+    },
+    async () => ({ count: 0, things: 0 }),
   );
   // a query that trusts its input, as a forgotten cast would: the database refuses the value
   app.get(

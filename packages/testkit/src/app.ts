@@ -45,6 +45,8 @@ export async function testApp(
     webhooks?: WebhookOptions;
     /** Prometheus metrics on /metrics (off, as in the platform's default). */
     metrics?: boolean;
+    /** Proxies whose X-Forwarded-* headers are believed, as TRUST_PROXY sets it. */
+    trustProxy?: boolean | string;
   } = {},
 ): Promise<TestApp> {
   const database = await testPostgres(t, { max: 10 });
@@ -63,6 +65,7 @@ export async function testApp(
     webhooks: { allowInternalNetworks: true, ...options.webhooks },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.metrics ? { metrics: true } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   t.teardown(async () => {
