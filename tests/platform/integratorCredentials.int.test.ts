@@ -1,6 +1,7 @@
 import { intake } from '@casework/intake';
 import { placement } from '@casework/placement';
-import { requestsAs, testApp } from '@casework/testkit';
+import { eventually, requestsAs, testApp } from '@casework/testkit';
+import { sql } from 'kysely';
 import t from 'tap';
 
 type Call = { integrator: string; method: string; route: string; status: number; correlationId: string };
@@ -243,4 +244,44 @@ t.test('behind the ingress, the limit counts the address it forwards, an IPv6 /6
     [401, 401, 429],
     'from a proxy not trusted, the header counts for nothing: the sender is the address',
   );
+});
+
+t.test("a revoked integrator's webhook endpoints are disabled in every service", async (t) => {
+  const h = await testApp(t, [intake, placement]);
+  const admin = await h.as(['admin'], {}, 'admin-1');
+  const as = requestsAs(h.app, admin);
+  const erp = (await as.post('/v1/integrators', { name: 'ERP', municipality: 'BLG01' })).json();
+  const other = (await as.post('/v1/integrators', { name: 'Dashboard', municipality: 'BLG01' })).json();
+  const tokenOf = async (i: { clientId: string; clientSecret: string }) => {
+    const r = await h.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/token',
+      payload: { grant_type: 'client_credentials', client_id: i.clientId, client_secret: i.clientSecret },
+    });
+    return { authorization: `Bearer ${r.json().access_token}` };
+  };
+  const endpointOf = async (i: { clientId: string; clientSecret: string }) => {
+    const r = await requestsAs(h.app, await tokenOf(i)).post('/v1/webhooks/placement', {
+      url: 'https://erp.example.bg/casework/webhooks',
+      types: ['Discharged'],
+    });
+    t.equal(r.statusCode, 201, r.body);
+    return r.json().endpointId as string;
+  };
+  const erpEndpoint = await endpointOf(erp);
+  const otherEndpoint = await endpointOf(other);
+  const statusOf = async (id: string) => (await as.get(`/v1/webhooks/placement/${id}`)).json();
+
+  t.equal((await as.post(`/v1/integrators/${erp.integratorId}/revoke`, {})).statusCode, 200);
+  const disabled = await eventually(async () => {
+    const e = await statusOf(erpEndpoint);
+    return e.status === 'disabled' ? e : undefined;
+  });
+  t.match(disabled, { status: 'disabled', disabledReason: /revoked/ }, 'placement disabled it on the event');
+  t.match(await statusOf(otherEndpoint), { status: 'enabled' }, "another integrator's stays enabled");
+  // revoking again appends nothing: the event is intake's record of the one revocation
+  t.equal((await as.post(`/v1/integrators/${erp.integratorId}/revoke`, {})).statusCode, 200);
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM intake.events
+    WHERE type = 'IntegratorRevoked'`.execute(h.app.hosted[0]!.ctx.store.db);
+  t.equal(rows[0]!.n, 1, 'one IntegratorRevoked');
 });

@@ -4133,6 +4133,12 @@ export interface components {
             reviewOn: string;
             goalCount: number;
         };
+        IntegratorRevokedInput: {
+            /** Format: uuid */
+            integratorId: string;
+            /** Format: date-time */
+            revokedAt: string;
+        };
         AdmittedInput: {
             /**
              * Format: uuid
@@ -11771,6 +11777,12 @@ export interface components {
             reviewOn: string;
             goalCount: number;
         };
+        IntegratorRevoked: {
+            /** Format: uuid */
+            integratorId: string;
+            /** Format: date-time */
+            revokedAt: string;
+        };
         Admitted: {
             /**
              * Format: uuid
@@ -17965,6 +17977,7 @@ export type SchemaAppealLodgedInput = components['schemas']['AppealLodgedInput']
 export type SchemaAppealResolvedInput = components['schemas']['AppealResolvedInput'];
 export type SchemaNeedsAssessedInput = components['schemas']['NeedsAssessedInput'];
 export type SchemaSupportPlanAgreedInput = components['schemas']['SupportPlanAgreedInput'];
+export type SchemaIntegratorRevokedInput = components['schemas']['IntegratorRevokedInput'];
 export type SchemaAdmittedInput = components['schemas']['AdmittedInput'];
 export type SchemaTransferredInput = components['schemas']['TransferredInput'];
 export type SchemaTermRenewedInput = components['schemas']['TermRenewedInput'];
@@ -18167,6 +18180,7 @@ export type SchemaAppealLodged = components['schemas']['AppealLodged'];
 export type SchemaAppealResolved = components['schemas']['AppealResolved'];
 export type SchemaNeedsAssessed = components['schemas']['NeedsAssessed'];
 export type SchemaSupportPlanAgreed = components['schemas']['SupportPlanAgreed'];
+export type SchemaIntegratorRevoked = components['schemas']['IntegratorRevoked'];
 export type SchemaAdmitted = components['schemas']['Admitted'];
 export type SchemaTransferred = components['schemas']['Transferred'];
 export type SchemaTermRenewed = components['schemas']['TermRenewed'];

@@ -20,4 +20,5 @@ export * from './scope.js';
 export * from './serviceModule.js';
 export * from './unitOfWork.js';
 export * from './webhooks/options.js';
+export { revokedIntegrators } from './webhooks/revoked.js';
 export * from './workers.js';

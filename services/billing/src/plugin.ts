@@ -1,6 +1,11 @@
 import { clientDirectoryConsumer, clientDirectoryRoutes } from '@casework/client-directory';
 import { billingEvents } from '@casework/contracts';
-import { accessLogRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
+import {
+  accessLogRoutes,
+  revokedIntegrators,
+  type ServiceContext,
+  type ServiceModule,
+} from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { seedDefaultTariffs } from './application/tariffs.js';
 import { intakeInputs, placementInputs } from './consumers/inputs.js';
@@ -51,7 +56,12 @@ export const billing: ServiceModule = {
     siteCostsProjection(ctx.store.schema),
     statementsProjection(ctx.store.schema),
   ],
-  consumers: (ctx) => [clientDirectoryConsumer(ctx), placementInputs(ctx), intakeInputs(ctx)],
+  consumers: (ctx) => [
+    clientDirectoryConsumer(ctx),
+    placementInputs(ctx),
+    intakeInputs(ctx),
+    revokedIntegrators(ctx),
+  ],
   workers: (ctx) => [arrearsReviewWorker(ctx), statementRunsWorker(ctx)],
   seed: seedDefaultTariffs,
 };

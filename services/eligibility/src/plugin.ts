@@ -1,6 +1,11 @@
 import { clientDirectoryRoutes } from '@casework/client-directory';
 import { eligibilityEvents } from '@casework/contracts';
-import { accessLogRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
+import {
+  accessLogRoutes,
+  revokedIntegrators,
+  type ServiceContext,
+  type ServiceModule,
+} from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { seedDefaultRuleSets } from './application/ruleSets.js';
 import { intakeConsumer } from './consumers/intake.js';
@@ -29,7 +34,7 @@ export const eligibility: ServiceModule = {
   events: eligibilityEvents,
   routes,
   projections: (ctx) => [eligibilityProjection(ctx.store.schema)],
-  consumers: (ctx) => [intakeConsumer(ctx), placementConsumer(ctx)],
+  consumers: (ctx) => [intakeConsumer(ctx), placementConsumer(ctx), revokedIntegrators(ctx)],
   seed: seedDefaultRuleSets,
   workers: (ctx) => [new Reevaluation(ctx).worker()],
 };

@@ -1,6 +1,11 @@
 import { clientDirectoryRoutes } from '@casework/client-directory';
 import { placementServiceEvents } from '@casework/contracts';
-import { accessLogRoutes, type ServiceContext, type ServiceModule } from '@casework/service-kit';
+import {
+  accessLogRoutes,
+  revokedIntegrators,
+  type ServiceContext,
+  type ServiceModule,
+} from '@casework/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { billingConsumer } from './consumers/billing.js';
 import { eligibilityConsumer } from './consumers/eligibility.js';
@@ -54,6 +59,11 @@ export const placement: ServiceModule = {
       attendanceProjection,
       tasksProjection,
     ].map((projection) => projection(ctx.store.schema)),
-  consumers: (ctx) => [intakeConsumer(ctx), eligibilityConsumer(ctx), billingConsumer(ctx)],
+  consumers: (ctx) => [
+    intakeConsumer(ctx),
+    eligibilityConsumer(ctx),
+    billingConsumer(ctx),
+    revokedIntegrators(ctx),
+  ],
   workers: (ctx) => [offerExpiryWorker(ctx)],
 };

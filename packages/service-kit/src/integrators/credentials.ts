@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { MunicipalityCode, OblastCode, Problem } from '@casework/contracts';
+import { IntegratorRevoked, MunicipalityCode, OblastCode, Problem } from '@casework/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -7,9 +7,13 @@ import type { Migration } from 'kysely/migration';
 import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
 import { principalOf } from '../auth.js';
+import { appendOf } from '../commands.js';
+import { causeOf } from '../events.js';
 import { notFound, ProblemError } from '../problems.js';
 import type { Scope } from '../scope.js';
 import type { ServiceContext } from '../serviceModule.js';
+import { inTransaction } from '../unitOfWork.js';
+import { disableEndpointsOf } from '../webhooks/revoked.js';
 import { logIntegratorCalls } from './calls.js';
 
 /** A token's life: short, so a revoked integrator's last token ends soon after (ADR 16). */
@@ -338,9 +342,29 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
     },
     async (request) => {
       const id = request.params.integratorId;
-      await sql`UPDATE ${t} SET status = 'revoked', revoked_at = now(), revoked_by = ${principalOf(request).sub},
-          secrets = '[]'::jsonb
-        WHERE id = ${id}::uuid AND status = 'active'`.execute(db);
+      await inTransaction(ctx, async (tx) => {
+        const { rows } = await sql<{
+          revoked_at: Date;
+        }>`UPDATE ${t} SET status = 'revoked', revoked_at = now(),
+            revoked_by = ${principalOf(request).sub}, secrets = '[]'::jsonb
+          WHERE id = ${id}::uuid AND status = 'active' RETURNING revoked_at`.execute(tx);
+        if (!rows[0]) return;
+        // its endpoints here at once, and every other service's when it consumes the event
+        await disableEndpointsOf(tx, ctx.store.schema, id);
+        const data = { integratorId: id, revokedAt: rows[0].revoked_at.toISOString() };
+        await ctx.store.append(
+          [
+            appendOf(
+              ctx,
+              { streamId: `integrator-${id}`, streamType: 'integrator', version: 0 },
+              [{ type: IntegratorRevoked.name, data }],
+              { [IntegratorRevoked.name]: IntegratorRevoked },
+              causeOf(request),
+            ),
+          ],
+          tx,
+        );
+      });
       return view(await find(id));
     },
   );
