@@ -270,6 +270,8 @@ t.test("a revoked integrator's webhook endpoints are disabled in every service",
   };
   const erpEndpoint = await endpointOf(erp);
   const otherEndpoint = await endpointOf(other);
+  // a token the integrator holds: it stays valid up to 10 minutes after the revocation
+  const held = requestsAs(h.app, await tokenOf(erp));
   const statusOf = async (id: string) => (await as.get(`/v1/webhooks/placement/${id}`)).json();
 
   t.equal((await as.post(`/v1/integrators/${erp.integratorId}/revoke`, {})).statusCode, 200);
@@ -279,6 +281,22 @@ t.test("a revoked integrator's webhook endpoints are disabled in every service",
   });
   t.match(disabled, { status: 'disabled', disabledReason: /revoked/ }, 'placement disabled it on the event');
   t.match(await statusOf(otherEndpoint), { status: 'enabled' }, "another integrator's stays enabled");
+  const again = await held.post('/v1/webhooks/placement', {
+    url: 'https://erp.example.bg/casework/again',
+    types: ['Discharged'],
+  });
+  t.equal(again.statusCode, 403, 'its token, still valid, registers no endpoint again');
+  t.equal(
+    (await held.post(`/v1/webhooks/placement/${erpEndpoint}/enable`, {})).statusCode,
+    403,
+    'nor enables',
+  );
+  t.equal(
+    (await as.post(`/v1/webhooks/placement/${erpEndpoint}/enable`, {})).statusCode,
+    403,
+    'and an admin does not either: its endpoints stay disabled',
+  );
+  t.equal((await as.post(`/v1/webhooks/placement/${otherEndpoint}/enable`, {})).statusCode, 200);
   // revoking again appends nothing: the event is intake's record of the one revocation
   t.equal((await as.post(`/v1/integrators/${erp.integratorId}/revoke`, {})).statusCode, 200);
   const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM intake.events

@@ -13,7 +13,7 @@ import { notFound, ProblemError } from '../problems.js';
 import type { Scope } from '../scope.js';
 import type { ServiceContext } from '../serviceModule.js';
 import { inTransaction } from '../unitOfWork.js';
-import { disableEndpointsOf } from '../webhooks/revoked.js';
+import { endWebhooksOf } from '../webhooks/revoked.js';
 import { logIntegratorCalls } from './calls.js';
 
 /** A token's life: short, so a revoked integrator's last token ends soon after (ADR 16). */
@@ -349,8 +349,8 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
             revoked_by = ${principalOf(request).sub}, secrets = '[]'::jsonb
           WHERE id = ${id}::uuid AND status = 'active' RETURNING revoked_at`.execute(tx);
         if (!rows[0]) return;
-        // its endpoints here at once, and every other service's when it consumes the event
-        await disableEndpointsOf(tx, ctx.store.schema, id);
+        // its webhooks here at once, and every other service's when it consumes the event
+        await endWebhooksOf(tx, ctx.store.schema, id);
         const data = { integratorId: id, revokedAt: rows[0].revoked_at.toISOString() };
         await ctx.store.append(
           [

@@ -15,6 +15,7 @@ import { sweepEvery } from '../sweep.js';
 import { disableEndpoints } from './dispatcher.js';
 import { namesInternalAddress } from './network.js';
 import type { WebhookOptions } from './options.js';
+import { lockOwner, refuseRevoked } from './revoked.js';
 import { type KeptSecret, ROTATION_OVERLAP_MS, SecretBox } from './secrets.js';
 
 const Service = z.enum(['intake', 'eligibility', 'placement', 'billing']);
@@ -235,9 +236,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       const secret = SecretBox.generate();
       // the owner's registrations take turns: two at once cannot both pass the limit
       const rows = await h.ctx.store.transaction(async (tx) => {
-        await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`webhooks:${principal.sub}`}, 0))`.execute(
-          tx,
-        );
+        await lockOwner(tx, principal.sub);
+        await refuseRevoked(tx, h.ctx.store.schema, principal.sub);
         return (
           await sql<EndpointRow>`INSERT INTO ${s}.webhook_endpoints (id, owner, scope, url, types, description, secrets)
             SELECT ${uuidv7()}, ${principal.sub}, ${JSON.stringify(scopeOf(principal))}::jsonb, ${url},
@@ -337,6 +337,11 @@ export const webhookRoutes: FastifyPluginAsyncZod<{
       async (request) => {
         const endpoint = await endpointOf(request, request.params.endpointId);
         const rows = await h.ctx.store.transaction(async (tx) => {
+          if (status === 'enabled') {
+            // a revoked integrator's endpoints stay disabled, whoever asks
+            await lockOwner(tx, endpoint.owner);
+            await refuseRevoked(tx, h.ctx.store.schema, endpoint.owner);
+          }
           if (status === 'disabled')
             await disableEndpoints(tx, h.ctx.store.schema, [endpoint.id], 'disabled by hand');
           // enabled again, what waits is due now, with its 24 hours of retries afresh

@@ -56,4 +56,13 @@ export const webhookMigrations = (schema: string): Record<string, Migration> => 
       }
     },
   },
+  // integrators whose credentials were revoked (ADR 15): their endpoints are not registered or enabled again
+  '0021_webhook_revoked_owners': {
+    async up(db) {
+      await sql`CREATE TABLE ${sql.id(schema)}.webhook_revoked_owners (
+        owner text PRIMARY KEY,
+        revoked_at timestamptz NOT NULL DEFAULT now()
+      )`.execute(db);
+    },
+  },
 });
