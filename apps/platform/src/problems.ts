@@ -6,6 +6,9 @@ import { join, relative } from 'node:path';
 import { PROBLEM_BASE } from '@casework/contracts';
 import ts from 'typescript';
 
+/** A problem code as the code writes it: `NOT_FOUND`. */
+const CODE = /^[A-Z][A-Z0-9_]*$/;
+
 type Entry = { code: string; statuses: Map<number, string>; details: Set<string>; where: Set<string> };
 
 const TITLES: Record<number, string> = {
@@ -74,7 +77,7 @@ function codesOf(node: ts.Node | undefined, consts: ReadonlyMap<string, string>)
     return [...codesOf(node.whenTrue, consts), ...codesOf(node.whenFalse, consts)];
   if (ts.isIdentifier(node)) return consts.has(node.text) ? [consts.get(node.text)!] : [];
   const text = textOf(node);
-  return text && /^[A-Z][A-Z0-9_]*$/.test(text) ? [text] : [];
+  return text && CODE.test(text) ? [text] : [];
 }
 
 /** Every problem the code raises with its code written out (or a constant or a choice of them), by code. */
@@ -99,7 +102,7 @@ export function problemsRaised(root: string): Map<string, Entry> {
     const collect = (node: ts.Node) => {
       if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
         const text = textOf(node.initializer);
-        if (text && /^[A-Z][A-Z0-9_]*$/.test(text)) consts.set(node.name.text, text);
+        if (text && CODE.test(text)) consts.set(node.name.text, text);
       }
       ts.forEachChild(node, collect);
     };

@@ -38,9 +38,14 @@ export function deprecatedField<T extends z.ZodType>(schema: T, d: Deprecation):
   }) as T;
 }
 
+/** What each response schema holds, found once: most routes share their error answers' schema. */
+const foundIn = new WeakMap<z.ZodType, Deprecation[]>();
+
 /** The deprecations of the fields a response schema holds, found in its JSON Schema. */
 function fieldDeprecations(schema: unknown): Deprecation[] {
   if (!(schema instanceof z.ZodType)) return [];
+  const known = foundIn.get(schema);
+  if (known) return known;
   const found: Deprecation[] = [];
   const walk = (node: unknown) => {
     if (Array.isArray(node)) for (const n of node) walk(n);
@@ -51,6 +56,7 @@ function fieldDeprecations(schema: unknown): Deprecation[] {
     }
   };
   walk(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }));
+  foundIn.set(schema, found);
   return found;
 }
 

@@ -15,6 +15,7 @@ import type { ServiceContext } from '../serviceModule.js';
 import { inTransaction } from '../unitOfWork.js';
 import { endWebhooksOf } from '../webhooks/revoked.js';
 import { logIntegratorCalls } from './calls.js';
+import { integratorSubject } from './subject.js';
 
 /** A token's life: short, so a revoked integrator's last token ends soon after (ADR 16). */
 const TOKEN_LIFETIME_S = 600;
@@ -465,15 +466,15 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
         return answer(
           request,
           reply,
-          row ? `integrator:${row.id}` : undefined,
+          row ? integratorSubject(row.id) : undefined,
           oauthError(401, 'invalid_client', 'the client id and secret are not those of an active integrator'),
         );
       }
       const token = await tokens.issue(
-        { sub: `integrator:${row.id}`, roles: ['integrator'], ...row.scope },
+        { sub: integratorSubject(row.id), roles: ['integrator'], ...row.scope },
         lifetime,
       );
-      return answer(request, reply, `integrator:${row.id}`, {
+      return answer(request, reply, integratorSubject(row.id), {
         access_token: token,
         token_type: 'Bearer',
         expires_in: lifetime,

@@ -2,15 +2,13 @@ import { IntegratorRevoked } from '@casework/contracts';
 import type { Executor, Tx } from '@casework/eventstore';
 import type { ConsumerSpec } from '@casework/messaging';
 import { sql } from 'kysely';
+import { integratorSubject } from '../integrators/subject.js';
 import { forbidden } from '../problems.js';
 import type { ServiceContext } from '../serviceModule.js';
 import { disableEndpoints } from './dispatcher.js';
 
 /** Why an endpoint of a revoked integrator was disabled, as its owner and admins read it. */
 const REASON = "its integrator's credentials were revoked";
-
-/** The endpoints' owner a token of the integrator names (its subject). */
-const ownerOf = (integratorId: string) => `integrator:${integratorId}`;
 
 /**
  * Takes the turn of an owner's endpoints in this transaction: a registration or an enabling and a
@@ -25,7 +23,7 @@ export const lockOwner = (tx: Tx, owner: string) =>
  * or enables none again.
  */
 export async function endWebhooksOf(tx: Tx, schema: string, integratorId: string): Promise<void> {
-  const owner = ownerOf(integratorId);
+  const owner = integratorSubject(integratorId);
   await lockOwner(tx, owner);
   await sql`INSERT INTO ${sql.id(schema, 'webhook_revoked_owners')} (owner) VALUES (${owner})
     ON CONFLICT (owner) DO NOTHING`.execute(tx);
