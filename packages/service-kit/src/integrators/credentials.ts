@@ -338,7 +338,7 @@ export const integratorCredentialRoutes: FastifyPluginAsyncZod<{ ctx: ServiceCon
         tags: ['integrators'],
         summary: 'Revoke an integrator: no token is issued to it again (one issued ends within 10 minutes)',
         params: IntegratorParams,
-        response: { 200: Integrator, 404: Problem },
+        response: { 200: Integrator, 404: Problem, ...keyAnswers },
       },
     },
     async (request) => {
