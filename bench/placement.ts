@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { benchSite, orderedUuidSql, runLoad, syntheticUuidSql } from './load.js';
 import { benchPlatform } from './platform.js';
-import { percentile, report, timed } from './stats.js';
+import { cpuDuring, percentile, report, timed } from './stats.js';
 
 const ADMISSIONS = Number(process.env.BENCH_ADMISSIONS ?? 2000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 530_000);
@@ -68,8 +68,8 @@ const helloPost = await runLoad({
   total: ADMISSIONS * 5,
   concurrency: 16,
 });
-const free = await admit(spread, 0);
-const busy = await admit([contended], ADMISSIONS);
+const [freeCpu, free] = await cpuDuring(() => admit(spread, 0));
+const [busyCpu, busy] = await cpuDuring(() => admit([contended], ADMISSIONS));
 for (const [run, what] of [
   [free, 'spread'],
   [busy, 'one site'],
@@ -90,6 +90,14 @@ report(
   '(hello-world POST)',
 );
 console.log(`  p97.5/p99: ${free.p97_5}/${free.p99} ms spread, ${busy.p97_5}/${busy.p99} ms on one site`);
+for (const [cpu, what] of [
+  [freeCpu, 'spread'],
+  [busyCpu, 'one site'],
+] as const)
+  console.log(
+    `  CPU per admission, ${what}: ${((cpu.processS / ADMISSIONS) * 1000).toFixed(2)} ms node, ` +
+      `${(((cpu.machineS ?? Number.NaN) / ADMISSIONS) * 1000).toFixed(2)} ms machine (the load generator's included) on ${cpu.cores} cores`,
+  );
 
 // 2. the directorate's occupancy query for an oblast, over a national dataset (read models as projected)
 const types = ['protected_housing', 'day_centre_adults_disabilities', 'social_housing', 'day_centre_elderly'];

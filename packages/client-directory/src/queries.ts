@@ -13,12 +13,11 @@ type Row = {
 };
 
 export async function findDirectoryEntry(ctx: ServiceContext, clientId: string) {
-  const { rows } =
-    await sql<Row>`SELECT client_id::text, birth_date::text, sex, municipality, registered_on::text,
+  const { rows } = await ctx.store.prepared(
+    sql<Row>`SELECT client_id::text, birth_date::text, sex, municipality, registered_on::text,
     died_on::text, merged_into::text
-    FROM ${sql.id(ctx.store.schema)}.client_directory WHERE client_id = ${clientId}::uuid`.execute(
-      ctx.store.db,
-    );
+    FROM ${sql.id(ctx.store.schema)}.client_directory WHERE client_id = ${clientId}::uuid`,
+  );
   const r = rows[0];
   return r
     ? ClientDirectoryEntry.parse({

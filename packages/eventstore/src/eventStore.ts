@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, type QueryResult, type RawBuilder, sql } from 'kysely';
 import { appendChannel } from './channels.js';
 import type { Database, Executor, Tx } from './database.js';
 import { ConcurrencyError } from './errors.js';
@@ -195,6 +195,18 @@ export class EventStore {
     return this.db.transaction().execute(fn);
   }
 
+  /**
+   * Runs a statement as a named prepared statement: parsed and planned once per connection, not at every
+   * call (planning a small lookup costs PostgreSQL more than running it). Only for statements whose best
+   * plan does not hang on their values (a lookup by key, an insert): the server may come to reuse one
+   * generic plan for every call.
+   */
+  prepared<R>(query: RawBuilder<R>, executor: Executor = this.db): Promise<QueryResult<R>> {
+    const compiled = query.compile(executor);
+    this.database.prepare(compiled.sql);
+    return executor.executeQuery(compiled);
+  }
+
   /** Appends to one or more streams atomically; throws ConcurrencyError on a version mismatch. */
   async append(streams: StreamAppend[], executor: Executor = this.db): Promise<AppendResult> {
     const ids = new Set(streams.map((s) => s.streamId));
@@ -318,14 +330,18 @@ export class EventStore {
     if (ids.length === 0) return out;
     // OFFSET 0 keeps each lookup a probe of its index: flattened into a join, a large batch would tempt
     // the planner into scanning the whole events table
-    const { rows } = await sql<
-      EventRow & { s_id: string; stream_version: string }
-    >`SELECT s.stream_id AS s_id, s.version::text AS stream_version, e.*
+    // prepared: its one plan is the probes it spells out, whatever the streams
+    const { rows } = await this.prepared(
+      sql<
+        EventRow & { s_id: string; stream_version: string }
+      >`SELECT s.stream_id AS s_id, s.version::text AS stream_version, e.*
       FROM unnest(${ids}::text[], ${ids.map((id) => after.get(id) ?? 0)}::bigint[]) AS i(id, after)
       JOIN LATERAL (SELECT stream_id, version FROM ${this.s}.streams WHERE stream_id = i.id OFFSET 0) s ON true
       LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
         WHERE stream_id = s.stream_id AND stream_position > i.after AND stream_position <= s.version OFFSET 0) e ON true
-      ORDER BY s.stream_id, e.stream_position::bigint`.execute(executor);
+      ORDER BY s.stream_id, e.stream_position::bigint`,
+      executor,
+    );
     for (const r of rows) {
       const stream = out.get(r.s_id)!;
       stream.version = Number(r.stream_version);
@@ -341,9 +357,12 @@ export class EventStore {
     executor: Executor = this.db,
   ): Promise<Map<string, { version: number; state: unknown }>> {
     if (streamIds.length === 0) return new Map();
-    const { rows } = await sql<{ stream_id: string; version: string; state: unknown }>`SELECT stream_id,
+    const { rows } = await this.prepared(
+      sql<{ stream_id: string; version: string; state: unknown }>`SELECT stream_id,
         version::text, state FROM ${this.s}.snapshots
-      WHERE stream_id = ANY(${streamIds as string[]}::text[]) AND codec = ${codec}`.execute(executor);
+      WHERE stream_id = ANY(${streamIds as string[]}::text[]) AND codec = ${codec}`,
+      executor,
+    );
     return new Map(rows.map((r) => [r.stream_id, { version: Number(r.version), state: r.state }]));
   }
 

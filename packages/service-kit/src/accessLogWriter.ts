@@ -15,17 +15,19 @@ export type AccessLogEntry = {
 
 export { MAX_WAITING_ROWS } from './groupCommit.js';
 
-type Store = Pick<EventStore, 'db' | 'schema'>;
+type Store = Pick<EventStore, 'db' | 'schema' | 'prepared'>;
 
 /** Access-log rows of one store, written with group commit (ADR 13, `groupCommit.ts`). */
 const writerOf = (store: Store) =>
   new GroupCommit<AccessLogEntry>('ACCESS_LOG_BUSY', 'the access log', async (rows) => {
     const column = <K extends keyof AccessLogEntry>(k: K) => rows.map((r) => r[k]);
-    await sql`INSERT INTO ${sql.id(store.schema, 'access_log')}
+    await store.prepared(
+      sql`INSERT INTO ${sql.id(store.schema, 'access_log')}
         (actor, role, client_id, municipality, action, route, correlation_id)
       SELECT * FROM unnest(${column('actor')}::text[], ${column('role')}::text[], ${column('clientId')}::uuid[],
         ${column('municipality')}::text[], ${column('action')}::text[], ${column('route')}::text[],
-        ${column('correlationId')}::text[])`.execute(store.db);
+        ${column('correlationId')}::text[])`,
+    );
   });
 
 const writers = new WeakMap<Store, GroupCommit<AccessLogEntry>>();

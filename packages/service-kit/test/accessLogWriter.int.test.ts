@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { migrate } from '@casework/eventstore';
+import { EventStore, migrate } from '@casework/eventstore';
 import { testPGlite, testPostgres } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
@@ -24,7 +24,7 @@ for (const backend of ['pglite', 'pg'] as const) {
   t.test(`group commit of the access log (${backend})`, async (t) => {
     const database = backend === 'pg' ? await testPostgres(t, { max: 10 }) : await testPGlite(t);
     await migrate(database.db, SCHEMA, accessLogMigrations(SCHEMA));
-    const store = { db: database.db, schema: SCHEMA };
+    const store = new EventStore(database, SCHEMA);
     const logged = async () =>
       (
         await sql<{ correlation_id: string; tx: string }>`SELECT correlation_id, xmin::text AS tx
@@ -89,7 +89,7 @@ t.test(
   async (t) => {
     const database = await testPostgres(t, { max: 10 });
     await migrate(database.db, SCHEMA, accessLogMigrations(SCHEMA));
-    const store = { db: database.db, schema: SCHEMA };
+    const store = new EventStore(database, SCHEMA);
     // another session holds the log: nothing can be written until it lets go
     const holder = await database.db.connection().execute(async (c) => {
       await sql`BEGIN`.execute(c);
@@ -128,7 +128,7 @@ t.test(
 t.test('a database that fails the statement fails every request in it at once', async (t) => {
   const database = await testPostgres(t, { max: 4 });
   // no table: every statement fails for a reason that is not a row's content
-  const store = { db: database.db, schema: 'kit_access_missing' };
+  const store = new EventStore(database, 'kit_access_missing');
   const outcomes = await Promise.allSettled(
     Array.from({ length: 20 }, (_, i) => writeAccessLog(store, [entry(`gone-${i}`)])),
   );

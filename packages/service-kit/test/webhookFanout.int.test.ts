@@ -20,7 +20,7 @@ const Visited = defineEvent({
   schema: z.object({ clientId: z.string(), municipality: z.string(), note: z.string() }),
 });
 
-async function setUp(t: Test) {
+async function setUp(t: Test, queued: () => void = () => {}) {
   const database = await testPostgres(t, { max: 4 });
   await migrate(database.db, SCHEMA, webhookMigrations(SCHEMA));
   const store = new EventStore(database, SCHEMA);
@@ -61,12 +61,7 @@ async function setUp(t: Test) {
         database.db,
       )
     ).rows;
-  const fanout = webhookFanout(
-    store,
-    [Visited],
-    () => {},
-    (e) => t.fail(String(e)),
-  );
+  const fanout = webhookFanout(store, [Visited], queued, (e) => t.fail(String(e)));
   return { database, store, visit, endpoint, deliveries, fanout };
 }
 
@@ -135,4 +130,20 @@ t.test('events read without their data (no endpoint then) get it back when one a
     (await store.readAll()).map((e) => e.data),
     'filled in place',
   );
+});
+
+t.test('the dispatcher is woken by a batch that queued deliveries, and by no other', async (t) => {
+  let wakes = 0;
+  const { visit, endpoint, deliveries, fanout } = await setUp(t, () => wakes++);
+  await visit(randomUUID(), 'BLG01');
+  t.equal(await fanout.catchUp(), 1, 'an event followed with no endpoint anywhere');
+  t.equal(wakes, 0, 'nothing queued: the dispatcher sleeps on');
+  const montana = await endpoint({ municipality: 'MON29' });
+  await visit(randomUUID(), 'BLG01');
+  t.equal(await fanout.catchUp(), 1, "an event outside the endpoint's scope");
+  t.equal(wakes, 0, 'still nothing queued, still no wake-up');
+  await visit(randomUUID(), 'MON29');
+  t.equal(await fanout.catchUp(), 1);
+  t.equal((await deliveries(montana)).length, 1, 'one delivery queued');
+  t.equal(wakes, 1, 'and the dispatcher woken once for it');
 });

@@ -36,18 +36,30 @@ export function webhookFanout(
   const types = published.map((d) => d.name);
   const withData = logSource(store, types);
   const withoutData = logSource(store, types, types);
+  /** Whether an endpoint was enabled at the last read. */
+  let sending = false;
+  /** The batch being committed queued deliveries: only then is the dispatcher woken to claim them. */
+  let queuedAny = false;
   // with no endpoint, the log is still followed (an endpoint registered meanwhile gets what follows) but
   // not sent its events' data: the handler reads the data of a batch only if it has somewhere to go
   const source: FollowerSource<RecordedEvent> = {
     ...withData,
-    read: async (after, limit) => ((await anyEndpoint()) ? withData : withoutData).read(after, limit),
-    committed: () => queued(),
+    read: async (after, limit) => {
+      sending = await anyEndpoint();
+      return (sending ? withData : withoutData).read(after, limit);
+    },
+    committed: () => {
+      if (queuedAny) queued();
+      queuedAny = false;
+    },
   };
   return new Follower<RecordedEvent>({
     name: 'webhooks:fanout',
     source,
     target: { db: store.db, schema: store.schema },
-    gatherMs: 5,
+    // deliveries follow their events within milliseconds; with nowhere to send them, the checkpoint
+    // only has to keep up, as a projection's does
+    gatherMs: () => (sending ? 5 : 100),
     onError,
     handle: async (events, tx) => {
       const { rows: found } = await sql<{ id: string; scope: Scope; types: string[] }>`
@@ -80,13 +92,15 @@ export function webhookFanout(
           rows.payload.push(payload);
         }
       }
-      if (rows.endpoint.length > 0)
+      if (rows.endpoint.length > 0) {
+        queuedAny = true;
         await sql`INSERT INTO ${s}.webhook_deliveries (endpoint_id, event_id, subject, payload)
           SELECT endpoint_id, event_id, subject, payload
           FROM unnest(${rows.endpoint}::uuid[], ${rows.event}::uuid[], ${rows.subject}::text[], ${rows.payload}::text[])
             WITH ORDINALITY AS u(endpoint_id, event_id, subject, payload, n)
           ORDER BY n
           ON CONFLICT (endpoint_id, event_id) DO NOTHING`.execute(tx);
+      }
       return undefined;
     },
   });

@@ -87,10 +87,13 @@ export async function removeEntries(
   held: { clientLocked?: true } = {},
 ) {
   if (!held.clientLocked) await lockClients(ctx, tx, [where.clientId]);
-  const { rows } = await sql<{ application_id: string }>`SELECT application_id::text
+  const { rows } = await ctx.store.prepared(
+    sql<{ application_id: string }>`SELECT application_id::text
     FROM ${sql.id(ctx.store.schema, 'applications')} WHERE client_id = ${where.clientId}::uuid
       ${where.serviceType ? sql`AND service_type = ${where.serviceType}` : sql``}
-      ${where.applicationId ? sql`AND application_id = ${where.applicationId}::uuid` : sql``}`.execute(tx);
+      ${where.applicationId ? sql`AND application_id = ${where.applicationId}::uuid` : sql``}`,
+    tx,
+  );
   const entries: Entry[] = [];
   for (const { application_id } of rows) entries.push((await loadEntry(ctx, application_id, tx)).state);
   await lockSites(
@@ -117,10 +120,10 @@ export async function removeEntries(
  * list frees those places (an offer made a moment ago and not yet listed is locked second).
  */
 export async function offerSitesOf(ctx: ServiceContext, clientId: string): Promise<string[]> {
-  const { rows } = await sql<{ site_id: string }>`SELECT DISTINCT offer_site_id::text AS site_id
+  const { rows } = await ctx.store.prepared(
+    sql<{ site_id: string }>`SELECT DISTINCT offer_site_id::text AS site_id
     FROM ${sql.id(ctx.store.schema, 'waiting_list')}
-    WHERE client_id = ${clientId}::uuid AND offer_site_id IS NOT NULL AND removed_on IS NULL`.execute(
-    ctx.store.db,
+    WHERE client_id = ${clientId}::uuid AND offer_site_id IS NOT NULL AND removed_on IS NULL`,
   );
   return rows.map((r) => r.site_id);
 }

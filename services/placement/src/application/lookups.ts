@@ -25,5 +25,8 @@ export async function clientOfPlacement(
 
 /** Records which client's stream holds a new placement (in the transaction that creates it). */
 export const rememberPlacement = (ctx: ServiceContext, ex: Executor, placementId: string, clientId: string) =>
-  sql`INSERT INTO ${sql.id(ctx.store.schema, 'placement_index')} (placement_id, client_id)
-    VALUES (${placementId}::uuid, ${clientId}::uuid)`.execute(ex);
+  ctx.store.prepared(
+    sql`INSERT INTO ${sql.id(ctx.store.schema, 'placement_index')} (placement_id, client_id)
+    VALUES (${placementId}::uuid, ${clientId}::uuid)`,
+    ex,
+  );

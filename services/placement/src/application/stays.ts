@@ -130,9 +130,12 @@ export async function assertEligible(
   type: string,
   on: LocalDate,
 ) {
-  const { rows } = await sql<{ outcome: string; valid_until: string }>`SELECT outcome, valid_until::text
+  const { rows } = await ctx.store.prepared(
+    sql<{ outcome: string; valid_until: string }>`SELECT outcome, valid_until::text
     FROM ${sql.id(ctx.store.schema, 'eligibility')}
-    WHERE client_id = ${clientId}::uuid AND service_type = ${type}`.execute(tx);
+    WHERE client_id = ${clientId}::uuid AND service_type = ${type}`,
+    tx,
+  );
   const e = rows[0];
   if (!e) throw breaksRule('NOT_ELIGIBLE', `no eligibility determination for ${type}`);
   if (e.outcome !== 'eligible')
