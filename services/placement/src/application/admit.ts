@@ -1,11 +1,12 @@
-import type { LocalDate } from '@casework/contracts';
+import type { ClientDirectoryEntry, LocalDate } from '@casework/contracts';
 import { placementParameters } from '@casework/reference-data';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import { termsOf } from '../domain/clientPlacements.js';
 import { offerSitesOf } from './entries.js';
 import { withSiteLocks } from './locks.js';
 import { rememberPlacement } from './lookups.js';
-import { admissionRules, assertPlaceable, commit, defaultTerms, load, openSite, placeAt } from './stays.js';
+import { asDecidedIn } from './siteState.js';
+import { admissionRules, assertPlaceable, commit, defaultTerms, load, placeAt } from './stays.js';
 
 // Admission: a place in the site's places and a stay in the client's placements, together.
 
@@ -19,6 +20,8 @@ export type AdmitInput = {
   basis:
     | { kind: 'offer'; offerId: string }
     | { kind: 'emergency'; justification: string; supervisor: string };
+  /** The client's directory entry, as the caller's scope check read it. */
+  directoryEntry?: ClientDirectoryEntry;
 };
 
 /**
@@ -26,17 +29,16 @@ export type AdmitInput = {
  * admission on an accepted offer also takes the entry off the waiting list.
  */
 export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause) {
-  await assertPlaceable(ctx, input.clientId, input.on);
+  await assertPlaceable(ctx, input.clientId, input.on, input.directoryEntry);
   const placementId = ctx.newId();
   const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
   const held = await offerSitesOf(ctx, input.clientId);
   return withSiteLocks(ctx, { sites: [input.siteId, ...held], clients: [input.clientId] }, async (tx) => {
-    const { site: before, serviceType } = await openSite(ctx, tx, input.siteId);
+    const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
+    const serviceType = sites[0]!.state.opened!.serviceType;
     await admissionRules(ctx, tx, { ...input, serviceType, offerId }, cause);
-    // brought up to date after the rules: taking the person off the list may have freed a place held
-    // for them here
-    const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId, [before]);
-    const site = sites[0]!;
+    // as the rules left it: taking the person off the list may have freed a place held for them here
+    const site = asDecidedIn(tx, sites[0]!);
     const place = placeAt(site.state, placementId);
     // a respite stay ends when its caller says, within the yearly limit; others take the default term
     const terms = {

@@ -63,6 +63,10 @@ export function keepCommittedSites(ctx: ServiceContext, tx: Tx) {
   for (const site of mine.values()) keep(cache, site);
 }
 
+/** A site's state as kept after a committed transaction, if this instance keeps one (no read). */
+export const keptSite = (ctx: ServiceContext, siteId: string): LoadedSite | undefined =>
+  cacheOf(ctx).get(siteStream(siteId));
+
 /**
  * Sites' states: from the state kept after a committed transaction and the events since, else from their
  * latest snapshots and the events after them. A busy site's ledger holds thousands of places over the
@@ -73,7 +77,20 @@ export async function loadSites(
   ex: Executor,
   siteIds: readonly string[],
 ): Promise<LoadedSite[]> {
-  if (siteIds.length === 0) return [];
+  return (await loadSitesWith(ctx, ex, siteIds, [])).sites;
+}
+
+/**
+ * Sites' states (as `loadSites`), and other streams read whole in the same statement (`also`): a
+ * command's every stream in one round trip.
+ */
+export async function loadSitesWith(
+  ctx: ServiceContext,
+  ex: Executor,
+  siteIds: readonly string[],
+  also: readonly string[],
+): Promise<{ sites: LoadedSite[]; others: Map<string, { version: number; events: RecordedEvent[] }> }> {
+  if (siteIds.length === 0 && also.length === 0) return { sites: [], others: new Map() };
   const ids = siteIds.map(siteStream);
   const cache = cacheOf(ctx);
   const kept = new Map(ids.flatMap((id) => (cache.has(id) ? [[id, cache.get(id)!] as const] : [])));
@@ -83,16 +100,16 @@ export async function loadSites(
     ...[...snapshots].map(([id, s]) => [id, s.version] as const),
     ...[...kept].map(([id, k]) => [id, k.version] as const),
   ]);
-  const read = await ctx.store.readStreams(ids, ex, after);
+  const read = await ctx.store.readStreams([...ids, ...also], ex, after);
   // a kept state ahead of the database (restored from a backup since): forget it and load afresh. One
   // whose stream has grown past it again since the restore cannot be told here: after restoring the
   // database, restart every instance (runbook)
   const ahead = [...kept.values()].filter((k) => read.get(k.streamId)!.version < k.version);
   if (ahead.length > 0) {
     for (const k of ahead) cache.delete(k.streamId);
-    return loadSites(ctx, ex, siteIds);
+    return loadSitesWith(ctx, ex, siteIds, also);
   }
-  return siteIds.map((siteId): LoadedSite => {
+  const sites = siteIds.map((siteId): LoadedSite => {
     const streamId = siteStream(siteId);
     const base = kept.get(streamId);
     const snapshot = snapshots.get(streamId);
@@ -110,35 +127,17 @@ export async function loadSites(
     noteSite(ex, site);
     return site;
   });
+  return { sites, others: new Map(also.map((id) => [id, read.get(id)!])) };
 }
 
 /**
- * Sites loaded earlier in the transaction, brought up to date, and another stream read whole in the same
- * statement (`also`): the events appended to a site since (by this transaction's rules, or committed
- * meanwhile by a site command that takes no site lock) are read with its version. A site that moved
- * is loaded again (rarely: the rules freed a place held there), as a snapshot may have been taken
- * meanwhile.
+ * A site loaded earlier in the transaction, as the transaction has since decided it: the rules of an
+ * admission may have freed a place held there (their events appended in this transaction). One moved
+ * meanwhile by another transaction is caught by the append's expected version, and decided again.
  */
-export async function refreshSites(
-  ctx: ServiceContext,
-  ex: Executor,
-  known: readonly LoadedSite[],
-  also: string,
-): Promise<[LoadedSite[], { version: number; events: RecordedEvent[] }]> {
-  const read = await ctx.store.readStreams(
-    [...known.map((s) => s.streamId), also],
-    ex,
-    new Map(known.map((s) => [s.streamId, s.version])),
-  );
-  const other = read.get(also)!;
-  const moved = known.filter((s) => read.get(s.streamId)!.events.length > 0);
-  if (moved.length === 0) return [[...known], other];
-  const again = await loadSites(
-    ctx,
-    ex,
-    moved.map((s) => s.state.opened!.siteId),
-  );
-  return [known.map((s) => again.find((a) => a.streamId === s.streamId) ?? s), other];
+export function asDecidedIn(tx: Tx, site: LoadedSite): LoadedSite {
+  const latest = staged.get(tx)?.get(site.streamId);
+  return latest && latest.version > site.version ? latest : site;
 }
 
 /**

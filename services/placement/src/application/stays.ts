@@ -2,6 +2,7 @@ import { findDirectoryEntry } from '@casework/client-directory';
 import {
   addMonths,
   breaksRule,
+  type ClientDirectoryEntry,
   type DomainEvent,
   type LocalDate,
   missing,
@@ -22,7 +23,7 @@ import { type Site, type SiteCommand, type SiteEvent, siteDecider } from '../dom
 import { decideIn } from './decideIn.js';
 import { removeEntries } from './entries.js';
 import { entryOfOffer } from './lookups.js';
-import { decidedSite, type LoadedSite, loadSites, refreshSites } from './siteState.js';
+import { decidedSite, type LoadedSite, loadSitesWith } from './siteState.js';
 import { definitions, entryStream, placementStream, siteStream } from './streams.js';
 
 // What every stay command shares: loading the sites and the client's placements once, deciding and
@@ -31,22 +32,13 @@ import { definitions, entryStream, placementStream, siteStream } from './streams
 export type Loaded<S> = { streamId: string; state: S; version: number };
 
 /**
- * The sites (in the order named) and the client's placements; a site loaded earlier in the transaction
- * (`known`) is only brought up to date, in the statement that reads the client's stream.
+ * The sites (in the order named), each open, and the client's placements, in one statement. After rules
+ * that may decide a site in the same transaction, take each site `asDecidedIn` it.
  */
-export async function load(
-  ctx: ServiceContext,
-  tx: Executor,
-  siteIds: string[],
-  clientId: string,
-  known: readonly LoadedSite[] = [],
-) {
-  const unknown = siteIds.filter((id) => !known.some((k) => k.streamId === siteStream(id)));
-  const loaded = await loadSites(ctx, tx, unknown);
-  const [refreshed, client] = await refreshSites(ctx, tx, known, placementStream(clientId));
-  const all = [...loaded, ...refreshed];
-  const sites = siteIds.map((id) => all.find((s) => s.streamId === siteStream(id))!);
+export async function load(ctx: ServiceContext, tx: Executor, siteIds: string[], clientId: string) {
+  const { sites, others } = await loadSitesWith(ctx, tx, siteIds, [placementStream(clientId)]);
   for (const s of sites) if (!s.state.opened) throw missing('the site');
+  const client = others.get(placementStream(clientId))!;
   const state = client.events.reduce(
     (st, e) => placementDecider.evolve(st, { type: e.type, data: e.data } as PlacementEvent),
     placementDecider.initialState,
@@ -115,8 +107,14 @@ export function termMonths(type: ServiceTypeCode, p: ReturnType<typeof placement
   return undefined;
 }
 
-export async function assertPlaceable(ctx: ServiceContext, clientId: string, on: LocalDate) {
-  const client = await findDirectoryEntry(ctx, clientId);
+/** The client may be placed on the date; `known`: their directory entry, as the caller read it already. */
+export async function assertPlaceable(
+  ctx: ServiceContext,
+  clientId: string,
+  on: LocalDate,
+  known?: ClientDirectoryEntry,
+) {
+  const client = known?.clientId === clientId ? known : await findDirectoryEntry(ctx, clientId);
   if (!client) throw missing('the client');
   if (client.mergedInto) throw breaksRule('CLIENT_MERGED', 'the record was merged into another client');
   if (client.diedOn && client.diedOn <= on) throw breaksRule('CLIENT_DIED', 'the client has died');
@@ -144,13 +142,6 @@ export async function assertEligible(
     throw breaksRule('NOT_ELIGIBLE', `the determination for ${type} held until ${e.valid_until}`, {
       validUntil: e.valid_until,
     });
-}
-
-/** A site that is open, with its service type, loaded once for the rules and the decision after them. */
-export async function openSite(ctx: ServiceContext, tx: Tx, siteId: string) {
-  const [site] = await loadSites(ctx, tx, [siteId]);
-  if (!site?.state.opened) throw missing('the site');
-  return { site, serviceType: site.state.opened.serviceType };
 }
 
 /**

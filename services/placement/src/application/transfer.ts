@@ -4,14 +4,13 @@ import { termsOf } from '../domain/clientPlacements.js';
 import { offerSitesOf } from './entries.js';
 import { withSiteLocks } from './locks.js';
 import { clientOfPlacement, rememberPlacement } from './lookups.js';
-import type { LoadedSite } from './siteState.js';
+import { asDecidedIn, type LoadedSite } from './siteState.js';
 import {
   admissionRules,
   assertPlaceable,
   commit,
   defaultTerms,
   load,
-  openSite,
   placeAt,
   siteOfStay,
 } from './stays.js';
@@ -43,15 +42,16 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
     { sites: [fromSiteId, input.toSiteId, ...held], clients: [clientId] },
     async (tx) => {
       const { offerId } = input;
-      const { site: target, serviceType } = await openSite(ctx, tx, input.toSiteId);
+      const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
+      const serviceType = sites[1]!.state.opened!.serviceType;
       await admissionRules(
         ctx,
         tx,
         { clientId, siteId: input.toSiteId, serviceType, on: input.on, offerId },
         cause,
       );
-      const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId, [target]);
-      const [from, to] = sites as [LoadedSite, LoadedSite];
+      // as the rules left them: taking the person off the list may have freed a place held at either
+      const [from, to] = sites.map((s) => asDecidedIn(tx, s)) as [LoadedSite, LoadedSite];
       const place = placeAt(to.state, placementId);
       const terms = { ...defaultTerms(place.serviceType, place.municipality, input.on), ...termsOf(input) };
       const result = await commit(

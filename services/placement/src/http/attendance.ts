@@ -37,7 +37,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = 
     },
     async (request) => {
       const scope = visible(ctx, request);
-      const { opened } = await scope.site(request.params.siteId);
+      const opened = await scope.checkSite(request.params.siteId);
       // each placement named is the caller's, or it reads as absent (never NOT_AT_SITE)
       for (const r of request.body.records) await scope.placement(r.placementId);
       const days = await recordAttendance(

@@ -101,13 +101,15 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
         throw forbidden('an emergency admission is for supervisors');
       // every id the body names is the caller's, before any rule runs (else 404, as if absent)
       const scope = visible(ctx, request);
-      await scope.site(b.siteId);
-      await scope.client(b.clientId);
+      await scope.checkSite(b.siteId);
+      const directoryEntry = await scope.client(b.clientId);
       if (offerId) await scope.offer(offerId);
       const basis = emergency
         ? { kind: 'emergency' as const, ...emergency, supervisor: caller.sub }
         : { kind: 'offer' as const, offerId: offerId! };
-      const r = await namingOnlyVisibleStays(scope, () => admit(ctx, { ...b, basis }, causeOf(request)));
+      const r = await namingOnlyVisibleStays(scope, () =>
+        admit(ctx, { ...b, basis, directoryEntry }, causeOf(request)),
+      );
       return send(request, reply, r, 201);
     },
   );
@@ -144,7 +146,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
     async (request, reply) => {
       const scope = visible(ctx, request);
       await scope.placement(request.params.placementId);
-      await scope.site(request.body.toSiteId);
+      await scope.checkSite(request.body.toSiteId);
       if (request.body.offerId) await scope.offer(request.body.offerId);
       const r = await namingOnlyVisibleStays(scope, () =>
         transfer(ctx, { placementId: request.params.placementId, ...request.body }, causeOf(request)),
@@ -192,7 +194,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const scope = visible(ctx, request);
       await scope.placement(request.params.placementId);
       const { destination } = request.body;
-      if (destination.kind === 'site') await scope.site(destination.siteId);
+      if (destination.kind === 'site') await scope.checkSite(destination.siteId);
       const r = await discharge(
         ctx,
         { placementId: request.params.placementId, ...request.body },
@@ -266,7 +268,7 @@ export const placementRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = a
       const j = jurisdiction(request);
       // a site named is the caller's (else 404); a client named only narrows rows already in scope (a
       // client who moved away keeps their stays with the municipality that holds them)
-      if (q.siteId) await visible(ctx, request).site(q.siteId);
+      if (q.siteId) await visible(ctx, request).checkSite(q.siteId);
       const page = await listPlacements(
         ctx,
         { ...q, jurisdiction: j, after: decodeCursor(q.cursor, 2) },

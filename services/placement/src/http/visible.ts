@@ -11,6 +11,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { loadEntry } from '../application/entries.js';
 import { clientOfPlacement, entryOfOffer } from '../application/lookups.js';
+import { keptSite } from '../application/siteState.js';
 import { loadSite } from '../application/sites.js';
 import { loadPlacements } from '../application/stays.js';
 import { taskStream } from '../application/streams.js';
@@ -33,6 +34,15 @@ export function visible(ctx: ServiceContext, request: FastifyRequest) {
       const opened = loaded.state.opened;
       if (!opened || !sees(opened.municipality)) throw notFound('the site');
       return { ...loaded, opened };
+    },
+    /**
+     * What opened a site, if its municipality is the caller's: for a check alone. What opened a site
+     * never changes, so a state kept from a committed transaction answers without a read.
+     */
+    async checkSite(siteId: string) {
+      const opened = keptSite(ctx, siteId)?.state.opened ?? (await loadSite(ctx, siteId)).state.opened;
+      if (!opened || !sees(opened.municipality)) throw notFound('the site');
+      return opened;
     },
     /** A client, as the directory kept from intake's events has them, if their municipality is the caller's. */
     client: (clientId: string) => visibleDirectoryEntry(ctx, j, clientId),

@@ -130,7 +130,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
       const municipality = q.municipality ?? principalOf(request).municipality;
       if (!municipality) throw badRequest('query.municipality', 'name the municipality of the list');
       assertMayAsk(j, { municipality });
-      if (q.siteId) await visible(ctx, request).site(q.siteId);
+      if (q.siteId) await visible(ctx, request).checkSite(q.siteId);
       const ranked = await rankedList(
         ctx,
         ctx.store.db,
@@ -268,7 +268,7 @@ export const waitingListRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> =
     },
     async (request, reply) => {
       const scope = visible(ctx, request);
-      await scope.site(request.params.siteId);
+      await scope.checkSite(request.params.siteId);
       // an entry named out of turn is the caller's, or it reads as absent (never WRONG_LIST)
       if (request.body.entryId) await scope.entry(request.body.entryId);
       const caller = principalOf(request);
