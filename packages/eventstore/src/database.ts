@@ -374,14 +374,13 @@ export function connectPostgres(url: string, options: { max?: number; traced?: b
   // JIT compilation costs tens of milliseconds per statement and pays off only for long analytical
   // queries; ours are short, and a batch statement with a high estimated cost would pay it every time.
   // The store reads timestamps as text and takes them apart (eventStore.ts): ISO text whatever DateStyle
-  // the server or database was given. A prepared statement (named: `prepare`) or a statement of a
-  // PL/pgSQL routine keeps one plan for the connection: left to choose, the server plans most of them
-  // again at every call, and planning a lookup by key costs it more than running it (the append's
-  // stream lock, 0.1 ms a call). Statements whose plan hangs on their values are never named.
+  // the server or database was given. A named statement's plan is left to the server to keep or make
+  // again (plan_cache_mode auto): forcing one generic plan on every named statement and PL/pgSQL
+  // routine made the billing run's appends and the read-model rebuild slower (pnpm bench billing)
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 20,
-    options: '-c jit=off -c DateStyle=ISO -c plan_cache_mode=force_generic_plan',
+    options: '-c jit=off -c DateStyle=ISO',
     Client: namingClient(named, options.traced ?? false),
   });
   // a dropped connection must not crash the process: an idle one is replaced by the pool; a checked-out
