@@ -5,7 +5,7 @@ import { testPostgres } from '@casework/testkit';
 import { sql } from 'kysely';
 import t, { type Test } from 'tap';
 import { z } from 'zod';
-import { webhookFanout, withDataOf } from '../src/webhooks/fanout.js';
+import { webhookFanout } from '../src/webhooks/fanout.js';
 import { webhookMigrations } from '../src/webhooks/tables.js';
 
 /** Issue 20: the webhook fan-out queues each event once per endpoint that may have it, in log order. */
@@ -113,22 +113,35 @@ t.test('each event once per endpoint in scope, in log order, references only', a
   t.equal((await deliveries(national)).length, 4, 'still one delivery an event');
 });
 
-t.test('events read without their data (no endpoint then) get it back when one appeared', async (t) => {
-  const { store, visit } = await setUp(t);
-  const client = randomUUID();
-  await visit(client, 'BLG01');
-  await visit(client, 'BLG01');
-  const bare = await store.readAll(START, { withoutData: ['Visited'] });
-  t.same(
-    bare.map((e) => e.data),
-    [null, null],
-    'read without data',
+t.test('with no endpoint no event is read; one registered then gets what follows it', async (t) => {
+  const { store, visit, endpoint, deliveries, fanout, database } = await setUp(t);
+  const read: number[] = [];
+  const readLog = store.readLog.bind(store);
+  store.readLog = ((after, options) => {
+    read.push(options?.limit ?? -1);
+    return readLog(after, options as never);
+  }) as typeof store.readLog;
+  await visit(randomUUID(), 'BLG01');
+  await visit(randomUUID(), 'BLG01');
+  t.equal(await fanout.catchUp(), 0, 'nothing handled');
+  t.ok(
+    read.length > 0 && read.every((limit) => limit === 0),
+    'only where the log ends was read, never an event',
   );
-  await store.transaction((tx) => withDataOf(SCHEMA, bare, tx));
+  const { rows } = await sql<{
+    at: string;
+  }>`SELECT global_position::text AS at FROM ${sql.id(SCHEMA)}.checkpoints
+    WHERE subscription = 'webhooks:fanout'`.execute(database.db);
+  const last = (await store.readAll()).at(-1)!;
+  t.equal(rows[0]?.at, last.globalPosition, 'the checkpoint moved past both events');
+
+  const national = await endpoint({});
+  await visit(randomUUID(), 'MON29');
+  t.equal(await fanout.catchUp(), 1, 'the event after the registration handled');
   t.same(
-    bare.map((e) => e.data),
-    (await store.readAll()).map((e) => e.data),
-    'filled in place',
+    (await deliveries(national)).map((d) => d.event_id),
+    [(await store.readAll()).at(-1)!.eventId],
+    'and queued: the events before the endpoint never are',
   );
 });
 
@@ -136,7 +149,7 @@ t.test('the dispatcher is woken by a batch that queued deliveries, and by no oth
   let wakes = 0;
   const { visit, endpoint, deliveries, fanout } = await setUp(t, () => wakes++);
   await visit(randomUUID(), 'BLG01');
-  t.equal(await fanout.catchUp(), 1, 'an event followed with no endpoint anywhere');
+  t.equal(await fanout.catchUp(), 0, 'with no endpoint anywhere, the event passed over');
   t.equal(wakes, 0, 'nothing queued: the dispatcher sleeps on');
   const montana = await endpoint({ municipality: 'MON29' });
   await visit(randomUUID(), 'BLG01');

@@ -5,7 +5,6 @@ import {
   type FollowerSource,
   logSource,
   type RecordedEvent,
-  type Tx,
 } from '@casework/eventstore';
 import { sql } from 'kysely';
 import { publicEvent, visibleTo } from '../publicEvents.js';
@@ -33,39 +32,47 @@ export function webhookFanout(
         store.db,
       )
     ).rows[0]!.any;
-  const types = published.map((d) => d.name);
-  const withData = logSource(store, types);
-  const withoutData = logSource(store, types, types);
+  const log = logSource(
+    store,
+    published.map((d) => d.name),
+  );
   /** Whether an endpoint was enabled at the last read. */
   let sending = false;
   /** The batch being committed queued deliveries: only then is the dispatcher woken to claim them. */
   let queuedAny = false;
-  // with no endpoint, the log is still followed (an endpoint registered meanwhile gets what follows) but
-  // not sent its events' data: the handler reads the data of a batch only if it has somewhere to go
   const source: FollowerSource<RecordedEvent> = {
-    ...withData,
+    ...log,
     read: async (after, limit) => {
       sending = await anyEndpoint();
-      return (sending ? withData : withoutData).read(after, limit);
+      if (sending) return log.read(after, limit);
+      // nowhere to send: no event is read, only where the log ends (none of it held back), and that
+      // only if no endpoint was enabled once it was read, so every event passed over came before any
+      // endpoint (one registered now gets what follows it)
+      const end = await log.read(after, 0);
+      sending = await anyEndpoint();
+      return sending ? log.read(after, limit) : { ...end, held: false };
     },
     committed: () => {
       if (queuedAny) queued();
       queuedAny = false;
     },
+    // with nowhere to send, a commit does not hurry the fan-out: it moves on as it polls
+    subscribe: (wake) =>
+      log.subscribe!(() => {
+        if (sending) wake();
+      }),
   };
   return new Follower<RecordedEvent>({
     name: 'webhooks:fanout',
     source,
     target: { db: store.db, schema: store.schema },
-    // deliveries follow their events within milliseconds; with nowhere to send them, the checkpoint
-    // only has to keep up, as a projection's does
-    gatherMs: () => (sending ? 5 : 100),
+    // deliveries follow their events within milliseconds
+    gatherMs: 5,
     onError,
     handle: async (events, tx) => {
       const { rows: found } = await sql<{ id: string; scope: Scope; types: string[] }>`
         SELECT id, scope, types FROM ${s}.webhook_endpoints WHERE status = 'enabled'`.execute(tx);
       if (found.length === 0) return undefined;
-      await withDataOf(store.schema, events, tx);
       // each endpoint's jurisdiction as its scope names it today; the payload as that jurisdiction sees it
       const endpoints = found.map((e) => {
         const j = integratorJurisdiction(e.scope);
@@ -104,16 +111,4 @@ export function webhookFanout(
       return undefined;
     },
   });
-}
-
-/** Events read without their data (no endpoint was there when they were read) get it, in place. */
-export async function withDataOf(schema: string, events: RecordedEvent[], tx: Tx): Promise<void> {
-  const missing = events.filter((e) => e.data === null).map((e) => e.eventId);
-  if (missing.length === 0) return;
-  const { rows } = await sql<{ event_id: string; data: unknown }>`
-    SELECT event_id::text, data FROM ${sql.id(schema)}.events WHERE event_id = ANY(${missing}::uuid[])`.execute(
-    tx,
-  );
-  const data = new Map(rows.map((r) => [r.event_id, r.data]));
-  for (const e of events) if (e.data === null) e.data = data.get(e.eventId);
 }
