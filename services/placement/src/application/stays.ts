@@ -24,7 +24,7 @@ import { decideIn } from './decideIn.js';
 import { removeEntries } from './entries.js';
 import { entryOfOffer } from './lookups.js';
 import { decidedSite, type LoadedSite, loadSitesWith } from './siteState.js';
-import { definitions, entryStream, placementStream, siteStream } from './streams.js';
+import { definitions, entryStream, placementStream } from './streams.js';
 
 // What every stay command shares: loading the sites and the client's placements once, deciding and
 // appending them together, and the rules an admission (a transfer's too) must satisfy.

@@ -5,15 +5,7 @@ import { offerSitesOf } from './entries.js';
 import { withSiteLocks } from './locks.js';
 import { clientOfPlacement, rememberPlacement } from './lookups.js';
 import { asDecidedIn, type LoadedSite } from './siteState.js';
-import {
-  admissionRules,
-  assertPlaceable,
-  commit,
-  defaultTerms,
-  load,
-  placeAt,
-  siteOfStay,
-} from './stays.js';
+import { admissionRules, assertPlaceable, commit, defaultTerms, load, placeAt, siteOfStay } from './stays.js';
 
 // Transfer: one stay ends and the next begins on the same day, at another site or service.
 
