@@ -196,10 +196,11 @@ export class EventStore {
   }
 
   /**
-   * Runs a statement as a named prepared statement: parsed and planned once per connection, not at every
-   * call (planning a small lookup costs PostgreSQL more than running it). Only for statements whose best
-   * plan does not hang on their values (a lookup by key, an insert): the server may come to reuse one
-   * generic plan for every call.
+   * Runs a statement as a named prepared statement: parsed once per connection, not at every call. Only
+   * for statements whose best plan does not hang on their values (a lookup by key, an insert: the server
+   * may come to reuse one generic plan for every call), and whose text is one of a few whatever the
+   * values (lists passed as one array parameter, never spelled out): each text is a statement kept by
+   * every connection for its life.
    */
   prepared<R>(query: RawBuilder<R>, executor: Executor = this.db): Promise<QueryResult<R>> {
     const compiled = query.compile(executor);

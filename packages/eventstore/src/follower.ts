@@ -73,10 +73,8 @@ export type FollowerOptions<I> = {
   /**
    * After a partial batch of several items, how long to let more gather before reading again (default
    * 100 ms): under load, one read per interval instead of one per append; a lone item is followed at once.
-   * A function is asked after each batch (a follower whose work comes and goes, as a fan-out that has
-   * somewhere to send its events or not).
    */
-  gatherMs?: number | (() => number);
+  gatherMs?: number;
   /** How long a lease lasts unrenewed: the longest a killed instance's work waits for a standby. */
   leaseMs?: number;
   onError?: (error: unknown, context: { attempts: number; transient: boolean }) => void;
@@ -332,7 +330,7 @@ export class Follower<I> {
   }
 
   async #run(): Promise<void> {
-    const gather = this.o.gatherMs ?? 100;
+    const gatherMs = this.o.gatherMs ?? 100;
     const pollMs = this.o.pollMs ?? 500;
     while (this.#running) {
       this.#woken = false;
@@ -373,7 +371,7 @@ export class Follower<I> {
         continue;
       }
       if (step >= (this.o.batchSize ?? 500)) continue; // more is waiting
-      const pause = pauseAfter(step, this.#woken, typeof gather === 'number' ? gather : gather());
+      const pause = pauseAfter(step, this.#woken, gatherMs);
       if (pause !== undefined) await sleep(pause);
       else await this.#idle(Math.min(pollMs, this.#leaseMs / 3));
     }

@@ -38,6 +38,7 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
     const serviceType = sites[0]!.state.opened!.serviceType;
     await admissionRules(ctx, tx, { ...input, serviceType, offerId }, cause);
     // as the rules left it: taking the person off the list may have freed a place held for them here
+    // (a site command that takes no site lock, committed meanwhile, fails the append: decided again)
     const site = asDecidedIn(tx, sites[0]!);
     const place = placeAt(site.state, placementId);
     // a respite stay ends when its caller says, within the yearly limit; others take the default term
