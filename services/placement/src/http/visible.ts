@@ -11,7 +11,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { loadEntry } from '../application/entries.js';
 import { clientOfPlacement, entryOfOffer } from '../application/lookups.js';
-import { keptSite } from '../application/siteState.js';
+import { keptSite, type LoadedSite } from '../application/siteState.js';
 import { loadSite } from '../application/sites.js';
 import { loadPlacements } from '../application/stays.js';
 import { taskStream } from '../application/streams.js';
@@ -26,23 +26,26 @@ import { taskDecider } from '../domain/task.js';
 export function visible(ctx: ServiceContext, request: FastifyRequest) {
   const j = jurisdictionOf(principalOf(request));
   const sees = (municipality: string) => covers(j, municipality as MunicipalityCode);
+  /** What opened a site, if the site is open in the caller's jurisdiction (else 404). */
+  const openedInScope = (site: LoadedSite) => {
+    const opened = site.state.opened;
+    if (!opened || !sees(opened.municipality)) throw notFound('the site');
+    return opened;
+  };
   return {
     sees,
     /** A site, if its municipality is the caller's. */
     async site(siteId: string) {
       const loaded = await loadSite(ctx, siteId);
-      const opened = loaded.state.opened;
-      if (!opened || !sees(opened.municipality)) throw notFound('the site');
-      return { ...loaded, opened };
+      return { ...loaded, opened: openedInScope(loaded) };
     },
     /**
      * What opened a site, if its municipality is the caller's: for a check alone. What opened a site
      * never changes, so a state kept from a committed transaction answers without a read.
      */
     async checkSite(siteId: string) {
-      const opened = keptSite(ctx, siteId)?.state.opened ?? (await loadSite(ctx, siteId)).state.opened;
-      if (!opened || !sees(opened.municipality)) throw notFound('the site');
-      return opened;
+      const kept = keptSite(ctx, siteId);
+      return openedInScope(kept?.state.opened ? kept : await loadSite(ctx, siteId));
     },
     /** A client, as the directory kept from intake's events has them, if their municipality is the caller's. */
     client: (clientId: string) => visibleDirectoryEntry(ctx, j, clientId),
