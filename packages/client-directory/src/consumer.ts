@@ -6,7 +6,8 @@ import {
   ClientsMerged,
   ClientsUnmerged,
 } from '@casework/contracts';
-import type { ConsumerSpec } from '@casework/messaging';
+import type { Tx } from '@casework/eventstore';
+import { type ConsumerSpec, type IncomingEvent, inRuns } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 
@@ -16,7 +17,26 @@ import { sql } from 'kysely';
  */
 export const clientDirectoryConsumer = (ctx: ServiceContext): ConsumerSpec => {
   const t = sql.id(ctx.store.schema, 'client_directory');
-  return {
+  /** Registrations in one insert: each is a new row, kept once (a second delivery inserts nothing). */
+  const register = async (events: IncomingEvent[], tx: Tx) => {
+    const rows = events.map((event) => {
+      const d = ClientRegistered.schema.parse(event.data);
+      return {
+        client_id: d.clientId,
+        birth_date: d.birthDate,
+        sex: d.sex,
+        municipality: d.municipality,
+        registered_on: d.registeredOn,
+        source_event_id: event.eventId,
+      };
+    });
+    await sql`INSERT INTO ${t} (client_id, birth_date, sex, municipality, registered_on, source_event_id)
+      SELECT r.client_id, r.birth_date, r.sex, r.municipality, r.registered_on, r.source_event_id
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(client_id uuid, birth_date date, sex text,
+        municipality text, registered_on date, source_event_id uuid)
+      ON CONFLICT (client_id) DO NOTHING`.execute(tx);
+  };
+  const spec: ConsumerSpec = {
     name: 'client-directory',
     sources: {
       intake: [
@@ -30,14 +50,8 @@ export const clientDirectoryConsumer = (ctx: ServiceContext): ConsumerSpec => {
     },
     handle: async (event, tx) => {
       switch (event.type) {
-        case ClientRegistered.name: {
-          const d = ClientRegistered.schema.parse(event.data);
-          await sql`INSERT INTO ${t} (client_id, birth_date, sex, municipality, registered_on, source_event_id)
-            VALUES (${d.clientId}::uuid, ${d.birthDate}::date, ${d.sex}, ${d.municipality}, ${d.registeredOn}::date,
-              ${event.eventId}::uuid)
-            ON CONFLICT (client_id) DO NOTHING`.execute(tx);
-          return;
-        }
+        case ClientRegistered.name:
+          return register([event], tx);
         case ClientDetailsCorrected.name: {
           const d = ClientDetailsCorrected.schema.parse(event.data);
           await sql`UPDATE ${t} SET birth_date = ${d.birthDate}::date, sex = ${d.sex}
@@ -73,5 +87,9 @@ export const clientDirectoryConsumer = (ctx: ServiceContext): ConsumerSpec => {
           return;
       }
     },
+    handleBatch: (events, tx) => inRuns(events, tx, isRegistration, register, spec.handle),
   };
+  return spec;
 };
+
+export const isRegistration = (event: IncomingEvent) => event.type === ClientRegistered.name;

@@ -102,7 +102,7 @@ export function consumerFollower<I>(o: {
         events.push(event);
         at.push(index);
       }
-      const outcome = await applyInOrder(target, spec.name, events, spec.handle, tx);
+      const outcome = await applyInOrder(target, spec.name, events, spec.handle, tx, spec.handleBatch);
       stats.processed += outcome.applied;
       stats.duplicates += outcome.duplicates;
       if (outcome.failed) return { applied: at[outcome.failed.index]!, error: outcome.failed.error };

@@ -1,6 +1,6 @@
 import type { EventStore, Tx } from '@casework/eventstore';
 import { sql } from 'kysely';
-import type { EventHandler, IncomingEvent } from './types.js';
+import type { BatchHandler, EventHandler, IncomingEvent } from './types.js';
 
 export type Outcome = { event: IncomingEvent; result: 'applied' | 'duplicate' | 'failed'; error?: unknown };
 
@@ -40,8 +40,9 @@ export type BatchOutcome = {
 /**
  * Applies events in order in the caller's transaction, stopping at the first that fails (stop the
  * line: nothing after it runs, everything before it stays). Optimistic: the whole batch is claimed in
- * one statement and handled behind one savepoint; only when something in it fails is it rolled back and
- * applied again event by event (`applyOne`), to find the failing event and keep the ones before it.
+ * one statement and handled behind one savepoint (by `handleBatch` when given, in one go); only when
+ * something in it fails is it rolled back and applied again event by event (`applyOne`, with `handle`),
+ * to find the failing event and keep the ones before it.
  */
 export async function applyInOrder(
   target: EventStore,
@@ -49,11 +50,12 @@ export async function applyInOrder(
   events: IncomingEvent[],
   handle: EventHandler,
   tx: Tx,
+  handleBatch?: BatchHandler,
 ): Promise<BatchOutcome> {
   if (events.length > 1) {
     await sql`SAVEPOINT inbox_batch`.execute(tx);
     try {
-      const outcome = await claimAndHandle(target, consumer, events, handle, tx);
+      const outcome = await claimAndHandle(target, consumer, events, handleBatch ?? eachIn(handle), tx);
       await sql`RELEASE SAVEPOINT inbox_batch`.execute(tx);
       return outcome;
     } catch {
@@ -73,12 +75,44 @@ export async function applyInOrder(
 
 const hex = (uuid: string) => uuid.toLowerCase().replace(/[^0-9a-f]/g, '');
 
+/** A batch handled by `handle` on each event in turn. */
+const eachIn =
+  (handle: EventHandler): BatchHandler =>
+  async (events, tx) => {
+    for (const event of events) await handle(event, tx);
+  };
+
+/**
+ * Applies events in order: each run of consecutive events `batchable` takes with one call of `many`,
+ * every other event with `one`. For a handler whose common events can be kept together (an insert of a
+ * run's rows in one statement) while the others need their own statements, in the order they came.
+ */
+export async function inRuns(
+  events: IncomingEvent[],
+  tx: Tx,
+  batchable: (event: IncomingEvent) => boolean,
+  many: BatchHandler,
+  one: EventHandler,
+): Promise<void> {
+  let run: IncomingEvent[] = [];
+  for (const event of events) {
+    if (batchable(event)) {
+      run.push(event);
+      continue;
+    }
+    if (run.length) await many(run, tx);
+    run = [];
+    await one(event, tx);
+  }
+  if (run.length) await many(run, tx);
+}
+
 /** Claims every event in one statement and handles those claimed, in order; throws on any failure. */
 async function claimAndHandle(
   target: EventStore,
   consumer: string,
   events: IncomingEvent[],
-  handle: EventHandler,
+  handle: BatchHandler,
   tx: Tx,
 ): Promise<BatchOutcome> {
   const { rows } = await sql<{
@@ -89,13 +123,9 @@ async function claimAndHandle(
   // an id met twice in one batch is claimed once: the first time it is met is the one applied. Ids are
   // compared by their hex digits: PostgreSQL answers in its canonical form whatever form it was given
   const claimed = new Set(rows.map((r) => hex(r.event_id)));
-  let applied = 0;
-  for (const event of events) {
-    if (!claimed.delete(hex(event.eventId))) continue;
-    await handle(event, tx);
-    applied++;
-  }
+  const fresh = events.filter((event) => claimed.delete(hex(event.eventId)));
   // a claim matched to no event would commit an event as seen without its effect: never let it
   if (claimed.size > 0) throw new Error('an inbox claim matched no event of the batch');
-  return { applied, duplicates: events.length - applied };
+  if (fresh.length) await handle(fresh, tx);
+  return { applied: fresh.length, duplicates: events.length - fresh.length };
 }

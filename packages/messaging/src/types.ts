@@ -19,12 +19,20 @@ export type IncomingEvent = {
  */
 export type EventHandler = (event: IncomingEvent, tx: Tx) => Promise<void>;
 
+/**
+ * The same effect as `handle` on each event in order, in fewer statements (a run of registrations kept
+ * in one insert, say). Only ever given the events of a batch the inbox claimed; when any of them fails,
+ * the batch is rolled back and applied again with `handle`, one event at a time.
+ */
+export type BatchHandler = (events: IncomingEvent[], tx: Tx) => Promise<void>;
+
 export type ConsumerSpec = {
   /** Durable name, unique within the consuming service (`client-directory`). */
   name: string;
   /** Which events it reads: service → event names. */
   sources: Record<string, readonly string[]>;
   handle: EventHandler;
+  handleBatch?: BatchHandler;
 };
 
 export type ConsumerStats = { processed: number; duplicates: number; retried: number; deadLettered: number };

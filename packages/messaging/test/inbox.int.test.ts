@@ -4,7 +4,13 @@ import type { EventStore } from '@casework/eventstore';
 import { testPostgres } from '@casework/testkit';
 import { sql } from 'kysely';
 import t from 'tap';
-import { applyInOrder, type EventHandler, type IncomingEvent } from '../src/index.js';
+import {
+  applyInOrder,
+  type BatchHandler,
+  type EventHandler,
+  type IncomingEvent,
+  inRuns,
+} from '../src/index.js';
 import { stores } from './harness.js';
 
 const event = (n: number, eventId: string = randomUUID()): IncomingEvent => ({
@@ -83,3 +89,66 @@ t.test('ids in any form PostgreSQL reads are claimed and handled, never claimed 
   t.same(outcome, { applied: 2, duplicates: 0 });
   t.same(await rows(store), { applied: [1, 2], inbox: 2 });
 });
+
+t.test(
+  'a batch handler takes the fresh events of a batch in one call; a failure falls back to one by one',
+  async (t) => {
+    const { targets } = await stores(await testPostgres(t), ['c']);
+    const store = targets.c!;
+    const seen = event(0);
+    await store.transaction((tx) => applyInOrder(store, 'x', [seen], recording(), tx));
+    const calls: number[][] = [];
+    // the batch handler keeps a batch's rows in one statement, failing as `handle` would on `failOn`
+    const together =
+      (failOn?: number): BatchHandler =>
+      async (events, tx) => {
+        const ns = events.map((e) => (e.data as { n: number }).n);
+        calls.push(ns);
+        await sql`INSERT INTO c.applied SELECT * FROM unnest(${events.map((e) => e.eventId)}::uuid[], ${ns}::int[])`.execute(
+          tx,
+        );
+        if (failOn !== undefined && ns.includes(failOn)) throw new Error(`cannot handle ${failOn}`);
+      };
+    const batch = [event(1), seen, event(2), event(3)];
+    const outcome = await store.transaction((tx) =>
+      applyInOrder(store, 'x', batch, recording(), tx, together()),
+    );
+    t.same(outcome, { applied: 3, duplicates: 1 });
+    t.same(calls, [[1, 2, 3]], 'one call, with the events not seen before, in order');
+    t.same(await rows(store), { applied: [0, 1, 2, 3], inbox: 4 });
+
+    calls.length = 0;
+    const next = [4, 5, 6].map((n) => event(n));
+    const failed = await store.transaction((tx) =>
+      applyInOrder(store, 'x', next, recording(5), tx, together(5)),
+    );
+    t.same(calls, [[4, 5, 6]], 'the batch handler was tried once');
+    t.equal(failed.applied, 1, 'then event by event: the one before the failing event stays');
+    t.equal(failed.failed?.index, 1);
+    t.same(
+      await rows(store),
+      { applied: [0, 1, 2, 3, 4], inbox: 5 },
+      'nothing of the batch call, nor of 5 or 6',
+    );
+  },
+);
+
+t.test(
+  'inRuns hands consecutive batchable events over together and the others one by one, in order',
+  async (t) => {
+    const seen: string[] = [];
+    const batch = [1, 2, 10, 3, 4, 5, 11, 12, 6].map((n) => event(n));
+    await inRuns(
+      batch,
+      {} as never,
+      (e) => (e.data as { n: number }).n < 10,
+      async (run) => {
+        seen.push(`[${run.map((e) => (e.data as { n: number }).n).join(',')}]`);
+      },
+      async (e) => {
+        seen.push(String((e.data as { n: number }).n));
+      },
+    );
+    t.same(seen, ['[1,2]', '10', '[3,4,5]', '11', '12', '[6]']);
+  },
+);

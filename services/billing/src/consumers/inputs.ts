@@ -20,7 +20,7 @@ import {
   Transferred,
 } from '@casework/contracts';
 import type { Tx } from '@casework/eventstore';
-import type { ConsumerSpec } from '@casework/messaging';
+import { type ConsumerSpec, type IncomingEvent, inRuns } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 
@@ -104,6 +104,46 @@ async function keep(ctx: ServiceContext, tx: Tx, event: { eventId: string; type:
   }
 }
 
+/** Events whose keeping is their input row alone, or with an admission's new stay: kept in runs. */
+const KEPT_ALONE = new Set<string>([
+  Transferred.name,
+  Discharged.name,
+  ClientsMerged.name,
+  ClientsUnmerged.name,
+]);
+const KEPT_TOGETHER = new Set<string>(
+  [...FROM_PLACEMENT, ...FROM_INTAKE].map((d) => d.name).filter((n) => !KEPT_ALONE.has(n)),
+);
+
+/**
+ * `keep` for a run of such events in two statements: their input rows in order (numbered as they came),
+ * then the stays of the admissions among them not kept before.
+ */
+async function keepRun(ctx: ServiceContext, tx: Tx, events: readonly IncomingEvent[]) {
+  const s = (table: string) => sql.id(ctx.store.schema, table);
+  const rows = events.map((event) => {
+    const data = definitions.get(event.type)!.schema.parse(event.data) as { clientId: string };
+    return { event_id: event.eventId, client_id: data.clientId, type: event.type, data };
+  });
+  const { rows: kept } = await sql<{ event_id: string }>`
+    INSERT INTO ${s('inputs')} (event_id, client_id, type, data, recorded_at)
+    SELECT r.event_id, r.client_id, r.type, r.data, ${ctx.clock().toISOString()}::timestamptz
+    FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS (event_id uuid, client_id uuid, type text, data jsonb)) WITH ORDINALITY AS r(event_id, client_id, type, data, n)
+    ORDER BY r.n
+    ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text`.execute(tx);
+  const fresh = new Set(kept.map((r) => r.event_id));
+  const stays = rows.flatMap((r) =>
+    r.type === Admitted.name && fresh.has(r.event_id) ? [Admitted.schema.parse(r.data)] : [],
+  );
+  if (stays.length === 0) return;
+  await sql`INSERT INTO ${s('stays')} (placement_id, client_id, municipality, service_type, site_id, from_date)
+    SELECT a."placementId", a."clientId", a.municipality, a."serviceType", a."siteId", a."on"
+    FROM jsonb_to_recordset(${JSON.stringify(stays)}::jsonb) AS a("placementId" uuid, "clientId" uuid,
+      municipality text, "serviceType" text, "siteId" uuid, "on" date)
+    ON CONFLICT (placement_id) DO NOTHING`.execute(tx);
+}
+
 /** A site's funding and capacity over time, for the place-days report. */
 async function keepSite(ctx: ServiceContext, tx: Tx, event: { type: string; data: unknown }) {
   const s = (table: string) => sql.id(ctx.store.schema, table);
@@ -137,18 +177,30 @@ async function keepSite(ctx: ServiceContext, tx: Tx, event: { type: string; data
 const SITE_EVENTS = new Set<string>([SiteOpened.name, CapacityChanged.name, SiteClosed.name]);
 
 /** What billing learns from placement: stays, transfers, discharges and absences; and the sites. */
-export const placementInputs = (ctx: ServiceContext): ConsumerSpec => ({
-  name: 'placement-inputs',
-  sources: { placement: [...FROM_PLACEMENT.map((d) => d.name), ...SITE_EVENTS] },
-  handle: (event, tx) => (SITE_EVENTS.has(event.type) ? keepSite(ctx, tx, event) : keep(ctx, tx, event)),
-});
+export const placementInputs = (ctx: ServiceContext): ConsumerSpec => {
+  const spec: ConsumerSpec = {
+    name: 'placement-inputs',
+    sources: { placement: [...FROM_PLACEMENT.map((d) => d.name), ...SITE_EVENTS] },
+    handle: (event, tx) => (SITE_EVENTS.has(event.type) ? keepSite(ctx, tx, event) : keep(ctx, tx, event)),
+    handleBatch: (events, tx) =>
+      inRuns(events, tx, keptTogether, (run) => keepRun(ctx, tx, run), spec.handle),
+  };
+  return spec;
+};
 
 /**
  * What billing learns from intake: birth dates (and their corrections), incomes, disability decisions,
  * savings, dwellings disposed of, client groups, school enrolments, retractions, merges and unmerges.
  */
-export const intakeInputs = (ctx: ServiceContext): ConsumerSpec => ({
-  name: 'intake-inputs',
-  sources: { intake: FROM_INTAKE.map((d) => d.name) },
-  handle: (event, tx) => keep(ctx, tx, event),
-});
+export const intakeInputs = (ctx: ServiceContext): ConsumerSpec => {
+  const spec: ConsumerSpec = {
+    name: 'intake-inputs',
+    sources: { intake: FROM_INTAKE.map((d) => d.name) },
+    handle: (event, tx) => keep(ctx, tx, event),
+    handleBatch: (events, tx) =>
+      inRuns(events, tx, keptTogether, (run) => keepRun(ctx, tx, run), spec.handle),
+  };
+  return spec;
+};
+
+const keptTogether = (event: IncomingEvent) => KEPT_TOGETHER.has(event.type);

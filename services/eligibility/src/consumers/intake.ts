@@ -1,4 +1,4 @@
-import { clientDirectoryConsumer } from '@casework/client-directory';
+import { clientDirectoryConsumer, isRegistration } from '@casework/client-directory';
 import {
   ApplicationSubmitted,
   ClientDetailsCorrected,
@@ -18,10 +18,10 @@ import {
   ResidenceRecorded,
   sofiaDate,
 } from '@casework/contracts';
-import type { ConsumerSpec } from '@casework/messaging';
+import { type ConsumerSpec, inRuns } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
 import { currentQuestions, determineAll } from '../application/determine.js';
-import { keepFact } from '../application/keepFact.js';
+import { keepFact, keepFacts } from '../application/keepFact.js';
 
 /** Intake's events that carry a fact eligibility rests on: kept, then the client is re-evaluated. */
 const FACTS = [
@@ -50,7 +50,7 @@ const byName = new Map<string, (typeof FACTS)[number]>(FACTS.map((d) => [d.name,
  */
 export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
   const directory = clientDirectoryConsumer(ctx);
-  return {
+  const spec: ConsumerSpec = {
     name: 'intake-facts',
     sources: { intake: [...new Set([...directory.sources.intake!, ...byName.keys(), ClientsUnmerged.name])] },
     handle: async (event, tx) => {
@@ -92,5 +92,26 @@ export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
       }
       await determineAll(ctx, tx, currentQuestions([data.clientId], today, trigger), cause);
     },
+    // registrations, the bulk of what arrives, together: in the directory and as facts, nothing to decide
+    handleBatch: (events, tx) =>
+      inRuns(
+        events,
+        tx,
+        isRegistration,
+        async (run) => {
+          await directory.handleBatch!(run, tx);
+          await keepFacts(
+            ctx,
+            tx,
+            run.map((e) => ({
+              eventId: e.eventId,
+              type: e.type,
+              data: ClientRegistered.schema.parse(e.data),
+            })),
+          );
+        },
+        spec.handle,
+      ),
   };
+  return spec;
 };

@@ -1,4 +1,4 @@
-import { clientDirectoryConsumer } from '@casework/client-directory';
+import { clientDirectoryConsumer, isRegistration } from '@casework/client-directory';
 import {
   ApplicationClosed,
   ApplicationSubmitted,
@@ -7,7 +7,7 @@ import {
   ClientMoved,
   ReferralRecorded,
 } from '@casework/contracts';
-import type { ConsumerSpec } from '@casework/messaging';
+import { type ConsumerSpec, inRuns } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { discharge } from '../application/discharge.js';
@@ -26,7 +26,7 @@ const APPLICATIONS = [ApplicationSubmitted, ReferralRecorded, ApplicationWithdra
 export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
   const directory = clientDirectoryConsumer(ctx);
   const applications = sql.id(ctx.store.schema, 'applications');
-  return {
+  const spec: ConsumerSpec = {
     name: 'intake',
     sources: { intake: [...new Set([...directory.sources.intake!, ...APPLICATIONS.map((d) => d.name)])] },
     handle: async (event, tx) => {
@@ -117,5 +117,8 @@ export const intakeConsumer = (ctx: ServiceContext): ConsumerSpec => {
           return;
       }
     },
+    // registrations, the bulk of what arrives, into the directory together (placement does nothing else with them)
+    handleBatch: (events, tx) => inRuns(events, tx, isRegistration, directory.handleBatch!, spec.handle),
   };
+  return spec;
 };
