@@ -94,7 +94,8 @@ export function patches(events: readonly ClientEvent[]): Map<string, Patch> {
 
 /**
  * The client list behind search, caseloads and overdue lists: one row per client (intake's own
- * personal data). A batch is folded per client and written in two statements.
+ * personal data). A batch is folded per client and written in two statements at most: the clients it
+ * registers inserted whole, the others updated.
  */
 export const clientsProjection = (schema: string): Projection => {
   const t = sql.id(schema, 'clients');
@@ -112,18 +113,29 @@ export const clientsProjection = (schema: string): Projection => {
     ],
     async applyBatch(events, tx) {
       const all = patches(events.map((e) => ({ type: e.type, data: e.data }) as ClientEvent));
+      // a client registered in this batch is inserted as the batch leaves it: one version of the row
+      // and of its index entries, not an insert and then an update
       const inserts = [...all].flatMap(([client_id, p]) =>
-        p.insert ? [{ client_id, status: 'active', ...p.insert }] : [],
+        p.insert ? [{ client_id, ...p.insert, ...p.set, status: p.set.status ?? 'active' }] : [],
       );
+      const inserted = new Set<string>();
       if (inserts.length > 0) {
-        await sql`INSERT INTO ${t} (client_id, status, municipality, birth_date, registered_on)
-          SELECT client_id, status, municipality, birth_date, registered_on
+        const { rows } = await sql<{ client_id: string }>`INSERT INTO ${t} (client_id, status, municipality,
+            birth_date, registered_on, case_number, given_name, family_name, given_key, family_key, died_on,
+            case_manager, merged_into)
+          SELECT client_id, status, municipality, birth_date, registered_on, case_number,
+            coalesce(given_name, ''), coalesce(family_name, ''), coalesce(given_key, ''), coalesce(family_key, ''),
+            died_on, case_manager, merged_into
           FROM jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
-            AS x(client_id uuid, status text, municipality text, birth_date date, registered_on date)
-          ON CONFLICT (client_id) DO NOTHING`.execute(tx);
+            AS x(client_id uuid, status text, municipality text, birth_date date, registered_on date,
+              case_number text, given_name text, family_name text, given_key text, family_key text, died_on date,
+              case_manager text, merged_into uuid)
+          ON CONFLICT (client_id) DO NOTHING RETURNING client_id::text`.execute(tx);
+        for (const r of rows) inserted.add(r.client_id);
       }
+      // the others, and a registration whose row was there already (its patch still applies)
       const updates = [...all].flatMap(([client_id, p]) =>
-        Object.keys(p.set).length > 0 || p.unmerged
+        !inserted.has(client_id.toLowerCase()) && (Object.keys(p.set).length > 0 || p.unmerged)
           ? [{ client_id, ...p.set, has: Object.keys(p.set), unmerged: p.unmerged ?? false }]
           : [],
       );
