@@ -4,7 +4,6 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -30,6 +29,7 @@ import type { Role } from './principal.js';
 import { forbidden, ProblemError, unauthorized } from './problems.js';
 import { type RateLimits, rateLimitMigrations, rateLimits } from './rateLimit.js';
 import { referenceUi } from './reference.js';
+import { serializerCompiler } from './serializer.js';
 import type { ServiceContext, ServiceModule } from './serviceModule.js';
 import { traceRequests } from './tracing.js';
 import type { WebhookOptions } from './webhooks/options.js';
