@@ -83,17 +83,24 @@ export async function removeEntries(
   where: { clientId: string; serviceType?: string; applicationId?: string },
   removal: { on: LocalDate; reason: Extract<EntryCommand, { type: 'Remove' }>['reason'] },
   cause: Cause,
-  /** The caller holds the client's listing lock already (an admission's unit of work takes it first). */
-  held: { clientLocked?: true } = {},
+  /**
+   * The caller holds the client's listing lock already (an admission's unit of work takes it first),
+   * and has read, under it, the applications `where` names.
+   */
+  held: { clientLocked?: true; applications?: readonly string[] } = {},
 ) {
   if (!held.clientLocked) await lockClients(ctx, tx, [where.clientId]);
-  const { rows } = await ctx.store.prepared(
-    sql<{ application_id: string }>`SELECT application_id::text
-    FROM ${sql.id(ctx.store.schema, 'applications')} WHERE client_id = ${where.clientId}::uuid
-      ${where.serviceType ? sql`AND service_type = ${where.serviceType}` : sql``}
-      ${where.applicationId ? sql`AND application_id = ${where.applicationId}::uuid` : sql``}`,
-    tx,
-  );
+  const rows = held.applications
+    ? held.applications.map((application_id) => ({ application_id }))
+    : (
+        await ctx.store.prepared(
+          sql<{ application_id: string }>`SELECT application_id::text
+          FROM ${sql.id(ctx.store.schema, 'applications')} WHERE client_id = ${where.clientId}::uuid
+            ${where.serviceType ? sql`AND service_type = ${where.serviceType}` : sql``}
+            ${where.applicationId ? sql`AND application_id = ${where.applicationId}::uuid` : sql``}`,
+          tx,
+        )
+      ).rows;
   const entries: Entry[] = [];
   for (const { application_id } of rows) entries.push((await loadEntry(ctx, application_id, tx)).state);
   await lockSites(

@@ -120,28 +120,29 @@ export async function assertPlaceable(
   if (client.diedOn && client.diedOn <= on) throw breaksRule('CLIENT_DIED', 'the client has died');
 }
 
-/** A valid determination for the service type on the date, with the outcome eligible in effect. */
-export async function assertEligible(
-  ctx: ServiceContext,
-  tx: Tx,
-  clientId: string,
-  type: string,
-  on: LocalDate,
-) {
+/**
+ * A valid determination for the service type on the date, with the outcome eligible in effect; read
+ * with the client's applications for it (those an admission takes off the list), in one statement.
+ */
+async function assertEligible(ctx: ServiceContext, tx: Tx, clientId: string, type: string, on: LocalDate) {
+  const s = (table: string) => sql.id(ctx.store.schema, table);
   const { rows } = await ctx.store.prepared(
-    sql<{ outcome: string; valid_until: string }>`SELECT outcome, valid_until::text
-    FROM ${sql.id(ctx.store.schema, 'eligibility')}
-    WHERE client_id = ${clientId}::uuid AND service_type = ${type}`,
+    sql<{ outcome: string | null; valid_until: string | null; applications: string[] }>`SELECT e.outcome,
+      e.valid_until::text, ARRAY(SELECT a.application_id::text FROM ${s('applications')} a
+        WHERE a.client_id = ${clientId}::uuid AND a.service_type = ${type}) AS applications
+    FROM (VALUES (1)) AS one(n)
+    LEFT JOIN ${s('eligibility')} e ON e.client_id = ${clientId}::uuid AND e.service_type = ${type}`,
     tx,
   );
-  const e = rows[0];
-  if (!e) throw breaksRule('NOT_ELIGIBLE', `no eligibility determination for ${type}`);
+  const e = rows[0]!;
+  if (e.outcome === null) throw breaksRule('NOT_ELIGIBLE', `no eligibility determination for ${type}`);
   if (e.outcome !== 'eligible')
     throw breaksRule('NOT_ELIGIBLE', `the determination for ${type} is ${e.outcome}`);
-  if (e.valid_until < on)
+  if (e.valid_until! < on)
     throw breaksRule('NOT_ELIGIBLE', `the determination for ${type} held until ${e.valid_until}`, {
       validUntil: e.valid_until,
     });
+  return { applications: e.applications };
 }
 
 /**
@@ -155,10 +156,13 @@ export async function admissionRules(
   a: { clientId: string; siteId: string; serviceType: string; on: LocalDate; offerId?: string | undefined },
   cause: Cause,
 ) {
-  await assertEligible(ctx, tx, a.clientId, a.serviceType, a.on);
+  const { applications } = await assertEligible(ctx, tx, a.clientId, a.serviceType, a.on);
   if (!a.offerId) {
     // placed without an offer (an emergency, a transfer): off the list of that service type all the same
-    await removeEntries(ctx, tx, a, { on: a.on, reason: 'admitted' }, cause, { clientLocked: true });
+    await removeEntries(ctx, tx, a, { on: a.on, reason: 'admitted' }, cause, {
+      clientLocked: true,
+      applications,
+    });
     return;
   }
   const entryId = await entryOfOffer(ctx, tx, a.offerId);
