@@ -6,8 +6,7 @@ import {
   ClientsMerged,
   ClientsUnmerged,
 } from '@casework/contracts';
-import type { Tx } from '@casework/eventstore';
-import { type ConsumerSpec, type IncomingEvent, inRuns } from '@casework/messaging';
+import { type BatchHandler, type ConsumerSpec, type IncomingEvent, inRuns } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 
@@ -18,7 +17,7 @@ import { sql } from 'kysely';
 export const clientDirectoryConsumer = (ctx: ServiceContext): ConsumerSpec => {
   const t = sql.id(ctx.store.schema, 'client_directory');
   /** Registrations in one insert: each is a new row, kept once (a second delivery inserts nothing). */
-  const register = async (events: IncomingEvent[], tx: Tx) => {
+  const register: BatchHandler = async (events, tx) => {
     const rows = events.map((event) => {
       const d = ClientRegistered.schema.parse(event.data);
       return {

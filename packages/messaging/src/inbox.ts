@@ -73,7 +73,8 @@ export async function applyInOrder(
   return outcome;
 }
 
-const hex = (uuid: string) => uuid.toLowerCase().replace(/[^0-9a-f]/g, '');
+/** A uuid's hex digits in lower case: the same id in any form PostgreSQL reads (braced, bare, upper case). */
+export const idDigits = (uuid: string) => uuid.toLowerCase().replace(/[^0-9a-f]/g, '');
 
 /** A batch handled by `handle` on each event in turn. */
 const eachIn =
@@ -122,8 +123,8 @@ async function claimAndHandle(
     ON CONFLICT DO NOTHING RETURNING event_id::text`.execute(tx);
   // an id met twice in one batch is claimed once: the first time it is met is the one applied. Ids are
   // compared by their hex digits: PostgreSQL answers in its canonical form whatever form it was given
-  const claimed = new Set(rows.map((r) => hex(r.event_id)));
-  const fresh = events.filter((event) => claimed.delete(hex(event.eventId)));
+  const claimed = new Set(rows.map((r) => idDigits(r.event_id)));
+  const fresh = events.filter((event) => claimed.delete(idDigits(event.eventId)));
   // a claim matched to no event would commit an event as seen without its effect: never let it
   if (claimed.size > 0) throw new Error('an inbox claim matched no event of the batch');
   if (fresh.length) await handle(fresh, tx);

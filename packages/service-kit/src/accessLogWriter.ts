@@ -17,6 +17,13 @@ export { MAX_WAITING_ROWS } from './groupCommit.js';
 
 type Store = Pick<EventStore, 'db' | 'schema' | 'prepared'>;
 
+/**
+ * Strings with a lone surrogate (a token's subject, say) kept with U+FFFD in its place, as their UTF-8
+ * encoding would: JSON would carry the surrogate escaped, and jsonb refuses it.
+ */
+const wellFormed = (_key: string, value: unknown) =>
+  typeof value === 'string' ? (value as string & { toWellFormed(): string }).toWellFormed() : value;
+
 /** Access-log rows of one store, written with group commit (ADR 13, `groupCommit.ts`). */
 const writerOf = (store: Store) =>
   new GroupCommit<AccessLogEntry>('ACCESS_LOG_BUSY', 'the access log', async (rows) => {
@@ -25,7 +32,7 @@ const writerOf = (store: Store) =>
       sql`INSERT INTO ${sql.id(store.schema, 'access_log')}
         (actor, role, client_id, municipality, action, route, correlation_id)
       SELECT r.actor, r.role, r."clientId", r.municipality, r.action, r.route, r."correlationId"
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(actor text, role text, "clientId" uuid,
+      FROM jsonb_to_recordset(${JSON.stringify(rows, wellFormed)}::jsonb) AS r(actor text, role text, "clientId" uuid,
         municipality text, action text, route text, "correlationId" text)`,
     );
   });

@@ -44,8 +44,9 @@ export function startWorkers(
     h.projections = projectionGroup(h);
     void h.projections.start();
     for (const spec of h.module.consumers(h.ctx)) {
+      // traced, each event is handled alone: its span is the child of the span that published it
       const traced = options.tracing
-        ? { ...spec, handle: tracedHandler(h.module.name, spec.name, spec.handle) }
+        ? { ...spec, handle: tracedHandler(h.module.name, spec.name, spec.handle), handleBatch: undefined }
         : spec;
       h.consumers.push({ name: spec.name, consumer: h.ctx.transport.startConsumer(h.ctx.store, traced) });
     }

@@ -81,6 +81,12 @@ for (const backend of ['pglite', 'pg'] as const) {
       'the others are logged once each',
     );
     t.notOk(after.includes('bad'), 'the refused one is not logged');
+
+    // a lone surrogate (in a token's subject, say) is logged with U+FFFD in its place, as UTF-8 has it
+    await writeAccessLog(store, [{ ...entry('surrogate'), actor: 'cm-\ud800-1' }]);
+    const { rows: actors } = await sql<{ actor: string }>`SELECT actor FROM ${sql.id(SCHEMA, 'access_log')}
+      WHERE correlation_id = 'surrogate'`.execute(database.db);
+    t.same(actors, [{ actor: 'cm-\ufffd-1' }]);
   });
 }
 

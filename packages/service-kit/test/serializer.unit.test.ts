@@ -27,11 +27,11 @@ const Stay = z.object({
 });
 const Page = z.object({ items: z.array(Stay), next: z.string().optional() }).meta({ id: 'SerializerPage' });
 
-async function appAnswering(body: unknown) {
+async function appAnswering(body: unknown, schema: z.ZodType = Page) {
   const app = Fastify().withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.get('/page', { schema: { response: { 200: Page } } }, async () => body as never);
+  app.get('/page', { schema: { response: { 200: schema } } }, async () => body as never);
   await app.ready();
   return app;
 }
@@ -79,4 +79,39 @@ t.test('a response missing a required property fails instead of going out', asyn
   const r = await app.inject({ method: 'GET', url: '/page' });
   t.equal(r.statusCode, 500);
   t.notMatch(r.body, /2026-11-02/, 'none of the record in the answer');
+});
+
+t.test('a value the schema does not allow fails the response, never goes out coerced', async (t) => {
+  const Money = z.object({ amountMinor: z.number().int(), currency: z.literal('EUR') });
+  const Statement = z.object({ totalDue: Money, status: z.enum(['open', 'paid']), note: z.string() });
+  const good = { totalDue: { amountMinor: 1_000, currency: 'EUR' }, status: 'open', note: 'x' };
+  const ok = await (await appAnswering(good, Statement)).inject({ method: 'GET', url: '/page' });
+  t.same([ok.statusCode, ok.json()], [200, good]);
+  for (const [what, body] of [
+    ['a null amount', { ...good, totalDue: { amountMinor: null, currency: 'EUR' } }],
+    ['a null object', { ...good, totalDue: null }],
+    ['a fraction of a cent', { ...good, totalDue: { amountMinor: 1234.9, currency: 'EUR' } }],
+    ['another currency', { ...good, totalDue: { amountMinor: 1_000, currency: 'BGN' } }],
+    ['a status not in the list', { ...good, status: 'lost' }],
+    ['a null string', { ...good, note: null }],
+  ] as const) {
+    const r = await (await appAnswering(body, Statement)).inject({ method: 'GET', url: '/page' });
+    t.equal(r.statusCode, 500, `${what}: 500`);
+    t.notMatch(r.body, /1234|BGN|lost/, `${what}: nothing of the value in the answer`);
+  }
+});
+
+t.test('what JSON Schema cannot say is checked by zod, and still writes nothing undeclared', async (t) => {
+  const Shaped = z.object({ a: z.string() }).transform((v) => ({ a: v.a.toUpperCase() }));
+  const r = await (await appAnswering({ a: 'x', secret: 'ЕГН' }, Shaped)).inject({
+    method: 'GET',
+    url: '/page',
+  });
+  t.notMatch(r.body, /secret|ЕГН/);
+  const Keyed = z.object({ byKind: z.record(z.enum(['day', 'residential']), z.number().int()) });
+  const k = await (await appAnswering({ byKind: { day: 1, secret: 2 } }, Keyed)).inject({
+    method: 'GET',
+    url: '/page',
+  });
+  t.notMatch(k.body, /secret/, 'a key outside the enumeration never goes out');
 });

@@ -67,12 +67,16 @@ t.test('a batch kept in runs keeps what its events kept one by one would', async
   ];
   const fromPlacement = [
     incoming('placement', 'Admitted', { clientId: a, ...place(first), on: '2026-02-01', basis: 'offer' }),
-    incoming('placement', 'Admitted', {
-      clientId: b,
-      ...place(second),
-      on: '2026-02-03',
-      basis: 'emergency',
-    }),
+    // an id in upper case is the same event: its stay is kept all the same
+    {
+      ...incoming('placement', 'Admitted', {
+        clientId: b,
+        ...place(second),
+        on: '2026-02-03',
+        basis: 'emergency',
+      }),
+      eventId: randomUUID().toUpperCase(),
+    },
     incoming('placement', 'AbsenceStarted', {
       clientId: a,
       ...place(first),

@@ -20,7 +20,7 @@ import {
   Transferred,
 } from '@casework/contracts';
 import type { Tx } from '@casework/eventstore';
-import { type ConsumerSpec, type IncomingEvent, inRuns } from '@casework/messaging';
+import { type ConsumerSpec, type IncomingEvent, idDigits, inRuns } from '@casework/messaging';
 import type { ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 
@@ -132,9 +132,10 @@ async function keepRun(ctx: ServiceContext, tx: Tx, events: readonly IncomingEve
       AS (event_id uuid, client_id uuid, type text, data jsonb)) WITH ORDINALITY AS r(event_id, client_id, type, data, n)
     ORDER BY r.n
     ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text`.execute(tx);
-  const fresh = new Set(kept.map((r) => r.event_id));
+  // ids compared by their digits: PostgreSQL answers in its canonical form whatever form it was given
+  const fresh = new Set(kept.map((r) => idDigits(r.event_id)));
   const stays = rows.flatMap((r) =>
-    r.type === Admitted.name && fresh.has(r.event_id) ? [Admitted.schema.parse(r.data)] : [],
+    r.type === Admitted.name && fresh.has(idDigits(r.event_id)) ? [Admitted.schema.parse(r.data)] : [],
   );
   if (stays.length === 0) return;
   await sql`INSERT INTO ${s('stays')} (placement_id, client_id, municipality, service_type, site_id, from_date)

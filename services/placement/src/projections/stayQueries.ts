@@ -42,8 +42,7 @@ export async function listPlacements(
       : undefined,
     f.after ? sql`(valid_from, placement_id) > (${f.after[0]}::date, ${f.after[1]}::uuid)` : undefined,
   ].filter((w) => w !== undefined);
-  // one text per combination of filters: planned once per connection
-  const { rows } = await ctx.store.prepared(sql<{
+  const { rows } = await sql<{
     placement_id: string;
     client_id: string;
     site_id: string;
@@ -65,7 +64,7 @@ export async function listPlacements(
       valid_from::text, term_end::text, renewals, respite, weekdays, basis, valid_to::text AS ended_on, end_reason,
       destination, transferred_from::text, transferred_to::text
     FROM ${sql.id(ctx.store.schema, 'stays')} AS stays WHERE ${sql.join(where, sql` AND `)}
-    ORDER BY stays.valid_from, stays.placement_id LIMIT ${f.limit + 1}`);
+    ORDER BY stays.valid_from, stays.placement_id LIMIT ${f.limit + 1}`.execute(ctx.store.db);
   const page = pageOf(rows, f.limit, (r) => [r.valid_from, r.placement_id]);
   return {
     items: page.items.map((r) => ({
