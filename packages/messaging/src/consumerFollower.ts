@@ -103,6 +103,11 @@ export function consumerFollower<I>(o: {
         at.push(index);
       }
       const outcome = await applyInOrder(target, spec.name, events, spec.handle, tx, spec.handleBatch);
+      if (outcome.batchHandlerFailed !== undefined)
+        policy.logger?.warn(
+          { consumer: spec.name, err: (outcome.batchHandlerFailed as Error).message, events: events.length },
+          'the batch handler failed where the events one by one did not; check it',
+        );
       stats.processed += outcome.applied;
       stats.duplicates += outcome.duplicates;
       if (outcome.failed) return { applied: at[outcome.failed.index]!, error: outcome.failed.error };

@@ -35,6 +35,11 @@ export type BatchOutcome = {
   applied: number;
   duplicates: number;
   failed?: { index: number; error: unknown };
+  /**
+   * The batch handler failed where `handle`, one event at a time, applied the whole batch: a fault of
+   * the batch handler (every batch then takes the slow path), worth a warning.
+   */
+  batchHandlerFailed?: unknown;
 };
 
 /**
@@ -52,16 +57,18 @@ export async function applyInOrder(
   tx: Tx,
   handleBatch?: BatchHandler,
 ): Promise<BatchOutcome> {
+  let batchError: unknown;
   if (events.length > 1) {
     await sql`SAVEPOINT inbox_batch`.execute(tx);
     try {
       const outcome = await claimAndHandle(target, consumer, events, handleBatch ?? eachIn(handle), tx);
       await sql`RELEASE SAVEPOINT inbox_batch`.execute(tx);
       return outcome;
-    } catch {
+    } catch (e) {
       // the failure is found and reported by the careful pass below (if even the rollback fails, the
       // connection is gone and the batch's transaction fails as a whole)
       await sql`ROLLBACK TO SAVEPOINT inbox_batch`.execute(tx);
+      batchError = e;
     }
   }
   const outcome: BatchOutcome = { applied: 0, duplicates: 0 };
@@ -70,7 +77,7 @@ export async function applyInOrder(
     if (one.result === 'failed') return { ...outcome, failed: { index, error: one.error } };
     outcome[one.result === 'applied' ? 'applied' : 'duplicates']++;
   }
-  return outcome;
+  return handleBatch && batchError !== undefined ? { ...outcome, batchHandlerFailed: batchError } : outcome;
 }
 
 /** A uuid's hex digits in lower case: the same id in any form PostgreSQL reads (braced, bare, upper case). */

@@ -130,6 +130,23 @@ t.test(
       { applied: [0, 1, 2, 3, 4], inbox: 5 },
       'nothing of the batch call, nor of 5 or 6',
     );
+    t.equal(
+      failed.batchHandlerFailed,
+      undefined,
+      'an event failing alone too is no fault of the batch handler',
+    );
+
+    // a batch handler that fails where `handle` does not: the batch applies one by one, and it is told
+    const broken = [7, 8].map((n) => event(n));
+    const fellBack = await store.transaction((tx) =>
+      applyInOrder(store, 'x', broken, recording(), tx, together(7)),
+    );
+    t.same([fellBack.applied, fellBack.failed], [2, undefined], 'applied one by one');
+    t.match(
+      String(fellBack.batchHandlerFailed),
+      /cannot handle 7/,
+      'the batch handler’s failure is reported',
+    );
   },
 );
 
