@@ -43,50 +43,81 @@ const definitions = new Map<string, (typeof FROM_PLACEMENT | typeof FROM_INTAKE)
   [...FROM_PLACEMENT, ...FROM_INTAKE].map((d) => [d.name, d]),
 );
 
+type Kept = { eventId: string; type: string; data: Record<string, unknown> };
+
+/** The client an input is kept under: a merge's (or unmerge's) survivor, else the event's client. */
+const ownerOf = (type: string, data: Record<string, unknown>) =>
+  String(type === ClientsMerged.name || type === ClientsUnmerged.name ? data.survivorId : data.clientId);
+
 /**
- * Keeps an event about a client as an input row, once, and keeps the stays a run looks for. A merge is kept under the survivor (the merged record's
- * inputs count as the survivor's from then on) and moves its stays.
+ * Events as input rows, in one statement: numbered in the order given, each kept once. The events kept
+ * now, with their data as their schemas read it (those delivered before are not among them).
  */
-async function keep(ctx: ServiceContext, tx: Tx, event: { eventId: string; type: string; data: unknown }) {
+async function keepInputs(ctx: ServiceContext, tx: Tx, events: readonly IncomingEvent[]): Promise<Kept[]> {
+  const rows = events.map((event) => {
+    const data = definitions.get(event.type)!.schema.parse(event.data) as Record<string, unknown>;
+    return { eventId: event.eventId, type: event.type, data, client_id: ownerOf(event.type, data) };
+  });
+  const { rows: kept } = await sql<{ event_id: string }>`
+    INSERT INTO ${sql.id(ctx.store.schema, 'inputs')} (event_id, client_id, type, data, recorded_at)
+    SELECT r."eventId", r.client_id, r.type, r.data, ${ctx.clock().toISOString()}::timestamptz
+    FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS ("eventId" uuid, client_id uuid, type text, data jsonb)) WITH ORDINALITY AS r("eventId", client_id, type, data, n)
+    ORDER BY r.n
+    ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text`.execute(tx);
+  // ids compared by their digits: PostgreSQL answers in its canonical form whatever form it was given
+  const fresh = new Set(kept.map((r) => idDigits(r.event_id)));
+  return rows.filter((r) => fresh.has(idDigits(r.eventId)));
+}
+
+type StayBegun = {
+  placementId: string;
+  clientId: string;
+  municipality: string;
+  serviceType: string;
+  siteId: string;
+  on: string;
+};
+
+/** Stays begun (by an admission, or a transfer's new stay), each once, in one statement. */
+async function beginStays(ctx: ServiceContext, tx: Tx, stays: readonly StayBegun[]) {
+  if (stays.length === 0) return;
+  await sql`INSERT INTO ${sql.id(ctx.store.schema, 'stays')} (placement_id, client_id, municipality, service_type,
+      site_id, from_date)
+    SELECT a."placementId", a."clientId", a.municipality, a."serviceType", a."siteId", a."on"
+    FROM jsonb_to_recordset(${JSON.stringify(stays)}::jsonb) AS a("placementId" uuid, "clientId" uuid,
+      municipality text, "serviceType" text, "siteId" uuid, "on" date)
+    ON CONFLICT (placement_id) DO NOTHING`.execute(tx);
+}
+
+/**
+ * Keeps an event about a client as an input row, once, and keeps the stays a run looks for. A merge is
+ * kept under the survivor (the merged record's inputs count as the survivor's from then on) and moves
+ * its stays.
+ */
+async function keep(ctx: ServiceContext, tx: Tx, event: IncomingEvent) {
+  const [kept] = await keepInputs(ctx, tx, [event]);
+  if (!kept) return; // delivered before
   const s = (table: string) => sql.id(ctx.store.schema, table);
-  const data = definitions.get(event.type)!.schema.parse(event.data) as Record<string, unknown>;
-  const merging = event.type === ClientsMerged.name || event.type === ClientsUnmerged.name;
-  const clientId = String(merging ? data.survivorId : data.clientId);
-  const { rows } = await sql<{
-    seq: string;
-  }>`INSERT INTO ${s('inputs')} (event_id, client_id, type, data, recorded_at)
-    VALUES (${event.eventId}::uuid, ${clientId}::uuid, ${event.type}, ${JSON.stringify(data)}::jsonb,
-      ${ctx.clock().toISOString()}::timestamptz)
-    ON CONFLICT (event_id) DO NOTHING RETURNING seq`.execute(tx);
-  if (rows.length === 0) return; // delivered before
-  const stay = (
-    p: { placementId: string; municipality: string; serviceType: string; siteId: string },
-    on: string,
-  ) =>
-    sql`INSERT INTO ${s('stays')} (placement_id, client_id, municipality, service_type, site_id, from_date)
-      VALUES (${p.placementId}::uuid, ${clientId}::uuid, ${p.municipality}, ${p.serviceType}, ${p.siteId}::uuid, ${on}::date)
-      ON CONFLICT (placement_id) DO NOTHING`.execute(tx);
   const end = (placementId: string, on: string) =>
     sql`UPDATE ${s('stays')} SET to_date = ${on}::date WHERE placement_id = ${placementId}::uuid`.execute(tx);
   switch (event.type) {
-    case Admitted.name: {
-      const d = Admitted.schema.parse(data);
-      await stay(d, d.on);
+    case Admitted.name:
+      await beginStays(ctx, tx, [Admitted.schema.parse(kept.data)]);
       break;
-    }
     case Transferred.name: {
-      const d = Transferred.schema.parse(data);
+      const d = Transferred.schema.parse(kept.data);
       await end(d.from.placementId, d.on);
-      await stay(d.to, d.on);
+      await beginStays(ctx, tx, [{ ...d.to, clientId: d.clientId, on: d.on }]);
       break;
     }
     case Discharged.name: {
-      const d = Discharged.schema.parse(data);
+      const d = Discharged.schema.parse(kept.data);
       await end(d.placementId, d.on);
       break;
     }
     case ClientsMerged.name: {
-      const d = ClientsMerged.schema.parse(data);
+      const d = ClientsMerged.schema.parse(kept.data);
       await sql`UPDATE ${s('stays')} SET client_id = ${d.survivorId}::uuid WHERE client_id = ${d.mergedId}::uuid`.execute(
         tx,
       );
@@ -94,7 +125,7 @@ async function keep(ctx: ServiceContext, tx: Tx, event: { eventId: string; type:
     }
     case ClientsUnmerged.name: {
       // the merged record's own stays go back to it: those its own admissions and transfers began
-      const d = ClientsUnmerged.schema.parse(data);
+      const d = ClientsUnmerged.schema.parse(kept.data);
       await sql`UPDATE ${s('stays')} SET client_id = ${d.mergedId}::uuid
         WHERE client_id = ${d.survivorId}::uuid AND placement_id IN (
           SELECT coalesce(data -> 'to' ->> 'placementId', data ->> 'placementId')::uuid FROM ${s('inputs')}
@@ -115,34 +146,14 @@ const KEPT_TOGETHER = new Set<string>(
   [...FROM_PLACEMENT, ...FROM_INTAKE].map((d) => d.name).filter((n) => !KEPT_ALONE.has(n)),
 );
 
-/**
- * `keep` for a run of such events in two statements: their input rows in order (numbered as they came),
- * then the stays of the admissions among them not kept before.
- */
+/** `keep` for a run of such events in two statements: their input rows, then the admissions' stays. */
 async function keepRun(ctx: ServiceContext, tx: Tx, events: readonly IncomingEvent[]) {
-  const s = (table: string) => sql.id(ctx.store.schema, table);
-  const rows = events.map((event) => {
-    const data = definitions.get(event.type)!.schema.parse(event.data) as { clientId: string };
-    return { event_id: event.eventId, client_id: data.clientId, type: event.type, data };
-  });
-  const { rows: kept } = await sql<{ event_id: string }>`
-    INSERT INTO ${s('inputs')} (event_id, client_id, type, data, recorded_at)
-    SELECT r.event_id, r.client_id, r.type, r.data, ${ctx.clock().toISOString()}::timestamptz
-    FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS (event_id uuid, client_id uuid, type text, data jsonb)) WITH ORDINALITY AS r(event_id, client_id, type, data, n)
-    ORDER BY r.n
-    ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text`.execute(tx);
-  // ids compared by their digits: PostgreSQL answers in its canonical form whatever form it was given
-  const fresh = new Set(kept.map((r) => idDigits(r.event_id)));
-  const stays = rows.flatMap((r) =>
-    r.type === Admitted.name && fresh.has(idDigits(r.event_id)) ? [Admitted.schema.parse(r.data)] : [],
+  const kept = await keepInputs(ctx, tx, events);
+  await beginStays(
+    ctx,
+    tx,
+    kept.flatMap((k) => (k.type === Admitted.name ? [Admitted.schema.parse(k.data)] : [])),
   );
-  if (stays.length === 0) return;
-  await sql`INSERT INTO ${s('stays')} (placement_id, client_id, municipality, service_type, site_id, from_date)
-    SELECT a."placementId", a."clientId", a.municipality, a."serviceType", a."siteId", a."on"
-    FROM jsonb_to_recordset(${JSON.stringify(stays)}::jsonb) AS a("placementId" uuid, "clientId" uuid,
-      municipality text, "serviceType" text, "siteId" uuid, "on" date)
-    ON CONFLICT (placement_id) DO NOTHING`.execute(tx);
 }
 
 /** A site's funding and capacity over time, for the place-days report. */
