@@ -9,6 +9,7 @@ import { accountSnapshotsMigration } from './0205_account_snapshots.js';
 import { accountsHeapOnlyMigration } from './0206_accounts_heap_only.js';
 import { statementRunsMigration } from './0207_statement_runs.js';
 import { inputsCommitOrderMigration } from './0208_inputs_commit_order.js';
+import { statementLinesInTheLogMigration } from './0209_statement_lines_in_the_log.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -22,4 +23,5 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
   '0206_accounts_heap_only': accountsHeapOnlyMigration(schema),
   '0207_statement_runs': statementRunsMigration(schema),
   '0208_inputs_commit_order': inputsCommitOrderMigration(schema),
+  '0209_statement_lines_in_the_log': statementLinesInTheLogMigration(schema),
 });

@@ -15,15 +15,17 @@ const halfUp = (n: RawBuilder<unknown>, d: RawBuilder<unknown>) =>
 
 /**
  * Each statement's charges per service type (`parts`): its month's lines and the adjustments it carried,
- * with the state's share of each, for the statements in `st` (a CTE with statement_id, adjustments).
+ * with the state's share of each, for the statements in `st` (a CTE with statement_id, adjustments and
+ * assessment_event, the MonthAssessed event holding the lines).
  */
 const partsOf = (s: (t: string) => RawBuilder<unknown>) => sql`parts AS (
     SELECT statement_id, service_type, sum(assessed)::bigint AS assessed, sum(adjusted)::bigint AS adjusted,
       sum(assessed + adjusted)::bigint AS due, sum(state)::bigint AS state
     FROM (
-      SELECT a.statement_id, l ->> 'serviceType' AS service_type, (l -> 'amount' ->> 'amountMinor')::bigint AS assessed,
+      SELECT st.statement_id, l ->> 'serviceType' AS service_type, (l -> 'amount' ->> 'amountMinor')::bigint AS assessed,
         0::bigint AS adjusted, (l -> 'stateShare' ->> 'amountMinor')::bigint AS state
-      FROM ${s('assessments')} a JOIN st USING (statement_id) CROSS JOIN jsonb_array_elements(a.lines) l
+      FROM st JOIN ${s('events')} m ON m.event_id = st.assessment_event
+        CROSS JOIN jsonb_array_elements(m.data -> 'lines') l
       UNION ALL
       SELECT st.statement_id, j.service_type, 0, j.amount, j.state_share
       FROM st JOIN ${s('adjustments')} j ON j.adjustment_id = ANY(st.adjustments)
@@ -59,7 +61,7 @@ export async function feesOfMonth(
 ): Promise<FeesRow[]> {
   const s = (t: string) => sql.id(ctx.store.schema, t);
   const { rows } = await sql<FeesRow>`WITH st AS (
-      SELECT statement_id, client_id, due_on, assessed + adjusted AS net, adjustments
+      SELECT statement_id, client_id, due_on, assessed + adjusted AS net, adjustments, assessment_event
       FROM ${s('statements')} WHERE municipality = ANY(${q.codes}::text[]) AND month = ${q.month}),
     ${partsOf(s)},
     paid AS (
@@ -119,7 +121,7 @@ export async function remittedFor(
       SELECT x.statement_id, x.source_id, x.kind, x.client_id, x.amount FROM ${s('settlements')} x JOIN w USING (municipality)
       WHERE x.recorded_on > w.after_d AND x.recorded_on <= w.through_d AND x.on_date < w.from_d),
     st AS (
-      SELECT statement_id, assessed + adjusted AS net, adjustments FROM ${s('statements')}
+      SELECT statement_id, assessed + adjusted AS net, adjustments, assessment_event FROM ${s('statements')}
       WHERE statement_id IN (SELECT statement_id FROM settled)),
     ${partsOf(s)},
     split AS (

@@ -47,8 +47,8 @@ export async function statementOf(
   jurisdiction: Jurisdiction,
   statementId: string,
 ): Promise<z.infer<typeof StatementRecord> | undefined> {
-  const { rows } = await sql<Row & { lines: unknown }>`SELECT ${COLUMNS}, a.lines
-    FROM ${table(ctx, 'statements')} st JOIN ${table(ctx, 'assessments')} a USING (statement_id)
+  const { rows } = await sql<Row & { lines: unknown }>`SELECT ${COLUMNS}, m.data -> 'lines' AS lines
+    FROM ${table(ctx, 'statements')} st JOIN ${table(ctx, 'events')} m ON m.event_id = st.assessment_event
     WHERE st.statement_id = ${statementId}::uuid AND ${inJurisdiction(jurisdiction, sql.ref('st.municipality'))}`.execute(
     ctx.store.db,
   );

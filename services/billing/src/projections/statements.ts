@@ -4,40 +4,35 @@ import { sql } from 'kysely';
 import { applyPaymentEvent, paymentEventTypes } from './payments.js';
 
 /** A run's events: rows only added, never changed, so a batch of them is written a table at a time. */
-const ADDED = new Set(['MonthAssessed', 'StatementIssued', 'AdjustmentRaised']);
+const ADDED = new Set(['StatementIssued', 'AdjustmentRaised']);
 
 /**
- * Statements as issued, each month's assessment line by line, the adjustments raised, and each
- * municipality's months: how many statements, and when closed. A run appends three events a client, so
- * consecutive ones are written a table at a time (one statement each, a replay adding nothing); payments
- * and periods, which change rows, are applied one by one in order after them.
+ * Statements as issued, the adjustments raised, and each municipality's months: how many statements,
+ * and when closed. A run appends a statement a client, so consecutive ones are written a table at a time
+ * (one statement each, a replay adding nothing); payments and periods, which change rows, are applied
+ * one by one in order after them. A statement's lines are not copied: its row points to the MonthAssessed
+ * event that holds them, the one its statement's decision appended just before it (account decider).
  */
 export const statementsProjection = (schema: string): Projection => {
   const s = (table: string) => sql.id(schema, table);
 
   /**
-   * The rows of a run's events, read from the log where they lie (same schema): a statement's lines are
-   * the larger part of a run's bytes, and they go from the event to the read model without a round trip.
+   * The rows of a run's events, read from the log where they lie (same schema): they go from the event
+   * to the read model without a round trip.
    */
   async function addAll(events: RecordedEvent[], tx: Tx) {
     const ids = (type: string) => events.filter((e) => e.type === type).map((e) => e.eventId);
-    const assessed = ids('MonthAssessed');
     const issued = ids('StatementIssued');
     const raised = ids('AdjustmentRaised');
     const amount = (field: string) => sql.raw(`(e.data -> '${field}' ->> 'amountMinor')::bigint`);
-    if (assessed.length > 0)
-      await sql`INSERT INTO ${s('assessments')} (statement_id, client_id, municipality, month, total, lines)
-        SELECT (e.data ->> 'statementId')::uuid, (e.data ->> 'clientId')::uuid, e.data ->> 'municipality',
-          e.data ->> 'month', ${amount('total')}, e.data -> 'lines'
-        FROM ${s('events')} e WHERE e.event_id = ANY(${assessed}::uuid[])
-        ON CONFLICT (statement_id) DO NOTHING`.execute(tx);
     // each statement, and what settled it at issue: credit carried from earlier, or (below zero) the credit
-    // it leaves; in one pass over the events (the rows just inserted, so a replay adds neither)
+    // it leaves; in one pass over the events (the rows just inserted, so a replay adds neither). A
+    // statement whose assessment is not where the decider puts it is refused (assessment_event NOT NULL).
     if (issued.length > 0)
       await sql`WITH added AS (
           INSERT INTO ${s('statements')} (statement_id, statement_number, payment_reference, client_id,
             municipality, month, issued_on, due_on, assessed, adjusted, credit_applied, total_due, state_share,
-            adjustments, recorded_at, outstanding)
+            adjustments, recorded_at, outstanding, assessment_event)
           SELECT (e.data ->> 'statementId')::uuid, e.data ->> 'statementNumber', e.data ->> 'paymentReference',
             (e.data ->> 'clientId')::uuid, e.data ->> 'municipality', e.data ->> 'month',
             (e.data ->> 'issuedOn')::date, (e.data ->> 'dueOn')::date, ${amount('assessed')},
@@ -45,7 +40,10 @@ export const statementsProjection = (schema: string): Projection => {
               FROM jsonb_array_elements(e.data -> 'adjustments') a),
             ${amount('creditApplied')}, ${amount('totalDue')}, ${amount('stateShare')},
             ARRAY(SELECT (a ->> 'adjustmentId')::uuid FROM jsonb_array_elements(e.data -> 'adjustments') a),
-            e.recorded_at, ${amount('totalDue')}
+            e.recorded_at, ${amount('totalDue')},
+            (SELECT m.event_id FROM ${s('events')} m
+              WHERE m.stream_id = e.stream_id AND m.stream_position = e.stream_position - 1
+                AND m.type = 'MonthAssessed' AND m.data ->> 'statementId' = e.data ->> 'statementId')
           FROM ${s('events')} e WHERE e.event_id = ANY(${issued}::uuid[])
           ON CONFLICT (statement_id) DO NOTHING
           RETURNING statement_id, client_id, municipality, issued_on, credit_applied, assessed + adjusted AS net)
@@ -105,7 +103,7 @@ export const statementsProjection = (schema: string): Projection => {
       if (run.length > 0) await addAll(run, tx);
     },
     reset: async (tx) => {
-      await sql`TRUNCATE ${s('statements')}, ${s('assessments')}, ${s('adjustments')}, ${s('periods')},
+      await sql`TRUNCATE ${s('statements')}, ${s('adjustments')}, ${s('periods')},
         ${s('payments')}, ${s('settlements')}, ${s('bank_imports')}, ${s('bank_lines')}, ${s('arrears')}`.execute(
         tx,
       );
