@@ -1,4 +1,5 @@
 import { testDatabaseUrl } from '@casework/testkit';
+import { sql } from 'kysely';
 import t from 'tap';
 import { connectPostgres, EventStore, migrate } from '../src/index.js';
 
@@ -59,5 +60,29 @@ t.test('lookups by key are prepared once per connection', async (t) => {
       (r) => r.get('s-1')?.version === 1 && r.get('s-1')?.events.length === 1 && r.get('s-2')?.version === 0,
     ),
     'thirty reads at once, over the pool: each finds the stream and its event, and the absent one absent',
+  );
+});
+
+t.test("a read of a command's few streams is planned once, not at every call", async (t) => {
+  const database = connectPostgres(await testDatabaseUrl(t));
+  t.teardown(() => database.close());
+  await migrate(database.db, 'es');
+  const store = new EventStore(database, 'es');
+  // one connection: its prepared statements and how each was planned
+  const plans = await database.db.transaction().execute(async (tx) => {
+    for (let i = 0; i < 12; i++) await store.readStreams([`s-${i}`, `s-${i + 1}`], tx);
+    const { rows } = await sql<{ generic_plans: string; custom_plans: string }>`
+      SELECT generic_plans::text, custom_plans::text FROM pg_prepared_statements
+      WHERE statement LIKE '%AS s_id%' AND statement LIKE '%"es".events%'`.execute(tx);
+    return rows;
+  });
+  t.equal(plans.length, 1, 'the read is one prepared statement');
+  t.ok(
+    Number(plans[0]!.generic_plans) >= 6,
+    `the kept plan serves the calls after the first few (${JSON.stringify(plans[0])})`,
+  );
+  t.ok(
+    Number(plans[0]!.custom_plans) <= 5,
+    'at most the five trial plans PostgreSQL makes before keeping one',
   );
 });

@@ -104,6 +104,7 @@ export async function removeEntries(
   const entries: Entry[] = [];
   for (const { application_id } of rows) entries.push((await loadEntry(ctx, application_id, tx)).state);
   await lockSites(
+    ctx,
     tx,
     entries.flatMap((e) => (e.status === 'waiting' && e.offer ? [e.offer.siteId] : [])),
   );

@@ -11,10 +11,14 @@ import { siteStream } from './streams.js';
  */
 const clientLock = (ctx: ServiceContext, clientId: string) => `${ctx.store.schema}:listing:${clientId}`;
 
-async function lockAll(tx: Tx, keys: string[]) {
+/** The keys' locks in their order, in one statement (prepared, as JSON: see EventStore.readStreams). */
+async function lockAll(ctx: ServiceContext, tx: Tx, keys: string[]) {
   if (keys.length === 0) return;
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(l.id, 0))
-    FROM unnest(${keys}::text[]) WITH ORDINALITY AS l(id, n) ORDER BY l.n`.execute(tx);
+  await ctx.store.prepared(
+    sql`SELECT pg_advisory_xact_lock(hashtextextended(l.id, 0))
+      FROM jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) WITH ORDINALITY AS l(id, n) ORDER BY l.n`,
+    tx,
+  );
 }
 
 const clientKeys = (ctx: ServiceContext, clientIds: string[]) =>
@@ -23,10 +27,11 @@ const siteKeys = (siteIds: string[]) => [...new Set(siteIds.map(siteStream))].so
 
 /** Takes clients' listing locks (held to commit), in one sorted order. */
 export const lockClients = (ctx: ServiceContext, tx: Tx, clientIds: string[]) =>
-  lockAll(tx, clientKeys(ctx, clientIds));
+  lockAll(ctx, tx, clientKeys(ctx, clientIds));
 
 /** Takes site locks (held to commit), in one sorted order. */
-export const lockSites = (tx: Tx, siteIds: string[]) => lockAll(tx, siteKeys(siteIds));
+export const lockSites = (ctx: ServiceContext, tx: Tx, siteIds: string[]) =>
+  lockAll(ctx, tx, siteKeys(siteIds));
 
 /**
  * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
@@ -44,7 +49,7 @@ export async function withSiteLocks<T>(
   const { sites, clients } = Array.isArray(locks) ? { sites: locks, clients: [] } : locks;
   const locked = async (tx: Tx) => {
     // clients' locks, then sites', in one statement
-    await lockAll(tx, [...clientKeys(ctx, clients), ...siteKeys(sites)]);
+    await lockAll(ctx, tx, [...clientKeys(ctx, clients), ...siteKeys(sites)]);
     return work(tx);
   };
   if (within) return locked(within);
