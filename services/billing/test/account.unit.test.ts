@@ -478,9 +478,19 @@ t.test('stated amount + later adjustments = the last reassessment, in whole cent
           again.push({ month: month(i), lines: linesOf(r), learned: [randomUUID()] });
         }
         const ids = Array.from({ length: 2 * j }, () => randomUUID());
-        history.push(
-          ...decided(history, issue(month(j), linesOf(a), { reassessed: again, adjustmentIds: ids })),
+        const events = decided(
+          history,
+          issue(month(j), linesOf(a), { reassessed: again, adjustmentIds: ids }),
         );
+        // the statements read model finds a statement's lines in the event just before it
+        const [assessed, statement] = events.slice(-2);
+        if (
+          statement?.type !== 'StatementIssued' ||
+          assessed?.type !== 'MonthAssessed' ||
+          assessed.data.statementId !== statement.data.statementId
+        )
+          throw new Error('a statement does not follow its own month assessed');
+        history.push(...events);
       });
       const whole = history.flatMap(amountsOf).every((m) => Number.isSafeInteger(m.amountMinor));
       if (!whole) throw new Error('an amount is not a whole number of cents');
