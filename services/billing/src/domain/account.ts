@@ -393,6 +393,8 @@ function issue(command: IssueStatement, state: Account): AccountEvent[] {
   const net = assessed.amountMinor + owed.reduce((n, m) => n + m.amountMinor, 0);
   const creditApplied = Math.min(state.credit, Math.max(net, 0));
   const { clientId, municipality, month, statementId } = command;
+  // MonthAssessed directly before its StatementIssued, always: the statements read model finds the
+  // statement's lines in the event just before it in the stream
   return [
     ...raised,
     {

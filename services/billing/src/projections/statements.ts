@@ -15,6 +15,8 @@ const ADDED = new Set(['StatementIssued', 'AdjustmentRaised']);
  */
 export const statementsProjection = (schema: string): Projection => {
   const s = (table: string) => sql.id(schema, table);
+  /** An event's Money field in euro cents, in SQL over the log's row `e`. */
+  const amount = (field: string) => sql.raw(`(e.data -> '${field}' ->> 'amountMinor')::bigint`);
 
   /**
    * The rows of a run's events, read from the log where they lie (same schema): they go from the event
@@ -24,12 +26,26 @@ export const statementsProjection = (schema: string): Projection => {
     const ids = (type: string) => events.filter((e) => e.type === type).map((e) => e.eventId);
     const issued = ids('StatementIssued');
     const raised = ids('AdjustmentRaised');
-    const amount = (field: string) => sql.raw(`(e.data -> '${field}' ->> 'amountMinor')::bigint`);
     // each statement, and what settled it at issue: credit carried from earlier, or (below zero) the credit
-    // it leaves; in one pass over the events (the rows just inserted, so a replay adds neither). A
-    // statement whose assessment is not where the decider puts it is refused (assessment_event NOT NULL).
+    // it leaves; in one pass over the events (the rows just inserted, so a replay adds neither)
     if (issued.length > 0)
-      await sql`WITH added AS (
+      await insertStatements(issued, tx).catch((e: unknown) => {
+        throw withoutAssessment(e) ?? e;
+      });
+    if (raised.length > 0)
+      await sql`INSERT INTO ${s('adjustments')} (adjustment_id, client_id, municipality, corrects_month,
+          placement_id, service_type, billed, corrected, amount, state_share, caused_by)
+        SELECT (e.data ->> 'adjustmentId')::uuid, (e.data ->> 'clientId')::uuid, e.data ->> 'municipality',
+          e.data ->> 'correctsMonth', (e.data ->> 'placementId')::uuid, e.data ->> 'serviceType',
+          ${amount('billed')}, ${amount('corrected')}, ${amount('amount')}, coalesce(${amount('stateShare')}, 0),
+          ARRAY(SELECT jsonb_array_elements_text(e.data -> 'causedBy'))::uuid[]
+        FROM ${s('events')} e WHERE e.event_id = ANY(${raised}::uuid[])
+        ON CONFLICT (adjustment_id) DO NOTHING`.execute(tx);
+  }
+
+  /** Each statement, and what settled it at issue (see addAll). */
+  async function insertStatements(issued: string[], tx: Tx) {
+    await sql`WITH added AS (
           INSERT INTO ${s('statements')} (statement_id, statement_number, payment_reference, client_id,
             municipality, month, issued_on, due_on, assessed, adjusted, credit_applied, total_due, state_share,
             adjustments, recorded_at, outstanding, assessment_event)
@@ -52,15 +68,21 @@ export const statementsProjection = (schema: string): Projection => {
         SELECT statement_id, statement_id, k.kind, municipality, client_id, issued_on, issued_on, k.amount
         FROM added, LATERAL (VALUES ('credit', credit_applied), ('below_zero', net)) AS k(kind, amount)
         WHERE CASE k.kind WHEN 'credit' THEN k.amount > 0 ELSE k.amount < 0 END`.execute(tx);
-    if (raised.length > 0)
-      await sql`INSERT INTO ${s('adjustments')} (adjustment_id, client_id, municipality, corrects_month,
-          placement_id, service_type, billed, corrected, amount, state_share, caused_by)
-        SELECT (e.data ->> 'adjustmentId')::uuid, (e.data ->> 'clientId')::uuid, e.data ->> 'municipality',
-          e.data ->> 'correctsMonth', (e.data ->> 'placementId')::uuid, e.data ->> 'serviceType',
-          ${amount('billed')}, ${amount('corrected')}, ${amount('amount')}, coalesce(${amount('stateShare')}, 0),
-          ARRAY(SELECT jsonb_array_elements_text(e.data -> 'causedBy'))::uuid[]
-        FROM ${s('events')} e WHERE e.event_id = ANY(${raised}::uuid[])
-        ON CONFLICT (adjustment_id) DO NOTHING`.execute(tx);
+  }
+
+  /**
+   * A statement not directly after its own month assessed in its account's stream (the account decider
+   * appends them so) breaks `assessment_event NOT NULL`: said so, naming the statement (the first value
+   * of the failing row PostgreSQL reports) and nothing else of the row. It stops the projection's line
+   * there, as any failing batch does (ADR 11).
+   */
+  function withoutAssessment(e: unknown): Error | undefined {
+    const failed = e as { code?: unknown; column?: unknown; detail?: unknown } | null;
+    if (failed?.code !== '23502' || failed.column !== 'assessment_event') return undefined;
+    const statementId = /^Failing row contains \(([0-9a-f-]{36}),/.exec(String(failed.detail))?.[1];
+    return new Error(
+      `statements: statement ${statementId ?? '(not told)'} has no MonthAssessed just before its StatementIssued in its account's stream`,
+    );
   }
 
   async function applyOne(e: RecordedEvent, tx: Tx) {
