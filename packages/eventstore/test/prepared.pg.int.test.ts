@@ -70,7 +70,10 @@ t.test("a read of a command's few streams is planned once, not at every call", a
   const store = new EventStore(database, 'es');
   // one connection: its prepared statements and how each was planned
   const plans = await database.db.transaction().execute(async (tx) => {
-    for (let i = 0; i < 12; i++) await store.readStreams([`s-${i}`, `s-${i + 1}`], tx);
+    for (let i = 0; i < 12; i++) {
+      await store.readStreams([`s-${i}`, `s-${i + 1}`], tx);
+      await store.loadSnapshots([`s-${i}`], 1, tx);
+    }
     const { rows } = await sql<{ name: string; generic_plans: string; custom_plans: string }>`
       SELECT name, generic_plans::text, custom_plans::text FROM pg_prepared_statements
       WHERE statement LIKE '%AS s_id%' AND statement LIKE '%"es".events%'`.execute(tx);
@@ -82,8 +85,25 @@ t.test("a read of a command's few streams is planned once, not at every call", a
           tx,
         )
       : { rows: [] };
-    return { rows, plan: explained.rows.map((r) => r['QUERY PLAN']).join('\n') };
+    const { rows: snapshots } = await sql<{ name: string; generic_plans: string }>`
+      SELECT name, generic_plans::text FROM pg_prepared_statements WHERE statement LIKE '%"es".snapshots%'`.execute(
+      tx,
+    );
+    const snapshotPlan = snapshots[0]
+      ? await sql<{
+          'QUERY PLAN': string;
+        }>`EXPLAIN EXECUTE ${sql.id(snapshots[0].name)}(${sql.lit(JSON.stringify(['s-1']))}, 1)`.execute(tx)
+      : { rows: [] };
+    return {
+      rows,
+      plan: explained.rows.map((r) => r['QUERY PLAN']).join('\n'),
+      snapshots,
+      snapshotPlan: snapshotPlan.rows.map((r) => r['QUERY PLAN']).join('\n'),
+    };
   });
+  t.ok(Number(plans.snapshots[0]?.generic_plans) >= 6, 'a load of snapshots keeps its plan too');
+  t.match(plans.snapshotPlan, /Index Scan using snapshots_pkey/, 'each snapshot found by its key');
+  t.notMatch(plans.snapshotPlan, /Seq Scan/, 'never the table read whole');
   t.match(plans.plan, /Index Scan using streams_pkey/, 'each stream found by its key');
   t.match(
     plans.plan,
