@@ -333,10 +333,8 @@ export class EventStore {
     if (ids.length === 0) return out;
     // OFFSET 0 keeps each lookup a probe of its index: flattened into a join, a large batch would tempt
     // the planner into scanning the whole events table
-    // prepared: its one plan is the probes it spells out, whatever the streams. The streams come as JSON
-    // rows, not arrays: PostgreSQL plans `unnest` of an array it knows for its length, so a generic plan
-    // (sized for ten) never looked cheaper than a fresh one for the one or two streams of a command, and
-    // every call was planned again; JSON rows are estimated alike either way, and the plan is kept
+    // prepared, the streams as JSON rows (see `prepared`): its one plan is the probes it spells out,
+    // whatever the streams
     const streams = JSON.stringify(ids.map((id) => ({ id, after: after.get(id) ?? 0 })));
     const { rows } = await this.prepared(
       sql<

@@ -26,8 +26,6 @@ export const statementsProjection = (schema: string): Projection => {
     const ids = (type: string) => events.filter((e) => e.type === type).map((e) => e.eventId);
     const issued = ids('StatementIssued');
     const raised = ids('AdjustmentRaised');
-    // each statement, and what settled it at issue: credit carried from earlier, or (below zero) the credit
-    // it leaves; in one pass over the events (the rows just inserted, so a replay adds neither)
     if (issued.length > 0)
       await insertStatements(issued, tx).catch((e: unknown) => {
         throw withoutAssessment(e) ?? e;
@@ -43,7 +41,10 @@ export const statementsProjection = (schema: string): Projection => {
         ON CONFLICT (adjustment_id) DO NOTHING`.execute(tx);
   }
 
-  /** Each statement, and what settled it at issue (see addAll). */
+  /**
+   * Each statement, and what settled it at issue: credit carried from earlier, or (below zero) the credit
+   * it leaves; in one pass over the events (the rows just inserted, so a replay adds neither).
+   */
   async function insertStatements(issued: string[], tx: Tx) {
     await sql`WITH added AS (
           INSERT INTO ${s('statements')} (statement_id, statement_number, payment_reference, client_id,

@@ -11,7 +11,7 @@ import { siteStream } from './streams.js';
  */
 const clientLock = (ctx: ServiceContext, clientId: string) => `${ctx.store.schema}:listing:${clientId}`;
 
-/** The keys' locks in their order, in one statement (prepared, as JSON: see EventStore.readStreams). */
+/** The keys' locks in their order, in one statement (prepared, the keys as JSON: see EventStore.prepared). */
 async function lockAll(ctx: ServiceContext, tx: Tx, keys: string[]) {
   if (keys.length === 0) return;
   await ctx.store.prepared(
