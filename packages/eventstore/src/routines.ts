@@ -12,11 +12,12 @@ import type { Db } from './database.js';
  * stream meet on the primary key (23505), which the store reports as a concurrency error too.
  *
  * One stream (nearly every command) takes a path of primary-key probes, where the insert of a new
- * stream or the update of a known version is itself the check. Several are locked in stream-id order
- * through an array of ids, moved by primary key one by one, new ones claimed in stream-id order, and
- * their events inserted in one statement: every path claims its stream rows before its events, in id
+ * stream or the update of a known version is itself the check. Several are locked in stream-id order,
+ * each probed by its primary key, moved by primary key one by one, new ones claimed in stream-id order,
+ * and their events inserted in one statement: every path claims its stream rows before its events, in id
  * order, so two appends touching the same streams queue rather than deadlock. Never a join of the streams
- * table with the JSON's rows: estimated at 100, they let the planner scan the whole table.
+ * table with the JSON's rows but by a probe per row: estimated at 100, they let the planner scan the
+ * whole table.
  *
  * A stream's events follow one another in the log as they do in the stream (ADR 1): the log is read in
  * transaction-id order, and a transaction's id is taken at its first write, so one that wrote something
@@ -49,7 +50,6 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
   cur jsonb;
   bad record;
-  ids text[];
   late text[];
   v_late boolean;
   one jsonb;
@@ -103,11 +103,14 @@ BEGIN
     RETURN;
   END IF;
 
-  ids := ARRAY(SELECT x.value->>'streamId' FROM jsonb_array_elements(p_streams) x);
+  -- each stream probed by its key in stream-id order, locking as it goes: a plan as cheap as any the
+  -- values could give, so it is kept (an array of ids was planned again at every call)
   WITH locked AS (
-    SELECT st.stream_id, st.version, st.last_transaction_id FROM ${s}.streams st
-    WHERE st.stream_id = ANY(ids)
-    ORDER BY st.stream_id FOR UPDATE
+    SELECT l.stream_id, l.version, l.last_transaction_id
+    FROM (SELECT x.value->>'streamId' AS id FROM jsonb_array_elements(p_streams) x ORDER BY 1) i
+    CROSS JOIN LATERAL (
+      SELECT st.stream_id, st.version, st.last_transaction_id FROM ${s}.streams st
+      WHERE st.stream_id = i.id FOR UPDATE) l
   )
   SELECT coalesce(jsonb_object_agg(locked.stream_id, locked.version), '{}'),
     coalesce(array_agg(locked.stream_id) FILTER (WHERE locked.last_transaction_id > pg_current_xact_id()), '{}')
