@@ -1,11 +1,14 @@
 import { deciderSpec } from '@casework/testkit';
+import fc from 'fast-check';
 import t from 'tap';
 import {
   capacityOn,
-  evolveAll,
+  firstShortfall,
   occupancyOn,
+  reservedOn,
   type SiteEvent,
   siteDecider,
+  siteFromJson,
   siteToJson,
 } from '../src/domain/site.js';
 
@@ -170,52 +173,95 @@ t.test('release, suspend, resume and close', async (t) => {
 });
 
 t.test(
-  'several events folded at once come out as folded one by one, and leave the state given',
+  'folding leaves the state given as it was, and a snapshot comes back as the state it was taken of',
   async (t) => {
     const offer = (n: number) => `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     const reserved = (n: number): SiteEvent => ({
       type: 'PlaceReserved',
       data: { siteId, offerId: offer(n), clientId: cid(n), from: '2026-03-01' },
     });
-    const start = [opened(6), taken(1, '2026-01-10'), reserved(2)].reduce(
+    const start = [opened(6), taken(1, '2026-01-10'), reserved(2), reserved(3)].reduce(
       siteDecider.evolve,
       siteDecider.initialState,
     );
-    const before = structuredClone(start);
+    const before = JSON.stringify(siteToJson(start));
     const tail: SiteEvent[] = [
       {
         type: 'PlaceTaken',
         data: { siteId, placementId: pid(2), clientId: cid(2), from: '2026-03-02', offerId: offer(2) },
       },
-      reserved(3),
       { type: 'ReservationReleased', data: { siteId, offerId: offer(3) } },
       { type: 'CapacityChanged', data: { ...ref, from: '2026-04-01', places: 8, previous: 6 } },
       released(1, '2026-04-15'),
       taken(4, '2026-05-01'),
       released(9, '2026-05-02'),
-    ];
-    t.same(evolveAll(start, tail), tail.reduce(siteDecider.evolve, start));
-    t.same(
-      siteToJson(evolveAll(start, tail)),
-      siteToJson(tail.reduce(siteDecider.evolve, start)),
-      'in map order too',
-    );
-    t.same(start, before, 'the state given is unchanged');
-    const whole: SiteEvent[] = [
-      opened(6),
-      taken(1, '2026-01-10'),
-      { type: 'SiteSuspended', data: { ...ref, from: '2026-02-01', reason: 'works' } },
-      { type: 'SiteResumed', data: { ...ref, from: '2026-02-10' } },
-      reserved(2),
-      ...tail,
       { type: 'SiteClosed', data: { ...ref, on: '2026-12-31' } },
     ];
-    t.same(
-      evolveAll(siteDecider.initialState, whole),
-      whole.reduce(siteDecider.evolve, siteDecider.initialState),
-      'from the start, every kind of event',
+    const after = tail.reduce(siteDecider.evolve, start);
+    t.equal(JSON.stringify(siteToJson(start)), before, 'the state given is unchanged');
+    t.same(siteToJson(after).holds, [
+      [pid(1), { clientId: cid(1), from: '2026-01-10', to: '2026-04-15' }],
+      [pid(2), { clientId: cid(2), from: '2026-03-02', to: null }],
+      [pid(4), { clientId: cid(4), from: '2026-05-01', to: null }],
+    ]);
+    t.same(siteToJson(after).reservations, [], 'the offers answered hold nothing');
+    const restored = siteFromJson(JSON.parse(JSON.stringify(siteToJson(after))));
+    t.same(siteToJson(restored), siteToJson(after), 'the snapshot comes back as it was taken');
+    for (const date of ['2026-03-02', '2026-04-15', '2026-05-01'])
+      t.equal(occupancyOn(restored, date), occupancyOn(after, date), `the same places held on ${date}`);
+  },
+);
+
+t.test(
+  'the first shortfall is the first day, counted one by one, with more taken than there are places',
+  async (t) => {
+    const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n)).toISOString().slice(0, 10);
+    const HORIZON = 60;
+    const history = fc.array(
+      fc.oneof(
+        fc.record({
+          kind: fc.constant('take' as const),
+          from: fc.nat(HORIZON),
+          length: fc.option(fc.nat(HORIZON)),
+        }),
+        fc.record({ kind: fc.constant('reserve' as const), from: fc.nat(HORIZON) }),
+        fc.record({ kind: fc.constant('capacity' as const), from: fc.nat(HORIZON), places: fc.nat(6) }),
+      ),
+      { maxLength: 25 },
     );
-    t.same(evolveAll(start, tail.slice(0, 1)), siteDecider.evolve(start, tail[0]!));
-    t.equal(evolveAll(start, []), start);
+    fc.assert(
+      fc.property(history, fc.nat(HORIZON), fc.nat(2), (steps, from, extra) => {
+        const events: SiteEvent[] = [opened(3)];
+        steps.forEach((s, i) => {
+          if (s.kind === 'take') {
+            events.push(taken(i, day(s.from)));
+            if (s.length !== null) events.push(released(i, day(s.from + s.length + 1)));
+          } else if (s.kind === 'reserve')
+            events.push({
+              type: 'PlaceReserved',
+              data: {
+                siteId,
+                offerId: `30000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+                clientId: cid(i),
+                from: day(s.from),
+              },
+            });
+          else
+            events.push({
+              type: 'CapacityChanged',
+              data: { ...ref, from: day(s.from), places: s.places, previous: 0 },
+            });
+        });
+        const site = events.reduce(siteDecider.evolve, siteDecider.initialState);
+        let expected: string | undefined;
+        for (let d = from; d <= 2 * HORIZON + 2 && expected === undefined; d++) {
+          const date = day(d);
+          if (occupancyOn(site, date) + reservedOn(site, date) + extra > capacityOn(site, date))
+            expected = date;
+        }
+        return firstShortfall(site, day(from), extra)?.date === expected;
+      }),
+    );
+    t.pass('as counted day by day in every history tried');
   },
 );

@@ -1,7 +1,6 @@
 import type { EventStore, Executor, RecordedEvent, Tx } from '@casework/eventstore';
 import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
 import {
-  evolveAll,
   SITE_CODEC,
   type Site,
   type SiteCommand,
@@ -114,9 +113,9 @@ export async function loadSitesWith(
     const base = kept.get(streamId);
     const snapshot = snapshots.get(streamId);
     const { events, version } = read.get(streamId)!;
-    const state = evolveAll(
+    const state = events.reduce(
+      (s, e) => siteDecider.evolve(s, { type: e.type, data: e.data } as SiteEvent),
       base?.state ?? (snapshot ? siteFromJson(snapshot.state) : siteDecider.initialState),
-      events.map((e) => ({ type: e.type, data: e.data }) as SiteEvent),
     );
     const site = {
       streamId,

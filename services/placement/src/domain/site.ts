@@ -14,6 +14,7 @@ import {
   type SiteResumed,
   type SiteSuspended,
 } from '@casework/contracts';
+import { Map as PersistentMap } from 'immutable';
 
 export type SiteEvent =
   | EventOf<typeof SiteOpened>
@@ -38,9 +39,13 @@ export type Site = {
   suspensions: { from: LocalDate; to: LocalDate | null }[];
   /** Capacity changes in date order; each holds until the next. */
   capacity: { from: LocalDate; places: number }[];
-  holds: Map<string, Hold>;
+  /**
+   * Places held, by placement id. Persistent maps: a busy site's run into thousands over the years, and
+   * each admission's new state shares them but for its own place instead of copying them all.
+   */
+  holds: PersistentMap<string, Hold>;
   /** Places held for open offers, by offer id: counted as taken from their date until answered. */
-  reservations: Map<string, Hold>;
+  reservations: PersistentMap<string, Hold>;
 };
 
 export type SiteCommand =
@@ -63,8 +68,8 @@ export type SiteCommand =
 export const initialState: Site = {
   suspensions: [],
   capacity: [],
-  holds: new Map(),
-  reservations: new Map(),
+  holds: PersistentMap(),
+  reservations: PersistentMap(),
 };
 
 /** Places on a date: the latest change on or before it (0 before the site opened). */
@@ -76,23 +81,19 @@ export function capacityOn(site: Site, date: LocalDate): number {
 
 export const holdsOn = (h: Hold, date: LocalDate) => h.from <= date && (h.to === null || date < h.to);
 
-export function occupancyOn(site: Site, date: LocalDate): number {
-  let n = 0;
-  for (const h of site.holds.values()) if (holdsOn(h, date)) n++;
-  return n;
-}
+// a persistent map's own `count` and `forEach` walk it several times faster than its iterators
+export const occupancyOn = (site: Site, date: LocalDate): number => site.holds.count((h) => holdsOn(h, date));
 
 /** Places held for open offers on a date. */
-export function reservedOn(site: Site, date: LocalDate): number {
-  let n = 0;
-  for (const h of site.reservations.values()) if (holdsOn(h, date)) n++;
-  return n;
-}
+export const reservedOn = (site: Site, date: LocalDate): number =>
+  site.reservations.count((h) => holdsOn(h, date));
 
 /**
  * The first date in [from, until) on which the places held, plus `extra`, exceed the capacity (or
- * `places` where given). Occupancy only rises where a hold begins and capacity only changes where a
- * change takes effect, so those dates are the only ones to look at.
+ * `places` where given). One pass over the holds and offers (a busy site's run into thousands over the
+ * years, most of them long over): the places taken on `from`, and by how many that changes on each later
+ * date; then a walk through those dates and the capacity's. Taken places only rise where a hold begins,
+ * and capacity only changes where a change takes effect: the first date short is always one of them.
  */
 export function firstShortfall(
   site: Site,
@@ -102,18 +103,30 @@ export function firstShortfall(
 ): { date: LocalDate; places: number; occupied: number; reserved: number } | undefined {
   const until = override?.until ?? null;
   const inRange = (d: LocalDate) => d >= from && (until === null || d < until);
-  const dates = [
-    from,
-    ...[...site.holds.values(), ...site.reservations.values()].map((h) => h.from),
-    ...(override ? [] : site.capacity.map((c) => c.from)),
-  ]
-    .filter(inRange)
-    .sort();
-  for (const date of new Set(dates)) {
-    const places = override ? override.places : capacityOn(site, date);
+  let taken = 0;
+  const changes = new Map<LocalDate, number>();
+  const change = (date: LocalDate, by: number) => changes.set(date, (changes.get(date) ?? 0) + by);
+  const count = (h: Hold) => {
+    if (h.to !== null && h.to <= from) return; // over before the range
+    if (h.from <= from) taken++;
+    else if (inRange(h.from)) change(h.from, 1);
+    else return; // begins after the range
+    if (h.to !== null && inRange(h.to)) change(h.to, -1);
+  };
+  site.holds.forEach(count);
+  site.reservations.forEach(count);
+  if (!override)
+    for (const c of site.capacity) if (inRange(c.from) && !changes.has(c.from)) change(c.from, 0);
+  const placesOn = (date: LocalDate) => (override ? override.places : capacityOn(site, date));
+  const short = (date: LocalDate) => {
     const occupied = occupancyOn(site, date);
     const reserved = reservedOn(site, date);
-    if (occupied + reserved + extra > places) return { date, places, occupied, reserved };
+    return { date, places: placesOn(date), occupied, reserved };
+  };
+  if (taken + extra > placesOn(from)) return short(from);
+  for (const date of [...changes.keys()].sort()) {
+    taken += changes.get(date)!;
+    if (taken + extra > placesOn(date)) return short(date);
   }
   return undefined;
 }
@@ -152,9 +165,7 @@ const noVacancy = (short: { date: LocalDate; places: number; occupied: number; r
 
 function withoutReservation(site: Site, offerId: string | undefined): Site {
   if (!offerId) return site;
-  const reservations = new Map(site.reservations);
-  reservations.delete(offerId);
-  return { ...site, reservations };
+  return { ...site, reservations: site.reservations.delete(offerId) };
 }
 
 export function decide(command: SiteCommand, site: Site): SiteEvent[] {
@@ -210,7 +221,7 @@ export function decide(command: SiteCommand, site: Site): SiteEvent[] {
         throw conflictWith('SITE_CLOSED', `the site closed on ${site.closedOn}`);
       }
       if (command.on <= o.openedOn) throw breaksRule('BEFORE_OPENING', `the site opened on ${o.openedOn}`);
-      const staying = [...site.holds.values()].filter((h) => h.to === null || h.to > command.on).length;
+      const staying = site.holds.count((h) => h.to === null || h.to > command.on);
       if (staying > 0)
         throw conflictWith('SITE_OCCUPIED', `${staying} placements run past ${command.on}`, { staying });
       return [{ type: 'SiteClosed', data: { ...ref, on: command.on } }];
@@ -283,61 +294,24 @@ export function evolve(site: Site, event: SiteEvent): Site {
     case 'SiteClosed':
       return { ...site, closedOn: event.data.on };
     case 'PlaceTaken': {
-      const holds = new Map(site.holds);
-      holds.set(event.data.placementId, { clientId: event.data.clientId, from: event.data.from, to: null });
-      return { ...withoutReservation(site, event.data.offerId), holds };
+      const hold = { clientId: event.data.clientId, from: event.data.from, to: null };
+      return {
+        ...withoutReservation(site, event.data.offerId),
+        holds: site.holds.set(event.data.placementId, hold),
+      };
     }
     case 'PlaceReserved': {
-      const reservations = new Map(site.reservations);
-      reservations.set(event.data.offerId, {
-        clientId: event.data.clientId,
-        from: event.data.from,
-        to: null,
-      });
-      return { ...site, reservations };
+      const hold = { clientId: event.data.clientId, from: event.data.from, to: null };
+      return { ...site, reservations: site.reservations.set(event.data.offerId, hold) };
     }
     case 'ReservationReleased':
       return withoutReservation(site, event.data.offerId);
     case 'PlaceReleased': {
-      const holds = new Map(site.holds);
-      const h = holds.get(event.data.placementId);
-      if (h) holds.set(event.data.placementId, { ...h, to: event.data.on });
-      return { ...site, holds };
+      const h = site.holds.get(event.data.placementId);
+      if (!h) return site;
+      return { ...site, holds: site.holds.set(event.data.placementId, { ...h, to: event.data.on }) };
     }
   }
-}
-
-/**
- * The site after several events, its maps copied once instead of once an event: a busy site's ledger
- * holds thousands of places, and a load folds up to a snapshot's worth of events. Leaves `site` as it was.
- */
-export function evolveAll(site: Site, events: readonly SiteEvent[]): Site {
-  if (events.length < 2) return events.reduce(evolve, site);
-  const holds = new Map(site.holds);
-  const reservations = new Map(site.reservations);
-  let s: Site = { ...site, holds, reservations };
-  for (const e of events) {
-    switch (e.type) {
-      case 'PlaceTaken':
-        holds.set(e.data.placementId, { clientId: e.data.clientId, from: e.data.from, to: null });
-        if (e.data.offerId) reservations.delete(e.data.offerId);
-        break;
-      case 'PlaceReserved':
-        reservations.set(e.data.offerId, { clientId: e.data.clientId, from: e.data.from, to: null });
-        break;
-      case 'ReservationReleased':
-        reservations.delete(e.data.offerId);
-        break;
-      case 'PlaceReleased': {
-        const h = holds.get(e.data.placementId);
-        if (h) holds.set(e.data.placementId, { ...h, to: e.data.on });
-        break;
-      }
-      default:
-        s = { ...evolve(s, e), holds, reservations };
-    }
-  }
-  return s;
 }
 
 export const siteDecider: Decider<Site, SiteCommand, SiteEvent> = { initialState, decide, evolve };
@@ -350,10 +324,10 @@ type SiteJson = Omit<Site, 'holds' | 'reservations'> & {
 };
 export const siteToJson = (site: Site): SiteJson => ({
   ...site,
-  holds: [...site.holds],
-  reservations: [...site.reservations],
+  holds: [...site.holds.entries()],
+  reservations: [...site.reservations.entries()],
 });
 export const siteFromJson = (json: unknown): Site => {
   const j = json as SiteJson;
-  return { ...j, holds: new Map(j.holds), reservations: new Map(j.reservations) };
+  return { ...j, holds: PersistentMap(j.holds), reservations: PersistentMap(j.reservations) };
 };
