@@ -4,6 +4,7 @@ import { appendChannel } from './channels.js';
 import type { Database, Executor, Tx } from './database.js';
 import { ConcurrencyError } from './errors.js';
 import { appendsInCommitOrder } from './routines.js';
+import { columns, streamsRead } from './streamReads.js';
 import type {
   AppendResult,
   EncodedEvent,
@@ -49,13 +50,6 @@ const inCommitOrder = (a: EventRow, b: EventRow): number =>
   compareDecimal(a.transaction_id, b.transaction_id) || compareDecimal(a.global_position, b.global_position);
 
 // text casts keep xid8/bigint exact in JavaScript; ORDER BY must name the table's columns, not these
-const columns = (data: string, none = false) =>
-  none
-    ? `NULL::text AS event_id, NULL::text AS type, NULL::text AS stream_id, NULL::text AS stream_position,
-    NULL::text AS global_position, NULL::text AS transaction_id, ${data}, NULL::jsonb AS metadata, NULL::text AS recorded_at`
-    : `event_id::text, type, stream_id, stream_position::text, global_position::text, transaction_id::text, ${data}, metadata,
-    (recorded_at AT TIME ZONE 'UTC')::text AS recorded_at`;
-const EVENT_COLUMNS = sql.raw(columns('data'));
 
 function pgError(e: unknown): { code?: string; detail?: string; constraint?: string } {
   return (e ?? {}) as { code?: string; detail?: string; constraint?: string };
@@ -139,6 +133,8 @@ export class EventStore {
   readonly #createSql: string;
   readonly #advanceSql: string;
   readonly #readStreamSql: string;
+  readonly #readStreamsSql: string;
+  readonly #lockedReadSql: string;
 
   constructor(
     readonly database: Database,
@@ -165,7 +161,17 @@ export class EventStore {
       LEFT JOIN LATERAL (SELECT ${columns('data')} FROM ${s}.events
         WHERE stream_id = $1 AND stream_position > $2::bigint AND stream_position <= s.version) e ON true
       ORDER BY e.stream_position::bigint`;
-    for (const text of [this.#createSql, this.#advanceSql, this.#readStreamSql]) database.prepare(text);
+    // several streams, the streams as JSON rows (see `prepared`); the same read after locks, as one routine
+    this.#readStreamsSql = streamsRead(s, '$1::jsonb');
+    this.#lockedReadSql = `SELECT * FROM ${s}.read_streams_locked($1::jsonb, $2::jsonb)`;
+    for (const text of [
+      this.#createSql,
+      this.#advanceSql,
+      this.#readStreamSql,
+      this.#readStreamsSql,
+      this.#lockedReadSql,
+    ])
+      database.prepare(text);
     this.notifications.setMaxListeners(100);
     this.notifications.on('newListener', (name) => {
       if (name === 'appended') this.listen().catch(() => {});
@@ -321,31 +327,27 @@ export class EventStore {
     return { version, events };
   }
 
-  /** Several streams at once (a batch of aggregates): each with its version; absent ones are version 0. */
+  /**
+   * Several streams at once (a batch of aggregates): each with its version; absent ones are version 0.
+   * `locks`: keys of transaction-scoped advisory locks (as `hashtextextended(key, 0)`) to take first, in
+   * the order given, in the same round trip: the streams are then read on a snapshot taken once the locks
+   * are held (a command that locks, then loads, waits once). Only inside a transaction.
+   */
   async readStreams(
     streamIds: readonly string[],
     executor: Executor = this.db,
     after: ReadonlyMap<string, number> = new Map(),
+    locks: readonly string[] = [],
   ): Promise<Map<string, { version: number; events: RecordedEvent[] }>> {
     // each stream once: a stream named twice would have its events pushed twice
     const ids = [...new Set(streamIds)];
     const out = new Map(ids.map((id) => [id, { version: 0, events: [] as RecordedEvent[] }]));
-    if (ids.length === 0) return out;
-    // OFFSET 0 keeps each lookup a probe of its index: flattened into a join, a large batch would tempt
-    // the planner into scanning the whole events table
-    // prepared, the streams as JSON rows (see `prepared`): its one plan is the probes it spells out,
-    // whatever the streams
+    if (ids.length === 0 && locks.length === 0) return out;
     const streams = JSON.stringify(ids.map((id) => ({ id, after: after.get(id) ?? 0 })));
-    const { rows } = await this.prepared(
-      sql<
-        EventRow & { s_id: string; stream_version: string }
-      >`SELECT s.stream_id AS s_id, s.version::text AS stream_version, e.*
-      FROM jsonb_to_recordset(${streams}::jsonb) AS i(id text, after bigint)
-      JOIN LATERAL (SELECT stream_id, version FROM ${this.s}.streams WHERE stream_id = i.id OFFSET 0) s ON true
-      LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
-        WHERE stream_id = s.stream_id AND stream_position > i.after AND stream_position <= s.version OFFSET 0) e ON true
-      ORDER BY s.stream_id, e.stream_position::bigint`,
-      executor,
+    const { rows } = await executor.executeQuery<EventRow & { s_id: string; stream_version: string }>(
+      locks.length > 0
+        ? CompiledQuery.raw(this.#lockedReadSql, [JSON.stringify(locks), streams])
+        : CompiledQuery.raw(this.#readStreamsSql, [streams]),
     );
     for (const r of rows) {
       const stream = out.get(r.s_id)!;

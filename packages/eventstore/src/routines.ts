@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { streamsRead } from './streamReads.js';
 
 // The event store's routines: code that runs inside PostgreSQL, installed by `migrate` after the
 // migrations (which hold only the tables' history) as this version of the store has them.
@@ -179,10 +180,34 @@ LANGUAGE sql STABLE AS $fn$
 $fn$`;
 }
 
+/**
+ * Streams read (as `streamsRead`, `p_streams` its JSON list) once the transaction holds the advisory
+ * locks of `p_locks` (keys, taken in the order given, as `hashtextextended(key, 0)`): one round trip for
+ * a command that locks, then loads. The read is a statement of its own, after the locks: a VOLATILE
+ * function's every statement takes a fresh snapshot, so it sees whatever committed before the locks were
+ * granted (in one statement with them, its snapshot would be older than the wait).
+ */
+function lockedReadFunction(schema: string): string {
+  const s = `"${schema}"`;
+  return `
+CREATE OR REPLACE FUNCTION ${s}.read_streams_locked(p_locks jsonb, p_streams jsonb)
+RETURNS TABLE (s_id text, stream_version text, event_id text, type text, stream_id text,
+  stream_position text, global_position text, transaction_id text, data jsonb, metadata jsonb, recorded_at text)
+LANGUAGE plpgsql VOLATILE AS $fn$
+#variable_conflict use_column
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended(l.id, 0))
+  FROM jsonb_array_elements_text(p_locks) WITH ORDINALITY AS l(id, n) ORDER BY l.n;
+  RETURN QUERY ${streamsRead(s, 'p_streams')};
+END
+$fn$`;
+}
+
 /** The routines as this version of the store has them, each with the signature that names it. */
 const routinesOf = (schema: string) => [
   { signature: `"${schema}".safe_frontier()`, definition: safeFrontierFunction(schema) },
   { signature: `"${schema}".append_events(jsonb)`, definition: appendFunction(schema) },
+  { signature: `"${schema}".read_streams_locked(jsonb, jsonb)`, definition: lockedReadFunction(schema) },
 ];
 
 /**

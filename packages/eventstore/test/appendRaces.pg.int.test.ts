@@ -1,4 +1,5 @@
-import { testPostgres } from '@casework/testkit';
+import { heldTransaction, testPostgres } from '@casework/testkit';
+import { sql } from 'kysely';
 import t from 'tap';
 import { ConcurrencyError, EventStore, migrate } from '../src/index.js';
 import { event } from './eventStoreSuite.js';
@@ -36,3 +37,54 @@ t.test('a creator of one stream racing a creator of several: one wins, never a d
   }
   t.equal(deadlocks, 0, 'no deadlock');
 });
+
+// Known streams are locked in stream-id order, whatever order the append names them in: with `b` held
+// by another transaction, an append naming b then a has locked a already while it waits for b (in the
+// order named, it would wait for b holding nothing). Two appends of the same streams therefore queue.
+t.test(
+  'an append of known streams locks them in stream-id order, whatever order it names them',
+  async (t) => {
+    const database = await testPostgres(t, { max: 4 });
+    await migrate(database.db, 'es');
+    const store = new EventStore(database, 'es');
+    for (const id of ['a', 'b'])
+      await store.append([
+        { streamId: id, streamType: 'r', expectedVersion: 'no_stream', events: [event('E', {})] },
+      ]);
+    const holder = heldTransaction(store.db, (tx) =>
+      sql`SELECT 1 FROM es.streams WHERE stream_id = 'b' FOR UPDATE`.execute(tx),
+    );
+    await holder.didWork;
+    const appending = store.append([
+      { streamId: 'b', streamType: 'r', expectedVersion: 1, events: [event('E', {})] },
+      { streamId: 'a', streamType: 'r', expectedVersion: 1, events: [event('E', {})] },
+    ]);
+    // wait until the append waits on b's row lock, then probe a
+    let waiting = false;
+    for (let i = 0; i < 100 && !waiting; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE wait_event_type = 'Lock' AND query LIKE '%append_events%'`.execute(store.db);
+      waiting = rows[0]!.n > 0;
+    }
+    t.ok(waiting, 'the append waits for b');
+    const probe = await store
+      .transaction((tx) => sql`SELECT 1 FROM es.streams WHERE stream_id = 'a' FOR UPDATE NOWAIT`.execute(tx))
+      .then(
+        () => 'free',
+        (e: { code?: string }) => e.code,
+      );
+    t.equal(probe, '55P03', 'a is locked by the waiting append (taken first: a < b)');
+    holder.commit();
+    await holder.done;
+    const result = await appending;
+    t.same(
+      result.streams.map((s) => [s.streamId, s.version]),
+      [
+        ['b', 2],
+        ['a', 2],
+      ],
+      'then it appends to both',
+    );
+  },
+);

@@ -36,7 +36,7 @@ t.test('a second migrate with the same code replaces no routine', async (t) => {
   const first = await routines(database, 'es');
   t.same(
     first.map((r) => r.name),
-    ['append_events', 'safe_frontier'],
+    ['append_events', 'read_streams_locked', 'safe_frontier'],
   );
   t.ok(
     first.every((r) => /^[0-9a-f]{64}$/.test(r.mark ?? '')),
@@ -71,7 +71,7 @@ t.test('instances migrating one new schema at once install the routines once', a
   const database = await testPostgres(t, { max: 6 });
   await Promise.all(Array.from({ length: 4 }, () => migrate(database.db, 'together')));
   const installed = await routines(database, 'together');
-  t.equal(installed.length, 2);
+  t.equal(installed.length, 3);
   t.ok(installed.every((r) => r.mark));
   t.same(await appendsTwo(database, 'together'), [1, 1]);
 });
@@ -79,6 +79,6 @@ t.test('instances migrating one new schema at once install the routines once', a
 t.test('PGlite installs them too', async (t) => {
   const database = await testPGlite(t);
   await migrate(database.db, 'es');
-  t.equal((await routines(database, 'es')).filter((r) => r.mark).length, 2);
+  t.equal((await routines(database, 'es')).filter((r) => r.mark).length, 3);
   t.same(await appendsTwo(database, 'es'), [1, 1]);
 });

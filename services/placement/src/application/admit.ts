@@ -3,10 +3,9 @@ import { placementParameters } from '@casework/reference-data';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import { termsOf } from '../domain/clientPlacements.js';
 import { offerSitesOf } from './entries.js';
-import { withSiteLocks } from './locks.js';
 import { rememberPlacement } from './lookups.js';
 import { asDecidedIn } from './siteState.js';
-import { admissionRules, assertPlaceable, commit, defaultTerms, load, placeAt } from './stays.js';
+import { admissionRules, assertPlaceable, commit, defaultTerms, placeAt, withLoaded } from './stays.js';
 
 // Admission: a place in the site's places and a stay in the client's placements, together.
 
@@ -33,8 +32,9 @@ export async function admit(ctx: ServiceContext, input: AdmitInput, cause: Cause
   const placementId = ctx.newId();
   const offerId = input.basis.kind === 'offer' ? input.basis.offerId : undefined;
   const held = await offerSitesOf(ctx, input.clientId);
-  return withSiteLocks(ctx, { sites: [input.siteId, ...held], clients: [input.clientId] }, async (tx) => {
-    const { sites, client } = await load(ctx, tx, [input.siteId], input.clientId);
+  const locks = { sites: [input.siteId, ...held], clients: [input.clientId] };
+  const loading = { siteIds: [input.siteId], clientId: input.clientId };
+  return withLoaded(ctx, locks, loading, async (tx, { sites, client }) => {
     const serviceType = sites[0]!.state.opened!.serviceType;
     await admissionRules(ctx, tx, { ...input, serviceType, offerId }, cause);
     // as the rules left it: taking the person off the list may have freed a place held for them here

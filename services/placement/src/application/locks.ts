@@ -40,6 +40,24 @@ export const lockSites = (ctx: ServiceContext, tx: Tx, siteIds: string[]) =>
  * on a stale version; the client's stream stays optimistic and a lost race is decided again. Work that
  * may take a client off the waiting list names the client too: its listing lock is taken first.
  */
+/**
+ * As `withSiteLocks` in a transaction of its own, the locks taken by `work`'s first statement instead of
+ * one of their own: `work` is handed their keys for the read it starts with (EventStore.readStreams takes
+ * them before it reads). Only through `withLoaded` (stays.ts), whose first statement is that read.
+ */
+export function withSiteLocksOnRead<T>(
+  ctx: ServiceContext,
+  locks: { sites: string[]; clients: string[] },
+  work: (tx: Tx, keys: string[]) => Promise<T>,
+): Promise<T> {
+  const keys = [...clientKeys(ctx, locks.clients), ...siteKeys(locks.sites)];
+  return inTransaction(
+    ctx,
+    (tx) => work(tx, keys),
+    (tx) => keepCommittedSites(ctx, tx),
+  );
+}
+
 export async function withSiteLocks<T>(
   ctx: ServiceContext,
   locks: string[] | { sites: string[]; clients: string[] },

@@ -81,13 +81,16 @@ export async function loadSites(
 
 /**
  * Sites' states (as `loadSites`), and other streams read whole in the same statement (`also`): a
- * command's every stream in one round trip.
+ * command's every stream in one round trip. `locks`: lock keys that statement takes before it reads
+ * (see EventStore.readStreams); a site's snapshot is read before them (taken at a version, it never
+ * changes), its events after them.
  */
 export async function loadSitesWith(
   ctx: ServiceContext,
   ex: Executor,
   siteIds: readonly string[],
   also: readonly string[],
+  locks: readonly string[] = [],
 ): Promise<{ sites: LoadedSite[]; others: Map<string, { version: number; events: RecordedEvent[] }> }> {
   if (siteIds.length === 0 && also.length === 0) return { sites: [], others: new Map() };
   const ids = siteIds.map(siteStream);
@@ -99,7 +102,7 @@ export async function loadSitesWith(
     ...[...snapshots].map(([id, s]) => [id, s.version] as const),
     ...[...kept].map(([id, k]) => [id, k.version] as const),
   ]);
-  const read = await ctx.store.readStreams([...ids, ...also], ex, after);
+  const read = await ctx.store.readStreams([...ids, ...also], ex, after, locks);
   // a kept state ahead of the database (restored from a backup since): forget it and load afresh. One
   // whose stream has grown past it again since the restore cannot be told here: after restoring the
   // database, restart every instance (runbook)

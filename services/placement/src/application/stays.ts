@@ -22,6 +22,7 @@ import { entryDecider } from '../domain/entry.js';
 import { type Site, type SiteCommand, type SiteEvent, siteDecider } from '../domain/site.js';
 import { decideIn } from './decideIn.js';
 import { removeEntries } from './entries.js';
+import { withSiteLocksOnRead } from './locks.js';
 import { entryOfOffer } from './lookups.js';
 import { decidedSite, type LoadedSite, loadSitesWith } from './siteState.js';
 import { definitions, entryStream, placementStream } from './streams.js';
@@ -35,8 +36,14 @@ export type Loaded<S> = { streamId: string; state: S; version: number };
  * The sites (in the order named), each open, and the client's placements, in one statement. After rules
  * that may decide a site in the same transaction, take each site `asDecidedIn` it.
  */
-export async function load(ctx: ServiceContext, tx: Executor, siteIds: string[], clientId: string) {
-  const { sites, others } = await loadSitesWith(ctx, tx, siteIds, [placementStream(clientId)]);
+export async function load(
+  ctx: ServiceContext,
+  tx: Executor,
+  siteIds: string[],
+  clientId: string,
+  locks: readonly string[] = [],
+) {
+  const { sites, others } = await loadSitesWith(ctx, tx, siteIds, [placementStream(clientId)], locks);
   for (const s of sites) if (!s.state.opened) throw missing('the site');
   const client = others.get(placementStream(clientId))!;
   const state = client.events.reduce(
@@ -45,6 +52,20 @@ export async function load(ctx: ServiceContext, tx: Executor, siteIds: string[],
   );
   return { sites, client: { streamId: placementStream(clientId), state, version: client.version } };
 }
+
+/**
+ * A command's unit of work over sites and a client's placements: its locks (as `withSiteLocks`) taken by
+ * the statement that loads them (`load`), one round trip for both, and `work` run on what it loaded.
+ */
+export const withLoaded = <T>(
+  ctx: ServiceContext,
+  locks: { sites: string[]; clients: string[] },
+  loading: { siteIds: string[]; clientId: string },
+  work: (tx: Tx, loaded: Awaited<ReturnType<typeof load>>) => Promise<T>,
+): Promise<T> =>
+  withSiteLocksOnRead(ctx, locks, async (tx, keys) =>
+    work(tx, await load(ctx, tx, loading.siteIds, loading.clientId, keys)),
+  );
 
 /** Decides each aggregate's command and appends every stream with the version it was read at. */
 export async function commit(

@@ -2,10 +2,17 @@ import type { LocalDate } from '@casework/contracts';
 import type { Cause, ServiceContext } from '@casework/service-kit';
 import { termsOf } from '../domain/clientPlacements.js';
 import { offerSitesOf } from './entries.js';
-import { withSiteLocks } from './locks.js';
 import { clientOfPlacement, rememberPlacement } from './lookups.js';
 import { asDecidedIn, type LoadedSite } from './siteState.js';
-import { admissionRules, assertPlaceable, commit, defaultTerms, load, placeAt, siteOfStay } from './stays.js';
+import {
+  admissionRules,
+  assertPlaceable,
+  commit,
+  defaultTerms,
+  placeAt,
+  siteOfStay,
+  withLoaded,
+} from './stays.js';
 
 // Transfer: one stay ends and the next begins on the same day, at another site or service.
 
@@ -29,12 +36,12 @@ export async function transfer(ctx: ServiceContext, input: TransferInput, cause:
   const placementId = ctx.newId();
   const fromSiteId = await siteOfStay(ctx, clientId, input.placementId);
   const held = await offerSitesOf(ctx, clientId);
-  return withSiteLocks(
+  return withLoaded(
     ctx,
     { sites: [fromSiteId, input.toSiteId, ...held], clients: [clientId] },
-    async (tx) => {
+    { siteIds: [fromSiteId, input.toSiteId], clientId },
+    async (tx, { sites, client }) => {
       const { offerId } = input;
-      const { sites, client } = await load(ctx, tx, [fromSiteId, input.toSiteId], clientId);
       const serviceType = sites[1]!.state.opened!.serviceType;
       await admissionRules(
         ctx,

@@ -102,11 +102,13 @@ export function firstShortfall(
   override?: { places: number; until: LocalDate | null },
 ): { date: LocalDate; places: number; occupied: number; reserved: number } | undefined {
   const until = override?.until ?? null;
+  if (until !== null && until <= from) return undefined; // no date to look at
   const inRange = (d: LocalDate) => d >= from && (until === null || d < until);
   let taken = 0;
   const changes = new Map<LocalDate, number>();
   const change = (date: LocalDate, by: number) => changes.set(date, (changes.get(date) ?? 0) + by);
-  const count = (h: Hold) => {
+  // returns nothing: a persistent map's forEach stops at the first `false` a callback returns
+  const count = (h: Hold): void => {
     if (h.to !== null && h.to <= from) return; // over before the range
     if (h.from <= from) taken++;
     else if (inRange(h.from)) change(h.from, 1);
