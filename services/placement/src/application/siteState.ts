@@ -113,11 +113,18 @@ export async function loadSitesWith(
   }
   const sites = siteIds.map((siteId): LoadedSite => {
     const streamId = siteStream(siteId);
-    const base = kept.get(streamId);
-    const snapshot = snapshots.get(streamId);
     const { events, version } = read.get(streamId)!;
+    // the kept state may have moved on while the locks were awaited (the transactions ahead committed
+    // here): the latest one the read covers is the base, with its own snapshot's version, so a queue of
+    // admissions neither folds the events again nor takes one snapshot each of the same site
+    const latest = cache.get(streamId);
+    const covered = latest && latest.version >= (after.get(streamId) ?? 0) && latest.version <= version;
+    const base = covered ? latest : kept.get(streamId);
+    const snapshot = snapshots.get(streamId);
+    const from = base?.version ?? snapshot?.version ?? 0;
     const state = events.reduce(
-      (s, e) => siteDecider.evolve(s, { type: e.type, data: e.data } as SiteEvent),
+      (s, e) =>
+        e.streamPosition > from ? siteDecider.evolve(s, { type: e.type, data: e.data } as SiteEvent) : s,
       base?.state ?? (snapshot ? siteFromJson(snapshot.state) : siteDecider.initialState),
     );
     const site = {
