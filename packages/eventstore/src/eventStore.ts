@@ -339,6 +339,9 @@ export class EventStore {
     after: ReadonlyMap<string, number> = new Map(),
     locks: readonly string[] = [],
   ): Promise<Map<string, { version: number; events: RecordedEvent[] }>> {
+    // outside a transaction the locks would be let go as soon as the read is done
+    if (locks.length > 0 && !executor.isTransaction)
+      throw new Error('readStreams: locks are taken in a transaction');
     // each stream once: a stream named twice would have its events pushed twice
     const ids = [...new Set(streamIds)];
     const out = new Map(ids.map((id) => [id, { version: 0, events: [] as RecordedEvent[] }]));

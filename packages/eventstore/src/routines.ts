@@ -196,6 +196,10 @@ RETURNS TABLE (s_id text, stream_version text, event_id text, type text, stream_
 LANGUAGE plpgsql VOLATILE AS $fn$
 #variable_conflict use_column
 BEGIN
+  -- a snapshot per statement is READ COMMITTED's: at a higher level the read would be as of before the wait
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'read_streams_locked runs at READ COMMITTED, not %', current_setting('transaction_isolation');
+  END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended(l.id, 0))
   FROM jsonb_array_elements_text(p_locks) WITH ORDINALITY AS l(id, n) ORDER BY l.n;
   RETURN QUERY ${streamsRead(s, 'p_streams')};

@@ -64,7 +64,9 @@ t.test(
     for (let i = 0; i < 100 && !waiting; i++) {
       await new Promise((r) => setTimeout(r, 20));
       const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE wait_event_type = 'Lock' AND query LIKE '%append_events%'`.execute(store.db);
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%append_events%'`.execute(
+        store.db,
+      );
       waiting = rows[0]!.n > 0;
     }
     t.ok(waiting, 'the append waits for b');

@@ -16,12 +16,23 @@ async function store(database: Database) {
   return new EventStore(database, 'es');
 }
 
-const holders = async (database: Database, key: string) => {
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks
-    WHERE locktype = 'advisory' AND granted
-      AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(${key}, 0)`.execute(database.db);
+/** Sessions of this database holding (or, `granted` false, waiting for) the advisory lock of a key. */
+const holders = async (database: Database, key: string, granted = true) => {
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks l
+    JOIN pg_database d ON d.oid = l.database AND d.datname = current_database()
+    WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted = ${granted}
+      AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(${key}, 0)`.execute(database.db);
   return rows[0]!.n;
 };
+
+/** Until a session of this database waits for the key's lock (or about 2 s). */
+async function untilWaiting(database: Database, key: string) {
+  for (let i = 0; i < 100; i++) {
+    if ((await holders(database, key, false)) > 0) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
 
 t.test('a reader waiting on the lock reads what the holder committed before releasing it', async (t) => {
   const database = await testPostgres(t);
@@ -45,8 +56,8 @@ t.test('a reader waiting on the lock reads what the holder committed before rele
     t.equal(await holders(database, 'es:site:lock-2'), 1, 'and so is the second');
     return read;
   });
-  await new Promise((r) => setTimeout(r, 300));
-  t.notOk(readerDone, 'the reader waits while the writer holds the lock');
+  t.ok(await untilWaiting(database, KEY), 'the reader waits for the lock the writer holds');
+  t.notOk(readerDone, 'and has read nothing yet');
   writer.commit();
   await writer.done;
   const read = await reader;
@@ -60,26 +71,27 @@ t.test('a reader waiting on the lock reads what the holder committed before rele
   t.equal(await holders(database, KEY), 0, 'released at commit');
 });
 
-t.test('the locks are taken in the order given: two readers naming the same keys queue', async (t) => {
+t.test('the locks are taken in the order given', async (t) => {
   const database = await testPostgres(t, { max: 4 });
   const es = await store(database);
-  const keys = ['es:a', 'es:b', 'es:c'];
-  // many transactions at once, each taking all three in the same order and holding them a moment: none
-  // deadlocks, and they run one at a time
-  let inside = 0;
-  let most = 0;
-  await Promise.all(
-    Array.from({ length: 6 }, () =>
-      es.transaction(async (tx) => {
-        await es.readStreams([], tx, new Map(), keys);
-        inside++;
-        most = Math.max(most, inside);
-        await new Promise((r) => setTimeout(r, 20));
-        inside--;
-      }),
-    ),
+  // b held elsewhere: a reader naming a, then b has taken a while it waits for b (named b, then a, it
+  // would wait for b holding nothing)
+  const holder = heldTransaction(es.db, (tx) =>
+    sql`SELECT pg_advisory_xact_lock(hashtextextended('es:b', 0))`.execute(tx),
   );
-  t.equal(most, 1, 'one holder at a time');
+  await holder.didWork;
+  const reader = es.transaction((tx) => es.readStreams([], tx, new Map(), ['es:a', 'es:b']));
+  t.ok(await untilWaiting(database, 'es:b'), 'the reader waits for b');
+  t.equal(await holders(database, 'es:a'), 1, 'holding a, the key named first');
+  holder.commit();
+  await holder.done;
+  await reader;
+  t.equal(await holders(database, 'es:a'), 0, 'all let go at commit');
+  await t.rejects(
+    es.readStreams(['s-1'], es.db, new Map(), ['es:a']),
+    /in a transaction/,
+    'never outside a transaction, where they would be let go at once',
+  );
 });
 
 t.test('in the embedded database too: the locked read reads as the plain one', async (t) => {

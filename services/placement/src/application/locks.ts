@@ -34,13 +34,6 @@ export const lockSites = (ctx: ServiceContext, tx: Tx, siteIds: string[]) =>
   lockAll(ctx, tx, siteKeys(siteIds));
 
 /**
- * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
- * one a consumer holds. It first takes each site's lock (in a fixed order, so two transfers
- * never deadlock), so contending admissions queue and each sees the true vacancies instead of failing
- * on a stale version; the client's stream stays optimistic and a lost race is decided again. Work that
- * may take a client off the waiting list names the client too: its listing lock is taken first.
- */
-/**
  * As `withSiteLocks` in a transaction of its own, the locks taken by `work`'s first statement instead of
  * one of their own: `work` is handed their keys for the read it starts with (EventStore.readStreams takes
  * them before it reads). Only through `withLoaded` (stays.ts), whose first statement is that read.
@@ -58,6 +51,13 @@ export function withSiteLocksOnRead<T>(
   );
 }
 
+/**
+ * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
+ * one a consumer holds. It first takes each site's lock (in a fixed order, so two transfers
+ * never deadlock), so contending admissions queue and each sees the true vacancies instead of failing
+ * on a stale version; the client's stream stays optimistic and a lost race is decided again. Work that
+ * may take a client off the waiting list names the client too: its listing lock is taken first.
+ */
 export async function withSiteLocks<T>(
   ctx: ServiceContext,
   locks: string[] | { sites: string[]; clients: string[] },

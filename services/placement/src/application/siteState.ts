@@ -92,7 +92,8 @@ export async function loadSitesWith(
   also: readonly string[],
   locks: readonly string[] = [],
 ): Promise<{ sites: LoadedSite[]; others: Map<string, { version: number; events: RecordedEvent[] }> }> {
-  if (siteIds.length === 0 && also.length === 0) return { sites: [], others: new Map() };
+  if (siteIds.length === 0 && also.length === 0 && locks.length === 0)
+    return { sites: [], others: new Map() };
   const ids = siteIds.map(siteStream);
   const cache = cacheOf(ctx);
   const kept = new Map(ids.flatMap((id) => (cache.has(id) ? [[id, cache.get(id)!] as const] : [])));
@@ -131,7 +132,7 @@ export async function loadSitesWith(
       streamId,
       state,
       version: Math.max(version, base?.version ?? snapshot?.version ?? 0),
-      snapshotAt: base?.snapshotAt ?? snapshot?.version ?? 0,
+      snapshotAt: Math.max(base?.snapshotAt ?? 0, snapshot?.version ?? 0),
     };
     noteSite(ex, site);
     return site;
