@@ -49,8 +49,6 @@ const isoOf = (t: string) => `${t.slice(0, 10)}T${t.slice(11, 19)}.${t.slice(20,
 const inCommitOrder = (a: EventRow, b: EventRow): number =>
   compareDecimal(a.transaction_id, b.transaction_id) || compareDecimal(a.global_position, b.global_position);
 
-// text casts keep xid8/bigint exact in JavaScript; ORDER BY must name the table's columns, not these
-
 function pgError(e: unknown): { code?: string; detail?: string; constraint?: string } {
   return (e ?? {}) as { code?: string; detail?: string; constraint?: string };
 }

@@ -1,7 +1,10 @@
 // How the store reads events by stream: shared by its queries and by its routines, which run the same
 // read inside PostgreSQL.
 
-/** An event row's columns as the store reads them (`none`: the same columns, all NULL). */
+/**
+ * An event row's columns as the store reads them (`none`: the same columns, all NULL). Text casts keep
+ * xid8/bigint exact in JavaScript; an ORDER BY must name the table's columns, not these.
+ */
 export const columns = (data: string, none = false) =>
   none
     ? `NULL::text AS event_id, NULL::text AS type, NULL::text AS stream_id, NULL::text AS stream_position,
