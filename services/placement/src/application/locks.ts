@@ -24,6 +24,14 @@ async function lockAll(ctx: ServiceContext, tx: Tx, keys: string[]) {
 const clientKeys = (ctx: ServiceContext, clientIds: string[]) =>
   [...new Set(clientIds)].sort().map((c) => clientLock(ctx, c));
 const siteKeys = (siteIds: string[]) => [...new Set(siteIds.map(siteStream))].sort();
+/** A unit of work's lock keys in the order they are taken: clients' listing locks, then sites'. */
+const keysOf = (ctx: ServiceContext, locks: { sites: string[]; clients: string[] }) => [
+  ...clientKeys(ctx, locks.clients),
+  ...siteKeys(locks.sites),
+];
+/** A transaction of its own, decided again on a lost race or a deadlock; its sites kept once committed. */
+const ownTransaction = <T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>) =>
+  inTransaction(ctx, work, (tx) => keepCommittedSites(ctx, tx));
 
 /** Takes clients' listing locks (held to commit), in one sorted order. */
 export const lockClients = (ctx: ServiceContext, tx: Tx, clientIds: string[]) =>
@@ -43,12 +51,8 @@ export function withSiteLocksOnRead<T>(
   locks: { sites: string[]; clients: string[] },
   work: (tx: Tx, keys: string[]) => Promise<T>,
 ): Promise<T> {
-  const keys = [...clientKeys(ctx, locks.clients), ...siteKeys(locks.sites)];
-  return inTransaction(
-    ctx,
-    (tx) => work(tx, keys),
-    (tx) => keepCommittedSites(ctx, tx),
-  );
+  const keys = keysOf(ctx, locks);
+  return ownTransaction(ctx, (tx) => work(tx, keys));
 }
 
 /**
@@ -64,13 +68,10 @@ export async function withSiteLocks<T>(
   work: (tx: Tx) => Promise<T>,
   within?: Tx,
 ): Promise<T> {
-  const { sites, clients } = Array.isArray(locks) ? { sites: locks, clients: [] } : locks;
+  const keys = keysOf(ctx, Array.isArray(locks) ? { sites: locks, clients: [] } : locks);
   const locked = async (tx: Tx) => {
-    // clients' locks, then sites', in one statement
-    await lockAll(ctx, tx, [...clientKeys(ctx, clients), ...siteKeys(sites)]);
+    await lockAll(ctx, tx, keys); // in one statement
     return work(tx);
   };
-  if (within) return locked(within);
-  // a lost race, or a deadlock PostgreSQL broke: decided again on fresh state
-  return inTransaction(ctx, locked, (tx) => keepCommittedSites(ctx, tx));
+  return within ? locked(within) : ownTransaction(ctx, locked);
 }
