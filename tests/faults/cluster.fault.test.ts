@@ -4,10 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startNatsCluster } from '@casework/testkit';
 import t from 'tap';
-import { runScenario } from './harness.js';
+import { FAULT_FILE_TIMEOUT_MS, runScenario } from './harness.js';
 
-// tap's default per-file timeout is 240 s: each scenario stays well inside it
-t.setTimeout(235_000);
+t.setTimeout(FAULT_FILE_TIMEOUT_MS);
 
 t.test(
   'cluster: a NATS node killed and brought back, then another, then all for 20 s, under load',
