@@ -17,7 +17,7 @@ type Shape = {
   events: number;
   /** A prefilled stream at version 1, or a new one. */
   existing: boolean;
-  /** The store's statement for one stream, else append_events with this expectation. */
+  /** The store's statement for one stream, else append_events with this expectation ('no_stream' when new). */
   via: 'prepared' | 'any' | 'version';
 };
 const SHAPES: Shape[] = [
@@ -27,6 +27,7 @@ const SHAPES: Shape[] = [
   { name: '100 events, existing stream', streams: 1, events: 100, existing: true, via: 'prepared' },
   { name: "1 event, existing stream, 'any'", streams: 1, events: 1, existing: true, via: 'any' },
   { name: '3 streams, 1 event each', streams: 3, events: 1, existing: true, via: 'version' },
+  { name: '2 new streams, 1 event each', streams: 2, events: 1, existing: false, via: 'version' },
 ];
 
 type Planned = {

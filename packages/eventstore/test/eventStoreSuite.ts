@@ -252,7 +252,8 @@ export function eventStoreSuite(t: Test, connect: (t: Test) => Promise<Database>
         { streamId: 'd-1', streamType: 'd', expectedVersion: 'no_stream', events: [event('E', {})] },
         { streamId: 'd-2', streamType: 'd', expectedVersion: 'no_stream', events: [event('E', {})] },
       ]),
-      { code: 'STALE_VERSION' },
+      { code: 'STALE_VERSION', streamId: 'd-2', expected: 'no_stream', actual: 1, younger: false },
+      'the stream there already is named, with its version',
     );
     t.equal((await store.readStream('d-1')).version, 0, 'the first stream was not written');
     const ok = await store.append([
