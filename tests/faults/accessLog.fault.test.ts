@@ -7,8 +7,9 @@ import { mintToken } from '@casework/service-kit';
 import { natsNames, natsUrl, startFleet, TEST_SIGNING_KEY, testDatabaseUrl } from '@casework/testkit';
 import pg from 'pg';
 import t from 'tap';
+import { FAULT_FILE_TIMEOUT_MS } from './harness.js';
 
-t.setTimeout(180_000);
+t.setTimeout(FAULT_FILE_TIMEOUT_MS);
 
 const CLIENTS = 24;
 const WORKERS = 16;

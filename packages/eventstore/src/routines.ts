@@ -13,8 +13,7 @@ import { streamsRead } from './streamReads.js';
  * stream meet on the primary key (23505), which the store reports as a concurrency error too.
  *
  * One stream (nearly every command) takes a path of primary-key probes, where the insert of a new
- * stream or the update of a known version is itself the check; so do several that are all new (their
- * inserts in stream-id order). Otherwise several are locked in stream-id order,
+ * stream or the update of a known version is itself the check. Several are locked in stream-id order,
  * each probed by its primary key, moved by primary key one by one, new ones claimed in stream-id order,
  * and their events inserted in one statement: every path claims its stream rows before its events, in id
  * order, so two appends touching the same streams queue rather than deadlock. Never a join of the streams
@@ -105,62 +104,40 @@ BEGIN
     RETURN;
   END IF;
 
-  IF jsonb_path_query_array(p_streams, '$[*].expected')
-     = to_jsonb(array_fill('no_stream'::text, ARRAY[jsonb_array_length(p_streams)])) THEN
-    -- every stream new (a registration and its identifier's claim): the inserts in stream-id order are
-    -- the check, as for one stream (a racing creator waits for the row, then finds it there); nothing
-    -- to lock or compare first
-    WITH claimed AS (
-      INSERT INTO ${s}.streams (stream_id, stream_type, version)
-      SELECT x.value->>'streamId', x.value->>'streamType', jsonb_array_length(x.value->'events')
-      FROM jsonb_array_elements(p_streams) x ORDER BY x.value->>'streamId'
-      ON CONFLICT (stream_id) DO NOTHING
-      RETURNING stream_id
-    )
-    SELECT x.value->>'streamId' INTO v_id
-    FROM jsonb_array_elements(p_streams) WITH ORDINALITY AS x(value, ord)
-    WHERE NOT EXISTS (SELECT FROM claimed c WHERE c.stream_id = x.value->>'streamId')
-    ORDER BY x.ord LIMIT 1;
-    IF FOUND THEN
-      v_expected := 'no_stream';${refuseOne}
-    END IF;
-    cur := '{}';
-  ELSE
-    -- each stream probed by its key in stream-id order, locking as it goes: a plan as cheap as any the
-    -- values could give, so it is kept (an array of ids was planned again at every call)
-    WITH locked AS (
-      SELECT l.stream_id, l.version, l.last_transaction_id
-      FROM (SELECT x.value->>'streamId' AS id FROM jsonb_array_elements(p_streams) x ORDER BY 1) i
-      CROSS JOIN LATERAL (
-        SELECT st.stream_id, st.version, st.last_transaction_id FROM ${s}.streams st
-        WHERE st.stream_id = i.id FOR UPDATE) l
-    )
-    SELECT coalesce(jsonb_object_agg(locked.stream_id, locked.version), '{}'),
-      coalesce(array_agg(locked.stream_id) FILTER (WHERE locked.last_transaction_id > pg_current_xact_id()), '{}')
-    INTO cur, late FROM locked;
-    SELECT r.id, r.expected, (cur->>r.id)::bigint AS actual INTO bad
-    FROM (SELECT x.value->>'streamId' AS id, x.value->>'expected' AS expected, x.ord
-          FROM jsonb_array_elements(p_streams) WITH ORDINALITY AS x(value, ord)) r
-    WHERE r.id = ANY(late)
-       OR (r.expected = 'no_stream' AND cur ? r.id)
-       OR (r.expected = 'stream_exists' AND NOT cur ? r.id)
-       OR (r.expected ~ '^[0-9]+$' AND coalesce((cur->>r.id)::bigint, 0) <> r.expected::bigint)
-    ORDER BY r.ord LIMIT 1;
-    IF FOUND THEN${mismatch('bad.id', 'bad.expected', 'bad.actual', 'bad.id = ANY(late)')}
-    END IF;
-    -- the existing streams move one by one, each by its primary key (they are locked already)
-    FOR one IN SELECT x.value FROM jsonb_array_elements(p_streams) x WHERE cur ? (x.value->>'streamId') LOOP
-      UPDATE ${s}.streams SET version = version + jsonb_array_length(one->'events'), updated_at = now(),
-        last_transaction_id = pg_current_xact_id()
-      WHERE stream_id = one->>'streamId';
-    END LOOP;
-    -- new streams are claimed before any event is written, in stream-id order, as every path does: a
-    -- creator racing another (of one stream or several) waits on the stream row, never in a cycle
-    INSERT INTO ${s}.streams (stream_id, stream_type, version)
-    SELECT x.value->>'streamId', x.value->>'streamType', jsonb_array_length(x.value->'events')
-    FROM jsonb_array_elements(p_streams) x WHERE NOT cur ? (x.value->>'streamId')
-    ORDER BY x.value->>'streamId';
+  -- each stream probed by its key in stream-id order, locking as it goes: a plan as cheap as any the
+  -- values could give, so it is kept (an array of ids was planned again at every call)
+  WITH locked AS (
+    SELECT l.stream_id, l.version, l.last_transaction_id
+    FROM (SELECT x.value->>'streamId' AS id FROM jsonb_array_elements(p_streams) x ORDER BY 1) i
+    CROSS JOIN LATERAL (
+      SELECT st.stream_id, st.version, st.last_transaction_id FROM ${s}.streams st
+      WHERE st.stream_id = i.id FOR UPDATE) l
+  )
+  SELECT coalesce(jsonb_object_agg(locked.stream_id, locked.version), '{}'),
+    coalesce(array_agg(locked.stream_id) FILTER (WHERE locked.last_transaction_id > pg_current_xact_id()), '{}')
+  INTO cur, late FROM locked;
+  SELECT r.id, r.expected, (cur->>r.id)::bigint AS actual INTO bad
+  FROM (SELECT x.value->>'streamId' AS id, x.value->>'expected' AS expected, x.ord
+        FROM jsonb_array_elements(p_streams) WITH ORDINALITY AS x(value, ord)) r
+  WHERE r.id = ANY(late)
+     OR (r.expected = 'no_stream' AND cur ? r.id)
+     OR (r.expected = 'stream_exists' AND NOT cur ? r.id)
+     OR (r.expected ~ '^[0-9]+$' AND coalesce((cur->>r.id)::bigint, 0) <> r.expected::bigint)
+  ORDER BY r.ord LIMIT 1;
+  IF FOUND THEN${mismatch('bad.id', 'bad.expected', 'bad.actual', 'bad.id = ANY(late)')}
   END IF;
+  -- the existing streams move one by one, each by its primary key (they are locked already)
+  FOR one IN SELECT x.value FROM jsonb_array_elements(p_streams) x WHERE cur ? (x.value->>'streamId') LOOP
+    UPDATE ${s}.streams SET version = version + jsonb_array_length(one->'events'), updated_at = now(),
+      last_transaction_id = pg_current_xact_id()
+    WHERE stream_id = one->>'streamId';
+  END LOOP;
+  -- new streams are claimed before any event is written, in stream-id order, as every path does: a
+  -- creator racing another (of one stream or several) waits on the stream row, never in a cycle
+  INSERT INTO ${s}.streams (stream_id, stream_type, version)
+  SELECT x.value->>'streamId', x.value->>'streamType', jsonb_array_length(x.value->'events')
+  FROM jsonb_array_elements(p_streams) x WHERE NOT cur ? (x.value->>'streamId')
+  ORDER BY x.value->>'streamId';
   RETURN QUERY
   WITH r AS (
     SELECT x.ord, x.value->>'streamId' AS id, x.value->'events' AS events,

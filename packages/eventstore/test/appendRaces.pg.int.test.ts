@@ -90,3 +90,20 @@ t.test(
     );
   },
 );
+
+// The store never names a stream twice in an append; the routine called directly refuses it too.
+t.test('append_events refuses a payload that names a new stream twice, writing nothing', async (t) => {
+  const database = await testPostgres(t);
+  await migrate(database.db, 'es');
+  const twice = [
+    '[]',
+    '[{"id":"0195b0c4-0000-7000-8000-000000000001","type":"E","data":{},"metadata":{}}]',
+  ].map((events) => `{"streamId":"s","streamType":"r","expected":"no_stream","events":${events}}`);
+  await t.rejects(
+    sql`SELECT * FROM es.append_events(${`[${twice.join(',')}]`}::jsonb)`.execute(database.db),
+    /duplicate key value violates unique constraint "streams_pkey"/,
+  );
+  const { rows } = await sql<{ n: number }>`SELECT
+    (SELECT count(*) FROM es.streams)::int + (SELECT count(*) FROM es.events)::int AS n`.execute(database.db);
+  t.equal(rows[0]!.n, 0, 'no stream and no event');
+});
