@@ -109,7 +109,7 @@ t.test(
       .orderBy('global_position' as never)
       .execute()) as unknown as { id: string; subject: string }[];
     t.equal(expected.length, 12);
-    await eventually(async () => (rx.state.accepted.length >= 12 ? true : undefined), 20_000);
+    await eventually(async () => (rx.state.accepted.length >= 12 ? true : undefined), 60_000);
     await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more comes
     const ids = rx.state.accepted.map((a) => a.id);
     t.equal(ids.length, 12, 'each event accepted once');

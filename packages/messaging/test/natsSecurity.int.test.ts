@@ -190,7 +190,7 @@ t.test(
     const intakeTransport = await transportAs('intake');
     const relay = intakeTransport.startRelay(intakeStore, 'intake', new Set(['Numbered']));
     await appendNumbered(intakeStore, 0, 20);
-    t.ok(await eventually(async () => (await relay.lag()) === 0, 10_000), 'the relay published');
+    t.ok(await eventually(async () => (await relay.lag()) === 0, 30_000), 'the relay published');
     const stream = await admin.jsm.streams.info('CASEWORK_INTAKE');
     t.equal(stream.state.last_seq, 20, 'intake created its stream and published into it');
     t.same(stream.config.subjects, ['casework.intake.>'], 'its own subjects only');
@@ -212,7 +212,7 @@ t.test(
       return rows.map((r) => r.n);
     };
     const ofPlacement = () => violations.filter((v) => v.startsWith('placement:'));
-    t.ok(await eventually(async () => (await applied()).length >= 50, 8000), 'placement applied them', {
+    t.ok(await eventually(async () => (await applied()).length >= 50, 30_000), 'placement applied them', {
       refused: ofPlacement().slice(0, 3),
     });
     t.same(
@@ -233,7 +233,7 @@ t.test(
     };
     t.match(await consumers(), [/^placement-permissions-intake_/], 'through a pull consumer of its own');
     await consumer.stop();
-    t.ok(await eventually(async () => (await consumers()).length === 0, 5000), 'deleted when it stops');
+    t.ok(await eventually(async () => (await consumers()).length === 0, 15_000), 'deleted when it stops');
     await relay.stop();
     t.same(
       violations.filter((v) => v.startsWith('intake:')),

@@ -82,8 +82,12 @@ export async function testApp(
   };
 }
 
-/** Polls until `fn` returns a value (read models and consumers are eventually consistent). */
-export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T | undefined> {
+/**
+ * Polls until `fn` returns a value (read models and consumers are eventually consistent), for `ms` (30 s):
+ * a bound only a failing test reaches, generous because a loaded two-core CI machine runs a file several
+ * times slower than it runs alone.
+ */
+export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 30_000): Promise<T | undefined> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     const v = await fn();
