@@ -131,7 +131,7 @@ export async function loadSitesWith(
     const site = {
       streamId,
       state,
-      version: Math.max(version, base?.version ?? snapshot?.version ?? 0),
+      version: Math.max(version, from),
       snapshotAt: Math.max(base?.snapshotAt ?? 0, snapshot?.version ?? 0),
     };
     noteSite(ex, site);
