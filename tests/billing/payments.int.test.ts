@@ -171,6 +171,16 @@ t.test(
       "placement opened the case manager's task",
     );
     t.equal((await sofia.get('/v1/billing/arrears?municipality=BLG01')).statusCode, 403);
+    for (const role of ['supervisor', 'case_manager'])
+      t.equal(
+        (
+          await requestsAs(p.app, await p.as([role], { municipality: 'BLG01' }, `${role}-bansko`)).get(
+            '/v1/billing/arrears?municipality=BLG01',
+          )
+        ).statusCode,
+        403,
+        `a ${role} of the municipality does not list who owes what`,
+      );
 
     // The bank's statement: €320.00 naming October's reference (matched), €50.00 naming none (left for
     // an officer), €30.00 naming November's and December's (ambiguous, never guessed).

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { sofiaDate } from '@casework/contracts';
+import { addDays, sofiaDate } from '@casework/contracts';
 import { createPlatform } from '@casework/host';
 import { Config } from '@casework/host/config';
 import { isEmpty, seedDemo } from '@casework/platform/demo';
@@ -61,18 +61,43 @@ t.test('the demo seeds Bansko through the API, on the embedded default', async (
   t.ok(summary.payments > 0, `${summary.payments} payments`);
   const officer = await token({ sub: 'billing', roles: ['billing_officer'], municipality: 'BLG01' });
   const owing = async () => {
-    const owed = new Set<string>();
+    const owed = new Map<string, { month: string; dueOn: string }[]>();
     for (let cursor: string | undefined, first = true; first || cursor; first = false) {
       const page = (
         await platform.app.inject({
           url: `/v1/billing/statements?municipality=BLG01&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
           headers: { authorization: `Bearer ${officer}` },
         })
-      ).json() as { items: { clientId: string; outstanding: { amountMinor: number } }[]; next?: string };
-      for (const s of page.items) if (s.outstanding.amountMinor > 0) owed.add(s.clientId);
+      ).json() as {
+        items: { clientId: string; month: string; dueOn: string; outstanding: { amountMinor: number } }[];
+        next?: string;
+      };
+      for (const s of page.items)
+        if (s.outstanding.amountMinor > 0) owed.set(s.clientId, [...(owed.get(s.clientId) ?? []), s]);
       cursor = page.next;
     }
     return owed.size === 1 ? owed : undefined;
   };
-  t.ok(await eventually(owing), 'one client owes: the demo of arrears once the statements come due');
+  const owed = await eventually(owing);
+  t.equal(owed?.size, 1, 'one client owes');
+  const [owingClient, unpaid] = [...owed!][0]!;
+  // the four months are issued on the seed day, so they fall due on the next due day: from the day after
+  // it, the billing office's arrears list shows that client, owing all four
+  const lastDue = unpaid
+    .map((s) => s.dueOn)
+    .sort()
+    .at(-1)!;
+  const arrears = (
+    await platform.app.inject({
+      url: `/v1/billing/arrears?municipality=BLG01&asOf=${addDays(lastDue, 1)}`,
+      headers: { authorization: `Bearer ${officer}` },
+    })
+  ).json() as { items: { clientId: string; months: string[] }[] };
+  t.match(
+    arrears.items,
+    [{ clientId: owingClient, months: unpaid.map((s) => s.month).sort() }],
+    'in arrears for four months once they come due, and no one else',
+  );
+  t.equal(unpaid.length, 4, 'the last four months unpaid');
+  t.equal(arrears.items.length, 1);
 });

@@ -61,7 +61,8 @@ export async function seedBilling(
     const listed = await allStatements(officer, municipality, months);
     return listed.length >= summary.statements ? listed : undefined;
   });
-  const owing = o.stays.find((s) => s.stateFunded)?.clientId;
+  // one in service all four months, so the four are owed: past three months once they come due
+  const owing = o.stays.find((s) => s.stateFunded && s.from <= `${months[0]}-01`)?.clientId;
   for (const [n, s] of statements.entries()) {
     if (s.clientId === owing || s.totalDue.amountMinor === 0) continue;
     await officer('POST', `/v1/billing/statements/${s.statementId}/payments`, {

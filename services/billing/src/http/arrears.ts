@@ -32,7 +32,9 @@ export const arrearsRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asy
   app.get(
     '/v1/billing/arrears',
     {
-      config: { roles: ['billing_officer', 'supervisor'] },
+      // a list of people and what they owe is the billing office's: case managers and supervisors read a
+      // client's own statements (DOMAIN §1, issue 17's roles)
+      config: { roles: ['billing_officer'] },
       schema: {
         tags: ['billing'],
         summary: "A municipality's clients owing past a due date, with the months, the amount and its age",
