@@ -171,7 +171,7 @@ t.test(
       "placement opened the case manager's task",
     );
     t.equal((await sofia.get('/v1/billing/arrears?municipality=BLG01')).statusCode, 403);
-    for (const role of ['supervisor', 'case_manager'])
+    for (const role of ['supervisor', 'case_manager'] as const)
       t.equal(
         (
           await requestsAs(p.app, await p.as([role], { municipality: 'BLG01' }, `${role}-bansko`)).get(
