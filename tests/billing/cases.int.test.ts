@@ -179,7 +179,8 @@ t.test('billing cases computed by hand', async (t) => {
   });
 
   await t.test('6. a 2025 pension in leva for a 2026 fee is converted at 1.95583, half-up', async (t) => {
-    // 1,000.00 лв ÷ 1.95583 = 511.2918… → €511.29 (the only conversion); 70% = 357.903 → €357.90.
+    // 70% of 1,000.00 лв = 700.00 лв; ÷ 1.95583 = 357.9043… → €357.90 (one conversion, one rounding: the
+    // share is taken of the leva, then converted).
     // Admitted 20 October: 20–31 = 12 days of 31; €357.90 × 12 ÷ 31 = 138.541… → €138.54
     const s = await statementOf(f, '2026-10');
     linesAre(t, s, [
