@@ -290,6 +290,11 @@ t.test(
       return r.statusCode === 404 ? undefined : r;
     });
     t.match([early?.statusCode, early?.json().code], [422, 'REVERSED_IN_FUTURE']);
+    const fromSofia = await sofia.post(`/v1/billing/payments/${big.json().paymentId}/reversal`, {
+      reversedOn: '2027-02-21',
+      reason: 'returned_by_bank',
+    });
+    t.equal(fromSofia.statusCode, 404, "another municipality's officer finds no such payment to reverse");
     t.match((await bill.get(`/v1/billing/accounts/BLG01/${clientId}`)).json(), {
       owed: eur(0),
       credit: eur(9_000),

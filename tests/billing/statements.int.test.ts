@@ -125,6 +125,12 @@ t.test(
       (await requestsAs(p.app, elsewhere).get(`/v1/billing/statements/${listed.statementId}`)).statusCode,
       404,
     );
+    t.equal(
+      (await requestsAs(p.app, elsewhere).get(`/v1/billing/statements/${listed.statementId}/document`))
+        .statusCode,
+      404,
+      'nor its document',
+    );
 
     const closed = await bill.post('/v1/billing/periods/BLG01/2026-12/close', {});
     t.match(closed.json(), { status: 'closed', statements: 1, closedOn: '2027-02-03' });
