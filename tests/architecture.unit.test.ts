@@ -64,7 +64,7 @@ const IO = [
  */
 const SQL = '(^|/node_modules/)kysely(/|$)';
 const OTHER_PACKAGES =
-  '^@casework/(eventstore|messaging|service-kit|client-directory|host|platform|testkit|intake|eligibility|placement|billing)';
+  '^@casework/(eventstore|messaging|service-kit|client-directory|client|host|platform|testkit|intake|eligibility|placement|billing)';
 const layerRules = [
   { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   {
@@ -161,6 +161,15 @@ t.test('the rules catch what they forbid', async (t) => {
     'services/demo/src/domain/d.ts',
     "import { readFileSync } from 'node:fs';\nexport const d = readFileSync;\n",
   );
+  // a package a decider may stand on, and one it may not
+  write(
+    'services/demo/src/domain/e.ts',
+    "import { eur } from '@casework/contracts';\nimport { serviceType } from '@casework/reference-data';\nexport const e = [eur, serviceType];\n",
+  );
+  write(
+    'services/demo/src/domain/f.ts',
+    "import { execute } from '@casework/service-kit';\nexport const f = execute;\n",
+  );
   write('services/demo/src/application/x.ts', 'export const x = 1;\n');
   write('services/demo/src/http/r.ts', "import { sql } from 'kysely';\nexport const r = sql;\n");
   write(
@@ -181,6 +190,7 @@ t.test('the rules catch what they forbid', async (t) => {
     ['domain-imports-no-other-layer', 'domain/c.ts'],
     ['domain-does-no-io', 'domain/c.ts'],
     ['domain-does-no-io', 'domain/d.ts'],
+    ['domain-does-no-io', 'domain/f.ts'],
     ['projections-import-no-application', 'projections/p.ts'],
     ['routes-query-through-read-models', 'http/r.ts'],
     ['migrations-import-no-domain', 'migrations/m.ts'],
@@ -192,6 +202,10 @@ t.test('the rules catch what they forbid', async (t) => {
   t.ok(
     violations.some((v) => v.startsWith('no-relative-import-across-packages: services/other/src/o.ts -> ')),
     'no-relative-import-across-packages is caught',
+  );
+  t.notOk(
+    violations.some((v) => v.includes('services/demo/src/domain/e.ts')),
+    'a domain file may import contracts and reference data',
   );
 });
 

@@ -1,5 +1,5 @@
-import { ClientDirectoryEntry } from '@casework/contracts';
-import { covers, type Jurisdiction, notFound, type ServiceContext } from '@casework/service-kit';
+import { ClientDirectoryEntry, missing } from '@casework/contracts';
+import { covers, type Jurisdiction, type ServiceContext } from '@casework/service-kit';
 import { sql } from 'kysely';
 
 type Row = {
@@ -38,6 +38,6 @@ export async function findDirectoryEntry(ctx: ServiceContext, clientId: string) 
  */
 export async function visibleDirectoryEntry(ctx: ServiceContext, j: Jurisdiction, clientId: string) {
   const entry = await findDirectoryEntry(ctx, clientId);
-  if (!entry || !covers(j, entry.municipality)) throw notFound('the client');
+  if (!entry || !covers(j, entry.municipality)) throw missing('the client');
   return entry;
 }

@@ -18,6 +18,7 @@ export { referenceApp } from './reference.js';
 export * from './routeTemplate.js';
 export * from './scope.js';
 export * from './serviceModule.js';
+export * from './streams.js';
 export * from './unitOfWork.js';
 export * from './webhooks/options.js';
 export { revokedIntegrators } from './webhooks/revoked.js';

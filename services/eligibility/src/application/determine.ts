@@ -1,11 +1,10 @@
 import type { LocalDate } from '@casework/contracts';
-import type { Executor, RecordedEvent, StreamAppend } from '@casework/eventstore';
-import { appendOf, type Cause, type ServiceContext } from '@casework/service-kit';
+import type { Executor, RecordedEvent, Tx } from '@casework/eventstore';
+import { type Cause, inTransaction, type ServiceContext, unitOfWork } from '@casework/service-kit';
 import { sql } from 'kysely';
 import {
   type ClientEligibility,
   type Determination,
-  type EligibilityCommand,
   type EligibilityEvent,
   eligibilityDecider,
 } from '../domain/clientEligibility.js';
@@ -72,79 +71,79 @@ export async function factRowsOf(
 const PERSONAL = new Set(['ClientRegistered', 'ClientDetailsCorrected', 'ClientDied']);
 
 /**
- * Decides a batch of questions in one transaction: reads every client's eligibility stream and facts
- * at once, evaluates each question under the rule-set version in force on its date, and appends every
- * client's events in one append, each stream with the version it was read at (a concurrent change
- * fails the batch, which is then tried again on fresh state). Returns the determinations recorded (a
- * rule-set change records none where the one in force stands) and how many changed an outcome.
+ * Decides a batch of questions as one unit of work in the holder's transaction: reads every client's
+ * eligibility stream (in one round trip) and facts at once, evaluates each question under the rule-set
+ * version in force on its date, and appends every client's events in one append, each stream at the
+ * version it was read at (a concurrent change fails the transaction, which its holder decides again).
+ * Returns the determinations recorded (a rule-set change records none where the one in force stands)
+ * and how many changed an outcome.
  */
 export async function determineAll(
   ctx: ServiceContext,
-  ex: Executor,
+  tx: Tx,
   questions: Questions,
   cause: Cause,
-  ruleSets: RuleSets = new RuleSets(ctx, ex),
+  ruleSets: RuleSets = new RuleSets(ctx, tx),
 ): Promise<{ determinations: Determination[]; changed: number }> {
   const asked = 'ask' in questions;
   const clientIds = [...new Set(asked ? questions.clientIds : questions.map((r) => r.clientId))];
   if (clientIds.length === 0) return { determinations: [], changed: 0 };
   const knownAt = ctx.clock().toISOString();
-  const [streams, facts] = await Promise.all([
-    ctx.store.readStreams(clientIds.map(eligibilityStream), ex),
-    factRowsOf(ctx, ex, clientIds),
-  ]);
-  const perClient = new Map<
-    string,
-    { state: ClientEligibility; version: number; events: EligibilityEvent[] }
-  >();
-  for (const id of clientIds) {
-    const s = streams.get(eligibilityStream(id))!;
-    perClient.set(id, { state: foldEligibility(s.events), version: s.version, events: [] });
-  }
-  const requests = asked ? clientIds.flatMap((id) => questions.ask(id, perClient.get(id)!.state)) : questions;
-  const known = new Map(clientIds.map((id) => [id, knownFacts(facts.get(id)!, knownAt)]));
-  // every rule set the batch may need, in one read rather than one per municipality
-  await ruleSets.prepare(requests);
-  const determinations: Determination[] = [];
-  let changed = 0;
-  for (const r of requests) {
-    const rules = await ruleSets.inForce(r.serviceType, r.municipality, r.asOf);
-    const evaluation = evaluate(rules, known.get(r.clientId)!, r);
-    const determination = {
-      determinationId: ctx.newId(),
-      clientId: r.clientId,
-      serviceType: r.serviceType,
-      municipality: r.municipality,
-      ...(r.applicationId ? { applicationId: r.applicationId } : {}),
-      asOf: r.asOf,
-      knownAt,
-      ruleSet: { ruleSetId: rules.ruleSetId, version: rules.version },
-      ...evaluation,
-      trigger: r.trigger,
-    } as Determination;
-    const c = perClient.get(r.clientId)!;
-    const command: EligibilityCommand = { type: 'Determine', determination };
-    const events = eligibilityDecider.decide(command, c.state);
-    c.state = events.reduce(eligibilityDecider.evolve, c.state);
-    c.events.push(...events);
-    changed += events.filter((e) => e.type === 'EligibilityChanged').length;
-    if (events.length > 0) determinations.push(determination);
-  }
-  const appends: StreamAppend[] = [];
-  for (const [clientId, c] of perClient) {
-    if (c.events.length === 0) continue;
-    appends.push(
-      appendOf(
-        ctx,
-        { streamId: eligibilityStream(clientId), streamType: 'eligibility', version: c.version },
-        c.events,
-        definitions,
-        cause,
+  return unitOfWork(ctx, { definitions, cause, tx }, async (unit) => {
+    const [streams, facts] = await Promise.all([
+      unit.load(
+        clientIds.map((id) => ({
+          streamId: eligibilityStream(id),
+          streamType: 'eligibility',
+          decider: eligibilityDecider,
+        })),
       ),
-    );
-  }
-  await ctx.store.append(appends, ex);
-  return { determinations, changed };
+      factRowsOf(ctx, tx, clientIds),
+    ]);
+    const held = new Map(clientIds.map((id, i) => [id, streams[i]!]));
+    const requests = asked ? clientIds.flatMap((id) => questions.ask(id, held.get(id)!.state)) : questions;
+    const known = new Map(clientIds.map((id) => [id, knownFacts(facts.get(id)!, knownAt)]));
+    // every rule set the batch may need, in one read rather than one per municipality
+    await ruleSets.prepare(requests);
+    const determinations: Determination[] = [];
+    let changed = 0;
+    for (const r of requests) {
+      const rules = await ruleSets.inForce(r.serviceType, r.municipality, r.asOf);
+      const evaluation = evaluate(rules, known.get(r.clientId)!, r);
+      const determination = {
+        determinationId: ctx.newId(),
+        clientId: r.clientId,
+        serviceType: r.serviceType,
+        municipality: r.municipality,
+        ...(r.applicationId ? { applicationId: r.applicationId } : {}),
+        asOf: r.asOf,
+        knownAt,
+        ruleSet: { ruleSetId: rules.ruleSetId, version: rules.version },
+        ...evaluation,
+        trigger: r.trigger,
+      } as Determination;
+      const { events } = unit.decide(held.get(r.clientId)!, eligibilityDecider, {
+        type: 'Determine',
+        determination,
+      });
+      changed += events.filter((e) => e.type === 'EligibilityChanged').length;
+      if (events.length > 0) determinations.push(determination);
+    }
+    return { determinations, changed };
+  });
+}
+
+/**
+ * One question asked now (over HTTP), in a transaction of its own: a consumer re-evaluating the same
+ * client at the same moment makes it decide again on the new state.
+ */
+export async function determineNow(
+  ctx: ServiceContext,
+  request: Request,
+  cause: Cause,
+): Promise<Determination> {
+  const { determinations } = await inTransaction(ctx, (tx) => determineAll(ctx, tx, [request], cause));
+  return determinations[0]!;
 }
 
 /** The questions that re-evaluate every current determination of these clients, on a date. */

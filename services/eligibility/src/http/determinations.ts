@@ -16,7 +16,6 @@ import {
   ServiceEligibility as ServiceEligibilitySchema,
   sofiaDate,
 } from '@casework/contracts';
-import { ConcurrencyError } from '@casework/eventstore';
 import {
   assertMayAsk,
   causeOf,
@@ -32,7 +31,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { loadEligibility, lodgeAppeal, override, resolveAppeal } from '../application/decisions.js';
-import { determineAll } from '../application/determine.js';
+import { determineNow } from '../application/determine.js';
 import { outcomeOn } from '../domain/clientEligibility.js';
 import { listDeterminations, listReevaluationJobs } from '../projections/determinationQueries.js';
 import { namingOnlyVisibleDeterminations, type SeenService, visible } from './visible.js';
@@ -88,32 +87,20 @@ export const determinationRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }>
       const municipality = b.municipality ?? client.municipality;
       assertMayAsk(j, { municipality });
       const asOf = b.asOf ?? sofiaDate(ctx.clock());
-      // a consumer may re-evaluate the same client at the same moment: decide again on the new state
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const { determinations } = await ctx.store.db.transaction().execute((tx) =>
-            determineAll(
-              ctx,
-              tx,
-              [
-                {
-                  clientId: b.clientId,
-                  serviceType: b.serviceType,
-                  municipality,
-                  ...(b.applicationId ? { applicationId: b.applicationId } : {}),
-                  asOf,
-                  trigger: { kind: 'request' },
-                },
-              ],
-              causeOf(request, municipality),
-            ),
-          );
-          reply.status(201);
-          return shown(ctx, request, determinations[0]!);
-        } catch (e) {
-          if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
-        }
-      }
+      const determination = await determineNow(
+        ctx,
+        {
+          clientId: b.clientId,
+          serviceType: b.serviceType,
+          municipality,
+          ...(b.applicationId ? { applicationId: b.applicationId } : {}),
+          asOf,
+          trigger: { kind: 'request' },
+        },
+        causeOf(request, municipality),
+      );
+      reply.status(201);
+      return shown(ctx, request, determination);
     },
   );
 

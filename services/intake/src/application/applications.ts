@@ -1,14 +1,14 @@
-import type { SubmitApplicationBody } from '@casework/contracts';
-import { missing, staleVersion } from '@casework/contracts';
+import type { ServiceTypeCode, SubmitApplicationBody } from '@casework/contracts';
+import { missing } from '@casework/contracts';
 import { intakeParameters, serviceType } from '@casework/reference-data';
 import {
-  appendOf,
   assertMayAsk,
   type Cause,
   covers,
   type Jurisdiction,
   loadAggregate,
   type ServiceContext,
+  unitOfWork,
 } from '@casework/service-kit';
 import type { z } from 'zod';
 import { type ApplicationCommand, applicationDecider } from '../domain/application.js';
@@ -21,9 +21,18 @@ const slotStream = (clientId: string, serviceType: string) => `application-slot-
 
 export async function visibleApplication(ctx: ServiceContext, j: Jurisdiction, applicationId: string) {
   const loaded = await loadAggregate(ctx, applicationStream(applicationId), applicationDecider);
-  if (loaded.state.status === 'unknown' || !covers(j, loaded.state.municipality))
+  return { ...loaded, state: assertVisible(j, applicationId, loaded.state) };
+}
+
+/** An application the caller may not see reads as absent (404); one they may, as submitted. */
+function assertVisible<S extends { status: string; municipality?: string }>(
+  j: Jurisdiction,
+  applicationId: string,
+  state: S,
+): Exclude<S, { status: 'unknown' }> {
+  if (state.status === 'unknown' || !covers(j, state.municipality!))
     throw missing(`application ${applicationId}`);
-  return loaded as typeof loaded & { state: Exclude<typeof loaded.state, { status: 'unknown' }> };
+  return state as Exclude<S, { status: 'unknown' }>;
 }
 
 /**
@@ -40,38 +49,36 @@ export async function submitApplication(
   const client = await visibleClient(ctx, j, input.clientId);
   active(client.state);
   const applicationId = ctx.newId();
-  const slot = { streamId: slotStream(input.clientId, input.serviceType), streamType: 'application-slot' };
-  const loadedSlot = await loadAggregate(ctx, slot.streamId, slotDecider);
-  const taken = slotDecider.decide({ type: 'Take', applicationId }, loadedSlot.state);
-  const events = applicationDecider.decide(
-    {
-      type: 'SubmitApplication',
-      applicationId,
-      ...input,
-      referralRequired: serviceType(input.serviceType).referral.required,
-      assessmentDeadlineDays: intakeParameters(input.municipality, input.submittedOn).assessmentDeadlineDays,
-    },
-    applicationDecider.initialState,
-  );
-  const stream = { streamId: applicationStream(applicationId), streamType: 'application', version: 0 };
-  try {
-    const result = await ctx.store.append([
-      appendOf(ctx, stream, events, definitions, cause),
-      appendOf(ctx, { ...slot, version: loadedSlot.version }, taken, definitions, cause),
+  const submit = {
+    type: 'SubmitApplication' as const,
+    applicationId,
+    ...input,
+    referralRequired: serviceType(input.serviceType).referral.required,
+    assessmentDeadlineDays: intakeParameters(input.municipality, input.submittedOn).assessmentDeadlineDays,
+  };
+  // a concurrent submission that took the slot first: decided again, the slot says which holds it
+  return unitOfWork(ctx, { definitions, cause }, async (unit) => {
+    const [slot, application] = await unit.load([
+      slotOf(input.clientId, input.serviceType),
+      {
+        streamId: applicationStream(applicationId),
+        streamType: 'application',
+        decider: applicationDecider,
+        fresh: true,
+      },
     ]);
-    return {
-      state: events.reduce(applicationDecider.evolve, applicationDecider.initialState),
-      version: result.streams[0]!.version,
-    };
-  } catch (e) {
-    // a concurrent submission took the slot: decide again to report which application holds it
-    slotDecider.decide(
-      { type: 'Take', applicationId },
-      (await loadAggregate(ctx, slot.streamId, slotDecider)).state,
-    );
-    throw e;
-  }
+    unit.decide(slot, slotDecider, { type: 'Take', applicationId });
+    const submitted = unit.decide(application, applicationDecider, submit);
+    return { state: submitted.state, version: submitted.version };
+  });
 }
+
+/** The client's slot for a service type in a unit of work: one open application at a time. */
+const slotOf = (clientId: string, type: ServiceTypeCode) => ({
+  streamId: slotStream(clientId, type),
+  streamType: 'application-slot',
+  decider: slotDecider,
+});
 
 /** Any later command on a visible application; ending it (withdraw, close) frees the client's slot. */
 export async function runApplicationCommand(
@@ -82,26 +89,18 @@ export async function runApplicationCommand(
   expectedVersion: number | undefined,
   cause: Cause,
 ) {
-  const { state, version } = await visibleApplication(ctx, j, applicationId);
-  if (expectedVersion !== undefined && expectedVersion !== version) throw staleVersion();
-  cause = { municipality: state.municipality, ...cause };
-  const events = applicationDecider.decide(build(state), state);
-  if (events.length === 0) return { state, version };
-  const ends = events.some((e) => e.type === 'ApplicationWithdrawn' || e.type === 'ApplicationClosed');
-  const slot = { streamId: slotStream(state.clientId, state.serviceType), streamType: 'application-slot' };
-  const loadedSlot = ends ? await loadAggregate(ctx, slot.streamId, slotDecider) : undefined;
-  const freed = loadedSlot ? slotDecider.decide({ type: 'Free', applicationId }, loadedSlot.state) : [];
-  const result = await ctx.store.append([
-    appendOf(
-      ctx,
-      { streamId: applicationStream(applicationId), streamType: 'application', version },
-      events,
-      definitions,
-      cause,
-    ),
-    ...(loadedSlot && freed.length > 0
-      ? [appendOf(ctx, { ...slot, version: loadedSlot.version }, freed, definitions, cause)]
-      : []),
-  ]);
-  return { state: events.reduce(applicationDecider.evolve, state), version: result.streams[0]!.version };
+  return unitOfWork(ctx, { definitions, cause }, async (unit) => {
+    const [application] = await unit.load([
+      { streamId: applicationStream(applicationId), streamType: 'application', decider: applicationDecider },
+    ]);
+    const state = assertVisible(j, applicationId, application.state);
+    unit.expect(application, expectedVersion);
+    const inMunicipality = { municipality: state.municipality, ...cause };
+    const decided = unit.decide(application, applicationDecider, build(state), inMunicipality);
+    if (decided.events.some((e) => e.type === 'ApplicationWithdrawn' || e.type === 'ApplicationClosed')) {
+      const [slot] = await unit.load([slotOf(state.clientId, state.serviceType)]);
+      unit.decide(slot, slotDecider, { type: 'Free', applicationId }, inMunicipality);
+    }
+    return { state: decided.state, version: decided.version };
+  });
 }

@@ -7,22 +7,22 @@ import {
   parseEgn,
   type RegisterClientBody,
   sofiaDate,
-  staleVersion,
 } from '@casework/contracts';
-import { ConcurrencyError } from '@casework/eventstore';
 import {
-  appendOf,
   byName,
   type Cause,
   covers,
   execute,
+  type Held,
   type Jurisdiction,
   loadAggregate,
   type ServiceContext,
+  type UnitOfWork,
+  unitOfWork,
 } from '@casework/service-kit';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { type ClientCommand, clientDecider, type Registered } from '../domain/client.js';
+import { type Client, type ClientCommand, clientDecider, type Registered } from '../domain/client.js';
 import { claimDecider, clientStream, identifierHash, identifierStream } from '../domain/identifierClaim.js';
 
 export const definitions = byName(intakeEvents);
@@ -32,9 +32,29 @@ type Identifier = { kind: 'egn' | 'lnch'; value: string };
 /** A client the caller may see (their jurisdiction owns it), else 404: outside scope reads as absent. */
 export async function visibleClient(ctx: ServiceContext, j: Jurisdiction, clientId: string) {
   const { state, version } = await loadAggregate(ctx, clientStream(clientId), clientDecider);
-  if (state.status === 'unknown' || !covers(j, state.municipality)) throw missing(`client ${clientId}`);
+  assertVisible(j, clientId, state);
   return { state, version };
 }
+
+/** A client the caller may not see reads as absent (404), whatever the reason. */
+function assertVisible(j: Jurisdiction, clientId: string, state: Client): asserts state is Registered {
+  if (state.status === 'unknown' || !covers(j, state.municipality)) throw missing(`client ${clientId}`);
+}
+
+/** A client's stream in a unit of work. */
+const clientOf = (clientId: string, fresh = false) => ({
+  streamId: clientStream(clientId),
+  streamType: 'client',
+  decider: clientDecider,
+  fresh,
+});
+/** An identifier's claim in a unit of work: usually free, so a registration takes it as new unread. */
+const claimOf = (ctx: ServiceContext, identifier: Identifier, fresh = false) => ({
+  streamId: identifierStream(identifierHash(ctx.secrets.identifierKey, identifier)),
+  streamType: 'identifier',
+  decider: claimDecider,
+  fresh,
+});
 
 /** Where a registration or correction would move the case if the identifier belongs to another scope. */
 export const REGISTERED_ELSEWHERE = 'CLIENT_REGISTERED_ELSEWHERE';
@@ -67,12 +87,6 @@ function birthFacts(
   return { birthDate: stated.birthDate, sex: stated.sex };
 }
 
-const claimOf = async (ctx: ServiceContext, identifier: Identifier) => {
-  const streamId = identifierStream(identifierHash(ctx.secrets.identifierKey, identifier));
-  const { state, version } = await loadAggregate(ctx, streamId, claimDecider);
-  return { streamId, state, version };
-};
-
 /**
  * Case numbers: unique nationally, from a sequence taken a block at a time (one round trip per block,
  * not per registration). Gaps are allowed: a failed registration uses a number up.
@@ -103,8 +117,8 @@ async function nextCaseNumber(ctx: ServiceContext, municipality: string, today: 
 /**
  * Registers a person once: the client stream and a claim on the identifier's keyed hash are appended
  * together, so a second registration of the same person fails on the claim and writes nothing. The
- * claim is first tried as a new stream (the usual case: one round trip); if it exists, it is read and
- * decided on. A provisional record (no identifier) claims nothing.
+ * claim is first taken as a new stream (the usual case: one round trip); if it exists, the unit of work
+ * reads it and decides again. A provisional record (no identifier) claims nothing.
  */
 export async function registerClient(
   ctx: ServiceContext,
@@ -115,47 +129,28 @@ export async function registerClient(
   const clientId = ctx.newId();
   const today = sofiaDate(ctx.clock());
   const facts = birthFacts(input.identifier, input);
-  const events = clientDecider.decide(
-    {
-      type: 'RegisterClient',
-      clientId,
-      ...(input.identifier ? { identifier: input.identifier } : {}),
-      givenName: input.givenName,
-      familyName: input.familyName,
-      birthDate: facts.birthDate!,
-      sex: facts.sex ?? 'unknown',
-      municipality: input.municipality,
-      caseNumber: await nextCaseNumber(ctx, input.municipality, today),
-      today,
-    },
-    clientDecider.initialState,
-  );
-  const stream = { streamId: clientStream(clientId), streamType: 'client', version: 0 };
-  const client = appendOf(ctx, stream, events, definitions, cause);
-  const claimId =
-    input.identifier && identifierStream(identifierHash(ctx.secrets.identifierKey, input.identifier));
-  let claim = claimId ? { streamId: claimId, state: claimDecider.initialState, version: 0 } : undefined;
-  for (;;) {
-    if (claim?.state.holder) await refuseHeld(ctx, j, claim.state.holder);
-    const claimed = claim ? claimDecider.decide({ type: 'Claim', clientId }, claim.state) : [];
-    try {
-      const result = await ctx.store.append([
-        client,
-        ...(claim
-          ? [appendOf(ctx, { ...claim, streamType: 'identifier' }, claimed, definitions, cause)]
-          : []),
-      ]);
-      return {
-        clientId,
-        version: result.streams[0]!.version,
-        state: events.reduce(clientDecider.evolve, clientDecider.initialState) as Registered,
-      };
-    } catch (e) {
-      if (!(e instanceof ConcurrencyError) || !claim || e.streamId !== claim.streamId) throw e;
-      // the identifier was claimed before (or released since): decide on what its claim says now
-      claim = { streamId: claim.streamId, ...(await loadAggregate(ctx, claim.streamId, claimDecider)) };
+  const register = {
+    type: 'RegisterClient' as const,
+    clientId,
+    ...(input.identifier ? { identifier: input.identifier } : {}),
+    givenName: input.givenName,
+    familyName: input.familyName,
+    birthDate: facts.birthDate!,
+    sex: facts.sex ?? ('unknown' as const),
+    municipality: input.municipality,
+    caseNumber: await nextCaseNumber(ctx, input.municipality, today),
+    today,
+  };
+  return unitOfWork(ctx, { definitions, cause }, async (unit) => {
+    const [client] = await unit.load([clientOf(clientId, true)]);
+    const registered = unit.decide(client, clientDecider, register);
+    if (input.identifier) {
+      const [claim] = await unit.load([claimOf(ctx, input.identifier, true)]);
+      if (claim.state.holder) await refuseHeld(ctx, j, claim.state.holder);
+      unit.decide(claim, claimDecider, { type: 'Claim', clientId });
     }
-  }
+    return { clientId, version: registered.version, state: registered.state as Registered };
+  });
 }
 
 /**
@@ -170,13 +165,13 @@ export async function correctDetails(
   expectedVersion: number | undefined,
   cause: Cause,
 ) {
-  const { state, version } = await visibleClient(ctx, j, clientId);
-  if (expectedVersion !== undefined && expectedVersion !== version) {
-    throw staleVersion();
-  }
   const facts = input.identifier ? birthFacts(input.identifier, input) : input;
-  const events = clientDecider.decide(
-    {
+  return unitOfWork(ctx, { definitions, cause }, async (unit) => {
+    const [client] = await unit.load([clientOf(clientId)]);
+    assertVisible(j, clientId, client.state);
+    unit.expect(client, expectedVersion);
+    const registered = client.state;
+    const corrected = unit.decide(client, clientDecider, {
       type: 'CorrectDetails',
       ...(input.identifier ? { identifier: input.identifier } : {}),
       ...(input.givenName ? { givenName: input.givenName } : {}),
@@ -185,47 +180,23 @@ export async function correctDetails(
       ...(facts.sex ? { sex: facts.sex } : {}),
       reason: input.reason,
       today: sofiaDate(ctx.clock()),
-    },
-    state,
-  );
-  const registered = state as Registered;
-  const moved =
-    input.identifier &&
-    (input.identifier.kind !== registered.identifier?.kind ||
-      input.identifier.value !== registered.identifier?.value);
-  const claims = [];
-  if (moved) {
-    const next = await claimOf(ctx, input.identifier!);
-    if (next.state.holder && next.state.holder !== clientId) await refuseHeld(ctx, j, next.state.holder);
-    claims.push({
-      ...next,
-      streamType: 'identifier',
-      events: claimDecider.decide({ type: 'Claim', clientId }, next.state),
     });
-    if (registered.identifier) {
-      const old = await claimOf(ctx, registered.identifier);
-      claims.push({
-        ...old,
-        streamType: 'identifier',
-        events: claimDecider.decide({ type: 'Release', clientId }, old.state),
-      });
+    const moved =
+      input.identifier &&
+      (input.identifier.kind !== registered.identifier?.kind ||
+        input.identifier.value !== registered.identifier?.value);
+    if (moved) {
+      // the new claim taken and the old released, read together
+      const [next, old] = await unit.load([
+        claimOf(ctx, input.identifier!),
+        ...(registered.identifier ? [claimOf(ctx, registered.identifier)] : []),
+      ]);
+      if (next.state.holder && next.state.holder !== clientId) await refuseHeld(ctx, j, next.state.holder);
+      unit.decide(next, claimDecider, { type: 'Claim', clientId });
+      if (old) unit.decide(old, claimDecider, { type: 'Release', clientId });
     }
-  }
-  if (events.length === 0) return { state: registered, version };
-  const result = await ctx.store.append([
-    appendOf(
-      ctx,
-      { streamId: clientStream(clientId), streamType: 'client', version },
-      events,
-      definitions,
-      cause,
-    ),
-    ...claims.filter((c) => c.events.length > 0).map((c) => appendOf(ctx, c, c.events, definitions, cause)),
-  ]);
-  return {
-    state: events.reduce(clientDecider.evolve, state) as Registered,
-    version: result.streams[0]!.version,
-  };
+    return { state: corrected.state as Registered, version: corrected.version };
+  });
 }
 
 /** Any single-stream command on a visible client (contacts, addresses, move, death, case manager, household). */
@@ -268,18 +239,21 @@ export async function mergeClients(
   expectedVersion: number | undefined,
   cause: Cause,
 ) {
-  const survivor = await visibleClient(ctx, j, survivorId);
-  const duplicate = await visibleClient(ctx, j, duplicateId);
-  if (expectedVersion !== undefined && expectedVersion !== survivor.version) {
-    throw staleVersion();
-  }
   const today = sofiaDate(ctx.clock());
-  const absorbed = clientDecider.decide(
-    { type: 'AbsorbDuplicate', mergedId: duplicateId, today },
-    survivor.state,
+  return onBoth(
+    ctx,
+    j,
+    { survivorId, otherId: duplicateId, expectedVersion, cause },
+    (unit, survivor, duplicate) => {
+      const absorbed = unit.decide(survivor, clientDecider, {
+        type: 'AbsorbDuplicate',
+        mergedId: duplicateId,
+        today,
+      });
+      unit.decide(duplicate, clientDecider, { type: 'MergeInto', survivorId, reason });
+      return absorbed;
+    },
   );
-  const folded = clientDecider.decide({ type: 'MergeInto', survivorId, reason }, duplicate.state);
-  return appendBoth(ctx, survivor, duplicate, absorbed, folded, cause);
 }
 
 export async function unmergeClients(
@@ -291,41 +265,39 @@ export async function unmergeClients(
   expectedVersion: number | undefined,
   cause: Cause,
 ) {
-  const survivor = await visibleClient(ctx, j, survivorId);
-  const merged = await visibleClient(ctx, j, mergedId);
-  if (expectedVersion !== undefined && expectedVersion !== survivor.version) {
-    throw staleVersion();
-  }
   const today = sofiaDate(ctx.clock());
-  const released = clientDecider.decide({ type: 'ReleaseMerged', mergedId, today }, survivor.state);
-  const restored = clientDecider.decide({ type: 'UndoMerge', survivorId, reason }, merged.state);
-  return appendBoth(ctx, survivor, merged, released, restored, cause);
+  return onBoth(
+    ctx,
+    j,
+    { survivorId, otherId: mergedId, expectedVersion, cause },
+    (unit, survivor, merged) => {
+      const released = unit.decide(survivor, clientDecider, { type: 'ReleaseMerged', mergedId, today });
+      unit.decide(merged, clientDecider, { type: 'UndoMerge', survivorId, reason });
+      return released;
+    },
+  );
 }
 
-async function appendBoth(
+/**
+ * A merge or its undoing: both records read together, each one the caller may see, the survivor at the
+ * version If-Match named; both streams appended in one append, so either both say it or neither does.
+ */
+function onBoth(
   ctx: ServiceContext,
-  a: Awaited<ReturnType<typeof visibleClient>>,
-  b: Awaited<ReturnType<typeof visibleClient>>,
-  aEvents: ReturnType<typeof clientDecider.decide>,
-  bEvents: ReturnType<typeof clientDecider.decide>,
-  cause: Cause,
+  j: Jurisdiction,
+  o: { survivorId: string; otherId: string; expectedVersion: number | undefined; cause: Cause },
+  decide: (
+    unit: UnitOfWork,
+    survivor: Held<Client>,
+    other: Held<Client>,
+  ) => { state: Client; version: number },
 ) {
-  const idOf = (s: typeof a.state) => (s as Registered).clientId;
-  const appends = [
-    {
-      stream: { streamId: clientStream(idOf(a.state)), streamType: 'client', version: a.version },
-      events: aEvents,
-    },
-    {
-      stream: { streamId: clientStream(idOf(b.state)), streamType: 'client', version: b.version },
-      events: bEvents,
-    },
-  ].filter((x) => x.events.length > 0);
-  if (appends.length === 0) return { state: a.state as Registered, version: a.version };
-  const result = await ctx.store.append(
-    appends.map((x) => appendOf(ctx, x.stream, x.events, definitions, cause)),
-  );
-  const aVersion =
-    result.streams.find((s) => s.streamId === clientStream(idOf(a.state)))?.version ?? a.version;
-  return { state: aEvents.reduce(clientDecider.evolve, a.state) as Registered, version: aVersion };
+  return unitOfWork(ctx, { definitions, cause: o.cause }, async (unit) => {
+    const [survivor, other] = await unit.load([clientOf(o.survivorId), clientOf(o.otherId)]);
+    assertVisible(j, o.survivorId, survivor.state);
+    assertVisible(j, o.otherId, other.state);
+    unit.expect(survivor, o.expectedVersion);
+    const r = decide(unit, survivor, other);
+    return { state: r.state as Registered, version: r.version };
+  });
 }

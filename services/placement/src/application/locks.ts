@@ -56,7 +56,7 @@ export function withSiteLocksOnRead<T>(
 }
 
 /**
- * One unit of work over site ledgers and a client's placements, in a transaction of its own or inside
+ * One unit of work over sites' places and a client's placements, in a transaction of its own or inside
  * one a consumer holds. It first takes each site's lock (in a fixed order, so two transfers
  * never deadlock), so contending admissions queue and each sees the true vacancies instead of failing
  * on a stale version; the client's stream stays optimistic and a lost race is decided again. Work that

@@ -68,7 +68,7 @@ export const keptSite = (ctx: ServiceContext, siteId: string): LoadedSite | unde
 
 /**
  * Sites' states: from the state kept after a committed transaction and the events since, else from their
- * latest snapshots and the events after them. A busy site's ledger holds thousands of places over the
+ * latest snapshots and the events after them. A busy site's stream holds thousands of places over the
  * years, and an admission must neither fold them all again nor read them from its snapshot each time.
  */
 export async function loadSites(

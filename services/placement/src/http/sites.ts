@@ -147,7 +147,7 @@ export const siteRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async 
       const record = siteRecord(state, version, request.query.asOf ?? today());
       reply.header('etag', `"${version}"`);
       if (!request.query.knownAt) return record;
-      // what we knew then: the ledger's rows as recorded by that time
+      // what we knew then: the rows as recorded by that time
       const [day] = await occupancyByDay(
         ctx,
         request.params.siteId,

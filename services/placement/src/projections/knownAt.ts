@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 
-/** Rows as recorded by a time: the bitemporal filter of the ledger tables. */
+/** Rows as recorded by a time: the bitemporal filter of the tables that keep what we knew when (stays, capacity). */
 export const knownBy = (alias: string, knownAt: string) =>
   sql`${sql.ref(`${alias}.recorded_at`)} <= ${knownAt}::timestamptz
     AND (${sql.ref(`${alias}.superseded_at`)} IS NULL OR ${sql.ref(`${alias}.superseded_at`)} > ${knownAt}::timestamptz)`;
 
-/** A ledger table's rows as recorded by a time, or its current rows when no time is asked for. */
+/** A bitemporal table's rows as recorded by a time, or its current rows when no time is asked for. */
 export const recordedBy = (alias: string, knownAt: string | undefined) =>
   knownAt === undefined ? sql`${sql.ref(`${alias}.superseded_at`)} IS NULL` : knownBy(alias, knownAt);
 

@@ -98,7 +98,7 @@ export async function listSites(ctx: ServiceContext, f: SiteFilter): Promise<z.i
   };
 }
 
-/** Places, occupancy and vacancies per day of a site, from the ledger tables as recorded by `knownAt`. */
+/** Places, occupancy and vacancies per day of a site, from the bitemporal tables (stays, capacity) as recorded by `knownAt`. */
 export async function occupancyByDay(
   ctx: ServiceContext,
   siteId: string,

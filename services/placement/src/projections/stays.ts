@@ -32,7 +32,7 @@ type End = {
 };
 
 /** A batch of stay events as rows: the stays they open, the terms they renew and the stays they end. */
-export function ledgerRows(events: readonly Stayed[]) {
+export function stayRows(events: readonly Stayed[]) {
   const opens: Open[] = [];
   const ends: End[] = [];
   // a stay renewed twice in one batch takes its last term
@@ -154,12 +154,12 @@ function revise(stays: RawBuilder<unknown>, rows: object[], columns: Record<stri
  * Applies a batch of stay events with set-based statements: every stay opened first, then every term
  * renewed, then every stay ended (a stay opens before it is renewed or ends, and ends once), so the
  * outcome is that of applying them one by one. A renewal or an end supersedes the stay's current row at
- * the time it was recorded and records the new version: the ledger keeps what we knew when. The current
+ * the time it was recorded and records the new version: the stays keep what we knew when. The current
  * rows are the placements' records too.
  */
-export async function applyLedger(schema: string, events: readonly Stayed[], tx: Tx): Promise<void> {
+export async function applyStays(schema: string, events: readonly Stayed[], tx: Tx): Promise<void> {
   const stays = sql.id(schema, 'stays');
-  const { opens, renewals, ends } = ledgerRows(events);
+  const { opens, renewals, ends } = stayRows(events);
   if (opens.length > 0)
     await sql`INSERT INTO ${stays} (placement_id, site_id, client_id, service_type, kind, municipality, valid_from,
         term_end, weekdays, basis, transferred_from, respite, recorded_at)
@@ -179,14 +179,14 @@ export async function applyLedger(schema: string, events: readonly Stayed[], tx:
 }
 
 /**
- * The stays: a row per version of each placement's stay (the capacity ledger), the current rows being
+ * The stays: a row per version of each placement's stay (the API's occupancy ledger), the current rows being
  * the placements' records. Occupancy on any date is a count, as of any time we knew it.
  */
 export const staysProjection = (schema: string): Projection => ({
   name: 'stays',
   handles: ['Admitted', 'Transferred', 'TermRenewed', 'Discharged'],
   async applyBatch(batch: RecordedEvent[], tx) {
-    await applyLedger(
+    await applyStays(
       schema,
       batch.map((e) => recorded<StayEvent>(e)),
       tx,
