@@ -25,6 +25,25 @@ t.test(
       return r.statusCode === 200 ? r : undefined;
     });
     t.equal(cost?.statusCode, 200, 'the site cost is set');
+    const costs = await bill.get(`/v1/billing/sites/${siteId}/costs`);
+    t.match(
+      [costs.statusCode, costs.headers.etag, costs.json()],
+      [
+        200,
+        '"1"',
+        {
+          siteId,
+          municipality: 'BLG01',
+          settings: [{ from: '2026-01', monthlyCost: { amountMinor: 150_000 } }],
+        },
+      ],
+    );
+    t.equal(costs.json().settings.length, 1, 'read back as set');
+    t.equal(
+      (await requestsAs(p.app, elsewhere).get(`/v1/billing/sites/${siteId}/costs`)).statusCode,
+      404,
+      "another municipality's site reads as absent",
+    );
 
     const clientId = await p.register(41);
     /** Waits until billing has consumed an event of the type about the client. */

@@ -87,6 +87,19 @@ t.test('a municipal tariff published from February and retired from March bills 
     inForce: { tariffId: 'social_housing:national', version: 1 },
   });
 
+  // in force today (20 January) the national one; on a day of February Bansko's own; in March the national again
+  for (const [on, inForce] of [
+    ['', 'social_housing:national'],
+    ['?on=2027-02-15', 'social_housing:BLG01'],
+    ['?on=2027-03-01', 'social_housing:national'],
+  ])
+    t.match(
+      (await bill.get(`${tariff}${on}`)).json().inForce,
+      { tariffId: inForce, version: 1 },
+      `in force ${on}`,
+    );
+  t.equal((await bill.get(`${tariff}?on=2027-02-30`)).statusCode, 400, 'a day that does not exist');
+
   // another municipality's officer: Bansko's tariff reads as absent, and cannot be drafted or published
   t.equal((await sofia.get(tariff)).statusCode, 404);
   t.equal((await sofia.post(`${tariff}/versions/1/retire`, { retiredFrom: '2027-05-01' })).statusCode, 404);

@@ -1978,7 +1978,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tariff's versions and the one in force today */
+        /** A tariff's versions and the one in force today (or on the day asked) */
         get: operations["getBillingTariffsByTariffId"];
         put?: never;
         post?: never;
@@ -2033,6 +2033,23 @@ export interface paths {
         put?: never;
         /** Retire a published version from a date; the one before it (or the national tariff) applies again */
         post: operations["postBillingTariffsByTariffIdVersionsByVersionRetire"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/sites/{siteId}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A site's actual monthly cost of a place, each setting from the month it was set for */
+        get: operations["getBillingSitesBySiteIdCosts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5328,7 +5345,7 @@ export interface components {
                  */
                 retiredFrom?: string;
             }[];
-            /** @description Today's version: the municipality's own, else the national one; null if none */
+            /** @description The version in force on the day asked (`on`, today by default): the municipality's own, else the national one; null if none */
             inForce: {
                 /** @example protected_housing:national */
                 tariffId: string;
@@ -12972,7 +12989,7 @@ export interface components {
                  */
                 retiredFrom?: string;
             }[];
-            /** @description Today's version: the municipality's own, else the national one; null if none */
+            /** @description The version in force on the day asked (`on`, today by default): the municipality's own, else the national one; null if none */
             inForce: {
                 /** @example protected_housing:national */
                 tariffId: string;
@@ -32729,7 +32746,10 @@ export interface operations {
     };
     getBillingTariffsByTariffId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The day whose version in force is named (today by default) */
+                on?: string;
+            };
             header?: never;
             path: {
                 tariffId: string;
@@ -33204,6 +33224,92 @@ export interface operations {
             };
             /** @description A business rule refuses it, or the Idempotency-Key was used for another request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side: the problem names only a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBillingSitesBySiteIdCosts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A site: one unit of a service type at an address */
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteCostRecord"];
+                };
+            };
+            /** @description Invalid request: a path, query, header or body value is wrong (each named in `errors[]`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token (missing, expired, wrongly signed, or with an impossible scope) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this, or the request names another jurisdiction explicitly */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's jurisdiction (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line is too long */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

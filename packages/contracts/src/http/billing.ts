@@ -45,10 +45,10 @@ export const TariffRecord = z
         retiredFrom: LocalDate.optional(),
       }),
     ),
-    inForce: z
-      .object({ tariffId: TariffId, version: z.number().int() })
-      .nullable()
-      .meta({ description: "Today's version: the municipality's own, else the national one; null if none" }),
+    inForce: z.object({ tariffId: TariffId, version: z.number().int() }).nullable().meta({
+      description:
+        "The version in force on the day asked (`on`, today by default): the municipality's own, else the national one; null if none",
+    }),
     version: z.number().int().meta({ description: 'Stream version, the ETag' }),
   })
   .meta({
@@ -62,6 +62,11 @@ export const TariffRecord = z
       version: 2,
     },
   });
+export const TariffQuery = z.object({
+  on: LocalDate.optional().meta({
+    description: 'The day whose version in force is named (today by default)',
+  }),
+});
 export const TariffsQuery = z.object({
   serviceType: ServiceTypeCode.optional(),
   municipality: MunicipalityCode.optional().meta({
@@ -84,6 +89,7 @@ export const TariffList = z
     },
   });
 
+export const SiteCostsParams = z.object({ siteId: SiteId });
 export const SiteCostParams = z.object({ siteId: SiteId, month: Month });
 export const SiteCostBody = z
   .object({

@@ -2,9 +2,11 @@ import {
   breaksRule,
   commandProblems,
   EURO_ADOPTED_ON,
+  Problem,
   SiteCostBody,
   SiteCostParams,
   SiteCostRecord,
+  SiteCostsParams,
 } from '@casework/contracts';
 import { serviceType } from '@casework/reference-data';
 import {
@@ -14,13 +16,15 @@ import {
   execute,
   ifMatch,
   jurisdictionOf,
+  loadAggregate,
   notFound,
   principalOf,
   type ServiceContext,
 } from '@casework/service-kit';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { definitions, siteCostStream } from '../application/events.js';
-import { siteCostDecider } from '../domain/siteCost.js';
+import { type SiteCosts, siteCostDecider } from '../domain/siteCost.js';
 import { siteOf } from '../projections/siteQueries.js';
 
 /** The first month in euro. */
@@ -31,6 +35,46 @@ const EURO_FROM = EURO_ADOPTED_ON.slice(0, 7);
  * fee there from that month on. A site another municipality runs reads as absent.
  */
 export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  /** The site, if the caller's jurisdiction covers the municipality that runs it; else a 404. */
+  const visibleSite = async (request: FastifyRequest, siteId: string) => {
+    const site = await siteOf(ctx, siteId);
+    if (!site || !covers(jurisdictionOf(principalOf(request)), site.municipality)) throw notFound('the site');
+    return site;
+  };
+  const record = (
+    siteId: string,
+    site: NonNullable<Awaited<ReturnType<typeof siteOf>>>,
+    r: { state: SiteCosts; version: number },
+  ) => ({
+    siteId,
+    municipality: site.municipality,
+    serviceType: site.serviceType,
+    settings: Object.entries(r.state.from)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([from, c]) => ({ from, ...c })),
+    version: r.version,
+  });
+
+  app.get(
+    '/v1/billing/sites/:siteId/costs',
+    {
+      config: { roles: ['billing_officer'] },
+      schema: {
+        tags: ['billing'],
+        summary: "A site's actual monthly cost of a place, each setting from the month it was set for",
+        params: SiteCostsParams,
+        response: { 200: SiteCostRecord, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) => {
+      const { siteId } = request.params;
+      const site = await visibleSite(request, siteId);
+      const r = await loadAggregate(ctx, siteCostStream(siteId), siteCostDecider);
+      reply.header('etag', `"${r.version}"`);
+      return record(siteId, site, r);
+    },
+  );
+
   app.put(
     '/v1/billing/sites/:siteId/costs/:month',
     {
@@ -46,9 +90,7 @@ export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
     },
     async (request, reply) => {
       const { siteId, month } = request.params;
-      const site = await siteOf(ctx, siteId);
-      if (!site || !covers(jurisdictionOf(principalOf(request)), site.municipality))
-        throw notFound('the site');
+      const site = await visibleSite(request, siteId);
       const funding = site.funding ?? serviceType(site.serviceType).defaultFunding;
       if (request.body.stateShareBasisPoints !== undefined && funding !== 'mixed')
         throw breaksRule(
@@ -78,15 +120,7 @@ export const siteCostRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = as
         ...(ifMatch(request) !== undefined ? { expectedVersion: ifMatch(request)! } : {}),
       });
       reply.header('etag', `"${r.version}"`);
-      return {
-        siteId,
-        municipality: site.municipality,
-        serviceType: site.serviceType,
-        settings: Object.entries(r.state.from)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([from, c]) => ({ from, ...c })),
-        version: r.version,
-      };
+      return record(siteId, site, r);
     },
   );
 };

@@ -10,6 +10,7 @@ import {
   sofiaDate,
   TariffList,
   TariffParams,
+  TariffQuery,
   TariffRecord,
   TariffsQuery,
   TariffVersionParams,
@@ -94,12 +95,17 @@ const versionsOf = (state: Tariff): Record['versions'] =>
 
 export const tariffRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const today = () => sofiaDate(ctx.clock());
-  const record = async (scope: TariffScope, state: Tariff, version: number): Promise<Record> => {
+  const record = async (
+    scope: TariffScope,
+    state: Tariff,
+    version: number,
+    on = today(),
+  ): Promise<Record> => {
     const tariffs = new Tariffs(ctx);
     await tariffs.prepare([
       { serviceType: scope.serviceType, municipality: scope.municipality ?? 'national' },
     ]);
-    const inForce = tariffs.inForce(scope.serviceType, scope.municipality ?? 'national', today());
+    const inForce = tariffs.inForce(scope.serviceType, scope.municipality ?? 'national', on);
     return {
       ...scope,
       municipality: scope.municipality as MunicipalityCode | null,
@@ -139,8 +145,9 @@ export const tariffRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       config: { roles: READERS },
       schema: {
         tags: ['billing'],
-        summary: "A tariff's versions and the one in force today",
+        summary: "A tariff's versions and the one in force today (or on the day asked)",
         params: TariffParams,
+        querystring: TariffQuery,
         response: { 200: TariffRecord, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     },
@@ -149,7 +156,7 @@ export const tariffRoutes: FastifyPluginAsyncZod<{ ctx: ServiceContext }> = asyn
       const { state, version } = await loadAggregate(ctx, tariffStream(scope.tariffId), tariffDecider);
       if (state.versions.length === 0) throw notFound('the tariff');
       reply.header('etag', `"${version}"`);
-      return record(scope, state, version);
+      return record(scope, state, version, request.query.on);
     },
   );
 
