@@ -92,13 +92,18 @@ export class UnitOfWork {
     private readonly executor: Executor,
     private readonly definitions: Record<string, EventDefinition>,
     private readonly cause: Cause,
-    /** Fresh streams an earlier attempt found existing: read this time. */
-    private readonly found: ReadonlySet<string>,
+    /**
+     * Fresh streams an earlier attempt found existing: read this time. None when the unit runs in a
+     * transaction someone else holds (`undefined`): it has no next attempt of its own, so every stream
+     * is read.
+     */
+    private readonly found: ReadonlySet<string> | undefined,
   ) {}
 
   /** The streams, in the order given; those not taken as fresh read in one round trip. */
   async load<const T extends readonly UnitStream<unknown>[]>(streams: T): Promise<HeldAll<T>> {
-    const skipped = (s: UnitStream<unknown>) => s.fresh === true && !this.found.has(s.streamId);
+    const skipped = (s: UnitStream<unknown>) =>
+      s.fresh === true && this.found !== undefined && !this.found.has(s.streamId);
     const toRead = streams.filter((s) => !skipped(s)).map((s) => s.streamId);
     const read = toRead.length > 0 ? await this.ctx.store.readStreams(toRead, this.executor) : new Map();
     const held: Held<unknown>[] = streams.map((s) => {
@@ -120,6 +125,9 @@ export class UnitOfWork {
    * is not.
    */
   expect(held: Held<unknown>, expected: number | undefined): void {
+    // a stream taken as fresh was not read: its version is not known to compare
+    if (this.assumed.has(held.streamId))
+      throw new Error(`${held.streamId} is expected at a version: load it read`);
     if (expected !== undefined && expected !== held.version) throw staleVersion();
   }
 
@@ -134,7 +142,8 @@ export class UnitOfWork {
     cause: Cause = this.cause,
   ): Decided<S, E> {
     const entry = this.#decided.get(held.streamId) ?? { held, cause, events: [] };
-    if (entry.cause !== cause) throw new Error(`a unit of work appends ${held.streamId} under one cause`);
+    if (entry.cause !== cause && JSON.stringify(entry.cause) !== JSON.stringify(cause))
+      throw new Error(`a unit of work appends ${held.streamId} under one cause`);
     const before = (entry.events as E[]).reduce(decider.evolve, held.state);
     const c = typeof command === 'function' ? (command as (s: S) => C)(before) : command;
     const events = decider.decide(c, before);
@@ -162,27 +171,56 @@ export class UnitOfWork {
 /**
  * One unit of work: `work` loads the streams it needs through the unit, checks what it must, decides
  * its commands, and the unit appends them all in one append. A lost race (one of its streams moved since
- * it was read, or a fresh one existed) or a broken deadlock is decided again on fresh state, a few times.
- * Inside a transaction someone else holds (`tx`) it runs once: a lost race fails the whole transaction,
- * which its holder decides again.
+ * it was read, or a fresh one existed) or a broken deadlock is decided again on fresh state, a few times;
+ * with `decideAgain: false` a lost race on a stream read is the caller's instead (409, or 412 under
+ * If-Match): for a command that judged the whole of records as the caller saw them (a merge, a change
+ * of identity), deciding again would act on what the caller never saw. Inside a transaction someone
+ * else holds (`tx`) it runs once: a lost race fails the whole transaction, which its holder decides again.
  */
 export async function unitOfWork<T>(
   ctx: ServiceContext,
-  options: { definitions: Record<string, EventDefinition>; cause: Cause; tx?: Tx | undefined },
+  options: {
+    definitions: Record<string, EventDefinition>;
+    cause: Cause;
+    tx?: Tx | undefined;
+    decideAgain?: boolean;
+  },
   work: (unit: UnitOfWork) => Promise<T>,
 ): Promise<T> {
   const found = new Set<string>();
   const attempt = async () => {
-    const unit = new UnitOfWork(ctx, options.tx ?? ctx.store.db, options.definitions, options.cause, found);
+    const unit = new UnitOfWork(
+      ctx,
+      options.tx ?? ctx.store.db,
+      options.definitions,
+      options.cause,
+      options.tx ? undefined : found,
+    );
     try {
       const result = await work(unit);
       await unit.commit();
       return result;
     } catch (e) {
-      // a stream taken as new was there after all: read it next time
-      if (e instanceof ConcurrencyError && unit.assumed.has(e.streamId)) found.add(e.streamId);
+      if (e instanceof ConcurrencyError && unit.assumed.has(e.streamId)) {
+        // a stream taken as new was there after all: read it next time (never the caller's to see)
+        found.add(e.streamId);
+        throw e;
+      }
+      if (e instanceof ConcurrencyError && options.decideAgain === false) throw new CallersRace(e);
       throw e;
     }
   };
-  return options.tx ? attempt() : retrying(attempt);
+  if (options.tx) return attempt();
+  try {
+    return await retrying(attempt);
+  } catch (e) {
+    throw e instanceof CallersRace ? e.race : e;
+  }
+}
+
+/** A lost race not to decide again: carried past `retrying`, then thrown as it was. */
+class CallersRace extends Error {
+  constructor(readonly race: ConcurrencyError) {
+    super(race.message);
+  }
 }

@@ -133,6 +133,22 @@ t.test('the unit of work', async (t) => {
     t.same(await totalOf('d'), { version: 1, total: 4 }, 'the other stream appended once');
   });
 
+  await t.test('a lost race not to decide again is the caller’s, as it was', async (t) => {
+    let attempts = 0;
+    const before = await totalOf('d');
+    const race = await unitOfWork(ctx, { definitions, cause, decideAgain: false }, async (unit) => {
+      attempts++;
+      const [d, g] = await unit.load([stream('d'), stream('g')]);
+      await add('d', 1, d.version);
+      unit.decide(d, counter, { type: 'Add', by: 1 });
+      unit.decide(g, counter, { type: 'Add', by: 1 });
+    }).catch((e: unknown) => e);
+    t.ok(race instanceof ConcurrencyError && race.streamId === 'counter-d', 'the stream that moved, named');
+    t.equal(attempts, 1, 'not decided again');
+    t.same(await totalOf('d'), { version: before.version + 1, total: before.total + 1 }, 'only the winner’s');
+    t.same(await totalOf('g'), { version: 0, total: 0 }, 'nor the other stream');
+  });
+
   await t.test('If-Match on another version: refused, nothing appended', async (t) => {
     const before = await totalOf('a');
     await t.rejects(
@@ -165,6 +181,29 @@ t.test('the unit of work', async (t) => {
         t.same(unit.decide(a, counter, { type: 'Add', by: 0 }).events, []);
       });
       t.same(await totalOf('a'), before);
+    },
+  );
+
+  await t.test(
+    'in a transaction someone else holds, a fresh stream is read (no attempt of its own)',
+    async (t) => {
+      await add('h', 3, 0);
+      const r = await database.db.transaction().execute((tx) =>
+        unitOfWork(ctx, { definitions, cause, tx }, async (unit) => {
+          const [h] = await unit.load([stream('h', true)]);
+          unit.expect(h, 1);
+          return unit.decide(h, counter, { type: 'Add', by: 1 }).state;
+        }),
+      );
+      t.same(r, { total: 4, moves: 2 }, 'decided on what it holds');
+      await t.rejects(
+        unitOfWork(ctx, { definitions, cause }, async (unit) => {
+          const [i] = await unit.load([stream('i', true)]);
+          unit.expect(i, 0);
+        }),
+        /expected at a version/,
+        'a version is not expected of a stream taken as fresh, unread',
+      );
     },
   );
 

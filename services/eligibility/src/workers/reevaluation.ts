@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LocalDate, sofiaDate } from '@casework/contracts';
 import { stillToProject, type Tx } from '@casework/eventstore';
-import { inTransaction, type ServiceContext, type Worker } from '@casework/service-kit';
+import type { ServiceContext, Worker } from '@casework/service-kit';
 import { sql } from 'kysely';
 import { determineAll } from '../application/determine.js';
 import { RuleSets } from '../application/ruleSets.js';
@@ -70,7 +70,7 @@ export class Reevaluation {
   async jobBatch(): Promise<boolean> {
     const s = this.ctx.store.schema;
     const today = sofiaDate(this.ctx.clock());
-    return inTransaction(this.ctx, async (tx) => {
+    return this.ctx.store.db.transaction().execute(async (tx) => {
       const job = await nextPart(tx, s, today);
       if (!job) return false;
       const due = await answeredPage(
@@ -104,7 +104,7 @@ export class Reevaluation {
   async expiryBatch(): Promise<number> {
     const s = this.ctx.store.schema;
     const today = sofiaDate(this.ctx.clock());
-    return inTransaction(this.ctx, async (tx) => {
+    return this.ctx.store.db.transaction().execute(async (tx) => {
       const { rows } = await sql<CoveredRow>`
         SELECT ${coveredColumns} FROM ${sql.id(s, 'determinations')} AS d
         WHERE valid_until < ${today}::date ORDER BY d.valid_until, d.client_id LIMIT ${this.#batchSize}`.execute(

@@ -166,7 +166,8 @@ export async function correctDetails(
   cause: Cause,
 ) {
   const facts = input.identifier ? birthFacts(input.identifier, input) : input;
-  return unitOfWork(ctx, { definitions, cause }, async (unit) => {
+  // a record changed meanwhile is the caller's to read again: an identity is not corrected on one unseen
+  return unitOfWork(ctx, { definitions, cause, decideAgain: false }, async (unit) => {
     const [client] = await unit.load([clientOf(clientId)]);
     assertVisible(j, clientId, client.state);
     unit.expect(client, expectedVersion);
@@ -292,7 +293,8 @@ function onBoth(
     other: Held<Client>,
   ) => { state: Client; version: number },
 ) {
-  return unitOfWork(ctx, { definitions, cause: o.cause }, async (unit) => {
+  // either record changed meanwhile: the caller's to read again, never merged as they did not see it
+  return unitOfWork(ctx, { definitions, cause: o.cause, decideAgain: false }, async (unit) => {
     const [survivor, other] = await unit.load([clientOf(o.survivorId), clientOf(o.otherId)]);
     assertVisible(j, o.survivorId, survivor.state);
     assertVisible(j, o.otherId, other.state);
