@@ -3604,6 +3604,11 @@ export interface components {
             };
             /** @description The late events behind the difference */
             causedBy: string[];
+            /**
+             * @description A BGN amount was converted at 1.95583 for the month as billed or as corrected (absent when none was)
+             * @constant
+             */
+            convertedFromBgn?: true;
         };
         StatementIssuedInput: {
             /**
@@ -5904,6 +5909,8 @@ export interface components {
                 };
                 /** @description The late events behind the difference */
                 causedBy: string[];
+                /** @description A BGN amount was converted at 1.95583 for the month as billed or as corrected */
+                convertedFromBgn: boolean;
             }[];
         };
         /**
@@ -11248,6 +11255,11 @@ export interface components {
             };
             /** @description The late events behind the difference */
             causedBy: string[];
+            /**
+             * @description A BGN amount was converted at 1.95583 for the month as billed or as corrected (absent when none was)
+             * @constant
+             */
+            convertedFromBgn?: true;
         };
         StatementIssued: {
             /**
@@ -13548,6 +13560,8 @@ export interface components {
                 };
                 /** @description The late events behind the difference */
                 causedBy: string[];
+                /** @description A BGN amount was converted at 1.95583 for the month as billed or as corrected */
+                convertedFromBgn: boolean;
             }[];
         };
         /**

@@ -227,6 +227,48 @@ t.test('a reassessed month that comes out higher: an adjustment owed', async (t)
   t.strictSame(statementOf(events)?.totalDue, eur(44_000));
 });
 
+t.test('an adjustment says when its month rests on leva converted, as billed or as corrected', async (t) => {
+  const converted = (l: AssessmentLine): AssessmentLine => ({ ...l, convertedFromBgn: true });
+  const reassessed = (lines: AssessmentLine[]) =>
+    decided(
+      marchStated,
+      issue('2027-04', [], { reassessed: [{ month: '2027-03', lines, learned: [randomUUID()] }] }),
+    );
+  // March as corrected rests on a pension in leva (a late income): the adjustment says so
+  const corrected = adjustmentsOf(
+    reassessed([line(housing, 42_000), converted(line(dayCentre, 20_000, 'day_centre_elderly', 0))]),
+  );
+  t.strictSame(
+    corrected.map((a) => [a.placementId, a.amount, a.convertedFromBgn]),
+    [[dayCentre, eur(2_000), true]],
+  );
+  // all in euro: no flag
+  t.notOk(
+    adjustmentsOf(reassessed([line(housing, 42_000), line(dayCentre, 20_000, 'day_centre_elderly', 0)]))[0]!
+      .convertedFromBgn,
+  );
+  // March as billed rested on leva, corrected in euro: the month's figures still came from leva
+  const billedInLeva = marchStated.map((e) =>
+    e.type === 'MonthAssessed' ? { ...e, data: { ...e.data, lines: e.data.lines.map(converted) } } : e,
+  );
+  const events = decided(
+    billedInLeva,
+    issue('2027-04', [], {
+      reassessed: [
+        {
+          month: '2027-03',
+          lines: [line(housing, 40_000), converted(line(dayCentre, 18_000, 'day_centre_elderly', 0))],
+          learned: [randomUUID()],
+        },
+      ],
+    }),
+  );
+  t.strictSame(
+    adjustmentsOf(events).map((a) => [a.placementId, a.amount, a.convertedFromBgn]),
+    [[housing, eur(-2_000), true]],
+  );
+});
+
 t.test("the same fee with another state's part: an adjustment of the state's share only", async (t) => {
   // March's day centre (a mixed site, say) reassessed at the same €180.00, of which the state's part is
   // now 40%: €72.00. The client owes nothing more; the state is remitted €72.00 more for March

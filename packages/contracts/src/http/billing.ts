@@ -220,6 +220,9 @@ export const StatementAdjustmentView = z.object({
       "Of the amount, the state's share; a change of the state's part alone adjusts it with an amount of 0",
   }),
   causedBy: z.array(z.uuid()).meta({ description: 'The late events behind the difference' }),
+  convertedFromBgn: z
+    .boolean()
+    .meta({ description: 'A BGN amount was converted at 1.95583 for the month as billed or as corrected' }),
 });
 export const StatementRecord = StatementSummary.extend({
   lines: z.array(AssessmentLine),

@@ -52,7 +52,7 @@ export function statementDocument(
   s: z.infer<typeof StatementRecord>,
   siteNames: ReadonlyMap<string, string>,
 ): StatementDocument {
-  const notes = s.lines.some((l) => l.convertedFromBgn)
+  const notes = [...s.lines, ...s.adjustments].some((l) => l.convertedFromBgn)
     ? ['Суми, изчислени от лева, са превалутирани по фиксирания курс 1,95583 лв. за 1 евро.']
     : [];
   return {

@@ -97,7 +97,16 @@ export type Account = {
   /** Months with a statement, and what their assessment knew of the inputs. */
   stated: Record<Month, { statementId: string } & Knowledge>;
   /** Per `<month> <placementId>`: what the stay has been charged for the month, adjustments included. */
-  charged: Record<string, { amount: number; stateShare: number; serviceType: AssessmentLine['serviceType'] }>;
+  charged: Record<
+    string,
+    {
+      amount: number;
+      stateShare: number;
+      serviceType: AssessmentLine['serviceType'];
+      /** The charge rests on a BGN amount converted (as assessed, or as an adjustment corrected it). */
+      convertedFromBgn?: true;
+    }
+  >;
   /** Adjustments raised and not yet on a statement. */
   pending: { adjustmentId: string; amount: Money; stateShare?: number }[];
   /** Euro cents owed to the client, set against the next statements. */
@@ -153,7 +162,7 @@ function accountOf(state: Account) {
  * Account as kept in snapshots: bump it on any change to Account's shape or to what `evolve` makes of an
  * event, and older snapshots are no longer read (the account is folded from its events again).
  */
-export const ACCOUNT_CODEC = 3;
+export const ACCOUNT_CODEC = 4;
 
 export const initialState: Account = {
   stated: {},
@@ -232,6 +241,7 @@ function adjustments(command: IssueStatement, state: Account): EventOf<typeof Ad
           amount: eur(corrected - billed),
           stateShare: eur(stateShare),
           causedBy: r.learned,
+          ...(line?.convertedFromBgn || before?.convertedFromBgn ? { convertedFromBgn: true as const } : {}),
         },
       });
     }
@@ -445,6 +455,7 @@ export function evolve(state: Account, event: AccountEvent): Account {
           amount: l.amount.amountMinor,
           stateShare: l.stateShare.amountMinor,
           serviceType: l.serviceType,
+          ...(l.convertedFromBgn ? { convertedFromBgn: true as const } : {}),
         };
       return {
         ...state,
@@ -466,7 +477,12 @@ export function evolve(state: Account, event: AccountEvent): Account {
       const stateShare = (state.charged[k]?.stateShare ?? 0) + (d.stateShare?.amountMinor ?? 0);
       return {
         ...state,
-        charged: withEntry(state.charged, k, { amount, stateShare, serviceType: d.serviceType }),
+        charged: withEntry(state.charged, k, {
+          amount,
+          stateShare,
+          serviceType: d.serviceType,
+          ...(d.convertedFromBgn ? { convertedFromBgn: true as const } : {}),
+        }),
         pending: [
           ...state.pending,
           { adjustmentId: d.adjustmentId, amount: d.amount, stateShare: d.stateShare?.amountMinor ?? 0 },

@@ -10,6 +10,7 @@ import { accountsHeapOnlyMigration } from './0206_accounts_heap_only.js';
 import { statementRunsMigration } from './0207_statement_runs.js';
 import { inputsCommitOrderMigration } from './0208_inputs_commit_order.js';
 import { statementLinesInTheLogMigration } from './0209_statement_lines_in_the_log.js';
+import { adjustmentsConvertedMigration } from './0210_adjustments_converted.js';
 
 /** Billing's tables beside its event store: the events it consumed, and its read models. */
 export const billingMigrations = (schema: string): Record<string, Migration> => ({
@@ -24,4 +25,5 @@ export const billingMigrations = (schema: string): Record<string, Migration> => 
   '0207_statement_runs': statementRunsMigration(schema),
   '0208_inputs_commit_order': inputsCommitOrderMigration(schema),
   '0209_statement_lines_in_the_log': statementLinesInTheLogMigration(schema),
+  '0210_adjustments_converted': adjustmentsConvertedMigration(schema),
 });

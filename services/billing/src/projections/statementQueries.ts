@@ -64,8 +64,9 @@ export async function statementOf(
     amount: string;
     state_share: string;
     caused_by: string[];
+    converted_from_bgn: boolean;
   }>`SELECT adjustment_id::text, corrects_month, placement_id::text, service_type, billed::text, corrected::text,
-      amount::text, state_share::text, caused_by::text[]
+      amount::text, state_share::text, caused_by::text[], converted_from_bgn
     FROM ${table(ctx, 'adjustments')} WHERE adjustment_id = ANY(
       SELECT unnest(adjustments) FROM ${table(ctx, 'statements')} WHERE statement_id = ${statementId}::uuid)
     ORDER BY corrects_month, placement_id`.execute(ctx.store.db);
@@ -82,6 +83,7 @@ export async function statementOf(
       amount: eur(Number(a.amount)),
       stateShare: eur(Number(a.state_share)),
       causedBy: a.caused_by,
+      convertedFromBgn: a.converted_from_bgn,
     })),
   });
 }

@@ -32,11 +32,12 @@ export const statementsProjection = (schema: string): Projection => {
       });
     if (raised.length > 0)
       await sql`INSERT INTO ${s('adjustments')} (adjustment_id, client_id, municipality, corrects_month,
-          placement_id, service_type, billed, corrected, amount, state_share, caused_by)
+          placement_id, service_type, billed, corrected, amount, state_share, caused_by, converted_from_bgn)
         SELECT (e.data ->> 'adjustmentId')::uuid, (e.data ->> 'clientId')::uuid, e.data ->> 'municipality',
           e.data ->> 'correctsMonth', (e.data ->> 'placementId')::uuid, e.data ->> 'serviceType',
           ${amount('billed')}, ${amount('corrected')}, ${amount('amount')}, coalesce(${amount('stateShare')}, 0),
-          ARRAY(SELECT jsonb_array_elements_text(e.data -> 'causedBy'))::uuid[]
+          ARRAY(SELECT jsonb_array_elements_text(e.data -> 'causedBy'))::uuid[],
+          coalesce((e.data ->> 'convertedFromBgn')::boolean, false)
         FROM ${s('events')} e WHERE e.event_id = ANY(${raised}::uuid[])
         ON CONFLICT (adjustment_id) DO NOTHING`.execute(tx);
   }

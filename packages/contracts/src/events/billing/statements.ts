@@ -127,6 +127,10 @@ export const AdjustmentRaised = defineEvent({
           "Of the amount, the difference in the state's share (absent on adjustments raised before it was kept)",
       }),
       causedBy: z.array(z.uuid()).meta({ description: 'The late events behind the difference' }),
+      convertedFromBgn: z.literal(true).optional().meta({
+        description:
+          'A BGN amount was converted at 1.95583 for the month as billed or as corrected (absent when none was)',
+      }),
     })
     .meta({ id: 'AdjustmentRaised' }),
 });
