@@ -14,15 +14,19 @@ const ATTEMPTS = 5;
 export const isRetryable = (e: unknown): boolean => e instanceof ConcurrencyError || isDeadlock(e);
 
 /**
- * Runs a unit of work (load, decide, append) again while it fails retryably, a few times: each attempt
- * reads what the winner wrote and decides again. `attempt` starts its own transaction, if any.
+ * Runs a unit of work (load, decide, append) again while it fails retryably (`isRetryable`, unless the
+ * caller narrows it), a few times: each attempt reads what the winner wrote and decides again.
+ * `attempt` starts its own transaction, if any.
  */
-export async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
+export async function retrying<T>(
+  attempt: () => Promise<T>,
+  retryable: (e: unknown) => boolean = isRetryable,
+): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (e) {
-      if (!isRetryable(e) || n >= ATTEMPTS) throw e;
+      if (!retryable(e) || n >= ATTEMPTS) throw e;
     }
   }
 }
@@ -188,6 +192,8 @@ export async function unitOfWork<T>(
   work: (unit: UnitOfWork) => Promise<T>,
 ): Promise<T> {
   const found = new Set<string>();
+  /** The last attempt's lost race was on a stream it took as fresh: never the caller's to see. */
+  let foundFresh = false;
   const attempt = async () => {
     const unit = new UnitOfWork(
       ctx,
@@ -201,26 +207,16 @@ export async function unitOfWork<T>(
       await unit.commit();
       return result;
     } catch (e) {
-      if (e instanceof ConcurrencyError && unit.assumed.has(e.streamId)) {
-        // a stream taken as new was there after all: read it next time (never the caller's to see)
-        found.add(e.streamId);
-        throw e;
-      }
-      if (e instanceof ConcurrencyError && options.decideAgain === false) throw new CallersRace(e);
+      // a stream taken as new was there after all: read it next time
+      foundFresh = e instanceof ConcurrencyError && unit.assumed.has(e.streamId);
+      if (foundFresh) found.add((e as ConcurrencyError).streamId);
       throw e;
     }
   };
   if (options.tx) return attempt();
-  try {
-    return await retrying(attempt);
-  } catch (e) {
-    throw e instanceof CallersRace ? e.race : e;
-  }
-}
-
-/** A lost race not to decide again: carried past `retrying`, then thrown as it was. */
-class CallersRace extends Error {
-  constructor(readonly race: ConcurrencyError) {
-    super(race.message);
-  }
+  return retrying(
+    attempt,
+    (e) =>
+      isRetryable(e) && (options.decideAgain !== false || !(e instanceof ConcurrencyError) || foundFresh),
+  );
 }

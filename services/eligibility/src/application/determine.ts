@@ -1,11 +1,10 @@
 import type { LocalDate } from '@casework/contracts';
-import type { Executor, RecordedEvent, Tx } from '@casework/eventstore';
+import type { Executor, Tx } from '@casework/eventstore';
 import { type Cause, inTransaction, type ServiceContext, unitOfWork } from '@casework/service-kit';
 import { sql } from 'kysely';
 import {
   type ClientEligibility,
   type Determination,
-  type EligibilityEvent,
   eligibilityDecider,
 } from '../domain/clientEligibility.js';
 import { evaluate } from '../domain/evaluate.js';
@@ -30,12 +29,6 @@ export type Request = {
 export type Questions =
   | readonly Request[]
   | { clientIds: readonly string[]; ask: (clientId: string, state: ClientEligibility) => Request[] };
-
-export const foldEligibility = (events: readonly RecordedEvent[]): ClientEligibility =>
-  events.reduce(
-    (s, e) => eligibilityDecider.evolve(s, { type: e.type, data: e.data } as EligibilityEvent),
-    eligibilityDecider.initialState,
-  );
 
 /**
  * The facts of each client, with those of records merged into it (a merged record's own birth date and
